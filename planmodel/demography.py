@@ -1,0 +1,638 @@
+"""Demographic assumptions and scenarios for a kommune, and the projection of its population.
+
+A *scenario* fixes three paths over the projection years — fertility (TFR), life expectancy
+(e0 by sex) and net migration (level) — plus, optionally, the population path itself (an SSB
+projection used directly). Year-keyed values are **levels that hold**: ``{2026: 1.44, 2040:
+1.55}`` means 1.44 in 2026, a straight line to 1.55 in 2040, and 1.55 from then on.
+
+Scenarios shipped (``SCENARIOS``):
+
+- ``main``, ``low``, ``high``: SSB's spirit (MMMM / LLML / HHMH): national fertility and life
+  expectancy paths, read off SSB's 2026 national projection (table 14746, see
+  ``NATIONAL_ASSUMPTIONS``), with the kommune's own fertility level and migration pattern.
+  Low and high move the kommune's net migration by the same share of its population as SSB's
+  low and high alternatives move Norway's.
+- ``bolig_hoy``, ``bolig_moderat``, ``bolig_lav``: housing-driven growth as in Bærum's
+  kommuneplan, 825 / 600 / 400 new dwellings a year. Net migration = trend level + (dwellings -
+  reference dwellings) x persons per new dwelling, spread by the kommune's migration profile.
+- ``ssb_mmmm``, ``ssb_llml``, ``ssb_hhmh``: SSB's own projection used directly as the
+  population path (only where a projection for the region is shipped; KOSTRA age groups are
+  spread over single ages with the base year's age-sex shares within each group).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from functools import lru_cache
+from typing import Mapping
+
+import numpy as np
+import xarray as xr
+
+from . import data, lifetable
+from .ages import AGES, KOSTRA_GROUPS, MAX_AGE, SEXES, kostra_group_of_age
+from .errors import InputError
+from .migration import (
+    MigrationPattern,
+    positive_profile,
+    residual_net_migration,
+    smooth_over_age,
+)
+from .population import project
+
+PathSpec = float | Mapping[int, float]
+
+#: Default last projection year.
+END_YEAR = 2050
+#: Credibility constant N0 [persons] for blending a kommune's own migration age pattern with
+#: its region's (assumption: at 30 000 inhabitants own and regional pattern weigh equally).
+CREDIBILITY_N0 = 30_000.0
+#: Years of HMD death rates averaged for the base mortality (the latest five).
+MORTALITY_BASE_YEARS = (2019, 2023)
+#: Years of HFD fertility rates averaged for the age pattern of fertility.
+FERTILITY_SHAPE_YEARS = (2018, 2022)
+
+
+def path_values(spec: PathSpec, years: np.ndarray, name: str = "path") -> xr.DataArray:
+    """Values of a year-keyed path at ``years``: a constant, or ``{year: value}`` levels that
+    hold, joined by straight lines between the keys and held flat outside them."""
+    if isinstance(spec, Mapping):
+        if not spec:
+            raise InputError(f"assumption {name}", "", "a year-keyed path needs at least one year")
+        keys = sorted(int(k) for k in spec)
+        vals = [float(spec[k]) for k in keys]
+        v = np.interp(years, keys, vals)
+    else:
+        v = np.full(len(years), float(spec))
+    return xr.DataArray(v, coords={"year": years}, dims="year", name=name)
+
+
+@dataclass(frozen=True)
+class NationalAssumptions:
+    """National paths for one SSB-style alternative.
+
+    tfr : total fertility rate [children per woman]
+    e0_male, e0_female : period life expectancy at birth [years]
+    net_migration : Norway's net immigration [persons per year]
+    """
+
+    code: str
+    label: str
+    tfr: PathSpec
+    e0_male: PathSpec
+    e0_female: PathSpec
+    net_migration: PathSpec
+    source: str
+
+
+_SSB_NOTE = ("avstemt mot SSBs nasjonale framskriving 2026 (tabell 14746) slik at planmodel gjengir "
+             "SSBs fødselstall, eldretall og totalbefolkning; se docs/befolkningsmodell.md")
+
+#: National assumptions per alternative. Values are read off SSB's 2026 projection (table 14746)
+#: by fitting planmodel's engine to SSB's national series (tools/calibrate_national.py); they are
+#: not SSB's published assumption tables, which are not shipped.
+NATIONAL_ASSUMPTIONS: dict[str, NationalAssumptions] = {
+    "MMMM": NationalAssumptions(
+        "MMMM", "Hovedalternativ",
+        tfr={2026: 1.52, 2030: 1.57, 2035: 1.63, 2040: 1.60, 2050: 1.60},
+        e0_male={2023: 81.4, 2050: 86.1}, e0_female={2023: 84.6, 2050: 88.1},
+        net_migration={2026: 14900, 2030: 24400, 2040: 22100, 2050: 18400}, source=_SSB_NOTE),
+    "LLML": NationalAssumptions(
+        "LLML", "Lav nasjonal vekst",
+        tfr={2026: 1.46, 2030: 1.24, 2035: 1.19, 2040: 1.18, 2050: 1.15},
+        e0_male={2023: 81.4, 2050: 83.5}, e0_female={2023: 84.6, 2050: 85.5},
+        net_migration={2026: -1300, 2030: 12400, 2040: 14200, 2050: 13000}, source=_SSB_NOTE),
+    "HHMH": NationalAssumptions(
+        "HHMH", "Høy nasjonal vekst",
+        tfr={2026: 1.55, 2030: 1.83, 2035: 1.87, 2040: 1.83, 2050: 1.86},
+        e0_male={2023: 81.4, 2050: 88.6}, e0_female={2023: 84.6, 2050: 90.6},
+        net_migration={2026: 26900, 2030: 36100, 2040: 35600, 2050: 32800}, source=_SSB_NOTE),
+}
+
+
+# ---------------------------------------------------------------------------------------------
+# National base rates (cached: computed once per process)
+# ---------------------------------------------------------------------------------------------
+
+@lru_cache(maxsize=None)
+def _base_mortality(first: int, last: int) -> xr.DataArray:
+    mx = data.death_rates().sel(year=slice(first, last)).mean("year")
+    mx = lifetable.kannisto_old_age(mx)
+    mx.attrs = {"units": "deaths per person-year", "source": data.SRC_HMD,
+                "years": f"{first}-{last}", "reference_year": (first + last) / 2}
+    return mx.transpose("sex", "age")
+
+
+def base_mortality(years: tuple[int, int] = MORTALITY_BASE_YEARS) -> xr.DataArray:
+    """Mean HMD death rates of ``years`` with the oldest ages fitted (Kannisto), dims (sex, age 0..110)."""
+    return _base_mortality(*years).copy()
+
+
+@lru_cache(maxsize=None)
+def _fertility_shape(first: int, last: int) -> xr.DataArray:
+    f = data.fertility_rates().sel(year=slice(first, last)).mean("year")
+    shape = f / f.sum("age")
+    shape.attrs = {"units": "share of TFR", "source": data.SRC_HFD, "years": f"{first}-{last}"}
+    return shape
+
+
+@lru_cache(maxsize=None)
+def _improvement_pattern(first: int, last: int) -> xr.DataArray:
+    mx = lifetable.kannisto_old_age(data.death_rates().sel(year=slice(first, last)))
+    logm = np.log(mx.clip(min=1e-5))  # a few zero rates at ages 5-15 in single years
+    t = logm["year"] - logm["year"].mean()
+    slope = (t * (logm - logm.mean("year"))).sum("year") / (t ** 2).sum()
+    # smooth over age (ages 0..110 here) and keep only improvement (falling rates)
+    a = slope["age"].values.astype(float)
+    K = np.exp(-0.5 * ((a[:, None] - a[None, :]) / 3.0) ** 2)
+    K /= K.sum(axis=1, keepdims=True)
+    sm = xr.DataArray(K, dims=("age", "age_from"), coords={"age": a.astype(int), "age_from": a.astype(int)})
+    slope = (sm * slope.rename(age="age_from")).sum("age_from")
+    b = (-slope).clip(min=0.0)
+    b = b / b.sel(age=slice(0, 100)).mean("age")
+    b.attrs = {"units": "relative", "years": f"{first}-{last}",
+               "method": "Lee-Carter b_x: trend in log m(x), HMD, glattet over alder"}
+    return b.transpose("sex", "age")
+
+
+def improvement_pattern(years: tuple[int, int] = (2000, 2019)) -> xr.DataArray:
+    """Age pattern of mortality decline b_x by sex (mean 1 over ages 0–100) from the HMD trend
+    in log death rates over ``years`` (Lee–Carter's b_x; 2020–2023 left out for the pandemic)."""
+    return _improvement_pattern(*years).copy()
+
+
+def fertility_shape(years: tuple[int, int] = FERTILITY_SHAPE_YEARS) -> xr.DataArray:
+    """Age pattern of fertility (sums to 1 over ages 12..55), mean of HFD ``years``."""
+    return _fertility_shape(*years).copy()
+
+
+def tfr_history() -> xr.DataArray:
+    """Norway's period TFR by year from HFD [children per woman]."""
+    t = data.fertility_rates().sum("age")
+    t.attrs = {"units": "children per woman", "source": data.SRC_HFD}
+    return t
+
+
+@lru_cache(maxsize=None)
+def male_share_at_birth(first: int = 2014, last: int = 2023) -> float:
+    """Share of boys among live births in Norway (HMD births), mean of ``first``..``last``."""
+    import pandas as pd
+
+    from ._paths import data_path
+
+    b = pd.read_csv(data_path("mortality_fertility", "hmd_norge_fodte_1980_2023.csv"))
+    b = b[(b["year"] >= first) & (b["year"] <= last)]
+    return float(b["male"].sum() / b["total"].sum())
+
+
+def survival_for(mx: xr.DataArray) -> tuple[xr.DataArray, xr.DataArray]:
+    """Survival ratios (…, age 0..105, sex) and birth survival (…, sex) from death rates
+    with dims (…, sex, age 0..110)."""
+    mx = mx.transpose(..., "age")
+    male = lifetable._male_mask(mx)
+    S, Sb = lifetable.survival_arrays(mx.values, male)
+    dims = [d for d in mx.dims if d != "age"]
+    coords = {d: mx[d] for d in dims}
+    S_da = xr.DataArray(S, dims=dims + ["age"], coords={**coords, "age": AGES})
+    Sb_da = xr.DataArray(Sb, dims=dims, coords=coords)
+    S_da.attrs = {"units": "probability"}
+    Sb_da.attrs = {"units": "probability"}
+    return S_da, Sb_da
+
+
+# ---------------------------------------------------------------------------------------------
+# Kommune estimates: fertility level and migration pattern from registered populations
+# ---------------------------------------------------------------------------------------------
+
+def _survival_of_year(year: int) -> xr.DataArray:
+    """One-year survival ratios (age, sex) from HMD rates of ``year`` (latest year if later)."""
+    mx_all = data.death_rates()
+    y = min(max(year, int(mx_all.year.min())), int(mx_all.year.max()))
+    mx = lifetable.kannisto_old_age(mx_all.sel(year=y))
+    S, _ = survival_for(mx.transpose("sex", "age"))
+    return S.transpose("age", "sex")
+
+
+def _child_ratio(pop: xr.DataArray, shape: xr.DataArray) -> tuple[float, float]:
+    """Sum over consecutive years of age-0 children and of fertility-weighted women exposure.
+
+    Returns (children aged 0 on 1 January t+1, sum_x shape(x) * exposure(x, t)) summed over t.
+    """
+    years = pop["year"].values
+    consecutive = [int(y) for y in years[:-1] if y + 1 in years]
+    kids = exposure = 0.0
+    f = shape.reindex(age=AGES, fill_value=0.0)
+    for y in consecutive:  # at most ~20 years of history; each step vectorised over ages
+        w = 0.5 * (pop.sel(year=y, sex="female") + pop.sel(year=y + 1, sex="female"))
+        kids += float(pop.sel(year=y + 1, age=0).sum("sex"))
+        exposure += float((f * w).sum("age"))
+    return kids, exposure
+
+
+@lru_cache(maxsize=None)
+def _national_child_ratio(first: int, last: int) -> float:
+    pop = data.norway_population().sel(year=slice(first, last))
+    kids, exp = _child_ratio(pop, fertility_shape())
+    return kids / exp
+
+
+def local_fertility_factor(pop: xr.DataArray) -> float:
+    """Kommune fertility relative to Norway (indirect standardisation) [ratio].
+
+    Children aged 0 on 1 January per fertility-weighted woman-year of exposure, divided by the
+    same ratio for Norway over the same years. The kommune TFR is the national TFR times this
+    factor. Migration of infants is included in the ratio (kommune births are not shipped).
+    """
+    years = pop["year"].values
+    kids, exp = _child_ratio(pop, fertility_shape())
+    if exp <= 0:
+        raise InputError("population", "female", "no women aged 12-55: cannot estimate fertility")
+    return (kids / exp) / _national_child_ratio(int(years.min()), int(years.max()))
+
+
+@lru_cache(maxsize=None)
+def national_migration_pattern(first: int = 2015, last: int = 2025) -> xr.DataArray:
+    """Norway's mean annual net immigration by age and sex over flow years first..last
+    [persons per year], residual method with HMD rates and HMD births (age 0)."""
+    pop = data.norway_population()
+    import pandas as pd
+
+    from ._paths import data_path
+
+    births = pd.read_csv(data_path("mortality_fertility", "hmd_norge_fodte_1980_2023.csv")).set_index("year")
+    flows = []
+    for y in range(first, last + 1):  # one residual per year, each vectorised over age and sex
+        S = _survival_of_year(y)
+        M = residual_net_migration(pop.sel(year=y), pop.sel(year=y + 1), S, 1)
+        if y in births.index:
+            _, Sb = survival_for(lifetable.kannisto_old_age(data.death_rates().sel(year=min(y, 2023))).transpose("sex", "age"))
+            b = xr.DataArray([births.loc[y, "male"], births.loc[y, "female"]], coords={"sex": list(SEXES)}, dims="sex")
+            M0 = pop.sel(year=y + 1, age=0) - b * Sb
+            M = xr.where(M["age"] == 0, M0.drop_vars("year", errors="ignore"), M)
+        flows.append(M.fillna(0.0))
+    pattern = xr.concat(flows, dim="year").mean("year").transpose("age", "sex")
+    pattern.attrs = {"units": "persons per year", "years": f"{first}-{last}",
+                     "source": data.SRC_07459 + "; " + data.SRC_HMD}
+    return pattern
+
+
+def _pooled_residuals(pop: xr.DataArray) -> tuple[xr.DataArray, int]:
+    """Mean annual residual net migration over every usable interval of a population history.
+
+    Returns (pattern (…, age, sex) [persons per year], number of years covered). Intervals of
+    one or two years are used; ages born within an interval carry no estimate there.
+    """
+    years = [int(y) for y in pop["year"].values]
+    total = None
+    weight = None
+    covered = 0
+    for y0, y1 in zip(years[:-1], years[1:]):  # a handful of intervals
+        n = y1 - y0
+        if n > 2:
+            continue
+        S = _survival_of_year(y0)
+        M = residual_net_migration(pop.sel(year=y0), pop.sel(year=y1), S, n)
+        w = xr.where(M.notnull(), float(n), 0.0)
+        contrib = (M.fillna(0.0) * n)
+        total = contrib if total is None else total + contrib
+        weight = w if weight is None else weight + w
+        covered += n
+    if total is None:
+        raise InputError("population", "year", "needs at least two years at most two years apart")
+    pattern = (total / weight.where(weight > 0)).fillna(0.0)
+    return pattern, covered
+
+
+@lru_cache(maxsize=None)
+def _all_kommuner_residuals() -> tuple[xr.DataArray, xr.DataArray]:
+    """Annual residual net migration of every kommune (2023–2026 where 2023 exists), with the
+    2025 population as exposure. Dims (kommune, age, sex)."""
+    p2526 = data.all_kommuner_population()
+    p23 = data.population_2023_current_codes().reindex(kommune=p2526.kommune)
+    S25 = _survival_of_year(2025)
+    S23 = _survival_of_year(2023)
+    M1 = residual_net_migration(p2526.sel(year=2025), p2526.sel(year=2026), S25, 1)
+    M2 = residual_net_migration(p23.sel(year=2023), p2526.sel(year=2025), S23, 2)
+    has23 = p23.sel(year=2023).notnull().all(["age", "sex"])
+    w2 = xr.where(M2.notnull() & has23, 2.0, 0.0)
+    w1 = xr.where(M1.notnull(), 1.0, 0.0)
+    pattern = (M1.fillna(0) * w1 + M2.fillna(0) * w2) / (w1 + w2).where(w1 + w2 > 0)
+    pattern = pattern.fillna(0.0).transpose("kommune", "age", "sex")
+    return pattern, p2526.sel(year=2025).transpose("kommune", "age", "sex")
+
+
+@lru_cache(maxsize=None)
+def _regional_rates() -> xr.DataArray:
+    """Net migration rates by fylke, age and sex [per person per year], smoothed."""
+    from .kommuner import all_kommuner
+
+    pattern, exposure = _all_kommuner_residuals()
+    fylke = all_kommuner().set_index("kommune")["fylke"].reindex(pattern.kommune.values)
+    fy = xr.DataArray(fylke.values, coords={"kommune": pattern.kommune}, dims="kommune", name="fylke")
+    num = smooth_over_age(pattern.groupby(fy).sum())
+    den = smooth_over_age(exposure.groupby(fy).sum())
+    return (num / den.where(den > 0)).fillna(0.0)
+
+
+def estimate_migration(pop: xr.DataArray, fylke: str | None = None, n0: float = CREDIBILITY_N0,
+                       basis_prefix: str = "") -> MigrationPattern:
+    """Migration pattern of a kommune from its registered populations (residual method).
+
+    Parameters
+    ----------
+    pop : DataArray (year, age, sex) [persons], at least two years at most two years apart.
+    fylke : str or None
+        Two-digit fylke number whose pooled age pattern is blended in for small kommuner; None
+        uses Norway's immigration pattern as the borrowed shape.
+    n0 : float [persons], credibility constant (see module docstring).
+    """
+    own, covered = _pooled_residuals(pop)
+    level = float(own.sum())
+    N = float(pop.isel(year=-1).sum())
+    w = N / (N + n0)
+    exposure = pop.isel(year=-1, drop=True)
+    if fylke is not None:
+        rates = _regional_rates().sel(fylke=fylke, drop=True)
+        borrowed = rates * exposure
+        borrowed_name = f"fylke {fylke}"
+    else:
+        nat = national_migration_pattern()
+        natpop = data.norway_population().sel(year=2025, drop=True)
+        borrowed = smooth_over_age(nat) / natpop * exposure
+        borrowed_name = "landet"
+    blended = w * smooth_over_age(own) + (1.0 - w) * borrowed
+    profile = positive_profile(blended)
+    # impose the kommune's own observed level
+    blended = blended + (level - float(blended.sum())) * profile
+    redistribution = blended - level * profile
+    years = (int(pop.year.values[0]), int(pop.year.values[-1]))
+    basis = (f"{basis_prefix}Restmetoden på registrert befolkning {years[0]}–{years[1]} "
+             f"({covered} år). Nivå: kommunens egne tall. Aldersmønster: {w:.0%} kommunens eget "
+             f"(glattet), {1 - w:.0%} {borrowed_name}.")
+    return MigrationPattern(level=level, profile=profile.transpose("age", "sex"),
+                            redistribution=redistribution.transpose("age", "sex"),
+                            basis=basis, weight_own=w, years=years)
+
+
+# ---------------------------------------------------------------------------------------------
+# Scenarios
+# ---------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Scenario:
+    """A demographic scenario (see the module docstring for the shipped ones).
+
+    Attributes
+    ----------
+    id : str, identifier (``main``, ``bolig_hoy`` ...)
+    label : str, Norwegian name shown to users
+    national : str, SSB-style national alternative for fertility and life expectancy
+    migration_shift : float [share of national population], added to the kommune's migration
+        level as (national alternative's net migration - main's) / Norway's population x the
+        kommune's population; set automatically for ``low``/``high``.
+    dwellings : PathSpec or None [dwellings per year], housing-driven migration
+    reference_dwellings : float [dwellings per year], dwellings that give the trend level
+    persons_per_dwelling : float [persons per dwelling], net in-migrants per extra dwelling
+    ssb_alternative : str or None, use SSB's projection directly (MMMM/LLML/HHMH)
+    tfr, e0_male, e0_female, migration_level : optional overrides (PathSpec)
+    """
+
+    id: str
+    label: str
+    national: str = "MMMM"
+    follow_national_migration: bool = False
+    dwellings: PathSpec | None = None
+    reference_dwellings: float = 600.0
+    persons_per_dwelling: float = 2.0
+    ssb_alternative: str | None = None
+    tfr: PathSpec | None = None
+    e0_male: PathSpec | None = None
+    e0_female: PathSpec | None = None
+    migration_level: PathSpec | None = None
+    description: str = ""
+    assumptions: tuple[str, ...] = field(default_factory=tuple)
+
+
+_HOUSING_NOTE = ("Antakelse: moderat alternativ (600 boliger/år) gir kommunens observerte "
+                 "nettoinnflytting; hver bolig mer eller mindre gir ±2,0 nettoinnflyttere "
+                 "(personer per ny bolig, antakelse), fordelt etter kommunens flytteprofil.")
+
+SCENARIOS: dict[str, Scenario] = {
+    "main": Scenario("main", "Hovedalternativ (MMMM)", description="SSBs hovedalternativ nasjonalt; kommunens egen fruktbarhet og flytting"),
+    "low": Scenario("low", "Lav vekst (LLML)", national="LLML", follow_national_migration=True,
+                    description="Lav fruktbarhet, lav levealder, lav innvandring (SSBs lavalternativ)"),
+    "high": Scenario("high", "Høy vekst (HHMH)", national="HHMH", follow_national_migration=True,
+                     description="Høy fruktbarhet, høy levealder, høy innvandring (SSBs høyalternativ)"),
+    "bolig_hoy": Scenario("bolig_hoy", "Høy boligbygging (825 boliger/år)", dwellings=825,
+                          description="Boligdrevet vekst som i Bærums kommuneplan", assumptions=(_HOUSING_NOTE,)),
+    "bolig_moderat": Scenario("bolig_moderat", "Moderat boligbygging (600 boliger/år)", dwellings=600,
+                              description="Boligdrevet vekst som i Bærums kommuneplan", assumptions=(_HOUSING_NOTE,)),
+    "bolig_lav": Scenario("bolig_lav", "Lav boligbygging (400 boliger/år)", dwellings=400,
+                          description="Boligdrevet vekst som i Bærums kommuneplan", assumptions=(_HOUSING_NOTE,)),
+    "ssb_mmmm": Scenario("ssb_mmmm", "SSBs framskriving, hovedalternativ", ssb_alternative="MMMM"),
+    "ssb_llml": Scenario("ssb_llml", "SSBs framskriving, lav nasjonal vekst", ssb_alternative="LLML"),
+    "ssb_hhmh": Scenario("ssb_hhmh", "SSBs framskriving, høy nasjonal vekst", ssb_alternative="HHMH"),
+}
+
+
+def get_scenario(name: str | Scenario) -> Scenario:
+    if isinstance(name, Scenario):
+        return name
+    try:
+        return SCENARIOS[name]
+    except KeyError:
+        raise InputError("argument scenario", "scenario",
+                         f"ukjent scenario {name!r}; gyldige: {', '.join(SCENARIOS)}") from None
+
+
+@dataclass(frozen=True)
+class KommuneBase:
+    """What planmodel knows about a kommune before any scenario: base population and estimates."""
+
+    code: str
+    name: str
+    base_year: int
+    base: xr.DataArray  # (age, sex) persons on 1 January base_year
+    history: xr.DataArray  # (year, age, sex) registered persons
+    fertility_factor: float
+    migration: MigrationPattern
+    sources: tuple[str, ...]
+
+
+@lru_cache(maxsize=None)
+def _kommune_base_cached(code: str, base_year: int | None, history_last: int | None) -> KommuneBase:
+    from .kommuner import resolve_kommune
+
+    if code == "0000":
+        hist = data.norway_population()
+        name, fylke = "Norge", None
+    else:
+        k = resolve_kommune(code)
+        code, name, fylke = k.code, k.display_name, k.fylke
+        hist = data.kommune_population(code)
+    if history_last is not None:
+        hist = hist.sel(year=slice(None, history_last))
+    if base_year is None:
+        base_year = int(hist.year.max())
+    if base_year not in hist.year.values:
+        raise InputError("argument base_year", "base_year",
+                         f"{base_year} has no registered population for {name}; available: "
+                         f"{int(hist.year.min())}–{int(hist.year.max())}")
+    est = hist.sel(year=slice(None, base_year))
+    if est.sizes["year"] < 2:
+        raise InputError("argument base_year", "base_year",
+                         f"needs at least two years of history up to {base_year} for {name}")
+    window = est.sel(year=slice(base_year - 10, base_year))
+    ffac = local_fertility_factor(window) if code != "0000" else 1.0
+    if code == "0000":
+        nat = national_migration_pattern()
+        level = float(nat.sum())
+        prof = positive_profile(smooth_over_age(nat))
+        mig = MigrationPattern(level=level, profile=prof, redistribution=smooth_over_age(nat) * 0.0,
+                               basis="Nettoinnvandring til Norge 2015–2025, restmetoden", years=(2015, 2025))
+    else:
+        mig = estimate_migration(window, fylke=fylke)
+    return KommuneBase(code=code, name=name, base_year=base_year,
+                       base=hist.sel(year=base_year, drop=True).transpose("age", "sex"),
+                       history=hist, fertility_factor=ffac, migration=mig,
+                       sources=(data.SRC_07459, data.SRC_HMD, data.SRC_HFD))
+
+
+def kommune_base(kommune: str, base_year: int | None = None, history_last: int | None = None) -> KommuneBase:
+    """Base population and estimates for a kommune (``"0000"`` = Norway).
+
+    ``history_last`` cuts the registered history (for hindcasts: estimate only from data up
+    to that year).
+    """
+    return _kommune_base_cached(kommune, base_year, history_last)
+
+
+def _ssb_single_age(base: KommuneBase, alternative: str, years: np.ndarray) -> xr.DataArray:
+    region = "0" if base.code == "0000" else base.code
+    if region not in data.ssb_projection_regions():
+        raise InputError("argument scenario", "ssb_alternative",
+                         f"ingen SSB-framskriving for {base.name} ligger i planmodel; "
+                         f"tilgjengelig: {', '.join(data.ssb_projection_regions())}")
+    proj = data.ssb_projection(region, alternative)
+    groups = kostra_group_of_age()
+    share = base.base / base.base.groupby(groups).sum(["age", "sex"]).sel(age_group=groups).drop_vars("age_group")
+    pop = proj.sel(age_group=groups, year=years).drop_vars("age_group") * share
+    return pop.transpose("year", "age", "sex")
+
+
+def _years(base_year: int, end_year: int) -> np.ndarray:
+    if end_year <= base_year:
+        raise InputError("argument end_year", "to", f"{end_year} must be after the base year {base_year}")
+    if end_year > 2100:
+        raise InputError("argument end_year", "to", f"{end_year} is beyond 2100")
+    return np.arange(base_year, end_year)
+
+
+def projection_inputs(base: KommuneBase, scenario: Scenario, end_year: int = END_YEAR) -> dict:
+    """Arrays for :func:`planmodel.population.project` for a kommune and scenario."""
+    flow = _years(base.base_year, end_year)
+    nat = NATIONAL_ASSUMPTIONS[scenario.national]
+    main = NATIONAL_ASSUMPTIONS["MMMM"]
+    tfr_nat = path_values(scenario.tfr if scenario.tfr is not None else nat.tfr, flow, "tfr")
+    tfr = tfr_nat * (base.fertility_factor if scenario.tfr is None else 1.0)
+    e0 = xr.concat(
+        [path_values(scenario.e0_male if scenario.e0_male is not None else nat.e0_male, flow),
+         path_values(scenario.e0_female if scenario.e0_female is not None else nat.e0_female, flow)],
+        dim=xr.DataArray(list(SEXES), dims="sex", name="sex"),
+    )
+    mx = lifetable.scale_to_life_expectancy(base_mortality(), e0, age_pattern=improvement_pattern())
+    S, Sb = survival_for(mx.transpose("year", "sex", "age"))
+    fert = tfr * fertility_shape()
+
+    # migration level [persons per year]
+    if scenario.migration_level is not None:
+        level = path_values(scenario.migration_level, flow, "migration_level")
+    else:
+        level = xr.full_like(tfr_nat, base.migration.level)
+        if scenario.follow_national_migration:
+            natpop = float(data.norway_population().sel(year=2026).sum())
+            shift = (path_values(nat.net_migration, flow) - path_values(main.net_migration, flow)) / natpop
+            share = 1.0 if base.code == "0000" else float(base.base.sum())
+            level = level + shift * (natpop if base.code == "0000" else share)
+        if scenario.dwellings is not None:
+            dw = path_values(scenario.dwellings, flow, "dwellings")
+            level = level + (dw - scenario.reference_dwellings) * scenario.persons_per_dwelling
+    if base.code == "0000" and scenario.migration_level is None:
+        level = path_values(nat.net_migration, flow, "net_migration")
+    mig = base.migration.at_level(level).transpose("year", "age", "sex")
+    return {
+        "base": base.base.assign_attrs(year=base.base_year),
+        "survival": S.transpose("year", "age", "sex"),
+        "birth_survival": Sb,
+        "fertility": fert.transpose("year", "age"),
+        "net_migration": mig,
+        "male_share_at_birth": male_share_at_birth(),
+        "_tfr": tfr,
+        "_e0": e0,
+        "_level": level,
+    }
+
+
+def project_kommune(kommune: str, scenario: str | Scenario = "main", end_year: int = END_YEAR,
+                    base_year: int | None = None, history_last: int | None = None,
+                    components: bool = False) -> xr.DataArray | xr.Dataset:
+    """Project a kommune's population by single age and sex.
+
+    Parameters
+    ----------
+    kommune : str, kommune number or name (``"3201"``, ``"Bærum"``); ``"0000"`` = Norway.
+    scenario : scenario id (see ``SCENARIOS``) or a :class:`Scenario`.
+    end_year : last year of the projection (1 January).
+    base_year : first year (default: the latest registered year, 2026).
+    history_last : estimate from data up to this year only (hindcasts).
+    components : return the full Dataset (births, deaths, migration ...) instead of the
+        population DataArray.
+
+    Returns
+    -------
+    DataArray (year, age, sex) [persons] with attrs ``units``, ``kommune``, ``kommune_name``,
+    ``scenario``, ``scenario_label``, ``sources``, ``assumptions``; or a Dataset with it as
+    ``population`` when ``components=True``.
+    """
+    from .kommuner import resolve_kommune
+
+    code = "0000" if str(kommune) in {"0", "0000", "Norge", "norge"} else resolve_kommune(kommune).code
+    sc = get_scenario(scenario)
+    base = kommune_base(code, base_year, history_last)
+    flow = _years(base.base_year, end_year)
+    if sc.ssb_alternative is not None:
+        years = np.concatenate([[base.base_year], flow + 1])
+        pop = _ssb_single_age(base, sc.ssb_alternative, years)
+        ds = xr.Dataset({"population": pop})
+        assumptions = [f"SSBs framskriving ({sc.ssb_alternative}) brukt direkte; aldersgrupper fordelt "
+                       "på ettårig alder etter basisårets fordeling innen gruppen"]
+        sources = [data.SRC_14746]
+    else:
+        inp = projection_inputs(base, sc, end_year)
+        ds = project(**{k: v for k, v in inp.items() if not k.startswith("_")})
+        ds["tfr"] = inp["_tfr"].assign_attrs(units="children per woman")
+        ds["e0"] = inp["_e0"].assign_attrs(units="years")
+        ds["migration_level"] = inp["_level"].assign_attrs(units="persons per year")
+        assumptions = [
+            f"Fruktbarhet: SSB-bane {sc.national} × kommunefaktor {base.fertility_factor:.3f}",
+            f"Levealder: SSB-bane {sc.national}, dødsrater HMD {MORTALITY_BASE_YEARS[0]}–{MORTALITY_BASE_YEARS[1]} skalert",
+            f"Flytting: {base.migration.basis}",
+            *sc.assumptions,
+        ]
+        sources = list(base.sources)
+    pop = ds["population"]
+    attrs = {
+        "units": "persons",
+        "kommune": base.code,
+        "kommune_name": base.name,
+        "scenario": sc.id,
+        "scenario_label": sc.label,
+        "base_year": base.base_year,
+        "sources": "; ".join(sources),
+        "assumptions": " | ".join(assumptions),
+        "long_name": "Befolkning 1. januar",
+    }
+    pop.attrs = attrs
+    ds["population"] = pop
+    ds.attrs.update(attrs)
+    return ds if components else pop
