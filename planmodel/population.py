@@ -87,11 +87,14 @@ def project(
 
     Returns
     -------
-    Dataset with
+    Dataset on one ``year`` axis: stocks are on 1 January of the year, flows are during the
+    year, so the flows of the last year (after the end of the projection) are NaN.
         ``population`` (year, age, sex, ...) [persons], years base..end;
         ``births`` (year, ...) [persons per year], flow years;
-        ``deaths`` (year, age, sex, ...) [persons per year] by age at 1 January t (births
-        that die before 1 January t+1 are counted at age 0 ... see ``infant_deaths``);
+        ``survivors`` (year, age, sex, ...) [persons]: those alive on 1 January t still alive
+        on 1 January t+1, by their new age; at age 0 the surviving births of year t;
+        ``deaths`` (year, age, sex, ...) [persons per year] of those alive on 1 January t, by
+        their age then;
         ``infant_deaths`` (year, sex, ...) births of year t dead before 1 January t+1;
         ``net_migration`` (year, age, sex, ...) realised net migrants [persons per year];
         ``migration_shortfall`` (year, age, sex, ...) net out-migration that could not be
@@ -226,13 +229,16 @@ def accounting_residual(ds: xr.Dataset) -> xr.DataArray:
     age 0 are the surviving births of the year.)
     """
     pop = ds["population"]
-    P1 = pop.isel(year=slice(1, None)).assign_coords(year=ds["survivors"]["year"])
-    return P1 - ds["survivors"] - ds["net_migration"]
+    flow = pop["year"].values[:-1]
+    P1 = pop.isel(year=slice(1, None)).assign_coords(year=flow)
+    return P1 - ds["survivors"].sel(year=flow) - ds["net_migration"].sel(year=flow)
 
 
 def mortality_residual(ds: xr.Dataset) -> xr.DataArray:
     """Persons on 1 January t plus births in t, minus deaths, minus survivors [persons]:
     zero for every year (every person is either dead or a survivor)."""
-    P0 = ds["population"].isel(year=slice(None, -1)).sum(["age", "sex"])
+    flow = ds["population"]["year"].values[:-1]
+    ds = ds.sel(year=flow)
+    P0 = ds["population"].sum(["age", "sex"])
     return (P0 + ds["births"] - ds["deaths"].sum(["age", "sex"]) - ds["infant_deaths"].sum("sex")
             - ds["survivors"].sum(["age", "sex"]))
