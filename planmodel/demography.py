@@ -366,12 +366,13 @@ def estimate_migration(pop: xr.DataArray, fylke: str | None = None, n0: float = 
     blended = blended + (level - float(blended.sum())) * profile
     redistribution = blended - level * profile
     years = (int(pop.year.values[0]), int(pop.year.values[-1]))
+    share = N / float(data.norway_population().sel(year=min(years[1], 2026)).sum())
     basis = (f"{basis_prefix}Restmetoden på registrert befolkning {years[0]}–{years[1]} "
              f"({covered} år). Nivå: kommunens egne tall. Aldersmønster: {w:.0%} kommunens eget "
              f"(glattet), {1 - w:.0%} {borrowed_name}.")
     return MigrationPattern(level=level, profile=profile.transpose("age", "sex"),
                             redistribution=redistribution.transpose("age", "sex"),
-                            basis=basis, weight_own=w, years=years)
+                            basis=basis, weight_own=w, years=years, population_share=share)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -386,21 +387,23 @@ class Scenario:
     ----------
     id : str, identifier (``main``, ``bolig_hoy`` ...)
     label : str, Norwegian name shown to users
-    national : str, SSB-style national alternative for fertility and life expectancy
-    migration_shift : float [share of national population], added to the kommune's migration
-        level as (national alternative's net migration - main's) / Norway's population x the
-        kommune's population; set automatically for ``low``/``high``.
+    national : {"MMMM", "LLML", "HHMH"}, SSB-style national alternative giving the paths of
+        fertility, life expectancy and Norway's net immigration
+    trend_until : int or None; if set, the national paths are not SSB's but the trend in data
+        up to and including that year (TFR and net immigration held at their latest level,
+        e0 continuing its linear trend of the last 20 years) — used for hindcasts
     dwellings : PathSpec or None [dwellings per year], housing-driven migration
-    reference_dwellings : float [dwellings per year], dwellings that give the trend level
+    reference_dwellings : float [dwellings per year], the dwellings that give the trend level
     persons_per_dwelling : float [persons per dwelling], net in-migrants per extra dwelling
     ssb_alternative : str or None, use SSB's projection directly (MMMM/LLML/HHMH)
-    tfr, e0_male, e0_female, migration_level : optional overrides (PathSpec)
+    tfr, e0_male, e0_female, migration_level : optional overrides (PathSpec); ``tfr`` is the
+        kommune's own TFR, ``migration_level`` its own net migration [persons per year]
     """
 
     id: str
     label: str
     national: str = "MMMM"
-    follow_national_migration: bool = False
+    trend_until: int | None = None
     dwellings: PathSpec | None = None
     reference_dwellings: float = 600.0
     persons_per_dwelling: float = 2.0
@@ -413,15 +416,22 @@ class Scenario:
     assumptions: tuple[str, ...] = field(default_factory=tuple)
 
 
+def trend_scenario(until: int) -> Scenario:
+    """Scenario whose national paths come only from data up to ``until`` (for hindcasts)."""
+    return Scenario(f"trend_{until}", f"Trend fra data t.o.m. {until}", trend_until=until,
+                    description=f"Fruktbarhet og innvandring holdt på nivået fram til {until}; "
+                                f"levealderen følger trenden {until - 19}–{until}")
+
+
 _HOUSING_NOTE = ("Antakelse: moderat alternativ (600 boliger/år) gir kommunens observerte "
                  "nettoinnflytting; hver bolig mer eller mindre gir ±2,0 nettoinnflyttere "
                  "(personer per ny bolig, antakelse), fordelt etter kommunens flytteprofil.")
 
 SCENARIOS: dict[str, Scenario] = {
     "main": Scenario("main", "Hovedalternativ (MMMM)", description="SSBs hovedalternativ nasjonalt; kommunens egen fruktbarhet og flytting"),
-    "low": Scenario("low", "Lav vekst (LLML)", national="LLML", follow_national_migration=True,
+    "low": Scenario("low", "Lav vekst (LLML)", national="LLML",
                     description="Lav fruktbarhet, lav levealder, lav innvandring (SSBs lavalternativ)"),
-    "high": Scenario("high", "Høy vekst (HHMH)", national="HHMH", follow_national_migration=True,
+    "high": Scenario("high", "Høy vekst (HHMH)", national="HHMH",
                      description="Høy fruktbarhet, høy levealder, høy innvandring (SSBs høyalternativ)"),
     "bolig_hoy": Scenario("bolig_hoy", "Høy boligbygging (825 boliger/år)", dwellings=825,
                           description="Boligdrevet vekst som i Bærums kommuneplan", assumptions=(_HOUSING_NOTE,)),
@@ -459,6 +469,44 @@ class KommuneBase:
     sources: tuple[str, ...]
 
 
+def _make_base(code: str, name: str, fylke: str | None, hist: xr.DataArray, base_year: int | None,
+               shipped: "KommuneBase | None" = None) -> KommuneBase:
+    """Estimate fertility and migration from ``hist`` up to the base year.
+
+    With fewer than two usable years (a one-year file from a user), the estimates of the
+    shipped data (``shipped``) are used and the base population alone comes from ``hist``.
+    """
+    if base_year is None:
+        base_year = int(hist.year.max())
+    if base_year not in hist.year.values:
+        raise InputError("argument base_year", "from",
+                         f"{base_year} har ingen registrert befolkning for {name}; tilgjengelig: "
+                         f"{int(hist.year.min())}–{int(hist.year.max())}")
+    est = hist.sel(year=slice(base_year - 10, base_year))
+    yrs = est.year.values
+    usable = est.sizes["year"] >= 2 and (np.diff(yrs) <= 2).any()
+    base_pop = hist.sel(year=base_year, drop=True).transpose("age", "sex")
+    sources = (data.SRC_07459, data.SRC_HMD, data.SRC_HFD)
+    if not usable:
+        if shipped is None:
+            raise InputError("argument base_year", "from",
+                             f"trenger minst to år med registrert befolkning fram til {base_year} for {name}")
+        return replace(shipped, base_year=base_year, base=base_pop, history=hist)
+    if code == "0000":
+        y0, y1 = max(int(yrs[0]), base_year - 10), base_year - 1
+        nat = national_migration_pattern(y0, y1)
+        mig = MigrationPattern(level=float(nat.sum()), profile=positive_profile(smooth_over_age(nat)),
+                               redistribution=smooth_over_age(nat) * 0.0,
+                               basis=f"Nettoinnvandring til Norge {y0}–{y1 + 1}, restmetoden", years=(y0, y1 + 1),
+                               population_share=1.0)
+        ffac = 1.0
+    else:
+        ffac = local_fertility_factor(est)
+        mig = estimate_migration(est, fylke=fylke)
+    return KommuneBase(code=code, name=name, base_year=base_year, base=base_pop, history=hist,
+                       fertility_factor=ffac, migration=mig, sources=sources)
+
+
 @lru_cache(maxsize=None)
 def _kommune_base_cached(code: str, base_year: int | None, history_last: int | None) -> KommuneBase:
     from .kommuner import resolve_kommune
@@ -472,39 +520,34 @@ def _kommune_base_cached(code: str, base_year: int | None, history_last: int | N
         hist = data.kommune_population(code)
     if history_last is not None:
         hist = hist.sel(year=slice(None, history_last))
-    if base_year is None:
-        base_year = int(hist.year.max())
-    if base_year not in hist.year.values:
-        raise InputError("argument base_year", "base_year",
-                         f"{base_year} has no registered population for {name}; available: "
-                         f"{int(hist.year.min())}–{int(hist.year.max())}")
-    est = hist.sel(year=slice(None, base_year))
-    if est.sizes["year"] < 2:
-        raise InputError("argument base_year", "base_year",
-                         f"needs at least two years of history up to {base_year} for {name}")
-    window = est.sel(year=slice(base_year - 10, base_year))
-    ffac = local_fertility_factor(window) if code != "0000" else 1.0
-    if code == "0000":
-        nat = national_migration_pattern()
-        level = float(nat.sum())
-        prof = positive_profile(smooth_over_age(nat))
-        mig = MigrationPattern(level=level, profile=prof, redistribution=smooth_over_age(nat) * 0.0,
-                               basis="Nettoinnvandring til Norge 2015–2025, restmetoden", years=(2015, 2025))
-    else:
-        mig = estimate_migration(window, fylke=fylke)
-    return KommuneBase(code=code, name=name, base_year=base_year,
-                       base=hist.sel(year=base_year, drop=True).transpose("age", "sex"),
-                       history=hist, fertility_factor=ffac, migration=mig,
-                       sources=(data.SRC_07459, data.SRC_HMD, data.SRC_HFD))
+    return _make_base(code, name, fylke, hist, base_year)
 
 
-def kommune_base(kommune: str, base_year: int | None = None, history_last: int | None = None) -> KommuneBase:
+def kommune_base(kommune: str, base_year: int | None = None, history_last: int | None = None,
+                 base_population: xr.DataArray | None = None) -> KommuneBase:
     """Base population and estimates for a kommune (``"0000"`` = Norway).
 
-    ``history_last`` cuts the registered history (for hindcasts: estimate only from data up
-    to that year).
+    Parameters
+    ----------
+    history_last : int, optional
+        Cut the registered history (hindcasts: estimate only from data up to that year).
+    base_population : DataArray (year, age, sex) [persons], optional
+        A population the user loaded (e.g. :func:`planmodel.readers.read_population`); it
+        replaces the shipped population. With two or more years, fertility and migration are
+        estimated from it too; with one year, the shipped estimates are kept.
     """
-    return _kommune_base_cached(kommune, base_year, history_last)
+    if base_population is None:
+        return _kommune_base_cached(kommune, base_year, history_last)
+    shipped = _kommune_base_cached(kommune, None, None)
+    hist = base_population
+    if "year" not in hist.dims:
+        raise InputError(hist.attrs.get("source", "base_population"), "year", "needs a year dimension")
+    if history_last is not None:
+        hist = hist.sel(year=slice(None, history_last))
+    from .kommuner import resolve_kommune
+
+    fylke = None if shipped.code == "0000" else resolve_kommune(shipped.code).fylke
+    return _make_base(shipped.code, shipped.name, fylke, hist.astype(float), base_year, shipped=shipped)
 
 
 def _ssb_single_age(base: KommuneBase, alternative: str, years: np.ndarray) -> xr.DataArray:
@@ -528,54 +571,107 @@ def _years(base_year: int, end_year: int) -> np.ndarray:
     return np.arange(base_year, end_year)
 
 
+@lru_cache(maxsize=None)
+def _trend_paths(until: int) -> tuple[float, float, float, dict]:
+    """(TFR, e0 male slope, e0 female slope...) from data up to ``until``: TFR mean of the
+    last three HFD years, e0 linear trend over the last 20 HMD years, net immigration mean of
+    the last ten years."""
+    tfr = float(tfr_history().sel(year=slice(until - 2, until)).mean())
+    mx = lifetable.kannisto_old_age(data.death_rates().sel(year=slice(until - 19, until)))
+    e0 = lifetable.life_expectancy(mx)
+    t = e0["year"].astype(float)
+    slope = ((t - t.mean()) * (e0 - e0.mean("year"))).sum("year") / ((t - t.mean()) ** 2).sum()
+    level = e0.mean("year") - slope * t.mean()
+    paths = {sex: {until: float(level.sel(sex=sex) + slope.sel(sex=sex) * until),
+                   until + 50: float(level.sel(sex=sex) + slope.sel(sex=sex) * (until + 50))}
+             for sex in SEXES}
+    nat = float(national_migration_pattern(until - 9, until).sum())
+    return tfr, nat, float(slope.mean()), paths
+
+
+def national_paths(scenario: Scenario, flow: np.ndarray) -> dict[str, xr.DataArray]:
+    """National TFR, e0 (sex) and net immigration paths over the flow years of a scenario."""
+    if scenario.trend_until is not None:
+        tfr, nat, _, e0p = _trend_paths(scenario.trend_until)
+        out = {"tfr": path_values(tfr, flow, "tfr"), "net_migration": path_values(nat, flow)}
+        e0m, e0f = e0p["male"], e0p["female"]
+    else:
+        na = NATIONAL_ASSUMPTIONS[scenario.national]
+        out = {"tfr": path_values(na.tfr, flow, "tfr"), "net_migration": path_values(na.net_migration, flow)}
+        e0m, e0f = na.e0_male, na.e0_female
+    e0m = scenario.e0_male if scenario.e0_male is not None else e0m
+    e0f = scenario.e0_female if scenario.e0_female is not None else e0f
+    out["e0"] = xr.concat([path_values(e0m, flow), path_values(e0f, flow)],
+                          dim=xr.DataArray(list(SEXES), dims="sex", name="sex"))
+    return out
+
+
+_SURVIVAL_CACHE: dict = {}
+
+
+def _survival_paths(national, trend_until, e0m_key, e0f_key, scenario: Scenario, first: int, last: int):
+    """Survival ratios (year, sex, age) for a scenario's e0 paths; the same for every kommune,
+    so computed once per process and key (the e0 targeting is the costly part)."""
+    key = (national, trend_until, e0m_key, e0f_key, first, last)
+    if key not in _SURVIVAL_CACHE:
+        flow = np.arange(first, last + 1)
+        e0 = national_paths(scenario, flow)["e0"]
+        mort_years = MORTALITY_BASE_YEARS if trend_until is None else (trend_until - 4, trend_until)
+        mx = lifetable.scale_to_life_expectancy(base_mortality(mort_years), e0, age_pattern=improvement_pattern())
+        _SURVIVAL_CACHE[key] = survival_for(mx.transpose("year", "sex", "age"))
+    return _SURVIVAL_CACHE[key]
+
+
 def projection_inputs(base: KommuneBase, scenario: Scenario, end_year: int = END_YEAR) -> dict:
-    """Arrays for :func:`planmodel.population.project` for a kommune and scenario."""
+    """Arrays for :func:`planmodel.population.project` for a kommune and scenario.
+
+    Net migration level in year t [persons per year]:
+
+    .. math:: L_k(t) = L_k + s_k\,[N_{alt}(t) - N_{MMMM}(t)] + (D(t) - D_{ref})\,h
+
+    with the kommune's observed recent level :math:`L_k` (held in the main alternative), its
+    share of Norway's population :math:`s_k`, the national net immigration paths of the
+    scenario's alternative and of the main alternative (so low and high alternatives move a
+    kommune's migration in proportion to its size), and for housing scenarios dwellings
+    :math:`D(t)` against the reference :math:`D_{ref}` at :math:`h` persons per dwelling.
+    For Norway itself the level is the national path :math:`N_{alt}(t)`.
+    """
     flow = _years(base.base_year, end_year)
-    nat = NATIONAL_ASSUMPTIONS[scenario.national]
-    main = NATIONAL_ASSUMPTIONS["MMMM"]
-    tfr_nat = path_values(scenario.tfr if scenario.tfr is not None else nat.tfr, flow, "tfr")
-    tfr = tfr_nat * (base.fertility_factor if scenario.tfr is None else 1.0)
-    e0 = xr.concat(
-        [path_values(scenario.e0_male if scenario.e0_male is not None else nat.e0_male, flow),
-         path_values(scenario.e0_female if scenario.e0_female is not None else nat.e0_female, flow)],
-        dim=xr.DataArray(list(SEXES), dims="sex", name="sex"),
-    )
-    mx = lifetable.scale_to_life_expectancy(base_mortality(), e0, age_pattern=improvement_pattern())
-    S, Sb = survival_for(mx.transpose("year", "sex", "age"))
+    nat = national_paths(scenario, flow)
+    tfr = nat["tfr"] * base.fertility_factor if scenario.tfr is None else path_values(scenario.tfr, flow, "tfr")
+    S, Sb = _survival_paths(scenario.national, scenario.trend_until, repr(scenario.e0_male),
+                            repr(scenario.e0_female), scenario, int(flow[0]), int(flow[-1]))
     fert = tfr * fertility_shape()
 
-    # migration level [persons per year]
+    mig = base.migration
     if scenario.migration_level is not None:
         level = path_values(scenario.migration_level, flow, "migration_level")
     else:
-        level = xr.full_like(tfr_nat, base.migration.level)
-        if scenario.follow_national_migration:
-            natpop = float(data.norway_population().sel(year=2026).sum())
-            shift = (path_values(nat.net_migration, flow) - path_values(main.net_migration, flow)) / natpop
-            share = 1.0 if base.code == "0000" else float(base.base.sum())
-            level = level + shift * (natpop if base.code == "0000" else share)
+        main = national_paths(replace(scenario, national="MMMM"), flow)["net_migration"]
+        if base.code == "0000":
+            level = nat["net_migration"]
+        else:
+            level = mig.level + mig.population_share * (nat["net_migration"] - main)
         if scenario.dwellings is not None:
             dw = path_values(scenario.dwellings, flow, "dwellings")
             level = level + (dw - scenario.reference_dwellings) * scenario.persons_per_dwelling
-    if base.code == "0000" and scenario.migration_level is None:
-        level = path_values(nat.net_migration, flow, "net_migration")
-    mig = base.migration.at_level(level).transpose("year", "age", "sex")
     return {
         "base": base.base.assign_attrs(year=base.base_year),
         "survival": S.transpose("year", "age", "sex"),
         "birth_survival": Sb,
         "fertility": fert.transpose("year", "age"),
-        "net_migration": mig,
+        "net_migration": mig.at_level(level).transpose("year", "age", "sex"),
         "male_share_at_birth": male_share_at_birth(),
         "_tfr": tfr,
-        "_e0": e0,
+        "_e0": nat["e0"],
         "_level": level,
     }
 
 
 def project_kommune(kommune: str, scenario: str | Scenario = "main", end_year: int = END_YEAR,
                     base_year: int | None = None, history_last: int | None = None,
-                    components: bool = False) -> xr.DataArray | xr.Dataset:
+                    components: bool = False, base_population: xr.DataArray | None = None
+                    ) -> xr.DataArray | xr.Dataset:
     """Project a kommune's population by single age and sex.
 
     Parameters
@@ -587,6 +683,8 @@ def project_kommune(kommune: str, scenario: str | Scenario = "main", end_year: i
     history_last : estimate from data up to this year only (hindcasts).
     components : return the full Dataset (births, deaths, migration ...) instead of the
         population DataArray.
+    base_population : a user-loaded population (year, age, sex) [persons] that replaces the
+        shipped one (see :func:`kommune_base`).
 
     Returns
     -------
@@ -598,7 +696,7 @@ def project_kommune(kommune: str, scenario: str | Scenario = "main", end_year: i
 
     code = "0000" if str(kommune) in {"0", "0000", "Norge", "norge"} else resolve_kommune(kommune).code
     sc = get_scenario(scenario)
-    base = kommune_base(code, base_year, history_last)
+    base = kommune_base(code, base_year, history_last, base_population)
     flow = _years(base.base_year, end_year)
     if sc.ssb_alternative is not None:
         years = np.concatenate([[base.base_year], flow + 1])

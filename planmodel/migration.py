@@ -26,7 +26,7 @@ pattern applied to its own age structure (credibility weight
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 import xarray as xr
@@ -99,6 +99,8 @@ class MigrationPattern:
     redistribution : DataArray (age, sex) [persons per year], sums to 0.
     basis : str, Norwegian description of the data and method behind the estimate.
     weight_own : float [share], credibility weight of the kommune's own age pattern.
+    years : (first, last) 1 January years of the registered populations used.
+    population_share : float [share], the kommune's share of Norway's population.
     """
 
     level: float
@@ -107,7 +109,7 @@ class MigrationPattern:
     basis: str
     weight_own: float = 1.0
     years: tuple[int, int] = (0, 0)
-    extra: dict = field(default_factory=dict)
+    population_share: float = 0.0
 
     def at_level(self, level: xr.DataArray | float) -> xr.DataArray:
         """Net migrants by age and sex [persons per year] for a given level (any dims)."""

@@ -140,16 +140,19 @@ def project(
                      ("net_migration", net_migration)]:
         if set(da["sex"].values.tolist()) != set(SEXES):
             raise InputError(f"argument {name}", "sex", f"must hold exactly {SEXES}")
-    template = xr.DataArray(np.zeros(lead_shape), coords=lead, dims=lead_names)
-
     def arr(da: xr.DataArray, core: tuple[str, ...]) -> np.ndarray:
-        """numpy array ordered (year?, *lead, age?, sex?) with lead dims broadcast."""
-        da = da.drop_vars([c for c in da.coords if c not in da.dims], errors="ignore")
-        if "sex" in da.dims:
+        """numpy array ordered (year?, *lead, age?, sex?), lead dims broadcast (a view)."""
+        if "sex" in da.dims and tuple(da["sex"].values) != SEXES:
             da = da.sel(sex=list(SEXES))
-        da, _ = xr.broadcast(da, template)
+        for d in lead_names:  # align lead coordinates by label
+            if d in da.dims and not np.array_equal(da[d].values, lead[d].values):
+                da = da.reindex({d: lead[d].values})
         order = [d for d in core if d == "year"] + lead_names + [d for d in core if d != "year"]
-        return da.transpose(*order).values.astype(float)
+        present = [d for d in order if d in da.dims]
+        values = np.asarray(da.transpose(*present).values, dtype=float)
+        shape = [da.sizes[d] if d in da.dims else 1 for d in order]
+        full = [da.sizes[d] if d in da.dims else (lead[d].size if d in lead else 1) for d in order]
+        return np.broadcast_to(values.reshape(shape), full)
 
     base_a = arr(base.drop_vars("year", errors="ignore"), ("age", "sex"))
     surv_a = arr(survival, CORE_DIMS)
@@ -165,12 +168,13 @@ def project(
     F = SEXES.index("female")
     pop = np.empty((T + 1,) + base_a.shape)
     pop[0] = base_a
-    births = np.empty((T,) + lead_shape)
-    deaths = np.empty((T,) + base_a.shape)
-    infant_deaths = np.empty((T,) + lead_shape + (2,))
-    survivors = np.empty((T,) + base_a.shape)
-    realised = np.empty_like(mig_a)
-    shortfall = np.empty_like(mig_a)
+    # flows get one extra (NaN) year so that they share the population's year axis
+    births = np.full((T + 1,) + lead_shape, np.nan)
+    deaths = np.full(pop.shape, np.nan)
+    infant_deaths = np.full((T + 1,) + lead_shape + (2,), np.nan)
+    survivors = np.full(pop.shape, np.nan)
+    realised = np.full(pop.shape, np.nan)
+    shortfall = np.full(pop.shape, np.nan)
 
     for t in range(T):  # sequential by nature; every operation inside is vectorised
         P, S = pop[t], surv_a[t]
@@ -196,29 +200,32 @@ def project(
     lead_coords = {d: lead[d].values for d in lead_names}
     dims_p = ("year", *lead_names, "age", "sex")
     coords_p = {"year": pop_years, **lead_coords, "age": AGES, "sex": list(SEXES)}
-    coords_f = {**coords_p, "year": flow_years}
 
-    def out(values, dims, coords, units, long_name):
-        da = xr.DataArray(values, dims=dims, coords={d: coords[d] for d in dims})
-        da.attrs = {"units": units, "long_name": long_name}
-        return da.transpose("year", "age", "sex", ...) if "age" in dims else da
+    order_p = ("year", "age", "sex", *lead_names)
+
+    def out(values, dims, units, long_name):
+        """(dims, values, attrs) with age and sex moved before the lead dims."""
+        target = [d for d in order_p if d in dims]
+        values = np.moveaxis(values, [dims.index(d) for d in target], range(len(target)))
+        return (target, values, {"units": units, "long_name": long_name})
 
     ds = xr.Dataset(
         {
-            "population": out(pop, dims_p, coords_p, "persons", "Befolkning 1. januar"),
-            "births": out(births, ("year", *lead_names), coords_f, "persons per year", "Levendefødte"),
-            "survivors": out(survivors, dims_p, coords_f, "persons",
+            "population": out(pop, dims_p, "persons", "Befolkning 1. januar"),
+            "births": out(births, ("year", *lead_names), "persons per year", "Levendefødte"),
+            "survivors": out(survivors, dims_p, "persons",
                              "Overlevende fra 1. januar t (alder 0: overlevende fødte i året)"),
-            "deaths": out(deaths, dims_p, coords_f, "persons per year", "Døde (etter alder 1. januar)"),
-            "infant_deaths": out(infant_deaths, ("year", *lead_names, "sex"), coords_f,
+            "deaths": out(deaths, dims_p, "persons per year", "Døde (etter alder 1. januar)"),
+            "infant_deaths": out(infant_deaths, ("year", *lead_names, "sex"),
                                  "persons per year", "Fødte i året som døde før 1. januar"),
-            "net_migration": out(realised, dims_p, coords_f, "persons per year", "Nettoinnflytting (realisert)"),
-            "migration_shortfall": out(shortfall, dims_p, coords_f, "persons per year",
+            "net_migration": out(realised, dims_p, "persons per year", "Nettoinnflytting (realisert)"),
+            "migration_shortfall": out(shortfall, dims_p, "persons per year",
                                        "Netto utflytting som ikke kunne gjennomføres"),
-        }
+        },
+        coords=coords_p,
     )
     ds.attrs["base_year"] = base_year
-    ds.attrs["migration_shortfall_total"] = float(shortfall.sum())
+    ds.attrs["migration_shortfall_total"] = float(np.nansum(shortfall))
     return ds
 
 
