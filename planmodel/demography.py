@@ -255,13 +255,13 @@ def implied_tfr(pop: xr.DataArray) -> xr.DataArray:
 
 
 @lru_cache(maxsize=None)
-def _national_child_ratio(first: int, last: int) -> float:
+def _national_child_ratio(first: int, last: int, shape_years: tuple[int, int]) -> float:
     pop = data.norway_population().sel(year=slice(first, last))
-    kids, exp = _child_ratio(pop, fertility_shape())
+    kids, exp = _child_ratio(pop, fertility_shape(shape_years))
     return kids / exp
 
 
-def local_fertility_factor(pop: xr.DataArray) -> float:
+def local_fertility_factor(pop: xr.DataArray, shape_years: tuple[int, int] = FERTILITY_SHAPE_YEARS) -> float:
     """Kommune fertility relative to Norway (indirect standardisation) [ratio].
 
     Children aged 0 on 1 January per fertility-weighted woman-year of exposure, divided by the
@@ -269,10 +269,10 @@ def local_fertility_factor(pop: xr.DataArray) -> float:
     factor. Migration of infants is included in the ratio (kommune births are not shipped).
     """
     years = pop["year"].values
-    kids, exp = _child_ratio(pop, fertility_shape())
+    kids, exp = _child_ratio(pop, fertility_shape(shape_years))
     if exp <= 0:
         raise InputError("population", "female", "no women aged 12-55: cannot estimate fertility")
-    return (kids / exp) / _national_child_ratio(int(years.min()), int(years.max()))
+    return (kids / exp) / _national_child_ratio(int(years.min()), int(years.max()), shape_years)
 
 
 @lru_cache(maxsize=None)
@@ -495,11 +495,14 @@ class KommuneBase:
 
 
 def _make_base(code: str, name: str, fylke: str | None, hist: xr.DataArray, base_year: int | None,
-               shipped: "KommuneBase | None" = None) -> KommuneBase:
+               shipped: "KommuneBase | None" = None, own_only: bool = False) -> KommuneBase:
     """Estimate fertility and migration from ``hist`` up to the base year.
 
     With fewer than two usable years (a one-year file from a user), the estimates of the
     shipped data (``shipped``) are used and the base population alone comes from ``hist``.
+    ``own_only`` uses the kommune's own migration age pattern without borrowing a regional one
+    (the regional patterns are estimated from 2023–2026, so hindcasts from earlier years must
+    not see them).
     """
     if base_year is None:
         base_year = int(hist.year.max())
@@ -526,8 +529,8 @@ def _make_base(code: str, name: str, fylke: str | None, hist: xr.DataArray, base
                                population_share=1.0)
         ffac = 1.0
     else:
-        ffac = local_fertility_factor(est)
-        mig = estimate_migration(est, fylke=fylke)
+        ffac = local_fertility_factor(est, _shape_years(base_year - 1 if own_only else None))
+        mig = estimate_migration(est, fylke=fylke, n0=0.0 if own_only else CREDIBILITY_N0)
     return KommuneBase(code=code, name=name, base_year=base_year, base=base_pop, history=hist,
                        fertility_factor=ffac, migration=mig, sources=sources)
 
@@ -543,9 +546,11 @@ def _kommune_base_cached(code: str, base_year: int | None, history_last: int | N
         k = resolve_kommune(code)
         code, name, fylke = k.code, k.display_name, k.fylke
         hist = data.kommune_population(code)
+    own_only = False
     if history_last is not None:
         hist = hist.sel(year=slice(None, history_last))
-    return _make_base(code, name, fylke, hist, base_year)
+        own_only = history_last < 2026
+    return _make_base(code, name, fylke, hist, base_year, own_only=own_only)
 
 
 def kommune_base(kommune: str, base_year: int | None = None, history_last: int | None = None,
@@ -634,6 +639,12 @@ def national_paths(scenario: Scenario, flow: np.ndarray) -> dict[str, xr.DataArr
 _SURVIVAL_CACHE: dict = {}
 
 
+def _shape_years(data_until: int | None) -> tuple[int, int]:
+    """HFD years for the age pattern of fertility: the default, or the five years before
+    ``data_until`` for hindcasts."""
+    return FERTILITY_SHAPE_YEARS if data_until is None else (data_until - 4, data_until)
+
+
 def _survival_paths(national, trend_until, e0m_key, e0f_key, scenario: Scenario, first: int, last: int):
     """Survival ratios (year, sex, age) for a scenario's e0 paths; the same for every kommune,
     so computed once per process and key (the e0 targeting is the costly part)."""
@@ -642,7 +653,9 @@ def _survival_paths(national, trend_until, e0m_key, e0f_key, scenario: Scenario,
         flow = np.arange(first, last + 1)
         e0 = national_paths(scenario, flow)["e0"]
         mort_years = MORTALITY_BASE_YEARS if trend_until is None else (trend_until - 4, trend_until)
-        mx = lifetable.scale_to_life_expectancy(base_mortality(mort_years), e0, age_pattern=improvement_pattern())
+        pattern_years = (2000, 2019) if trend_until is None else (trend_until - 19, trend_until)
+        mx = lifetable.scale_to_life_expectancy(base_mortality(mort_years), e0,
+                                                age_pattern=improvement_pattern(pattern_years))
         _SURVIVAL_CACHE[key] = survival_for(mx.transpose("year", "sex", "age"))
     return _SURVIVAL_CACHE[key]
 
@@ -666,7 +679,7 @@ def projection_inputs(base: KommuneBase, scenario: Scenario, end_year: int = END
     tfr = nat["tfr"] * base.fertility_factor if scenario.tfr is None else path_values(scenario.tfr, flow, "tfr")
     S, Sb = _survival_paths(scenario.national, scenario.trend_until, repr(scenario.e0_male),
                             repr(scenario.e0_female), scenario, int(flow[0]), int(flow[-1]))
-    fert = tfr * fertility_shape()
+    fert = tfr * fertility_shape(_shape_years(scenario.trend_until))
 
     mig = base.migration
     if scenario.migration_level is not None:
