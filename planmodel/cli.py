@@ -19,7 +19,14 @@ FORMATS = ("csv", "table")
 class _Parser(argparse.ArgumentParser):
     """argparse that reports a usage error as one line with exit code 2."""
 
+    _NB = (("the following arguments are required", "disse argumentene mangler"),
+           ("invalid choice", "ugyldig valg"), ("choose from", "velg mellom"),
+           ("unrecognized arguments", "ukjente argumenter"), ("expected one argument", "mangler verdi"),
+           ("invalid int value", "ugyldig heltall"), ("argument", "argument"))
+
     def error(self, message: str) -> None:  # noqa: D401 - argparse API
+        for en, nb in self._NB:
+            message = message.replace(en, nb)
         self.exit(2, f"{self.prog}: feil: {message}\n")
 
 
@@ -66,9 +73,10 @@ def cmd_population(args: argparse.Namespace) -> int:
 
     base_population = None
     if args.base_file is not None:
+        from .kommuner import resolve_kommune
         from .readers import read_population
 
-        base_population = read_population(args.base_file, kommune=None)
+        base_population = read_population(args.base_file, kommune=resolve_kommune(args.kommune).code)
     pop = project_kommune(args.kommune, args.scenario, end_year=args.end, base_year=args.start,
                           base_population=base_population)
     if args.groups == "kostra":
@@ -84,7 +92,7 @@ def cmd_population(args: argparse.Namespace) -> int:
         wide = df.pivot_table(index=key, columns="year", values="persons", aggfunc="sum", sort=False)
         print(f"{pop.attrs['kommune_name']} ({pop.attrs['kommune']}), {pop.attrs['scenario_label']} — personer")
         print(wide.round(0).astype(int).to_string())
-        print(f"Kilde: {pop.attrs['sources']}")
+        print(f"Kilde: Statistisk sentralbyrå (SSB), CC BY 4.0, og {pop.attrs['sources']}; bearbeidet av planmodel.")
     return 0
 
 
@@ -102,7 +110,10 @@ def cmd_bench(args: argparse.Namespace) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # usage errors (code 2) and --help (code 0), already printed
+        return int(exc.code or 0)
     handler = {"population": cmd_population, "app": cmd_app, "bench": cmd_bench}[args.command]
     try:
         return handler(args)

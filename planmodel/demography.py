@@ -58,7 +58,7 @@ def path_values(spec: PathSpec, years: np.ndarray, name: str = "path") -> xr.Dat
     hold, joined by straight lines between the keys and held flat outside them."""
     if isinstance(spec, Mapping):
         if not spec:
-            raise InputError(f"assumption {name}", "", "a year-keyed path needs at least one year")
+            raise InputError(f"forutsetning {name}", "", "en årsbane trenger minst ett år (for eksempel {2026: 1.5})")
         keys = sorted(int(k) for k in spec)
         vals = [float(spec[k]) for k in keys]
         v = np.interp(years, keys, vals)
@@ -271,7 +271,7 @@ def local_fertility_factor(pop: xr.DataArray, shape_years: tuple[int, int] = FER
     years = pop["year"].values
     kids, exp = _child_ratio(pop, fertility_shape(shape_years))
     if exp <= 0:
-        raise InputError("population", "female", "no women aged 12-55: cannot estimate fertility")
+        raise InputError("befolkning", "female", "ingen kvinner 12–55 år: kan ikke anslå fruktbarheten")
     return (kids / exp) / _national_child_ratio(int(years.min()), int(years.max()), shape_years)
 
 
@@ -323,7 +323,7 @@ def _pooled_residuals(pop: xr.DataArray) -> tuple[xr.DataArray, int]:
         weight = w if weight is None else weight + w
         covered += n
     if total is None:
-        raise InputError("population", "year", "needs at least two years at most two years apart")
+        raise InputError("befolkning", "year", "trenger minst to år med høyst to års mellomrom")
     pattern = (total / weight.where(weight > 0)).fillna(0.0)
     return pattern, covered
 
@@ -476,7 +476,7 @@ def get_scenario(name: str | Scenario) -> Scenario:
     try:
         return SCENARIOS[name]
     except KeyError:
-        raise InputError("argument scenario", "scenario",
+        raise InputError("argument", "scenario (--scenario)",
                          f"ukjent scenario {name!r}; gyldige: {', '.join(SCENARIOS)}") from None
 
 
@@ -507,7 +507,7 @@ def _make_base(code: str, name: str, fylke: str | None, hist: xr.DataArray, base
     if base_year is None:
         base_year = int(hist.year.max())
     if base_year not in hist.year.values:
-        raise InputError("argument base_year", "from",
+        raise InputError("argument", "base_year (--from)",
                          f"{base_year} har ingen registrert befolkning for {name}; tilgjengelig: "
                          f"{int(hist.year.min())}–{int(hist.year.max())}")
     est = hist.sel(year=slice(base_year - 10, base_year))
@@ -517,7 +517,7 @@ def _make_base(code: str, name: str, fylke: str | None, hist: xr.DataArray, base
     sources = (data.SRC_07459, data.SRC_HMD, data.SRC_HFD)
     if not usable:
         if shipped is None:
-            raise InputError("argument base_year", "from",
+            raise InputError("argument", "base_year (--from)",
                              f"trenger minst to år med registrert befolkning fram til {base_year} for {name}")
         return replace(shipped, base_year=base_year, base=base_pop, history=hist)
     if code == "0000":
@@ -571,7 +571,7 @@ def kommune_base(kommune: str, base_year: int | None = None, history_last: int |
     shipped = _kommune_base_cached(kommune, None, None)
     hist = base_population
     if "year" not in hist.dims:
-        raise InputError(hist.attrs.get("source", "base_population"), "year", "needs a year dimension")
+        raise InputError(hist.attrs.get("source", "base_population"), "year", "befolkningen trenger en år-dimensjon (year)")
     if history_last is not None:
         hist = hist.sel(year=slice(None, history_last))
     from .kommuner import resolve_kommune
@@ -583,7 +583,7 @@ def kommune_base(kommune: str, base_year: int | None = None, history_last: int |
 def _ssb_single_age(base: KommuneBase, alternative: str, years: np.ndarray) -> xr.DataArray:
     region = "0" if base.code == "0000" else base.code
     if region not in data.ssb_projection_regions():
-        raise InputError("argument scenario", "ssb_alternative",
+        raise InputError("argument", "scenario (--scenario)",
                          f"ingen SSB-framskriving for {base.name} ligger i planmodel; "
                          f"tilgjengelig: {', '.join(data.ssb_projection_regions())}")
     proj = data.ssb_projection(region, alternative)
@@ -595,9 +595,9 @@ def _ssb_single_age(base: KommuneBase, alternative: str, years: np.ndarray) -> x
 
 def _years(base_year: int, end_year: int) -> np.ndarray:
     if end_year <= base_year:
-        raise InputError("argument end_year", "to", f"{end_year} must be after the base year {base_year}")
+        raise InputError("argument", "end_year (--to)", f"{end_year} må være etter basisåret {base_year}")
     if end_year > 2100:
-        raise InputError("argument end_year", "to", f"{end_year} is beyond 2100")
+        raise InputError("argument", "end_year (--to)", f"{end_year} er etter 2100, siste mulige år")
     return np.arange(base_year, end_year)
 
 

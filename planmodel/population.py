@@ -53,9 +53,9 @@ def _lead_dims(*arrays: xr.DataArray) -> dict[str, xr.DataArray]:
 def _check(da: xr.DataArray, name: str, dims: tuple[str, ...]) -> None:
     missing = [d for d in dims if d not in da.dims]
     if missing:
-        raise InputError(f"argument {name}", "dims", f"needs dimensions {dims}, missing {missing}")
+        raise InputError(f"argument {name}", "dims", f"trenger dimensjonene {dims}, mangler {missing}")
     if da.isnull().any():
-        raise InputError(f"argument {name}", "values", "contains missing values (NaN)")
+        raise InputError(f"argument {name}", "values", "har manglende verdier (NaN)")
 
 
 def project(
@@ -113,20 +113,20 @@ def project(
                      ("net_migration", net_migration)]:
         if not np.array_equal(da["year"].values, flow_years):
             raise InputError(f"argument {name}", "year",
-                             f"must have the same flow years as survival ({flow_years[0]}..{flow_years[-1]})")
+                             f"må ha de samme årene som survival ({flow_years[0]}–{flow_years[-1]})")
     if (base < 0).any():
-        raise InputError("argument base", "values", "population cannot be negative")
+        raise InputError("argument base", "values", "befolkningen kan ikke være negativ")
     if ((survival < 0) | (survival > 1)).any() or ((birth_survival < 0) | (birth_survival > 1)).any():
-        raise InputError("argument survival", "values", "survival ratios must lie between 0 and 1")
+        raise InputError("argument survival", "values", "overlevelsesrater må ligge mellom 0 og 1")
     if (fertility < 0).any():
-        raise InputError("argument fertility", "values", "fertility rates cannot be negative")
+        raise InputError("argument fertility", "values", "fruktbarhetsrater kan ikke være negative")
     msb = xr.DataArray(male_share_at_birth) if not isinstance(male_share_at_birth, xr.DataArray) else male_share_at_birth
     if ((msb < 0) | (msb > 1)).any():
-        raise InputError("argument male_share_at_birth", "values", "must be a share between 0 and 1")
+        raise InputError("argument male_share_at_birth", "values", "må være en andel mellom 0 og 1")
 
     base_year = int(base.attrs.get("year", base.coords["year"].item() if "year" in base.coords else flow_years[0]))
     if base_year != int(flow_years[0]):
-        raise InputError("argument base", "year", f"base year {base_year} must equal the first flow year {flow_years[0]}")
+        raise InputError("argument base", "year", f"basisåret {base_year} må være lik det første året {flow_years[0]}")
 
     lead = _lead_dims(base, survival, birth_survival, fertility, net_migration, msb)
     lead_names = list(lead)
@@ -135,11 +135,11 @@ def project(
 
     for name, da in [("base", base), ("survival", survival), ("net_migration", net_migration)]:
         if not np.array_equal(da["age"].values, AGES):
-            raise InputError(f"argument {name}", "age", f"must hold every single age 0..{MAX_AGE} in order")
+            raise InputError(f"argument {name}", "age", f"må ha hver ettårig alder 0–{MAX_AGE} i rekkefølge")
     for name, da in [("base", base), ("survival", survival), ("birth_survival", birth_survival),
                      ("net_migration", net_migration)]:
         if set(da["sex"].values.tolist()) != set(SEXES):
-            raise InputError(f"argument {name}", "sex", f"must hold exactly {SEXES}")
+            raise InputError(f"argument {name}", "sex", f"må ha nøyaktig {SEXES}")
     def arr(da: xr.DataArray, core: tuple[str, ...]) -> np.ndarray:
         """numpy array ordered (year?, *lead, age?, sex?), lead dims broadcast (a view)."""
         if "sex" in da.dims and tuple(da["sex"].values) != SEXES:

@@ -899,6 +899,17 @@ def _population_array(
     )
 
 
+def _current_codes(code: str) -> list[str]:
+    """2024 codes an older kommune number became ([] if unknown)."""
+    from .errors import KommuneError
+    from .kommuner import successors
+
+    try:
+        return successors(code)
+    except (KommuneError, ValueError):
+        return []
+
+
 def _select_region(long: pd.DataFrame, name: str, kommune: str | None) -> tuple[pd.DataFrame, str, str]:
     codes = list(dict.fromkeys(long["region"]))
     if kommune is None:
@@ -910,8 +921,13 @@ def _select_region(long: pd.DataFrame, name: str, kommune: str | None) -> tuple[
             raise InputError(name, "kommune", problem)
         kommune = codes[0]
     elif kommune not in codes:
-        problem = f"{kommune!r} is not in the file; available: {_listing(codes[:8], len(codes))}"
-        raise InputError(name, "kommune", problem)
+        # the file may use an older number of the same kommune (e.g. 3024 or 0219 for Bærum 3201)
+        older = [c for c in codes if _current_codes(c) == [kommune]]
+        if len(older) != 1:
+            problem = f"{kommune!r} is not in the file; available: {_listing(codes[:8], len(codes))}"
+            raise InputError(name, "kommune", problem)
+        sel = long[long["region"] == older[0]]
+        return sel, kommune, str(sel["region_label"].iloc[0])
     sel = long[long["region"] == kommune]
     return sel, kommune, str(sel["region_label"].iloc[0])
 

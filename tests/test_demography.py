@@ -198,7 +198,7 @@ def test_draw_dimension_broadcasts_through_the_kommune_projection():
     "kwargs, exc, match",
     [
         (dict(kommune="3201", scenario="ukjent"), InputError, "ukjent scenario 'ukjent'; gyldige: main"),
-        (dict(kommune="3201", end_year=2020), InputError, "must be after the base year"),
+        (dict(kommune="3201", end_year=2020), InputError, "må være etter basisåret 2026"),
         (dict(kommune="3201", base_year=1999), InputError, "1999 har ingen registrert befolkning"),
         (dict(kommune="0301", base_year=2024), InputError, "2024 har ingen registrert befolkning for Oslo"),
         (dict(kommune="Bærumm"), KommuneError, "mente du Bærum"),
@@ -213,5 +213,5 @@ def test_error_paths_name_what_was_wrong(kwargs, exc, match):
 def test_path_values_hold_levels_between_and_after_keys():
     v = d.path_values({2026: 1.0, 2030: 2.0}, np.arange(2024, 2033))
     assert v.values.tolist() == [1.0, 1.0, 1.0, 1.25, 1.5, 1.75, 2.0, 2.0, 2.0]
-    with pytest.raises(InputError, match="at least one year"):
+    with pytest.raises(InputError, match="minst ett år"):
         d.path_values({}, np.arange(2026, 2030))

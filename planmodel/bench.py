@@ -1,0 +1,78 @@
+"""``planmodel bench``: speed figures as a readable table or as JSON lines.
+
+Each benchmark reports ``name``, ``median_s``, ``min_s``, ``max_s``, ``n`` and any ratios
+measured in the same run. It is a measurement, not a test: nothing fails on a slow machine.
+Later parts of the model add their rows to ``BENCHMARKS``.
+"""
+
+from __future__ import annotations
+
+import json
+import statistics
+import time
+from typing import Callable
+
+import numpy as np
+import xarray as xr
+
+
+def timeit(fn: Callable[[], object], n: int, warmup: int = 1) -> dict:
+    for _ in range(warmup):
+        fn()
+    times = []
+    for _ in range(n):
+        t0 = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t0)
+    return {"median_s": statistics.median(times), "min_s": min(times), "max_s": max(times), "n": n}
+
+
+def bench_population(quick: bool) -> list[dict]:
+    from . import demography as d
+    from .population import project
+
+    n = 10 if quick else 50
+    rows = []
+    base = d.kommune_base("3201")
+    inp = d.projection_inputs(base, d.get_scenario("main"))
+    kw = {k: v for k, v in inp.items() if not k.startswith("_")}
+    years = int(kw["survival"].sizes["year"])
+    one = timeit(lambda: project(**kw), n)
+    rows.append({"name": f"population.project, Bærum, {years} år", **one})
+    rows.append({"name": "project_kommune('3201', 'main') med scenario og input", **timeit(lambda: d.project_kommune("3201", "main"), n)})
+
+    draws = 1000
+    level = xr.DataArray(np.linspace(0.5, 1.5, draws), dims="draw", coords={"draw": np.arange(draws)}) * inp["_level"]
+    kw_draw = dict(kw, net_migration=base.migration.at_level(level))
+    many = timeit(lambda: project(**kw_draw), max(3, n // 10))
+    rows.append({"name": f"population.project, {draws} trekk (draw) samtidig", **many,
+                 "ratio_per_draw_to_single": many["median_s"] / draws / one["median_s"]})
+
+    # Cold start: estimating a kommune not yet seen in this process (cache cleared each time)
+    codes = iter(["1804", "4601", "5001", "1103", "3301", "4204", "5501", "3403", "1506", "4003"] * 10)
+
+    def cold():
+        d._kommune_base_cached.cache_clear()
+        d.project_kommune(next(codes), "main")
+
+    rows.append({"name": "første framskriving for en ny kommune (estimering)", **timeit(cold, 5 if quick else 10)})
+    return rows
+
+
+BENCHMARKS: list[Callable[[bool], list[dict]]] = [bench_population]
+
+
+def main(json_lines: bool = False, quick: bool = False) -> int:
+    rows = [row for bench in BENCHMARKS for row in bench(quick)]
+    if json_lines:
+        for row in rows:
+            print(json.dumps(row, ensure_ascii=False))
+        return 0
+    print(f"{'benchmark':<58} {'median':>10} {'min':>10} {'max':>10} {'n':>5}")
+    for row in rows:
+        print(f"{row['name']:<58} {row['median_s'] * 1e3:>8.2f}ms {row['min_s'] * 1e3:>8.2f}ms "
+              f"{row['max_s'] * 1e3:>8.2f}ms {row['n']:>5}")
+        for key, value in row.items():
+            if key.startswith("ratio"):
+                print(f"    {key}: {value:.4f}")
+    return 0
