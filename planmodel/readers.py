@@ -51,17 +51,18 @@ __all__ = [
     "read_statbank_csv",
 ]
 
-#: SSB's standard table symbols -> meaning. ``-`` (nil) is read as 0, all others as NaN.
+#: SSB's standard table symbols -> meaning (SSB's own bokmål wording, as shown to users).
+#: ``-`` (nil) is read as 0, all others as NaN.
 SSB_SYMBOLS: dict[str, str] = {
-    ".": "not applicable (ikke mulig å oppgi tall)",
-    "..": "not available (tallgrunnlag mangler)",
-    "...": "not yet available (oppgave mangler foreløpig)",
-    ":": "confidential (vises ikke av konfidensialitetshensyn)",
-    "-": "nil (null): the value is zero",
+    ".": "ikke mulig å oppgi tall",
+    "..": "tallgrunnlag mangler",
+    "...": "oppgave mangler foreløpig",
+    ":": "vises ikke av konfidensialitetshensyn",
+    "-": "null (verdien er 0)",
 }
 _NIL = "-"
 
-_JSONSTAT_HINT = "expected a JSON-stat 2.0 dataset as returned by SSB's PxWebApi (format=json-stat2)"
+_JSONSTAT_HINT = "forventet et JSON-stat 2.0-datasett slik SSBs PxWebApi leverer det (format=json-stat2)"
 _CSV_SEP = ";"
 
 # Column names SSB uses in StatBank exports (English and bokmål), lower case.
@@ -78,6 +79,7 @@ _SEX_WORDS = {
     "both sexes": "total", "begge kjønn": "total",
 }  # fmt: skip
 _SEX_CODES = {"1": "male", "2": "female", "0": "total"}  # SSB Klass 2 (kjønn)
+_SEX_NB = {"male": "menn", "female": "kvinner", "total": "begge kjønn"}  # for messages
 
 _TABLE_PREFIX = re.compile(r"^\s*(\d{5}):\s*")
 _YEAR_TOKEN = re.compile(r"^(1[89]\d\d|2[01]\d\d)$")
@@ -165,30 +167,33 @@ def _load_json(source) -> tuple[str, str, dict]:
         try:
             text = bytes(source).decode("utf-8-sig")
         except UnicodeDecodeError as exc:
-            raise InputError(name, "", f"not UTF-8 text ({exc}); {_JSONSTAT_HINT}") from None
+            problem = f"er ikke gyldig UTF-8-tekst (feil ved byte {exc.start}); {_JSONSTAT_HINT}"
+            raise InputError(name, "", problem) from None
     elif isinstance(source, str) and source.lstrip().startswith(("{", "[")):
         name, text, doc = "json", source, None
     elif isinstance(source, (str, os.PathLike)):
         path = Path(source)
         name = str(source)
         if not path.is_file():
-            raise InputError(name, "file", f"does not exist; {_JSONSTAT_HINT}")
+            raise InputError(name, "file", f"finnes ikke; {_JSONSTAT_HINT}")
         try:
             text = path.read_text(encoding="utf-8-sig")
         except UnicodeDecodeError as exc:
-            raise InputError(name, "file", f"not UTF-8 text ({exc}); {_JSONSTAT_HINT}") from None
+            problem = f"filen er ikke gyldig UTF-8-tekst (feil ved byte {exc.start}); {_JSONSTAT_HINT}"
+            raise InputError(name, "file", problem) from None
         doc = None
     else:
-        raise InputError("argument source", "", f"{type(source).__name__} is not a path, JSON text or dict")
+        problem = f"{type(source).__name__} er verken en filsti, JSON-tekst eller en dict"
+        raise InputError("argument source", "", problem)
 
     if doc is None:
         try:
             doc = json.loads(text)
         except json.JSONDecodeError as exc:
-            field = f"line {exc.lineno} column {exc.colno}"
-            raise InputError(name, field, f"not valid JSON ({exc.msg}); {_JSONSTAT_HINT}") from None
+            field = f"linje {exc.lineno}, kolonne {exc.colno}"
+            raise InputError(name, field, f"er ikke gyldig JSON; {_JSONSTAT_HINT}") from None
     if not isinstance(doc, dict):
-        raise InputError(name, "(top level)", f"is a {type(doc).__name__}; {_JSONSTAT_HINT}")
+        raise InputError(name, "(øverste nivå)", f"er en {type(doc).__name__}; {_JSONSTAT_HINT}")
     attrs_source = Path(name).name if name != "json" else "json"
     return name, attrs_source, doc
 
@@ -197,39 +202,42 @@ def _check_dataset(doc: dict, name: str) -> tuple[list[str], list[int]]:
     """Check class, version, id, size and dimension; return (dimension ids, sizes)."""
     cls = doc.get("class")
     if cls is None:
-        hint = " (this looks like JSON-stat 1.x; ask the API for format=json-stat2)" if "dataset" in doc else ""
-        raise InputError(name, "class", f"missing; expected 'dataset'{hint}")
+        hint = " (dette ser ut som JSON-stat 1.x; be API-et om format=json-stat2)" if "dataset" in doc else ""
+        raise InputError(name, "class", f"mangler; forventet 'dataset'{hint}")
     if cls != "dataset":
-        raise InputError(name, "class", f"{cls!r} is not supported; {_JSONSTAT_HINT}, class 'dataset'")
+        raise InputError(name, "class", f"{cls!r} støttes ikke, bare 'dataset'; {_JSONSTAT_HINT}")
     version = doc.get("version")
     if version is not None and not str(version).startswith("2"):
-        raise InputError(name, "version", f"{version!r}; expected JSON-stat '2.0'")
+        raise InputError(name, "version", f"{version!r} støttes ikke; forventet JSON-stat '2.0'")
 
     dims = doc.get("id")
     if dims is None:
-        raise InputError(name, "id", "missing; expected the list of dimension names, e.g. ['Region', 'Tid']")
+        raise InputError(name, "id", "mangler; forventet listen over dimensjonsnavn, for eksempel ['Region', 'Tid']")
     if not isinstance(dims, list) or not dims or not all(isinstance(d, str) for d in dims):
-        raise InputError(name, "id", f"{_short(dims)}; expected a non-empty list of dimension names")
+        raise InputError(name, "id", f"{_short(dims)}; forventet en liste med minst ett dimensjonsnavn")
     if len(set(dims)) != len(dims):
-        raise InputError(name, "id", f"{dims} has duplicate dimension names")
+        raise InputError(name, "id", f"{dims} har samme dimensjonsnavn flere ganger")
 
     sizes = doc.get("size")
     if sizes is None:
-        raise InputError(name, "size", f"missing; expected the number of categories of each of {dims}")
+        raise InputError(name, "size", f"mangler; forventet antall kategorier i hver av {dims}")
     if not isinstance(sizes, list) or not all(isinstance(s, int) and not isinstance(s, bool) and s >= 0 for s in sizes):
-        raise InputError(name, "size", f"{_short(sizes)}; expected a list of category counts")
+        raise InputError(name, "size", f"{_short(sizes)}; forventet en liste med antall kategorier per dimensjon")
     if len(sizes) != len(dims):
-        raise InputError(name, "size", f"has {len(sizes)} entries but 'id' names {len(dims)} dimensions {dims}")
+        n_dims = _count(len(dims), "dimensjon", "dimensjoner")
+        problem = f"har {_count(len(sizes), 'verdi', 'verdier')}, men 'id' har {n_dims} {dims}"
+        raise InputError(name, "size", problem)
 
     dimension = doc.get("dimension")
     if dimension is None:
-        raise InputError(name, "dimension", f"missing; expected an object with an entry for each of {dims}")
+        raise InputError(name, "dimension", f"mangler; forventet et objekt med én oppføring for hver av {dims}")
     if not isinstance(dimension, dict):
-        raise InputError(name, "dimension", f"{_short(dimension)}; expected an object with one entry per name in 'id'")
+        problem = f"{_short(dimension)}; forventet et objekt med én oppføring per navn i 'id'"
+        raise InputError(name, "dimension", problem)
     for dim in dims:
         if not isinstance(dimension.get(dim), dict):
             raise InputError(
-                name, f"dimension.{dim}", f"missing; 'id' lists {dim!r}, so 'dimension' needs an entry for it"
+                name, f"dimension.{dim}", f"mangler; 'id' har {dim!r}, så 'dimension' må ha en oppføring for den"
             )
     return dims, sizes
 
@@ -239,37 +247,43 @@ def _read_category(doc: dict, name: str, dim: str, pos: int, size: int) -> tuple
     field = f"dimension.{dim}.category"
     category = doc["dimension"][dim].get("category")
     if not isinstance(category, dict):
-        raise InputError(name, field, "missing; expected an object with 'index' and 'label'")
+        raise InputError(name, field, "mangler; forventet et objekt med 'index' og 'label'")
     index = category.get("index")
     labels = category.get("label", {})
     if not isinstance(labels, dict):
-        raise InputError(name, f"{field}.label", f"{_short(labels)}; expected an object code -> label")
+        raise InputError(name, f"{field}.label", f"{_short(labels)}; forventet et objekt kode -> etikett")
 
     if index is None:
         # JSON-stat 2.0 allows leaving out 'index' when there is a single category.
         if len(labels) != 1:
-            raise InputError(name, f"{field}.index", "missing; only a dimension with one labelled category may omit it")
+            problem = "mangler; bare en dimensjon med én kategori (med etikett i 'label') kan utelate 'index'"
+            raise InputError(name, f"{field}.index", problem)
         codes = [str(next(iter(labels)))]
     elif isinstance(index, list):
         codes = [str(c) for c in index]
     elif isinstance(index, dict):
         positions = list(index.values())
         if sorted(positions) != list(range(len(index))) or not all(isinstance(p, int) for p in positions):
-            raise InputError(name, f"{field}.index", f"positions {_short(positions)} are not 0..{len(index) - 1}")
+            problem = f"posisjonene {_short(positions)} er ikke 0..{len(index) - 1}"
+            raise InputError(name, f"{field}.index", problem)
         codes = [str(code) for code, _ in sorted(index.items(), key=lambda kv: kv[1])]
     else:
-        expected = "expected a list of codes or an object code -> position"
+        expected = "forventet en liste med koder eller et objekt kode -> posisjon"
         raise InputError(name, f"{field}.index", f"{_short(index)}; {expected}")
 
     if len(set(codes)) != len(codes):
-        raise InputError(name, f"{field}.index", "has duplicate category codes")
+        raise InputError(name, f"{field}.index", "har samme kategorikode flere ganger")
     if len(codes) != size:
         raise InputError(
-            name, f"{field}.index", f"has {len(codes)} categories but size[{pos}] says {size}; they must agree"
+            name,
+            f"{field}.index",
+            f"har {_count(len(codes), 'kategori', 'kategorier')}, men size[{pos}] sier {size}; "
+            "tallene må stemme overens",
         )
     unknown = set(map(str, labels)) - set(codes)
     if unknown:
-        raise InputError(name, f"{field}.label", f"labels for codes not in the index: {sorted(unknown)[:5]}")
+        problem = f"etiketter for koder som ikke finnes i 'index': {sorted(unknown)[:5]}"
+        raise InputError(name, f"{field}.label", problem)
     label_of = {str(k): str(v) for k, v in labels.items()}
     return codes, {c: label_of.get(c, c) for c in codes}
 
@@ -278,7 +292,8 @@ def _read_values(doc: dict, name: str, n_cells: int, sizes: list[int]) -> tuple[
     """Flat float values (NaN where no number) and status symbols ("" where none)."""
     raw = doc.get("value")
     if raw is None:
-        raise InputError(name, "value", f"missing; expected {n_cells} values (the product of size {sizes})")
+        problem = f"mangler; forventet {_count(n_cells, 'verdi', 'verdier')} (produktet av size {sizes})"
+        raise InputError(name, "value", problem)
     cells = _cells_from(raw, name, "value", n_cells, sizes, default=None)
     status = np.array(_cells_from(doc.get("status", ""), name, "status", n_cells, sizes, default=""), dtype=object)
 
@@ -290,14 +305,15 @@ def _read_values(doc: dict, name: str, n_cells: int, sizes: list[int]) -> tuple[
         if v is None:
             continue
         if isinstance(v, bool):
-            raise InputError(name, f"value[{i}]", f"{v!r} is not a number")
+            raise InputError(name, f"value[{i}]", f"{v!r} er ikke et tall")
         if isinstance(v, (int, float)):
             values[i] = float(v)
         elif isinstance(v, str) and v.strip() in SSB_SYMBOLS:
             # Some producers put the symbol in 'value' itself; move it to 'status'.
             status[i] = status[i] or v.strip()
         else:
-            raise InputError(name, f"value[{i}]", f"{v!r} is neither a number, null nor an SSB symbol")
+            problem = f"{v!r} er verken et tall, null eller et av SSBs symboler {list(SSB_SYMBOLS)}"
+            raise InputError(name, f"value[{i}]", problem)
     return _apply_nil(values, status, name)
 
 
@@ -305,7 +321,8 @@ def _apply_nil(values: np.ndarray, status: np.ndarray, name: str) -> tuple[np.nd
     """Check the status symbols and set cells marked ``-`` (SSB: nil, exactly zero) to 0."""
     for i, s in enumerate(status):
         if not isinstance(s, str):
-            raise InputError(name, f"status[{i}]", f"{s!r} is not a string symbol")
+            problem = f"{s!r} er ikke tekst; forventet et av SSBs symboler {list(SSB_SYMBOLS)}"
+            raise InputError(name, f"status[{i}]", problem)
     values[(status == _NIL) & np.isnan(values)] = 0.0
     return values, status.astype(str)
 
@@ -315,7 +332,10 @@ def _cells_from(raw, name: str, field: str, n_cells: int, sizes: list[int], defa
     if isinstance(raw, list):
         if len(raw) != n_cells:
             raise InputError(
-                name, field, f"has {len(raw)} entries but size {sizes} gives {n_cells} cells (their product)"
+                name,
+                field,
+                f"har {_count(len(raw), 'verdi', 'verdier')}, men size {sizes} "
+                f"gir {_count(n_cells, 'celle', 'celler')}",
             )
         return list(raw)
     if isinstance(raw, dict):
@@ -326,12 +346,12 @@ def _cells_from(raw, name: str, field: str, n_cells: int, sizes: list[int], defa
             except ValueError:
                 i = -1
             if not 0 <= i < n_cells:
-                raise InputError(name, f"{field}.{key}", f"is not a cell index 0..{n_cells - 1} (size {sizes})")
+                raise InputError(name, f"{field}.{key}", f"er ikke en celleindeks 0..{n_cells - 1} (size {sizes})")
             cells[i] = v
         return cells
     if field == "status" and isinstance(raw, str):
         return [raw] * n_cells
-    raise InputError(name, field, f"{_short(raw)}; expected a list or an object index -> {field}")
+    raise InputError(name, field, f"{_short(raw)}; forventet en liste eller et objekt indeks -> {field}")
 
 
 def _jsonstat_attrs(doc: dict, dims: list[str], categories: list, attrs_source: str) -> dict:
@@ -443,18 +463,17 @@ def read_statbank_csv(path: str | os.PathLike, encoding: str | None = None) -> p
 
 def _read_lines(path: Path, name: str, encoding: str | None) -> tuple[list[str], str]:
     if not path.is_file():
-        raise InputError(name, "file", "does not exist; expected a CSV file exported from SSB's StatBank")
+        raise InputError(name, "file", "finnes ikke; forventet en CSV-fil eksportert fra SSBs statistikkbank")
     raw = path.read_bytes()
     if encoding is not None:
         try:
             return _lines(raw.decode(encoding)), encoding
         except LookupError:
-            problem = f"{encoding!r} is not a known text encoding (SSB uses 'iso-8859-1')"
+            problem = f"{encoding!r} er ikke en kjent tegnkoding (SSB bruker 'iso-8859-1')"
             raise InputError(name, "encoding", problem) from None
         except UnicodeDecodeError as exc:
-            raise InputError(
-                name, "encoding", f"the file is not valid {encoding} ({exc.reason} at byte {exc.start})"
-            ) from None
+            problem = f"filen er ikke gyldig {encoding} (feil ved byte {exc.start}); SSB bruker 'iso-8859-1'"
+            raise InputError(name, "encoding", problem) from None
     try:
         return _lines(raw.decode("utf-8-sig")), "utf-8"
     except UnicodeDecodeError:
@@ -487,19 +506,23 @@ def _find_header(lines: list[str], name: str) -> tuple[list[str], int, list[str]
             header = [f.strip() for f in fields]
             empty = [i + 1 for i, f in enumerate(header) if not f]
             if empty:
-                raise InputError(name, f"line {pos + 1} (header)", f"column(s) {empty} have no name")
+                which = "kolonne" if len(empty) == 1 else "kolonnene"
+                problem = f"{which} nr. {_listing(empty, len(empty))} mangler navn"
+                raise InputError(name, f"linje {pos + 1} (overskriftslinje)", problem)
             dup = sorted({f for f in header if header.count(f) > 1})
             if dup:
-                raise InputError(name, f"line {pos + 1} (header)", f"duplicate column names {dup}")
+                problem = f"samme kolonnenavn flere ganger: {dup}"
+                raise InputError(name, f"linje {pos + 1} (overskriftslinje)", problem)
             return title, pos, header
         if line.strip():
             title.extend(f.strip() for f in fields)
+    n_lines = sum(1 for ln in lines if ln.strip())
     raise InputError(
         name,
-        "header",
-        f"no header line found in {sum(1 for ln in lines if ln.strip())} non-blank line(s); "
-        f"expected a line with at least two "
-        f"'{_CSV_SEP}'-separated column names (a StatBank CSV export)",
+        "overskriftslinje",
+        f"fant ingen overskriftslinje blant {_count(n_lines, 'linje', 'linjer')} med innhold; "
+        f"forventet en linje med minst to kolonnenavn skilt med '{_CSV_SEP}' "
+        "(slik en CSV-eksport fra statistikkbanken ser ut)",
     )
 
 
@@ -520,17 +543,17 @@ def _data_rows(
         fields = _split(lines[pos])
         if len(fields) == len(header):
             if notes:
-                problem = "data row after footnote lines; expected the data in one block"
-                raise InputError(name, f"line {pos + 1}", problem)
+                problem = "datarad etter fotnotelinjer; forventet alle dataradene samlet i én blokk"
+                raise InputError(name, f"linje {pos + 1}", problem)
             rows.append(fields)
             line_numbers.append(pos + 1)
         elif len(fields) == 1:
             notes.append(fields[0].strip())  # footnote or source line below the table
         else:
-            problem = f"has {len(fields)} fields but the header (line {header_pos + 1}) has {len(header)}"
-            raise InputError(name, f"line {pos + 1}", problem)
+            problem = f"har {len(fields)} felt, men overskriftslinjen (linje {header_pos + 1}) har {len(header)}"
+            raise InputError(name, f"linje {pos + 1}", problem)
     if not rows:
-        raise InputError(name, f"line {header_pos + 2}", "no data rows below the header")
+        raise InputError(name, f"linje {header_pos + 2}", "ingen datarader under overskriftslinjen")
     return rows, line_numbers, notes
 
 
@@ -584,8 +607,8 @@ def _value_columns(
                 row = int(np.flatnonzero(bad.to_numpy())[0])
                 raise InputError(
                     name,
-                    f"line {line_numbers[row]}, column {c!r}",
-                    f"{df[c].iloc[row]!r} is not a number or one of SSB's symbols {list(SSB_SYMBOLS)}",
+                    f"linje {line_numbers[row]}, kolonne {c!r}",
+                    f"{df[c].iloc[row]!r} er verken et tall eller et av SSBs symboler {list(SSB_SYMBOLS)}",
                 )
     else:
         value_cols = []
@@ -598,12 +621,13 @@ def _value_columns(
     if not value_cols:
         raise InputError(
             name,
-            "value columns",
-            f"none found among {header}; expected columns of numbers (or SSB symbols) headed like "
-            "'Persons 2023 Males' or 'Personer 2023 Kvinner'",
+            "verdikolonner",
+            f"fant ingen blant {header}; forventet kolonner med tall (eller SSB-symboler) med overskrifter som "
+            "'Persons 2023 Males' eller 'Personer 2023 Kvinner'",
         )
     if len(value_cols) == len(header):
-        raise InputError(name, "header", f"{header} has no dimension column (e.g. 'region', 'age') before the values")
+        problem = f"{header} har ingen dimensjonskolonne (for eksempel 'region', 'age') foran verdiene"
+        raise InputError(name, "overskriftslinje", problem)
     return value_cols, parsed
 
 
@@ -629,10 +653,12 @@ def _melt(df: pd.DataFrame, dim_cols: list[str], value_cols: list[str], parsed: 
         if not any(v not in (None, "") for v in mapping.values()):
             continue
         if key in long.columns:
-            raise InputError(name, "header", f"{key!r} is both a column and part of the value headings")
+            problem = f"{key!r} er både en kolonne og en del av overskriftene til verdikolonnene"
+            raise InputError(name, "overskriftslinje", problem)
         if key == "year" and any(v is None for v in mapping.values()):
             missing = [c for c, v in mapping.items() if v is None]
-            raise InputError(name, f"column {missing[0]!r}", "heading has no year while other value columns have one")
+            problem = "overskriften har ikke årstall, men det har de andre verdikolonnene"
+            raise InputError(name, f"kolonne {missing[0]!r}", problem)
         long[key] = long["_column"].map({c: "" if v is None else v for c, v in mapping.items()})
         extra.append(key)
 
@@ -656,7 +682,7 @@ def _to_years(col: pd.Series, name: str) -> pd.Series:
     text = col.astype(str).str.strip()
     bad = ~text.str.fullmatch(r"\d{4}")
     if bad.any():
-        raise InputError(name, "year", f"{text[bad].iloc[0]!r} is not a 4-digit year")
+        raise InputError(name, "year", f"{text[bad].iloc[0]!r} er ikke et firesifret årstall")
     return text.astype(np.int64)
 
 
@@ -713,10 +739,13 @@ def read_population(
     name = str(path)
     p = Path(path)
     if not p.is_file():
-        raise InputError(name, "file", "does not exist; expected an SSB 07459 JSON-stat or StatBank CSV file")
+        problem = "finnes ikke; forventet en SSB-fil (tabell 07459) i JSON-stat 2.0 eller CSV fra statistikkbanken"
+        raise InputError(name, "file", problem)
     if kommune is not None and not isinstance(kommune, str):
         raise InputError(
-            name, "kommune", f"{kommune!r} is not a string; write kommune numbers as 4-character strings like '0301'"
+            name,
+            "kommune",
+            f"{kommune!r} er ikke tekst; skriv kommunenummeret som tekst med fire tegn, for eksempel '0301'",
         )
     if _looks_like_json(p):
         long, meta = _population_long_jsonstat(p, name)
@@ -748,15 +777,18 @@ def _population_long_jsonstat(path: Path, name: str) -> tuple[pd.DataFrame, dict
     time = find("time", lambda d: d in _TIME_NAMES)
     age = find(None, lambda d: d in _AGE_NAMES)
     sex = find(None, lambda d: d in _SEX_NAMES)
-    for dim, what in ((time, "time (Tid)"), (age, "age (Alder)"), (sex, "sex (Kjonn)")):
+    for dim, what in ((time, "år (Tid)"), (age, "alder (Alder)"), (sex, "kjønn (Kjonn)")):
         if dim is None:
-            raise InputError(name, "id", f"{dims} has no {what} dimension; expected an SSB 07459-style table")
+            problem = f"{dims} har ingen dimensjon for {what}; forventet en tabell som SSBs 07459"
+            raise InputError(name, "id", problem)
     others = [d for d in dims if d not in {region, time, age, sex}]
     for d in others:
         if ds.sizes[d] != 1:
             codes = [str(c) for c in ds[d].values]
             raise InputError(
-                name, f"dimension.{d}", f"has {len(codes)} categories {codes[:5]}; a population needs exactly one"
+                name,
+                f"dimension.{d}",
+                f"har {len(codes)} kategorier {codes[:5]}; en befolkning trenger nøyaktig én",
             )
 
     labels = ds.attrs["labels"]
@@ -785,18 +817,18 @@ def _population_long_csv(path: Path, name: str) -> tuple[pd.DataFrame, dict]:
     region = next((cols[c] for c in cols if c in _REGION_NAMES), None)
     age = next((cols[c] for c in cols if c in _AGE_NAMES), None)
     if age is None:
-        raise InputError(name, "age", f"no age column among {list(df.columns)}; expected 'age' or 'alder'")
+        raise InputError(name, "age", f"ingen alderskolonne blant {list(df.columns)}; forventet 'age' eller 'alder'")
     if "sex" not in df.columns:
-        problem = "no sex in the column headings or a 'sex'/'kjønn' column; expected men and women"
+        problem = "fant ikke kjønn i kolonneoverskriftene eller i en kolonne 'sex'/'kjønn'; forventet menn og kvinner"
         raise InputError(name, "sex", problem)
     if "year" not in df.columns:
-        raise InputError(name, "year", "no year in the column headings or a 'year'/'år' column")
+        raise InputError(name, "year", "fant ikke år i kolonneoverskriftene eller i en kolonne 'year'/'år'")
     known = {region, age, "sex", "year", "value", "status"}
     for c in [c for c in df.columns if c not in known]:
         distinct = df[c].unique()
         if len(distinct) > 1:
             raise InputError(
-                name, c, f"has {len(distinct)} categories {list(distinct[:5])}; a population needs exactly one"
+                name, c, f"har {len(distinct)} kategorier {list(distinct[:5])}; en befolkning trenger nøyaktig én"
             )
 
     if region is not None:
@@ -847,13 +879,15 @@ def _age_of(code, label, name: str, field: str) -> int:
         m = re.match(r"^\d{1,3}\+?\s+(.*)$", text)
         if m and _AGE_TEXT.match(m.group(1)):
             return int(_AGE_TEXT.match(m.group(1)).group(1))
-    raise InputError(name, field, f"{label!r} is not a single year of age; expected labels like '80 år' or '0 years'")
+    problem = f"{label!r} er ikke en ettårig alder; forventet etiketter som '80 år' eller '0 years'"
+    raise InputError(name, field, problem)
 
 
 def _sex_of(code, label, name: str, field: str) -> str:
     sex = _sex_word(str(label)) or _SEX_CODES.get(str(code).strip())
     if sex is None:
-        raise InputError(name, field, f"{code!r} ({label!r}) is not a sex category; expected 1 = Menn, 2 = Kvinner")
+        problem = f"{code!r} ({label!r}) er ikke en kjønnskategori; forventet 1 = Menn, 2 = Kvinner"
+        raise InputError(name, field, problem)
     return sex
 
 
@@ -872,21 +906,26 @@ def _population_array(
     full = pd.MultiIndex.from_product([years, ages, list(SEXES)], names=["year", "age", "sex"])
     missing = full.difference(s.index)
     if len(missing):
-        cells = [f"year {y}, age {a}, {x}" for y, a, x in missing[:5]]
-        problem = f"{len(missing)} cell(s) missing from the file: {_listing(cells, len(missing), '; ')}"
+        cells = [_cell(y, a, x) for y, a, x in missing[:5]]
+        n = _count(len(missing), "celle", "celler")
+        problem = f"{n} mangler i filen: {_listing(cells, len(missing), '; ')}"
         raise InputError(name, "value", problem)
     s = s.reindex(full)
 
     nan = s[s["value"].isna()]
     if len(nan):
         first = zip(nan.index[:5], nan["status"].iloc[:5])
-        cells = [f"year {y}, age {a}, {x} ({st or 'null'})" for (y, a, x), st in first]
-        problem = f"{len(nan)} suppressed or missing value(s) in a base population: {_listing(cells, len(nan), '; ')}"
+        cells = [f"{_cell(y, a, x)} ({st or 'null'})" for (y, a, x), st in first]
+        problem = (
+            f"{_count(len(nan), 'verdi', 'verdier')} mangler eller er skjult av SSB, men en basisbefolkning "
+            f"trenger tall i alle celler: {_listing(cells, len(nan), '; ')}"
+        )
         raise InputError(name, "value", problem)
     neg = s[s["value"] < 0]
     if len(neg):
-        cells = [f"year {y}, age {a}, {x} = {v:g}" for (y, a, x), v in zip(neg.index[:5], neg["value"].iloc[:5])]
-        raise InputError(name, "value", f"{len(neg)} negative population count(s): {_listing(cells, len(neg), '; ')}")
+        cells = [f"{_cell(y, a, x)} = {v:g}" for (y, a, x), v in zip(neg.index[:5], neg["value"].iloc[:5])]
+        n = _count(len(neg), "negativt befolkningstall", "negative befolkningstall")
+        raise InputError(name, "value", f"{n}: {_listing(cells, len(neg), '; ')}")
 
     data = s["value"].to_numpy(dtype=float).reshape(len(years), len(ages), len(SEXES))
     attrs = {"units": "persons", **meta, "kommune": kommune, "kommune_name": kommune_name}
@@ -915,8 +954,8 @@ def _select_region(long: pd.DataFrame, name: str, kommune: str | None) -> tuple[
     if kommune is None:
         if len(codes) > 1:
             problem = (
-                f"the file has {len(codes)} regions ({_listing(codes[:8], len(codes))}); "
-                f"choose one, e.g. kommune={codes[0]!r}"
+                f"filen har {len(codes)} regioner ({_listing(codes[:8], len(codes))}); "
+                f"velg én, for eksempel kommune={codes[0]!r}"
             )
             raise InputError(name, "kommune", problem)
         kommune = codes[0]
@@ -924,7 +963,7 @@ def _select_region(long: pd.DataFrame, name: str, kommune: str | None) -> tuple[
         # the file may use an older number of the same kommune (e.g. 3024 or 0219 for Bærum 3201)
         older = [c for c in codes if _current_codes(c) == [kommune]]
         if len(older) != 1:
-            problem = f"{kommune!r} is not in the file; available: {_listing(codes[:8], len(codes))}"
+            problem = f"{kommune!r} finnes ikke i filen; tilgjengelig: {_listing(codes[:8], len(codes))}"
             raise InputError(name, "kommune", problem)
         sel = long[long["region"] == older[0]]
         return sel, kommune, str(sel["region_label"].iloc[0])
@@ -939,21 +978,25 @@ def _select_years(long: pd.DataFrame, name: str, year) -> pd.DataFrame:
     available = sorted(long["year"].unique())
     unknown = [y for y in wanted if y not in available]
     if unknown:
-        raise InputError(name, "year", f"{unknown} not in the file; available: {[int(y) for y in available]}")
+        problem = (
+            f"år {_listing([str(y) for y in unknown], len(unknown))} finnes ikke i filen; "
+            f"tilgjengelig: {_listing([str(int(y)) for y in available], len(available))}"
+        )
+        raise InputError(name, "year", problem)
     return long[long["year"].isin(wanted)]
 
 
 def _check_sexes(long: pd.DataFrame, name: str) -> None:
     other = sorted(set(long["sex"]) - set(SEXES))
     if other:
-        raise InputError(name, "sex", f"categories {other} found; expected only men and women ({SEXES})")
+        raise InputError(name, "sex", f"fant kategoriene {other}; forventet bare menn og kvinner {SEXES}")
 
 
 def _check_duplicates(long: pd.DataFrame, name: str) -> None:
     dup = long[long.duplicated(["year", "age", "sex"], keep=False)]
     if len(dup):
-        cells = [f"year {y}, age {a}, {x}" for y, a, x in dup[["year", "age", "sex"]].drop_duplicates().to_numpy()[:5]]
-        problem = f"cells given more than once (several contents or categories?): {'; '.join(cells)}"
+        cells = [_cell(y, a, x) for y, a, x in dup[["year", "age", "sex"]].drop_duplicates().to_numpy()[:5]]
+        problem = f"celler som står mer enn én gang (flere statistikkvariabler eller kategorier?): {'; '.join(cells)}"
         raise InputError(name, "value", problem)
 
 
@@ -961,15 +1004,17 @@ def _check_ages(long: pd.DataFrame, name: str, partial: bool) -> list[int]:
     present = sorted(int(a) for a in long["age"].unique())
     too_old = [a for a in present if a > MAX_AGE]
     if too_old:
-        raise InputError(name, "age", f"ages {_ranges(too_old)} are above {MAX_AGE} (the open group '{MAX_AGE}+')")
+        ages = "alder" if len(too_old) == 1 else "aldrene"
+        problem = f"{ages} {_ranges(too_old)} er over {MAX_AGE} (den øverste aldersgruppen er '{MAX_AGE}+')"
+        raise InputError(name, "age", problem)
     missing = sorted(set(AGES.tolist()) - set(present))
     if missing and not partial:
         raise InputError(
             name,
             "age",
-            f"ages {_ranges(missing)} are missing (the file has {_ranges(present)}); a base population needs "
-            f"every single age 0-{MAX_AGE} ({MAX_AGE} = {MAX_AGE} years or older). "
-            "Download all ages, or pass partial=True to read only the ages present",
+            f"{'alder' if len(missing) == 1 else 'aldrene'} {_ranges(missing)} mangler (filen har {_ranges(present)}); "
+            f"en basisbefolkning trenger hver ettårig alder 0-{MAX_AGE} ({MAX_AGE} = {MAX_AGE} år eller eldre). "
+            "Last ned alle aldre, eller bruk partial=True for å lese bare aldrene som finnes",
         )
     return present
 
@@ -992,7 +1037,17 @@ def _ranges(values: Iterable[int]) -> str:
 
 def _listing(items: Sequence[str], total: int, sep: str = ", ") -> str:
     text = sep.join(str(i) for i in items)
-    return text if total <= len(items) else f"{text}, ... ({total} in total)"
+    return text if total <= len(items) else f"{text}, ... ({total} i alt)"
+
+
+def _count(n: int, one: str, many: str) -> str:
+    """``_count(1, "celle", "celler")`` -> ``"1 celle"``; ``_count(3, ...)`` -> ``"3 celler"``."""
+    return f"{n} {one if n == 1 else many}"
+
+
+def _cell(year, age, sex) -> str:
+    """A cell of a base population for messages: ``"år 2023, alder 50, menn"``."""
+    return f"år {year}, alder {age}, {_SEX_NB.get(str(sex), sex)}"
 
 
 def _short(obj: Any, limit: int = 60) -> str:

@@ -142,12 +142,12 @@ def test_jsonstat_symbol_in_value_moves_to_status():
 # --- read_jsonstat: one broken file per rule --------------------------------------------------
 
 INVALID_JSONSTAT = [
-    ("bad_json.json", "line 4 column 1", "not valid JSON"),
-    ("wrong_class.json", "class", "'collection' is not supported"),
-    ("size_mismatch.json", "value", r"has 5 entries but size \[2, 3\] gives 6 cells"),
-    ("missing_dimension.json", "dimension.Region", "missing"),
-    ("missing_id.json", "id", "missing"),
-    ("bad_category_index.json", "dimension.Alder.category.index", r"has 2 categories but size\[0\] says 3"),
+    ("bad_json.json", "linje 4, kolonne 1", "er ikke gyldig JSON; forventet et JSON-stat 2.0-datasett"),
+    ("wrong_class.json", "class", "'collection' støttes ikke, bare 'dataset'; forventet et JSON-stat 2.0"),
+    ("size_mismatch.json", "value", r"har 5 verdier, men size \[2, 3\] gir 6 celler$"),
+    ("missing_dimension.json", "dimension.Region", "mangler; 'id' har 'Region', så 'dimension' må ha en oppføring"),
+    ("missing_id.json", "id", "mangler; forventet listen over dimensjonsnavn"),
+    ("bad_category_index.json", "dimension.Alder.category.index", r"har 2 kategorier, men size\[0\] sier 3"),
 ]
 
 
@@ -159,21 +159,21 @@ def test_jsonstat_invalid_file(name, field, problem):
 
 def test_jsonstat_missing_file():
     path = FIX / "no_such_file.json"
-    with pytest.raises(InputError, match=where(path, "file") + "does not exist"):
+    with pytest.raises(InputError, match=where(path, "file") + "finnes ikke; forventet et JSON-stat 2.0-datasett"):
         read_jsonstat(path)
 
 
 def test_jsonstat_status_length_mismatch():
     doc = json.loads((FIX / "suppressed_list.json").read_text(encoding="utf-8"))
     doc["status"] = ["", ".."]
-    with pytest.raises(InputError, match=r"^json: status: has 2 entries but size \[2, 1, 4\] gives 8"):
+    with pytest.raises(InputError, match=r"^json: status: har 2 verdier, men size \[2, 1, 4\] gir 8 celler"):
         read_jsonstat(doc)
 
 
 def test_jsonstat_value_not_a_number():
     doc = json.loads((FIX / "suppressed_list.json").read_text(encoding="utf-8"))
     doc["value"][3] = "12,5"
-    with pytest.raises(InputError, match=r"^json: value\[3\]: '12,5' is neither a number"):
+    with pytest.raises(InputError, match=r"^json: value\[3\]: '12,5' er verken et tall, null eller et av SSBs symboler"):
         read_jsonstat(doc)
 
 
@@ -236,6 +236,7 @@ def test_statbank_csv_symbols_and_comma_decimals():
         value, status = got[key]
         assert np.isnan(value) and status == symbol, key
     assert set(SSB_SYMBOLS) == {".", "..", "...", ":", "-"}
+    assert SSB_SYMBOLS[".."] == "tallgrunnlag mangler"  # SSB's own bokmål wording
 
 
 def test_statbank_csv_sex_and_year_as_columns():
@@ -247,10 +248,10 @@ def test_statbank_csv_sex_and_year_as_columns():
 
 
 INVALID_CSV = [
-    ("no_header.csv", "header", "no header line found"),
-    ("no_value_columns.csv", "value columns", r"none found among \['region', 'merknad'\]"),
-    ("ragged_row.csv", "line 4", r"has 5 fields but the header \(line 2\) has 4"),
-    ("bad_value_cell.csv", "line 4, column 'Persons 2023 Females'", "'4a' is not a number"),
+    ("no_header.csv", "overskriftslinje", "fant ingen overskriftslinje blant 2 linjer med innhold"),
+    ("no_value_columns.csv", "verdikolonner", r"fant ingen blant \['region', 'merknad'\]; forventet kolonner med tall"),
+    ("ragged_row.csv", "linje 4", r"har 5 felt, men overskriftslinjen \(linje 2\) har 4"),
+    ("bad_value_cell.csv", "linje 4, kolonne 'Persons 2023 Females'", "'4a' er verken et tall eller et av SSBs symboler"),
 ]
 
 
@@ -262,19 +263,19 @@ def test_statbank_csv_invalid_file(name, field, problem):
 
 def test_statbank_csv_missing_file():
     path = FIX / "no_such_file.csv"
-    with pytest.raises(InputError, match=where(path, "file") + "does not exist"):
+    with pytest.raises(InputError, match=where(path, "file") + "finnes ikke; forventet en CSV-fil eksportert fra SSBs"):
         read_statbank_csv(path)
 
 
 def test_statbank_csv_unknown_encoding():
     path = FIX / "suppressed_statbank.csv"
-    with pytest.raises(InputError, match=where(path, "encoding") + "'no-such-codec' is not a known"):
+    with pytest.raises(InputError, match=where(path, "encoding") + "'no-such-codec' er ikke en kjent tegnkoding"):
         read_statbank_csv(path, encoding="no-such-codec")
 
 
 def test_statbank_csv_wrong_encoding():
     path = FIX / "suppressed_statbank.csv"  # ISO-8859-1
-    with pytest.raises(InputError, match=where(path, "encoding") + "the file is not valid utf-8"):
+    with pytest.raises(InputError, match=where(path, "encoding") + r"filen er ikke gyldig utf-8 \(feil ved byte \d+\)"):
         read_statbank_csv(path, encoding="utf-8")
 
 
@@ -333,49 +334,76 @@ def test_population_national_table_without_region():
 
 
 def test_population_multi_region_needs_kommune():
-    with pytest.raises(InputError, match=where(J07459, "kommune") + r"the file has 3 regions \(0301, 1103, 1804\)"):
+    problem = r"filen har 3 regioner \(0301, 1103, 1804\); velg én, for eksempel kommune='0301'"
+    with pytest.raises(InputError, match=where(J07459, "kommune") + problem):
         read_population(J07459, partial=True)
 
 
 def test_population_unknown_kommune():
-    with pytest.raises(InputError, match=where(J07459, "kommune") + "'3024' is not in the file; available: 0301"):
+    with pytest.raises(InputError, match=where(J07459, "kommune") + "'3024' finnes ikke i filen; tilgjengelig: 0301"):
         read_population(J07459, kommune="3024", partial=True)
 
 
 def test_population_kommune_must_be_a_string():
-    with pytest.raises(InputError, match=where(J07459, "kommune") + "301 is not a string"):
+    with pytest.raises(InputError, match=where(J07459, "kommune") + "301 er ikke tekst; skriv kommunenummeret som tekst"):
         read_population(J07459, kommune=301)
 
 
 def test_population_partial_ages_rejected_by_default():
-    with pytest.raises(InputError, match=where(J07459, "age") + r"ages 0-79, 105 are missing .* every single age 0-105"):
+    with pytest.raises(InputError, match=where(J07459, "age") + r"aldrene 0-79, 105 mangler .* hver ettårig alder 0-105"):
         read_population(J07459, kommune="0301")
 
 
 def test_population_unknown_year():
-    with pytest.raises(InputError, match=where(CSV_EXCERPT, "year") + r"\[2020\] not in the file; available: \[2023\]"):
+    with pytest.raises(InputError, match=where(CSV_EXCERPT, "year") + "år 2020 finnes ikke i filen; tilgjengelig: 2023$"):
         read_population(CSV_EXCERPT, kommune="3024", year=2020)
 
 
 def test_population_negative_values():
     path = INVALID / "negative_population.csv"
-    with pytest.raises(InputError, match=where(path, "value") + "1 negative population count.*age 50, male = -5"):
+    with pytest.raises(InputError, match=where(path, "value") + "1 negativt befolkningstall: .*alder 50, menn = -5"):
         read_population(path)
 
 
 def test_population_suppressed_values():
     path = INVALID / "suppressed_population.csv"
-    cells = r"age 0, female \(:\); year 2023, age 90, female \(\.\.\); year 2023, age 105, female \(\.\)"
-    with pytest.raises(InputError, match=where(path, "value") + "3 suppressed or missing value.*" + cells):
+    cells = r"alder 0, kvinner \(:\); år 2023, alder 90, kvinner \(\.\.\); år 2023, alder 105, kvinner \(\.\)"
+    with pytest.raises(InputError, match=where(path, "value") + "3 verdier mangler eller er skjult av SSB.*" + cells):
         read_population(path)
 
 
 def test_population_missing_file():
     path = FIX / "no_such_population.csv"
-    with pytest.raises(InputError, match=where(path, "file") + "does not exist"):
+    problem = r"finnes ikke; forventet en SSB-fil \(tabell 07459\) i JSON-stat 2.0 eller CSV"
+    with pytest.raises(InputError, match=where(path, "file") + problem):
         read_population(path)
 
 
 def test_population_not_a_population_table():
-    with pytest.raises(InputError, match=where(J12134, "id") + r"\['KOKkommuneregion0000', 'ContentsCode', 'Tid'\] has no age"):
+    dims = r"\['KOKkommuneregion0000', 'ContentsCode', 'Tid'\]"
+    with pytest.raises(InputError, match=where(J12134, "id") + dims + r" har ingen dimensjon for alder \(Alder\)"):
         read_population(J12134, kommune="0301")
+
+
+# --- messages are in bokmål ------------------------------------------------------------------
+
+ENGLISH = re.compile(
+    r"\b(the|is|are|not|has|have|no|expected|missing|found|does|exist|entries|cells?|line|column|header"
+    r"|choose|available|suppressed|negative|ages?|year|file)\b"
+)
+BROKEN = (
+    [(read_jsonstat, INVALID / name) for name, _, _ in INVALID_JSONSTAT]
+    + [(read_statbank_csv, INVALID / name) for name, _, _ in INVALID_CSV]
+    + [(read_population, INVALID / name) for name in ("negative_population.csv", "suppressed_population.csv")]
+    + [(read_population, J07459), (read_population, J12134), (read_population, FIX / "no_such_file.csv")]
+)
+
+
+@pytest.mark.parametrize("reader, path", BROKEN, ids=[p.name for _, p in BROKEN])
+def test_error_messages_are_in_bokmal(reader, path):
+    """House rule: user-facing text in bokmål; only identifiers (JSON-stat keys, columns) stay as they are."""
+    with pytest.raises(InputError) as info:
+        reader(path)
+    assert info.value.problem and not ENGLISH.search(info.value.problem), info.value.problem
+    # the field is an identifier (`value`, `dimension.Alder.category.index`, `file`) or a place in the file
+    assert not re.search(r"\b(line|column|header|top level)\b", info.value.field), info.value.field
