@@ -1,0 +1,331 @@
+"""Population explorer without a browser: pure helpers, then the widget driven through ``.value``.
+
+Expected numbers come from the model API (``project_kommune`` + ``indicators``) formatted with
+``planmodel.formatting``, never from strings copied out of the app.
+"""
+
+from __future__ import annotations
+
+import base64
+import logging
+import re
+
+import numpy as np
+import pytest
+import xarray as xr
+
+from planmodel import SSB_CREDIT
+from planmodel.ages import KOSTRA_GROUPS, to_kostra_groups
+from planmodel.demography import SCENARIOS, project_kommune
+from planmodel.errors import InputError, KommuneError
+from planmodel.formatting import NBSP, endring, tall
+from planmodel.indicators import indicators
+from planmodel.kommuner import all_kommuner
+from planmodel.widgets import PopulationExplorer
+from planmodel.widgets import population_explorer as pe
+from planmodel.widgets.charts import age_group_label, age_groups_over_time, pyramid
+
+MINUS = "\u2212"
+BASE_SCENARIOS = ["main", "low", "high", "bolig_hoy", "bolig_moderat", "bolig_lav"]
+SSB = ["ssb_mmmm", "ssb_llml", "ssb_hhmh"]
+
+
+def expected_numbers(kommune: str, scenario: str, year: int) -> dict[str, str]:
+    """What the key-number panel must show, stated from the model API and the formatters."""
+    ind = indicators(project_kommune(kommune, scenario))
+    now, base = ind.sel(year=year), ind.isel(year=0)
+
+    def level_and_change(key, decimals):
+        value = float(now[key])
+        return {key: tall(value, decimals), f"{key}_change": endring(value - float(base[key]), decimals)}
+
+    return {
+        **level_and_change("total", 0),
+        **level_and_change("aldersbaereevne", 1),
+        **level_and_change("persons_80plus", 0),
+        **level_and_change("family_care_ratio", 1),
+        "growth_80plus": endring(100 * float(ind["growth_80plus"].sel(year=2040)), 1) + NBSP + "%",
+    }
+
+
+def shown_numbers(html: str) -> dict[str, str]:
+    """data-key -> text of every key-number element in the panel's HTML."""
+    return dict(re.findall(r'data-key="([a-z0-9_]+)"[^>]*>([^<]*)<', html))
+
+
+@pytest.fixture(scope="module")
+def app():
+    return PopulationExplorer()
+
+
+# --------------------------------------------------------------------------------------------
+# Pure helpers
+# --------------------------------------------------------------------------------------------
+
+
+def test_nb_sort_key_puts_aeoa_last_in_norwegian_order():
+    names = ["Åsnes", "Ørland", "Ærø", "Zeta", "Alta", "Øygarden", "Ål", "Bø"]
+    assert sorted(names, key=pe.nb_sort_key) == ["Alta", "Bø", "Zeta", "Ærø", "Ørland", "Øygarden", "Ål", "Åsnes"]
+
+
+def test_kommune_options_cover_all_kommuner_sorted_with_codes():
+    options = pe.kommune_options()
+    table = all_kommuner()
+    assert len(options) == len(table) == 357
+    assert {code for _, code in options} == set(table["kommune"])
+    assert ("Bærum (3201)", "3201") in options and ("Oslo (0301)", "0301") in options
+    labels = [label for label, _ in options]
+    assert len(set(labels)) == len(labels)  # Herøy and Våler are told apart by code
+    assert [pe.nb_sort_key(label) for label in labels] == sorted(pe.nb_sort_key(label) for label in labels)
+    assert labels[0].startswith("A") and labels[-1].startswith("Å")
+
+
+def test_scenario_options_offer_ssb_only_where_shipped():
+    ids = lambda options: [i for _, i in options]  # noqa: E731
+    assert ids(pe.scenario_options("3201")) == BASE_SCENARIOS
+    assert ids(pe.scenario_options("4003")) == BASE_SCENARIOS + SSB
+    # the current choice is kept (not silently replaced) so the app can explain it
+    assert ids(pe.scenario_options("0301", keep="ssb_llml")) == BASE_SCENARIOS + ["ssb_llml"]
+    assert dict(pe.scenario_options("3201"))["Hovedalternativ (MMMM)"] == "main"
+
+
+def _hand_indicators():
+    years = [2026, 2030, 2040]
+    data = {
+        "total": [1000.0, 1234.4, 12345.6],
+        "aldersbaereevne": [4.04, 3.5, 2.96],
+        "persons_80plus": [50.0, 60.0, 80.0],
+        "family_care_ratio": [5.0, 4.0, 3.04],
+        "growth_80plus": [0.0, 0.2, 0.6],
+    }
+    return xr.Dataset({k: ("year", v) for k, v in data.items()}, coords={"year": years})
+
+
+def test_key_numbers_hand_checked():
+    numbers = pe.key_numbers(_hand_indicators(), 2040)
+    assert numbers == {
+        "total": f"12{NBSP}346", "total_change": f"+11{NBSP}346",
+        "aldersbaereevne": "3,0", "aldersbaereevne_change": f"{MINUS}1,1",
+        "persons_80plus": "80", "persons_80plus_change": "+30",
+        "family_care_ratio": "3,0", "family_care_ratio_change": f"{MINUS}2,0",
+        "growth_80plus": f"+60,0{NBSP}%",
+    }
+    assert pe.key_numbers(_hand_indicators(), 2026)["total_change"] == "0"
+
+
+def test_key_numbers_growth_year_falls_back_to_last_year():
+    assert pe.key_numbers(_hand_indicators(), 2030, growth_year=2050)["growth_80plus"] == f"+60,0{NBSP}%"
+
+
+def test_key_numbers_html_shows_exactly_the_numbers():
+    numbers = pe.key_numbers(_hand_indicators(), 2030)
+    html = pe.key_numbers_html(numbers, 2030, 2026)
+    assert shown_numbers(html) == numbers
+    assert "Folkemengde 2030" in html and "Endring fra 2026" in html and "fra 2026 til 2040" in html
+
+
+def test_age_group_table_sums_and_total_row():
+    pop = project_kommune("3201")
+    groups = to_kostra_groups(pop).sum("sex")
+    table = pe.age_group_table(groups)
+    assert list(table.columns) == [2026, 2030, 2035, 2040, 2050]
+    assert list(table.index) == [*KOSTRA_GROUPS, "total"]
+    assert table.loc["80-89", 2040] == pytest.approx(float(pop.sel(year=2040, age=slice(80, 89)).sum()))
+    assert table.loc["total", 2050] == pytest.approx(float(pop.sel(year=2050).sum()))
+    html = pe.age_group_table_html(table, "Personer")
+    assert f"<td style=\"text-align:right;padding:4px 10px\">{tall(table.loc['0', 2026])}</td>" in html
+    assert "Endring 2026–2050" in html and "I alt" in html and "80–89 år" in html
+
+
+def test_age_group_table_skips_years_outside_projection():
+    groups = to_kostra_groups(project_kommune("3201", end_year=2035)).sum("sex")
+    assert list(pe.age_group_table(groups).columns) == [2026, 2030, 2035]
+
+
+@pytest.mark.parametrize("query, expected", [
+    ("kommune=0301", "0301"), ("kommune=B%C3%A6rum&x=1", "Bærum"), ("x=1", None), ("", None),
+    ("kommune=", None),
+])
+def test_kommune_from_query(query, expected):
+    assert pe.kommune_from_query(query) == expected
+
+
+def test_signed_percent_and_non_finite():
+    assert pe.signed_percent(0.4512) == f"+45,1{NBSP}%"
+    assert pe.signed_percent(-0.02) == f"{MINUS}2,0{NBSP}%"
+    assert pe.signed_percent(float("inf")) == f"–{NBSP}%"
+
+
+def test_about_card_lists_scenario_assumptions_and_sources():
+    pop = project_kommune("3201", "bolig_hoy")
+    html = pe.about_html(pop)
+    assert "Om tallene" in html and SCENARIOS["bolig_hoy"].label in html
+    assert SCENARIOS["bolig_hoy"].description in html
+    for assumption in pop.attrs["assumptions"].split(" | "):
+        assert f"<li>{assumption}</li>" in html.replace("&#x27;", "'")
+    assert "Kilde: Statistisk sentralbyrå (SSB), CC BY 4.0" in html
+    assert "Human Mortality Database" in html and "Human Fertility Database" in html
+
+
+def test_footer_credits_ssb_hmd_hfd():
+    html = pe.footer_html()
+    assert SSB_CREDIT in html and "Human Mortality Database" in html and "Human Fertility Database" in html
+
+
+# --------------------------------------------------------------------------------------------
+# Charts (pure: data in, Figure out) — the data behind the figure, not pixels
+# --------------------------------------------------------------------------------------------
+
+
+def test_pyramid_bars_are_the_population():
+    pop = project_kommune("3201").sel(year=2040)
+    fig = pyramid(pop, "Bærum 2040", reference=project_kommune("3201").sel(year=2026), reference_label="2026")
+    ax = fig.axes[0]
+    widths = np.array([p.get_width() for p in ax.patches])
+    n = pop.sizes["age"]
+    assert widths.size == 2 * n
+    np.testing.assert_allclose(widths[:n], -pop.sel(sex="male").values)
+    np.testing.assert_allclose(widths[n:], pop.sel(sex="female").values)
+    assert ax.get_title(loc="left") == "Bærum 2040"
+    assert "Personer" in ax.get_xlabel() and ax.get_ylabel() == "Alder (år)"
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["2026", "Menn", "Kvinner"]
+    assert all(MINUS not in t.get_text() and "-" not in t.get_text() for t in ax.get_xticklabels())
+
+
+def test_age_groups_over_time_one_panel_per_group():
+    groups = to_kostra_groups(project_kommune("0301")).sum("sex")
+    fig = age_groups_over_time(groups, "Oslo")
+    visible = [ax for ax in fig.axes if ax.get_visible()]
+    assert [ax.get_title() for ax in visible] == [age_group_label(g) for g in KOSTRA_GROUPS]
+    np.testing.assert_allclose(visible[8].lines[0].get_ydata(), groups.sel(age_group="80-89").values)
+    assert fig.get_suptitle() == "Oslo"
+    assert age_group_label("90+") == f"90 år{NBSP}+" and age_group_label("1-5") == "1–5 år"
+
+
+def test_figure_output_is_png_with_alt_text():
+    fig = pyramid(project_kommune("3201").sel(year=2030), "t")
+    out = pe.figure_output(fig, "Pyramide for <Bærum>")
+    png = base64.b64decode(out["data"]["image/png"])
+    assert png[:8] == b"\x89PNG\r\n\x1a\n"
+    assert 'alt="Pyramide for &lt;Bærum&gt;"' in out["data"]["text/html"]
+    assert out["data"]["text/plain"] == "Pyramide for <Bærum>"
+
+
+# --------------------------------------------------------------------------------------------
+# The widget, driven through .value
+# --------------------------------------------------------------------------------------------
+
+
+def test_defaults_baerum_main_2040(app):
+    assert (app.kommune.value, app.scenario.value, app.year.value) == ("3201", "main", 2040)
+    assert app.kommune.label == "Bærum (3201)"
+    assert len(app.kommune.options) == 357
+    assert app.population.attrs["kommune"] == "3201" and app.population.attrs["scenario"] == "main"
+    assert app.key_numbers == expected_numbers("3201", "main", 2040)
+    assert shown_numbers(app.key_numbers_view.value) == app.key_numbers
+    assert app.message.value == ""
+    assert pe.BUSY_CLASS not in app._dom_classes
+    assert (app.year.min, app.year.max) == (2026, 2050)
+    for w in (app.kommune, app.scenario, app.year):
+        assert w.style.description_width == "initial"
+    assert "planmodel-kommune" in app.kommune._dom_classes
+    assert "planmodel-key-numbers" in app.key_numbers_view._dom_classes
+
+
+def test_outputs_are_drawn(app):
+    for out in (app.pyramid_output, app.age_groups_output):
+        (output,) = out.outputs
+        assert output["data"]["image/png"] and "<img" in output["data"]["text/html"]
+    assert "Bærum (3201)" in app.pyramid_figure.axes[0].get_title(loc="left")
+    assert "Hovedalternativ (MMMM)" in app.pyramid_figure.axes[0].get_title(loc="left")
+    assert tall(app.population.sel(year=2050).sum()) in app.age_group_table.value
+    assert "Om tallene" in app.about.value and "Kilde: Statistisk sentralbyrå" in app.footer.value
+
+
+def test_other_kommune_updates_numbers_html_and_title():
+    app = PopulationExplorer()
+    app.kommune.value = "0301"
+    assert app.population.attrs["kommune"] == "0301"
+    assert app.key_numbers == expected_numbers("0301", "main", 2040)
+    assert shown_numbers(app.key_numbers_view.value) == app.key_numbers
+    assert "Oslo (0301)" in app.title.value and "Oslo (0301)" in app.about.value + app.age_group_table.value
+    assert "Oslo (0301)" in app.pyramid_figure.axes[0].get_title(loc="left")
+
+
+def test_scenario_and_year():
+    app = PopulationExplorer(kommune="0301")
+    app.scenario.value = "high"
+    assert app.key_numbers == expected_numbers("0301", "high", 2040)
+    before = app.population
+    app.year.value = 2050
+    assert app.population is before  # a new year only redraws; no new projection
+    assert app.year_slider.value == 2050
+    assert app.key_numbers == expected_numbers("0301", "high", 2050)
+    assert shown_numbers(app.key_numbers_view.value) == app.key_numbers
+    assert "Folkemengde 2050" in app.key_numbers_view.value and pe.BUSY_CLASS not in app._dom_classes
+    assert "2050" in app.pyramid_figure.axes[0].get_title(loc="left")
+    app.year_slider.value = 2030  # the slider drives the accessible text box too
+    assert app.year.value == 2030 and app.key_numbers == expected_numbers("0301", "high", 2030)
+
+
+def test_year_is_bounded():
+    app = PopulationExplorer(year=2035)
+    app.year.value = 2100
+    assert app.year.value == 2050
+    assert app.key_numbers["total"] == expected_numbers("3201", "main", 2050)["total"]
+
+
+def test_ssb_scenario_error_is_a_norwegian_message_and_recovers():
+    app = PopulationExplorer(kommune="4003")
+    assert [v for _, v in app.scenario.options] == BASE_SCENARIOS + SSB
+    app.scenario.value = "ssb_mmmm"
+    assert app.message.value == "" and app.population.attrs["scenario"] == "ssb_mmmm"
+    assert app.key_numbers == expected_numbers("4003", "ssb_mmmm", 2040)
+
+    app.kommune.value = "0301"  # Oslo has no shipped SSB projection
+    assert app.scenario.value == "ssb_mmmm"  # the choice is not changed behind the user's back
+    message = app.message.value
+    assert 'role="alert"' in message
+    assert "Kan ikke beregne «SSBs framskriving, hovedalternativ» for Oslo (0301)" in message
+    assert "ingen SSB-framskriving for Oslo" in message and "Velg et annet scenario" in message
+    assert "Traceback" not in message and "Error" not in message
+    assert app.population is None and app.key_numbers == {} and app.key_numbers_view.value == ""
+    assert app.pyramid_output.outputs == () and app.age_groups_output.outputs == ()
+
+    app.scenario.value = "main"
+    assert app.message.value == ""
+    assert app.key_numbers == expected_numbers("0301", "main", 2040)
+    assert [v for _, v in app.scenario.options] == BASE_SCENARIOS
+
+
+def test_unexpected_errors_are_shown_logged_and_raised(monkeypatch, caplog):
+    app = PopulationExplorer()
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("simulert feil")
+
+    monkeypatch.setattr(pe, "project_kommune", broken)
+    with caplog.at_level(logging.ERROR, logger=pe.log.name), pytest.raises(RuntimeError, match="simulert"):
+        app.kommune.value = "0301"
+    assert "Uventet feil i planmodel (RuntimeError)" in app.message.value
+    assert "simulert feil" in caplog.text
+    assert app.key_numbers == {} and pe.BUSY_CLASS not in app._dom_classes
+
+
+def test_query_string_preselects_kommune():
+    app = PopulationExplorer()
+    app.apply_query_string("kommune=Oslo")
+    assert app.kommune.value == "0301" and app.key_numbers == expected_numbers("0301", "main", 2040)
+    app.apply_query_string("")
+    assert app.kommune.value == "0301"
+    app.apply_query_string("kommune=Atlantis")
+    assert app.kommune.value == "0301"
+    assert "Kommunen i lenken (kommune=Atlantis) ble ikke funnet" in app.message.value
+
+
+def test_constructor_accepts_a_name_and_rejects_unknown():
+    assert PopulationExplorer(kommune="Skien").kommune.value == "4003"
+    with pytest.raises(KommuneError):
+        PopulationExplorer(kommune="Atlantis")
+    with pytest.raises(InputError, match="ukjent scenario 'nope'"):
+        PopulationExplorer(scenario="nope")
