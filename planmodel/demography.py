@@ -32,6 +32,7 @@ import xarray as xr
 from . import data, lifetable
 from .ages import AGES, KOSTRA_GROUPS, MAX_AGE, SEXES, kostra_group_of_age
 from .errors import InputError
+from .formatting import prosent, tall
 from .migration import (
     MigrationPattern,
     positive_profile,
@@ -379,7 +380,10 @@ def estimate_migration(pop: xr.DataArray, fylke: str | None = None, n0: float = 
     if fylke is not None:
         rates = _regional_rates().sel(fylke=fylke, drop=True)
         borrowed = rates * exposure
-        borrowed_name = f"fylke {fylke}"
+        from .kommuner import all_kommuner
+
+        names = all_kommuner().drop_duplicates("fylke").set_index("fylke")["fylke_name"]
+        borrowed_name = f"{names.get(fylke, 'fylke ' + fylke)} fylke"
     else:
         nat = national_migration_pattern()
         natpop = data.norway_population().sel(year=2025, drop=True)
@@ -393,8 +397,8 @@ def estimate_migration(pop: xr.DataArray, fylke: str | None = None, n0: float = 
     years = (int(pop.year.values[0]), int(pop.year.values[-1]))
     share = N / float(data.norway_population().sel(year=min(years[1], 2026)).sum())
     basis = (f"{basis_prefix}Restmetoden på registrert befolkning {years[0]}–{years[1]} "
-             f"({covered} år). Nivå: kommunens egne tall. Aldersmønster: {w:.0%} kommunens eget "
-             f"(glattet), {1 - w:.0%} {borrowed_name}.")
+             f"({covered} år). Nivå: kommunens egne tall ({tall(level)} personer per år). "
+             f"Aldersmønster: {prosent(w, 0)} kommunens eget (glattet), {prosent(1 - w, 0)} {borrowed_name}.")
     return MigrationPattern(level=level, profile=profile.transpose("age", "sex"),
                             redistribution=redistribution.transpose("age", "sex"),
                             basis=basis, weight_own=w, years=years, population_share=share)
@@ -750,7 +754,8 @@ def project_kommune(kommune: str, scenario: str | Scenario = "main", end_year: i
         ds["e0"] = inp["_e0"].assign_attrs(units="years")
         ds["migration_level"] = inp["_level"].assign_attrs(units="persons per year")
         assumptions = [
-            f"Fruktbarhet: SSB-bane {sc.national} × kommunefaktor {base.fertility_factor:.3f}",
+            f"Fruktbarhet: {'trend' if sc.trend_until else 'SSB-bane ' + sc.national} × kommunefaktor "
+            f"{tall(base.fertility_factor, 3)}",
             f"Levealder: SSB-bane {sc.national}, dødsrater HMD {MORTALITY_BASE_YEARS[0]}–{MORTALITY_BASE_YEARS[1]} skalert",
             f"Flytting: {base.migration.basis}",
             *sc.assumptions,
