@@ -204,6 +204,33 @@ def build_migration(src: Path) -> None:
     )
 
 
+PANEL_COLUMNS = {
+    "kommunenr_2024": "kommune", "år": "year",
+    "Y_1_a_0_66": "hjemmetjenester_0_66", "Y_1_a_67_79": "hjemmetjenester_67_79",
+    "Y_1_a_80p": "hjemmetjenester_80p", "Y_1_a_ialt": "hjemmetjenester_total",
+    "Y_2_ialt": "heldogn_bolig_total",
+    "Y_3_a_0_66": "institusjon_langtid_0_66", "Y_3_a_67_79": "institusjon_langtid_67_79",
+    "Y_3_a_80p": "institusjon_langtid_80p", "Y_3_a_ialt": "institusjon_langtid_total",
+    "Y_4_ialt": "timer_hjemmesykepleie_per_uke", "Y_5_ialt": "sykepleier_arsverk",
+}
+
+
+def build_kostra(src: Path) -> None:
+    kdir = OUT / "kostra"
+    kdir.mkdir(parents=True, exist_ok=True)
+    panel = pd.read_csv(src / "kostra/paneldata_2007_2025_2024struktur_utdrag.csv", dtype={"kommunenr_2024": str})
+    panel = panel.rename(columns=PANEL_COLUMNS)[list(PANEL_COLUMNS.values())]
+    panel.to_csv(kdir / "omsorg_brukere_2007_2025.csv", index=False)
+    radar = pd.read_csv(src / "kostra/omsorgsradar_kostra2025_omsorg80_utdrag.csv", dtype={"knr": str})
+    radar = radar.rename(columns={
+        "knr": "kommune", "navn": "name", "pop_80plus_latest": "persons_80plus_2026",
+        "andel_80plus_hjemmetjenester_pct_2025": "hjemmetjenester_80p_pct",
+        "andel_80plus_institusjon_pct_2025": "institusjon_80p_pct"})
+    radar["year"] = 2025
+    radar[["kommune", "name", "year", "persons_80plus_2026", "hjemmetjenester_80p_pct",
+           "institusjon_80p_pct"]].to_csv(kdir / "omsorg80_andeler_2025.csv", index=False)
+
+
 def main(argv: list[str]) -> int:
     if len(argv) != 1:
         print(__doc__)
@@ -213,6 +240,7 @@ def main(argv: list[str]) -> int:
     build_mortality_fertility(src)
     build_projections(src)
     build_migration(src)
+    build_kostra(src)
     return 0
 
 
