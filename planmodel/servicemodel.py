@@ -64,7 +64,7 @@ def service_results(pop: xr.DataArray, catalogue: Catalogue, calibration: Calibr
 
 def run_services(kommune: str, scenario: str = "main", options: ServiceOptions | None = None,
                  end_year: int = demography.END_YEAR, catalogue: Catalogue | None = None,
-                 population: xr.DataArray | None = None) -> xr.Dataset:
+                 population: xr.DataArray | None = None, staff_profile=None) -> xr.Dataset:
     """Service demand, cost and workforce for a kommune and demographic scenario.
 
     Parameters
@@ -73,6 +73,8 @@ def run_services(kommune: str, scenario: str = "main", options: ServiceOptions |
         :data:`planmodel.demography.SCENARIOS`); options : :class:`ServiceOptions`;
     end_year : last year; catalogue : a :class:`Catalogue` (default: the shipped one);
     population : use this population path (year, age, sex, ...) [persons] instead of projecting.
+    staff_profile : {sector: shares by age group} the kommune's own staff age profile (the
+        catalogue's age groups, e.g. 20-29 ... 60-66), replacing the catalogue's assumption.
 
     Returns
     -------
@@ -89,7 +91,7 @@ def run_services(kommune: str, scenario: str = "main", options: ServiceOptions |
     code = pop.attrs.get("kommune", str(kommune))
     base_year = int(pop["year"][0])
     cal = _calibration(catalogue, pop, code, base_year)
-    ds = service_results(pop, catalogue, cal, options)
+    ds = service_results(pop, catalogue, cal, options, staff_override=staff_profile)
     ds["population"] = pop
     ds.attrs.update({k: pop.attrs[k] for k in ("kommune", "kommune_name", "scenario", "scenario_label", "sources")
                      if k in pop.attrs})

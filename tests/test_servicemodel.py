@@ -215,3 +215,15 @@ def test_queue_is_zero_when_capacity_is_ample(pop, t, b):
     ds = compute_demand(pop, cat, cov0, ServiceOptions(threshold=t, breadth=b, base_capacity=ample))
     assert float(ds.queue.max()) == 0.0
     xr.testing.assert_allclose(ds.users, ds.demand)
+
+
+def test_kommune_staff_profile_overrides_the_assumption():
+    from planmodel.servicemodel import run_services
+
+    own = {"helse_og_omsorg": [0.1, 0.2, 0.2, 0.2, 0.3]}
+    a = run_services("3201", end_year=2030)
+    b = run_services("3201", end_year=2030, staff_profile=own)
+    ratio = b.retirements.sel(sector="helse_og_omsorg") / a.retirements.sel(sector="helse_og_omsorg")
+    np.testing.assert_allclose(ratio.values, 0.3 / 0.13)
+    with pytest.raises(InputError, match="staff_age_profile: helse_og_omsorg: forventet 5 andeler"):
+        run_services("3201", end_year=2030, staff_profile={"helse_og_omsorg": [0.5, 0.5]})
