@@ -32,11 +32,12 @@ def sector_matrix(catalogue: Catalogue) -> tuple[list[str], np.ndarray]:
 
 
 def cost_arrays(d: DemandArrays, catalogue: Catalogue, coverage0: np.ndarray | None = None,
-                unit_cost_factor: np.ndarray | None = None, fte_factor: np.ndarray | None = None) -> dict[str, np.ndarray]:
+                measures=None) -> dict[str, np.ndarray]:
     """Cost [NOK 1000] and årsverk by service (S, Y, N), and the demographic cost (S, Y, N).
 
-    ``unit_cost_factor`` and ``fte_factor`` (S, Y, N) scale unit costs and staffing (measures
-    that change the standard or productivity); 1 = unchanged.
+    ``measures`` (:class:`planmodel.measures.MeasureArrays`) scales unit costs and årsverk per
+    user (standard, productivity) and subtracts paid årsverk replaced by volunteers, at the
+    service's cost per årsverk (unit cost / årsverk per user).
     """
     arr = catalogue.arrays()
     k = arr["unit_cost"].values  # (S, A)
@@ -44,10 +45,13 @@ def cost_arrays(d: DemandArrays, catalogue: Catalogue, coverage0: np.ndarray | N
     users_by_age = d.by_age  # (S, A, Y, N)
     cost = np.einsum("sayn,sa->syn", users_by_age, k) / 1000.0
     fte = np.einsum("sayn,sa->syn", users_by_age, f)
-    if unit_cost_factor is not None:
-        cost = cost * unit_cost_factor
-    if fte_factor is not None:
-        fte = fte * fte_factor
+    if measures is not None:
+        cost = cost * measures.unit_cost_factor
+        fte = fte * measures.fte_factor
+        if measures.volunteer_fte is not None and measures.volunteer_fte.any():
+            per_fte = np.divide(k, f, out=np.zeros_like(k), where=f > 0).max(axis=1)  # NOK per årsverk
+            cost = cost - measures.volunteer_fte * per_fte[:, None, None] / 1000.0
+            fte = fte - measures.volunteer_fte
     out = {"cost": cost, "fte": fte}
     if coverage0 is not None:
         # coverage0 (S, A, N0); P (A, Y, N)

@@ -41,10 +41,10 @@ import xarray as xr
 
 from .errors import InputError
 from .lead import Lead
-from .services import Catalogue
+from .services import Catalogue, pick
 
 OVERFLOW_MODES = ("queue", "step_down")
-EFFECT_BOUNDS = ("value", "low", "high")
+EFFECT_BOUNDS = ("value", "weak", "strong")
 
 Number = float | xr.DataArray
 
@@ -62,7 +62,8 @@ class ServiceOptions:
         they stay open). Negative numbers close places.
     base_capacity : {capacity group: places} in the base year; default: the base-year users.
     dropped : services removed altogether; a mandatory service here is an error.
-    effect_bound : which end of the assumption ranges to use: "value", "low" or "high".
+    effect_bound : "value" (central assumptions), "weak" (every uncertain effect at the end of
+        its range nearest zero) or "strong" (farthest from zero).
     coverage_factors : DataArray (service, year, ...) [factor], extra multiplicative changes of
         coverage (from measures / tiltak); 1 = no change.
     """
@@ -116,7 +117,7 @@ def _ramp(years: np.ndarray, base_year: int, lag: int) -> np.ndarray:
 
 
 def _pick(value, bound: str) -> float:
-    return {"value": value.value, "low": value.low, "high": value.high}[bound]
+    return pick(value, bound)
 
 
 @dataclass(frozen=True)
@@ -180,13 +181,22 @@ def _threshold_values(catalogue: Catalogue, threshold, lead: Lead) -> dict[str, 
 
 
 def demand_arrays(pop: xr.DataArray, catalogue: Catalogue, coverage0: xr.DataArray,
-                  options: ServiceOptions) -> DemandArrays:
-    """The numpy core of the service model (see the module docstring for the equations)."""
+                  options: ServiceOptions, measures=None) -> DemandArrays:
+    """The numpy core of the service model (see the module docstring for the equations).
+
+    ``measures`` (:class:`planmodel.measures.MeasureArrays`) adds the coverage effects and
+    care-level shifts of chosen tiltak. If it carries its own lead axis (several measure sets,
+    for samordning), the other inputs must have none.
+    """
     validate_options(catalogue, options)
     idx = CatalogueIndex.of(catalogue)
     thresholds = options.threshold.values() if isinstance(options.threshold, Mapping) else [options.threshold]
     lead = Lead.of(pop, coverage0, options.breadth, options.coverage_factors, *thresholds,
                    core={"year", "age", "sex", "service"})
+    if measures is not None and measures.lead is not None:
+        if lead.n > 1 and lead.dims != measures.lead.dims:
+            raise InputError("tiltak", "measure sets", "kan ikke kombinere flere tiltakssett med andre valg-dimensjoner")
+        lead = measures.lead
     P = lead.flat(pop.sum("sex") if "sex" in pop.dims else pop, ("age", "year"))  # (A, Y, N)
     years = pop["year"].values.astype(int)
     base = int(years[0])
@@ -205,6 +215,7 @@ def demand_arrays(pop: xr.DataArray, catalogue: Catalogue, coverage0: xr.DataArr
     # threshold (S, Y, N) at the chosen setting and with light services at theta = -1
     tvals = _threshold_values(catalogue, options.threshold, lead)
     S, Y, N = len(idx.ids), years.size, max(lead.n, 1)
+    cfm = measures.coverage_factor if measures is not None else None
     tf = np.ones((S, Y, N))
     tf_low = np.ones((S, Y, N))
     for gid, g in catalogue.threshold_groups.items():
@@ -218,31 +229,47 @@ def demand_arrays(pop: xr.DataArray, catalogue: Catalogue, coverage0: xr.DataArr
         tf_low[hrows] = tf[hrows]
 
     # preventive effects of optional services (S, Y, N)
+    # preventive effects of optional services: the source's volume relative to the base year
+    # (breadth, and any tiltak that changes its coverage) moves its targets (S, Y, N)
     ef = np.zeros((S, Y, N))
     for sid, s in catalogue.services.items():
+        if not s.effects:
+            continue
+        src = idx.pos[sid]
+        volume = np.broadcast_to(fb[src][None, :], (Y, N))
+        if cfm is not None:
+            band = C0[src, :, 0] > 0
+            volume = volume * cfm[src, band].mean(axis=0)
         for eff in s.effects:  # a handful, each vectorised over years and options
-            ef[idx.pos[eff.target]] += (_pick(eff.change, bound) * (fb[idx.pos[sid]] - 1.0)[None, :]
+            ef[idx.pos[eff.target]] += (_pick(eff.change, bound) * (volume - 1.0)
                                         * _ramp(years, base, eff.lag_years)[:, None])
     common = bt * (1.0 + ef)
     if options.coverage_factors is not None:
         common = common * lead.flat(options.coverage_factors, ("service", "year"))
     factor = common * tf  # (S, Y, N)
     cov = C0[:, :, None, :] * factor[:, None, :, :]  # (S, A, Y, N)
+    if cfm is not None:
+        cov = cov * cfm
+
+    # unmet need: light services at theta = -1 minus at the chosen threshold (before shifts)
+    unmet = np.zeros((len(catalogue.threshold_groups), Y, N))
+    for h, g in enumerate(catalogue.threshold_groups.values()):
+        rows = idx.rows(g.light)
+        ratio = tf_low[rows] / tf[rows] - 1.0  # (L, Y, N)
+        unmet[h] = (cov[rows] * ratio[:, None] * P[None]).sum(axis=(0, 1))
+
+    if measures is not None and measures.shifts:
+        cov = np.array(np.broadcast_to(cov, (S, cov.shape[1], Y, N)))
+        for f, t, share in measures.shifts:  # care-level shifts of tiltak (LEON)
+            moved = cov[f] * share[None]
+            cov[f] -= moved
+            cov[t] += moved
     if (cov < 0).any() or (cov[idx.users_basis] > 1.0 + 1e-12).any():
         bad = np.flatnonzero(((cov < 0) | ((cov > 1.0 + 1e-12) & idx.users_basis[:, None, None, None])).any(axis=(1, 2, 3)))
         raise InputError("tjenestevalg", f"services.{idx.ids[bad[0]]}",
                          "valgene gir en dekningsgrad utenfor [0, 1]; juster terskel, bredde eller tiltak")
     by_age = cov * P[None, :, :, :]
     demand = by_age.sum(axis=1)
-
-    # unmet need: light services at theta = -1 minus at the chosen threshold
-    unmet = np.zeros((len(catalogue.threshold_groups), Y, N))
-    for h, g in enumerate(catalogue.threshold_groups.values()):
-        rows = idx.rows(g.light)
-        diff = (tf_low[rows] - tf[rows]) * common[rows]  # (L, Y, N)
-        unmet[h] = np.einsum("lay,lyn->yn", C0[rows, :, 0][:, :, None] * P[None, :, :, 0], diff) \
-            if C0.shape[-1] == 1 and P.shape[-1] == 1 else \
-            (C0[rows][:, :, None, :] * diff[:, None, :, :] * P[None, :, :, :]).sum(axis=(0, 1))
 
     # capacity groups, in catalogue order (institusjon first: its overflow goes to heldøgn)
     G = len(catalogue.capacity_groups)
@@ -315,4 +342,11 @@ def demand_dataset(d: DemandArrays, catalogue: Catalogue) -> xr.Dataset:
         "unmet_need": lead.unflat(d.unmet, ("threshold_group", "year"), cc, units="persons",
                                   long_name="Udekket behov (betjent ved lav, men ikke ved valgt terskel)"),
     })
-    return ds.assign_coords({k: v for k, v in catalogue.service_coords().items() if k != "service"})
+    ds["stepped_down"].attrs["note"] = ("Med step_down går overløp fra sykehjem til heldøgns omsorgsbolig og "
+                                        "videre ned; en person som flyttes to trinn telles i begge grupper.")
+    ds["queue"].attrs["note"] = "Ventende får ingen tjeneste i modellen og koster derfor ingenting."
+    return ds.assign_coords({k: v for k, v in catalogue.service_coords().items() if k != "service"}).assign_coords(
+        care_level_name=("care_level", [catalogue.care_levels[k] for k in levels]),
+        capacity_group_name=("capacity_group", [g.name for g in catalogue.capacity_groups.values()]),
+        threshold_group_name=("threshold_group", [g.name for g in catalogue.threshold_groups.values()]),
+    )

@@ -211,6 +211,19 @@ class Catalogue:
 
 # ------------------------------------------------------------------------------- loading
 
+def pick(value: Value, bound: str) -> float:
+    """The central value or one end of an assumption's range.
+
+    ``bound``: ``"value"``; ``"weak"`` = the end of the range nearest zero (the smallest
+    effect); ``"strong"`` = the end farthest from zero (the largest effect). Named by effect
+    size rather than by low/high, so that "weak" means a weak effect whatever its sign.
+    """
+    if bound == "value" or value.low is None or value.high is None:
+        return value.value
+    ends = sorted((value.low, value.high), key=abs)
+    return ends[0] if bound == "weak" else ends[1]
+
+
 def _value(c: Checker, d, path: str, *, share=False, nonneg=True, ranged=False) -> Value:
     c.mapping(d, path)
     c.keys(d, path, ["value", "status", "source"], ["low", "high"] if ranged else [])
