@@ -32,6 +32,7 @@ from pathlib import Path
 from typing import Any, Iterable, Mapping, NamedTuple
 
 import pandas as pd
+import yaml
 
 from ._paths import data_path
 from .errors import InputError
@@ -282,7 +283,14 @@ def load_goals(path: str | Path | None = None, model_sectors: Iterable[str] | No
         file, name = data_path(*DEFAULT_FILE), "data/" + "/".join(DEFAULT_FILE)
     else:
         file = name = str(path)
-    return parse_goals(load_strict(file), name, model_sectors)
+    if not Path(file).exists():
+        raise InputError(name, "", "filen finnes ikke")
+    text = Path(file).read_text(encoding="utf-8")
+    try:
+        raw = load_strict(name, text=text)
+    except InputError as exc:
+        raise _with_key_path(exc, text) from None
+    return parse_goals(raw, name, model_sectors)
 
 
 def parse_goals(raw: Any, source: str, model_sectors: Iterable[str]) -> GoalHierarchy:
@@ -424,6 +432,37 @@ def _retired(c: Checker, d: Any, delmal: dict[str, Delmal]) -> dict[str, Retired
             c.fail(_at(v, "replaced_by", f"{base}.replaced_by"), f"ukjent delmål {new!r}{_did_you_mean(new, delmal)}")
         out[rid] = RetiredId(rid, new, c.string(v["reason"], _at(v, "reason", f"{base}.reason")))
     return out
+
+
+def _with_key_path(exc: InputError, text: str) -> InputError:
+    """Add the key path to a strict-loader error that only knows its line (duplicate keys)."""
+    m = re.fullmatch(r"linje (\d+)", exc.field)
+    if not m:
+        return exc
+    try:
+        root = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.YAMLError:
+        return exc
+    found = _key_path_at(root, int(m.group(1)), "")
+    return InputError(exc.source, f"{found} ({exc.field})", exc.problem) if found else exc
+
+
+def _key_path_at(node: Any, line: int, prefix: str) -> str | None:
+    """Key path of the mapping key on ``line`` (1-based) in a composed YAML node tree."""
+    if isinstance(node, yaml.MappingNode):
+        for key, value in node.value:
+            path = f"{prefix}.{key.value}" if prefix else str(key.value)
+            if key.start_mark.line + 1 == line:
+                return path
+            found = _key_path_at(value, line, path)
+            if found:
+                return found
+    elif isinstance(node, yaml.SequenceNode):
+        for i, item in enumerate(node.value):
+            found = _key_path_at(item, line, f"{prefix}[{i}]")
+            if found:
+                return found
+    return None
 
 
 def _new_id(c: Checker, key: Any, path: str, seen: dict[str, str], what: str) -> None:
