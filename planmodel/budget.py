@@ -19,8 +19,8 @@ kommune's handlingsprogram in *netto* terms:
 - :math:`A = G_{t-1}/T` avdrag (minimum instalments over a weighted lifetime :math:`T`).
 
 Debt and fund in fixed prices: :math:`G_t = G_{t-1}/(1+\pi) - A_t + L_t`, with new loans
-:math:`L = \lambda I` (loan share of investments), and disposisjonsfond
-:math:`F_t = F_{t-1}/(1+\pi) + \text{NDR}_t - (1-\lambda)I_t`. Driftsinntekter (for NDR in %)
+:math:`L = \lambda I` (loan share of investments), grants and VAT compensation :math:`\gamma I`,
+and disposisjonsfond :math:`F_t = F_{t-1}/(1+\pi) + \text{NDR}_t - (1-\lambda-\gamma)I_t`. Driftsinntekter (for NDR in %)
 are :math:`DI = FI/\phi`, with :math:`\phi` the frie inntekter's share of driftsinntekter.
 The gap (inndekningsbehov) is :math:`\max(0, \tau\,DI_t - \text{NDR}_t)` for the target
 :math:`\tau` (TBU: 1,75 %).
@@ -68,7 +68,8 @@ class Economy:
     interest_rate: Value = _v(0.040, "assumption", "Nominell rente på kommunal gjeld; 3 mnd. NIBOR om lag 4 % i 2025 pluss margin, avrundet.")
     deflator: Value = _v(0.035, "assumption", "Kommunal deflator; 3,9 % i 2025 (RNB 2025), om lag 3,5 % videre (anslag).")
     repayment_years: Value = _v(30.0, "assumption", "Vektet avdragstid for minimumsavdrag (kommuneloven § 14-18); anslag.")
-    loan_share: Value = _v(0.5, "sourced", "Bærum: mål om 50 % egenkapitalfinansiering av ikke-rentable investeringer (årsrapport 2020).")
+    loan_share: Value = _v(0.633, "derived", "Egenfinansiering av investeringene 36,7 % av brutto investeringer (KOSTRA 2025 Landet): resten, 63,3 %, lånefinansieres.")
+    grant_share: Value = _v(0.25, "assumption", "Momskompensasjon for investeringer (om lag 20 % av byggekostnaden) og investeringstilskudd; anslag. Resten av egenfinansieringen tas fra drift (disposisjonsfondet).")
     base_investment_share: Value = _v(0.141, "sourced", "Brutto investeringsutgifter 14,1 % av brutto driftsinntekter (KOSTRA 2025 Landet); holdes som løpende investeringsnivå.")
     rigidity_years: Value = _v(4.0, "assumption", "Andelen av dagens øvrige utgifter som er bundet på kort sikt (kontrakter, ansatte) faller lineært til null over fire år (ett økonomiplanvindu).")
 
@@ -84,7 +85,7 @@ def economy_with(overrides: dict, source: str = "økonomi") -> Economy:
     eco = Economy()
     limits = {"free_income_share": (0.05, 1.0), "demographic_compensation": (0.0, 1.0), "loan_share": (0.0, 1.0),
               "interest_bearing_share": (0.0, 2.0), "repayment_years": (1.0, 100.0), "rigidity_years": (0.0, 20.0),
-              "interest_rate": (-0.05, 0.5), "deflator": (-0.1, 0.5), "free_income_growth": (-0.2, 0.2),
+              "interest_rate": (-0.05, 0.5), "grant_share": (0.0, 1.0), "deflator": (-0.1, 0.5), "free_income_growth": (-0.2, 0.2),
               "base_result_share": (-0.5, 0.5), "result_target_share": (-0.5, 0.5), "debt_share": (0.0, 10.0),
               "fund_share": (0.0, 10.0), "base_investment_share": (0.0, 2.0),
               "free_income_per_capita": (1000.0, 1e6), "other_net_expenditure_per_capita": (-1e5, 1e6)}
@@ -182,7 +183,7 @@ def compute_budget(inp: BudgetInputs, eco: Economy) -> dict[str, np.ndarray]:
     avdrag = prev_debt / T + inp.adjustments.get("avdrag", 0.0)
     renter = i_real * eta * prev_debt + inp.adjustments.get("renter", 0.0)
     ndr = fi - sectors_total - other - renter - avdrag
-    equity = (1.0 - eco.loan_share.value) * investment
+    equity = np.maximum(1.0 - eco.loan_share.value - eco.grant_share.value, 0.0) * investment
     fund = _stock(np.broadcast_to(np.asarray(fund0, dtype=float), fi[0].shape), decay, ndr - equity)
     target = eco.result_target_share.value * income_total
     gap = np.maximum(target - ndr, 0.0)

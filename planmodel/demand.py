@@ -89,9 +89,11 @@ def validate_options(catalogue: Catalogue, options: ServiceOptions, source: str 
         if g != "(alle)" and g not in catalogue.threshold_groups:
             raise InputError(source, f"threshold.{g}",
                              f"ukjent tjenestegruppe; gyldige: {', '.join(catalogue.threshold_groups)}")
-        if float(np.min(t)) < -1 or float(np.max(t)) > 1:
+        tv = np.asarray(t.values if isinstance(t, xr.DataArray) else t, dtype=float)
+        if tv.min() < -1 or tv.max() > 1:
             raise InputError(source, f"threshold.{g}", f"{t!r} er utenfor [-1, 1] (-1 = lav terskel, 1 = høy terskel)")
-    if float(np.min(options.breadth)) < -1 or float(np.max(options.breadth)) > 1:
+    bv = np.asarray(options.breadth.values if isinstance(options.breadth, xr.DataArray) else options.breadth, dtype=float)
+    if bv.min() < -1 or bv.max() > 1:
         raise InputError(source, "breadth", f"{options.breadth!r} er utenfor [-1, 1] (-1 = smalt, 1 = bredt tilbud)")
     for sid in options.dropped:
         if sid not in catalogue.services:
@@ -107,7 +109,7 @@ def validate_options(catalogue: Catalogue, options: ServiceOptions, source: str 
     for g, places in options.base_capacity.items():
         if places < 0:
             raise InputError(source, f"base_capacity.{g}", f"{places!r}: kapasiteten kan ikke være negativ")
-    if options.coverage_factors is not None and float(options.coverage_factors.min()) < 0:
+    if options.coverage_factors is not None and float(np.asarray(options.coverage_factors).min()) < 0:
         raise InputError(source, "coverage_factors", "faktorer kan ikke være negative")
 
 
@@ -181,7 +183,7 @@ def _threshold_values(catalogue: Catalogue, threshold, lead: Lead) -> dict[str, 
 
 
 def demand_arrays(pop: xr.DataArray, catalogue: Catalogue, coverage0: xr.DataArray,
-                  options: ServiceOptions, measures=None) -> DemandArrays:
+                  options: ServiceOptions, measures=None, capacity: bool = True) -> DemandArrays:
     """The numpy core of the service model (see the module docstring for the equations).
 
     ``measures`` (:class:`planmodel.measures.MeasureArrays`) adds the coverage effects and
@@ -197,7 +199,10 @@ def demand_arrays(pop: xr.DataArray, catalogue: Catalogue, coverage0: xr.DataArr
         if lead.n > 1 and lead.dims != measures.lead.dims:
             raise InputError("tiltak", "measure sets", "kan ikke kombinere flere tiltakssett med andre valg-dimensjoner")
         lead = measures.lead
-    P = lead.flat(pop.sum("sex") if "sex" in pop.dims else pop, ("age", "year"))  # (A, Y, N)
+    if pop.dims == ("year", "age", "sex"):  # the common case: plain numpy, no xarray overhead
+        P = pop.values.sum(axis=2).T[:, :, None]  # (A, Y, 1)
+    else:
+        P = lead.flat(pop.sum("sex") if "sex" in pop.dims else pop, ("age", "year"))  # (A, Y, N)
     years = pop["year"].values.astype(int)
     base = int(years[0])
     C0 = lead.flat(coverage0, ("service", "age"))  # (S, A, N)
@@ -270,8 +275,19 @@ def demand_arrays(pop: xr.DataArray, catalogue: Catalogue, coverage0: xr.DataArr
                          "valgene gir en dekningsgrad utenfor [0, 1]; juster terskel, bredde eller tiltak")
     by_age = cov * P[None, :, :, :]
     demand = by_age.sum(axis=1)
+    pre = DemandArrays(by_age, demand, None, None, None, unmet, P, years, lead)
+    return apply_capacity(pre, catalogue, options) if capacity else pre
 
-    # capacity groups, in catalogue order (institusjon first: its overflow goes to heldøgn)
+
+def apply_capacity(pre: DemandArrays, catalogue: Catalogue, options: ServiceOptions) -> DemandArrays:
+    """The capacity stage: serve up to capacity, queue or step down the rest.
+
+    ``pre`` holds users before capacity (from :func:`demand_arrays` with ``capacity=False``);
+    demand does not depend on capacity, so a behovsanalyse can plan places from ``pre.demand``
+    and apply them here without recomputing demand."""
+    idx = CatalogueIndex.of(catalogue)
+    by_age, years = pre.by_age, pre.years
+    S, Y, N = len(idx.ids), years.size, by_age.shape[-1]
     G = len(catalogue.capacity_groups)
     capacity = np.zeros((G, Y, N))
     queue = np.zeros((G, Y, N))
@@ -295,7 +311,7 @@ def demand_arrays(pop: xr.DataArray, catalogue: Catalogue, coverage0: xr.DataArr
             moved[k] = excess
         else:
             queue[k] = excess
-    return DemandArrays(by_age, demand, capacity, queue, moved, unmet, P, years, lead)
+    return DemandArrays(by_age, pre.demand, capacity, queue, moved, pre.unmet, pre.P, years, pre.lead)
 
 
 def compute_demand(pop: xr.DataArray, catalogue: Catalogue, coverage0: xr.DataArray,
