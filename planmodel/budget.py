@@ -88,7 +88,7 @@ def economy_with(overrides: dict, source: str = "økonomi") -> Economy:
               "interest_rate": (-0.05, 0.5), "grant_share": (0.0, 1.0), "deflator": (-0.1, 0.5), "free_income_growth": (-0.2, 0.2),
               "base_result_share": (-0.5, 0.5), "result_target_share": (-0.5, 0.5), "debt_share": (0.0, 10.0),
               "fund_share": (0.0, 10.0), "base_investment_share": (0.0, 2.0),
-              "free_income_per_capita": (1000.0, 1e6), "other_net_expenditure_per_capita": (-1e5, 1e6)}
+              "free_income_per_capita": (0.0, 1e6), "other_net_expenditure_per_capita": (-1e5, 1e6)}
     changes = {}
     for key, val in overrides.items():
         if key not in ECONOMY_FIELDS:
@@ -122,9 +122,12 @@ class BudgetInputs:
     capacity_investment: np.ndarray  # (Y, N) behovsanalyse investments
     mandatory_minimum: np.ndarray  # (Y, N) mandatory services at minimum standard
     committed_operating: np.ndarray  # (Y, N) operating costs of vedtatte tiltak
-    adjustments: dict = field(default_factory=dict)  # rullering level shifts {line: (Y, N)}
+    adjustments: dict = field(default_factory=dict)  # rullering level shifts {line: (Y, N) or (K, Y, N)}
     start_debt: float | None = None
     start_fund: float | None = None
+    investment_factor: float = 1.0  # stress test: all investments scaled
+    debt_at: tuple[int, float] | None = None  # rullering: actual debt at the end of a year
+    fund_at: tuple[int, float] | None = None  # rullering: actual fund at the end of a year
 
 
 LINES = ("frie_inntekter", "netto_driftsutgifter_sektorer", "ovrige_netto_driftsutgifter", "renter", "avdrag")
@@ -139,6 +142,18 @@ def _stock(start: np.ndarray, decay: float, flows: np.ndarray) -> np.ndarray:
     powers = decay ** t
     inc = np.where(t > 0, flows / np.where(powers > 0, powers, 1.0), 0.0)
     return powers * (start + np.cumsum(inc, axis=0))
+
+
+def _carry(years: np.ndarray, at: tuple[int, float], path: np.ndarray, decay: float) -> np.ndarray:
+    """Correction (Y, N) that makes ``path`` equal the actual value at the end of year ``at[0]``
+    and carries the difference forward with the stock's own decay (0 before that year)."""
+    year, actual = at
+    k = np.flatnonzero(years == year)
+    if k.size == 0:
+        raise InputError("regnskap", "year", f"{year} er ikke i økonomiplanens år ({years[0]}–{years[-1]})")
+    k = int(k[0])
+    steps = (years - year)[:, None]
+    return np.where(steps >= 0, (actual - path[k]) * decay ** np.maximum(steps, 0), 0.0)
 
 
 def compute_budget(inp: BudgetInputs, eco: Economy) -> dict[str, np.ndarray]:
@@ -173,18 +188,22 @@ def compute_budget(inp: BudgetInputs, eco: Economy) -> dict[str, np.ndarray]:
 
     debt0 = inp.start_debt if inp.start_debt is not None else debt_ratio * fi0
     fund0 = inp.start_fund if inp.start_fund is not None else eco.fund_share.value * fi0 / phi
-    investment = (eco.base_investment_share.value * fi0 / phi) * np.ones_like(fi) \
-        + inp.measures_investment + inp.capacity_investment
+    investment = ((eco.base_investment_share.value * fi0 / phi) * np.ones_like(fi)
+                  + inp.measures_investment + inp.capacity_investment) * inp.investment_factor
     loans = eco.loan_share.value * investment
     decay = 1.0 / (1.0 + eco.deflator.value)
     # G_t = G_{t-1} (decay - 1/T) + L_t  (avdrag on last year's debt)
     debt = _stock(np.broadcast_to(np.asarray(debt0, dtype=float), fi[0].shape), decay - 1.0 / T, loans)
+    if inp.debt_at is not None:  # rullering: move the path to the actual debt, same dynamics after
+        debt = debt + _carry(inp.years, inp.debt_at, debt, decay - 1.0 / T)
     prev_debt = np.concatenate([np.broadcast_to(np.asarray(debt0, dtype=float), fi[:1].shape), debt[:-1]], axis=0)
     avdrag = prev_debt / T + inp.adjustments.get("avdrag", 0.0)
     renter = i_real * eta * prev_debt + inp.adjustments.get("renter", 0.0)
     ndr = fi - sectors_total - other - renter - avdrag
     equity = np.maximum(1.0 - eco.loan_share.value - eco.grant_share.value, 0.0) * investment
     fund = _stock(np.broadcast_to(np.asarray(fund0, dtype=float), fi[0].shape), decay, ndr - equity)
+    if inp.fund_at is not None:
+        fund = fund + _carry(inp.years, inp.fund_at, fund, decay)
     target = eco.result_target_share.value * income_total
     gap = np.maximum(target - ndr, 0.0)
 

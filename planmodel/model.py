@@ -10,7 +10,7 @@ handlingsrom knows what the mandatory minimum costs.
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 import numpy as np
 import xarray as xr
@@ -77,6 +77,28 @@ def _variant_options(scenario: PlanScenario, catalogue: Catalogue, lead: Lead) -
                           dropped=tuple(scenario.dropped), effect_bound=scenario.effect_bound)
 
 
+@dataclass
+class Prepared:
+    """Everything computed for a scenario before the økonomiplan lines: reused by stress
+    tests, rullering and plan-vs-actual without recomputing the service model."""
+
+    scenario: PlanScenario
+    catalogue: Catalogue
+    pop: xr.DataArray
+    years: np.ndarray
+    sectors: list
+    measures: list
+    ma: object
+    d: object
+    costs: dict
+    inputs: BudgetInputs
+    economy: Economy
+    fte_sector: np.ndarray
+    workforce: dict
+    places: dict | None
+    calibration: object
+
+
 def run(scenario: PlanScenario) -> xr.Dataset:
     """Run one scenario end to end.
 
@@ -89,6 +111,11 @@ def run(scenario: PlanScenario) -> xr.Dataset:
     coordinate ``plan_year`` marks the økonomiplan period. attrs say kommune, scenario, price
     year, calibration and the economic assumptions with their sources.
     """
+    return assemble(prepare(scenario))
+
+
+def prepare(scenario: PlanScenario) -> Prepared:
+    """Population, calibration, service model and budget inputs of a scenario (see :func:`run`)."""
     catalogue, library, measures, eco = resolve(scenario)
     pop = population_for(scenario)
     years = pop["year"].values.astype(int)
@@ -100,6 +127,12 @@ def run(scenario: PlanScenario) -> xr.Dataset:
         if not base_year + 1 <= m.start <= scenario.horizon:
             raise InputError(scenario.source, f"measures[{i}].start",
                              f"{m.start} er utenfor {base_year + 1}–{scenario.horizon} (året etter basisåret til horisonten)")
+        for kind, profile in (("investment", m.investment), ("operating", m.operating)):
+            late = [k for k in profile if m.start + k > scenario.horizon]
+            if late:
+                raise InputError(scenario.source, f"measures[{i}] ({m.id}).{kind}.{late[0]}",
+                                 f"profilåret {m.start + late[0]} er etter horisonten {scenario.horizon}; "
+                                 "start tiltaket tidligere eller forleng horisonten")
     from .servicemodel import _calibration
 
     code = pop.attrs["kommune"]
@@ -154,18 +187,28 @@ def run(scenario: PlanScenario) -> xr.Dataset:
         capacity_investment=invest_capacity,
         mandatory_minimum=minimum, committed_operating=committed,
     )
-    b = compute_budget(inp, eco)
     fte_sector = np.einsum("ks,syn->kyn", M, costs["fte"][:, :, 1:2])
     wf = workforce_arrays(fte_sector, d.P[:, :, :1], staff_share_60_66(catalogue, sectors, scenario.staff_profile),
                           catalogue.staff.retirement_rate_60_66)
-    return _assemble(scenario, catalogue, pop, years, sectors, measures, ma, d, costs, inp, b, fte_sector, wf,
-                     places, cal, eco)
+    return Prepared(scenario, catalogue, pop, years, sectors, measures, ma, d, costs, inp, eco, fte_sector, wf,
+                    places, cal)
+
+
+def assemble(p: Prepared, inputs: BudgetInputs | None = None, economy: Economy | None = None,
+             plan_start: int | None = None) -> xr.Dataset:
+    """The result Dataset of a prepared scenario (optionally with changed budget inputs or
+    economy, for stress tests and rullering)."""
+    inp = inputs or p.inputs
+    b = compute_budget(inp, economy or p.economy)
+    return _assemble(p.scenario, p.catalogue, p.pop, p.years, p.sectors, p.measures, p.ma, p.d, p.costs, inp, b,
+                     p.fte_sector, p.workforce, p.places, p.calibration, economy or p.economy, plan_start)
 
 
 def _assemble(scenario, catalogue, pop, years, sectors, measures, ma, d, costs, inp, b, fte_sector, wf, places,
-              cal, eco) -> xr.Dataset:
+              cal, eco, plan_start=None) -> xr.Dataset:
     """The result Dataset (variant 'valg_tiltak' for service results)."""
     base_year = int(years[0])
+    first = plan_start if plan_start is not None else base_year + 1
     nok = f"NOK 1000, {catalogue.price_year} prices"
     Y = ("year",)
     SY = ("sector", "year")
@@ -230,7 +273,7 @@ def _assemble(scenario, catalogue, pop, years, sectors, measures, ma, d, costs, 
         "year": years, "sector": sectors, "service": list(catalogue.ids), "measure": [m.id for m in measures],
         "care_level": list(levels), "capacity_group": list(catalogue.capacity_groups),
         "threshold_group": list(catalogue.threshold_groups), "age": pop["age"].values, "sex": pop["sex"].values,
-        "plan_year": ("year", (years > base_year) & (years <= base_year + scenario.plan_years)),
+        "plan_year": ("year", (years >= first) & (years < first + scenario.plan_years)),
         "sector_name": ("sector", [catalogue.sectors[s] for s in sectors]),
         "service_name": ("service", [catalogue.services[s].name for s in catalogue.ids]),
         "service_sector": ("service", [catalogue.services[s].sector for s in catalogue.ids]),
@@ -247,7 +290,7 @@ def _assemble(scenario, catalogue, pop, years, sectors, measures, ma, d, costs, 
         coords["place_type_name"] = ("place_type", [PLACE_TYPES[p].name for p in pids])
     ds = xr.Dataset({k: (dims, vals, {"units": u, "long_name": ln}) for k, (dims, vals, u, ln) in data.items()},
                     coords=coords)
-    plan = f"{base_year + 1}–{base_year + scenario.plan_years}"
+    plan = f"{first}–{first + scenario.plan_years - 1}"
     ds.attrs = {
         "kommune": pop.attrs.get("kommune"), "kommune_name": pop.attrs.get("kommune_name"),
         "scenario": scenario.id, "scenario_title": scenario.title, "demographic_scenario": scenario.demographic,
