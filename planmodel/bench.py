@@ -59,7 +59,76 @@ def bench_population(quick: bool) -> list[dict]:
     return rows
 
 
-BENCHMARKS: list[Callable[[bool], list[dict]]] = [bench_population]
+def _library_with(n: int) -> str:
+    """A temporary tiltak library with ``n`` measures (the shipped ones, repeated with new ids)."""
+    import tempfile
+
+    import yaml
+
+    from ._paths import data_path
+
+    raw = yaml.safe_load(data_path("tiltak", "tiltaksbibliotek.yaml").read_text(encoding="utf-8"))
+    items = list(raw["measures"].items())
+    out = {}
+    i = 0
+    while len(out) < n:
+        mid, m = items[i % len(items)]
+        out[mid if i < len(items) else f"{mid}_{i // len(items) + 1}"] = m
+        i += 1
+    raw["measures"] = out
+    f = tempfile.NamedTemporaryFile("w", suffix=".yaml", delete=False, encoding="utf-8")
+    yaml.safe_dump(raw, f, allow_unicode=True)
+    f.close()
+    return f.name
+
+
+def bench_model(quick: bool) -> list[dict]:
+    from .measures import load_library
+    from .model import run
+    from .scenario import MeasureChoice, PlanScenario
+
+    n = 10 if quick else 50
+    rows = []
+    path = _library_with(25)
+    lib = load_library(path)
+    scenario = PlanScenario(id="bench", library=path, threshold=-0.5, horizon=2050,
+                            measures=tuple(MeasureChoice(m, 2027) for m in lib.measures))
+    years = scenario.horizon - 2026 + 1
+    services = 25
+    r = timeit(lambda: run(scenario), n)
+    # a plain numpy pass over arrays of the same size as the model's core (service x age x year x variant)
+    rng = np.random.default_rng(0)
+    C0 = rng.random((services, 106, 1, 3))
+    F = rng.random((services, 1, years, 3))
+    P = rng.random((1, 106, years, 1))
+    plain = timeit(lambda: (C0 * F * P).sum(axis=1), n)
+    rows.append({"name": f"run(): Bærum, {years} år, {services} tjenester, {len(lib.measures)} tiltak (befolkning bufret)",
+                 **r, "ratio_to_plain_numpy_pass": r["median_s"] / plain["median_s"]})
+    rows.append({"name": "   til sammenligning: én numpy-runde over like store tabeller", **plain})
+    from . import model
+
+    def cold():
+        model._POP_CACHE.clear()
+        run(scenario)
+
+    rows.append({"name": "run(): det samme, kaldt (befolkningen framskrives på nytt)", **timeit(cold, max(3, n // 5))})
+    basis = PlanScenario(horizon=2050)
+    rows.append({"name": "run(): basisalternativet (uten tiltak)", **timeit(lambda: run(basis), n)})
+    from .servicemodel import crisis_matrix
+
+    rows.append({"name": "crisis_matrix('3201'): 2×2 til 2040", **timeit(lambda: crisis_matrix("3201"), max(3, n // 5))})
+    from .followup import stress_tests
+    from .samordning import samordning
+
+    rows.append({"name": "stresstester (tre) for 25 tiltak", **timeit(lambda: stress_tests(scenario), max(3, n // 5))})
+    rows.append({"name": "samordning: hvem betaler / hvem får gevinst, 25 tiltak", **timeit(lambda: samordning(scenario), max(3, n // 5))})
+    import os
+
+    os.unlink(path)
+    return rows
+
+
+BENCHMARKS: list[Callable[[bool], list[dict]]] = [bench_population, bench_model]
 
 
 def main(json_lines: bool = False, quick: bool = False) -> int:

@@ -183,7 +183,11 @@ def load_library(path: str | Path | None = None, catalogue: Catalogue | None = N
             catalogue._cache[key] = parse_library(load_strict(data_path("tiltak", "tiltaksbibliotek.yaml")),
                                                   "data/tiltak/tiltaksbibliotek.yaml", catalogue)
         return catalogue._cache[key]
-    return parse_library(load_strict(path), str(path), catalogue)
+    p = Path(path)
+    key = ("library", str(p.resolve()), p.stat().st_mtime_ns if p.exists() else None)
+    if key not in catalogue._cache:  # a user's file is parsed again only when it changes
+        catalogue._cache[key] = parse_library(load_strict(path), str(path), catalogue)
+    return catalogue._cache[key]
 
 
 # ------------------------------------------------------------------------------ arrays

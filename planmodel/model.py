@@ -64,9 +64,21 @@ def resolve(scenario: PlanScenario) -> tuple[Catalogue, Library, list[Measure], 
     return catalogue, library, measures, eco
 
 
+_VARIANT_CACHE: dict = {}
+
+
+def _along_variants(values: tuple) -> xr.DataArray:
+    if values not in _VARIANT_CACHE:
+        if len(_VARIANT_CACHE) > 256:
+            _VARIANT_CACHE.clear()
+        _VARIANT_CACHE[values] = xr.DataArray(np.asarray(values, dtype=float), dims="variant",
+                                              coords={"variant": list(VARIANTS)})
+    return _VARIANT_CACHE[values]
+
+
 def _variant_options(scenario: PlanScenario, catalogue: Catalogue, lead: Lead) -> ServiceOptions:
     def along(values):
-        return xr.DataArray(np.asarray(values, dtype=float), dims="variant", coords={"variant": list(VARIANTS)})
+        return _along_variants(tuple(float(v) for v in values))
 
     if isinstance(scenario.threshold, dict) or hasattr(scenario.threshold, "items"):
         th = {g: along([t, t, 1.0]) for g, t in scenario.threshold.items()}
@@ -138,7 +150,7 @@ def prepare(scenario: PlanScenario) -> Prepared:
     code = pop.attrs["kommune"]
     cal = _calibration(catalogue, pop, code, base_year)
     lead = Lead(("variant",), {"variant": np.array(VARIANTS)}, (len(VARIANTS),))
-    base_pop = float(pop.isel(year=0).sum())
+    base_pop = float(pop.values[0].sum())
     active = np.tile(np.array([[0.0, 1.0, 0.0]]), (len(measures), 1))
     ma = measure_arrays(measures, catalogue, years, base_pop, active=active, bound=scenario.effect_bound, lead=lead)
     options = _variant_options(scenario, catalogue, lead)
@@ -269,27 +281,50 @@ def _assemble(scenario, catalogue, pop, years, sectors, measures, ma, d, costs, 
         # population
         "population": (("year", "age", "sex"), pop.values, "persons", "Befolkning 1. januar"),
     }
-    coords = {
-        "year": years, "sector": sectors, "service": list(catalogue.ids), "measure": [m.id for m in measures],
-        "care_level": list(levels), "capacity_group": list(catalogue.capacity_groups),
-        "threshold_group": list(catalogue.threshold_groups), "age": pop["age"].values, "sex": pop["sex"].values,
-        "plan_year": ("year", (years >= first) & (years < first + scenario.plan_years)),
-        "sector_name": ("sector", [catalogue.sectors[s] for s in sectors]),
-        "service_name": ("service", [catalogue.services[s].name for s in catalogue.ids]),
-        "service_sector": ("service", [catalogue.services[s].sector for s in catalogue.ids]),
-        "measure_title": ("measure", [m.title for m in measures]),
-        "measure_sector": ("measure", [m.sector for m in measures]),
-        "care_level_name": ("care_level", [catalogue.care_levels[k] for k in levels]),
-    }
+    coords = _coords(catalogue, tuple(years), tuple(sectors), tuple((m.id, m.title, m.sector) for m in measures),
+                     tuple(levels), first, scenario.plan_years, tuple(places) if places is not None else None)
     if places is not None:
         pids = list(places)
         data["plasser_nye"] = (("place_type", "year"), np.stack([places[p]["openings"][:, 0] for p in pids]), "places", "Nye plasser som åpner")
         data["plasser_behov"] = (("place_type", "year"), np.stack([places[p]["demand"][:, 0] for p in pids]), "persons", "Behov for plasser")
         data["plasser_investering"] = (("place_type", "year"), np.stack([places[p]["investment"][:, 0] for p in pids]), nok, "Investering i nye plasser")
-        coords["place_type"] = pids
-        coords["place_type_name"] = ("place_type", [PLACE_TYPES[p].name for p in pids])
     ds = xr.Dataset({k: (dims, vals, {"units": u, "long_name": ln}) for k, (dims, vals, u, ln) in data.items()},
                     coords=coords)
+    return _with_attrs(ds, scenario, catalogue, pop, b, cal, eco, base_year, first)
+
+
+_COORD_CACHE: dict = {}
+
+
+def _coords(catalogue, years, sectors, measures, levels, first, plan_years, place_ids) -> xr.Coordinates:
+    """Coordinates of the result, built once per layout (indexes are the costly part)."""
+    key = (id(catalogue), years, sectors, measures, levels, first, plan_years, place_ids)
+    if key in _COORD_CACHE:
+        return _COORD_CACHE[key]
+    years = np.asarray(years)
+    coords = {
+        "year": years, "sector": list(sectors), "service": list(catalogue.ids), "measure": [m[0] for m in measures],
+        "care_level": list(levels), "capacity_group": list(catalogue.capacity_groups),
+        "threshold_group": list(catalogue.threshold_groups), "age": np.arange(106), "sex": ["male", "female"],
+        "plan_year": ("year", (years >= first) & (years < first + plan_years)),
+        "sector_name": ("sector", [catalogue.sectors[s] for s in sectors]),
+        "service_name": ("service", [catalogue.services[s].name for s in catalogue.ids]),
+        "service_sector": ("service", [catalogue.services[s].sector for s in catalogue.ids]),
+        "measure_title": ("measure", [m[1] for m in measures]),
+        "measure_sector": ("measure", [m[2] for m in measures]),
+        "care_level_name": ("care_level", [catalogue.care_levels[k] for k in levels]),
+    }
+    if place_ids is not None:
+        coords["place_type"] = list(place_ids)
+        coords["place_type_name"] = ("place_type", [PLACE_TYPES[p].name for p in place_ids])
+    if len(_COORD_CACHE) > 64:
+        _COORD_CACHE.clear()
+    _COORD_CACHE[key] = xr.Coordinates(coords)
+    return _COORD_CACHE[key]
+
+
+def _with_attrs(ds, scenario, catalogue, pop, b, cal, eco, base_year, first) -> xr.Dataset:
+    nok = f"NOK 1000, {catalogue.price_year} prices"
     plan = f"{first}–{first + scenario.plan_years - 1}"
     ds.attrs = {
         "kommune": pop.attrs.get("kommune"), "kommune_name": pop.attrs.get("kommune_name"),

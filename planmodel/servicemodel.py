@@ -87,7 +87,12 @@ def run_services(kommune: str, scenario: str = "main", options: ServiceOptions |
     """
     catalogue = catalogue or load_catalogue()
     options = options or ServiceOptions()
-    pop = population if population is not None else demography.project_kommune(kommune, scenario, end_year=end_year)
+    if population is None:
+        from .model import population_for
+        from .scenario import PlanScenario
+
+        population = population_for(PlanScenario(kommune=str(kommune), demographic=scenario, horizon=end_year))
+    pop = population
     code = pop.attrs.get("kommune", str(kommune))
     base_year = int(pop["year"][0])
     cal = _calibration(catalogue, pop, code, base_year)
@@ -103,10 +108,9 @@ _CAL_CACHE: dict = {}
 
 def _calibration(catalogue: Catalogue, pop: xr.DataArray, code: str, base_year: int) -> Calibration:
     """Calibration per (catalogue, kommune, base population): computed once per process."""
-    base = pop.isel(year=0)
-    key = (id(catalogue), code, base_year, float(base.sum()))
+    key = (id(catalogue), code, base_year, float(pop.values[0].sum()))
     if key not in _CAL_CACHE:
-        _CAL_CACHE[key] = calibrate(catalogue, base, code, base_year - 1)
+        _CAL_CACHE[key] = calibrate(catalogue, pop.isel(year=0), code, base_year - 1)
     return _CAL_CACHE[key]
 
 

@@ -401,7 +401,14 @@ def load_catalogue(path: str | Path | None = None) -> Catalogue:
     """Load and validate a catalogue file (default: the shipped one)."""
     if path is None:
         return _default_catalogue()
-    return parse_catalogue(load_strict(path), str(path))
+    p = Path(path)
+    key = (str(p.resolve()), p.stat().st_mtime_ns if p.exists() else None)
+    if key not in _FILE_CACHE:  # parsed again only when the file changes
+        _FILE_CACHE[key] = parse_catalogue(load_strict(path), str(path))
+    return _FILE_CACHE[key]
+
+
+_FILE_CACHE: dict = {}
 
 
 @lru_cache(maxsize=1)
