@@ -1,4 +1,4 @@
-"""Command line: ``planmodel population | app | bench``.
+"""Command line: ``planmodel population | run | compare | validate | app | bench``.
 
 Errors a user can fix are printed as one line (what was wrong and what is valid) with exit
 code 2 and no traceback.
@@ -56,6 +56,20 @@ def build_parser() -> argparse.ArgumentParser:
     pop.add_argument("--base-file", type=Path, default=None,
                      help="egen befolkningsfil fra SSB (JSON-stat 2.0 eller statbank-CSV, tabell 07459) som basis")
 
+    runp = sub.add_parser("run", help="kjør en scenariofil")
+    runp.add_argument("scenario", type=Path, help="scenariofil (YAML), for eksempel scenarios/baerum_basis.yaml")
+    runp.add_argument("--out", type=Path, default=None,
+                      help="skriv resultatet til .xlsx (Excel), .csv (lang tabell) eller .nc (netCDF)")
+
+    cmp = sub.add_parser("compare", help="sammenlign scenariofiler")
+    cmp.add_argument("scenarios", type=Path, nargs="+", help="to eller flere scenariofiler; den første er basis")
+    cmp.add_argument("--out", type=Path, default=None, help="skriv sammenligningen til .csv (lang tabell)")
+    cmp.add_argument("--variable", default="netto_driftsresultat_andel",
+                     help="variabel i tabellen på skjermen (standard: netto_driftsresultat_andel)")
+
+    val = sub.add_parser("validate", help="kontroller scenariofiler uten å kjøre dem")
+    val.add_argument("scenarios", type=Path, nargs="+")
+
     app = sub.add_parser("app", help="start en Voilà-app på 127.0.0.1")
     app.add_argument("name", nargs="?", default="befolkning", help="appens navn (standard: befolkning)")
     app.add_argument("--port", type=int, default=8866)
@@ -96,6 +110,95 @@ def cmd_population(args: argparse.Namespace) -> int:
     return 0
 
 
+OUT_FORMATS = (".xlsx", ".csv", ".nc")
+
+
+def _check_out(path: Path | None, allowed=OUT_FORMATS) -> None:
+    from .errors import InputError
+
+    if path is None:
+        return
+    if path.suffix.lower() not in allowed:
+        raise InputError("--out", str(path), f"ukjent filtype {path.suffix or '(ingen)'}; bruk {', '.join(allowed)}")
+    if not path.parent.exists():
+        raise InputError("--out", str(path), f"mappen {path.parent} finnes ikke")
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from .model import run
+    from .scenario import load_scenario
+
+    _check_out(args.out)
+    scenario = load_scenario(args.scenario)
+    ds = run(scenario)
+    if args.out is not None:
+        from . import export
+
+        suffix = args.out.suffix.lower()
+        if suffix == ".xlsx":
+            export.write_excel(ds, args.out, scenario_text=args.scenario.read_text(encoding="utf-8"),
+                               scenario_path=str(args.scenario))
+        elif suffix == ".csv":
+            export.write_csv(ds, args.out)
+        else:
+            export.write_netcdf(ds, args.out)
+        print(f"planmodel run: skrev {args.out}")
+        return 0
+    print(_summary(ds))
+    return 0
+
+
+def _summary(ds) -> str:
+    """A short økonomiplan summary for the terminal (mill. kr, fixed prices)."""
+    from .formatting import tall
+
+    years = [int(y) for y in ds["year"].values[ds["plan_year"].values]] + [int(ds["year"].values[-1])]
+    rows = [("Frie inntekter", "frie_inntekter", 1e-3), ("Netto driftsutgifter, sektorene", "netto_driftsutgifter_sektorer", 1e-3),
+            ("Netto driftsresultat", "netto_driftsresultat", 1e-3), ("Netto driftsresultat, %", "netto_driftsresultat_andel", 100.0),
+            ("Inndekningsbehov", "inndekningsbehov", 1e-3), ("Handlingsrom", "handlingsrom", 1e-3)]
+    head = f"{ds.attrs['kommune_name']} ({ds.attrs['kommune']}): {ds.attrs['scenario_title']} — " \
+           f"mill. kr i faste {ds.attrs['price_year']}-priser, økonomiplan {ds.attrs['plan_period']}"
+    lines = [head, f"{'':34}" + "".join(f"{y:>11}" for y in years)]
+    for label, var, f in rows:
+        vals = ds[var].sel(year=years).values * f
+        lines.append(f"{label:34}" + "".join(f"{tall(v, 1):>11}" for v in vals))
+    lines.append("Kilde: Statistisk sentralbyrå (SSB), CC BY 4.0; KOSTRA 2025; planmodels forutsetninger (se attrs).")
+    return "\n".join(lines)
+
+
+def cmd_compare(args: argparse.Namespace) -> int:
+    from .compare import compare, compare_table
+
+    _check_out(args.out, (".csv",))
+    cmp = compare(list(args.scenarios))
+    if args.out is not None:
+        from . import export
+
+        export.write_csv(cmp, args.out)
+        print(f"planmodel compare: skrev {args.out}")
+        return 0
+    table = compare_table(cmp, args.variable)
+    print(f"{table.attrs['title']} ({table.attrs['units']})")
+    print(table.to_string())
+    return 0
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    from .errors import PlanmodelError
+    from .scenario import load_scenario
+
+    bad = 0
+    for path in args.scenarios:
+        try:
+            s = load_scenario(path)
+        except PlanmodelError as exc:
+            print(f"FEIL {exc}", file=sys.stderr)
+            bad += 1
+        else:
+            print(f"OK   {path}: {s.title}")
+    return 2 if bad else 0
+
+
 def cmd_app(args: argparse.Namespace) -> int:
     from .apps import launch
 
@@ -114,7 +217,8 @@ def main(argv: list[str] | None = None) -> int:
         args = parser.parse_args(argv)
     except SystemExit as exc:  # usage errors (code 2) and --help (code 0), already printed
         return int(exc.code or 0)
-    handler = {"population": cmd_population, "app": cmd_app, "bench": cmd_bench}[args.command]
+    handler = {"population": cmd_population, "run": cmd_run, "compare": cmd_compare, "validate": cmd_validate,
+               "app": cmd_app, "bench": cmd_bench}[args.command]
     try:
         return handler(args)
     except PlanmodelError as exc:

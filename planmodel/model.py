@@ -35,9 +35,16 @@ _POP_CACHE: dict = {}
 def population_for(scenario: PlanScenario) -> xr.DataArray:
     """The scenario's population path (cached per kommune, demographic scenario and horizon:
     policy options do not change the population, so it is projected once)."""
-    key = (str(scenario.kommune), scenario.demographic, scenario.horizon)
+    over = scenario.demography_overrides
+    key = (str(scenario.kommune), scenario.demographic, scenario.horizon, repr(sorted(over.items())))
     if key not in _POP_CACHE:
-        _POP_CACHE[key] = demography.project_kommune(scenario.kommune, scenario.demographic, end_year=scenario.horizon)
+        demo = demography.get_scenario(scenario.demographic)
+        if over:
+            demo = replace(demo, id=f"{demo.id}+egne", label=f"{demo.label} med egne forutsetninger",
+                           **{k: (dict(v) if isinstance(v, dict) else v) for k, v in over.items()})
+        if len(_POP_CACHE) > 32:
+            _POP_CACHE.clear()
+        _POP_CACHE[key] = demography.project_kommune(scenario.kommune, demo, end_year=scenario.horizon)
     return _POP_CACHE[key]
 
 

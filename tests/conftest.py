@@ -16,6 +16,15 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 
+
+# =============================================================================================
+# Golden outputs (tests/test_scenarios.py)
+# =============================================================================================
+
+def pytest_addoption(parser):
+    parser.addoption("--regen-golden", action="store_true", default=False,
+                     help="rewrite tests/expected/*.csv from the current model (review the diff before committing)")
+
 # =============================================================================================
 # Browser and Voilà fixtures (used by tests/test_app_browser.py)
 # =============================================================================================
