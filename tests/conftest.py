@@ -64,39 +64,58 @@ def artifacts_dir() -> Path:
     return ARTIFACTS
 
 
-@pytest.fixture(scope="session")
-def voila_url(artifacts_dir):
-    """Base URL of a Voilà server for the ``befolkning`` app, started the way ``planmodel app``
-    starts it (same arguments, template and environment) on a free port; stopped at the end.
-    Its log is ``test-artifacts/voila.log``."""
+def _start_voila(name: str, artifacts_dir: Path):
+    """Start ``planmodel app <name>``'s Voilà (same arguments, template and environment) on a
+    free port; return (process, url) once it answers. Its log is ``test-artifacts/voila-<name>.log``."""
     from planmodel.apps import voila_argv, voila_env
 
     port = _free_port()
     url = f"http://127.0.0.1:{port}/"
-    log_path = artifacts_dir / "voila.log"
-    cmd = [sys.executable, "-m", "voila", *voila_argv("befolkning", port=port, open_browser=False)]
+    log_path = artifacts_dir / f"voila-{name}.log"
+    cmd = [sys.executable, "-m", "voila", *voila_argv(name, port=port, open_browser=False)]
     with open(log_path, "wb") as log:
         proc = subprocess.Popen(cmd, env=voila_env(), stdout=log, stderr=subprocess.STDOUT,
                                 stdin=subprocess.DEVNULL, start_new_session=True)
+    # Poll a static file: a GET of the page itself would use up the preheated kernel.
+    probe = f"{url}voila/static/voila-style.js"
+    deadline = time.monotonic() + VOILA_START_TIMEOUT
+    while True:
+        if proc.poll() is not None:
+            pytest.fail(f"Voilà stopped with code {proc.returncode}; see {log_path}")
+        try:
+            with urllib.request.urlopen(probe, timeout=2) as response:
+                if response.status == 200:
+                    return proc, url
+        except (urllib.error.URLError, ConnectionError, TimeoutError):
+            pass
+        if time.monotonic() > deadline:
+            _stop(proc)
+            pytest.fail(f"Voilà did not answer on {url} within {VOILA_START_TIMEOUT} s; see {log_path}")
+        time.sleep(0.3)
+
+
+@pytest.fixture(scope="session")
+def voila_app(artifacts_dir):
+    """Factory: ``voila_app("krisekompasset")`` -> base URL of a Voilà server for that app,
+    started once per test session (servers are stopped at the end)."""
+    servers: dict[str, tuple] = {}
+
+    def get(name: str) -> str:
+        if name not in servers:
+            servers[name] = _start_voila(name, artifacts_dir)
+        return servers[name][1]
+
     try:
-        # Poll a static file: a GET of the page itself would use up the preheated kernel.
-        probe = f"{url}voila/static/voila-style.js"
-        deadline = time.monotonic() + VOILA_START_TIMEOUT
-        while True:
-            if proc.poll() is not None:
-                pytest.fail(f"Voilà stopped with code {proc.returncode}; see {log_path}")
-            try:
-                with urllib.request.urlopen(probe, timeout=2) as response:
-                    if response.status == 200:
-                        break
-            except (urllib.error.URLError, ConnectionError, TimeoutError):
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail(f"Voilà did not answer on {url} within {VOILA_START_TIMEOUT} s; see {log_path}")
-            time.sleep(0.3)
-        yield url
+        yield get
     finally:
-        _stop(proc)
+        for proc, _ in servers.values():
+            _stop(proc)
+
+
+@pytest.fixture(scope="session")
+def voila_url(voila_app):
+    """Base URL of the ``befolkning`` app's Voilà server."""
+    return voila_app("befolkning")
 
 
 @pytest.fixture(scope="session")
