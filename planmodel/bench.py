@@ -128,7 +128,28 @@ def bench_model(quick: bool) -> list[dict]:
     return rows
 
 
-BENCHMARKS: list[Callable[[bool], list[dict]]] = [bench_population, bench_model]
+def bench_shell(quick: bool) -> list[dict]:
+    """``planmodel run`` end to end from the shell, beside the time Python needs to import xarray
+    and pandas (the floor any planmodel command stands on)."""
+    import subprocess
+    import sys
+
+    from ._paths import PROJECT_ROOT
+
+    n = 3 if quick else 7
+    scenario = PROJECT_ROOT / "scenarios" / "baerum_basis.yaml"
+    imp = timeit(lambda: subprocess.run([sys.executable, "-c", "import xarray, pandas"], check=True,
+                                        capture_output=True), n, warmup=1)
+    cli = timeit(lambda: subprocess.run([sys.executable, "-m", "planmodel.cli", "run", str(scenario)], check=True,
+                                        capture_output=True), n, warmup=1)
+    return [
+        {"name": "python -c 'import xarray, pandas' (gulvet)", **imp},
+        {"name": "planmodel run scenarios/baerum_basis.yaml (fra skallet)", **cli,
+         "model_added_s": cli["median_s"] - imp["median_s"]},
+    ]
+
+
+BENCHMARKS: list[Callable[[bool], list[dict]]] = [bench_population, bench_model, bench_shell]
 
 
 def main(json_lines: bool = False, quick: bool = False) -> int:
@@ -144,4 +165,6 @@ def main(json_lines: bool = False, quick: bool = False) -> int:
         for key, value in row.items():
             if key.startswith("ratio"):
                 print(f"    {key}: {value:.4f}")
+            elif key.endswith("_added_s"):
+                print(f"    {key}: {value * 1e3:.0f} ms")
     return 0

@@ -207,11 +207,21 @@ def survival_for(mx: xr.DataArray) -> tuple[xr.DataArray, xr.DataArray]:
 
 def _survival_of_year(year: int) -> xr.DataArray:
     """One-year survival ratios (age, sex) from HMD rates of ``year`` (latest year if later)."""
-    mx_all = data.death_rates()
-    y = min(max(year, int(mx_all.year.min())), int(mx_all.year.max()))
-    mx = lifetable.kannisto_old_age(mx_all.sel(year=y))
-    S, _ = survival_for(mx.transpose("sex", "age"))
-    return S.transpose("age", "sex")
+    return _survival_by_year(year).copy()
+
+
+def _survival_by_year(year: int) -> xr.DataArray:
+    table = _survival_table()
+    y = min(max(year, int(table.year.min())), int(table.year.max()))
+    return table.sel(year=y, drop=True)
+
+
+@lru_cache(maxsize=None)
+def _survival_table() -> xr.DataArray:
+    """Survival ratios (year, age, sex) for every HMD year, computed once, vectorised over years."""
+    mx = lifetable.kannisto_old_age(data.death_rates())
+    S, _ = survival_for(mx.transpose("year", "sex", "age"))
+    return S.transpose("year", "age", "sex")
 
 
 def _child_ratio(pop: xr.DataArray, shape: xr.DataArray) -> tuple[float, float]:
@@ -220,14 +230,14 @@ def _child_ratio(pop: xr.DataArray, shape: xr.DataArray) -> tuple[float, float]:
     Returns (children aged 0 on 1 January t+1, sum_x shape(x) * exposure(x, t)) summed over t.
     """
     years = pop["year"].values
-    consecutive = [int(y) for y in years[:-1] if y + 1 in years]
-    kids = exposure = 0.0
-    f = shape.reindex(age=AGES, fill_value=0.0)
-    for y in consecutive:  # at most ~20 years of history; each step vectorised over ages
-        w = 0.5 * (pop.sel(year=y, sex="female") + pop.sel(year=y + 1, sex="female"))
-        kids += float(pop.sel(year=y + 1, age=0).sum("sex"))
-        exposure += float((f * w).sum("age"))
-    return kids, exposure
+    t = np.flatnonzero(np.diff(years) == 1)  # consecutive years, all at once
+    if t.size == 0:
+        return 0.0, 0.0
+    P = pop.transpose("year", "age", "sex").values.astype(float)
+    f = shape.reindex(age=AGES, fill_value=0.0).values
+    F = list(SEXES).index("female")
+    women = 0.5 * (P[t, :, F] + P[t + 1, :, F])  # (T, A)
+    return float(P[t + 1, 0, :].sum()), float((women * f).sum())
 
 
 def implied_tfr(pop: xr.DataArray) -> xr.DataArray:
@@ -305,28 +315,36 @@ def national_migration_pattern(first: int = 2015, last: int = 2025) -> xr.DataAr
 def _pooled_residuals(pop: xr.DataArray) -> tuple[xr.DataArray, int]:
     """Mean annual residual net migration over every usable interval of a population history.
 
-    Returns (pattern (…, age, sex) [persons per year], number of years covered). Intervals of
-    one or two years are used; ages born within an interval carry no estimate there.
+    Returns (pattern (age, sex) [persons per year], number of years covered). Intervals of one
+    or two years are used; ages born within an interval carry no estimate there. All one-year
+    intervals are computed in one vectorised step (numpy over interval, age and sex).
     """
-    years = [int(y) for y in pop["year"].values]
-    total = None
-    weight = None
-    covered = 0
-    for y0, y1 in zip(years[:-1], years[1:]):  # a handful of intervals
-        n = y1 - y0
-        if n > 2:
-            continue
-        S = _survival_of_year(y0)
-        M = residual_net_migration(pop.sel(year=y0), pop.sel(year=y1), S, n)
-        w = xr.where(M.notnull(), float(n), 0.0)
-        contrib = (M.fillna(0.0) * n)
-        total = contrib if total is None else total + contrib
-        weight = w if weight is None else weight + w
-        covered += n
-    if total is None:
+    years = np.array([int(y) for y in pop["year"].values])
+    gaps = np.diff(years)
+    if not (gaps <= 2).any():
         raise InputError("befolkning", "year", "trenger minst to år med høyst to års mellomrom")
-    pattern = (total / weight.where(weight > 0)).fillna(0.0)
-    return pattern, covered
+    P = pop.transpose("year", "age", "sex").values.astype(float)  # (Y, A, 2)
+    total = np.zeros(P.shape[1:])
+    weight = np.zeros(P.shape[1:])
+    one = np.flatnonzero(gaps == 1)
+    if one.size:
+        S = np.stack([_survival_by_year(int(y)).transpose("age", "sex").values for y in years[one]])  # (I, A, 2)
+        surv = np.zeros_like(S)
+        surv[:, 1:MAX_AGE] = P[one, : MAX_AGE - 1] * S[:, : MAX_AGE - 1]
+        surv[:, MAX_AGE] = P[one, MAX_AGE - 1] * S[:, MAX_AGE - 1] + P[one, MAX_AGE] * S[:, MAX_AGE]
+        M = P[one + 1] - surv
+        M[:, 0] = 0.0  # age 0 was born in the interval: no estimate
+        total[1:] += M[:, 1:].sum(axis=0)
+        weight[1:] += one.size
+    for i in np.flatnonzero(gaps == 2):  # rare (2023 -> 2025 for the kommuner): one at a time
+        S = _survival_of_year(int(years[i]))
+        M = residual_net_migration(pop.isel(year=i), pop.isel(year=i + 1), S, 2).transpose("age", "sex").values
+        ok = ~np.isnan(M)
+        total[ok] += 2 * M[ok]
+        weight[ok] += 2
+    pattern = np.divide(total, weight, out=np.zeros_like(total), where=weight > 0)
+    out = xr.DataArray(pattern, coords={"age": AGES, "sex": list(SEXES)}, dims=("age", "sex"))
+    return out, int(gaps[gaps <= 2].sum())
 
 
 @lru_cache(maxsize=None)

@@ -272,15 +272,18 @@ class _Edge:
     new_name: str
 
 
+@lru_cache(maxsize=1)
+def _current_kommuner() -> dict[str, Kommune]:
+    """The 357 kommuner of 2024 by code (built once; cheaper than the full name index)."""
+    return {r.kommune: Kommune(r.kommune, r.name, r.fylke, r.fylke_name, int(r.population_2026))
+            for r in _kommuner_table().itertuples(index=False)}
+
+
 class _Index:
     """Everything the lookups need, built once from the two tables."""
 
     def __init__(self) -> None:
-        kom = _kommuner_table()
-        self.current: dict[str, Kommune] = {
-            r.kommune: Kommune(r.kommune, r.name, r.fylke, r.fylke_name, int(r.population_2026))
-            for r in kom.itertuples(index=False)
-        }
+        self.current: dict[str, Kommune] = dict(_current_kommuner())
         changes = _changes_table()
         self.edges: dict[str, list[_Edge]] = {}
         self.code_names: dict[str, str] = {}  # last name known for a non-current code
@@ -512,10 +515,13 @@ def resolve_kommune(query: str | int) -> Kommune:
         successor ("1507" Ålesund). The error's ``candidates`` attribute, where set, lists
         the possible codes.
     """
-    idx = _index()
     code = _normalize_code(query)
     if code is not None:
-        return _from_code(idx, code)
+        current = _current_kommuner()
+        if code in current:  # the common case: no need to build the name index
+            return current[code]
+        return _from_code(_index(), code)
+    idx = _index()
     if not isinstance(query, str):
         raise KommuneError(
             f"ugyldig kommune {query!r}: forventet kommunenummer (tekst eller heltall) eller kommunenavn"

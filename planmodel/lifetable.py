@@ -114,7 +114,7 @@ def life_expectancy(mx: xr.DataArray) -> xr.DataArray:
                         attrs={"units": "years"})
 
 
-def scale_to_life_expectancy(mx: xr.DataArray, target_e0: xr.DataArray, iterations: int = 50,
+def scale_to_life_expectancy(mx: xr.DataArray, target_e0: xr.DataArray, iterations: int = 40,
                              age_pattern: xr.DataArray | None = None) -> xr.DataArray:
     r"""Move death rates to a target e0: :math:`m_x \to m_x e^{\theta b_x}`.
 

@@ -1,8 +1,9 @@
 """Tables of the service model laid out for Norwegian readers: Dataset in, DataFrame out.
 
 Every function here is pure: it takes the Dataset of :func:`planmodel.servicemodel.run_services`
-(or of :func:`~planmodel.servicemodel.crisis_matrix`, or a :class:`~planmodel.services.Catalogue`)
-and returns a new :class:`pandas.DataFrame`. The tables are meant to be read, so
+(or of :func:`~planmodel.servicemodel.crisis_matrix`, or a :class:`~planmodel.services.Catalogue`),
+or — for the økonomiplan tables — of :func:`planmodel.model.run` and
+:func:`planmodel.followup.stress_tests`, and returns a new :class:`pandas.DataFrame`. The tables are meant to be read, so
 
 - row and column labels are bokmål (sector names, care-level names, *Sum*);
 - money is in **mill. kr** (the model's NOK 1000 divided by 1000) at the catalogue's price year,
@@ -595,19 +596,590 @@ def breadth_table(catalogue: Catalogue) -> pd.DataFrame:
                            "faset inn over etterslepet. Smalt tilbud gir motsatt fortegn.")
 
 
+# --------------------------------------------------------------------------- økonomiplan tables
+#
+# Inputs are the Dataset of :func:`planmodel.model.run` (økonomiplan lines over ``year``, sector
+# frames over (sector, year), tiltak over (measure, year), behovsanalyse over (place_type, year))
+# or of :func:`planmodel.followup.stress_tests`. Money: NOK 1000 in the Dataset, mill. kr here.
+
+#: Row labels of :func:`okonomiplan_table` that are not sector names (the target row gets its
+#: percentage appended, e.g. "Mål (1,75 %)").
+OKONOMIPLAN_ROWS = {
+    "frie_inntekter": "Frie inntekter",
+    "ovrige_netto_driftsutgifter": "Øvrige netto driftsutgifter",
+    "sum_netto_driftsutgifter": "Sum netto driftsutgifter",
+    "brutto_driftsresultat": "Brutto driftsresultat",
+    "renter": "Netto renteutgifter",
+    "avdrag": "Avdrag",
+    "netto_driftsresultat": "Netto driftsresultat",
+    "netto_driftsresultat_andel": "Netto driftsresultat i % av driftsinntektene",
+    "resultatmal": "Mål",
+    "inndekningsbehov": "Inndekningsbehov",
+}
+
+#: Parts of a sector frame: variable -> row label (:func:`sector_frame_table`).
+FRAME_PARTS = {
+    "sektor_basis": "Basisramme",
+    "sektor_demografi": "Demografi",
+    "sektor_valg": "Valg (terskel, tilbud, kapasitet)",
+    "sektor_tiltak_effekt": "Tiltak (virkning)",
+    "sektor_tiltak_drift": "Tiltak (drift)",
+}
+FRAME_TOTAL = "Ramme"
+FRAME_ADJUSTMENT = "Korreksjon fra regnskap (rullering)"
+
+#: What binds the frie inntekter: variable -> row label (:func:`handlingsrom_table`).
+BOUND_PARTS = {
+    "bundet_lovpalagt_minimum": "Bundet: lovpålagte tjenester på minimumsstandard",
+    "bundet_kapitalkostnader": "Bundet: kapitalkostnader (renter og avdrag)",
+    "bundet_vedtatte_tiltak": "Bundet: vedtatte tiltak",
+    "bundet_resultatmal": "Bundet: resultatmålet",
+    "bundet_kort_sikt": "Bundet på kort sikt: dagens øvrige utgifter",
+}
+
+#: Block labels of :func:`stress_table`.
+STRESS_CHANGE = "Endring i netto driftsresultat (mill. kr)"
+STRESS_SHARE = "Netto driftsresultat i % av driftsinntektene"
+
+#: Key figures of :func:`scenario_comparison_table`: label -> units (decimals follow the units).
+COMPARISON_ROWS = {
+    "Netto driftsresultat i % av driftsinntektene": "prosent",
+    "Inndekningsbehov (mill. kr)": "mill. kr",
+    "Udekket behov (personer)": "personer",
+    "Ventende på plass (personer)": "personer",
+    "Trinn ned fra sykehjem (personer)": "personer",
+    "Trinn ned fra heldøgns omsorgsbolig (personer)": "personer",
+    "Årsverksgap helse og omsorg (årsverk)": "årsverk",
+}
+
+_EFFECT_KIND_NB = {"coverage": "dekningsgrad", "unit_cost": "kr per bruker", "fte": "årsverk per bruker",
+                   "shift": "flyttes til", "volunteer_hours": "frivillige timer"}
+
+
+def _plan_period(ds: xr.Dataset, years: Iterable[int] | int | None) -> list[int]:
+    """``years`` validated, or the økonomiplan years (coordinate ``plan_year``) when None."""
+    if years is not None:
+        return _years(ds, years)
+    if "plan_year" not in ds.coords:
+        raise InputError(_SOURCE, "years", "oppgi årene; datasettet har ingen plan_year-koordinat "
+                                           "(bruk resultatet av planmodel.model.run)")
+    return [int(y) for y in ds["year"].values[ds["plan_year"].values.astype(bool)]]
+
+
+def _line(ds: xr.Dataset, var: str) -> xr.DataArray:
+    """An økonomiplan line over ``year`` (a clear error when ``ds`` is not a run() result)."""
+    if var not in ds:
+        raise InputError(_SOURCE, var, "mangler i datasettet; bruk resultatet av planmodel.model.run()")
+    return _require(ds, var, ("year",))
+
+
+def _row(da: xr.DataArray, years: list[int]) -> np.ndarray:
+    return np.asarray(da.sel(year=years).values, dtype=float)
+
+
+def _year_columns(years: list[int]) -> pd.Index:
+    return pd.Index([int(y) for y in years], name="År")
+
+
+def _target_share(ds: xr.Dataset) -> float:
+    """The result target as a share of driftsinntekter (the same in every year)."""
+    target = _line(ds, "resultatmal").values
+    income = _line(ds, "driftsinntekter").values
+    return float(target[0] / income[0]) if income[0] else float("nan")
+
+
+def okonomiplan_table(ds: xr.Dataset, years: Iterable[int] | None = None) -> pd.DataFrame:
+    """The økonomiplan in netto terms, laid out as in a kommune's handlingsprogram.
+
+    Parameters
+    ----------
+    ds : Dataset from :func:`planmodel.model.run` (or ``roll_forward``) with the økonomiplan lines
+        over ``year`` [NOK 1000, fixed prices] and ``sektor_ramme`` (sector, year).
+    years : years to show [calendar year]; default the økonomiplan period (``plan_year``).
+
+    Returns
+    -------
+    DataFrame, rows: "Frie inntekter"; each sector's netto ramme (Norwegian sector names);
+    "Øvrige netto driftsutgifter"; "Sum netto driftsutgifter"; "Brutto driftsresultat"
+    (= frie inntekter − sum netto driftsutgifter); "Netto renteutgifter"; "Avdrag"; "Netto
+    driftsresultat" (= brutto driftsresultat − renter − avdrag); "Netto driftsresultat i % av
+    driftsinntektene" [percent]; "Mål (1,75 %)" (the target in kroner); "Inndekningsbehov"
+    (max(0, mål − netto driftsresultat)). Columns = years. Money in mill. kr with 1 decimal,
+    the percent row in percent with 1 decimal. Income and expenses are both positive numbers.
+    ``attrs``: title, units ("mill. kr, faste 2025-priser"), decimals, note.
+    """
+    years = _plan_period(ds, years)
+    frames = _money(_require(ds, "sektor_ramme", ("sector", "year")))
+    rows: dict[str, np.ndarray] = {OKONOMIPLAN_ROWS["frie_inntekter"]: _row(_money(_line(ds, "frie_inntekter")), years)}
+    for name, k in zip(_sector_names(ds), range(frames.sizes["sector"])):
+        rows[name] = _row(frames.isel(sector=k), years)
+    other = _money(_line(ds, "ovrige_netto_driftsutgifter"))
+    rows[OKONOMIPLAN_ROWS["ovrige_netto_driftsutgifter"]] = _row(other, years)
+    rows[OKONOMIPLAN_ROWS["sum_netto_driftsutgifter"]] = _row(
+        _money(_line(ds, "netto_driftsutgifter_sektorer")) + other, years)
+    for var in ("brutto_driftsresultat", "renter", "avdrag", "netto_driftsresultat"):
+        rows[OKONOMIPLAN_ROWS[var]] = _row(_money(_line(ds, var)), years)
+    rows[OKONOMIPLAN_ROWS["netto_driftsresultat_andel"]] = 100.0 * _row(_line(ds, "netto_driftsresultat_andel"), years)
+    share = _target_share(ds)
+    rows[f"{OKONOMIPLAN_ROWS['resultatmal']} ({tall(100 * share, 2)} %)"] = _row(_money(_line(ds, "resultatmal")), years)
+    rows[OKONOMIPLAN_ROWS["inndekningsbehov"]] = _row(_money(_line(ds, "inndekningsbehov")), years)
+    df = pd.DataFrame(rows, index=_year_columns(years)).T
+    df.index.name = "Linje"
+    plan = ds.attrs.get("plan_period", "")
+    return _finish(df, f"Økonomiplan{' ' + plan if plan else ''}{_where(ds)}", _price_units(ds), 1,
+                   note="Inntekter og utgifter er positive tall. Brutto driftsresultat = frie inntekter − sum "
+                        "netto driftsutgifter; netto driftsresultat = brutto driftsresultat − netto "
+                        "renteutgifter − avdrag. Linjen i % er prosent av driftsinntektene; "
+                        "inndekningsbehov = mål − netto driftsresultat når det er positivt.")
+
+
+def _sector_id(ds: xr.Dataset, sector: str) -> str:
+    ids = [str(s) for s in ds["sector"].values]
+    names = _sector_names(ds)
+    if sector in ids:
+        return sector
+    if sector in names:
+        return ids[names.index(sector)]
+    raise InputError(_SOURCE, "sector", f"{sector!r}; gyldige: {', '.join(ids)} (eller {', '.join(names)})")
+
+
+def sector_frame_table(ds: xr.Dataset, sector: str, years: Iterable[int] | None = None) -> pd.DataFrame:
+    """One sector's netto ramme split into its parts.
+
+    Parameters
+    ----------
+    ds : Dataset from :func:`planmodel.model.run` with ``sektor_basis``, ``sektor_demografi``,
+        ``sektor_valg``, ``sektor_tiltak_effekt``, ``sektor_tiltak_drift`` and ``sektor_ramme``
+        (sector, year) [NOK 1000, fixed prices].
+    sector : sector id (``"helse_og_omsorg"``) or Norwegian name (``"Helse og omsorg"``).
+    years : years to show [calendar year]; default the økonomiplan period.
+
+    Returns
+    -------
+    DataFrame, rows "Basisramme" (the base year's cost), "Demografi" (change in demographic cost
+    since the base year), "Valg (terskel, tilbud, kapasitet)", "Tiltak (virkning)" (the tiltak's
+    effect on service costs; negative = saving), "Tiltak (drift)" (their own operating cost) and
+    "Ramme" (the sum). A rolled plan (``roll_forward``) has one more row, "Korreksjon fra
+    regnskap (rullering)", so that the parts still add up to the frame. Columns = years
+    [mill. kr, 1 decimal].
+    """
+    sid = _sector_id(ds, sector)
+    years = _plan_period(ds, years)
+    parts = {label: _row(_money(_require(ds, var, ("sector", "year")).sel(sector=sid)), years)
+             for var, label in FRAME_PARTS.items()}
+    total = _row(_money(_require(ds, "sektor_ramme", ("sector", "year")).sel(sector=sid)), years)
+    residual = total - sum(parts.values())
+    if np.any(np.abs(residual) > 1e-6):
+        parts[FRAME_ADJUSTMENT] = residual
+    parts[FRAME_TOTAL] = total
+    df = pd.DataFrame(parts, index=_year_columns(years)).T
+    df.index.name = "Del av rammen"
+    name = _sector_names(ds)[[str(s) for s in ds["sector"].values].index(sid)]
+    base = ds.attrs.get("base_year", int(ds["year"][0]))
+    return _finish(df, f"Sektorramme {name}{_where(ds)}", _price_units(ds), 1,
+                   note=f"Basisramme = kostnaden i basisåret {base}. Demografi = endringen i demografikostnaden "
+                        "(dekning og standard som i basisåret). Negative tall er innsparinger.")
+
+
+def handlingsrom_table(ds: xr.Dataset, years: Iterable[int] | None = None) -> pd.DataFrame:
+    """Handlingsrom: the frie inntekter that are not already bound.
+
+    Parameters
+    ----------
+    ds : Dataset from :func:`planmodel.model.run` with ``frie_inntekter``, the ``bundet_*``
+        lines and ``handlingsrom`` over ``year`` [NOK 1000, fixed prices].
+    years : years to show [calendar year]; default the økonomiplan period.
+
+    Returns
+    -------
+    DataFrame, rows "Frie inntekter", the five bound parts (lovpålagte tjenester på
+    minimumsstandard, kapitalkostnader, vedtatte tiltak, resultatmålet, and — on the short term
+    only — today's other spending that cannot be changed at once), "Sum bundet",
+    "Handlingsrom" (= frie inntekter − sum bundet) [mill. kr, 1 decimal] and "Handlingsrom i %
+    av frie inntekter" [percent, 1 decimal].
+    """
+    years = _plan_period(ds, years)
+    fi = _row(_money(_line(ds, "frie_inntekter")), years)
+    rows = {"Frie inntekter": fi}
+    for var, label in BOUND_PARTS.items():
+        rows[label] = _row(_money(_line(ds, var)), years)
+    rows["Sum bundet"] = sum(rows[label] for label in BOUND_PARTS.values())
+    room = _row(_money(_line(ds, "handlingsrom")), years)
+    rows["Handlingsrom"] = room
+    rows["Handlingsrom i % av frie inntekter"] = 100.0 * np.divide(room, fi, out=np.full_like(room, np.nan), where=fi != 0)
+    df = pd.DataFrame(rows, index=_year_columns(years)).T
+    df.index.name = "Linje"
+    return _finish(df, f"Handlingsrom{_where(ds)}", _price_units(ds), 1,
+                   note="Handlingsrom = frie inntekter − sum bundet. Lovpålagte tjenester regnes på "
+                        "minimumsstandard (høy terskel, smalt tilbud). Den kortsiktige bindingen av dagens "
+                        "øvrige utgifter faller til null over økonomiplanperioden. Siste linje er i prosent.")
+
+
+def balance_table(ds: xr.Dataset, years: Iterable[int] | None = None) -> pd.DataFrame:
+    """Investments, loans and the balances: lånegjeld and disposisjonsfond.
+
+    Parameters
+    ----------
+    ds : Dataset from :func:`planmodel.model.run` with ``investeringer``, ``nye_lan``,
+        ``lanegjeld``, ``disposisjonsfond`` and ``driftsinntekter`` over ``year`` [NOK 1000,
+        fixed prices; balances at the end of the year].
+    years : years to show [calendar year]; default the økonomiplan period.
+
+    Returns
+    -------
+    DataFrame, rows "Investeringer", "Nye lån", "Lånegjeld 31.12.", "Disposisjonsfond 31.12."
+    [mill. kr, 1 decimal], "Lånegjeld i % av driftsinntektene" and "Disposisjonsfond i % av
+    driftsinntektene" [percent, 1 decimal].
+    """
+    years = _plan_period(ds, years)
+    income = _row(_line(ds, "driftsinntekter"), years)
+    rows = {label: _row(_money(_line(ds, var)), years) for var, label in
+            [("investeringer", "Investeringer"), ("nye_lan", "Nye lån"), ("lanegjeld", "Lånegjeld 31.12."),
+             ("disposisjonsfond", "Disposisjonsfond 31.12.")]}
+    rows["Lånegjeld i % av driftsinntektene"] = 100.0 * _row(_line(ds, "lanegjeld"), years) / income
+    rows["Disposisjonsfond i % av driftsinntektene"] = 100.0 * _row(_line(ds, "disposisjonsfond"), years) / income
+    df = pd.DataFrame(rows, index=_year_columns(years)).T
+    df.index.name = "Linje"
+    return _finish(df, f"Investeringer, lån og fond{_where(ds)}", _price_units(ds), 1,
+                   note="Lånegjeld og disposisjonsfond ved utgangen av året, i faste priser. "
+                        "De to siste linjene er i prosent av driftsinntektene.")
+
+
+def measure_cost_frame(ds: xr.Dataset, years: Iterable[int] | None = None) -> pd.DataFrame:
+    """What each chosen tiltak costs per year (operating cost + investment), for the tiltaksmatrise.
+
+    Parameters
+    ----------
+    ds : Dataset from :func:`planmodel.model.run` with ``tiltak_drift`` and
+        ``tiltak_investering`` (measure, year) [NOK 1000, fixed prices].
+    years : years [calendar year]; default the økonomiplan period.
+
+    Returns
+    -------
+    DataFrame indexed by tiltak id (``measure``), one int column per year, values in **NOK
+    1000** (unrounded), as :func:`planmodel.goals.tiltaksmatrise` takes them (``cost=``).
+    The tiltak's effects on the services (savings) are not included.
+    """
+    years = _plan_period(ds, years)
+    total = _require(ds, "tiltak_drift", ("measure", "year")) + _require(ds, "tiltak_investering", ("measure", "year"))
+    df = pd.DataFrame(np.asarray(total.sel(year=years).values, dtype=float).reshape(ds.sizes["measure"], len(years)),
+                      index=pd.Index([str(m) for m in ds["measure"].values], name="measure"),
+                      columns=_year_columns(years))
+    year = ds.attrs.get("price_year")
+    df.attrs = {"title": f"Tiltakenes kostnad (drift + investering){_where(ds)}",
+                "units": f"NOK 1000, faste {year}-priser" if year is not None else "NOK 1000, faste priser",
+                "note": "Driftskostnad og investering; virkningen på tjenestene (gevinsten) er ikke med."}
+    return df
+
+
+def stress_table(st: xr.Dataset, years: Iterable[int] | None = None) -> pd.DataFrame:
+    """Stress tests as in Bærum's LDIP: the change in netto driftsresultat and the result in %.
+
+    Parameters
+    ----------
+    st : Dataset from :func:`planmodel.followup.stress_tests` (dims stress, year) with
+        ``endring_ndr`` [NOK 1000], ``netto_driftsresultat_andel`` [share] and ``stress_label``.
+    years : years to show [calendar year]; default the økonomiplan period.
+
+    Returns
+    -------
+    DataFrame with a two-level row index (Mål, Stresstest) and years as columns. Block
+    "Endring i netto driftsresultat (mill. kr)" has one row per stress test (change from the
+    scenario; negative = worse); block "Netto driftsresultat i % av driftsinntektene" has the
+    scenario ("Scenarioet") and each stress test [percent]. 1 decimal.
+    """
+    if "stress" not in st.dims:
+        raise InputError(_SOURCE, "stress", "datasettet mangler dimensjonen stress; bruk followup.stress_tests()")
+    years = _plan_period(st, years)
+    labels = [str(x) for x in st["stress_label"].values] if "stress_label" in st.coords else [str(x) for x in st["stress"].values]
+    keys = [str(x) for x in st["stress"].values]
+    change = _money(st["endring_ndr"]).sel(year=years).transpose("stress", "year").values
+    share = 100.0 * st["netto_driftsresultat_andel"].sel(year=years).transpose("stress", "year").values
+    rows, index = [], []
+    for i, (k, lab) in enumerate(zip(keys, labels)):
+        if k != "scenario":
+            rows.append(change[i])
+            index.append((STRESS_CHANGE, lab))
+    for i, lab in enumerate(labels):
+        rows.append(share[i])
+        index.append((STRESS_SHARE, lab))
+    df = pd.DataFrame(rows, index=pd.MultiIndex.from_tuples(index, names=["Mål", "Stresstest"]),
+                      columns=_year_columns(years))
+    return _finish(df, f"Stresstester{_where(st)}", f"{_price_units(st)}; prosent", 1,
+                   note="Hver stresstest endrer én forutsetning fra første planår; alt annet er som i scenarioet.")
+
+
+def places_table(ds: xr.Dataset, years: Iterable[int] | None = None) -> pd.DataFrame:
+    """Behovsanalyse: new places per place type in the years they open, and the investment.
+
+    Parameters
+    ----------
+    ds : Dataset from :func:`planmodel.model.run` with ``plasser_nye`` [places] and
+        ``plasser_investering`` [NOK 1000] (place_type, year), i.e. run with ``behovsanalyse=True``.
+    years : the years to look at [calendar year]; default all years of ``ds``.
+
+    Returns
+    -------
+    DataFrame, rows = place types ("Sykehjemsplasser", ...) + "Sum"; one int column per year
+    in which places open [places], then "Nye plasser i alt" [places] and "Investering i alt
+    (mill. kr)" [gross, fixed prices, 1 decimal] summed over the same years. The Sum row has
+    only the investment (places of different kinds are not added up).
+    """
+    if "plasser_nye" not in ds:
+        raise InputError(_SOURCE, "plasser_nye", "mangler; kjør scenarioet med behovsanalyse=True")
+    years = _years(ds, ds["year"].values if years is None else years)
+    new = _require(ds, "plasser_nye", ("place_type", "year")).sel(year=years)
+    invest = _money(_require(ds, "plasser_investering", ("place_type", "year"))).sel(year=years)
+    opening = [int(y) for y in years if float(new.sel(year=y).sum()) > 0.5]
+    names = ([str(x) for x in ds["place_type_name"].values] if "place_type_name" in ds.coords
+             else [str(x) for x in ds["place_type"].values])
+    df = pd.DataFrame(np.asarray(new.sel(year=opening).values, dtype=float).reshape(len(names), len(opening)),
+                      index=names, columns=pd.Index(opening, dtype=object))
+    df["Nye plasser i alt"] = new.sum("year").values
+    df["Investering i alt (mill. kr)"] = invest.sum("year").values
+    df.loc[SUM] = np.nan
+    df.loc[SUM, "Investering i alt (mill. kr)"] = float(invest.sum())
+    df.index.name = "Plasstype"
+    df.columns.name = "År"
+    decimals = {c: 0 for c in df.columns}
+    decimals["Investering i alt (mill. kr)"] = 1
+    first, last = years[0], years[-1]
+    return _finish(df, f"Behovsanalyse: nye plasser og investering {first}–{last}{_where(ds)}",
+                   f"plasser; investering i {_price_units(ds)}", decimals,
+                   note="Plassene bygges i hele enheter når behovet passerer dagens kapasitet; investeringen "
+                        "fordeles på de to årene før plassene åpner (brutto, før momskompensasjon og tilskudd).")
+
+
+def scenario_comparison_table(runs: Mapping[str, xr.Dataset], years: Iterable[int],
+                              sector: str = CARE_SECTOR) -> pd.DataFrame:
+    """Key figures of several scenarios side by side: the result and what it costs in services.
+
+    Parameters
+    ----------
+    runs : {Norwegian label: Dataset from :func:`planmodel.model.run`}, in the order to show.
+    years : years to show [calendar year].
+    sector : the sector whose årsverk gap is shown (default helse og omsorg).
+
+    Returns
+    -------
+    DataFrame with a two-level row index (Nøkkeltall, Alternativ) and years as columns:
+    netto driftsresultat [percent, 1 decimal]; inndekningsbehov [mill. kr, 1 decimal]; udekket
+    behov (served at the lowest threshold but not at the chosen one), people waiting for a
+    place, people served one step down from sykehjem / heldøgns omsorgsbolig [persons]; the
+    årsverk gap of ``sector`` [årsverk] (whole numbers).
+    """
+    if not runs:
+        raise InputError(_SOURCE, "runs", "minst ett alternativ må oppgis")
+    labels = list(runs)
+    first = next(iter(runs.values()))
+    years = _years(first, years)
+    blocks: dict[str, list[np.ndarray]] = {k: [] for k in COMPARISON_ROWS}
+    keys = list(COMPARISON_ROWS)
+    for label, ds in runs.items():
+        _years(ds, years)
+        step = _require(ds, "stepped_down", ("capacity_group", "year")).sel(year=years)
+        groups = [str(g) for g in step["capacity_group"].values]
+        blocks[keys[0]].append(100.0 * _row(_line(ds, "netto_driftsresultat_andel"), years))
+        blocks[keys[1]].append(_row(_money(_line(ds, "inndekningsbehov")), years))
+        blocks[keys[2]].append(_row(_require(ds, "unmet_need", ("threshold_group", "year")).sum("threshold_group"), years))
+        blocks[keys[3]].append(_row(_require(ds, "queue", ("capacity_group", "year")).sum("capacity_group"), years))
+        for key, group in ((keys[4], "institusjon"), (keys[5], "heldogn_bolig")):
+            blocks[key].append(_row(step.sel(capacity_group=group), years) if group in groups
+                               else np.full(len(years), np.nan))
+        blocks[keys[6]].append(_row(_require(ds, "fte_gap", ("sector", "year")).sel(sector=_sector_id(ds, sector)), years))
+    values = [row for k in keys for row in blocks[k]]
+    index = pd.MultiIndex.from_tuples([(k, lab) for k in keys for lab in labels], names=["Nøkkeltall", "Alternativ"])
+    row_decimals = {k: (1 if units in ("prosent", "mill. kr") else 0) for k, units in COMPARISON_ROWS.items()}
+    per_row = np.array([row_decimals[k] for k, _ in index])
+    df = pd.DataFrame(np.where(per_row[:, None] == 1, np.round(values, 1), np.round(values, 0)) + 0.0,
+                      index=index, columns=_year_columns(years))
+    df.attrs = {"title": f"Alternativene side om side{_where(first)}",
+                "units": f"prosent; {_price_units(first)}; personer; årsverk",
+                "decimals": 1, "row_decimals": row_decimals,
+                "note": "Udekket behov: personer som ville fått en lett tjeneste med lav terskel, men ikke med "
+                        "valgt terskel. Trinn ned: får tjeneste ett trinn lavere i omsorgstrappen fordi plassene "
+                        "er fulle (en person som flyttes to trinn telles i begge linjene). Årsverksgap: behov "
+                        "minus tilgang, positivt = mangel."}
+    return df
+
+
+def plan_change_table(before: xr.Dataset, after: xr.Dataset, years: Iterable[int],
+                      labels: tuple[str, str] = ("Opprinnelig plan", "Ny plan")) -> pd.DataFrame:
+    """Two versions of the økonomiplan line by line, and the change (e.g. before and after rullering).
+
+    Parameters
+    ----------
+    before, after : Datasets from :func:`planmodel.model.run` / ``roll_forward`` [NOK 1000].
+    years : years to show [calendar year], present in both.
+    labels : names of the two versions.
+
+    Returns
+    -------
+    DataFrame with a two-level row index (Linje, Versjon: the two labels and "Endring") and years
+    as columns. Lines: frie inntekter, sum netto driftsutgifter, netto driftsresultat,
+    inndekningsbehov, lånegjeld and disposisjonsfond [mill. kr], and netto driftsresultat in % of
+    driftsinntektene [percent, change in percentage points]. 1 decimal.
+    """
+    years = _years(before, years)
+    _years(after, years)
+
+    def lines(ds):
+        return {
+            "Frie inntekter": _row(_money(_line(ds, "frie_inntekter")), years),
+            "Sum netto driftsutgifter": _row(_money(_line(ds, "netto_driftsutgifter_sektorer") + _line(ds, "ovrige_netto_driftsutgifter")), years),
+            "Netto driftsresultat": _row(_money(_line(ds, "netto_driftsresultat")), years),
+            "Netto driftsresultat i % av driftsinntektene": 100.0 * _row(_line(ds, "netto_driftsresultat_andel"), years),
+            "Inndekningsbehov": _row(_money(_line(ds, "inndekningsbehov")), years),
+            "Lånegjeld 31.12.": _row(_money(_line(ds, "lanegjeld")), years),
+            "Disposisjonsfond 31.12.": _row(_money(_line(ds, "disposisjonsfond")), years),
+        }
+
+    a, b = lines(before), lines(after)
+    rows, index = [], []
+    for key in a:
+        for label, values in ((labels[0], a[key]), (labels[1], b[key]), ("Endring", b[key] - a[key])):
+            rows.append(values)
+            index.append((key, label))
+    df = pd.DataFrame(rows, index=pd.MultiIndex.from_tuples(index, names=["Linje", "Versjon"]),
+                      columns=_year_columns(years))
+    return _finish(df, f"{labels[0]} og {labels[1].lower()}{_where(after)}", f"{_price_units(after)}; prosent", 1,
+                   note="Endring = ny minus opprinnelig; for linjen i % er endringen i prosentpoeng.")
+
+
+def _ages_text(ages: tuple[int, int] | None) -> str:
+    if not ages:
+        return ""
+    lo, hi = ages
+    return f" ({lo} år og over)" if hi >= 105 else f" ({lo}–{hi} år)"
+
+
+def measure_library_table(library, catalogue: Catalogue | None = None) -> pd.DataFrame:
+    """What each tiltak in a library does: its effects on the services, with their ranges and status.
+
+    Parameters
+    ----------
+    library : :class:`planmodel.measures.Library` (e.g. ``load_library()``).
+    catalogue : the service catalogue (for service names); default the shipped one.
+
+    Returns
+    -------
+    DataFrame, one row per effect, index (Tiltak, Virker på). Columns "Virkning"
+    (dekningsgrad / kr per bruker / årsverk per bruker / flyttes til … / frivillige timer),
+    "Anslag", "Lav", "Høy" [percent change; for "flyttes til" percent of the users moved; for
+    frivillige timer hours per year per 100 000 inhabitants; whole numbers], "Etterslep (år)",
+    "Innfasing (år)" and "Status" (kilde / beregnet / anslag).
+    """
+    cat = catalogue or load_catalogue()
+    rows = []
+    for m in library.measures.values():
+        for e in m.effects:
+            target = (cat.services[e.service].name if e.service in cat.services else e.service) + _ages_text(e.ages)
+            kind = _EFFECT_KIND_NB[e.kind]
+            if e.kind == "shift":
+                kind += " " + (cat.services[e.to_service].name if e.to_service in cat.services else str(e.to_service)).lower()
+            scale = 1.0 if e.kind == "volunteer_hours" else 100.0
+            low = e.change.low if e.change.low is not None else e.change.value
+            high = e.change.high if e.change.high is not None else e.change.value
+            rows.append({"Tiltak": m.title, "Virker på": target, "Virkning": kind,
+                         "Anslag": scale * e.change.value, "Lav": scale * low, "Høy": scale * high,
+                         "Etterslep (år)": e.lag_years, "Innfasing (år)": e.phase_in_years,
+                         "Status": STATUS_NB.get(e.change.status, e.change.status)})
+    df = pd.DataFrame(rows).set_index(["Tiltak", "Virker på"])
+    return _finish(df, "Tiltaksbiblioteket: virkninger på tjenestene",
+                   "prosent endring (frivillige timer: timer per år per 100 000 innbyggere)", 0,
+                   note="Lav–høy er spennet i anslaget; effect_bound='weak' bruker enden nærmest null, "
+                        "'strong' enden lengst fra null. Virkningen starter etter etterslepet og fases inn.")
+
+
+def measure_overview_table(library, catalogue: Catalogue | None = None) -> pd.DataFrame:
+    """One row per tiltak in a library: sector, who is responsible, delmål, costs and their status.
+
+    Parameters
+    ----------
+    library : :class:`planmodel.measures.Library`.
+    catalogue : the service catalogue (for sector names); default the shipped one.
+
+    Returns
+    -------
+    DataFrame indexed by "Tiltak" (title) with "Id", "Sektor", "Ansvar", "Delmål" (ids),
+    "Skala" ("per 100 000 innb." or "fast"), "Drift (1000 kr/år)" [the first operating level],
+    "Investering (1000 kr)" [the whole investment profile], "Status kostnad" and "Virkninger"
+    ("n, herav m anslag"). Amounts in NOK 1000 at the library's price year, per 100 000
+    inhabitants where the tiltak scales (the model scales them to the kommune's population).
+    """
+    cat = catalogue or load_catalogue()
+    rows = []
+    for m in library.measures.values():
+        costs = list(m.operating.values()) + list(m.investment.values())
+        n_assumed = sum(e.change.status == "assumption" for e in m.effects)
+        rows.append({"Tiltak": m.title, "Id": m.id, "Sektor": cat.sectors.get(m.sector, m.sector), "Ansvar": m.ansvar,
+                     "Delmål": ", ".join(m.delmal),
+                     "Skala": "per 100 000 innb." if m.scale == "per_100k" else "fast",
+                     "Drift (1000 kr/år)": m.operating[min(m.operating)].value if m.operating else 0.0,
+                     "Investering (1000 kr)": sum(v.value for v in m.investment.values()),
+                     "Status kostnad": ", ".join(sorted({STATUS_NB.get(v.status, v.status) for v in costs})),
+                     "Virkninger": f"{len(m.effects)}, herav {n_assumed} anslag"})
+    df = pd.DataFrame(rows).set_index("Tiltak")
+    return _finish(df, "Tiltaksbiblioteket: tiltak, ansvar og kostnader", "1000 kr, faste priser",
+                   {"Drift (1000 kr/år)": 0, "Investering (1000 kr)": 0},
+                   note="Drift er nivået fra oppstartsåret (kan endres senere i profilen); investering er summen "
+                        "av investeringsprofilen. «per 100 000 innb.» skaleres til kommunens folketall.")
+
+
+def plan_actual_table(part: pd.DataFrame) -> pd.DataFrame:
+    """One table of :func:`planmodel.followup.plan_vs_actual` in mill. kr and percent.
+
+    Parameters
+    ----------
+    part : one of the DataFrames ``plan_vs_actual`` returns ("sektorer", "tjenester", "tiltak",
+        "linjer"); amounts in columns named "... (NOK 1000)".
+
+    Returns
+    -------
+    The same rows, indexed by their first (text) column; "(NOK 1000)" columns in mill. kr
+    [1 decimal], "Andel realisert" in percent [whole percent], persons and årsverk whole numbers.
+    Cells without an actual figure stay NaN (shown as "–" by :func:`formatted`).
+    """
+    df = part.copy()
+    key = df.columns[0]
+    df = df.set_index(key)
+    rename, decimals = {}, {}
+    for col in df.columns:
+        if "(NOK 1000)" in col:
+            df[col] = pd.to_numeric(df[col], errors="coerce") / NOK1000_PER_MILL
+            rename[col] = col.replace("(NOK 1000)", "(mill. kr)")
+            decimals[rename[col]] = 1
+        elif col == "Andel realisert":
+            df[col] = 100.0 * pd.to_numeric(df[col], errors="coerce")
+            rename[col] = "Andel realisert (%)"
+            decimals[rename[col]] = 0
+        else:
+            df[col] = pd.to_numeric(df[col], errors="coerce")
+            decimals[col] = 0
+    df = df.rename(columns=rename)
+    year = part.attrs.get("year", "")
+    return _finish(df, f"Plan mot regnskap {year}".strip(), "mill. kr, faste priser; personer; årsverk; prosent",
+                   decimals)
+
+
 # --------------------------------------------------------------------------------- presentation
 
 def formatted(df: pd.DataFrame) -> pd.DataFrame:
     """The table with its numbers as Norwegian text (``tall``: no-break-space thousands, decimal
     comma, minus U+2212; NaN as "–"), using ``df.attrs["decimals"]`` (an int for all numeric
-    columns or {column: decimals}; default 0). Text columns are left as they are."""
+    columns or {column: decimals}; default 0). Tables whose rows have different units carry
+    ``df.attrs["row_decimals"]`` ({row label, or first level of a row MultiIndex: decimals}),
+    which wins over the column setting. Text columns are left as they are."""
     spec = df.attrs.get("decimals", 0)
-    out = df.copy()
+    by_row = df.attrs.get("row_decimals") or {}
+    out = df.copy().astype(object)
+    keys = [k[0] if isinstance(k, tuple) else k for k in df.index]
     for col in df.columns:
         if not pd.api.types.is_numeric_dtype(df[col]):
+            out[col] = df[col]
             continue
         d = spec.get(col, 0) if isinstance(spec, Mapping) else int(spec)
-        out[col] = df[col].map(lambda x, d=d: tall(x, d))
+        out[col] = [tall(x, by_row.get(k, d)) for x, k in zip(df[col].to_numpy(), keys)]
     out.attrs = dict(df.attrs)
     return out
 
@@ -626,8 +1198,11 @@ def as_text(df: pd.DataFrame) -> str:
 
 
 __all__ = [
-    "CRISIS_METRICS", "SUM", "as_text", "breadth_table", "calibration_table", "care_level_table",
-    "cost_per_inhabitant_table", "crisis_overview", "crisis_table", "demographic_cost_change_table",
-    "formatted", "parameter_table", "sector_cost_table", "status_table", "threshold_table",
-    "workforce_table",
+    "BOUND_PARTS", "COMPARISON_ROWS", "CRISIS_METRICS", "FRAME_ADJUSTMENT", "FRAME_PARTS", "FRAME_TOTAL",
+    "OKONOMIPLAN_ROWS", "STRESS_CHANGE", "STRESS_SHARE", "SUM", "as_text", "balance_table", "breadth_table",
+    "calibration_table", "care_level_table", "cost_per_inhabitant_table", "crisis_overview", "crisis_table",
+    "demographic_cost_change_table", "formatted", "handlingsrom_table", "measure_cost_frame",
+    "measure_library_table", "measure_overview_table", "okonomiplan_table", "parameter_table", "places_table", "plan_actual_table",
+    "plan_change_table", "scenario_comparison_table", "sector_cost_table", "sector_frame_table",
+    "status_table", "stress_table", "threshold_table", "workforce_table",
 ]

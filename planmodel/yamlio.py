@@ -16,8 +16,11 @@ import yaml
 from .errors import InputError
 
 
-class _StrictLoader(yaml.SafeLoader):
-    """SafeLoader that rejects duplicate keys and remembers line numbers of mapping keys."""
+_Base = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when available: ~10x faster
+
+
+class _StrictLoader(_Base):
+    """Safe loader that rejects duplicate keys and remembers line numbers of mapping keys."""
 
 
 def _construct_mapping(loader: _StrictLoader, node: yaml.MappingNode, deep: bool = False) -> dict:

@@ -98,6 +98,14 @@ def build_population(src: Path) -> None:
     raw[["kommune", "name"]].drop_duplicates().to_csv(
         pop_dir / "kommunenavn_2023_2020-inndeling.csv", index=False
     )
+    # The same population recoded to the 2024 numbering (merged kommuner summed; 1507 Ålesund,
+    # split in 2024, dropped), so that runs need not rebuild the recoding every time.
+    sys.path.insert(0, str(ROOT))
+    from planmodel.kommuner import map_to_current
+
+    recoded = map_to_current(long[["kommune", "year", "age", "sex", "persons"]], code_col="kommune", split="drop")
+    recoded = recoded.sort_values(["kommune", "sex", "age"])
+    recoded[["kommune", "year", "age", "sex", "persons"]].to_csv(pop_dir / "kommuner_2023_2024-inndeling.csv", index=False)
 
 
 def _read_hmd(path: Path, value_cols=("female", "male")) -> pd.DataFrame:
