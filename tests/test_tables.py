@@ -366,3 +366,270 @@ def test_status_table_counts_every_value():
     pt = cat.parameter_table()
     assert df.loc["Årsverk per bruker", "anslag"] == (pt["årsverk_status"] == "anslag").sum()
     assert df["I alt"].dtype.kind == "i"  # counts stay whole numbers
+
+
+# =============================================================================================
+# Økonomiplan tables (planmodel.model.run): every cell against the Dataset, sums, units
+# =============================================================================================
+
+from planmodel.followup import Actuals, plan_vs_actual, roll_forward, stress_tests  # noqa: E402
+from planmodel.measures import load_library  # noqa: E402
+from planmodel.model import run  # noqa: E402
+from planmodel.scenario import MeasureChoice, PlanScenario  # noqa: E402
+
+PLAN = [2027, 2028, 2029, 2030]
+LONG = [2027, 2030, 2035, 2040]
+PACKAGE = ("hverdagsrehabilitering", "trygghetspakke", "frivillighet", "samlokalisering", "tidlig_innsats_barn")
+
+
+def _mill(da) -> float:
+    """NOK 1000 -> mill. kr, rounded as the tables round (1 decimal)."""
+    return round(float(da) / 1000.0, 1) + 0.0
+
+
+@pytest.fixture(scope="module")
+def plan():
+    """Bærum, basisalternativ (no tiltak)."""
+    return run(PlanScenario())
+
+
+def package_scenario() -> PlanScenario:
+    """Bærum with a few tiltak (one vedtatt) and a higher threshold: every frame part is non-zero."""
+    measures = tuple(MeasureChoice(m, 2027, status="vedtatt" if m == "hverdagsrehabilitering" else None)
+                     for m in PACKAGE)
+    return PlanScenario(id="pakke", measures=measures, threshold=0.5)
+
+
+@pytest.fixture(scope="module")
+def package():
+    return run(package_scenario())
+
+
+def test_okonomiplan_table_cells_are_the_dataset(plan):
+    df = T.okonomiplan_table(plan)
+    assert list(df.columns) == PLAN and df.columns.name == "År"  # default: the plan period
+    sectors = [str(s) for s in plan.sector_name.values]
+    assert list(df.index) == (["Frie inntekter"] + sectors + [
+        "Øvrige netto driftsutgifter", "Sum netto driftsutgifter", "Brutto driftsresultat", "Netto renteutgifter",
+        "Avdrag", "Netto driftsresultat", "Netto driftsresultat i % av driftsinntektene", "Mål (1,75 %)",
+        "Inndekningsbehov"])
+    for y in PLAN:
+        at = plan.sel(year=y)
+        assert df.loc["Frie inntekter", y] == _mill(at.frie_inntekter)
+        assert df.loc["Helse og omsorg", y] == _mill(at.sektor_ramme.sel(sector="helse_og_omsorg"))
+        assert df.loc["Øvrige netto driftsutgifter", y] == _mill(at.ovrige_netto_driftsutgifter)
+        assert df.loc["Sum netto driftsutgifter", y] == _mill(at.netto_driftsutgifter_sektorer + at.ovrige_netto_driftsutgifter)
+        assert df.loc["Brutto driftsresultat", y] == _mill(at.brutto_driftsresultat)
+        assert df.loc["Netto renteutgifter", y] == _mill(at.renter)
+        assert df.loc["Avdrag", y] == _mill(at.avdrag)
+        assert df.loc["Netto driftsresultat", y] == _mill(at.netto_driftsresultat)
+        assert df.loc["Netto driftsresultat i % av driftsinntektene", y] == round(100 * float(at.netto_driftsresultat_andel), 1)
+        assert df.loc["Mål (1,75 %)", y] == _mill(at.resultatmal)
+        assert df.loc["Inndekningsbehov", y] == _mill(at.inndekningsbehov)
+    assert df.attrs["units"] == "mill. kr, faste 2025-priser"
+    assert df.attrs["decimals"] == 1
+    assert df.attrs["title"] == "Økonomiplan 2027–2030 – Bærum"
+
+
+def test_okonomiplan_table_sums_hold(plan):
+    df = T.okonomiplan_table(plan, LONG)
+    sectors = [str(s) for s in plan.sector_name.values]
+    tol = 0.05 * (len(sectors) + 2) + 1e-9  # half a unit of the last decimal per rounded cell
+    assert np.all(np.abs(df.loc[sectors + ["Øvrige netto driftsutgifter"]].sum() - df.loc["Sum netto driftsutgifter"]) <= tol)
+    assert np.all(np.abs(df.loc["Frie inntekter"] - df.loc["Sum netto driftsutgifter"] - df.loc["Brutto driftsresultat"]) <= 0.15)
+    ndr = df.loc["Brutto driftsresultat"] - df.loc["Netto renteutgifter"] - df.loc["Avdrag"]
+    assert np.all(np.abs(ndr - df.loc["Netto driftsresultat"]) <= 0.15)
+    gap = np.maximum(df.loc["Mål (1,75 %)"] - df.loc["Netto driftsresultat"], 0)
+    assert np.all(np.abs(gap - df.loc["Inndekningsbehov"]) <= 0.15)
+    # the long view: the demographic cost of care overtakes the income by 2040 in the basis
+    assert df.loc["Inndekningsbehov", 2040] > 0
+
+
+def test_sector_frame_table_parts_add_up(package):
+    years = [2027, 2030, 2040]
+    df = T.sector_frame_table(package, "helse_og_omsorg", years)
+    assert list(df.index) == ["Basisramme", "Demografi", "Valg (terskel, tilbud, kapasitet)", "Tiltak (virkning)",
+                              "Tiltak (drift)", "Ramme"]
+    at = package.sel(sector="helse_og_omsorg")
+    for var, label in T.FRAME_PARTS.items():
+        for y in years:
+            assert df.loc[label, y] == _mill(at[var].sel(year=y)), (label, y)
+    assert df.loc["Ramme", 2040] == _mill(at.sektor_ramme.sel(year=2040))
+    parts = df.drop(index="Ramme").sum()
+    assert np.all(np.abs(parts - df.loc["Ramme"]) <= 0.05 * 5 + 1e-9)
+    # a higher threshold and the tiltak save money; the tiltak cost something to run
+    assert (df.loc["Valg (terskel, tilbud, kapasitet)"] < 0).all()
+    assert (df.loc["Tiltak (virkning)"] < 0).all() and (df.loc["Tiltak (drift)"] > 0).all()
+    same = T.sector_frame_table(package, "Helse og omsorg", years)  # the Norwegian name works too
+    pd.testing.assert_frame_equal(df, same)
+    assert df.attrs["units"] == "mill. kr, faste 2025-priser"
+    assert list(T.sector_frame_table(package, "sosial").columns) == PLAN
+    with pytest.raises(InputError, match="gyldige: barn_og_unge"):
+        T.sector_frame_table(package, "omsorg")
+
+
+def test_sector_frame_table_after_rullering_has_a_correction_row(plan):
+    actual = Actuals(2027, sector_costs={"helse_og_omsorg": float(plan.sektor_ramme.sel(sector="helse_og_omsorg", year=2027)) + 50_000})
+    rolled = roll_forward(PlanScenario(), actual)
+    df = T.sector_frame_table(rolled, "helse_og_omsorg", [2028, 2029])
+    assert T.FRAME_ADJUSTMENT in df.index
+    assert df.loc[T.FRAME_ADJUSTMENT].tolist() == [50.0, 50.0]
+    assert np.all(np.abs(df.drop(index="Ramme").sum() - df.loc["Ramme"]) <= 0.35)
+
+
+def test_handlingsrom_table(package):
+    years = [2026, 2027, 2030, 2040]
+    df = T.handlingsrom_table(package, years)
+    assert list(df.index) == (["Frie inntekter"] + list(T.BOUND_PARTS.values())
+                              + ["Sum bundet", "Handlingsrom", "Handlingsrom i % av frie inntekter"])
+    for y in years:
+        at = package.sel(year=y)
+        for var, label in T.BOUND_PARTS.items():
+            assert df.loc[label, y] == _mill(at[var]), (label, y)
+        assert df.loc["Handlingsrom", y] == _mill(at.handlingsrom)
+        assert df.loc["Handlingsrom i % av frie inntekter", y] == round(100 * float(at.handlingsrom / at.frie_inntekter), 1)
+    bound = df.loc[list(T.BOUND_PARTS.values())].sum()
+    assert np.all(np.abs(bound - df.loc["Sum bundet"]) <= 0.05 * 5 + 1e-9)
+    assert np.all(np.abs(df.loc["Frie inntekter"] - df.loc["Sum bundet"] - df.loc["Handlingsrom"]) <= 0.15)
+    # a vedtatt tiltak binds its operating cost; the short-term binding is gone after four years
+    assert df.loc["Bundet: vedtatte tiltak", 2030] > 0
+    assert df.loc["Bundet på kort sikt: dagens øvrige utgifter", 2030] == 0
+    assert df.loc["Handlingsrom", 2026] < df.loc["Handlingsrom", 2030]
+    assert df.attrs["units"] == "mill. kr, faste 2025-priser"
+
+
+def test_balance_table(plan):
+    df = T.balance_table(plan, LONG)
+    names = {"Investeringer": "investeringer", "Nye lån": "nye_lan", "Lånegjeld 31.12.": "lanegjeld",
+             "Disposisjonsfond 31.12.": "disposisjonsfond"}
+    assert list(df.index)[:4] == list(names)
+    for label, var in names.items():
+        assert df.loc[label].tolist() == [_mill(plan[var].sel(year=y)) for y in LONG]
+    share = 100 * plan.lanegjeld.sel(year=2030) / plan.driftsinntekter.sel(year=2030)
+    assert df.loc["Lånegjeld i % av driftsinntektene", 2030] == round(float(share), 1)
+    assert df.attrs["units"] == "mill. kr, faste 2025-priser"
+    assert list(T.balance_table(plan).columns) == PLAN
+
+
+def test_measure_cost_frame_feeds_the_tiltaksmatrise(package):
+    from planmodel.goals import load_goals, tiltaksmatrise, tiltaksmatrise_totals
+
+    cost = T.measure_cost_frame(package)
+    assert list(cost.index) == list(PACKAGE) and list(cost.columns) == PLAN
+    expected = (package.tiltak_drift + package.tiltak_investering).sel(measure="samlokalisering", year=2027)
+    assert cost.loc["samlokalisering", 2027] == pytest.approx(float(expected))  # NOK 1000, unrounded
+    assert cost.loc["samlokalisering", 2027] > 0 and cost.loc["samlokalisering", 2029] == 0  # investment only
+    assert cost.attrs["units"] == "NOK 1000, faste 2025-priser"
+    lib = load_library()
+    measures = [lib.measures[m].chosen(2027) for m in PACKAGE]
+    matrix = tiltaksmatrise(load_goals(), measures, cost=cost)
+    totals = tiltaksmatrise_totals(matrix)
+    assert totals.loc["Sum", 2028] == pytest.approx(float(cost[2028].sum()))
+    assert matrix.attrs["units"] == "NOK 1000, faste 2025-priser"
+
+
+def test_stress_table():
+    st = stress_tests(PlanScenario())
+    df = T.stress_table(st, [2027, 2030])
+    change = df.loc[T.STRESS_CHANGE]
+    share = df.loc[T.STRESS_SHARE]
+    assert list(change.index) == ["Frie inntekter −4 %", "Rente +2 prosentpoeng", "Investeringer +25 %"]
+    assert list(share.index) == ["Scenarioet"] + list(change.index)
+    for key, label in zip(st.stress.values, st.stress_label.values):
+        for y in (2027, 2030):
+            if key != "scenario":
+                assert change.loc[str(label), y] == _mill(st.endring_ndr.sel(stress=key, year=y))
+            assert share.loc[str(label), y] == round(100 * float(st.netto_driftsresultat_andel.sel(stress=key, year=y)), 1)
+    assert (change <= 0).all().all()  # a stress test never improves the result
+    assert df.attrs["units"] == "mill. kr, faste 2025-priser; prosent"
+    assert list(T.stress_table(st).columns) == PLAN
+    with pytest.raises(InputError, match="stress_tests"):
+        T.stress_table(run(PlanScenario()))
+
+
+def test_places_table(plan):
+    df = T.places_table(plan)
+    opening_years = [c for c in df.columns if isinstance(c, int)]
+    assert opening_years == [int(y) for y in plan.year.values if float(plan.plasser_nye.sel(year=y).sum()) > 0.5]
+    assert "Sykehjemsplasser" in df.index and df.index[-1] == T.SUM
+    for pid, name in zip(plan.place_type.values, plan.place_type_name.values):
+        new = plan.plasser_nye.sel(place_type=pid)
+        assert [df.loc[str(name), y] for y in opening_years] == [round(float(new.sel(year=y))) for y in opening_years]
+        assert df.loc[str(name), "Nye plasser i alt"] == round(float(new.sum()))
+        assert df.loc[str(name), "Investering i alt (mill. kr)"] == _mill(plan.plasser_investering.sel(place_type=pid).sum())
+    assert df.loc[T.SUM, "Investering i alt (mill. kr)"] == _mill(plan.plasser_investering.sum())
+    assert np.isnan(df.loc[T.SUM, "Nye plasser i alt"])
+    assert "plasser" in df.attrs["units"] and "mill. kr, faste 2025-priser" in df.attrs["units"]
+    # places open in whole units (24 sykehjem places)
+    assert df.loc["Sykehjemsplasser", "Nye plasser i alt"] % 24 == 0
+    text = T.formatted(df)
+    assert text.loc[T.SUM, "Nye plasser i alt"] == "–"
+    without = run(PlanScenario(behovsanalyse=False))
+    with pytest.raises(InputError, match="behovsanalyse=True"):
+        T.places_table(without)
+
+
+def test_scenario_comparison_table(plan, package):
+    df = T.scenario_comparison_table({"Basis": plan, "Pakke": package}, [2030, 2040])
+    assert list(df.index.get_level_values("Nøkkeltall").unique()) == list(T.COMPARISON_ROWS)
+    assert df.loc[("Netto driftsresultat i % av driftsinntektene", "Pakke"), 2040] == round(
+        100 * float(package.netto_driftsresultat_andel.sel(year=2040)), 1)
+    assert df.loc[("Udekket behov (personer)", "Basis"), 2030] == round(float(plan.unmet_need.sel(year=2030).sum()))
+    assert df.loc[("Årsverksgap helse og omsorg (årsverk)", "Pakke"), 2040] == round(
+        float(package.fte_gap.sel(sector="helse_og_omsorg", year=2040)))
+    # a higher threshold: more people without the light services
+    assert df.loc[("Udekket behov (personer)", "Pakke"), 2040] > df.loc[("Udekket behov (personer)", "Basis"), 2040]
+    text = T.formatted(df)
+    assert text.loc[("Netto driftsresultat i % av driftsinntektene", "Basis"), 2030].count(",") == 1
+    assert "," not in text.loc[("Udekket behov (personer)", "Basis"), 2030]  # persons: whole numbers
+    step = run(PlanScenario(behovsanalyse=False, overflow="step_down"))
+    sd = T.scenario_comparison_table({"Trinn ned": step}, [2040])
+    assert sd.loc[("Trinn ned fra sykehjem (personer)", "Trinn ned"), 2040] == round(
+        float(step.stepped_down.sel(capacity_group="institusjon", year=2040)))
+    assert sd.loc[("Trinn ned fra sykehjem (personer)", "Trinn ned"), 2040] > 0
+
+
+def test_plan_change_table_actuals_equal_to_the_plan_change_nothing(plan):
+    at = plan.sel(year=2027)
+    same = Actuals(2027, frie_inntekter=float(at.frie_inntekter),
+                   sector_costs={str(s): float(at.sektor_ramme.sel(sector=s)) for s in plan.sector.values},
+                   debt=float(at.lanegjeld), fund=float(at.disposisjonsfond))
+    rolled = roll_forward(PlanScenario(), same)
+    df = T.plan_change_table(plan, rolled, [2028, 2031], labels=("Plan", "Rullert"))
+    assert (df.xs("Endring", level="Versjon") == 0).all().all()
+    assert df.loc[("Netto driftsresultat", "Plan"), 2031] == _mill(plan.netto_driftsresultat.sel(year=2031))
+    lower = Actuals(2027, frie_inntekter=float(at.frie_inntekter) - 100_000)
+    df2 = T.plan_change_table(plan, roll_forward(PlanScenario(), lower), [2028])
+    assert df2.loc[("Frie inntekter", "Endring"), 2028] == -100.0
+    assert df2.loc[("Netto driftsresultat", "Endring"), 2028] == -100.0
+    assert list(df2.index.get_level_values("Versjon")[:3]) == ["Opprinnelig plan", "Ny plan", "Endring"]
+
+
+def test_library_tables_show_every_tiltak_and_status():
+    lib = load_library()
+    effects = T.measure_library_table(lib)
+    assert set(effects.index.get_level_values("Tiltak")) == {m.title for m in lib.measures.values()}
+    assert len(effects) == sum(len(m.effects) for m in lib.measures.values())
+    row = effects.loc[("Hverdagsrehabilitering", "Hjemmesykepleie (helsetjenester i hjemmet) (67 år og over)")]
+    assert (row["Anslag"], row["Lav"], row["Høy"], row["Status"]) == (-8, -15, -3, "anslag")
+    overview = T.measure_overview_table(lib)
+    assert len(overview) == len(lib.measures)
+    assert overview.loc["Hverdagsrehabilitering", "Drift (1000 kr/år)"] == 6000
+    assert overview.loc["Samlokalisering og større enheter i sykehjem", "Investering (1000 kr)"] == 40_000
+
+
+def test_plan_actual_table_converts_to_mill_kr(package):
+    at = package.sel(year=2028)
+    actual = Actuals(2028, frie_inntekter=float(at.frie_inntekter) - 50_000,
+                     sector_costs={"helse_og_omsorg": float(at.sektor_ramme.sel(sector="helse_og_omsorg")) + 20_000},
+                     users={"hjemmesykepleie": 3000.0})
+    pva = plan_vs_actual(package_scenario(), actual)
+    sek = T.plan_actual_table(pva["sektorer"])
+    assert sek.loc["Helse og omsorg", "Avvik (mill. kr)"] == 20.0
+    assert np.isnan(sek.loc["Sosial", "Regnskap (mill. kr)"])
+    assert T.formatted(sek).loc["Sosial", "Regnskap (mill. kr)"] == "–"
+    lines = T.plan_actual_table(pva["linjer"])
+    assert lines.loc["Frie inntekter", "Avvik (mill. kr)"] == -50.0
+    tiltak = T.plan_actual_table(pva["tiltak"])
+    assert "Andel realisert (%)" in tiltak.columns
+    assert "mill. kr" in sek.attrs["units"]
