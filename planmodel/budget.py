@@ -126,6 +126,7 @@ class BudgetInputs:
     start_debt: float | None = None
     start_fund: float | None = None
     investment_factor: float = 1.0  # stress test: all investments scaled
+    extra_interest: np.ndarray | None = None  # stress test: added nominal rate by year (Y, 1)
     debt_at: tuple[int, float] | None = None  # rullering: actual debt at the end of a year
     fund_at: tuple[int, float] | None = None  # rullering: actual fund at the end of a year
 
@@ -198,7 +199,9 @@ def compute_budget(inp: BudgetInputs, eco: Economy) -> dict[str, np.ndarray]:
         debt = debt + _carry(inp.years, inp.debt_at, debt, decay - 1.0 / T)
     prev_debt = np.concatenate([np.broadcast_to(np.asarray(debt0, dtype=float), fi[:1].shape), debt[:-1]], axis=0)
     avdrag = prev_debt / T + inp.adjustments.get("avdrag", 0.0)
-    renter = i_real * eta * prev_debt + inp.adjustments.get("renter", 0.0)
+    rate = i_real if inp.extra_interest is None else \
+        (1.0 + eco.interest_rate.value + inp.extra_interest) / (1.0 + eco.deflator.value) - 1.0
+    renter = rate * eta * prev_debt + inp.adjustments.get("renter", 0.0)
     ndr = fi - sectors_total - other - renter - avdrag
     equity = np.maximum(1.0 - eco.loan_share.value - eco.grant_share.value, 0.0) * investment
     fund = _stock(np.broadcast_to(np.asarray(fund0, dtype=float), fi[0].shape), decay, ndr - equity)

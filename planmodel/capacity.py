@@ -65,13 +65,17 @@ def plan_places(demand: np.ndarray, years: np.ndarray, block: int, lead_years: i
 
 def investment_path(openings: np.ndarray, cost_per_place: float, years_before: int = 2) -> np.ndarray:
     """Investment (Y, N) [NOK 1000]: each opening's cost spread evenly over the ``years_before``
-    years before it opens (or over the first years, if the opening is that early)."""
+    years before it opens. Nothing is invested in the base year (index 0, today's budget): what
+    would fall there is paid in the first plan year instead."""
     Y = openings.shape[0]
     out = np.zeros_like(openings)
     cost = openings * cost_per_place
     for k in range(1, years_before + 1):  # one shifted copy per year before opening
         out[: Y - k] += cost[k:] / years_before  # opening in year j pays 1/n in year j - k
-        out[0] += cost[:k].sum(axis=0) / years_before  # openings too early to pay before: year 0
+        out[0] += cost[:k].sum(axis=0) / years_before  # openings too early to pay before
+    if Y > 1:
+        out[1] += out[0]
+        out[0] = 0.0
     return out
 
 

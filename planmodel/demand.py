@@ -279,12 +279,14 @@ def demand_arrays(pop: xr.DataArray, catalogue: Catalogue, coverage0: xr.DataArr
     return apply_capacity(pre, catalogue, options) if capacity else pre
 
 
-def apply_capacity(pre: DemandArrays, catalogue: Catalogue, options: ServiceOptions) -> DemandArrays:
+def apply_capacity(pre: DemandArrays, catalogue: Catalogue, options: ServiceOptions,
+                   opened: dict[str, np.ndarray] | None = None) -> DemandArrays:
     """The capacity stage: serve up to capacity, queue or step down the rest.
 
     ``pre`` holds users before capacity (from :func:`demand_arrays` with ``capacity=False``);
     demand does not depend on capacity, so a behovsanalyse can plan places from ``pre.demand``
-    and apply them here without recomputing demand."""
+    and apply them here without recomputing demand. ``opened`` {capacity group: (Y, N) places
+    opening each year} adds places per lead column (each variant its own behovsanalyse)."""
     idx = CatalogueIndex.of(catalogue)
     by_age, years = pre.by_age, pre.years
     S, Y, N = len(idx.ids), years.size, by_age.shape[-1]
@@ -299,8 +301,10 @@ def apply_capacity(pre: DemandArrays, catalogue: Catalogue, options: ServiceOpti
         D = group.sum(axis=(0, 1))  # (Y, N)
         base_cap = options.base_capacity.get(gid, float(D[0].max()))
         adds = options.capacity_additions.get(gid, {})
-        add_path = np.array([sum(v for yr, v in adds.items() if int(yr) <= y) for y in years], dtype=float)
-        cap = np.maximum(base_cap + add_path, 0.0)[:, None]
+        add_path = np.array([sum(v for yr, v in adds.items() if int(yr) <= y) for y in years], dtype=float)[:, None]
+        if opened is not None and gid in opened:
+            add_path = add_path + np.cumsum(opened[gid], axis=0)
+        cap = np.maximum(base_cap + add_path, 0.0)
         served = np.minimum(D, cap)
         share = np.divide(served, D, out=np.ones_like(D), where=D > 0)
         excess = D - served

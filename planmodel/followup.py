@@ -55,8 +55,7 @@ def stress_tests(scenario: PlanScenario | Prepared) -> xr.Dataset:
     runs = {"scenario": base}
     runs["inntekt_minus_4"] = assemble(p, economy=eco,
                                        inputs=_with_adjust(p.inputs, "frie_inntekter", -0.04 * fi * _plan_mask(p)))
-    runs["rente_pluss_2"] = assemble(p, economy=replace(eco, interest_rate=Value(
-        eco.interest_rate.value + 0.02, "assumption", "Stresstest: rente +2 prosentpoeng")))
+    runs["rente_pluss_2"] = assemble(p, economy=eco, inputs=replace(p.inputs, extra_interest=0.02 * _plan_mask(p)))
     runs["investering_pluss_25"] = assemble(p, economy=eco, inputs=replace(p.inputs, investment_factor=1.25))
     labels = {"scenario": "Scenarioet", **STRESS_TESTS}
     keys = ["netto_driftsresultat", "netto_driftsresultat_andel", "inndekningsbehov", "lanegjeld", "disposisjonsfond"]

@@ -28,6 +28,8 @@ from .services import Catalogue, load_catalogue
 from .workforce import staff_share_60_66, workforce_arrays
 
 VARIANTS = ("valg", "valg_tiltak", "minimum")
+#: 1 January of the latest registered population: every projection starts here
+BASE_YEAR = 2026
 
 _POP_CACHE: dict = {}
 
@@ -68,6 +70,27 @@ def resolve(scenario: PlanScenario) -> tuple[Catalogue, Library, list[Measure], 
             raise InputError(scenario.source, f"measures[{i}].end", f"{ch.end} er før start {ch.start}")
         measures.append(library.measures[ch.id].chosen(ch.start, ch.end, ch.status))
     eco = economy_with(dict(scenario.economy), scenario.source)
+    if scenario.horizon <= BASE_YEAR + scenario.plan_years:
+        raise InputError(scenario.source, "horizon",
+                         f"{scenario.horizon} må være etter økonomiplanperioden {BASE_YEAR + 1}–{BASE_YEAR + scenario.plan_years}")
+    for i, m in enumerate(measures):
+        if not BASE_YEAR + 1 <= m.start <= scenario.horizon:
+            raise InputError(scenario.source, f"measures[{i}].start",
+                             f"{m.start} er utenfor {BASE_YEAR + 1}–{scenario.horizon} (året etter basisåret til horisonten)")
+        removed = set(scenario.dropped)
+        if scenario.breadth <= -1.0:
+            removed |= {sid for sid, svc in catalogue.services.items() if svc.breadth and svc.breadth.narrow == "drop"}
+        for e in m.effects:
+            if e.service in removed and e.kind in ("coverage", "volunteer_hours", "shift"):
+                raise InputError(scenario.source, f"measures[{i}] ({m.id})",
+                                 f"tiltaket virker på {catalogue.services[e.service].name}, som scenarioet fjerner "
+                                 "(smalt tilbud eller dropped); velg bort tiltaket eller behold tjenesten")
+        for kind, profile in (("investment", m.investment), ("operating", m.operating)):
+            late = [k for k in profile if m.start + k > scenario.horizon]
+            if late:
+                raise InputError(scenario.source, f"measures[{i}] ({m.id}).{kind}.{late[0]}",
+                                 f"profilåret {m.start + late[0]} er etter horisonten {scenario.horizon}; "
+                                 "start tiltaket tidligere eller forleng horisonten")
     return catalogue, library, measures, eco
 
 
@@ -139,19 +162,6 @@ def prepare(scenario: PlanScenario) -> Prepared:
     pop = population_for(scenario)
     years = pop["year"].values.astype(int)
     base_year = int(years[0])
-    if scenario.horizon <= base_year + scenario.plan_years:
-        raise InputError(scenario.source, "horizon",
-                         f"{scenario.horizon} må være etter økonomiplanperioden {base_year + 1}–{base_year + scenario.plan_years}")
-    for i, m in enumerate(measures):
-        if not base_year + 1 <= m.start <= scenario.horizon:
-            raise InputError(scenario.source, f"measures[{i}].start",
-                             f"{m.start} er utenfor {base_year + 1}–{scenario.horizon} (året etter basisåret til horisonten)")
-        for kind, profile in (("investment", m.investment), ("operating", m.operating)):
-            late = [k for k in profile if m.start + k > scenario.horizon]
-            if late:
-                raise InputError(scenario.source, f"measures[{i}] ({m.id}).{kind}.{late[0]}",
-                                 f"profilåret {m.start + late[0]} er etter horisonten {scenario.horizon}; "
-                                 "start tiltaket tidligere eller forleng horisonten")
     from .servicemodel import _calibration
 
     code = pop.attrs["kommune"]
@@ -164,17 +174,14 @@ def prepare(scenario: PlanScenario) -> Prepared:
     pre = demand_arrays(pop, catalogue, cal.coverage, options, measures=ma, capacity=False)
     idx = CatalogueIndex.of(catalogue)
     places = None
+    opened = None
     if scenario.behovsanalyse:
-        demand = {s: pre.demand[idx.pos[s], :, 1:2] for pt in PLACE_TYPES.values() for s in pt.services}
+        # each variant plans its own places from its own demand (so that the "valg" line is not
+        # charged with queues for places planned for the tiltak variant)
+        demand = {s: pre.demand[idx.pos[s]] for pt in PLACE_TYPES.values() for s in pt.services}
         places = behovsanalyse(demand, years)
-        adds = {g: dict(a) for g, a in scenario.capacity_additions.items()}
-        for pid, pt in PLACE_TYPES.items():
-            if pt.capacity_group:
-                opening = places[pid]["openings"][:, 0]
-                for y, n in zip(years[opening > 0], opening[opening > 0]):  # a few opening years
-                    adds.setdefault(pt.capacity_group, {})[int(y)] = adds.get(pt.capacity_group, {}).get(int(y), 0.0) + float(n)
-        options = replace(options, capacity_additions=adds)
-    d = apply_capacity(pre, catalogue, options)
+        opened = {pt.capacity_group: places[pid]["openings"] for pid, pt in PLACE_TYPES.items() if pt.capacity_group}
+    d = apply_capacity(pre, catalogue, options, opened)
     c0 = lead.flat(cal.coverage, ("service", "age"))
     costs = cost_arrays(d, catalogue, coverage0=c0, measures=ma)
     sectors, M = sector_matrix(catalogue)
@@ -191,8 +198,8 @@ def prepare(scenario: PlanScenario) -> Prepared:
     mandatory = idx.mandatory.astype(float)
     minimum = np.einsum("s,sy->y", mandatory, costs["cost"][:, :, 2])[:, None]
     invest_capacity = np.zeros((Y, 1))
-    if places is not None:
-        invest_capacity = sum(p["investment"] for p in places.values())
+    if places is not None:  # the scenario's own variant (options with tiltak) pays for its places
+        invest_capacity = sum(p["investment"][:, 1:2] for p in places.values())
     P_total = d.P.sum(axis=0)[:, :1]  # (Y, 1)
     inp = BudgetInputs(
         years=years, sectors=sectors, population=P_total,
@@ -292,9 +299,9 @@ def _assemble(scenario, catalogue, pop, years, sectors, measures, ma, d, costs, 
                      tuple(levels), first, scenario.plan_years, tuple(places) if places is not None else None)
     if places is not None:
         pids = list(places)
-        data["plasser_nye"] = (("place_type", "year"), np.stack([places[p]["openings"][:, 0] for p in pids]), "places", "Nye plasser som åpner")
-        data["plasser_behov"] = (("place_type", "year"), np.stack([places[p]["demand"][:, 0] for p in pids]), "persons", "Behov for plasser")
-        data["plasser_investering"] = (("place_type", "year"), np.stack([places[p]["investment"][:, 0] for p in pids]), nok, "Investering i nye plasser")
+        data["plasser_nye"] = (("place_type", "year"), np.stack([places[p]["openings"][:, v] for p in pids]), "places", "Nye plasser som åpner")
+        data["plasser_behov"] = (("place_type", "year"), np.stack([places[p]["demand"][:, v] for p in pids]), "persons", "Behov for plasser")
+        data["plasser_investering"] = (("place_type", "year"), np.stack([places[p]["investment"][:, v] for p in pids]), nok, "Investering i nye plasser")
     ds = xr.Dataset({k: (dims, vals, {"units": u, "long_name": ln}) for k, (dims, vals, u, ln) in data.items()},
                     coords=coords)
     return _with_attrs(ds, scenario, catalogue, pop, b, cal, eco, base_year, first)

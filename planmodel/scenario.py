@@ -282,7 +282,7 @@ def parse_scenario(raw: dict, source: str = "scenario", chain: list[str] | None 
                        f"({', '.join(catalogue.staff.age_groups)}) som summerer til 1")
             staff[sector] = tuple(vals)
     refs = tuple(c.string(r, "references") for r in c.sequence(raw.get("references", []), "references"))
-    return PlanScenario(
+    scenario = PlanScenario(
         id=sid, title=c.string(raw["title"], "title"), description=c.string(raw.get("description", ""), "description"),
         kommune=code, demographic=demo_id, demography_overrides=overrides, horizon=horizon, plan_years=plan_years,
         price_year=price_year, threshold=threshold, breadth=breadth, overflow=overflow, capacity_additions=adds,
@@ -291,6 +291,10 @@ def parse_scenario(raw: dict, source: str = "scenario", chain: list[str] | None 
         baseline=raw.get("baseline"), source=source, references=refs,
         chain=tuple(chain or [source]),
     )
+    from .model import resolve
+
+    resolve(scenario)  # the checks that need the catalogue and the library together
+    return scenario
 
 
 def _year_path(c, value, path: str, base_year: int, horizon: int, key: str):

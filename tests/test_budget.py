@@ -185,6 +185,11 @@ def test_stress_tests_by_hand(basis):
     np.testing.assert_allclose(st_.endring_ndr.sel(stress="inntekt_minus_4").values[1:], -0.04 * fi.values[1:], rtol=1e-9)
     assert float(st_.endring_ndr.sel(stress="inntekt_minus_4", year=2026)) == 0.0
     assert list(st_.stress_label.values) == ["Scenarioet", "Frie inntekter −4 %", "Rente +2 prosentpoeng", "Investeringer +25 %"]
+    # every stress test starts in the first plan year: the base year is untouched
+    assert float(abs(st_.endring_ndr.sel(year=2026)).max()) == 0.0
+    # interest +2 pp on the interest-bearing debt (real rate rises by 2 / 1.035 pp)
+    d = basis.lanegjeld.sel(year=2026) * 0.422 * 0.02 / 1.035
+    assert float(st_.endring_ndr.sel(stress="rente_pluss_2", year=2027)) == pytest.approx(-float(d), rel=1e-9)
 
 
 def test_rolling_with_actuals_equal_to_the_plan_changes_nothing(basis):
@@ -248,8 +253,9 @@ def test_behovsanalyse_builds_places_in_blocks():
     opening = plan_places(demand, np.arange(5), block=24)
     assert opening[:, 0].tolist() == [0, 0, 48, 24, 0]  # need 30 -> 2 blocks; need 70 -> 3 blocks
     inv = investment_path(opening, 10.0)
-    # each opening paid over the two years before it: 480 in years 0-1, 240 in years 1-2
-    assert inv[:, 0].tolist() == [240.0, 360.0, 120.0, 0.0, 0.0]
+    # each opening paid over the two years before it (480 in years 0-1, 240 in years 1-2), but
+    # nothing in the base year: its share moves to the first plan year
+    assert inv[:, 0].tolist() == [0.0, 600.0, 120.0, 0.0, 0.0]
     ds = run(PlanScenario())
     assert int(ds.plasser_nye.sel(place_type="institusjon").sum()) % 24 == 0
     assert float(ds.queue.sel(capacity_group="institusjon").max()) == pytest.approx(0.0, abs=1e-6)
@@ -265,6 +271,8 @@ def test_behovsanalyse_builds_places_in_blocks():
     (PlanScenario(economy={"renta": 0.05}), "economy.renta: ukjent nøkkel"),
     (PlanScenario(economy={"interest_rate": 0.9}), r"economy.interest_rate: 0.9 er utenfor gyldig område"),
     (PlanScenario(horizon=2029), "horizon: 2029 må være etter økonomiplanperioden"),
+    (PlanScenario(breadth=-1.0, measures=(MeasureChoice("frivillighet", 2027),)),
+     r"measures\[0\] \(frivillighet\): tiltaket virker på Frivilligsentral, som scenarioet fjerner"),
 ])
 def test_error_paths_name_the_field(scenario, match):
     with pytest.raises(InputError, match=match):

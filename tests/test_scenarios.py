@@ -75,11 +75,23 @@ def test_scenario_file_matches_its_golden_output(path, request):
 
 
 def test_crisis_package_reaches_economic_balance():
-    ds = run(load_scenario(ROOT / "scenarios" / "baerum_krisepakke.yaml"))
-    plan = ds.netto_driftsresultat_andel.sel(year=ds.year[ds.plan_year])
-    assert (plan >= 0.0175 - 1e-9).all(), plan.values
+    """The basis falls below the 1.75 % norm towards 2040; the crisis package stays at or above
+    it in every year of the plan period and the long view (central estimates). With the weakest
+    effects it still holds in the plan period but not in 2040 (as its description says)."""
+    from dataclasses import replace
+
+    crisis = load_scenario(ROOT / "scenarios" / "baerum_krisepakke.yaml")
+    ds = run(crisis)
+    years = ds.netto_driftsresultat_andel.sel(year=slice(2027, None))
+    assert (years >= 0.0175 - 1e-9).all(), years.values
     basis = run(load_scenario(ROOT / "scenarios" / "baerum_basis.yaml"))
+    assert float(basis.netto_driftsresultat_andel.sel(year=2040)) < 0.0175
     assert float(basis.inndekningsbehov.sel(year=2040)) > 0
+    weak = run(replace(crisis, effect_bound="weak"))
+    assert (weak.netto_driftsresultat_andel.sel(year=weak.year[weak.plan_year]) >= 0.0175).all()
+    assert float(weak.netto_driftsresultat_andel.sel(year=2040)) < 0.0175
+    # the price: more unmet need than in the basis
+    assert float(ds.unmet_need.sum("threshold_group").sel(year=2040)) > float(basis.unmet_need.sum("threshold_group").sel(year=2040))
 
 
 INVALID_CASES = [
