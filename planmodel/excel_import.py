@@ -363,6 +363,13 @@ def _open(path: Path, data_only: bool):
         return load_workbook(path, data_only=data_only)
 
 
+class _Uncalculated:
+    """Marks a formula cell without a calculated value (already reported; not checked again)."""
+
+
+UNCALCULATED = _Uncalculated()
+
+
 def _blank(v: Any) -> bool:
     return v is None or (isinstance(v, str) and not v.strip())
 
@@ -428,6 +435,8 @@ class _Row:
 
     def text(self, col: str, required: str | None = None) -> str | None:
         v = self.values.get(col)
+        if v is UNCALCULATED:
+            return None
         if _blank(v):
             if required:
                 self.bad(col, required)
@@ -436,6 +445,8 @@ class _Row:
 
     def year(self, col: str, required: bool = False) -> int | None:
         v = self.values.get(col)
+        if v is UNCALCULATED:
+            return None
         if _blank(v):
             if required:
                 self.bad(col, "mangler årstall")
@@ -451,7 +462,7 @@ class _Row:
 
     def number(self, col: str, what: str = "et tall") -> float | None:
         v = self.values.get(col)
-        if _blank(v):
+        if v is UNCALCULATED or _blank(v):
             return None
         x = _number(v)
         if x is None:
@@ -460,7 +471,7 @@ class _Row:
 
     def whole(self, col: str, lo: int, hi: int) -> int | None:
         v = self.values.get(col)
-        if _blank(v):
+        if v is UNCALCULATED or _blank(v):
             return None
         n = _integer(v)
         if n is None or not lo <= n <= hi:
@@ -472,7 +483,7 @@ class _Row:
                names: Mapping[str, str] | None = None) -> str | None:
         """A code from ``choices`` (case-insensitive; ``names`` maps display names to codes)."""
         v = self.values.get(col)
-        if _blank(v):
+        if v is UNCALCULATED or _blank(v):
             return None
         t = _text(v)
         codes = list(choices)
@@ -526,6 +537,7 @@ def _sheet_rows(wb, wb_formulas, name: str, columns: Sequence[str], problems: _P
             if row.raw(col) is None and isinstance(f, str) and f.startswith("="):
                 row.bad(col, "formelen har ingen beregnet verdi; åpne filen i Excel og lagre den, "
                              "eller skriv inn verdien")
+                row.values[col] = UNCALCULATED
         rows.append(row)
     return rows
 
@@ -571,7 +583,7 @@ def import_tiltak(path: str | Path, catalogue: Catalogue | str | Path | None = N
     problems = _Problems()
     chosen_rows = _sheet_rows(wb, wbf, SHEET_CHOSEN, CHOSEN_COLUMNS, problems)
     own_rows = _sheet_rows(wb, wbf, SHEET_OWN, OWN_COLUMNS, problems)
-    own_ids = {_text(r.raw("id")) for r in own_rows or [] if r.given("id")}
+    own_ids = {r.text("id") for r in own_rows or []} - {None}
     choices = _read_chosen(chosen_rows or [], lib, own_ids)
     own, own_choices = _read_own(own_rows or [], lib, cat, gh)
     if problems.items:

@@ -98,13 +98,31 @@ def scenario_titles(ds: xr.Dataset) -> dict[str, str]:
 
 
 def kommune_codes(ds: xr.Dataset) -> dict[str, str]:
-    """Scenario id -> kommunenummer as 4-digit text (coordinate ``kommune`` or attrs)."""
+    """Scenario id -> kommunenummer as 4-digit text.
+
+    From a coordinate ``kommune`` or ``scenario_kommune`` along ``scenario`` when it holds
+    numbers (a scenario may name its kommune by name; then ``attrs["kommune"]`` is used)."""
     ids = scenario_ids(ds)
-    if "kommune" in ds.coords and "scenario" in ds["kommune"].dims:
-        codes = [ds["kommune"].values[i] for i in range(len(ids))]
-    else:
-        codes = [ds.attrs.get("kommune", "")] * len(ids)
-    return {i: _code(c) for i, c in zip(ids, codes)}
+    fallback = _code(ds.attrs.get("kommune", ""))
+    for name in ("kommune", "scenario_kommune"):
+        if name in ds.coords and "scenario" in ds[name].dims:
+            codes = [_code(c) for c in ds[name].values]
+            return {i: c if c.isdigit() and len(c) == 4 else fallback for i, c in zip(ids, codes)}
+    return {i: fallback for i in ids}
+
+
+def chosen_measures(ds: xr.Dataset) -> np.ndarray:
+    """Which tiltak each scenario chose: bool (scenario, measure).
+
+    In a comparison the ``measure`` axis is the union of every scenario's tiltak and the cost of
+    a tiltak a scenario did not choose may be filled with 0; the coordinate ``measure_title``
+    (scenario, measure) is empty there, and that is what tells them apart."""
+    n_s = len(scenario_ids(ds))
+    n_m = ds.sizes.get("measure", 0)
+    if "measure_title" in ds.coords and "scenario" in ds["measure_title"].dims:
+        vals = ds["measure_title"].transpose("scenario", "measure").values
+        return np.array([[isinstance(v, str) and bool(v) for v in row] for row in vals], dtype=bool).reshape(n_s, n_m)
+    return np.ones((n_s, n_m), dtype=bool)
 
 
 def _code(c: Any) -> str:
@@ -360,10 +378,12 @@ def _measures(r: _Rows, d: xr.Dataset, nok: str) -> None:
     if "measure" not in d.dims or d.sizes["measure"] == 0:
         return
     titles = measure_titles(d)
+    chosen = xr.DataArray(chosen_measures(d), dims=("scenario", "measure"),
+                          coords={"scenario": d["scenario"].values, "measure": d["measure"].values})
     if _has(d, "tiltak_drift"):
-        r.add(d["tiltak_drift"], [f"Tiltak{SEP}{t}{SEP}Drift" for t in titles], nok)
+        r.add(d["tiltak_drift"].where(chosen), [f"Tiltak{SEP}{t}{SEP}Drift" for t in titles], nok)
     if _has(d, "tiltak_investering"):
-        r.add(d["tiltak_investering"], [f"Tiltak{SEP}{t}{SEP}Investering" for t in titles], nok)
+        r.add(d["tiltak_investering"].where(chosen), [f"Tiltak{SEP}{t}{SEP}Investering" for t in titles], nok)
 
 
 def _places(r: _Rows, d: xr.Dataset, nok: str) -> None:
@@ -527,8 +547,12 @@ class _Sheet:
         self.title_font = Font(bold=True, size=13)
 
     def write(self, values: Sequence, fmt: str | Sequence[str | None] | None = None, bold: bool = False,
-              title: bool = False, width: bool = True) -> int:
+              title: bool = False, width: bool = True, indent: int = 0) -> int:
+        from openpyxl.styles import Alignment
+
         self.row += 1
+        if indent:
+            self.ws.cell(row=self.row, column=1).alignment = Alignment(indent=indent)
         for j, v in enumerate(values, start=1):
             if v is None or (isinstance(v, float) and math.isnan(v)):
                 continue
@@ -582,6 +606,10 @@ def _line(da: xr.DataArray, years: list[int], scale: float = 1.0) -> list[float]
     return [float(v) * scale + 0.0 for v in da.sel(year=years).values]
 
 
+#: Row label of the NDR percent line of the Økonomiplan sheet.
+NDR_PERCENT_LABEL = "Netto driftsresultat i % av driftsinntektene"
+
+
 def _okonomiplan_sheet(sh: _Sheet, ds: xr.Dataset) -> None:
     plan, long = _plan_years(ds)
     years = plan + long
@@ -591,7 +619,7 @@ def _okonomiplan_sheet(sh: _Sheet, ds: xr.Dataset) -> None:
     sh.write([f"Beløp i mill. kr, faste {ds.attrs.get('price_year', '')}-priser. Inntekter og utgifter er "
               "positive tall; resultatlinjene er inntekter minus utgifter."], width=False)
     titles = scenario_titles(ds)
-    pct_scale = 100.0
+    pct_scale = 100.0  # share -> percent
     for sid in scenario_ids(ds):
         d = _select(ds, sid)
         sh.blank()
@@ -601,20 +629,20 @@ def _okonomiplan_sheet(sh: _Sheet, ds: xr.Dataset) -> None:
         sh.header(["Mill. kr"] + years)
         m = 1.0 / NOK1000_PER_MILL
 
-        def money(label, da, bold=False):
-            sh.write([label] + _line(da, years, m), FMT_MILL, bold=bold)
+        def money(label, da, bold=False, indent=0):
+            sh.write([label] + _line(da, years, m), FMT_MILL, bold=bold, indent=indent)
 
         money("Frie inntekter (skatt og rammetilskudd)", d["frie_inntekter"])
         sh.write(["Netto driftsutgifter:"])
         for k, sname in enumerate(_labels(d, "sector_name", "sector")):
-            money(f"   {sname}", d["sektor_ramme"].isel(sector=k))
-        money("   Øvrige netto driftsutgifter", d["ovrige_netto_driftsutgifter"])
+            money(sname, d["sektor_ramme"].isel(sector=k), indent=2)
+        money("Øvrige netto driftsutgifter", d["ovrige_netto_driftsutgifter"], indent=2)
         money("Sum netto driftsutgifter", d["netto_driftsutgifter_sektorer"] + d["ovrige_netto_driftsutgifter"], True)
         money("Brutto driftsresultat", d["brutto_driftsresultat"])
         money("Netto renteutgifter", d["renter"])
         money("Avdrag", d["avdrag"])
         money("Netto driftsresultat", d["netto_driftsresultat"], True)
-        sh.write(["Netto driftsresultat i % av driftsinntektene"] + _line(d["netto_driftsresultat_andel"], years, pct_scale),
+        sh.write([NDR_PERCENT_LABEL] + _line(d["netto_driftsresultat_andel"], years, pct_scale),
                  FMT_PCT, bold=True)
         money("Mål for netto driftsresultat", d["resultatmal"])
         money("Inndekningsbehov (avstand til målet)", d["inndekningsbehov"], True)
@@ -632,11 +660,7 @@ def _okonomiplan_sheet(sh: _Sheet, ds: xr.Dataset) -> None:
     sh.finish(freeze="B1")
 
 
-#: Row labels of the NDR percent line (used by tests and readers of the sheet).
-NDR_PERCENT_LABEL = "Netto driftsresultat i % av driftsinntektene"
-
-
-def _measure_objects(ds: xr.Dataset, d: xr.Dataset, scenario, library):
+def _measure_objects(ds: xr.Dataset, d: xr.Dataset, scenario):
     """Measure-like objects (id, title, sector, delmal, ansvar, start, end, status) of one
     scenario's chosen tiltak, in the Dataset's order; tiltak not in this scenario are skipped."""
     from types import SimpleNamespace
@@ -644,29 +668,30 @@ def _measure_objects(ds: xr.Dataset, d: xr.Dataset, scenario, library):
     from .measures import load_library
 
     years = [int(y) for y in d["year"].values]
-    if scenario is not None and getattr(scenario, "library", None) and library is None:
-        library = scenario.library
+    library = getattr(scenario, "library", None)
     try:
-        lib = library if hasattr(library, "measures") else load_library(library)
-        known = lib.measures
+        known = load_library(library).measures
     except Exception:  # noqa: BLE001 - the matrix then has no goal columns for unknown tiltak
         known = {}
     choices = {c.id: c for c in getattr(scenario, "measures", ())} if scenario is not None else {}
     titles = dict(zip([str(m) for m in d["measure"].values], measure_titles(ds)))
+    sid = str(d["scenario"].values) if "scenario" in d.coords else scenario_ids(ds)[0]
+    chosen = dict(zip([str(m) for m in ds["measure"].values], chosen_measures(ds)[scenario_ids(ds).index(sid)]))
     out = []
     for mid in [str(m) for m in d["measure"].values]:
         drift = d["tiltak_drift"].sel(measure=mid).values if "tiltak_drift" in d else np.zeros(len(years))
         inv = d["tiltak_investering"].sel(measure=mid).values if "tiltak_investering" in d else np.zeros(len(years))
-        if np.all(np.isnan(drift)) and np.all(np.isnan(inv)):
+        if not chosen[mid] or (np.all(np.isnan(drift)) and np.all(np.isnan(inv))):
             continue  # not chosen in this scenario of a comparison
         lib_m = known.get(mid)
         ch = choices.get(mid)
         if ch is not None:
             start, end, status = ch.start, ch.end, ch.status or (lib_m.status if lib_m else "")
         else:
-            used = [y for y, a, b in zip(years, drift, inv) if (a or 0) != 0 or (b or 0) != 0]
+            drift, inv = np.nan_to_num(drift), np.nan_to_num(inv)
+            used = [y for y, a, b in zip(years, drift, inv) if a != 0 or b != 0]
             start = used[0] if used else None
-            on = [y for y, a in zip(years, drift) if (a or 0) != 0]
+            on = [y for y, a in zip(years, drift) if a != 0]
             end = on[-1] if on and on[-1] < years[-1] else None
             status = _coord_value(d, "measure_status", mid) or (lib_m.status if lib_m else "")
         delmal = _coord_value(d, "measure_delmal", mid)
@@ -715,7 +740,7 @@ def _tiltaksmatrise_sheet(sh: _Sheet, ds: xr.Dataset, scenarios: Mapping, goals)
     totals = []
     for sid in scenario_ids(ds):
         d = _select(ds, sid)
-        items = _measure_objects(ds, d, scenarios.get(sid), None)
+        items = _measure_objects(ds, d, scenarios.get(sid))
         if not items:
             sh.write(([sid] if multi else []) + ["Ingen tiltak er valgt i dette scenarioet."])
             continue
@@ -895,6 +920,14 @@ def _proveniens_sheet(sh: _Sheet, ds: xr.Dataset, scenario_text: str | None, sce
             cell.alignment = Alignment(wrap_text=True, vertical="top")
 
 
+#: Variables the Excel sheets need (the result of planmodel.model.run has them all).
+_EXCEL_NEEDS = ("frie_inntekter", "driftsinntekter", "sektor_ramme", "ovrige_netto_driftsutgifter",
+                "netto_driftsutgifter_sektorer", "brutto_driftsresultat", "renter", "avdrag", "netto_driftsresultat",
+                "netto_driftsresultat_andel", "resultatmal", "inndekningsbehov", "investeringer", "nye_lan",
+                "lanegjeld", "disposisjonsfond", "handlingsrom", "users", "cost", "fte", "population",
+                "tiltak_drift", "tiltak_investering")
+
+
 def write_excel(ds: xr.Dataset, path: str | Path, scenario_text: str | None = None,
                 scenario_path: str | None = None, *, scenario=None, goals=None) -> Path:
     """Write the result as an Excel workbook for Norwegian readers.
@@ -936,6 +969,10 @@ def write_excel(ds: xr.Dataset, path: str | Path, scenario_text: str | None = No
 
     from .goals import load_goals
 
+    missing = [v for v in _EXCEL_NEEDS if v not in ds.data_vars]
+    if missing:
+        raise InputError("write_excel", "ds", f"mangler {', '.join(missing)}; bruk resultatet av "
+                                              "planmodel.model.run() (eller en sammenligning av slike)")
     if scenario_text is None and scenario_path is not None and Path(scenario_path).exists():
         scenario_text = Path(scenario_path).read_text(encoding="utf-8")
     if scenario is None:
