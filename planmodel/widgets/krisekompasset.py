@@ -1,0 +1,1486 @@
+"""Krisekompasset: the politicians' app for crisis planning (økonomiplan, personell, tilbud).
+
+The page follows the four planning questions:
+
+- **Hvor er vi?** the base year: folkemengde, personer 80+, netto driftsresultat, årsverk in
+  helse og omsorg, users across the omsorgstrapp.
+- **Hvor skal vi?** the økonomiplan years and the horizon (2040 or 2050): netto driftsresultat
+  against the norm (1,75 %), the inndekningsbehov per year, cost by sector, the population by
+  age group, årsverk need against supply and users across the omsorgstrapp.
+- **Hvordan kommer vi dit?** the choices: terskel, tilbud, what happens when places are full,
+  and the tiltak (grouped by sector, each with its start year).
+- **Lykkes vi?** a signal per area (økonomi, personell, tilbudet) with a symbol and a word, not
+  colour alone, and the crisis 2×2 (smalt/bredt tilbud × høy/lav terskel) with the current
+  choice marked.
+
+Below: "Slik er det regnet" (the method in words), "Forutsetninger og begrensninger" (what is
+anslag), the Excel download of the current choice and the source line.
+
+How it stays fast (≤ 150 ms from a click to new numbers): one :func:`planmodel.model.run` per
+change (~4 ms once the kommune's population is projected); charts are SVG strings
+(:mod:`planmodel.widgets.svg`), not matplotlib; the 2×2 is cached (see :func:`crisis_corners`)
+and recomputed only when something it depends on changes.
+
+**The 2×2.** :func:`planmodel.servicemodel.crisis_matrix` has no økonomiplan and no tiltak, but
+the 2×2 here shows netto driftsresultat and inndekningsbehov *with the chosen tiltak*. So the
+four corners are four ``run()`` calls of the current scenario with terskel and tilbud set to the
+corners (~16 ms). They do not depend on terskel and tilbud, so changing those two reuses the
+cached corners; a change of kommune, befolkningsalternativ, horisont, overflow or tiltak
+recomputes them.
+
+Every number shown is computed by the small pure helpers below from the run Dataset
+(:func:`key_numbers`, :func:`signals`, :func:`corner_summary` ...), which are unit-tested without
+widgets, and formatted by :mod:`planmodel.formatting`.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import logging
+import math
+import tempfile
+from collections.abc import Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from urllib.parse import parse_qs
+
+import ipywidgets as widgets
+import numpy as np
+import xarray as xr
+
+from .. import SSB_CREDIT, data
+from .._paths import SCENARIO_DIR
+from ..budget import NATIONAL_FREE_INCOME_PER_CAPITA, economy_with
+from ..demography import SCENARIOS
+from ..errors import InputError, PlanmodelError
+from ..formatting import MINUS, NBSP, endring, mill_kr, prosent, tall
+from ..kommuner import resolve_kommune
+from ..measures import load_library
+from ..model import run
+from ..scenario import MeasureChoice, PlanScenario, dump_scenario, load_scenario
+from ..servicemodel import BREADTH_OPTIONS, THRESHOLD_OPTIONS
+from ..services import STATUS_NB, load_catalogue
+from . import svg
+from .population_explorer import kommune_options, message_html, scenario_options
+
+log = logging.getLogger(__name__)
+
+DEFAULT_KOMMUNE = "3201"  # Bærum
+CARE_SECTOR = "helse_og_omsorg"
+#: Horizons offered (the last year of the long view).
+HORIZONS = (2040, 2050)
+#: A long-view year shown in the økonomiplan table between the plan period and the horizon.
+MIDDLE_YEAR = 2035
+#: The five steps of terskel and tilbud: value -> Norwegian label (model: -1 lav/smalt .. 1 høy/bredt).
+THRESHOLD_STEPS = {1.0: "Høy terskel", 0.5: "Noe høyere enn i dag", 0.0: "Som i dag",
+                   -0.5: "Noe lavere enn i dag", -1.0: "Lav terskel"}
+BREADTH_STEPS = {-1.0: "Smalt tilbud", -0.5: "Noe smalere enn i dag", 0.0: "Som i dag",
+                 0.5: "Noe bredere enn i dag", 1.0: "Bredt tilbud"}
+OVERFLOW_LABELS = {"queue": "De venter (kø)", "step_down": "De får tilbud ett trinn ned i omsorgstrappen"}
+#: A shortage of årsverk smaller than this share of the need counts as enough (model precision).
+FTE_TOLERANCE = 0.01
+#: Persons: a queue or a number stepped down below this counts as none (rounding).
+PERSON_TOLERANCE = 0.5
+#: Signal levels: id -> (symbol, word). The word and symbol carry the meaning, colour only repeats it.
+LEVELS = {"green": ("✓", "I rute"), "amber": ("!", "Følg med"), "red": ("✗", "Ikke i rute")}
+LEVEL_COLORS = {"green": ("#1e7b34", "#e8f4eb"), "amber": ("#8a5a00", "#fdf3dc"), "red": ("#b00020", "#fdecee")}
+#: Areas of "Lykkes vi?": id -> heading.
+AREAS = {"okonomi": "Økonomi i balanse", "personell": "Nok personell", "tilbud": "Tilbudet til innbyggerne"}
+#: The corners of the 2×2: (breadth id, threshold id), in table order.
+CORNERS = (("narrow", "high"), ("narrow", "low"), ("broad", "high"), ("broad", "low"))
+#: Broad age groups of the population chart: label -> (first, last age).
+AGE_GROUPS = {"0–19 år": (0, 19), "20–66 år": (20, 66), "67–79 år": (67, 79), "80–89 år": (80, 89),
+              "90 år og over": (90, 200)}
+BUSY_CLASS = "planmodel-busy"
+#: Value of the terskel menu entry that keeps a scenario file's terskel per tjenestegruppe.
+FROM_FILE = "scenariofil"
+EXCEL_NAME = "krisekompasset.xlsx"
+EXCEL_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+_STYLE = {"description_width": "initial"}
+
+_CSS = """<style>
+.planmodel-krisekompasset { font-size: 16px; line-height: 1.35; }
+.planmodel-krisekompasset .widget-label, .planmodel-krisekompasset select,
+.planmodel-krisekompasset input, .planmodel-krisekompasset button,
+.planmodel-krisekompasset .widget-checkbox label, .planmodel-krisekompasset .widget-label-basic span { font-size: 16px; }
+.planmodel-krisekompasset h2 { font-size: 1.6em; margin: 22px 0 6px 0; }
+.planmodel-krisekompasset h3 { font-size: 1.25em; margin: 14px 0 4px 0; }
+.pm-sr-only { position: absolute; width: 1px; height: 1px; padding: 0; margin: -1px; overflow: hidden;
+  clip: rect(0 0 0 0); white-space: nowrap; border: 0; }
+.planmodel-busy { cursor: progress; }
+.planmodel-busy .planmodel-future svg, .planmodel-busy .planmodel-signals, .planmodel-busy .planmodel-matrix
+  { opacity: 0.55; transition: opacity 0.15s 0.2s; }
+.pm-cards { display: flex; flex-wrap: wrap; gap: 12px; margin: 8px 0; }
+.pm-card { flex: 1 1 210px; min-width: 200px; padding: 10px 14px; border: 1px solid #c8c8c8;
+  border-radius: 8px; background: #f7f9fb; }
+.pm-card .pm-head { font-size: 1.05em; color: #333; }
+.pm-card .pm-value { font-size: 2.3em; font-weight: 700; line-height: 1.15; color: #1b4f72; }
+.pm-card .pm-unit { font-size: 0.95em; color: #555; }
+.pm-grid { display: grid; grid-template-columns: repeat(auto-fit, minmax(520px, 1fr)); gap: 18px; margin: 10px 0; }
+.pm-table { border-collapse: collapse; font-size: 1.1em; margin: 8px 0; }
+.pm-table th, .pm-table td { padding: 5px 12px; border-bottom: 1px solid #ddd; text-align: right; }
+.pm-table th[scope=row] { text-align: left; }
+.pm-table caption { text-align: left; font-weight: 700; padding: 4px 0; }
+.pm-signal { border-left: 12px solid; border-radius: 6px; padding: 10px 14px; margin: 8px 0; font-size: 1.1em; }
+.pm-signal .pm-level { font-size: 1.35em; font-weight: 700; }
+.pm-matrix td, .pm-matrix th { vertical-align: top; text-align: left; padding: 8px 12px; border: 1px solid #bbb; }
+.pm-matrix td.pm-current { outline: 4px solid #1b4f72; outline-offset: -4px; background: #eef4fa; }
+.pm-panel { padding: 12px 16px; border: 1px solid #c8c8c8; border-radius: 8px; background: #fcfcfc;
+  max-width: 75em; margin: 12px 0; }
+.pm-measure-desc { font-size: 0.9em; color: #555; margin: 0 0 6px 28px; max-width: 60em; }
+</style>"""
+
+
+# =============================================================================================
+# Pure helpers: years, key numbers, signals, the 2×2 (no widgets)
+# =============================================================================================
+
+@dataclass(frozen=True)
+class Lines:
+    """The parts of a result Dataset the app shows, as numpy arrays over ``years``.
+
+    Reading values with ``.sel`` costs ~0.2 ms each in xarray; the app reads a few hundred per
+    click, so :func:`lines` pulls every array out once (a few ``.values``) and the helpers
+    index them. Units as in the Dataset: money NOK 1000 (fixed prices), people persons,
+    årsverk årsverk, ``ndr`` a share of driftsinntektene.
+    """
+
+    years: np.ndarray
+    plan: list[int]
+    ndr: np.ndarray
+    ndr_kr: np.ndarray
+    gap: np.ndarray
+    income: np.ndarray
+    target: np.ndarray
+    pop_by_age: np.ndarray  # (year, age)
+    users_by_level: np.ndarray  # (care_level, year)
+    level_names: list[str]
+    unmet: np.ndarray
+    queue: np.ndarray
+    stepped: np.ndarray
+    frames: np.ndarray  # (sector, year)
+    sectors: list[str]
+    sector_names: list[str]
+    fte_need: np.ndarray  # (sector, year)
+    fte_supply: np.ndarray
+    fte_gap: np.ndarray
+    index: dict = field(default_factory=dict)
+
+    def at(self, arr: np.ndarray, year: int) -> float:
+        """Value of a (..., year) array in ``year``."""
+        return float(arr[..., self.index[int(year)]])
+
+    def aged(self, lo: int, hi: int = 200) -> np.ndarray:
+        """Persons aged ``lo``–``hi`` by year."""
+        return self.pop_by_age[:, lo:hi + 1].sum(axis=1)
+
+    def care(self, arr: np.ndarray) -> np.ndarray:
+        """The helse og omsorg row of a (sector, year) array."""
+        return arr[self.sectors.index(CARE_SECTOR)]
+
+    @property
+    def base(self) -> int:
+        return int(self.years[0])
+
+    @property
+    def horizon(self) -> int:
+        return int(self.years[-1])
+
+
+_LINES_CACHE: dict[int, tuple[xr.Dataset, Lines]] = {}
+
+
+def lines(ds: xr.Dataset) -> Lines:
+    """The :class:`Lines` of a result (cached for the last few Datasets)."""
+    hit = _LINES_CACHE.get(id(ds))
+    if hit is not None and hit[0] is ds:
+        return hit[1]
+    years = ds["year"].values.astype(int)
+    pop = ds["population"].transpose("year", "age", "sex").values.sum(axis=2)
+    sector = lambda v: ds[v].transpose("sector", "year").values  # noqa: E731
+    out = Lines(
+        years=years, plan=[int(y) for y in years[ds["plan_year"].values]],
+        ndr=ds["netto_driftsresultat_andel"].values, ndr_kr=ds["netto_driftsresultat"].values,
+        gap=ds["inndekningsbehov"].values, income=ds["driftsinntekter"].values, target=ds["resultatmal"].values,
+        pop_by_age=pop, users_by_level=ds["users_by_level"].transpose("care_level", "year").values,
+        level_names=[str(n) for n in ds["care_level_name"].values],
+        unmet=ds["unmet_need"].sum("threshold_group").values, queue=ds["queue"].sum("capacity_group").values,
+        stepped=ds["stepped_down"].sum("capacity_group").values, frames=sector("sektor_ramme"),
+        sectors=[str(s) for s in ds["sector"].values], sector_names=[str(n) for n in ds["sector_name"].values],
+        fte_need=sector("fte_sector"), fte_supply=sector("fte_supply"), fte_gap=sector("fte_gap"),
+        index={int(y): i for i, y in enumerate(years)})
+    if len(_LINES_CACHE) >= 8:
+        _LINES_CACHE.clear()
+    _LINES_CACHE[id(ds)] = (ds, out)
+    return out
+
+
+def plan_years(ds: xr.Dataset) -> list[int]:
+    """The økonomiplan years of a result (the ``plan_year`` coordinate)."""
+    return list(lines(ds).plan)
+
+
+def base_year(ds: xr.Dataset) -> int:
+    return lines(ds).base
+
+
+def horizon_year(ds: xr.Dataset) -> int:
+    return lines(ds).horizon
+
+
+def table_years(ds: xr.Dataset) -> list[int]:
+    """Years of the økonomiplan table: the plan years, 2035 (if between) and the horizon."""
+    years = plan_years(ds)
+    last = horizon_year(ds)
+    if years[-1] < MIDDLE_YEAR < last:
+        years.append(MIDDLE_YEAR)
+    if last not in years:
+        years.append(last)
+    return years
+
+
+def norm_share(ds: xr.Dataset) -> float:
+    """The result target as a share of driftsinntektene (1,75 % unless the scenario sets it)."""
+    lv = lines(ds)
+    return float(lv.target[0] / lv.income[0])
+
+
+def ndr_text(share: float) -> str:
+    """Netto driftsresultat as a share -> ``"1,9 %"``."""
+    return prosent(share, 1)
+
+
+def norm_text(share: float) -> str:
+    """The norm as a share -> ``"1,75 %"`` (two decimals: the norm is 1,75, not 1,8)."""
+    return prosent(share, 2)
+
+
+def money_text(nok1000: float) -> str:
+    """NOK 1000 -> ``"312,4 mill. kr"``."""
+    return mill_kr(nok1000 * 1000.0, 1)
+
+
+def _fast_tall(x: float, decimals: int = 0) -> str:
+    """The text of :func:`planmodel.formatting.tall` without Babel (~30× faster), for the many
+    tick labels and chart descriptions; tests check that both agree."""
+    if x is None or not math.isfinite(float(x)):
+        return "–"
+    text = f"{round(float(x), decimals) + 0.0:,.{decimals}f}"
+    return text.replace(",", NBSP).replace(".", ",").replace("-", MINUS)
+
+
+def first_year_below(ds: xr.Dataset, share: float | None = None) -> int | None:
+    """First year after the base year with netto driftsresultat below the norm (None if never)."""
+    lv = lines(ds)
+    share = norm_share(ds) if share is None else share
+    below = [int(y) for y, v in zip(lv.years[1:], lv.ndr[1:]) if v < share - 1e-9]
+    return below[0] if below else None
+
+
+def key_numbers(ds: xr.Dataset) -> dict[str, str]:
+    """Every number the app shows in large type or in the økonomiplan table, as displayed.
+
+    Parameters
+    ----------
+    ds : result of :func:`planmodel.model.run` (dims year, sector, care_level, ...).
+
+    Returns
+    -------
+    dict id -> Norwegian text (no-break spaces, decimal comma, U+2212 minus):
+
+    - today (base year): ``folkemengde_i_dag``, ``personer_80_i_dag`` [persons],
+      ``ndr_i_dag`` [% of driftsinntektene], ``arsverk_ho_i_dag`` [årsverk],
+      ``brukere_omsorgstrapp_i_dag`` [persons];
+    - the økonomiplan table, for each of :func:`table_years`: ``ndr_<year>`` [%] and
+      ``gap_<year>`` (inndekningsbehov) [mill. kr];
+    - ``ndr_laveste_plan`` (lowest NDR in the plan period) [%], ``gap_sum_plan`` (sum of the
+      inndekningsbehov in the plan period) [mill. kr], ``forste_ar_under_normen`` (year, or
+      "Ingen"), ``ndr_kr_horisont`` (NDR at the horizon) [mill. kr];
+    - ``folkemengde_horisont``, ``personer_80_horisont`` [persons], ``vekst_80`` (change of 80+
+      from the base year to the horizon) [signed %];
+    - ``kostnad_sektorer_plan`` / ``kostnad_sektorer_horisont`` (sum of the sector frames in
+      the last plan year / horizon) [mill. kr];
+    - ``arsverk_ho_horisont`` (need), ``arsverk_gap_ho_plan`` (need minus supply, last plan
+      year), ``arsverk_gap_ho_horisont``, ``arsverk_gap_total_horisont`` [årsverk];
+    - ``brukere_omsorgstrapp_horisont``, ``udekket_behov_plan``, ``ventende_plan``,
+      ``udekket_behov_horisont``, ``ventende_horisont`` [persons].
+    """
+    lv = lines(ds)
+    b, h, plan = lv.base, lv.horizon, lv.plan
+    last = plan[-1]
+    pop, old = lv.pop_by_age.sum(axis=1), lv.aged(80)
+    users = lv.users_by_level.sum(axis=0)
+    frames = lv.frames.sum(axis=0)
+    plan_pos = [lv.index[y] for y in plan]
+    out = {
+        "folkemengde_i_dag": tall(lv.at(pop, b)),
+        "personer_80_i_dag": tall(lv.at(old, b)),
+        "ndr_i_dag": ndr_text(lv.at(lv.ndr, b)),
+        "arsverk_ho_i_dag": tall(lv.at(lv.care(lv.fte_need), b)),
+        "brukere_omsorgstrapp_i_dag": tall(lv.at(users, b)),
+    }
+    for y in table_years(ds):
+        out[f"ndr_{y}"] = ndr_text(lv.at(lv.ndr, y))
+        out[f"gap_{y}"] = money_text(lv.at(lv.gap, y))
+    below = first_year_below(ds)
+    out.update({
+        "ndr_laveste_plan": ndr_text(float(lv.ndr[plan_pos].min())),
+        "gap_sum_plan": money_text(float(lv.gap[plan_pos].sum())),
+        "forste_ar_under_normen": "Ingen" if below is None else str(below),
+        "ndr_kr_horisont": money_text(lv.at(lv.ndr_kr, h)),
+        "folkemengde_horisont": tall(lv.at(pop, h)),
+        "personer_80_horisont": tall(lv.at(old, h)),
+        "vekst_80": f"{endring(100 * (lv.at(old, h) / lv.at(old, b) - 1), 1)}{NBSP}%",
+        "kostnad_sektorer_plan": money_text(lv.at(frames, last)),
+        "kostnad_sektorer_horisont": money_text(lv.at(frames, h)),
+        "arsverk_ho_horisont": tall(lv.at(lv.care(lv.fte_need), h)),
+        "arsverk_gap_ho_plan": tall(lv.at(lv.care(lv.fte_gap), last)),
+        "arsverk_gap_ho_horisont": tall(lv.at(lv.care(lv.fte_gap), h)),
+        "arsverk_gap_total_horisont": tall(lv.at(lv.fte_gap.sum(axis=0), h)),
+        "brukere_omsorgstrapp_horisont": tall(lv.at(users, h)),
+        "udekket_behov_plan": tall(lv.at(lv.unmet, last)),
+        "ventende_plan": tall(lv.at(lv.queue, last)),
+        "udekket_behov_horisont": tall(lv.at(lv.unmet, h)),
+        "ventende_horisont": tall(lv.at(lv.queue, h)),
+    })
+    return out
+
+
+def _plan_text(plan: list[int]) -> str:
+    return f"{plan[0]}–{plan[-1]}"
+
+
+def economy_signal(ds: xr.Dataset) -> tuple[str, str]:
+    """Økonomi i balanse: (level, Norwegian text).
+
+    - ``red``: netto driftsresultat below the norm in a plan year, or a driftsunderskudd
+      (negative netto driftsresultat) in some year up to the horizon;
+    - ``amber``: at or above the norm in every plan year, no deficit, but below the norm
+      later, before the horizon;
+    - ``green``: at or above the norm in every year to the horizon.
+    """
+    lv = lines(ds)
+    plan, h = lv.plan, lv.horizon
+    share = norm_share(ds)
+    norm = norm_text(share)
+    plan_pos = [lv.index[y] for y in plan]
+    n_below = int((lv.ndr[plan_pos] < share - 1e-9).sum())
+    deficit = [int(y) for y, v in zip(lv.years[1:], lv.ndr[1:]) if v < 0]
+    below = first_year_below(ds, share)
+    at_h = (f"netto driftsresultat {ndr_text(lv.at(lv.ndr, h))} og inndekningsbehov "
+            f"{money_text(lv.at(lv.gap, h))} i {h}")
+    if n_below:
+        return "red", (f"Under normen på {norm} i {n_below} av {len(plan)} år i økonomiplanperioden "
+                       f"{_plan_text(plan)}: inndekningsbehov {money_text(float(lv.gap[plan_pos].sum()))} "
+                       f"i perioden; {at_h}.")
+    if deficit:
+        return "red", (f"Minst {norm} i hele økonomiplanperioden {_plan_text(plan)}, men driftsunderskudd "
+                       f"(negativt netto driftsresultat) fra {deficit[0]}: {at_h}.")
+    if below is not None:
+        return "amber", (f"Minst {norm} i hele økonomiplanperioden {_plan_text(plan)}, men under normen "
+                         f"fra {below}: {at_h}.")
+    return "green", (f"Netto driftsresultat er minst {norm} hvert år til {h} "
+                     f"(laveste {ndr_text(float(lv.ndr[1:].min()))}).")
+
+
+def workforce_signal(ds: xr.Dataset, tolerance: float = FTE_TOLERANCE) -> tuple[str, str]:
+    """Nok personell in helse og omsorg: (level, Norwegian text).
+
+    A shortage (need minus supply) smaller than ``tolerance`` of the need counts as enough.
+    ``red``: short in a plan year; ``amber``: enough in the plan period, short later;
+    ``green``: enough every year to the horizon.
+    """
+    lv = lines(ds)
+    plan, h = lv.plan, lv.horizon
+    need, gap = lv.care(lv.fte_need), lv.care(lv.fte_gap)
+    short = [int(y) for y, g, n in zip(lv.years[1:], gap[1:], need[1:]) if g > tolerance * n]
+    at_h = f"{tall(lv.at(gap, h))} årsverk for lite i {h} ({prosent(lv.at(gap, h) / lv.at(need, h), 0)} av behovet)"
+    if any(y in plan for y in short):
+        worst = max(plan, key=lambda y: lv.at(gap, y))
+        return "red", (f"For lite personell i helse og omsorg allerede i økonomiplanperioden: "
+                       f"{tall(lv.at(gap, worst))} årsverk for lite i {worst}; {at_h}.")
+    if short:
+        return "amber", (f"Nok årsverk i helse og omsorg i økonomiplanperioden {_plan_text(plan)}, men for lite "
+                         f"fra {short[0]}: {at_h}.")
+    return "green", f"Nok årsverk i helse og omsorg hvert år til {h} (tilgangen følger befolkningen 20–66 år)."
+
+
+def _threshold_values(threshold) -> list[float]:
+    return [float(v) for v in threshold.values()] if isinstance(threshold, Mapping) else [float(threshold)]
+
+
+def offer_signal(ds: xr.Dataset, threshold, breadth: float) -> tuple[str, str]:
+    """Tilbudet: (level, Norwegian text) from queue, stepping down and the chosen terskel/tilbud.
+
+    ``red``: people wait for a place (queue) in a plan year, or both a higher terskel and a
+    narrower tilbud than today; ``amber``: one of higher terskel, narrower tilbud, people
+    given a lower step in the omsorgstrapp, or a queue later; ``green``: none of these.
+    The udekket behov (those a low terskel would have served with light services) is told.
+    """
+    lv = lines(ds)
+    plan, h = lv.plan, lv.horizon
+    last = plan[-1]
+    years = [int(y) for y in lv.years[1:]]
+    waits = [y for y in years if lv.at(lv.queue, y) > PERSON_TOLERANCE]
+    downs = [y for y in years if lv.at(lv.stepped, y) > PERSON_TOLERANCE]
+    higher = max(_threshold_values(threshold)) > 0
+    narrower = float(breadth) < 0
+    unmet_text = (f"Udekket behov i {last}: {tall(lv.at(lv.unmet, last))} personer som en lav terskel ville gitt "
+                  f"lette tjenester ({tall(lv.at(lv.unmet, h))} i {h}).")
+    reasons = []
+    if higher:
+        reasons.append("høyere terskel enn i dag: færre får lette tjenester, og de får dem senere")
+    if narrower:
+        reasons.append("smalere tilbud enn i dag: valgfrie tjenester fjernes eller halveres")
+    if downs:
+        worst = max(downs, key=lambda y: lv.at(lv.stepped, y))
+        reasons.append(f"{tall(lv.at(lv.stepped, worst))} personer får tilbud ett trinn ned i omsorgstrappen i "
+                       f"{worst} fordi plassene er fulle")
+    if waits and waits[0] > last:
+        reasons.append(f"kø fra {waits[0]}: {tall(lv.at(lv.queue, h))} venter på plass i {h}")
+    if any(y in plan for y in waits):
+        return "red", (f"{tall(lv.at(lv.queue, last))} personer venter på plass i sykehjem eller heldøgns "
+                       f"omsorgsbolig i {last}. " + (_sentence(reasons) if reasons else "") + unmet_text)
+    if higher and narrower:
+        return "red", _sentence(reasons) + unmet_text
+    if reasons:
+        return "amber", _sentence(reasons) + unmet_text
+    return "green", "Ingen venter på plass, og terskel og tilbud er som i dag eller bedre. " + unmet_text
+
+
+def _sentence(parts: list[str]) -> str:
+    text = "; ".join(parts)
+    return text[:1].upper() + text[1:] + ". "
+
+
+def signals(ds: xr.Dataset, scenario: PlanScenario) -> dict[str, tuple[str, str]]:
+    """The three signals of "Lykkes vi?": area id (see :data:`AREAS`) -> (level, text);
+    level is ``"green"``, ``"amber"`` or ``"red"`` (see :data:`LEVELS`)."""
+    return {"okonomi": economy_signal(ds), "personell": workforce_signal(ds),
+            "tilbud": offer_signal(ds, scenario.threshold, scenario.breadth)}
+
+
+def removed_by(scenario: PlanScenario, breadth: float) -> list[str]:
+    """Ids of the chosen tiltak that cannot be combined with ``breadth``: they act on an
+    optional service that a smalt tilbud (-1) removes, or that the scenario drops (the model
+    refuses such a combination)."""
+    catalogue = load_catalogue(scenario.catalogue)
+    library = load_library(scenario.library, catalogue)
+    removed = set(scenario.dropped)
+    if breadth <= -1.0:
+        removed |= {sid for sid, s in catalogue.services.items() if s.breadth and s.breadth.narrow == "drop"}
+    return [m.id for m in scenario.measures
+            if any(e.service in removed and e.kind in ("coverage", "volunteer_hours", "shift")
+                   for e in library.measures[m.id].effects)]
+
+
+def corner_scenarios(scenario: PlanScenario) -> dict[tuple[str, str], PlanScenario]:
+    """The four corners of the 2×2 for ``scenario``: everything as chosen (kommune, demography,
+    horizon, overflow, tiltak, economy) except terskel and tilbud. In the smalt corners the
+    tiltak that act on services a smalt tilbud removes are left out (:func:`removed_by`)."""
+    out = {}
+    for b, t in CORNERS:
+        breadth = BREADTH_OPTIONS[b][1]
+        drop = set(removed_by(scenario, breadth))
+        out[(b, t)] = replace(scenario, breadth=breadth, threshold=THRESHOLD_OPTIONS[t][1],
+                              measures=tuple(m for m in scenario.measures if m.id not in drop))
+    return out
+
+
+def corner_key(scenario: PlanScenario) -> str:
+    """What the 2×2 depends on: the scenario with terskel and tilbud left out (a text key)."""
+    return dump_scenario(replace(scenario, id="x", title="x", description="", threshold=0.0, breadth=0.0))
+
+
+def corner_summary(ds: xr.Dataset, year: int | None = None) -> dict[str, float]:
+    """Key figures of one corner (or the current choice) in ``year`` (default: the last plan
+    year): ``ndr`` [share of driftsinntektene], ``gap`` [NOK 1000], ``unmet``, ``queue``
+    [persons]."""
+    lv = lines(ds)
+    year = lv.plan[-1] if year is None else year
+    return {"ndr": lv.at(lv.ndr, year), "gap": lv.at(lv.gap, year), "unmet": lv.at(lv.unmet, year),
+            "queue": lv.at(lv.queue, year)}
+
+
+def crisis_corners(scenario: PlanScenario, year: int | None = None) -> dict[tuple[str, str], dict[str, float]]:
+    """:func:`corner_summary` of each corner of :func:`corner_scenarios` (four ``run()`` calls)."""
+    return {k: corner_summary(run(s), year) for k, s in corner_scenarios(scenario).items()}
+
+
+def corner_texts(summary: Mapping[str, float]) -> dict[str, str]:
+    """A corner's figures formatted as shown."""
+    return {"ndr": ndr_text(summary["ndr"]), "gap": money_text(summary["gap"]),
+            "unmet": tall(summary["unmet"]), "queue": tall(summary["queue"])}
+
+
+def current_corner(threshold, breadth: float) -> tuple[tuple[str, str] | None, bool]:
+    """The corner the choice lies in and whether it is exactly that corner.
+
+    ``(None, False)`` when terskel or tilbud is as today (0): the choice lies between corners.
+    """
+    th = _threshold_values(threshold)
+    t = float(np.mean(th))
+    b = float(breadth)
+    if t == 0 or b == 0:
+        return None, False
+    corner = ("narrow" if b < 0 else "broad", "high" if t > 0 else "low")
+    return corner, abs(b) == 1 and all(abs(v) == 1 and v == th[0] for v in th)
+
+
+# =============================================================================================
+# Pure helpers: HTML and charts
+# =============================================================================================
+
+def _esc(text) -> str:
+    return html.escape(str(text))
+
+
+def cards_html(numbers: Mapping[str, str], cards: list[tuple[str, str, str]]) -> str:
+    """Cards of key numbers; each number alone in an element with ``data-key=<id>`` holding
+    exactly ``numbers[id]``. ``cards``: (id, heading, unit)."""
+    out = []
+    for key, heading, unit in cards:
+        size = ' style="font-size:1.75em"' if len(numbers[key]) > 10 else ""  # "11 236,7 mill. kr" fits
+        out.append(f'<div class="pm-card"><div class="pm-head">{_esc(heading)}</div>'
+                   f'<div class="pm-value" data-key="{key}"{size}>{_esc(numbers[key])}</div>'
+                   f'<div class="pm-unit">{_esc(unit)}</div></div>')
+    return f'<div class="pm-cards">{"".join(out)}</div>'
+
+
+def now_html(ds: xr.Dataset, numbers: Mapping[str, str]) -> str:
+    """Hvor er vi? The base year in cards."""
+    b = base_year(ds)
+    calibrated = bool(ds.attrs.get("free_income_calibrated", True))
+    ndr_unit = ("% av driftsinntektene (frie inntekter kalibrert slik at basisåret gir landets nivå, "
+                "KOSTRA 2025)" if calibrated else "% av driftsinntektene")
+    cards = [("folkemengde_i_dag", f"Folkemengde 1.1.{b}", "personer"),
+             ("personer_80_i_dag", f"80 år og over, {b}", "personer"),
+             ("ndr_i_dag", f"Netto driftsresultat {b}", ndr_unit),
+             ("arsverk_ho_i_dag", f"Årsverk i helse og omsorg {b}", "årsverk (beregnet)"),
+             ("brukere_omsorgstrapp_i_dag", f"Brukere i omsorgstrappen {b}", "personer, alle fem nivåer")]
+    return cards_html(numbers, cards)
+
+
+def okonomiplan_table_html(ds: xr.Dataset, numbers: Mapping[str, str]) -> str:
+    """Netto driftsresultat and inndekningsbehov per year (plan years, 2035, horizon)."""
+    years = table_years(ds)
+    plan = set(plan_years(ds))
+    head = "".join(f'<th scope="col">{y}{"" if y in plan else " (langsikt)"}</th>' for y in years)
+    norm = norm_text(norm_share(ds))
+    ndr = "".join(f'<td data-key="ndr_{y}">{_esc(numbers[f"ndr_{y}"])}</td>' for y in years)
+    gap = "".join(f'<td data-key="gap_{y}">{_esc(numbers[f"gap_{y}"])}</td>' for y in years)
+    return ('<table class="pm-table planmodel-okonomiplan-table">'
+            f"<caption>Økonomiplan {_esc(ds.attrs.get('plan_period', ''))} og langsikt, faste "
+            f"{_esc(ds.attrs.get('price_year', ''))}-priser</caption>"
+            f'<thead><tr><th scope="col" style="text-align:left">År</th>{head}</tr></thead><tbody>'
+            f'<tr><th scope="row">Netto driftsresultat (% av driftsinntektene; norm {_esc(norm)})</th>{ndr}</tr>'
+            f'<tr><th scope="row">Inndekningsbehov (avstand til normen)</th>{gap}</tr>'
+            "</tbody></table>")
+
+
+def _f0(v: float) -> str:
+    return _fast_tall(v, 0)
+
+
+def _f1(v: float) -> str:
+    return _fast_tall(v, 1)
+
+
+def ndr_chart(ds: xr.Dataset, place: str) -> str:
+    """Netto driftsresultat [% of driftsinntektene] per year against the norm."""
+    lv = lines(ds)
+    years, plan = [int(y) for y in lv.years], lv.plan
+    vals = list(100 * lv.ndr)
+    share = norm_share(ds)
+    b, h = years[0], years[-1]
+    desc = (f"Netto driftsresultat i prosent av driftsinntektene {b}–{h}, {place}: {_f1(vals[0])} % i {b}, "
+            f"{_f1(vals[years.index(plan[-1])])} % i {plan[-1]} og {_f1(vals[-1])} % i {h}. "
+            f"Normen er {norm_text(share)}.")
+    return svg.line_chart(years, [("Netto driftsresultat", vals)], title="Netto driftsresultat mot normen",
+                          y_label="% av driftsinntektene", chart_id="kk-ndr", fmt=_f1,
+                          reference=[(100 * share, f"Norm {norm_text(share)}")],
+                          shade=(plan[0], plan[-1], "Økonomiplan"), desc=desc)
+
+
+def gap_chart(ds: xr.Dataset) -> str:
+    """Inndekningsbehov per year [mill. kr], plan years highlighted."""
+    lv = lines(ds)
+    years, plan = [int(y) for y in lv.years], lv.plan
+    vals = list(lv.gap / 1000)
+    if any(v > 0 for v in vals):
+        desc = ("Inndekningsbehov (det netto driftsresultat mangler for å nå normen) per år i millioner kroner: "
+                + "; ".join(f"{y}: {_f1(v)}" for y, v in zip(years, vals) if v > 0) + ".")
+    else:
+        desc = "Ingen inndekningsbehov: netto driftsresultat når normen hvert år."
+    return svg.column_chart(years, vals, title="Inndekningsbehov per år", y_label="mill. kr (faste priser)",
+                            chart_id="kk-gap", fmt=_f0, desc=desc,
+                            highlight=[y in plan for y in years], highlight_label="Økonomiplanperioden")
+
+
+def _three_years(lv: Lines) -> list[int]:
+    return [lv.base, lv.plan[-1], lv.horizon]
+
+
+def _bars_desc(what: str, names: list[str], series: list[tuple[str, list[float]]], fmt) -> str:
+    return what + ": " + "; ".join(
+        f"{n}: " + ", ".join(f"{fmt(s[1][i])} i {s[0]}" for s in series) for i, n in enumerate(names)) + "."
+
+
+def sector_chart(ds: xr.Dataset) -> str:
+    """Sector frames [mill. kr] in the base year, the last plan year and the horizon."""
+    lv = lines(ds)
+    series = [(str(y), list(lv.frames[:, lv.index[y]] / 1000)) for y in _three_years(lv)]
+    desc = _bars_desc("Netto sektorrammer i millioner kroner", lv.sector_names, series, _f0)
+    return svg.bar_chart(lv.sector_names, series, title="Kostnad etter sektor", chart_id="kk-sector",
+                         value_label="mill. kr (netto sektorramme, faste priser)", fmt=_f0, desc=desc)
+
+
+def population_chart(ds: xr.Dataset) -> str:
+    """Persons by broad age group in the base year, the last plan year and the horizon."""
+    lv = lines(ds)
+    groups = {g: lv.aged(lo, hi) for g, (lo, hi) in AGE_GROUPS.items()}
+    series = [(str(y), [lv.at(v, y) for v in groups.values()]) for y in _three_years(lv)]
+    desc = _bars_desc("Personer etter aldersgruppe", list(AGE_GROUPS), series, _f0)
+    return svg.bar_chart(list(AGE_GROUPS), series, title="Befolkningen etter alder", chart_id="kk-population",
+                         value_label="personer 1. januar", fmt=_f0, desc=desc, label_width=14)
+
+
+def workforce_chart(ds: xr.Dataset, sector: str | None, chart_id: str) -> str:
+    """Årsverk need and supply per year, for one sector (e.g. helse og omsorg) or in total."""
+    lv = lines(ds)
+    years = [int(y) for y in lv.years]
+    if sector is None:
+        need, supply, name = lv.fte_need.sum(axis=0), lv.fte_supply.sum(axis=0), "alle sektorer"
+    else:
+        k = lv.sectors.index(sector)
+        need, supply, name = lv.fte_need[k], lv.fte_supply[k], lv.sector_names[k].lower()
+    h = years[-1]
+    desc = (f"Årsverk, {name}: behov {_f0(need[-1])} og tilgang {_f0(supply[-1])} i {h} "
+            f"(basisåret: {_f0(need[0])}).")
+    return svg.line_chart(years, [("Behov", list(need)), ("Tilgang", list(supply))],
+                          title=f"Årsverk: behov og tilgang, {name}", y_label="årsverk", chart_id=chart_id,
+                          desc=desc, fmt=_f0, shade=(lv.plan[0], lv.plan[-1], "Økonomiplan"))
+
+
+def care_chart(ds: xr.Dataset) -> str:
+    """Users per level of the omsorgstrapp in the base year, the last plan year and the horizon."""
+    lv = lines(ds)
+    years = _three_years(lv)
+    series = [(str(y), list(lv.users_by_level[:, lv.index[y]])) for y in years]
+    desc = (_bars_desc("Brukere per nivå i omsorgstrappen", lv.level_names, series, _f0)
+            + f" Ventende på plass: {_f0(lv.at(lv.queue, years[1]))} i {years[1]}, "
+              f"{_f0(lv.at(lv.queue, years[2]))} i {years[2]}.")
+    return svg.bar_chart(lv.level_names, series, title="Brukere i omsorgstrappen", chart_id="kk-care",
+                         value_label="personer", fmt=_f0, desc=desc, label_width=26)
+
+
+def future_html(ds: xr.Dataset, numbers: Mapping[str, str], place: str) -> str:
+    """Hvor skal vi? Key numbers, the økonomiplan table and the charts."""
+    plan, h = plan_years(ds), horizon_year(ds)
+    b, last = base_year(ds), plan[-1]
+    econ = [("ndr_laveste_plan", f"Laveste netto driftsresultat {_plan_text(plan)}", "% av driftsinntektene"),
+            ("gap_sum_plan", f"Inndekningsbehov {_plan_text(plan)}", "sum for perioden, faste priser"),
+            ("forste_ar_under_normen", "Første år under normen",
+             f"netto driftsresultat under {norm_text(norm_share(ds))}"),
+            ("ndr_kr_horisont", f"Netto driftsresultat {h}", "faste priser")]
+    people = [("folkemengde_horisont", f"Folkemengde {h}", "personer"),
+              ("personer_80_horisont", f"80 år og over, {h}", "personer"),
+              ("vekst_80", "Vekst i 80 år og over", f"fra {b} til {h}"),
+              ("kostnad_sektorer_plan", f"Sektorrammer i alt {last}", "netto, faste priser"),
+              ("kostnad_sektorer_horisont", f"Sektorrammer i alt {h}", "netto, faste priser")]
+    work = [("arsverk_ho_horisont", f"Årsverk i helse og omsorg {h}", "behov"),
+            ("arsverk_gap_ho_plan", f"Mangel på årsverk, helse og omsorg {last}",
+             "behov minus tilgang (minus = overskudd)"),
+            ("arsverk_gap_ho_horisont", f"Mangel på årsverk, helse og omsorg {h}", "behov minus tilgang"),
+            ("arsverk_gap_total_horisont", f"Mangel på årsverk, alle sektorer {h}", "behov minus tilgang"),
+            ("brukere_omsorgstrapp_horisont", f"Brukere i omsorgstrappen {h}", "personer"),
+            ("ventende_plan", f"Ventende på plass {last}", "personer (sykehjem og heldøgns omsorgsbolig)"),
+            ("udekket_behov_plan", f"Udekket behov {last}", "personer (lette tjenester ved lav terskel)")]
+    charts = [ndr_chart(ds, place), gap_chart(ds), sector_chart(ds), population_chart(ds),
+              workforce_chart(ds, CARE_SECTOR, "kk-fte-ho"), workforce_chart(ds, None, "kk-fte-total"),
+              care_chart(ds)]
+    return ("<h3>Økonomien</h3>" + cards_html(numbers, econ) + okonomiplan_table_html(ds, numbers)
+            + f'<div class="pm-grid">{charts[0]}{charts[1]}</div>'
+            + "<h3>Befolkning og kostnader</h3>" + cards_html(numbers, people)
+            + f'<div class="pm-grid">{charts[2]}{charts[3]}</div>'
+            + "<h3>Personell og tjenester</h3>" + cards_html(numbers, work)
+            + f'<div class="pm-grid">{charts[4]}{charts[5]}{charts[6]}</div>')
+
+
+def signals_html(sig: Mapping[str, tuple[str, str]]) -> str:
+    """The signals as cards: symbol, word and text (colour only repeats them)."""
+    out = []
+    for area, heading in AREAS.items():
+        level, text = sig[area]
+        symbol, word = LEVELS[level]
+        edge, bg = LEVEL_COLORS[level]
+        out.append(f'<div class="pm-signal" data-signal="{area}" data-level="{level}" '
+                   f'style="border-left-color:{edge};background:{bg}">'
+                   f'<div class="pm-level" style="color:{edge}"><span aria-hidden="true">{symbol}</span> '
+                   f'{_esc(heading)}: {_esc(word)}</div><div>{_esc(text)}</div></div>')
+    return f'<div aria-live="polite">{"".join(out)}</div>'
+
+
+def failing_html(corners: Mapping[tuple[str, str], Mapping[str, float]], year: int) -> str:
+    """What failing means: the ways to close the gap, with the 2×2's cheapest corner."""
+    cheap = corners.get(("narrow", "high"))
+    example = ""
+    if cheap is not None:
+        t = corner_texts(cheap)
+        example = (f" Det strammeste hjørnet (smalt tilbud, høy terskel) gir netto driftsresultat {t['ndr']} i "
+                   f"{year}, men {t['unmet']} personer med udekket behov.")
+    return ('<p style="max-width:60em"><strong>Hva betyr det å ikke lykkes?</strong> Når økonomien ikke er i '
+            "balanse, må gapet dekkes inn: med <em>høyere terskel</em> (færre får lette tjenester, og senere), "
+            "<em>dårligere tilbud</em> (valgfrie tjenester fjernes eller halveres), kø eller tilbud ett trinn ned "
+            "når plassene er fulle – eller med tiltak som gir like gode tjenester med mindre ressurser."
+            f"{_esc(example)}</p>")
+
+
+def matrix_html(corners: Mapping[tuple[str, str], Mapping[str, float]], current: Mapping[str, float],
+                threshold, breadth: float, year: int, omitted: list[str] = ()) -> str:
+    """The crisis 2×2 (rows smalt/bredt tilbud, columns høy/lav terskel) in ``year``, the
+    current choice's corner marked with a border and a text, and the current choice below.
+    ``omitted``: titles of tiltak left out of the smalt corners (see :func:`corner_scenarios`)."""
+    corner, exact = current_corner(threshold, breadth)
+    head = "".join(f'<th scope="col">{_esc(THRESHOLD_OPTIONS[t][0])}</th>' for t in ("high", "low"))
+    rows = []
+    for b in ("narrow", "broad"):
+        cells = []
+        for t in ("high", "low"):
+            tx = corner_texts(corners[(b, t)])
+            mark, cls = "", ""
+            if corner == (b, t):
+                cls = ' class="pm-current"'
+                mark = ('<div style="font-weight:700">◆ Ditt valg</div>' if exact
+                        else '<div style="font-weight:700">◇ Nærmest ditt valg</div>')
+            cells.append(f'<td data-corner="{b}-{t}"{cls}>{mark}'
+                         f'Netto driftsresultat: <strong>{_esc(tx["ndr"])}</strong><br>'
+                         f'Inndekningsbehov: <strong>{_esc(tx["gap"])}</strong><br>'
+                         f'Udekket behov: {_esc(tx["unmet"])} personer<br>Ventende: {_esc(tx["queue"])} personer</td>')
+        rows.append(f'<tr><th scope="row">{_esc(BREADTH_OPTIONS[b][0])}</th>{"".join(cells)}</tr>')
+    cur = corner_texts(current)
+    where = ("" if corner is not None else
+             " Ditt valg har terskel eller tilbud som i dag og ligger mellom hjørnene.")
+    return (f'<table class="pm-table pm-matrix"><caption>{year}, med valgte tiltak, '
+            f'befolkningsalternativ og kapasitet</caption><thead><tr><td></td>{head}</tr></thead>'
+            f"<tbody>{''.join(rows)}</tbody></table>"
+            f'<p data-corner="current">Ditt valg i {year}: netto driftsresultat <strong>{_esc(cur["ndr"])}</strong>, '
+            f'inndekningsbehov <strong>{_esc(cur["gap"])}</strong>, udekket behov {_esc(cur["unmet"])} personer, '
+            f"ventende {_esc(cur['queue'])} personer.{_esc(where)}</p>"
+            + (f"<p>I hjørnene med smalt tilbud er {_esc(_join(omitted))} tatt ut: "
+               f"{'tiltaket' if len(omitted) == 1 else 'tiltakene'} virker på tjenester "
+               "som et smalt tilbud fjerner.</p>" if omitted else ""))
+
+
+def _join(items) -> str:
+    items = [str(i) for i in items]
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " og " + items[-1]
+
+
+ECONOMY_LABELS = {
+    "free_income_per_capita": "Frie inntekter per innbygger",
+    "free_income_growth": "Realvekst i frie inntekter per innbygger per år",
+    "demographic_compensation": "Demografikompensasjon (andel av frie inntekter som følger demografikostnaden)",
+    "free_income_share": "Frie inntekters andel av driftsinntektene",
+    "other_net_expenditure_per_capita": "Øvrige netto driftsutgifter per innbygger",
+    "base_result_share": "Netto driftsresultat i basisåret",
+    "result_target_share": "Mål for netto driftsresultat",
+    "debt_share": "Lånegjeld, andel av driftsinntektene",
+    "interest_bearing_share": "Rentebærende andel av gjelden",
+    "fund_share": "Disposisjonsfond, andel av driftsinntektene",
+    "interest_rate": "Rente (nominell)",
+    "deflator": "Kommunal deflator",
+    "repayment_years": "Avdragstid",
+    "loan_share": "Lånefinansiert andel av investeringene",
+    "grant_share": "Momskompensasjon og tilskudd, andel av investeringene",
+    "base_investment_share": "Investeringer, andel av driftsinntektene",
+    "rigidity_years": "År før dagens øvrige utgifter kan endres",
+}
+_KR_FIELDS = ("free_income_per_capita", "other_net_expenditure_per_capita")
+_YEAR_FIELDS = ("repayment_years", "rigidity_years")
+
+
+def economy_value_text(name: str, value: float) -> str:
+    """An economy assumption as shown: kroner, years or percent."""
+    if name in _KR_FIELDS:
+        return f"{tall(value)}{NBSP}kr"
+    if name in _YEAR_FIELDS:
+        return f"{tall(value)}{NBSP}år"
+    return prosent(value, 2 if abs(value * 100 - round(value * 100, 1)) > 1e-9 else 1)
+
+
+def method_html(ds: xr.Dataset, scenario: PlanScenario) -> str:
+    """"Slik er det regnet": the method in plain language, key equations in words, calibration."""
+    eco = economy_with(dict(scenario.economy), "scenario")
+    demo = SCENARIOS.get(scenario.demographic)
+    share = norm_share(ds)
+    items = [
+        ("Befolkningen", f"Framskrevet år for år fra befolkningen 1. januar {base_year(ds)} (SSB): de som lever "
+         "blir ett år eldre, dødsfall og fødsler etter alder, og inn- og utflytting etter kommunens eget mønster. "
+         f"Alternativ: {demo.label if demo else scenario.demographic}."),
+        ("Brukere", "Brukere av en tjeneste = dekningsgrad for hver alder × antall innbyggere i den alderen. "
+         "Dekningsgradene er kalibrert slik at basisåret gir kommunens egne brukertall i KOSTRA der de finnes."),
+        ("Terskel og tilbud", "Høy terskel betyr at færre får lette tjenester og at de får dem senere, mens flere "
+         "etter hvert trenger tyngre tjenester. Smalt tilbud betyr at valgfrie tjenester fjernes eller halveres; "
+         "lovpålagte tjenester er alltid med. Udekket behov = de som lette tjenester ville nådd ved lav terskel, "
+         "men ikke ved valgt terskel."),
+        ("Plasser og kø", "Nye plasser i barnehage, skole, sykehjem og heldøgns omsorgsbolig bygges når behovet "
+         "krever det (behovsanalyse), og investeringen går inn i økonomiplanen. Er plassene fulle, venter de "
+         "som trenger plass (kø), eller de får tilbud ett trinn ned i omsorgstrappen."),
+        ("Kostnad og årsverk", "Kostnad = brukere × kostnad per bruker; årsverk = brukere × årsverk per bruker. "
+         "Tiltakene endrer dekningsgrad, kostnad eller årsverk per bruker, flytter brukere ned i "
+         "omsorgstrappen eller gir frivillige timer, og har egne drifts- og investeringskostnader."),
+        ("Personell", "Tilgangen på årsverk antas å følge befolkningen 20–66 år (samme andel som i basisåret). "
+         "Mangel = behov minus tilgang."),
+        ("Frie inntekter", "Frie inntekter = frie inntekter per innbygger × folketallet (ingen realvekst og "
+         f"ingen demografikompensasjon med mindre scenarioet sier det). Driftsinntektene = frie inntekter / "
+         f"{prosent(eco.free_income_share.value, 0)}."),
+        ("Netto driftsresultat", "Netto driftsresultat = frie inntekter − netto driftsutgifter i sektorene − "
+         "øvrige netto driftsutgifter − renter − avdrag. I prosent: netto driftsresultat delt på driftsinntektene."),
+        ("Inndekningsbehov", f"Inndekningsbehov = {norm_text(share)} av driftsinntektene minus netto "
+         "driftsresultat, når det er positivt: det kommunen må finne for å nå normen det året."),
+        ("Signalene", "Økonomi: rødt ved under normen i et år i økonomiplanperioden eller driftsunderskudd før "
+         "horisonten, gult ved under normen senere, grønt ellers. Personell (helse og omsorg): rødt ved mangel "
+         "i økonomiplanperioden, gult ved mangel senere (mindre enn 1 % av behovet regnes som nok). Tilbudet: "
+         "rødt ved kø i økonomiplanperioden eller både høyere terskel og smalere tilbud enn i dag, gult ved én "
+         "av dem, tilbud ett trinn ned eller kø senere."),
+        ("Fire hjørner", "Tabellen med fire hjørner er fire fulle beregninger med valgt kommune, "
+         "befolkningsalternativ, kapasitet og tiltak, der bare terskel og tilbud settes til ytterpunktene."),
+    ]
+    li = "".join(f"<li><strong>{_esc(k)}.</strong> {_esc(v)}</li>" for k, v in items)
+    return ('<details class="pm-panel planmodel-method"><summary style="font-size:1.2em;font-weight:700;'
+            'cursor:pointer">Slik er det regnet</summary>'
+            f"<ul>{li}</ul><p><strong>Kalibrering.</strong> {_esc(ds.attrs.get('calibration', ''))}</p>"
+            f"<p>Alle beløp er i faste {_esc(ds.attrs.get('price_year', ''))}-priser. Tallene er beregninger under "
+            "forutsetningene nedenfor, ikke prognoser.</p></details>")
+
+
+def _status_counts(values) -> str:
+    counts: dict[str, int] = {}
+    for v in values:
+        counts[STATUS_NB.get(v.status, v.status)] = counts.get(STATUS_NB.get(v.status, v.status), 0) + 1
+    return ", ".join(f"{n} {s}" for s, n in sorted(counts.items())) or "ingen"
+
+
+def assumptions_html(ds: xr.Dataset, scenario: PlanScenario) -> str:
+    """"Forutsetninger og begrensninger": which values are anslag (service catalogue, tiltak
+    library), the economy assumptions with sources and the calibrated frie inntekter."""
+    catalogue = load_catalogue(scenario.catalogue)
+    library = load_library(scenario.library, catalogue)
+    table = catalogue.parameter_table()
+    cols = {"dekningsgrad_status": "dekningsgrader", "enhetskostnad_status": "kostnader per bruker",
+            "årsverk_status": "årsverk per bruker"}
+    counts = []
+    for col, name in cols.items():
+        vc = table[col].value_counts()
+        counts.append(f"{name}: " + ", ".join(f"{int(vc.get(s, 0))} {s}" for s in ("kilde", "beregnet", "anslag")))
+    guessed = sorted(set(table.loc[(table["enhetskostnad_status"] == "anslag") | (table["årsverk_status"] == "anslag"),
+                                   "tjeneste"]))
+    chosen = {m.id for m in scenario.measures}
+    rows = []
+    for mid, m in library.measures.items():
+        effects = _status_counts([e.change for e in m.effects])
+        ranged = any(e.change.low is not None for e in m.effects)
+        costs = _status_counts(list(m.operating.values()) + list(m.investment.values()))
+        rows.append(f'<tr><th scope="row">{_esc(m.title)}{" (valgt)" if mid in chosen else ""}</th>'
+                    f'<td style="text-align:left">{_esc(effects)}{" (med spenn)" if ranged else ""}</td>'
+                    f'<td style="text-align:left">{_esc(costs)}</td></tr>')
+    eco = economy_with(dict(scenario.economy), "scenario")
+    eco_rows = "".join(
+        f'<tr><th scope="row">{_esc(ECONOMY_LABELS.get(k, k))}</th><td>{_esc(economy_value_text(k, v.value))}</td>'
+        f'<td style="text-align:left">{_esc(STATUS_NB.get(v.status, v.status))}</td>'
+        f'<td style="text-align:left;max-width:40em">{_esc(v.source)}</td></tr>' for k, v in eco.items())
+    fi = float(ds.attrs.get("free_income_per_capita_base", math.nan))
+    calibrated = bool(ds.attrs.get("free_income_calibrated", True))
+    fi_text = (f"Frie inntekter per innbygger i basisåret: {tall(fi)}{NBSP}kr "
+               + ("(kalibrert slik at netto driftsresultat i basisåret blir landets 2,2 %; kommunens eget tall "
+                  "finnes ikke i dataene)" if calibrated else "(satt i scenarioet)")
+               + f", mot landets {tall(NATIONAL_FREE_INCOME_PER_CAPITA)}{NBSP}kr (KOSTRA 2025, SSB tabell 12134).")
+    limits = ["Mange kostnader og årsverk per bruker er anslag; kommunespesifikke enhetskostnader fantes ikke, så "
+              "nasjonale KOSTRA-tall brukes.",
+              "Virkningene av terskel, tilbud og tiltak er anslag med spenn, ikke estimater.",
+              "Tilgangen på personell er en forenkling (samme andel av befolkningen 20–66 år), ikke en "
+              "arbeidsmarkedsmodell.",
+              "Frie inntekter følger folketallet; endringer i inntektssystemet og skatteinngangen er ikke med.",
+              "Alle beløp i faste priser; lønns- og prisvekst utover deflatoren er ikke med."]
+    return ('<section class="pm-panel planmodel-assumptions"><h3 style="margin-top:0">Forutsetninger og '
+            "begrensninger</h3>"
+            f"<p><strong>Tjenestekatalogen</strong> ({len(catalogue.services)} tjenester): "
+            f"{_esc('; '.join(counts))}. Kostnad eller årsverk er anslag for: {_esc(', '.join(guessed) or 'ingen')}.</p>"
+            '<table class="pm-table"><caption>Tiltaksbiblioteket: status for virkninger og kostnader</caption>'
+            '<thead><tr><th scope="col" style="text-align:left">Tiltak</th><th scope="col" style="text-align:left">'
+            'Virkninger</th><th scope="col" style="text-align:left">Kostnader</th></tr></thead>'
+            f"<tbody>{''.join(rows)}</tbody></table>"
+            f"<p><strong>{_esc(fi_text)}</strong></p>"
+            '<table class="pm-table"><caption>Økonomiske forutsetninger</caption><thead><tr>'
+            '<th scope="col" style="text-align:left">Forutsetning</th><th scope="col">Verdi</th>'
+            '<th scope="col" style="text-align:left">Status</th><th scope="col" style="text-align:left">Kilde</th>'
+            f"</tr></thead><tbody>{eco_rows}</tbody></table>"
+            f"<p><strong>Begrensninger</strong></p><ul>{''.join(f'<li>{_esc(x)}</li>' for x in limits)}</ul>"
+            f"<p><strong>Kilder:</strong> {_esc(ds.attrs.get('sources', ''))}.</p></section>")
+
+
+def footer_html() -> str:
+    """Source line: SSB (CC BY 4.0), HMD, HFD and KOSTRA."""
+    return ('<footer class="planmodel-credit" style="font-size:0.95em;color:#444;border-top:1px solid #ccc;'
+            f'padding-top:6px;margin-top:8px">{_esc(SSB_CREDIT)} Dødelighet: {_esc(data.SRC_HMD)}. '
+            f"Fruktbarhet: {_esc(data.SRC_HFD)}. Tjenester og økonomi: KOSTRA 2025 (SSB) og planmodels "
+            "tjenestekatalog og tiltaksbibliotek.</footer>")
+
+
+def excel_link_html(content: bytes, name: str = EXCEL_NAME) -> str:
+    """A download link holding the workbook as a data URL (works offline, no server route)."""
+    b64 = base64.b64encode(content).decode("ascii")
+    size = tall(len(content) / 1000)
+    return (f'<a class="planmodel-excel-link" download="{name}" href="data:{EXCEL_MIME};base64,{b64}" '
+            f'style="font-size:1.15em;font-weight:600">Last ned {name} ({size}{NBSP}kB)</a>')
+
+
+def build_excel(ds: xr.Dataset, scenario: PlanScenario, scenario_text: str | None = None,
+                scenario_path: str | None = None) -> bytes:
+    """The result as an Excel workbook (:func:`planmodel.export.write_excel`), as bytes."""
+    from ..export import write_excel
+
+    with tempfile.TemporaryDirectory(prefix="krisekompasset-") as tmp:
+        path = Path(tmp) / EXCEL_NAME
+        write_excel(ds, path, scenario_text=scenario_text, scenario_path=scenario_path, scenario=scenario)
+        return path.read_bytes()
+
+
+# =============================================================================================
+# Scenario files and choices
+# =============================================================================================
+
+def shipped_scenarios(folder: Path = SCENARIO_DIR) -> dict[str, tuple[PlanScenario, Path]]:
+    """The scenario files in ``scenarios/``: id -> (scenario, path), sorted by title."""
+    out = {}
+    for path in sorted(folder.glob("*.yaml")):
+        sc = load_scenario(path)
+        out[sc.id] = (sc, path)
+    return dict(sorted(out.items(), key=lambda kv: kv[1][0].title))
+
+
+def scenario_from_choices(base: PlanScenario, *, kommune: str, demographic: str, horizon: int, threshold,
+                          breadth: float, overflow: str, measures: Mapping[str, int]) -> PlanScenario:
+    """The scenario of the app's choices on top of ``base`` (a scenario file or the defaults).
+
+    ``measures`` maps the chosen tiltak ids to their start years. Tiltak that are in ``base``
+    keep their end year and status (and order); new ones are appended. ``threshold=None``
+    keeps the base's threshold (a mapping per tjenestegruppe). Returns ``base`` itself when
+    nothing differs, otherwise a scenario with id ``krisekompasset``.
+    """
+    chosen = []
+    in_base = set()
+    for m in base.measures:
+        in_base.add(m.id)
+        if m.id in measures:
+            chosen.append(replace(m, start=int(measures[m.id])))
+    chosen += [MeasureChoice(mid, int(start)) for mid, start in measures.items() if mid not in in_base]
+    sc = replace(base, kommune=kommune, demographic=demographic, horizon=int(horizon),
+                 threshold=base.threshold if threshold is None else float(threshold), breadth=float(breadth),
+                 overflow=overflow, measures=tuple(chosen))
+    if sc == base:
+        return base
+    origin = f" (utgangspunkt: {base.title})" if base.baseline is not None or base.source != "scenario" else ""
+    return replace(sc, id="krisekompasset", title=f"Eget valg i Krisekompasset{origin}",
+                   description="Valgt i Krisekompasset.", source="krisekompasset", chain=())
+
+
+def query_values(query_string: str) -> dict[str, str]:
+    """``kommune`` and ``scenario`` from a URL query string (empty values left out)."""
+    q = parse_qs(query_string or "")
+    return {k: q[k][0].strip() for k in ("kommune", "scenario") if q.get(k) and q[k][0].strip()}
+
+
+# =============================================================================================
+# The widget
+# =============================================================================================
+
+def _html(value: str = "", cls: str | None = None) -> widgets.HTML:
+    w = widgets.HTML(value)
+    if cls:
+        w.add_class(cls)
+    return w
+
+
+def _step_options(steps: Mapping[float, str]) -> list[tuple[str, float]]:
+    return [(label, value) for value, label in steps.items()]
+
+
+class Krisekompasset(widgets.VBox):
+    """The crisis-planning app for one kommune (see the module docstring).
+
+    Parameters
+    ----------
+    kommune : kommune code or name (default ``"3201"``, Bærum).
+    scenario : optional id of a shipped scenario file (``scenarios/<id>.yaml``) to start from.
+
+    Attributes
+    ----------
+    kommune, demography, horizon, overflow, scenario_picker : Dropdown.
+    threshold, breadth : Dropdown over the five steps (value -1 .. 1); ``threshold_slider``
+        and ``breadth_slider`` follow them (the terskel slider runs from høy to lav).
+    measure_boxes : dict tiltak id -> Checkbox; ``measure_starts`` : dict id -> BoundedIntText.
+    result : the current :func:`planmodel.model.run` Dataset (None after an error).
+    plan_scenario : the :class:`PlanScenario` of the current choices.
+    key_numbers : dict id -> the exact text shown (:func:`key_numbers`); empty after an error.
+    signals : dict area -> (level, text) (:func:`signals`).
+    corners : dict (breadth, threshold) -> :func:`corner_summary` of the 2×2.
+    message : HTML with the current error or notice ("" when all is well).
+    excel_button, excel_link : build the workbook / the download link.
+    """
+
+    def __init__(self, kommune: str = DEFAULT_KOMMUNE, scenario: str | None = None, **kwargs):
+        kommune = resolve_kommune(kommune).code
+        self._quiet = False
+        self._scenarios = shipped_scenarios()
+        self._base = PlanScenario(kommune=kommune)
+        self.catalogue = load_catalogue()
+        self.library = load_library(None, self.catalogue)
+        self.result: xr.Dataset | None = None
+        self.plan_scenario: PlanScenario = self._base
+        self.key_numbers: dict[str, str] = {}
+        self.signals: dict[str, tuple[str, str]] = {}
+        self.corners: dict = {}
+        self._corner_key: str | None = None
+        self._static_key = None
+
+        # --- controls -----------------------------------------------------------------------
+        self.scenario_picker = widgets.Dropdown(
+            options=[("Egne valg (ingen scenariofil)", "")] + [(sc.title, sid) for sid, (sc, _) in self._scenarios.items()],
+            value="", description="Start fra scenario", style=_STYLE, layout=widgets.Layout(width="auto"),
+            tooltip="Scenariofilene i mappen scenarios/ – setter alle valgene under")
+        self.kommune = widgets.Dropdown(
+            options=kommune_options(), value=kommune, description="Kommune", style=_STYLE,
+            layout=widgets.Layout(width="auto"), tooltip="Velg kommune (skriv forbokstaven for å hoppe i lista)")
+        self.demography = widgets.Dropdown(
+            options=scenario_options(kommune), value="main", description="Befolkningsalternativ", style=_STYLE,
+            layout=widgets.Layout(width="auto"), tooltip="Forutsetninger for fruktbarhet, levealder, flytting og boligbygging")
+        self.horizon = widgets.Dropdown(
+            options=[(str(h), h) for h in HORIZONS], value=HORIZONS[0], description="Horisont", style=_STYLE,
+            layout=widgets.Layout(width="auto"), tooltip="Siste år i det lange perspektivet")
+        self.threshold = widgets.Dropdown(
+            options=_step_options(THRESHOLD_STEPS), value=0.0, description="Terskel", style=_STYLE,
+            layout=widgets.Layout(width="auto"),
+            tooltip="Hvor lett det er å få hjemmetjenester og andre lette tjenester (høy terskel: færre og senere)")
+        self.threshold_slider = widgets.FloatSlider(
+            value=0.0, min=-1.0, max=1.0, step=0.5, readout=False, continuous_update=False,
+            tooltip="Terskel: dra mot venstre for høy, mot høyre for lav", layout=widgets.Layout(width="14em"))
+        self.breadth = widgets.Dropdown(
+            options=_step_options(BREADTH_STEPS), value=0.0, description="Tilbud", style=_STYLE,
+            layout=widgets.Layout(width="auto"),
+            tooltip="Hvor mange valgfrie tjenester kommunen gir (smalt: fjernes eller halveres)")
+        self.breadth_slider = widgets.FloatSlider(
+            value=0.0, min=-1.0, max=1.0, step=0.5, readout=False, continuous_update=False,
+            tooltip="Tilbud: dra mot venstre for smalt, mot høyre for bredt", layout=widgets.Layout(width="14em"))
+        self.overflow = widgets.Dropdown(
+            options=[(v, k) for k, v in OVERFLOW_LABELS.items()], value="queue",
+            description="Når plassene i sykehjem og heldøgns omsorgsbolig er fulle", style=_STYLE,
+            layout=widgets.Layout(width="auto"))
+        self.measure_boxes: dict[str, widgets.Checkbox] = {}
+        self.measure_starts: dict[str, widgets.BoundedIntText] = {}
+        for mid, m in self.library.measures.items():
+            box = widgets.Checkbox(value=False, description=m.title, indent=False, tooltip=m.description,
+                                   layout=widgets.Layout(width="auto"))
+            box.add_class("planmodel-measure")
+            box.add_class(f"planmodel-measure-{mid}")
+            start = widgets.BoundedIntText(
+                value=2027, min=2027, max=2040, step=1, style=_STYLE, description_allow_html=True,
+                description=f'<span class="pm-sr-only">{_esc(m.title)}, </span>startår',
+                tooltip=f"Startår for {m.title}", layout=widgets.Layout(width="11em"))
+            start.add_class("planmodel-measure-start")
+            self.measure_boxes[mid], self.measure_starts[mid] = box, start
+
+        # --- outputs ------------------------------------------------------------------------
+        self.title = _html(cls="planmodel-title")
+        self.message = _html(cls="planmodel-message")
+        self.now_view = _html(cls="planmodel-now")
+        self.future_view = _html(cls="planmodel-future")
+        self.signals_view = _html(cls="planmodel-signals")
+        self.failing_view = _html(cls="planmodel-failing")
+        self.matrix_view = _html(cls="planmodel-matrix")
+        self.method_view = _html(cls="planmodel-method-panel")
+        self.assumptions_view = _html(cls="planmodel-assumptions-panel")
+        self.excel_button = widgets.Button(description="Lag Excel-fil av valget", icon="",
+                                           tooltip="Lager en Excel-fil med økonomiplan, tiltak, tjenester og kilder")
+        self.excel_link = _html(cls="planmodel-excel")
+        for w, name in [(self.scenario_picker, "scenario"), (self.kommune, "kommune"),
+                        (self.demography, "demography"), (self.horizon, "horizon"), (self.threshold, "threshold"),
+                        (self.threshold_slider, "threshold-slider"), (self.breadth, "breadth"),
+                        (self.breadth_slider, "breadth-slider"), (self.overflow, "overflow"),
+                        (self.excel_button, "excel-button")]:
+            w.add_class(f"planmodel-{name}")
+
+        row = dict(flex_flow="row wrap", gap="8px 24px", align_items="center")
+        top_controls = widgets.HBox([self.scenario_picker, self.kommune, self.demography, self.horizon],
+                                    layout=widgets.Layout(**row))
+        def slider_row(left: str, slider: widgets.FloatSlider, right: str) -> widgets.HBox:
+            # the end labels are for the eye; the menu beside the slider carries the accessible name
+            return widgets.HBox([_html(f'<span aria-hidden="true">{left}</span>'), slider,
+                                 _html(f'<span aria-hidden="true">{right}</span>')],
+                                layout=widgets.Layout(align_items="center", gap="6px"))
+
+        pair = dict(align_items="center", gap="6px 16px", flex_flow="row wrap")
+        th_box = widgets.HBox([self.threshold, slider_row("høy", self.threshold_slider, "lav")],
+                              layout=widgets.Layout(**pair))
+        br_box = widgets.HBox([self.breadth, slider_row("smalt", self.breadth_slider, "bredt")],
+                              layout=widgets.Layout(**pair))
+        options_box = widgets.VBox([
+            _html("<h3>Krisevalg</h3><p style='margin:0 0 6px 0;max-width:48em'>Terskel og tilbud gjelder "
+                  "omsorgstjenestene og de valgfrie tjenestene; slidere og lister viser det samme valget.</p>"),
+            th_box, br_box, self.overflow])
+        sectors: dict[str, list] = {}
+        for mid, m in self.library.measures.items():
+            sectors.setdefault(m.sector, []).append(
+                widgets.VBox([widgets.HBox([self.measure_boxes[mid], self.measure_starts[mid]],
+                                           layout=widgets.Layout(align_items="center", gap="12px", flex_flow="row wrap")),
+                              _html(f'<div class="pm-measure-desc">{_esc(m.description)}</div>')]))
+        measure_groups = [_html("<h3>Tiltak</h3><p style='margin:0 0 6px 0;max-width:48em'>Kryss av tiltakene "
+                                "som skal med; startåret er første år med virkning og kostnad.</p>")]
+        for sector in self.catalogue.sectors:
+            if sector in sectors:
+                measure_groups.append(_html(f'<h4 style="margin:10px 0 2px 0;font-size:1.1em">'
+                                            f"{_esc(self.catalogue.sectors[sector])}</h4>"))
+                measure_groups += sectors[sector]
+        how = widgets.VBox([options_box] + measure_groups)
+        success = widgets.VBox([_html("<h3>Signaler</h3>"), self.signals_view, self.failing_view,
+                                _html("<h3>Fire hjørner: smalt eller bredt tilbud, høy eller lav terskel</h3>"),
+                                self.matrix_view])
+        column = dict(flex="1 1 560px", min_width="420px")  # in the row: 560 px wide, wrapping below
+        css = widgets.HTML(_CSS, layout=widgets.Layout(display="none"))
+        super().__init__([
+            css, self.title, top_controls, self.message,
+            _html("<h2>Hvor er vi?</h2>"), self.now_view,
+            _html("<h2>Hvor skal vi?</h2>"), self.future_view,
+            widgets.HBox([widgets.VBox([_html("<h2>Hvordan kommer vi dit?</h2>"), how], layout=widgets.Layout(**column)),
+                          widgets.VBox([_html("<h2>Lykkes vi?</h2>"), success], layout=widgets.Layout(**column))],
+                         layout=widgets.Layout(flex_flow="row wrap", gap="12px 32px", align_items="flex-start")),
+            self.method_view, self.assumptions_view,
+            _html("<h3>Last ned</h3>"), widgets.HBox([self.excel_button, self.excel_link],
+                                                     layout=widgets.Layout(align_items="center", gap="16px")),
+            _html(footer_html()),
+        ], **kwargs)
+        self.add_class("planmodel-krisekompasset")
+
+        # --- events ---------------------------------------------------------------------------
+        for w in [self.demography, self.horizon, self.overflow, self.breadth]:
+            w.observe(self._on_change, "value")
+        self.threshold.observe(self._on_threshold, "value")
+        self.threshold_slider.observe(self._on_threshold_slider, "value")
+        self.breadth.observe(self._on_breadth_sync, "value")
+        self.breadth_slider.observe(self._on_breadth_slider, "value")
+        self.kommune.observe(self._on_kommune, "value")
+        self.horizon.observe(self._on_horizon_bounds, "value")
+        self.scenario_picker.observe(self._on_picker, "value")
+        for mid in self.measure_boxes:
+            self.measure_boxes[mid].observe(self._on_change, "value")
+            self.measure_starts[mid].observe(self._on_start, "value")
+        self.excel_button.on_click(self._on_excel)
+
+        self._set_start_bounds()
+        if scenario:
+            self.apply_scenario(scenario)
+        else:
+            self.update()
+
+    # --- public actions ---------------------------------------------------------------------
+    @property
+    def place(self) -> str:
+        """The chosen kommune as in the menu, e.g. ``"Bærum (3201)"``."""
+        return self.kommune.label
+
+    def chosen_measures(self) -> dict[str, int]:
+        """Ticked tiltak id -> start year, in library order."""
+        return {mid: int(self.measure_starts[mid].value) for mid, box in self.measure_boxes.items() if box.value}
+
+    def current_scenario(self) -> PlanScenario:
+        """The :class:`PlanScenario` of the controls (see :func:`scenario_from_choices`)."""
+        return scenario_from_choices(
+            self._base, kommune=self.kommune.value, demographic=self.demography.value, horizon=self.horizon.value,
+            threshold=None if self.threshold.value == FROM_FILE else self.threshold.value,
+            breadth=self.breadth.value, overflow=self.overflow.value,
+            measures=self.chosen_measures())
+
+    def update(self) -> None:
+        """Recompute the current choice and redraw (one ``run()``; the 2×2 only when needed)."""
+        with self._busy():
+            self.excel_link.value = ""
+            self._guarded(self._compute_and_render)
+
+    def apply_scenario(self, scenario_id: str) -> None:
+        """Set every control from the shipped scenario file ``scenario_id`` and recompute."""
+        if scenario_id not in self._scenarios:
+            raise InputError("scenario", "", f"ukjent scenario {scenario_id!r}; gyldige: {', '.join(self._scenarios)}")
+        if self.scenario_picker.value != scenario_id:
+            self.scenario_picker.value = scenario_id  # -> _on_picker -> _load_base
+        else:
+            self._load_base(scenario_id)
+
+    def apply_query_string(self, query_string: str) -> None:
+        """Preselect from the page address: ``?kommune=<code or name>&scenario=<scenario id>``.
+
+        The scenario is applied first (it sets its own kommune); a kommune given as well then
+        replaces it (the scenario's choices are kept, its kommune-specific settings are not).
+        """
+        q = query_values(query_string)
+        problems = []
+        if "scenario" in q:
+            if q["scenario"] in self._scenarios:
+                self.apply_scenario(q["scenario"])
+            else:
+                problems.append(f"Scenarioet i lenken (scenario={q['scenario']}) finnes ikke; gyldige: "
+                                f"{', '.join(self._scenarios)}.")
+        if "kommune" in q:
+            try:
+                code = resolve_kommune(q["kommune"]).code
+            except PlanmodelError as exc:
+                problems.append(f"Kommunen i lenken (kommune={q['kommune']}) ble ikke funnet: {exc}.")
+            else:
+                if code != self.kommune.value:
+                    self.kommune.value = code
+        if problems:
+            self.message.value = message_html(" ".join(problems))
+
+    def excel_bytes(self) -> bytes:
+        """The current result as an Excel workbook (bytes); see :func:`build_excel`."""
+        if self.result is None:
+            raise InputError("Krisekompasset", "", "ingen beregning å lagre; rett opp valget først")
+        sc = self.plan_scenario
+        text, path = None, None
+        if sc.id in self._scenarios and sc == self._scenarios[sc.id][0]:
+            path = str(self._scenarios[sc.id][1])
+            text = Path(path).read_text(encoding="utf-8")
+        else:
+            text = dump_scenario(sc)
+        return build_excel(self.result, sc, scenario_text=text, scenario_path=path)
+
+    # --- callbacks --------------------------------------------------------------------------
+    def _on_change(self, _change) -> None:
+        if not self._quiet:
+            self.update()
+
+    def _on_start(self, _change) -> None:
+        mid = next((k for k, w in self.measure_starts.items() if w is _change.owner), None)
+        if not self._quiet and mid is not None and self.measure_boxes[mid].value:
+            self.update()
+
+    def _on_threshold(self, change) -> None:
+        if change.new != FROM_FILE:
+            with self._silent():
+                self.threshold_slider.value = -float(change.new)  # the slider runs høy (left) .. lav
+        self._on_change(change)
+
+    def _on_threshold_slider(self, change) -> None:
+        if not self._quiet:
+            self.threshold.value = self._step(self.threshold, -float(change.new))
+
+    def _on_breadth_sync(self, change) -> None:
+        with self._silent():
+            self.breadth_slider.value = float(change.new)
+
+    def _on_breadth_slider(self, change) -> None:
+        if not self._quiet:
+            self.breadth.value = self._step(self.breadth, float(change.new))
+
+    @staticmethod
+    def _step(dropdown: widgets.Dropdown, value: float) -> float:
+        value = float(value) + 0.0
+        values = [v for _, v in dropdown.options if v != FROM_FILE]
+        return min(values, key=lambda v: abs(v - value))
+
+    def _on_kommune(self, _change) -> None:
+        if self._quiet:
+            return
+        with self._silent():
+            if self.scenario_picker.value and self._base.kommune != self.kommune.value:
+                self.scenario_picker.value = ""  # a scenario file belongs to its kommune
+                self._base = PlanScenario(kommune=self.kommune.value)
+            self._refresh_demography_menu()
+        self.update()
+
+    def _on_horizon_bounds(self, _change) -> None:
+        with self._silent():
+            self._set_start_bounds()
+
+    def _on_picker(self, change) -> None:
+        if self._quiet:
+            return
+        if change.new:
+            self._load_base(change.new)
+        else:
+            self._base = PlanScenario(kommune=self.kommune.value)
+            self.update()
+
+    def _on_excel(self, _button) -> None:
+        with self._busy():
+            self.excel_link.value = '<span role="status">Lager Excel-filen …</span>'
+            try:
+                self.excel_link.value = excel_link_html(self.excel_bytes())
+            except PlanmodelError as exc:
+                self.excel_link.value = ""
+                self.message.value = message_html(f"Kunne ikke lage Excel-filen: {exc}")
+            except Exception as exc:
+                self.excel_link.value = ""
+                self.message.value = message_html(
+                    f"Uventet feil da Excel-filen ble laget ({type(exc).__name__}). Feilen er logget.")
+                log.exception("Krisekompasset: Excel")
+                raise
+
+    # --- internals ---------------------------------------------------------------------------
+    @contextmanager
+    def _busy(self):
+        self.add_class(BUSY_CLASS)
+        try:
+            yield
+        finally:
+            self.remove_class(BUSY_CLASS)
+
+    @contextmanager
+    def _silent(self):
+        """Change controls from code without triggering recomputation."""
+        was = self._quiet
+        self._quiet = True
+        try:
+            yield
+        finally:
+            self._quiet = was
+
+    def _refresh_demography_menu(self) -> None:
+        current = self.demography.value
+        options = scenario_options(self.kommune.value, keep=current)
+        if [v for _, v in options] != [v for _, v in self.demography.options]:
+            with self._silent(), self.demography.hold_sync():
+                self.demography.options = options
+                self.demography.value = current
+
+    def _set_start_bounds(self) -> None:
+        """Start years from the first plan year to the last year the tiltak's cost profile fits."""
+        first = (base_year(self.result) if self.result is not None else 2026) + 1
+        h = int(self.horizon.value)
+        for mid, w in self.measure_starts.items():
+            m = self.library.measures[mid]
+            longest = max(list(m.investment) + list(m.operating) + [0])
+            lo, hi = first, max(first, h - longest)
+            with w.hold_sync():
+                if lo > w.max:  # never let min pass max on the way
+                    w.max, w.min = hi, lo
+                else:
+                    w.min, w.max = lo, hi
+
+    def _set_step_value(self, dropdown: widgets.Dropdown, steps: Mapping[float, str], value) -> None:
+        """Set a terskel/tilbud dropdown, adding an option for a value that is not one of the steps."""
+        options = _step_options(steps)
+        if value is None or isinstance(value, Mapping):
+            parts = [f"{g} {endring(float(v), 2)}" for g, v in (value or {}).items()]
+            options.append((f"Fra scenariofilen ({', '.join(parts)})", FROM_FILE))
+            value = FROM_FILE
+        elif float(value) not in steps:
+            options.append((f"{tall(float(value), 2)} (fra scenariofilen)", float(value)))
+            value = float(value)
+        else:
+            value = float(value)
+        with dropdown.hold_sync():
+            if [v for _, v in options] != [v for _, v in dropdown.options]:
+                dropdown.options = options
+            dropdown.value = value
+
+    def _load_base(self, scenario_id: str) -> None:
+        sc, _path = self._scenarios[scenario_id]
+        with self._silent():
+            self._base = sc
+            self.kommune.value = sc.kommune
+            self._refresh_demography_menu()
+            if sc.demographic not in [v for _, v in self.demography.options]:
+                self.demography.options = list(self.demography.options) + [(SCENARIOS[sc.demographic].label, sc.demographic)]
+            self.demography.value = sc.demographic
+            if sc.horizon not in HORIZONS:
+                self.horizon.options = [(str(h), h) for h in sorted(set(HORIZONS) | {sc.horizon})]
+            self.horizon.value = sc.horizon
+            self._set_start_bounds()
+            self._set_step_value(self.threshold, THRESHOLD_STEPS, sc.threshold)
+            self.threshold_slider.value = self._step(
+                self.threshold, -float(np.mean(_threshold_values(sc.threshold))))
+            self._set_step_value(self.breadth, BREADTH_STEPS, sc.breadth)
+            self.breadth_slider.value = self.breadth.value
+            self.overflow.value = sc.overflow
+            starts = {m.id: m.start for m in sc.measures}
+            for mid, box in self.measure_boxes.items():
+                box.value = mid in starts
+                if mid in starts:
+                    w = self.measure_starts[mid]
+                    w.value = max(w.min, min(w.max, starts[mid]))
+        self.update()
+
+    def _guarded(self, action) -> None:
+        """Run ``action``; errors a user can fix become a Norwegian message, never a traceback.
+        Anything else is a bug: say so in the app, log it and re-raise."""
+        try:
+            action()
+        except PlanmodelError as exc:
+            problem = exc.problem if isinstance(exc, InputError) else str(exc)
+            self._clear()
+            self.message.value = message_html(f"Kan ikke beregne dette valget for {self.place}: {problem}.")
+        except Exception as exc:
+            self._clear()
+            self.message.value = message_html(
+                f"Uventet feil i planmodel ({type(exc).__name__}). Feilen er logget; prøv et annet valg.")
+            log.exception("Krisekompasset: %s", self.plan_scenario)
+            raise
+
+    def _clear(self) -> None:
+        self.result = None
+        self.key_numbers = {}
+        self.signals = {}
+        self.corners = {}
+        self._corner_key = None
+        self._static_key = None
+        for w in (self.now_view, self.future_view, self.signals_view, self.failing_view, self.matrix_view,
+                  self.method_view, self.assumptions_view):
+            w.value = ""
+
+    def _compute_and_render(self) -> None:
+        sc = self.current_scenario()
+        self.plan_scenario = sc
+        conflicts = removed_by(sc, sc.breadth)
+        if conflicts:
+            titles = [self.library.measures[m].title for m in conflicts]
+            raise InputError("Krisekompasset", "", f"{_join(titles)} virker på en tjeneste som et smalt tilbud "
+                             "fjerner; velg bort tiltaket eller et bredere tilbud")
+        ds = run(sc)
+        year = plan_years(ds)[-1]
+        ckey = corner_key(sc)
+        if ckey != self._corner_key:
+            self.corners = crisis_corners(sc, year)
+            self._corner_key = ckey
+        numbers = key_numbers(ds)
+        sig = signals(ds, sc)
+        self.result, self.key_numbers, self.signals = ds, numbers, sig
+        if self.scenario_picker.value and sc is self._base:
+            subtitle = f"Scenario: {sc.title}"
+        elif sc.id == "krisekompasset" and self.scenario_picker.value:
+            subtitle = sc.title
+        else:
+            subtitle = "Egne valg"
+        self.title.value = (f'<h2 style="margin:4px 0;font-size:1.8em">{_esc(self.place)}</h2>'
+                            f'<div style="font-size:1.15em">{_esc(subtitle)}. Økonomiplan '
+                            f'{_esc(ds.attrs.get("plan_period", ""))} og langsikt til {horizon_year(ds)}, faste '
+                            f"{_esc(ds.attrs.get('price_year', ''))}-priser.</div>")
+        self.now_view.value = now_html(ds, numbers)
+        self.future_view.value = future_html(ds, numbers, self.place)
+        self.signals_view.value = signals_html(sig)
+        self.failing_view.value = failing_html(self.corners, year)
+        omitted = [self.library.measures[m].title for m in removed_by(sc, -1.0)]
+        self.matrix_view.value = matrix_html(self.corners, corner_summary(ds, year), sc.threshold, sc.breadth, year,
+                                             omitted)
+        static = (sc.demographic, sc.kommune, tuple(sorted(m.id for m in sc.measures)), tuple(sorted(sc.economy.items())))
+        if static != self._static_key:  # the panels depend on neither terskel nor tilbud
+            self.method_view.value = method_html(ds, sc)
+            self.assumptions_view.value = assumptions_html(ds, sc)
+            self._static_key = static
+        self.message.value = ""
+
+
+__all__ = ["Krisekompasset", "key_numbers", "signals", "crisis_corners", "corner_summary", "scenario_from_choices",
+           "build_excel", "shipped_scenarios"]

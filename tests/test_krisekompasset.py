@@ -1,0 +1,403 @@
+"""Krisekompasset without a browser: set widget values, assert what is shown.
+
+Expected numbers come from :func:`planmodel.model.run` of the equivalent :class:`PlanScenario`,
+read with xarray and formatted with :mod:`planmodel.formatting` here in the test (not copied
+strings, not the widget's own helpers), so a change in the model moves both sides.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+import json
+import math
+import re
+import xml.dom.minidom
+from dataclasses import replace
+
+import numpy as np
+import pytest
+from openpyxl import load_workbook
+
+from planmodel.apps import available_apps
+from planmodel.export import SHEETS
+from planmodel.formatting import mill_kr, prosent, tall
+from planmodel.model import run
+from planmodel.scenario import MeasureChoice, PlanScenario, load_scenario
+from planmodel.widgets import krisekompasset as kk
+from planmodel.widgets import svg
+from planmodel.widgets.krisekompasset import Krisekompasset
+
+SCENARIOS = kk.SCENARIO_DIR
+
+
+def expected(ds, key: str) -> str:
+    """The text the app must show for ``key``, computed from the Dataset with xarray here."""
+    base, horizon = int(ds.year[0]), int(ds.year[-1])
+    plan = [int(y) for y in ds.year[ds.plan_year].values]
+    if key.startswith("ndr_") and key[4:].isdigit():
+        return prosent(float(ds.netto_driftsresultat_andel.sel(year=int(key[4:]))), 1)
+    if key.startswith("gap_") and key[4:].isdigit():
+        return mill_kr(1000 * float(ds.inndekningsbehov.sel(year=int(key[4:]))), 1)
+    ho = {"sector": "helse_og_omsorg"}
+    values = {
+        "folkemengde_i_dag": lambda: tall(float(ds.population.sel(year=base).sum())),
+        "personer_80_i_dag": lambda: tall(float(ds.population.sel(year=base, age=ds.age >= 80).sum())),
+        "ndr_i_dag": lambda: prosent(float(ds.netto_driftsresultat_andel.sel(year=base)), 1),
+        "arsverk_ho_i_dag": lambda: tall(float(ds.fte_sector.sel(year=base, **ho))),
+        "brukere_omsorgstrapp_i_dag": lambda: tall(float(ds.users_by_level.sel(year=base).sum())),
+        "gap_sum_plan": lambda: mill_kr(1000 * float(ds.inndekningsbehov.sel(year=plan).sum()), 1),
+        "ndr_laveste_plan": lambda: prosent(float(ds.netto_driftsresultat_andel.sel(year=plan).min()), 1),
+        "ndr_kr_horisont": lambda: mill_kr(1000 * float(ds.netto_driftsresultat.sel(year=horizon)), 1),
+        "arsverk_gap_ho_plan": lambda: tall(float(ds.fte_gap.sel(year=plan[-1], **ho))),
+        "arsverk_gap_ho_horisont": lambda: tall(float(ds.fte_gap.sel(year=horizon, **ho))),
+        "arsverk_gap_total_horisont": lambda: tall(float(ds.fte_gap.sel(year=horizon).sum())),
+        "udekket_behov_plan": lambda: tall(float(ds.unmet_need.sel(year=plan[-1]).sum())),
+        "ventende_plan": lambda: tall(float(ds.queue.sel(year=plan[-1]).sum())),
+        "folkemengde_horisont": lambda: tall(float(ds.population.sel(year=horizon).sum())),
+        "kostnad_sektorer_horisont": lambda: mill_kr(1000 * float(ds.sektor_ramme.sel(year=horizon).sum()), 1),
+    }
+    return values[key]()
+
+
+CHECKED = ["folkemengde_i_dag", "personer_80_i_dag", "ndr_i_dag", "arsverk_ho_i_dag", "brukere_omsorgstrapp_i_dag",
+           "gap_sum_plan", "ndr_laveste_plan", "ndr_kr_horisont", "arsverk_gap_ho_plan",
+           "arsverk_gap_ho_horisont", "arsverk_gap_total_horisont", "udekket_behov_plan", "ventende_plan",
+           "folkemengde_horisont", "kostnad_sektorer_horisont"]
+
+
+def shown(app: Krisekompasset, key: str) -> str:
+    """The text of the element ``data-key=<key>`` in the app's HTML (exactly one)."""
+    html = "".join(w.value for w in (app.now_view, app.future_view))
+    found = re.findall(rf'data-key="{re.escape(key)}"[^>]*>([^<]*)<', html)
+    assert len(found) == 1, f"{key}: {len(found)} elements"
+    return found[0]
+
+
+def assert_shows(app: Krisekompasset, scenario: PlanScenario) -> None:
+    ds = run(scenario)
+    assert app.message.value == ""
+    assert replace(app.plan_scenario, id=scenario.id, title=scenario.title, description=scenario.description) == scenario
+    years = [int(y) for y in ds.year[ds.plan_year].values] + [2035, int(ds.year[-1])]
+    for key in CHECKED + [f"{k}_{y}" for y in years for k in ("ndr", "gap")]:
+        assert app.key_numbers[key] == expected(ds, key), key
+        assert shown(app, key) == expected(ds, key), key
+    assert app.key_numbers == kk.key_numbers(ds)
+    assert float(app.result.netto_driftsresultat.sum()) == pytest.approx(float(ds.netto_driftsresultat.sum()))
+
+
+@pytest.fixture(scope="module")
+def app():
+    return Krisekompasset()
+
+
+def reset(app: Krisekompasset) -> None:
+    app.scenario_picker.value = ""
+    app.kommune.value = "3201"
+    app.demography.value = "main"
+    app.horizon.value = 2040
+    app.threshold.value = 0.0
+    app.breadth.value = 0.0
+    app.overflow.value = "queue"
+    for mid, box in app.measure_boxes.items():
+        box.value = False
+        app.measure_starts[mid].value = app.measure_starts[mid].min
+
+
+# ---------------------------------------------------------------------------------------------
+# The widget
+# ---------------------------------------------------------------------------------------------
+
+def test_default_shows_the_basis_of_baerum(app):
+    reset(app)
+    assert app.kommune.label == "Bærum (3201)"
+    assert len(app.kommune.options) == 357
+    assert set(app.measure_boxes) == set(kk.load_library().measures)
+    assert_shows(app, PlanScenario(kommune="3201"))
+    assert "Bærum (3201)" in app.title.value
+    assert "Kilde: Statistisk sentralbyrå (SSB), CC BY 4.0" in app.children[-1].value
+
+
+def test_threshold_breadth_and_tiltak_change_the_numbers(app):
+    reset(app)
+    app.threshold.value = 1.0
+    assert_shows(app, PlanScenario(kommune="3201", threshold=1.0))
+    app.breadth.value = -0.5
+    assert_shows(app, PlanScenario(kommune="3201", threshold=1.0, breadth=-0.5))
+    app.measure_starts["heltidskultur"].value = 2028
+    app.measure_boxes["heltidskultur"].value = True
+    assert_shows(app, PlanScenario(kommune="3201", threshold=1.0, breadth=-0.5,
+                                   measures=(MeasureChoice("heltidskultur", 2028),)))
+    app.measure_starts["heltidskultur"].value = 2029  # a start year change recomputes
+    assert_shows(app, PlanScenario(kommune="3201", threshold=1.0, breadth=-0.5,
+                                   measures=(MeasureChoice("heltidskultur", 2029),)))
+    app.overflow.value = "step_down"
+    assert_shows(app, PlanScenario(kommune="3201", threshold=1.0, breadth=-0.5, overflow="step_down",
+                                   measures=(MeasureChoice("heltidskultur", 2029),)))
+
+
+def test_sliders_follow_the_accessible_menus(app):
+    reset(app)
+    # the terskel slider runs from høy (left, -1) to lav (right, +1)
+    app.threshold_slider.value = 1.0
+    assert app.threshold.value == -1.0
+    app.threshold.value = 0.5
+    assert app.threshold_slider.value == -0.5
+    app.breadth_slider.value = -1.0
+    assert app.breadth.value == -1.0
+    assert_shows(app, PlanScenario(kommune="3201", threshold=0.5, breadth=-1.0))
+    labels = [label for label, _ in app.threshold.options]
+    assert labels[0] == "Høy terskel" and labels[-1] == "Lav terskel"
+    assert [label for label, _ in app.breadth.options] == list(kk.BREADTH_STEPS.values())
+    for w in (app.kommune, app.demography, app.threshold, app.breadth, app.overflow, app.horizon):
+        assert w.style.description_width == "initial" and w.description
+
+
+def test_horizon_2050(app):
+    reset(app)
+    app.horizon.value = 2050
+    assert_shows(app, PlanScenario(kommune="3201", horizon=2050))
+    assert "ndr_2050" in app.key_numbers and "ndr_2040" not in app.key_numbers
+    assert app.measure_starts["heltidskultur"].max == 2050 - 3  # its cost profile runs 3 years
+    app.horizon.value = 2040
+    assert app.measure_starts["heltidskultur"].max == 2037
+
+
+def test_signals_basis_against_crisis_package():
+    basis_file = load_scenario(SCENARIOS / "baerum_basis.yaml")
+    crisis_file = load_scenario(SCENARIOS / "baerum_krisepakke.yaml")
+    basis, crisis = run(basis_file), run(crisis_file)
+    plan = crisis.netto_driftsresultat_andel.sel(year=crisis.year[crisis.plan_year])
+    assert (plan >= 0.0175 - 1e-9).all()
+    assert float(basis.inndekningsbehov.sel(year=2040)) > 0
+
+    app = Krisekompasset(scenario="baerum_basis")
+    assert_shows(app, basis_file)
+    assert app.signals["okonomi"][0] == "red"
+    assert "driftsunderskudd" in app.signals["okonomi"][1]
+    assert app.signals["personell"][0] == "red"
+    assert app.signals["tilbud"][0] == "green"
+
+    app.scenario_picker.value = "baerum_krisepakke"
+    assert_shows(app, crisis_file)
+    assert app.signals["okonomi"][0] == "green"
+    assert app.signals["personell"][0] == "amber"
+    assert app.signals["tilbud"] == kk.offer_signal(crisis, crisis_file.threshold, 0.0)
+    assert app.signals["tilbud"][0] == "amber"  # terskel +0,75 in omsorgen: more udekket behov
+    assert app.threshold.value == kk.FROM_FILE  # the file's terskel per tjenestegruppe is kept
+    assert [b for b, box in app.measure_boxes.items() if box.value] == [
+        m for m in kk.load_library().measures if m in {c.id for c in crisis_file.measures}]
+    # the signals are in the page as symbol + word + text, with the level as data
+    for area, (level, text) in app.signals.items():
+        assert f'data-signal="{area}" data-level="{level}"' in app.signals_view.value
+        assert kk.LEVELS[level][1] in app.signals_view.value
+
+
+def test_signal_rules():
+    bredt_lav = run(load_scenario(SCENARIOS / "baerum_bredt_lav.yaml"))
+    level, text = kk.economy_signal(bredt_lav)
+    assert level == "red" and "Under normen på 1,75" in text
+    queue = run(PlanScenario(behovsanalyse=False))
+    assert float(queue.queue.sum()) > 0
+    assert kk.offer_signal(queue, 0.0, 0.0)[0] == "red"
+    stepped = run(PlanScenario(behovsanalyse=False, overflow="step_down"))
+    level, text = kk.offer_signal(stepped, 0.0, 0.0)
+    assert level == "amber" and "ett trinn ned" in text
+    basis = run(PlanScenario())
+    assert kk.offer_signal(basis, 1.0, -1.0)[0] == "red"
+    assert kk.offer_signal(basis, 0.5, 0.0)[0] == "amber"
+    assert kk.offer_signal(basis, -1.0, 1.0)[0] == "green"
+    assert kk.workforce_signal(basis, tolerance=10.0)[0] == "green"
+
+
+def test_crisis_2x2_uses_the_chosen_tiltak_and_is_cached(app, monkeypatch):
+    reset(app)
+    calls = []
+    original = kk.crisis_corners
+    monkeypatch.setattr(kk, "crisis_corners", lambda *a, **k: calls.append(1) or original(*a, **k))
+    app.measure_boxes["hverdagsrehabilitering"].value = True
+    assert len(calls) == 1
+    sc = PlanScenario(kommune="3201", measures=(MeasureChoice("hverdagsrehabilitering", 2027),))
+    for (b, t), summary in app.corners.items():
+        ds = run(replace(sc, breadth=kk.BREADTH_OPTIONS[b][1], threshold=kk.THRESHOLD_OPTIONS[t][1]))
+        assert summary["ndr"] == pytest.approx(float(ds.netto_driftsresultat_andel.sel(year=2030)), abs=1e-12)
+        assert summary["gap"] == pytest.approx(float(ds.inndekningsbehov.sel(year=2030)), abs=1e-6)
+        assert summary["unmet"] == pytest.approx(float(ds.unmet_need.sel(year=2030).sum()), abs=1e-6)
+        text = prosent(float(ds.netto_driftsresultat_andel.sel(year=2030)), 1)
+        cell = re.search(rf'data-corner="{b}-{t}"[^>]*>(.*?)</td>', app.matrix_view.value).group(1)
+        assert text in cell
+    app.threshold.value = 1.0  # terskel and tilbud do not change the corners
+    app.breadth.value = -1.0
+    assert len(calls) == 1
+    assert '<td data-corner="narrow-high" class="pm-current">' in app.matrix_view.value
+    assert "◆ Ditt valg" in app.matrix_view.value
+    app.breadth.value = 0.5
+    assert "pm-current" not in app.matrix_view.value.split('data-corner="narrow-high"')[1][:20]
+    assert '<td data-corner="broad-high" class="pm-current"><div style="font-weight:700">◇ Nærmest' in app.matrix_view.value
+    app.measure_boxes["hverdagsrehabilitering"].value = False  # tiltak do
+    assert len(calls) == 2
+
+
+def test_smalt_corner_leaves_out_tiltak_on_removed_services():
+    crisis = load_scenario(SCENARIOS / "baerum_krisepakke.yaml")
+    dropped = kk.removed_by(crisis, -1.0)
+    assert "forebyggende_hjemmebesok_alle" in dropped
+    corners = kk.corner_scenarios(crisis)
+    assert not {m.id for m in corners[("narrow", "high")].measures} & set(dropped)
+    assert {m.id for m in corners[("broad", "high")].measures} == {m.id for m in crisis.measures}
+    app = Krisekompasset(scenario="baerum_krisepakke")
+    assert "tatt ut" in app.matrix_view.value
+    app.breadth.value = -1.0  # the model refuses: a Norwegian message naming the tiltak
+    assert "Forebyggende hjemmebesøk til alle 75-åringer" in app.message.value
+    assert "smalt tilbud" in app.message.value and app.key_numbers == {}
+
+
+def test_query_string_preselects():
+    app = Krisekompasset()
+    app.apply_query_string("kommune=3201&scenario=baerum_krisepakke")
+    assert app.scenario_picker.value == "baerum_krisepakke"
+    assert_shows(app, load_scenario(SCENARIOS / "baerum_krisepakke.yaml"))
+    assert "Bærum – krisepakke" in app.title.value
+    app.apply_query_string("kommune=0301")
+    assert app.kommune.value == "0301" and app.scenario_picker.value == ""  # the file is Bærum's
+    assert app.plan_scenario.kommune == "0301"
+    assert app.result.attrs["kommune"] == "0301"
+    app.apply_query_string("scenario=finnes_ikke")
+    assert "Scenarioet i lenken (scenario=finnes_ikke) finnes ikke" in app.message.value
+    app.apply_query_string("kommune=Bærumm")
+    assert "Kommunen i lenken (kommune=Bærumm) ble ikke funnet" in app.message.value
+    assert kk.query_values("kommune=%20&scenario=x") == {"scenario": "x"}
+
+
+def test_user_errors_are_norwegian_messages_not_tracebacks():
+    app = Krisekompasset(kommune="4003")  # Skien has SSB's own projection
+    app.demography.value = "ssb_mmmm"
+    assert app.message.value == ""
+    app.kommune.value = "3201"  # Bærum has none: the choice stays, the app explains
+    assert app.demography.value == "ssb_mmmm"
+    assert 'role="alert"' in app.message.value
+    assert "ingen SSB-framskriving for Bærum" in app.message.value
+    assert "Traceback" not in app.message.value
+    assert app.result is None and app.key_numbers == {} and app.now_view.value == ""
+    with pytest.raises(kk.InputError, match="ingen beregning å lagre"):
+        app.excel_bytes()
+    app.demography.value = "main"
+    assert app.message.value == ""
+    assert_shows(app, PlanScenario(kommune="3201"))
+
+
+def test_excel_download(app):
+    reset(app)
+    app.measure_boxes["frivillighet"].value = True
+    content = app.excel_bytes()
+    wb = load_workbook(io.BytesIO(content))
+    assert tuple(wb.sheetnames) == SHEETS
+    app.excel_button.click()
+    link = app.excel_link.value
+    assert 'class="planmodel-excel-link"' in link and 'download="krisekompasset.xlsx"' in link
+    data = re.search(r'href="data:application/vnd\.openxmlformats-officedocument\.spreadsheetml\.sheet;base64,([^"]+)"',
+                     link).group(1)
+    assert base64.b64decode(data) == content
+    app.threshold.value = 0.5  # a new choice makes the old file stale: the link goes
+    assert app.excel_link.value == ""
+    crisis = Krisekompasset(scenario="baerum_krisepakke")
+    prov = load_workbook(io.BytesIO(crisis.excel_bytes()))["Proveniens"]
+    cells = " ".join(str(c.value) for row in prov.iter_rows() for c in row if c.value is not None)
+    assert "baerum_krisepakke" in cells
+
+
+def test_panels_explain_method_and_assumptions(app):
+    reset(app)
+    method, assumptions = app.method_view.value, app.assumptions_view.value
+    assert "Slik er det regnet" in method and app.result.attrs["calibration"][:40] in method
+    assert "Inndekningsbehov = 1,75" in method
+    assert "Forutsetninger og begrensninger" in assumptions
+    assert f"78{kk.NBSP}932{kk.NBSP}kr" in assumptions
+    assert tall(app.result.attrs["free_income_per_capita_base"]) in assumptions
+    assert "anslag" in assumptions and "TBUs anbefaling" in assumptions
+
+
+# ---------------------------------------------------------------------------------------------
+# Pure helpers
+# ---------------------------------------------------------------------------------------------
+
+def test_svg_charts_have_text_titles_and_no_nan():
+    years = list(range(2026, 2041))
+    values = [2.2, 2.0, math.nan] + [1.0] * 12
+    charts = [
+        svg.line_chart(years, [("Netto driftsresultat", values)], title="Netto driftsresultat", chart_id="t1",
+                       y_label="% av driftsinntektene", fmt=lambda v: tall(v, 1), reference=[(1.75, "Norm 1,75 %")],
+                       shade=(2027, 2030, "Økonomiplan")),
+        svg.bar_chart(["Helse og omsorg", "Barn og unge"], [("2026", [1.0, math.nan]), ("2040", [2.0, 3.0])],
+                      title="Kostnad etter sektor", value_label="mill. kr", chart_id="t2"),
+        svg.column_chart(years, [0.0] * 15, title="Inndekningsbehov", y_label="mill. kr", chart_id="t3"),
+    ]
+    for chart in charts:
+        dom = xml.dom.minidom.parseString(chart)
+        root = dom.documentElement
+        assert root.getAttribute("role") == "img"
+        assert dom.getElementsByTagName("title")[0].firstChild.data
+        assert "nan" not in chart.lower() and "inf" not in chart.lower()
+        texts = [t.toxml() for t in dom.getElementsByTagName("text")]
+        assert texts
+    assert "% av driftsinntektene" in charts[0] and "Norm 1,75 %" in charts[0] and "2040" in charts[0]
+    assert "1,0" in charts[0]  # Norwegian tick labels
+    labels = re.findall(r">([^<>]+)</text>", charts[2])
+    assert len(set(labels)) == len(labels)  # an all-zero chart does not repeat tick labels
+    assert svg.nice_ticks(0, 97) == [0.0, 20.0, 40.0, 60.0, 80.0, 100.0]
+    assert svg.wrap("Egenmestring med trygghetsalarm og velferdsteknologi", 24) == [
+        "Egenmestring med", "trygghetsalarm og", "velferdsteknologi"]
+
+
+def test_app_charts_read_the_result(app):
+    reset(app)
+    ds = app.result
+    chart = kk.ndr_chart(ds, "Bærum (3201)")
+    end = prosent(float(ds.netto_driftsresultat_andel.sel(year=2040)), 1).replace("\xa0%", "")
+    assert f">{end}</text>" in chart
+    sector = kk.sector_chart(ds)
+    for name in ds.sector_name.values:
+        assert str(name) in sector
+    assert "nan" not in app.future_view.value.lower()
+
+
+@pytest.mark.parametrize("decimals", [0, 1, 2])
+def test_fast_number_format_equals_planmodel_formatting(decimals):
+    rng = np.random.default_rng(1)
+    values = list(rng.normal(0, 1e6, 300)) + list(rng.normal(0, 3, 300)) + [
+        0.0, -0.0, -0.04, 0.05, 2.25, -2.35, 1234.5, 999.95, 1e9, -1e-12, math.nan]
+    for v in values:
+        assert kk._fast_tall(v, decimals) == tall(v, decimals), v
+
+
+def test_scenario_from_choices_keeps_the_file_when_nothing_changes():
+    crisis = load_scenario(SCENARIOS / "baerum_krisepakke.yaml")
+    starts = {m.id: m.start for m in crisis.measures}
+    same = kk.scenario_from_choices(crisis, kommune="3201", demographic="main", horizon=2040, threshold=None,
+                                    breadth=0.0, overflow="queue", measures=starts)
+    assert same is crisis
+    changed = kk.scenario_from_choices(crisis, kommune="3201", demographic="main", horizon=2040, threshold=0.5,
+                                       breadth=0.0, overflow="queue", measures=starts)
+    assert changed.id == "krisekompasset" and changed.threshold == 0.5
+    status = {m.id: m.status for m in changed.measures}
+    assert status["hverdagsrehabilitering"] == "vedtatt"  # kept from the file
+
+
+def test_app_notebook_is_wiring_only():
+    from planmodel.apps import app_path
+
+    assert "krisekompasset" in available_apps()
+    nb = json.loads(app_path("krisekompasset").read_text(encoding="utf-8"))
+    assert nb["metadata"]["kernelspec"]["name"] == "python3"
+    assert nb["metadata"]["title"] == "planmodel – Krisekompasset"
+    assert all(not c.get("outputs") and c.get("execution_count") is None for c in nb["cells"] if c["cell_type"] == "code")
+    assert len(nb["cells"]) == 3
+
+
+def test_bench_app_without_chromium(monkeypatch, tmp_path):
+    from planmodel import bench_app
+
+    monkeypatch.setattr(bench_app, "CHROMIUM", tmp_path / "chromium")
+    rows = bench_app.measure("krisekompasset", n=2)
+    assert len(rows) == 1 and rows[0]["n"] == 0 and "mangler" in rows[0]["name"]
+    assert set(rows[0]) >= {"name", "median_s", "min_s", "max_s", "n"}
