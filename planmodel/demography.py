@@ -241,7 +241,7 @@ def _child_ratio(pop: xr.DataArray, shape: xr.DataArray) -> tuple[float, float]:
 
 
 def implied_tfr(pop: xr.DataArray) -> xr.DataArray:
-    """TFR implied by registered populations [children per woman], per flow year t.
+    r"""TFR implied by registered populations [children per woman], per flow year t.
 
     .. math:: \mathrm{TFR}_t = \frac{P_{t+1}(0)}{S_b \sum_x \phi(x)\,\tfrac12[W_t(x) + W_{t+1}(x)]}
 

@@ -295,7 +295,9 @@ def _assemble(scenario, catalogue, pop, years, sectors, measures, ma, d, costs, 
         # population
         "population": (("year", "age", "sex"), pop.values, "persons", "Befolkning 1. januar"),
     }
-    coords = _coords(catalogue, tuple(years), tuple(sectors), tuple((m.id, m.title, m.sector) for m in measures),
+    coords = _coords(catalogue, tuple(years), tuple(sectors),
+                     tuple((m.id, m.title, m.sector, m.start, -1 if m.end is None else m.end, m.status, m.ansvar,
+                            ",".join(m.delmal)) for m in measures),
                      tuple(levels), first, scenario.plan_years, tuple(places) if places is not None else None)
     if places is not None:
         pids = list(places)
@@ -326,6 +328,13 @@ def _coords(catalogue, years, sectors, measures, levels, first, plan_years, plac
         "service_sector": ("service", [catalogue.services[s].sector for s in catalogue.ids]),
         "measure_title": ("measure", [m[1] for m in measures]),
         "measure_sector": ("measure", [m[2] for m in measures]),
+        "measure_start": ("measure", np.array([m[3] for m in measures], dtype=int)),
+        "measure_end": ("measure", np.array([m[4] for m in measures], dtype=int)),
+        "measure_status": ("measure", [m[5] for m in measures]),
+        "measure_ansvar": ("measure", [m[6] for m in measures]),
+        "measure_delmal": ("measure", [m[7] for m in measures]),
+        "capacity_group_name": ("capacity_group", [g.name for g in catalogue.capacity_groups.values()]),
+        "threshold_group_name": ("threshold_group", [g.name for g in catalogue.threshold_groups.values()]),
         "care_level_name": ("care_level", [catalogue.care_levels[k] for k in levels]),
     }
     if place_ids is not None:
