@@ -152,6 +152,16 @@ def bench_shell(quick: bool) -> list[dict]:
 BENCHMARKS: list[Callable[[bool], list[dict]]] = [bench_population, bench_model, bench_shell]
 
 
+def bench_app(quick: bool) -> list[dict]:
+    """Krisekompasset in headless Chromium: time to interactive and widget change -> new numbers."""
+    from .bench_app import measure
+
+    return measure("krisekompasset", n=5 if quick else 10, loads=1 if quick else 3)
+
+
+BENCHMARKS.append(bench_app)
+
+
 def main(json_lines: bool = False, quick: bool = False) -> int:
     rows = [row for bench in BENCHMARKS for row in bench(quick)]
     if json_lines:

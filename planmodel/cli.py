@@ -1,4 +1,4 @@
-"""Command line: ``planmodel population | run | compare | validate | app | bench``.
+"""Command line: ``planmodel population | run | compare | validate | report | app | bench``.
 
 Errors a user can fix are printed as one line (what was wrong and what is valid) with exit
 code 2 and no traceback.
@@ -70,8 +70,13 @@ def build_parser() -> argparse.ArgumentParser:
     val = sub.add_parser("validate", help="kontroller scenariofiler uten å kjøre dem")
     val.add_argument("scenarios", type=Path, nargs="+")
 
+    rep = sub.add_parser("report", help="skriv et notat til politikerne (selvstendig HTML)")
+    rep.add_argument("scenario", type=Path, help="scenariofil (YAML), for eksempel scenarios/baerum_krisepakke.yaml")
+    rep.add_argument("--out", type=Path, default=Path("rapport.html"), help="HTML-filen som skrives (standard: rapport.html)")
+
     app = sub.add_parser("app", help="start en Voilà-app på 127.0.0.1")
-    app.add_argument("name", nargs="?", default="befolkning", help="appens navn (standard: befolkning)")
+    app.add_argument("name", nargs="?", default="krisekompasset",
+                     help="appens navn: krisekompasset (standard), okonomiplan eller befolkning")
     app.add_argument("--port", type=int, default=8866)
     app.add_argument("--no-browser", action="store_true", help="ikke åpne nettleseren")
 
@@ -199,6 +204,14 @@ def cmd_validate(args: argparse.Namespace) -> int:
     return 2 if bad else 0
 
 
+def cmd_report(args: argparse.Namespace) -> int:
+    from .report import write_report
+
+    out = write_report(args.scenario, args.out)
+    print(f"planmodel report: notatet er skrevet til {out}")
+    return 0
+
+
 def cmd_app(args: argparse.Namespace) -> int:
     from .apps import launch
 
@@ -218,7 +231,7 @@ def main(argv: list[str] | None = None) -> int:
     except SystemExit as exc:  # usage errors (code 2) and --help (code 0), already printed
         return int(exc.code or 0)
     handler = {"population": cmd_population, "run": cmd_run, "compare": cmd_compare, "validate": cmd_validate,
-               "app": cmd_app, "bench": cmd_bench}[args.command]
+               "report": cmd_report, "app": cmd_app, "bench": cmd_bench}[args.command]
     try:
         return handler(args)
     except PlanmodelError as exc:

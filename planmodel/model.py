@@ -17,7 +17,7 @@ import xarray as xr
 
 from . import demography
 from .budget import BudgetInputs, Economy, compute_budget, economy_with
-from .capacity import PLACE_TYPES, behovsanalyse
+from .capacity import PLACE_TYPES, behovsanalyse, investment_path
 from .costs import cost_arrays, cost_per_inhabitant, sector_matrix
 from .demand import CatalogueIndex, ServiceOptions, apply_capacity, demand_arrays
 from .errors import InputError
@@ -200,6 +200,12 @@ def prepare(scenario: PlanScenario) -> Prepared:
     invest_capacity = np.zeros((Y, 1))
     if places is not None:  # the scenario's own variant (options with tiltak) pays for its places
         invest_capacity = sum(p["investment"][:, 1:2] for p in places.values())
+    by_group = {pt.capacity_group: pt for pt in PLACE_TYPES.values() if pt.capacity_group}
+    for g, flows in scenario.capacity_additions.items():  # places added by hand are paid for too
+        opening = np.zeros((Y, 1))
+        for y, n in flows.items():
+            opening[years == int(y), 0] += max(float(n), 0.0)
+        invest_capacity = invest_capacity + investment_path(opening, by_group[g].cost_per_place.value)
     P_total = d.P.sum(axis=0)[:, :1]  # (Y, 1)
     inp = BudgetInputs(
         years=years, sectors=sectors, population=P_total,

@@ -284,3 +284,12 @@ def test_actuals_errors():
         roll_forward(PlanScenario(), Actuals(2026))
     with pytest.raises(InputError, match="sector_costs.skole: ukjent sektor"):
         roll_forward(PlanScenario(), Actuals(2027, sector_costs={"skole": 1.0}))
+
+
+def test_places_added_by_hand_are_paid_for():
+    plain = run(PlanScenario(behovsanalyse=False))
+    built = run(PlanScenario(behovsanalyse=False, capacity_additions={"institusjon": {2029: 24}}))
+    extra = (built.investeringer - plain.investeringer)
+    # 24 places x 5 500 (NOK 1000 per place) paid over the two years before opening
+    assert extra.sel(year=[2027, 2028]).values.tolist() == pytest.approx([66_000, 66_000])
+    assert float(extra.sum()) == pytest.approx(24 * 5_500)

@@ -1,9 +1,13 @@
 """Widgets for the Voilà apps (the only part of planmodel that imports ipywidgets).
 
+- :class:`Krisekompasset` — the main app: the crisis options, tiltak and the økonomiplan.
+- :class:`OkonomiplanApp` — tiltak on/off, the balance and the tiltaksmatrise.
 - :class:`PopulationExplorer` — a kommune's projected population by scenario and year.
-- :mod:`planmodel.widgets.charts` — the matplotlib figures (pure: data in, Figure out).
+- :mod:`planmodel.widgets.svg` and :mod:`planmodel.widgets.charts` — the charts (pure functions).
 """
 
+from .krisekompasset import Krisekompasset
+from .okonomiplan_app import OkonomiplanApp
 from .population_explorer import PopulationExplorer
 
-__all__ = ["PopulationExplorer"]
+__all__ = ["Krisekompasset", "OkonomiplanApp", "PopulationExplorer"]
