@@ -8,14 +8,15 @@ no random ids), so two versions of a brief can be diffed.
 Contents, top to bottom: title, kommune and scenario; the key message (netto driftsresultat
 against the norm of 1,75 % of driftsinntektene in every year of the økonomiplan period and in the
 horizon year, and the inndekningsbehov); a chart of netto driftsresultat; the økonomiplan table;
-the sector frames; three crisis signals (økonomi i balanse, personell, tilbud); the chosen tiltak
+the sector frames; three crisis signals (økonomi i balanse, personell, tilbud; the rules of
+:mod:`planmodel.signals`, the same as in the Krisekompasset app); the chosen tiltak
 with their costs and who pays and who gains; the stress tests of Bærum's LDIP; assumptions and
 limitations (every economic assumption with status and source, which values are anslag, the
 calibration); sources with the SSB attribution.
 
 The pure helpers are shared with the Økonomiplan app (:mod:`planmodel.widgets.okonomiplan_app`):
 :func:`key_numbers` (every key number as the exact text shown, keyed like the ``data-key``
-attributes), :func:`crisis_signals`, :func:`key_message`, :func:`ndr_chart_svg` and
+attributes), :func:`key_message`, :func:`ndr_chart_svg` and
 :func:`table_html`. All numbers go through :mod:`planmodel.formatting` (no-break-space thousands,
 decimal comma, minus U+2212).
 """
@@ -23,7 +24,6 @@ decimal comma, minus U+2212).
 from __future__ import annotations
 
 import html
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -32,15 +32,14 @@ import xarray as xr
 
 from . import SSB_CREDIT, __version__
 from .errors import InputError
-from .formatting import NBSP, endring, mill_kr, prosent, tall
+from .formatting import NBSP, mill_kr, prosent, tall
 from .scenario import PlanScenario, load_scenario
+from .signals import (AMOUNT_TOLERANCE, LEVEL_COLOURS, Signal, below_norm, crisis_signals, horizon_year, legend,
+                      plan_years, target_share)
 
-#: The sector whose årsverk gap is the personnel signal.
-CARE_SECTOR = "helse_og_omsorg"
-#: An årsverk gap counts as a shortage from this share of the årsverk needed (the supply is a proxy).
-SHORTAGE_SHARE = 0.01
-#: Below this (NOK 1000, persons, årsverk) an amount counts as zero in signals and messages.
-_EPS = 0.5
+#: Below this (NOK 1000) an amount counts as zero in messages (the signals' tolerance).
+_EPS = AMOUNT_TOLERANCE
+
 #: Norwegian names of the economic assumptions (planmodel.budget.Economy) and how to show them:
 #: field -> (label, kind); kind "share" (percent), "kr" (kroner per inhabitant), "years".
 ECONOMY_LABELS = {
@@ -65,9 +64,6 @@ ECONOMY_LABELS = {
 STATUS_NB = {"sourced": "kilde", "derived": "beregnet", "assumption": "anslag"}
 #: Which end of every uncertain tiltak effect the scenario uses (PlanScenario.effect_bound).
 EFFECT_BOUNDS_NB = {"value": "midtanslaget", "weak": "svakeste ende av spennet", "strong": "sterkeste ende av spennet"}
-#: Signal levels, worst last: id -> Norwegian word shown beside the colour (never colour alone).
-LEVELS = {"gronn": "Grønt", "gul": "Gult", "rod": "Rødt"}
-_LEVEL_COLOURS = {"gronn": ("#e7f4ea", "#1e7b34"), "gul": ("#fff6d6", "#8a6d00"), "rod": ("#fdecee", "#b00020")}
 LIMITATIONS = (
     "Tiltakenes virkninger er anslag med spenn (tiltaksbiblioteket); virkningen kan bli svakere eller sterkere.",
     "Mange enhetskostnader og årsverk per bruker er nasjonale KOSTRA-tall eller anslag, ikke kommunens egne.",
@@ -93,20 +89,6 @@ SOURCES = (
 # Years and key numbers
 # ---------------------------------------------------------------------------------------------
 
-def plan_years(ds: xr.Dataset) -> list[int]:
-    """The økonomiplan years of a :func:`planmodel.model.run` result (coordinate ``plan_year``)."""
-    if "plan_year" not in ds.coords:
-        raise InputError("rapport", "plan_year", "mangler; bruk resultatet av planmodel.model.run()")
-    return [int(y) for y in ds["year"].values[np.asarray(ds["plan_year"].values, dtype=bool)]]
-
-
-def horizon_year(ds: xr.Dataset) -> int:
-    """The long-view year (``attrs["horizon"]``, else the last year of ``ds``)."""
-    years = [int(y) for y in ds["year"].values]
-    hz = int(ds.attrs.get("horizon", years[-1]))
-    return hz if hz in years else years[-1]
-
-
 def shown_years(ds: xr.Dataset) -> list[int]:
     """The plan years and the horizon year: the years of the key numbers."""
     plan = plan_years(ds)
@@ -121,18 +103,6 @@ def mill(nok1000: float) -> str:
 
 def _at(ds: xr.Dataset, var: str, year: int) -> float:
     return float(ds[var].sel(year=year))
-
-
-def target_share(ds: xr.Dataset) -> float:
-    """The result target as a share of driftsinntektene (1,75 % unless the scenario says else)."""
-    income = _at(ds, "driftsinntekter", int(ds["year"][0]))
-    return _at(ds, "resultatmal", int(ds["year"][0])) / income if income else float("nan")
-
-
-def below_norm(ds: xr.Dataset, years: list[int]) -> list[int]:
-    """The years in which netto driftsresultat is below the target (inndekningsbehov > 0)."""
-    gap = ds["inndekningsbehov"].sel(year=years).values
-    return [y for y, g in zip(years, gap) if g > _EPS]
 
 
 def measure_costs(ds: xr.Dataset, years: list[int]) -> np.ndarray:
@@ -235,109 +205,8 @@ def key_message(ds: xr.Dataset) -> list[str]:
 # Crisis signals
 # ---------------------------------------------------------------------------------------------
 
-@dataclass(frozen=True)
-class CrisisSignal:
-    """One crisis signal: ``level`` is ``"gronn"``, ``"gul"`` or ``"rod"`` (see :data:`LEVELS`)."""
-
-    id: str
-    title: str
-    level: str
-    headline: str
-    text: str
-
-    @property
-    def level_text(self) -> str:
-        return LEVELS[self.level]
-
-
-def crisis_signals(ds: xr.Dataset) -> list[CrisisSignal]:
-    """Three crisis signals of a run: økonomi i balanse, personell and tilbud.
-
-    - **Økonomi i balanse**: red when netto driftsresultat is below the norm in a plan year,
-      yellow when only later (up to the horizon year), green otherwise.
-    - **Personell** (helse og omsorg): årsverk needed minus the supply proxy; red when there is a
-      shortage (more than :data:`SHORTAGE_SHARE` of the need) in a plan year, yellow when
-      only later (up to the horizon year).
-    - **Tilbud**: people waiting for a sykehjem/heldøgn place or served one step down; red when
-      any in the plan period, yellow when any by the horizon year.
-
-    Returns
-    -------
-    list of :class:`CrisisSignal` in that order; texts in bokmål with Norwegian numbers.
-    """
-    plan = plan_years(ds)
-    hz = horizon_year(ds)
-    last = plan[-1]
-    k = key_numbers(ds)
-    long_years = [int(y) for y in ds["year"].values if plan[0] <= y <= hz]
-    out = []
-
-    # Økonomi i balanse
-    below_plan = below_norm(ds, plan)
-    below_long = below_norm(ds, long_years)
-    norm = k["resultatmal_andel"]
-    if below_plan:
-        level = "rod"
-        headline = f"Under normen i {len(below_plan)} av {len(plan)} planår"
-        text = (f"Netto driftsresultat er under {norm} av driftsinntektene i {_year_list(below_plan)}. "
-                f"Inndekningsbehovet i planperioden er {k['inndekning_plan']}.")
-    elif below_long:
-        level = "gul"
-        headline = f"I balanse i planperioden, under normen fra {below_long[0]}"
-        text = (f"Netto driftsresultat er over {norm} i hele planperioden, men under normen fra "
-                f"{below_long[0]}; i {hz} er det {k[f'ndr_andel_{hz}']} og inndekningsbehovet {k[f'inndekning_{hz}']}.")
-    else:
-        level = "gronn"
-        headline = f"Over normen til og med {hz}"
-        text = (f"Netto driftsresultat er over {norm} av driftsinntektene i hvert år fra {plan[0]} til {hz} "
-                f"({k[f'ndr_andel_{hz}']} i {hz}).")
-    out.append(CrisisSignal("okonomi", "Økonomi i balanse", level, headline, text))
-
-    # Personell
-    gap = ds["fte_gap"]
-    sectors = [str(s) for s in ds["sector"].values]
-    care = gap.sel(sector=CARE_SECTOR) if CARE_SECTOR in sectors else gap.sum("sector")
-    where = "helse og omsorg" if CARE_SECTOR in sectors else "alle sektorer"
-    need = ds["fte_sector"]
-    need = need.sel(sector=CARE_SECTOR) if CARE_SECTOR in sectors else need.sum("sector")
-    g_last, g_hz = float(care.sel(year=last)), float(care.sel(year=hz))
-    rec = ds["recruitment_need"]
-    rec = rec.sel(sector=CARE_SECTOR) if CARE_SECTOR in sectors else rec.sum("sector")
-    rec_plan = float(rec.sel(year=plan).mean())
-    # a shortage counts from SHORTAGE_SHARE of the need: the supply is a proxy, a few årsverk is noise
-    short = [y for y in long_years if float(care.sel(year=y)) > SHORTAGE_SHARE * float(need.sel(year=y))]
-    short_plan = [y for y in short if y in plan]
-    if short_plan:
-        level, headline = "rod", f"Mangel på årsverk fra {short_plan[0]}"
-    elif short:
-        level, headline = "gul", f"Nok årsverk i planperioden, mangel fra {short[0]}"
-    else:
-        level, headline = "gronn", f"Ingen mangel på årsverk til og med {hz}"
-    text = (f"Behov minus tilgang på årsverk i {where}: {endring(g_last)} i {last} og {endring(g_hz)} i {hz} "
-            f"(positivt tall = mangel; mangel regnes fra {tall(100 * SHORTAGE_SHARE)} % av behovet). "
-            f"Rekrutteringsbehovet er om lag {tall(rec_plan)} årsverk per år i planperioden (vekst i behovet "
-            "og avgang ved pensjonering).")
-    out.append(CrisisSignal("personell", "Personell", level, headline, text))
-
-    # Tilbud
-    waiting = ds["queue"].sum("capacity_group") + ds["stepped_down"].sum("capacity_group")
-    unmet = ds["unmet_need"].sum("threshold_group")
-    w_plan = [y for y in plan if float(waiting.sel(year=y)) > _EPS]
-    w_long = [y for y in long_years if float(waiting.sel(year=y)) > _EPS]
-    q_hz = float(ds["queue"].sum("capacity_group").sel(year=hz))
-    s_hz = float(ds["stepped_down"].sum("capacity_group").sel(year=hz))
-    if w_plan:
-        level, headline = "rod", f"Kø eller tjeneste ett trinn ned fra {w_plan[0]}"
-    elif w_long:
-        level, headline = "gul", f"Kø eller tjeneste ett trinn ned fra {w_long[0]}"
-    else:
-        level, headline = "gronn", f"Plass til alle som har behov til og med {hz}"
-    text = (f"I {hz} venter {tall(q_hz)} personer på sykehjemsplass eller heldøgns omsorgsbolig, og "
-            f"{tall(s_hz)} får tjeneste ett trinn lavere i omsorgstrappen fordi plassene er fulle. "
-            f"{tall(float(unmet.sel(year=hz)))} personer ville fått en lett tjeneste med lav terskel, men "
-            "ikke med terskelen i scenarioet.")
-    out.append(CrisisSignal("tilbud", "Tilbud", level, headline, text))
-    return out
+#: The signal type of the brief (one definition, :class:`planmodel.signals.Signal`).
+CrisisSignal = Signal
 
 
 # ---------------------------------------------------------------------------------------------
@@ -484,15 +353,17 @@ def balance_table_html(ds: xr.Dataset, numbers: dict[str, str] | None = None) ->
             f'<thead><tr><th scope="col" class="txt">År</th>{head}</tr></thead><tbody>{"".join(rows)}</tbody></table>')
 
 
-def signals_html(signals: list[CrisisSignal]) -> str:
-    """The crisis signals as cards: title, level in words (and colour), headline and text."""
+def signals_html(signals: list[Signal]) -> str:
+    """The crisis signals (:func:`planmodel.signals.crisis_signals`) as cards: title, symbol,
+    word and colour name (colour only repeats them), headline and text."""
     cards = []
     for s in signals:
-        bg, fg = _LEVEL_COLOURS[s.level]
+        fg, bg = LEVEL_COLOURS[s.level]
         cards.append(
-            f'<div class="signal signal-{s.level}" data-signal="{s.id}" style="background:{bg};border-left:6px solid {fg}">'
-            f'<div class="signal-title">{_esc(s.title)}: <strong data-key="signal_{s.id}" style="color:{fg}">'
-            f"{_esc(s.level_text)}</strong></div>"
+            f'<div class="signal signal-{s.level}" data-signal="{s.area}" data-level="{s.level}" '
+            f'style="background:{bg};border-left:6px solid {fg}">'
+            f'<div class="signal-title">{_esc(s.title)}: <strong data-key="signal_{s.area}" style="color:{fg}">'
+            f'<span aria-hidden="true">{_esc(s.symbol)}</span> {_esc(s.word)} ({_esc(s.level_nb)})</strong></div>'
             f'<div class="signal-headline">{_esc(s.headline)}</div><p>{_esc(s.text)}</p></div>')
     return '<div class="signals">' + "".join(cards) + "</div>"
 
@@ -752,9 +623,8 @@ def report_html(scenario_or_path: PlanScenario | str | Path, ds: xr.Dataset | No
 
     # crisis signals
     a('<section id="krisesignaler">\n<h2>Krisesignaler</h2>\n')
-    a(signals_html(crisis_signals(ds)))
-    a('<p class="note">Grønt: ingen tegn til krise til og med langsiktsåret. Gult: krisetegn etter '
-      "økonomiplanperioden. Rødt: krisetegn allerede i økonomiplanperioden.</p>\n</section>\n")
+    a(signals_html(crisis_signals(ds, scenario)))
+    a(f'<p class="note">{_esc(legend())} Reglene er de samme som i Krisekompasset.</p>\n</section>\n')
 
     # tiltak
     a('<section id="tiltak">\n<h2>Tiltakene</h2>\n')

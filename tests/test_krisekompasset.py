@@ -24,6 +24,7 @@ from planmodel.export import SHEETS
 from planmodel.formatting import mill_kr, prosent, tall
 from planmodel.model import run
 from planmodel.scenario import MeasureChoice, PlanScenario, load_scenario
+from planmodel.signals import crisis_signals
 from planmodel.widgets import krisekompasset as kk
 from planmodel.widgets import svg
 from planmodel.widgets.krisekompasset import Krisekompasset
@@ -177,37 +178,39 @@ def test_signals_basis_against_crisis_package():
     assert "driftsunderskudd" in app.signals["okonomi"][1]
     assert app.signals["personell"][0] == "red"
     assert app.signals["tilbud"][0] == "green"
+    # the app's signals are the shared rules (planmodel.signals), the dict derived from the list
+    assert app.signal_list == crisis_signals(basis, basis_file)
+    assert app.signals == {s.area: (s.level, s.text) for s in app.signal_list}
 
     app.scenario_picker.value = "baerum_krisepakke"
     assert_shows(app, crisis_file)
     assert app.signals["okonomi"][0] == "green"
     assert app.signals["personell"][0] == "amber"
-    assert app.signals["tilbud"] == kk.offer_signal(crisis, crisis_file.threshold, 0.0)
+    assert app.signals["tilbud"] == kk.signals(crisis, crisis_file)["tilbud"]
     assert app.signals["tilbud"][0] == "amber"  # terskel +0,75 in omsorgen: more udekket behov
+    assert "Høyere terskel enn i dag i pleie og omsorg" in app.signals["tilbud"][1]
     assert app.threshold.value == kk.FROM_FILE  # the file's terskel per tjenestegruppe is kept
     assert [b for b, box in app.measure_boxes.items() if box.value] == [
         m for m in kk.load_library().measures if m in {c.id for c in crisis_file.measures}]
-    # the signals are in the page as symbol + word + text, with the level as data
-    for area, (level, text) in app.signals.items():
-        assert f'data-signal="{area}" data-level="{level}"' in app.signals_view.value
-        assert kk.LEVELS[level][1] in app.signals_view.value
+    # the signals are in the page as symbol + word + colour name + headline + text, the level as data
+    for s in app.signal_list:
+        assert f'data-signal="{s.area}" data-level="{s.level}"' in app.signals_view.value
+        assert f"{s.title}: {s.word} ({s.level_nb})" in app.signals_view.value
+        assert f'<span aria-hidden="true">{s.symbol}</span>' in app.signals_view.value
+        assert kk.LEVELS[s.level] == (s.symbol, s.word)
 
 
-def test_signal_rules():
-    bredt_lav = run(load_scenario(SCENARIOS / "baerum_bredt_lav.yaml"))
-    level, text = kk.economy_signal(bredt_lav)
-    assert level == "red" and "Under normen på 1,75" in text
-    queue = run(PlanScenario(behovsanalyse=False))
-    assert float(queue.queue.sum()) > 0
-    assert kk.offer_signal(queue, 0.0, 0.0)[0] == "red"
-    stepped = run(PlanScenario(behovsanalyse=False, overflow="step_down"))
-    level, text = kk.offer_signal(stepped, 0.0, 0.0)
-    assert level == "amber" and "ett trinn ned" in text
-    basis = run(PlanScenario())
-    assert kk.offer_signal(basis, 1.0, -1.0)[0] == "red"
-    assert kk.offer_signal(basis, 0.5, 0.0)[0] == "amber"
-    assert kk.offer_signal(basis, -1.0, 1.0)[0] == "green"
-    assert kk.workforce_signal(basis, tolerance=10.0)[0] == "green"
+def test_app_signals_follow_the_choice():
+    """Changing terskel and tilbud in the app moves the tilbud signal by the shared rules."""
+    app = Krisekompasset(scenario="baerum_basis")
+    app.breadth.value = -1.0
+    app.threshold.value = 1.0
+    assert app.signals["tilbud"][0] == "red"
+    assert app.signal_list[2].headline == "Høyere terskel og smalere tilbud enn i dag"
+    app.threshold.value = 0.0
+    assert app.signals["tilbud"][0] == "amber"
+    app.breadth.value = 0.0
+    assert app.signals["tilbud"][0] == "green"
 
 
 def test_crisis_2x2_uses_the_chosen_tiltak_and_is_cached(app, monkeypatch):

@@ -21,6 +21,7 @@ from planmodel.errors import InputError
 from planmodel.formatting import mill_kr, prosent, tall
 from planmodel.model import run
 from planmodel.scenario import load_scenario
+from planmodel.signals import Signal, crisis_signals
 
 SCENARIO = SCENARIO_DIR / "baerum_krisepakke.yaml"
 #: Attributes that make a browser fetch something.
@@ -239,34 +240,22 @@ def test_tiltak_costs_equal_the_model(brief, model):
 # --------------------------------------------------------------------------------------------
 
 
-def test_crisis_signal_levels_follow_the_rules(model):
-    signals = {s.id: s for s in report.crisis_signals(model)}
-    assert list(signals) == ["okonomi", "personell", "tilbud"]
-    assert all(s.level in report.LEVELS for s in signals.values())
-    # economy: a gap in a plan year is red, one only after the plan period yellow, none green
-    ds = model.copy(deep=True)
-    ds["inndekningsbehov"][:] = 0.0
-    assert report.crisis_signals(ds)[0].level == "gronn"
-    ds["inndekningsbehov"].loc[{"year": 2035}] = 1000.0
-    s = report.crisis_signals(ds)[0]
-    assert (s.level, s.headline) == ("gul", "I balanse i planperioden, under normen fra 2035")
-    ds["inndekningsbehov"].loc[{"year": 2028}] = 1000.0
-    s = report.crisis_signals(ds)[0]
-    assert s.level == "rod" and s.headline == "Under normen i 1 av 4 planår"
-    # personell: a gap above 1 % of the need in a plan year is red
-    ds["fte_gap"].loc[{"sector": "helse_og_omsorg"}] = -10.0
-    assert report.crisis_signals(ds)[1].level == "gronn"
-    need_2029 = float(ds["fte_sector"].sel(sector="helse_og_omsorg", year=2029))
-    ds["fte_gap"].loc[{"sector": "helse_og_omsorg", "year": 2029}] = 0.02 * need_2029
-    assert report.crisis_signals(ds)[1].level == "rod"
-    # tilbud: people waiting in the plan period is red
-    ds["queue"][:] = 0.0
-    ds["stepped_down"][:] = 0.0
-    assert report.crisis_signals(ds)[2].level == "gronn"
-    ds["queue"].loc[{"year": 2040}] = 5.0
-    assert report.crisis_signals(ds)[2].level == "gul"
-    ds["queue"].loc[{"year": 2027}] = 5.0
-    assert report.crisis_signals(ds)[2].level == "rod"
+def test_brief_shows_the_shared_crisis_signals(brief, model):
+    """The brief shows planmodel.signals.crisis_signals of the scenario (the same rules as the
+    Krisekompasset app): level as data, symbol + word + colour name as text, headline and text.
+    The rules themselves are tested in tests/test_signals.py."""
+    _, text, p = brief
+    want = crisis_signals(model, load_scenario(SCENARIO))
+    assert [s.area for s in want] == ["okonomi", "personell", "tilbud"]
+    assert [(a["data-signal"], a["data-level"]) for t, a in p.tags if "data-signal" in a] == [
+        (s.area, s.level) for s in want]
+    body = " ".join(p.text)
+    for s in want:
+        assert p.keys[f"signal_{s.area}"] == [f"{s.symbol} {s.word} ({s.level_nb})"]
+        assert s.headline in body and s.text in body
+    # the crisis package: in balance to the horizon, enough staff in the plan period, higher terskel
+    assert [s.level for s in want] == ["green", "amber", "amber"]
+    assert report.CrisisSignal is Signal
 
 
 def test_key_numbers_are_exact_texts(model):

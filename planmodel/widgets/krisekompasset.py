@@ -29,8 +29,9 @@ cached corners; a change of kommune, befolkningsalternativ, horisont, overflow o
 recomputes them.
 
 Every number shown is computed by the small pure helpers below from the run Dataset
-(:func:`key_numbers`, :func:`signals`, :func:`corner_summary` ...), which are unit-tested without
-widgets, and formatted by :mod:`planmodel.formatting`.
+(:func:`key_numbers`, :func:`corner_summary` ...), which are unit-tested without widgets, and
+formatted by :mod:`planmodel.formatting`. The signals of "Lykkes vi?" come from
+:func:`planmodel.signals.crisis_signals`, the same rules as the brief (:mod:`planmodel.report`).
 """
 
 from __future__ import annotations
@@ -62,6 +63,11 @@ from ..model import run
 from ..scenario import MeasureChoice, PlanScenario, dump_scenario, load_scenario
 from ..servicemodel import BREADTH_OPTIONS, THRESHOLD_OPTIONS
 from ..services import STATUS_NB, load_catalogue
+from ..signals import AREAS as SIGNAL_AREAS
+from ..signals import (LEVEL_COLOURS, LEVEL_SYMBOL, LEVEL_WORD, Signal, below_norm, crisis_signals, legend,
+                       signal_dict)
+from ..signals import LEVELS as SIGNAL_LEVELS
+from ..signals import threshold_values as _threshold_values
 from . import svg
 from .population_explorer import kommune_options, message_html, scenario_options
 
@@ -79,15 +85,11 @@ THRESHOLD_STEPS = {1.0: "Høy terskel", 0.5: "Noe høyere enn i dag", 0.0: "Som 
 BREADTH_STEPS = {-1.0: "Smalt tilbud", -0.5: "Noe smalere enn i dag", 0.0: "Som i dag",
                  0.5: "Noe bredere enn i dag", 1.0: "Bredt tilbud"}
 OVERFLOW_LABELS = {"queue": "De venter (kø)", "step_down": "De får tilbud ett trinn ned i omsorgstrappen"}
-#: A shortage of årsverk smaller than this share of the need counts as enough (model precision).
-FTE_TOLERANCE = 0.01
-#: Persons: a queue or a number stepped down below this counts as none (rounding).
-PERSON_TOLERANCE = 0.5
-#: Signal levels: id -> (symbol, word). The word and symbol carry the meaning, colour only repeats it.
-LEVELS = {"green": ("✓", "I rute"), "amber": ("!", "Følg med"), "red": ("✗", "Ikke i rute")}
-LEVEL_COLORS = {"green": ("#1e7b34", "#e8f4eb"), "amber": ("#8a5a00", "#fdf3dc"), "red": ("#b00020", "#fdecee")}
-#: Areas of "Lykkes vi?": id -> heading.
-AREAS = {"okonomi": "Økonomi i balanse", "personell": "Nok personell", "tilbud": "Tilbudet til innbyggerne"}
+#: Signal levels: id -> (symbol, word), from :mod:`planmodel.signals`. The word and symbol carry
+#: the meaning, colour only repeats it.
+LEVELS = {level: (LEVEL_SYMBOL[level], LEVEL_WORD[level]) for level in SIGNAL_LEVELS}
+#: Areas of "Lykkes vi?": id -> heading (:data:`planmodel.signals.AREAS`).
+AREAS = SIGNAL_AREAS
 #: The corners of the 2×2: (breadth id, threshold id), in table order.
 CORNERS = (("narrow", "high"), ("narrow", "low"), ("broad", "high"), ("broad", "low"))
 #: Broad age groups of the population chart: label -> (first, last age).
@@ -272,10 +274,15 @@ def _fast_tall(x: float, decimals: int = 0) -> str:
 
 
 def first_year_below(ds: xr.Dataset, share: float | None = None) -> int | None:
-    """First year after the base year with netto driftsresultat below the norm (None if never)."""
+    """First year after the base year with netto driftsresultat below the norm (None if never).
+
+    Below the norm as in the signals (:func:`planmodel.signals.below_norm`: an inndekningsbehov),
+    unless another ``share`` of driftsinntektene is given."""
     lv = lines(ds)
-    share = norm_share(ds) if share is None else share
-    below = [int(y) for y, v in zip(lv.years[1:], lv.ndr[1:]) if v < share - 1e-9]
+    if share is None:
+        below = below_norm(ds, [int(y) for y in lv.years[1:]])
+    else:
+        below = [int(y) for y, v in zip(lv.years[1:], lv.ndr[1:]) if v < share - 1e-9]
     return below[0] if below else None
 
 
@@ -352,114 +359,11 @@ def _plan_text(plan: list[int]) -> str:
     return f"{plan[0]}–{plan[-1]}"
 
 
-def economy_signal(ds: xr.Dataset) -> tuple[str, str]:
-    """Økonomi i balanse: (level, Norwegian text).
-
-    - ``red``: netto driftsresultat below the norm in a plan year, or a driftsunderskudd
-      (negative netto driftsresultat) in some year up to the horizon;
-    - ``amber``: at or above the norm in every plan year, no deficit, but below the norm
-      later, before the horizon;
-    - ``green``: at or above the norm in every year to the horizon.
-    """
-    lv = lines(ds)
-    plan, h = lv.plan, lv.horizon
-    share = norm_share(ds)
-    norm = norm_text(share)
-    plan_pos = [lv.index[y] for y in plan]
-    n_below = int((lv.ndr[plan_pos] < share - 1e-9).sum())
-    deficit = [int(y) for y, v in zip(lv.years[1:], lv.ndr[1:]) if v < 0]
-    below = first_year_below(ds, share)
-    at_h = (f"netto driftsresultat {ndr_text(lv.at(lv.ndr, h))} og inndekningsbehov "
-            f"{money_text(lv.at(lv.gap, h))} i {h}")
-    if n_below:
-        return "red", (f"Under normen på {norm} i {n_below} av {len(plan)} år i økonomiplanperioden "
-                       f"{_plan_text(plan)}: inndekningsbehov {money_text(float(lv.gap[plan_pos].sum()))} "
-                       f"i perioden; {at_h}.")
-    if deficit:
-        return "red", (f"Minst {norm} i hele økonomiplanperioden {_plan_text(plan)}, men driftsunderskudd "
-                       f"(negativt netto driftsresultat) fra {deficit[0]}: {at_h}.")
-    if below is not None:
-        return "amber", (f"Minst {norm} i hele økonomiplanperioden {_plan_text(plan)}, men under normen "
-                         f"fra {below}: {at_h}.")
-    return "green", (f"Netto driftsresultat er minst {norm} hvert år til {h} "
-                     f"(laveste {ndr_text(float(lv.ndr[1:].min()))}).")
-
-
-def workforce_signal(ds: xr.Dataset, tolerance: float = FTE_TOLERANCE) -> tuple[str, str]:
-    """Nok personell in helse og omsorg: (level, Norwegian text).
-
-    A shortage (need minus supply) smaller than ``tolerance`` of the need counts as enough.
-    ``red``: short in a plan year; ``amber``: enough in the plan period, short later;
-    ``green``: enough every year to the horizon.
-    """
-    lv = lines(ds)
-    plan, h = lv.plan, lv.horizon
-    need, gap = lv.care(lv.fte_need), lv.care(lv.fte_gap)
-    short = [int(y) for y, g, n in zip(lv.years[1:], gap[1:], need[1:]) if g > tolerance * n]
-    at_h = f"{tall(lv.at(gap, h))} årsverk for lite i {h} ({prosent(lv.at(gap, h) / lv.at(need, h), 0)} av behovet)"
-    if any(y in plan for y in short):
-        worst = max(plan, key=lambda y: lv.at(gap, y))
-        return "red", (f"For lite personell i helse og omsorg allerede i økonomiplanperioden: "
-                       f"{tall(lv.at(gap, worst))} årsverk for lite i {worst}; {at_h}.")
-    if short:
-        return "amber", (f"Nok årsverk i helse og omsorg i økonomiplanperioden {_plan_text(plan)}, men for lite "
-                         f"fra {short[0]}: {at_h}.")
-    return "green", f"Nok årsverk i helse og omsorg hvert år til {h} (tilgangen følger befolkningen 20–66 år)."
-
-
-def _threshold_values(threshold) -> list[float]:
-    return [float(v) for v in threshold.values()] if isinstance(threshold, Mapping) else [float(threshold)]
-
-
-def offer_signal(ds: xr.Dataset, threshold, breadth: float) -> tuple[str, str]:
-    """Tilbudet: (level, Norwegian text) from queue, stepping down and the chosen terskel/tilbud.
-
-    ``red``: people wait for a place (queue) in a plan year, or both a higher terskel and a
-    narrower tilbud than today; ``amber``: one of higher terskel, narrower tilbud, people
-    given a lower step in the omsorgstrapp, or a queue later; ``green``: none of these.
-    The udekket behov (those a low terskel would have served with light services) is told.
-    """
-    lv = lines(ds)
-    plan, h = lv.plan, lv.horizon
-    last = plan[-1]
-    years = [int(y) for y in lv.years[1:]]
-    waits = [y for y in years if lv.at(lv.queue, y) > PERSON_TOLERANCE]
-    downs = [y for y in years if lv.at(lv.stepped, y) > PERSON_TOLERANCE]
-    higher = max(_threshold_values(threshold)) > 0
-    narrower = float(breadth) < 0
-    unmet_text = (f"Udekket behov i {last}: {tall(lv.at(lv.unmet, last))} personer som en lav terskel ville gitt "
-                  f"lette tjenester ({tall(lv.at(lv.unmet, h))} i {h}).")
-    reasons = []
-    if higher:
-        reasons.append("høyere terskel enn i dag: færre får lette tjenester, og de får dem senere")
-    if narrower:
-        reasons.append("smalere tilbud enn i dag: valgfrie tjenester fjernes eller halveres")
-    if downs:
-        worst = max(downs, key=lambda y: lv.at(lv.stepped, y))
-        reasons.append(f"{tall(lv.at(lv.stepped, worst))} personer får tilbud ett trinn ned i omsorgstrappen i "
-                       f"{worst} fordi plassene er fulle")
-    if waits and waits[0] > last:
-        reasons.append(f"kø fra {waits[0]}: {tall(lv.at(lv.queue, h))} venter på plass i {h}")
-    if any(y in plan for y in waits):
-        return "red", (f"{tall(lv.at(lv.queue, last))} personer venter på plass i sykehjem eller heldøgns "
-                       f"omsorgsbolig i {last}. " + (_sentence(reasons) if reasons else "") + unmet_text)
-    if higher and narrower:
-        return "red", _sentence(reasons) + unmet_text
-    if reasons:
-        return "amber", _sentence(reasons) + unmet_text
-    return "green", "Ingen venter på plass, og terskel og tilbud er som i dag eller bedre. " + unmet_text
-
-
-def _sentence(parts: list[str]) -> str:
-    text = "; ".join(parts)
-    return text[:1].upper() + text[1:] + ". "
-
-
 def signals(ds: xr.Dataset, scenario: PlanScenario) -> dict[str, tuple[str, str]]:
-    """The three signals of "Lykkes vi?": area id (see :data:`AREAS`) -> (level, text);
-    level is ``"green"``, ``"amber"`` or ``"red"`` (see :data:`LEVELS`)."""
-    return {"okonomi": economy_signal(ds), "personell": workforce_signal(ds),
-            "tilbud": offer_signal(ds, scenario.threshold, scenario.breadth)}
+    """The three signals of "Lykkes vi?" (:func:`planmodel.signals.crisis_signals`, the same
+    rules as the brief) as area id (see :data:`AREAS`) -> (level, text); level is ``"green"``,
+    ``"amber"`` or ``"red"`` (see :data:`LEVELS`)."""
+    return signal_dict(crisis_signals(ds, scenario))
 
 
 def removed_by(scenario: PlanScenario, breadth: float) -> list[str]:
@@ -709,18 +613,19 @@ def future_html(ds: xr.Dataset, numbers: Mapping[str, str], place: str) -> str:
             + f'<div class="pm-grid">{charts[4]}{charts[5]}{charts[6]}</div>')
 
 
-def signals_html(sig: Mapping[str, tuple[str, str]]) -> str:
-    """The signals as cards: symbol, word and text (colour only repeats them)."""
+def signals_html(sig: list[Signal]) -> str:
+    """The signals (:func:`planmodel.signals.crisis_signals`) as cards: symbol, word and colour
+    name, headline and text (colour only repeats them)."""
     out = []
-    for area, heading in AREAS.items():
-        level, text = sig[area]
-        symbol, word = LEVELS[level]
-        edge, bg = LEVEL_COLORS[level]
-        out.append(f'<div class="pm-signal" data-signal="{area}" data-level="{level}" '
+    for s in sig:
+        edge, bg = LEVEL_COLOURS[s.level]
+        out.append(f'<div class="pm-signal" data-signal="{s.area}" data-level="{s.level}" '
                    f'style="border-left-color:{edge};background:{bg}">'
-                   f'<div class="pm-level" style="color:{edge}"><span aria-hidden="true">{symbol}</span> '
-                   f'{_esc(heading)}: {_esc(word)}</div><div>{_esc(text)}</div></div>')
-    return f'<div aria-live="polite">{"".join(out)}</div>'
+                   f'<div class="pm-level" style="color:{edge}"><span aria-hidden="true">{s.symbol}</span> '
+                   f'{_esc(s.title)}: {_esc(s.word)} ({_esc(s.level_nb)})</div>'
+                   f'<div class="pm-headline"><strong>{_esc(s.headline)}</strong></div><div>{_esc(s.text)}</div></div>')
+    note = f'<p style="max-width:60em;font-size:0.95em;color:#444">{_esc(legend())}</p>'
+    return f'<div aria-live="polite">{"".join(out)}</div>{note}'
 
 
 def failing_html(corners: Mapping[tuple[str, str], Mapping[str, float]], year: int) -> str:
@@ -1026,7 +931,8 @@ class Krisekompasset(widgets.VBox):
     result : the current :func:`planmodel.model.run` Dataset (None after an error).
     plan_scenario : the :class:`PlanScenario` of the current choices.
     key_numbers : dict id -> the exact text shown (:func:`key_numbers`); empty after an error.
-    signals : dict area -> (level, text) (:func:`signals`).
+    signals : dict area -> (level, text) (:func:`signals`), derived from ``signal_list``.
+    signal_list : the :class:`planmodel.signals.Signal` list shown (:func:`planmodel.signals.crisis_signals`).
     corners : dict (breadth, threshold) -> :func:`corner_summary` of the 2×2.
     message : HTML with the current error or notice ("" when all is well).
     excel_button, excel_link : build the workbook / the download link.
@@ -1043,6 +949,7 @@ class Krisekompasset(widgets.VBox):
         self.plan_scenario: PlanScenario = self._base
         self.key_numbers: dict[str, str] = {}
         self.signals: dict[str, tuple[str, str]] = {}
+        self.signal_list: list[Signal] = []
         self.corners: dict = {}
         self._corner_key: str | None = None
         self._static_key = None
@@ -1433,6 +1340,7 @@ class Krisekompasset(widgets.VBox):
         self.result = None
         self.key_numbers = {}
         self.signals = {}
+        self.signal_list = []
         self.corners = {}
         self._corner_key = None
         self._static_key = None
@@ -1455,8 +1363,8 @@ class Krisekompasset(widgets.VBox):
             self.corners = crisis_corners(sc, year)
             self._corner_key = ckey
         numbers = key_numbers(ds)
-        sig = signals(ds, sc)
-        self.result, self.key_numbers, self.signals = ds, numbers, sig
+        sig = crisis_signals(ds, sc)
+        self.result, self.key_numbers, self.signal_list, self.signals = ds, numbers, sig, signal_dict(sig)
         if self.scenario_picker.value and sc is self._base:
             subtitle = f"Scenario: {sc.title}"
         elif sc.id == "krisekompasset" and self.scenario_picker.value:
