@@ -20,16 +20,13 @@ from __future__ import annotations
 
 import math
 import os
-import signal
-import socket
 import statistics
 import subprocess
-import sys
 import tempfile
 import time
-import urllib.error
-import urllib.request
 from pathlib import Path
+
+from .apps import serve, stop
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -63,12 +60,6 @@ _WATCH_JS = """([textSel, rootSel, busy]) => {
                                 attributeFilter: ['class']});
   });
 }"""
-
-
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _row(name: str, times: list[float], **extra) -> dict:
@@ -138,44 +129,6 @@ def _wait_for(condition, timeout: float, what: str, proc: subprocess.Popen) -> N
         time.sleep(0.2)
 
 
-def _start(name: str, log_path: Path) -> tuple[subprocess.Popen, str]:
-    """Start Voilà as ``planmodel app`` does (see tests/conftest.py ``_start_voila``)."""
-    from .apps import voila_argv, voila_env
-
-    port = _free_port()
-    url = f"http://127.0.0.1:{port}/"
-    cmd = [sys.executable, "-m", "voila", *voila_argv(name, port=port, open_browser=False)]
-    with open(log_path, "wb") as log:
-        proc = subprocess.Popen(cmd, env=voila_env(), stdout=log, stderr=subprocess.STDOUT,
-                                stdin=subprocess.DEVNULL, start_new_session=True)
-    probe = f"{url}voila/static/voila-style.js"  # a GET of the page would use up the preheated kernel
-
-    def answers() -> bool:
-        try:
-            with urllib.request.urlopen(probe, timeout=2) as response:
-                return response.status == 200
-        except (urllib.error.URLError, ConnectionError, TimeoutError):
-            return False
-
-    try:
-        _wait_for(answers, START_TIMEOUT, "Voilà to answer", proc)
-    except Exception:
-        _stop(proc)
-        raise
-    return proc, url
-
-
-def _stop(proc: subprocess.Popen) -> None:
-    if proc.poll() is not None:
-        return
-    proc.send_signal(signal.SIGTERM)
-    try:
-        proc.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        os.killpg(proc.pid, signal.SIGKILL)
-        proc.wait(timeout=10)
-
-
 def measure(app: str = "krisekompasset", n: int = 10, loads: int = 3) -> list[dict]:
     """Time to interactive and update time of app ``app`` in headless Chromium.
 
@@ -205,7 +158,7 @@ def measure(app: str = "krisekompasset", n: int = 10, loads: int = 3) -> list[di
     updates: list[float] = []
     with tempfile.TemporaryDirectory(prefix="planmodel-bench-") as tmp:
         log_path = Path(tmp) / f"voila-{app}.log"
-        proc, url = _start(app, log_path)
+        proc, url = serve(app, log_path, timeout=START_TIMEOUT)
         try:
             with sync_playwright() as pw:
                 browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
@@ -228,7 +181,7 @@ def measure(app: str = "krisekompasset", n: int = 10, loads: int = 3) -> list[di
                 finally:
                     browser.close()
         finally:
-            _stop(proc)
+            stop(proc)
     return [_row(f"app {app}: tid til interaktiv (forvarmet kjerne, navigasjon -> nøkkeltall)", tti),
             _row(f"app {app}: tastetrykk på «{label}» -> nye tall i nettleseren", updates)]
 

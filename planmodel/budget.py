@@ -159,7 +159,6 @@ def _carry(years: np.ndarray, at: tuple[int, float], path: np.ndarray, decay: fl
 
 def compute_budget(inp: BudgetInputs, eco: Economy) -> dict[str, np.ndarray]:
     """The økonomiplan lines (NOK 1000, fixed prices) for every year; see the module docstring."""
-    Y = inp.years.size
     P = inp.population
     i_real = (1.0 + eco.interest_rate.value) / (1.0 + eco.deflator.value) - 1.0
     eta = eco.interest_bearing_share.value

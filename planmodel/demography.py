@@ -30,7 +30,7 @@ import numpy as np
 import xarray as xr
 
 from . import data, lifetable
-from .ages import AGES, KOSTRA_GROUPS, MAX_AGE, SEXES, kostra_group_of_age
+from .ages import AGES, MAX_AGE, SEXES, kostra_group_of_age
 from .errors import InputError
 from .formatting import prosent, tall
 from .migration import (

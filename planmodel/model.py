@@ -18,7 +18,7 @@ import xarray as xr
 from . import demography
 from .budget import BudgetInputs, Economy, compute_budget, economy_with
 from .capacity import PLACE_TYPES, behovsanalyse, investment_path
-from .costs import cost_arrays, cost_per_inhabitant, sector_matrix
+from .costs import cost_arrays, sector_matrix
 from .demand import CatalogueIndex, ServiceOptions, apply_capacity, demand_arrays
 from .errors import InputError
 from .lead import Lead

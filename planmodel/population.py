@@ -131,7 +131,6 @@ def project(
     lead = _lead_dims(base, survival, birth_survival, fertility, net_migration, msb)
     lead_names = list(lead)
     lead_shape = tuple(lead[d].size for d in lead_names)
-    std = {"age": AGES, "sex": list(SEXES)}
 
     for name, da in [("base", base), ("survival", survival), ("net_migration", net_migration)]:
         if not np.array_equal(da["age"].values, AGES):

@@ -11,6 +11,7 @@ attribution, so an effect is not hidden by a full sykehjem.
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import xarray as xr
 
 from .costs import cost_arrays, sector_matrix
@@ -70,7 +71,7 @@ def samordning(scenario: PlanScenario | Prepared) -> xr.Dataset:
     return ds
 
 
-def who_pays_who_gains(ds: xr.Dataset) -> "pandas.DataFrame":  # noqa: F821
+def who_pays_who_gains(ds: xr.Dataset) -> pd.DataFrame:
     """The matrix as a table: rows tiltak, columns sectors (mill. kr over the plan period,
     positive = pays, negative = gains), with a net column."""
     t = (ds["netto_planperiode"] / 1000.0).round(1).to_pandas()

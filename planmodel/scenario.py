@@ -151,7 +151,7 @@ def parse_scenario(raw: dict, source: str = "scenario", chain: list[str] | None 
     """Validate a scenario mapping completely and return the :class:`PlanScenario`."""
     from .demand import EFFECT_BOUNDS, OVERFLOW_MODES
     from .demography import SCENARIOS
-    from .errors import InputError, KommuneError
+    from .errors import KommuneError
     from .kommuner import resolve_kommune
     from .measures import MEASURE_STATUSES, load_library
     from .services import load_catalogue

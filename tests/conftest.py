@@ -2,14 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import signal
-import socket
-import subprocess
-import sys
-import time
-import urllib.error
-import urllib.request
 from pathlib import Path
 
 import pytest
@@ -39,24 +31,6 @@ VOILA_START_TIMEOUT = 90
 ARTIFACTS = ROOT / "test-artifacts"
 
 
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _stop(proc: subprocess.Popen) -> None:
-    """SIGTERM (Voilà then shuts its kernels down), SIGKILL the group if that hangs."""
-    if proc.poll() is not None:
-        return
-    proc.send_signal(signal.SIGTERM)
-    try:
-        proc.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        os.killpg(proc.pid, signal.SIGKILL)
-        proc.wait(timeout=10)
-
-
 @pytest.fixture(scope="session")
 def artifacts_dir() -> Path:
     """``test-artifacts/`` (git-ignored), created on demand: screenshots and logs."""
@@ -67,31 +41,12 @@ def artifacts_dir() -> Path:
 def _start_voila(name: str, artifacts_dir: Path):
     """Start ``planmodel app <name>``'s Voilà (same arguments, template and environment) on a
     free port; return (process, url) once it answers. Its log is ``test-artifacts/voila-<name>.log``."""
-    from planmodel.apps import voila_argv, voila_env
+    from planmodel.apps import serve
 
-    port = _free_port()
-    url = f"http://127.0.0.1:{port}/"
-    log_path = artifacts_dir / f"voila-{name}.log"
-    cmd = [sys.executable, "-m", "voila", *voila_argv(name, port=port, open_browser=False)]
-    with open(log_path, "wb") as log:
-        proc = subprocess.Popen(cmd, env=voila_env(), stdout=log, stderr=subprocess.STDOUT,
-                                stdin=subprocess.DEVNULL, start_new_session=True)
-    # Poll a static file: a GET of the page itself would use up the preheated kernel.
-    probe = f"{url}voila/static/voila-style.js"
-    deadline = time.monotonic() + VOILA_START_TIMEOUT
-    while True:
-        if proc.poll() is not None:
-            pytest.fail(f"Voilà stopped with code {proc.returncode}; see {log_path}")
-        try:
-            with urllib.request.urlopen(probe, timeout=2) as response:
-                if response.status == 200:
-                    return proc, url
-        except (urllib.error.URLError, ConnectionError, TimeoutError):
-            pass
-        if time.monotonic() > deadline:
-            _stop(proc)
-            pytest.fail(f"Voilà did not answer on {url} within {VOILA_START_TIMEOUT} s; see {log_path}")
-        time.sleep(0.3)
+    try:
+        return serve(name, artifacts_dir / f"voila-{name}.log", timeout=VOILA_START_TIMEOUT)
+    except (RuntimeError, TimeoutError) as exc:
+        pytest.fail(str(exc))
 
 
 @pytest.fixture(scope="session")
@@ -108,8 +63,10 @@ def voila_app(artifacts_dir):
     try:
         yield get
     finally:
+        from planmodel.apps import stop
+
         for proc, _ in servers.values():
-            _stop(proc)
+            stop(proc)
 
 
 @pytest.fixture(scope="session")

@@ -6,15 +6,14 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-import xarray as xr
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from planmodel.budget import BudgetInputs, Economy, compute_budget, economy_with, to_nominal
+from planmodel.budget import BudgetInputs, compute_budget, economy_with, to_nominal
 from planmodel.capacity import investment_path, plan_places
 from planmodel.errors import InputError
 from planmodel.followup import Actuals, plan_vs_actual, roll_forward, stress_tests
-from planmodel.model import prepare, run
+from planmodel.model import run
 from planmodel.samordning import samordning, who_pays_who_gains
 from planmodel.scenario import MeasureChoice, PlanScenario
 from planmodel.services import Value

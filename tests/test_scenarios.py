@@ -5,7 +5,6 @@ Golden outputs live in ``tests/expected/<scenario>.csv``. They are regenerated o
 ``pytest tests/test_scenarios.py --regen-golden`` and reviewed as a diff before committing.
 """
 
-import io
 import subprocess
 import sys
 from pathlib import Path
@@ -13,13 +12,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-import yaml
 
 from planmodel import cli
 from planmodel.compare import compare, compare_table
 from planmodel.errors import InputError
 from planmodel.model import run
-from planmodel.scenario import dump_scenario, load_scenario, parse_scenario
+from planmodel.scenario import dump_scenario, load_scenario
 
 ROOT = Path(__file__).resolve().parents[1]
 SCENARIOS = sorted((ROOT / "scenarios").glob("*.yaml"))

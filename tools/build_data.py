@@ -17,11 +17,9 @@ Raw inputs (see data/README.md for origin and licence):
 
 from __future__ import annotations
 
-import re
 import sys
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -15,7 +15,7 @@ from scipy.optimize import least_squares
 
 from planmodel import data
 from planmodel.ages import to_kostra_groups
-from planmodel.demography import NATIONAL_ASSUMPTIONS, Scenario, project_kommune
+from planmodel.demography import Scenario, project_kommune
 
 TFR_KNOTS = (2026, 2030, 2035, 2040, 2050)
 MIG_KNOTS = (2026, 2030, 2040, 2050)

@@ -121,4 +121,62 @@ def launch(name: str = "befolkning", port: int = DEFAULT_PORT, open_browser: boo
     return 0
 
 
-__all__ = ["available_apps", "app_path", "launch", "voila_argv", "voila_env"]
+def free_port() -> int:
+    """A free TCP port on 127.0.0.1."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind((HOST, 0))
+        return s.getsockname()[1]
+
+
+def serve(name: str, log_path: Path, timeout: float = 90.0):
+    """Start app ``name`` in a Voilà subprocess exactly as :func:`launch` serves it, on a free
+    port, and wait until it answers. Returns ``(process, url)``; stop it with :func:`stop`.
+
+    Used by the browser tests and the benchmark. It polls a static file, because a GET of the
+    page itself would use up the preheated kernel.
+    """
+    import subprocess
+    import sys
+    import time
+    import urllib.error
+    import urllib.request
+
+    port = free_port()
+    url = f"http://{HOST}:{port}/"
+    cmd = [sys.executable, "-m", "voila", *voila_argv(name, port=port, open_browser=False)]
+    with open(log_path, "wb") as log:
+        proc = subprocess.Popen(cmd, env=voila_env(), stdout=log, stderr=subprocess.STDOUT,
+                                stdin=subprocess.DEVNULL, start_new_session=True)
+    probe = f"{url}voila/static/voila-style.js"
+    deadline = time.monotonic() + timeout
+    while True:
+        if proc.poll() is not None:
+            raise RuntimeError(f"Voilà stopped with code {proc.returncode}; see {log_path}")
+        try:
+            with urllib.request.urlopen(probe, timeout=2) as response:
+                if response.status == 200:
+                    return proc, url
+        except (urllib.error.URLError, ConnectionError, TimeoutError):
+            pass
+        if time.monotonic() > deadline:
+            stop(proc)
+            raise TimeoutError(f"Voilà did not answer on {url} within {timeout:.0f} s; see {log_path}")
+        time.sleep(0.3)
+
+
+def stop(proc) -> None:
+    """SIGTERM a Voilà subprocess (it shuts its kernels down); SIGKILL its group if that hangs."""
+    import signal
+    import subprocess
+
+    if proc.poll() is not None:
+        return
+    proc.send_signal(signal.SIGTERM)
+    try:
+        proc.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait(timeout=10)
+
+
+__all__ = ["available_apps", "app_path", "free_port", "launch", "serve", "stop", "voila_argv", "voila_env"]
