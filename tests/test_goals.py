@@ -342,3 +342,9 @@ def test_invalid_file(tmp_path, case, text, key_path, expected):
 def test_missing_file(tmp_path):
     with pytest.raises(InputError, match="finnes ikke"):
         load_goals(tmp_path / "nei.yaml", MODEL_SECTORS)
+
+
+def test_shipped_tiltak_library_links_to_existing_delmal(goals):
+    from planmodel.measures import load_library
+
+    check_links(goals, list(load_library().measures.values()), source="data/tiltak/tiltaksbibliotek.yaml")
