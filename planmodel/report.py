@@ -493,6 +493,20 @@ def effect_status_table(scenario: PlanScenario) -> pd.DataFrame:
 # The brief
 # ---------------------------------------------------------------------------------------------
 
+#: Tables (økonomiplan, sector frames ...): shared by the brief and the Økonomiplan app.
+TABLE_CSS = """table.planmodel-table { border-collapse: collapse; margin: 0.6rem 0 0.3rem; font-size: 0.95rem;
+                        font-variant-numeric: tabular-nums; }
+.planmodel-table caption { text-align: left; font-weight: 700; padding: 0.3rem 0; }
+.planmodel-table caption .units { font-weight: 400; color: #555; }
+.planmodel-table th, .planmodel-table td { padding: 0.25rem 0.6rem; border-bottom: 1px solid #e1e4e8; vertical-align: top; }
+.planmodel-table thead th { border-bottom: 2px solid #999; }
+.planmodel-table .num { text-align: right; white-space: nowrap; }
+.planmodel-table .txt { text-align: left; }
+.planmodel-table tr.group th { background: #f4f6f8; text-align: left; }
+.planmodel-table tr.sum th, .planmodel-table tr.sum td { font-weight: 700; border-top: 2px solid #999; }
+.planmodel-table td.below { color: #b00020; font-weight: 700; }
+"""
+
 _CSS = """
 :root { color-scheme: light; }
 body { font-family: system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif;
@@ -505,18 +519,7 @@ h3 { font-size: 1.1rem; margin: 1.2rem 0 0.4rem; }
 .meta { color: #444; margin: 0.2rem 0; }
 .message { font-size: 1.1rem; background: #f4f7fa; border-left: 6px solid #1b4f72; padding: 0.6rem 1rem; }
 .message li { margin: 0.3rem 0; }
-table.planmodel-table { border-collapse: collapse; margin: 0.6rem 0 0.3rem; font-size: 0.95rem;
-                        font-variant-numeric: tabular-nums; }
-.planmodel-table caption { text-align: left; font-weight: 700; padding: 0.3rem 0; }
-.planmodel-table caption .units { font-weight: 400; color: #555; }
-.planmodel-table th, .planmodel-table td { padding: 0.25rem 0.6rem; border-bottom: 1px solid #e1e4e8; vertical-align: top; }
-.planmodel-table thead th { border-bottom: 2px solid #999; }
-.planmodel-table .num { text-align: right; white-space: nowrap; }
-.planmodel-table .txt { text-align: left; }
-.planmodel-table tr.group th { background: #f4f6f8; text-align: left; }
-.planmodel-table tr.sum th, .planmodel-table tr.sum td { font-weight: 700; border-top: 2px solid #999; }
-.planmodel-table td.below { color: #b00020; font-weight: 700; }
-.note { font-size: 0.9rem; color: #444; margin: 0.2rem 0 0.8rem; max-width: 60rem; }
+""" + TABLE_CSS + """.note { font-size: 0.9rem; color: #444; margin: 0.2rem 0 0.8rem; max-width: 60rem; }
 .signals { display: flex; flex-wrap: wrap; gap: 0.8rem; }
 .signal { flex: 1 1 18rem; padding: 0.6rem 0.9rem; border-radius: 6px; }
 .signal-title { font-size: 1.05rem; }

@@ -64,11 +64,21 @@ from ..scenario import MeasureChoice, PlanScenario, dump_scenario, load_scenario
 from ..servicemodel import BREADTH_OPTIONS, THRESHOLD_OPTIONS
 from ..services import STATUS_NB, load_catalogue
 from ..signals import AREAS as SIGNAL_AREAS
-from ..signals import (LEVEL_COLOURS, LEVEL_SYMBOL, LEVEL_WORD, Signal, below_norm, crisis_signals, legend,
-                       signal_dict)
+from ..signals import (
+    LEVEL_COLOURS,
+    LEVEL_SYMBOL,
+    LEVEL_WORD,
+    Signal,
+    below_norm,
+    crisis_signals,
+    legend,
+    signal_dict,
+)
 from ..signals import LEVELS as SIGNAL_LEVELS
 from ..signals import threshold_values as _threshold_values
 from . import svg
+from .common import BUSY_CLASS as BUSY_CLASS  # re-exported: tests use it
+from .common import busy
 from .population_explorer import kommune_options, message_html, scenario_options
 
 log = logging.getLogger(__name__)
@@ -95,7 +105,6 @@ CORNERS = (("narrow", "high"), ("narrow", "low"), ("broad", "high"), ("broad", "
 #: Broad age groups of the population chart: label -> (first, last age).
 AGE_GROUPS = {"0–19 år": (0, 19), "20–66 år": (20, 66), "67–79 år": (67, 79), "80–89 år": (80, 89),
               "90 år og over": (90, 200)}
-BUSY_CLASS = "planmodel-busy"
 #: Value of the terskel menu entry that keeps a scenario file's terskel per tjenestegruppe.
 FROM_FILE = "scenariofil"
 EXCEL_NAME = "krisekompasset.xlsx"
@@ -445,9 +454,9 @@ def cards_html(numbers: Mapping[str, str], cards: list[tuple[str, str, str]]) ->
     """Cards of key numbers; each number alone in an element with ``data-key=<id>`` holding
     exactly ``numbers[id]``. ``cards``: (id, heading, unit)."""
     out = []
-    for key, heading, unit in cards:
+    for key, title, unit in cards:
         size = ' style="font-size:1.75em"' if len(numbers[key]) > 10 else ""  # "11 236,7 mill. kr" fits
-        out.append(f'<div class="pm-card"><div class="pm-head">{_esc(heading)}</div>'
+        out.append(f'<div class="pm-card"><div class="pm-head">{_esc(title)}</div>'
                    f'<div class="pm-value" data-key="{key}"{size}>{_esc(numbers[key])}</div>'
                    f'<div class="pm-unit">{_esc(unit)}</div></div>')
     return f'<div class="pm-cards">{"".join(out)}</div>'
@@ -1236,13 +1245,8 @@ class Krisekompasset(widgets.VBox):
                 raise
 
     # --- internals ---------------------------------------------------------------------------
-    @contextmanager
     def _busy(self):
-        self.add_class(BUSY_CLASS)
-        try:
-            yield
-        finally:
-            self.remove_class(BUSY_CLASS)
+        return busy(self)
 
     @contextmanager
     def _silent(self):

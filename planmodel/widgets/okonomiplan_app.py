@@ -21,7 +21,6 @@ from __future__ import annotations
 import base64
 import html
 import logging
-from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
 from urllib.parse import parse_qs
@@ -34,16 +33,31 @@ from .. import SSB_CREDIT
 from .._paths import SCENARIO_DIR
 from ..errors import InputError, PlanmodelError
 from ..formatting import NBSP, tall
-from ..goals import delmal_uten_tiltak, load_goals, tiltaksmatrise, tiltaksmatrise_totals
+from ..goals import (
+    delmal_uten_tiltak,
+    load_goals,
+    tiltaksmatrise,
+    tiltaksmatrise_totals,
+)
 from ..kommuner import resolve_kommune
 from ..measures import load_library, measure_arrays
 from ..model import population_for, run
-from ..report import (balance_table_html, horizon_year, key_numbers, ndr_chart_svg, plan_years, report_html,
-                      table_html)
+from ..report import (
+    TABLE_CSS,
+    balance_table_html,
+    horizon_year,
+    key_numbers,
+    ndr_chart_svg,
+    plan_years,
+    report_html,
+    table_html,
+)
 from ..samordning import samordning, who_pays_who_gains
 from ..scenario import MeasureChoice, PlanScenario, load_scenario
 from ..services import load_catalogue
 from ..tables import measure_cost_frame, okonomiplan_table
+from .common import BUSY_CLASS as BUSY_CLASS  # re-exported: tests use it
+from .common import busy, heading
 from .population_explorer import kommune_options, message_html
 
 log = logging.getLogger(__name__)
@@ -51,7 +65,6 @@ log = logging.getLogger(__name__)
 DEFAULT_KOMMUNE = "3201"  # Bærum
 DEFAULT_SCENARIO = "baerum_basis"
 #: CSS class on the app while it computes (tests wait for it to go).
-BUSY_CLASS = "planmodel-busy"
 #: Columns of the tiltak grid: tiltak, start year, sector, one per plan year, sum.
 _GRID_COLUMNS = "minmax(16em, 2.2fr) 6.2em minmax(7em, 1fr) repeat({n}, 6.6em) 7.2em"
 _CSS = """<style>
@@ -69,17 +82,7 @@ _CSS = """<style>
 .planmodel-cost .inv { font-size: 0.85em; color: #555; }
 .planmodel-grid-head { font-weight: 700; border-bottom: 2px solid #999; }
 .planmodel-grid-sum { font-weight: 700; border-top: 2px solid #999; }
-table.planmodel-table { border-collapse: collapse; margin: 6px 0; font-variant-numeric: tabular-nums; }
-.planmodel-table caption { text-align: left; font-weight: 700; padding: 4px 0; }
-.planmodel-table caption .units { font-weight: 400; color: #555; }
-.planmodel-table th, .planmodel-table td { padding: 3px 9px; border-bottom: 1px solid #e1e4e8; vertical-align: top; }
-.planmodel-table thead th { border-bottom: 2px solid #999; }
-.planmodel-table .num { text-align: right; white-space: nowrap; }
-.planmodel-table .txt { text-align: left; }
-.planmodel-table tr.group th { background: #f4f6f8; text-align: left; }
-.planmodel-table tr.sum th, .planmodel-table tr.sum td { font-weight: 700; border-top: 2px solid #999; }
-.planmodel-table td.below { color: #b00020; font-weight: 700; }
-.planmodel-okonomiplan .note { font-size: 0.92em; color: #444; max-width: 70em; }
+""" + TABLE_CSS + """.planmodel-okonomiplan .note { font-size: 0.92em; color: #444; max-width: 70em; }
 </style>"""
 
 
@@ -166,10 +169,10 @@ def key_cards_html(numbers: dict[str, str], ds: xr.Dataset) -> str:
         ("tiltak_kostnad_plan", f"Tiltakenes kostnad {period}", "drift og investering"),
     ]
     out = []
-    for key, heading, unit in cards:
+    for key, title, unit in cards:
         out.append('<div style="flex:1 1 200px;min-width:190px;padding:10px 14px;border:1px solid #c8c8c8;'
                    'border-radius:8px;background:#f7f9fb">'
-                   f'<div style="font-size:1.05em;color:#333">{html.escape(heading)}</div>'
+                   f'<div style="font-size:1.05em;color:#333">{html.escape(title)}</div>'
                    f'<div data-key="{key}" style="font-size:2em;font-weight:700;line-height:1.2;color:#1b4f72">'
                    f"{html.escape(numbers[key])}</div>"
                    f'<div style="font-size:0.92em;color:#555">{html.escape(unit)}</div></div>')
@@ -222,9 +225,6 @@ def download_link_html(text: str, filename: str) -> str:
             'Last ned notatet (HTML)</a> '
             '<span style="color:#555">– åpnes i nettleseren, også uten nett.</span>')
 
-
-def _heading(text: str) -> widgets.HTML:
-    return widgets.HTML(f'<h3 style="margin:18px 0 4px 0">{html.escape(text)}</h3>')
 
 
 # ---------------------------------------------------------------------------------------------
@@ -368,16 +368,16 @@ class OkonomiplanApp(widgets.VBox):
                                 layout=widgets.Layout(flex_flow="row wrap", gap="8px 24px", align_items="center"))
         super().__init__(
             [css, self.title, controls, self.message, self.key_numbers_view, self.balance_view,
-             _heading("Tiltak: velg tiltak og startår"),
+             heading("Tiltak: velg tiltak og startår"),
              widgets.HTML('<div class="note">Kostnad per år i 1000 kr (drift + investering), faste 2025-priser. '
                           "Gevinstene (lavere utgifter i tjenestene) kommer fram i økonomiplanen og under «Hvem "
                           "betaler og hvem får gevinst».</div>"),
              self.measure_grid,
-             _heading("Netto driftsresultat per år"), self.chart_view,
-             _heading("Økonomiplanen"), self.okonomiplan_view,
-             _heading("Tiltaksmatrise"), self.matrise_note, self.matrise_view, self.delmal_view,
-             _heading("Hvem betaler og hvem får gevinst"), self.samordning_button, self.samordning_view,
-             _heading("Notat til politikerne"), self.report_button, self.report_link,
+             heading("Netto driftsresultat per år"), self.chart_view,
+             heading("Økonomiplanen"), self.okonomiplan_view,
+             heading("Tiltaksmatrise"), self.matrise_note, self.matrise_view, self.delmal_view,
+             heading("Hvem betaler og hvem får gevinst"), self.samordning_button, self.samordning_view,
+             heading("Notat til politikerne"), self.report_button, self.report_link,
              self.about, self.footer],
             **kwargs)
         self.add_class("planmodel-okonomiplan")
@@ -493,13 +493,8 @@ class OkonomiplanApp(widgets.VBox):
     def _id_of(owner, table: dict) -> str:
         return next(k for k, w in table.items() if w is owner)
 
-    @contextmanager
     def _busy(self):
-        self.add_class(BUSY_CLASS)
-        try:
-            yield
-        finally:
-            self.remove_class(BUSY_CLASS)
+        return busy(self)
 
     def _mark_row(self, mid: str) -> None:
         on = self.measure_boxes[mid].value

@@ -20,7 +20,6 @@ import io
 import logging
 import math
 import unicodedata
-from contextlib import contextmanager
 from urllib.parse import parse_qs
 
 import ipywidgets as widgets
@@ -36,6 +35,8 @@ from ..formatting import NBSP, endring, tall
 from ..indicators import indicators
 from ..kommuner import all_kommuner, resolve_kommune
 from .charts import age_group_label, age_groups_over_time, pyramid
+from .common import BUSY_CLASS as BUSY_CLASS  # re-exported: tests use it
+from .common import busy, heading
 
 log = logging.getLogger(__name__)
 
@@ -55,7 +56,6 @@ SSB_SCENARIOS = ("ssb_mmmm", "ssb_llml", "ssb_hhmh")
 IMAGE_DPI = 80
 _STYLE = {"description_width": "initial"}
 #: CSS class on the explorer while it computes (tests wait for it to go; charts are dimmed).
-BUSY_CLASS = "planmodel-busy"
 _CSS = """<style>
 .planmodel-population-explorer .widget-label, .planmodel-population-explorer select,
 .planmodel-population-explorer input { font-size: 16px; }
@@ -221,9 +221,9 @@ def key_numbers_html(numbers: dict[str, str], year: int, base_year: int, growth_
     """Cards with the key numbers; each number sits alone in an element with ``data-key=<id>``
     so that tests (and screen readers) find exactly the text of ``numbers[id]``."""
     cards = []
-    for key, heading, unit in KEY_NUMBER_CARDS:
+    for key, title, unit in KEY_NUMBER_CARDS:
         unit = unit.format(base=base_year, growth=growth_year)
-        heading = heading.format(year=year)
+        title = title.format(year=year)
         change = ""
         if f"{key}_change" in numbers:
             change = (f'<div style="font-size:1.1em">Endring fra {base_year}: '
@@ -231,7 +231,7 @@ def key_numbers_html(numbers: dict[str, str], year: int, base_year: int, growth_
         cards.append(
             '<div class="planmodel-kn-card" style="flex:1 1 200px;min-width:190px;padding:12px 16px;'
             'border:1px solid #c8c8c8;border-radius:8px;background:#f7f9fb">'
-            f'<div style="font-size:1.15em;color:#333">{heading}</div>'
+            f'<div style="font-size:1.15em;color:#333">{title}</div>'
             f'<div data-key="{key}" style="font-size:2.4em;font-weight:700;line-height:1.15;color:#1b4f72">'
             f"{numbers[key]}</div>{change}"
             f'<div style="font-size:0.95em;color:#555">{unit}</div></div>')
@@ -302,9 +302,6 @@ def figure_output(fig: Figure, alt: str, dpi: int = IMAGE_DPI) -> dict:
 # The widget
 # ---------------------------------------------------------------------------------------------
 
-
-def _heading(text: str) -> widgets.HTML:
-    return widgets.HTML(f'<h3 style="margin:16px 0 4px 0">{html.escape(text)}</h3>')
 
 
 class PopulationExplorer(widgets.VBox):
@@ -377,8 +374,8 @@ class PopulationExplorer(widgets.VBox):
                                                       align_items="center"))
         super().__init__(
             [css, self.title, controls, self.message, self.key_numbers_view,
-             _heading("Befolkningspyramide"), self.pyramid_output,
-             _heading("Aldersgrupper (KOSTRA) over tid"), self.age_groups_output, self.age_group_table,
+             heading("Befolkningspyramide"), self.pyramid_output,
+             heading("Aldersgrupper (KOSTRA) over tid"), self.age_groups_output, self.age_group_table,
              self.about, self.footer],
             **kwargs)
         self.add_class("planmodel-population-explorer")
@@ -430,13 +427,8 @@ class PopulationExplorer(widgets.VBox):
         self.kommune.value = code
 
     # --- internals ---------------------------------------------------------------------------
-    @contextmanager
     def _busy(self):
-        self.add_class(BUSY_CLASS)
-        try:
-            yield
-        finally:
-            self.remove_class(BUSY_CLASS)
+        return busy(self)
 
     def _refresh_scenario_menu(self) -> None:
         current = self.scenario.value
