@@ -149,9 +149,6 @@ def bench_shell(quick: bool) -> list[dict]:
     ]
 
 
-BENCHMARKS: list[Callable[[bool], list[dict]]] = [bench_population, bench_model, bench_shell]
-
-
 def bench_app(quick: bool) -> list[dict]:
     """Krisekompasset in headless Chromium: time to interactive and widget change -> new numbers."""
     from .bench_app import measure
@@ -159,7 +156,7 @@ def bench_app(quick: bool) -> list[dict]:
     return measure("krisekompasset", n=5 if quick else 10, loads=1 if quick else 3)
 
 
-BENCHMARKS.append(bench_app)
+BENCHMARKS: list[Callable[[bool], list[dict]]] = [bench_population, bench_model, bench_shell, bench_app]
 
 
 def main(json_lines: bool = False, quick: bool = False) -> int:

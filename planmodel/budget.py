@@ -131,9 +131,6 @@ class BudgetInputs:
     fund_at: tuple[int, float] | None = None  # rullering: actual fund at the end of a year
 
 
-LINES = ("frie_inntekter", "netto_driftsutgifter_sektorer", "ovrige_netto_driftsutgifter", "renter", "avdrag")
-
-
 def _stock(start: np.ndarray, decay: float, flows: np.ndarray) -> np.ndarray:
     """S_t = decay * S_{t-1} + flow_t for t >= 1, S_0 = start (closed form, vectorised over years).
 

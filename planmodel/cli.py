@@ -109,6 +109,7 @@ def cmd_population(args: argparse.Namespace) -> int:
     else:
         key = "age_group" if args.groups == "kostra" else "age"
         wide = df.pivot_table(index=key, columns="year", values="persons", aggfunc="sum", sort=False)
+        wide = wide.rename_axis(index="aldersgruppe" if key == "age_group" else "alder", columns="år")
         print(f"{pop.attrs['kommune_name']} ({pop.attrs['kommune']}), {pop.attrs['scenario_label']} — personer")
         print(wide.round(0).astype(int).to_string())
         print(f"Kilde: Statistisk sentralbyrå (SSB), CC BY 4.0, og {pop.attrs['sources']}; bearbeidet av planmodel.")

@@ -50,6 +50,7 @@ def compare(scenarios, baseline: int | str = 0) -> xr.Dataset:
     if not 0 <= baseline < len(scs):
         raise InputError("compare", "baseline", f"indeks {baseline} finnes ikke (0–{len(scs) - 1})")
     runs = [run(s) for s in scs]
+    first = dict(runs[baseline].attrs)
     for r in runs:  # attributes differ per scenario; keep them as coordinates instead
         r.attrs = {}
     out = xr.concat(runs, dim=xr.DataArray(ids, dims="scenario", name="scenario"), join="outer",
@@ -62,13 +63,12 @@ def compare(scenarios, baseline: int | str = 0) -> xr.Dataset:
         if v in out:
             out[f"diff_{v}"] = (out[v] - base[v]).assign_attrs(
                 units=out[v].attrs.get("units", ""), long_name=f"Forskjell fra {ids[baseline]}: {out[v].attrs.get('long_name', v)}")
-    first = run(scs[baseline])
     out = out.assign_coords(scenario_title=("scenario", [s.title for s in scs]),
                             scenario_kommune=("scenario", [s.kommune for s in scs]))
-    out.attrs = {"baseline": ids[baseline], "price_year": first.attrs["price_year"],
-                 "money_units": first.attrs["money_units"], "plan_period": first.attrs["plan_period"],
-                 "sources": first.attrs["sources"], "kommune": first.attrs["kommune"],
-                 "kommune_name": first.attrs["kommune_name"]}
+    out.attrs = {"baseline": ids[baseline], "price_year": first["price_year"],
+                 "money_units": first["money_units"], "plan_period": first["plan_period"],
+                 "sources": first["sources"], "kommune": first["kommune"],
+                 "kommune_name": first["kommune_name"]}
     return out
 
 

@@ -20,7 +20,7 @@ import numpy as np
 import xarray as xr
 
 from .ages import KOSTRA_GROUPS, kostra_group_of_age
-from .demand import CatalogueIndex, DemandArrays
+from .demand import DemandArrays
 from .services import Catalogue
 
 
@@ -77,7 +77,3 @@ def cost_per_inhabitant(catalogue: Catalogue, coverage0: xr.DataArray, pop_base:
     out.attrs = {"units": f"NOK per inhabitant per year, {catalogue.price_year} prices",
                  "long_name": "Kostnad per innbygger etter aldersgruppe (basisår)"}
     return out.drop_vars([c for c in out.coords if c not in out.dims])
-
-
-def service_index(catalogue: Catalogue) -> CatalogueIndex:
-    return CatalogueIndex.of(catalogue)

@@ -128,6 +128,17 @@ def death_rates() -> xr.DataArray:
 
 
 @lru_cache(maxsize=None)
+def _births() -> pd.DataFrame:
+    return pd.read_csv(data_path("mortality_fertility", "hmd_norge_fodte_1980_2023.csv")).set_index("year")
+
+
+def births() -> pd.DataFrame:
+    """HMD live births in Norway 1980–2023 [persons per year], columns female, male, total,
+    indexed by year."""
+    return _births().copy()
+
+
+@lru_cache(maxsize=None)
 def _fertility() -> xr.DataArray:
     df = pd.read_csv(data_path("mortality_fertility", "hfd_norge_fruktbarhet_1967_2022.csv"))
     da = _to_dataarray(df, ["year", "age"], "asfr")
@@ -205,11 +216,3 @@ def telemark_migration() -> xr.DataArray:
     da = ds.to_dataarray("flow").fillna(0.0)
     da.attrs = {"units": "persons per year", "source": "SSB flyttestatistikk via Telemark fylkeskommune"}
     return da
-
-
-def empty_like_age_sex(fill: float = 0.0) -> xr.DataArray:
-    """A (age, sex) DataArray on planmodel's standard axes, filled with ``fill``."""
-    return xr.DataArray(
-        np.full((AGES.size, len(SEXES)), fill), coords={"age": AGES, "sex": list(SEXES)},
-        dims=("age", "sex"),
-    )

@@ -177,12 +177,7 @@ def tfr_history() -> xr.DataArray:
 @lru_cache(maxsize=None)
 def male_share_at_birth(first: int = 2014, last: int = 2023) -> float:
     """Share of boys among live births in Norway (HMD births), mean of ``first``..``last``."""
-    import pandas as pd
-
-    from ._paths import data_path
-
-    b = pd.read_csv(data_path("mortality_fertility", "hmd_norge_fodte_1980_2023.csv"))
-    b = b[(b["year"] >= first) & (b["year"] <= last)]
+    b = data.births().loc[first:last]
     return float(b["male"].sum() / b["total"].sum())
 
 
@@ -210,18 +205,21 @@ def _survival_of_year(year: int) -> xr.DataArray:
     return _survival_by_year(year).copy()
 
 
-def _survival_by_year(year: int) -> xr.DataArray:
-    table = _survival_table()
-    y = min(max(year, int(table.year.min())), int(table.year.max()))
-    return table.sel(year=y, drop=True)
+def _survival_by_year(year: int, births: bool = False) -> xr.DataArray:
+    """Survival ratios (age, sex) of ``year`` (or birth survival (sex) with ``births``); years
+    outside HMD's range use the nearest year."""
+    S, Sb = _survival_table()
+    y = min(max(year, int(S.year.min())), int(S.year.max()))
+    return (Sb if births else S).sel(year=y, drop=True)
 
 
 @lru_cache(maxsize=None)
-def _survival_table() -> xr.DataArray:
-    """Survival ratios (year, age, sex) for every HMD year, computed once, vectorised over years."""
+def _survival_table() -> tuple[xr.DataArray, xr.DataArray]:
+    """Survival ratios (year, age, sex) and birth survival (year, sex) for every HMD year,
+    computed once, vectorised over years."""
     mx = lifetable.kannisto_old_age(data.death_rates())
-    S, _ = survival_for(mx.transpose("year", "sex", "age"))
-    return S.transpose("year", "age", "sex")
+    S, Sb = survival_for(mx.transpose("year", "sex", "age"))
+    return S.transpose("year", "age", "sex"), Sb
 
 
 def _child_ratio(pop: xr.DataArray, shape: xr.DataArray) -> tuple[float, float]:
@@ -291,17 +289,12 @@ def national_migration_pattern(first: int = 2015, last: int = 2025) -> xr.DataAr
     """Norway's mean annual net immigration by age and sex over flow years first..last
     [persons per year], residual method with HMD rates and HMD births (age 0)."""
     pop = data.norway_population()
-    import pandas as pd
-
-    from ._paths import data_path
-
-    births = pd.read_csv(data_path("mortality_fertility", "hmd_norge_fodte_1980_2023.csv")).set_index("year")
+    births = data.births()
     flows = []
     for y in range(first, last + 1):  # one residual per year, each vectorised over age and sex
-        S = _survival_of_year(y)
-        M = residual_net_migration(pop.sel(year=y), pop.sel(year=y + 1), S, 1)
+        M = residual_net_migration(pop.sel(year=y), pop.sel(year=y + 1), _survival_by_year(y), 1)
         if y in births.index:
-            _, Sb = survival_for(lifetable.kannisto_old_age(data.death_rates().sel(year=min(y, 2023))).transpose("sex", "age"))
+            Sb = _survival_by_year(y, births=True)
             b = xr.DataArray([births.loc[y, "male"], births.loc[y, "female"]], coords={"sex": list(SEXES)}, dims="sex")
             M0 = pop.sel(year=y + 1, age=0) - b * Sb
             M = xr.where(M["age"] == 0, M0.drop_vars("year", errors="ignore"), M)

@@ -27,6 +27,7 @@ pattern applied to its own age structure (credibility weight
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 import xarray as xr
@@ -34,11 +35,15 @@ import xarray as xr
 from .ages import AGES, MAX_AGE
 
 
+@lru_cache(maxsize=8)
 def smoothing_matrix(sd: float = 1.5) -> np.ndarray:
-    """Row-normalised Gaussian kernel over single ages 0..105 (sd in years)."""
+    """Row-normalised Gaussian kernel over single ages 0..105 (sd in years); built once per sd
+    (read-only: callers must not change it)."""
     a = AGES.astype(float)
     K = np.exp(-0.5 * ((a[:, None] - a[None, :]) / sd) ** 2)
-    return K / K.sum(axis=1, keepdims=True)
+    K = K / K.sum(axis=1, keepdims=True)
+    K.setflags(write=False)
+    return K
 
 
 def smooth_over_age(da: xr.DataArray, sd: float = 1.5) -> xr.DataArray:

@@ -106,7 +106,7 @@ def _along_variants(values: tuple) -> xr.DataArray:
     return _VARIANT_CACHE[values]
 
 
-def _variant_options(scenario: PlanScenario, catalogue: Catalogue, lead: Lead) -> ServiceOptions:
+def _variant_options(scenario: PlanScenario) -> ServiceOptions:
     def along(values):
         return _along_variants(tuple(float(v) for v in values))
 
@@ -170,7 +170,7 @@ def prepare(scenario: PlanScenario) -> Prepared:
     base_pop = float(pop.values[0].sum())
     active = np.tile(np.array([[0.0, 1.0, 0.0]]), (len(measures), 1))
     ma = measure_arrays(measures, catalogue, years, base_pop, active=active, bound=scenario.effect_bound, lead=lead)
-    options = _variant_options(scenario, catalogue, lead)
+    options = _variant_options(scenario)
     pre = demand_arrays(pop, catalogue, cal.coverage, options, measures=ma, capacity=False)
     idx = CatalogueIndex.of(catalogue)
     places = None

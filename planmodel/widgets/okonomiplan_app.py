@@ -64,7 +64,6 @@ log = logging.getLogger(__name__)
 
 DEFAULT_KOMMUNE = "3201"  # Bærum
 DEFAULT_SCENARIO = "baerum_basis"
-#: CSS class on the app while it computes (tests wait for it to go).
 #: Columns of the tiltak grid: tiltak, start year, sector, one per plan year, sum.
 _GRID_COLUMNS = "minmax(16em, 2.2fr) 6.2em minmax(7em, 1fr) repeat({n}, 6.6em) 7.2em"
 _CSS = """<style>
