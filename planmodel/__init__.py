@@ -1,10 +1,5 @@
-"""planmodel: scenario and budget simulation for Norwegian municipal planning.
+"""planmodel: scenario and budget simulation for Norwegian municipal planning."""
 
-Pipeline (dependencies run one way):
-``readers``/``data`` -> ``population`` (cohort-component engine) -> ``demography``
-(scenarios for a kommune) -> ``indicators``; later ``demand`` -> ``costs`` -> ``budget``.
-"""
+from planmodel.core.meta import SSB_CREDIT, __version__
 
-__version__ = "0.1.0"
-
-SSB_CREDIT = "Kilde: Statistisk sentralbyrå (SSB), CC BY 4.0; bearbeidet av planmodel."
+__all__ = ["SSB_CREDIT", "__version__"]

@@ -16,7 +16,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from ._paths import APP_DIR, NOTEBOOK_DIR
+from planmodel.core.paths import APP_DIR, NOTEBOOK_DIR
 
 #: MIME type of an ipywidgets view in a notebook output.
 WIDGET_MIME = "application/vnd.jupyter.widget-view+json"

@@ -28,8 +28,8 @@ def timeit(fn: Callable[[], object], n: int, warmup: int = 1) -> dict:
 
 
 def bench_population(quick: bool) -> list[dict]:
-    from . import demography as d
-    from .population import project
+    from planmodel.population import demography as d
+    from planmodel.population.engine import project
 
     n = 10 if quick else 50
     rows = []
@@ -65,7 +65,7 @@ def _library_with(n: int) -> str:
 
     import yaml
 
-    from ._paths import data_path
+    from planmodel.core.paths import data_path
 
     raw = yaml.safe_load(data_path("tiltak", "tiltaksbibliotek.yaml").read_text(encoding="utf-8"))
     items = list(raw["measures"].items())
@@ -83,9 +83,9 @@ def _library_with(n: int) -> str:
 
 
 def bench_model(quick: bool) -> list[dict]:
-    from .measures import load_library
-    from .model import run
-    from .scenario import MeasureChoice, PlanScenario
+    from planmodel.inputs.library import load_library
+    from planmodel.model.chain import run
+    from planmodel.inputs.scenario import MeasureChoice, PlanScenario
 
     n = 10 if quick else 50
     rows = []
@@ -105,7 +105,7 @@ def bench_model(quick: bool) -> list[dict]:
     rows.append({"name": f"run(): Bærum, {years} år, {services} tjenester, {len(lib.measures)} tiltak (befolkning bufret)",
                  **r, "ratio_to_plain_numpy_pass": r["median_s"] / plain["median_s"]})
     rows.append({"name": "   til sammenligning: én numpy-runde over like store tabeller", **plain})
-    from . import model
+    from planmodel.model import chain as model
 
     def cold():
         model._POP_CACHE.clear()
@@ -114,11 +114,11 @@ def bench_model(quick: bool) -> list[dict]:
     rows.append({"name": "run(): det samme, kaldt (befolkningen framskrives på nytt)", **timeit(cold, max(3, n // 5))})
     basis = PlanScenario(horizon=2050)
     rows.append({"name": "run(): basisalternativet (uten tiltak)", **timeit(lambda: run(basis), n)})
-    from .servicemodel import crisis_matrix
+    from planmodel.services.servicemodel import crisis_matrix
 
     rows.append({"name": "crisis_matrix('3201'): 2×2 til 2040", **timeit(lambda: crisis_matrix("3201"), max(3, n // 5))})
-    from .followup import stress_tests
-    from .samordning import samordning
+    from planmodel.analysis.followup import stress_tests
+    from planmodel.analysis.samordning import samordning
 
     rows.append({"name": "stresstester (tre) for 25 tiltak", **timeit(lambda: stress_tests(scenario), max(3, n // 5))})
     rows.append({"name": "samordning: hvem betaler / hvem får gevinst, 25 tiltak", **timeit(lambda: samordning(scenario), max(3, n // 5))})
@@ -134,7 +134,7 @@ def bench_shell(quick: bool) -> list[dict]:
     import subprocess
     import sys
 
-    from ._paths import PROJECT_ROOT
+    from planmodel.core.paths import PROJECT_ROOT
 
     n = 3 if quick else 7
     scenario = PROJECT_ROOT / "scenarios" / "baerum_basis.yaml"
@@ -151,7 +151,7 @@ def bench_shell(quick: bool) -> list[dict]:
 
 def bench_app(quick: bool) -> list[dict]:
     """Krisekompasset in headless Chromium: time to interactive and widget change -> new numbers."""
-    from .bench_app import measure
+    from planmodel.bench_app import measure
 
     return measure("krisekompasset", n=5 if quick else 10, loads=1 if quick else 3)
 

@@ -26,7 +26,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from .apps import serve, stop
+from planmodel.apps import serve, stop
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",

@@ -41,8 +41,8 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from .errors import InputError
-from .services import Value
+from planmodel.core.errors import InputError
+from planmodel.inputs.catalogue import Value
 
 NATIONAL_FREE_INCOME_PER_CAPITA = 78_932.0  # KOSTRA 2025 Landet (SSB 12134), kr per innbygger
 

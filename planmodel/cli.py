@@ -10,7 +10,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from .errors import PlanmodelError
+from planmodel.core.errors import PlanmodelError
 
 GROUPS = ("single", "kostra")
 FORMATS = ("csv", "table")
@@ -87,13 +87,13 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def cmd_population(args: argparse.Namespace) -> int:
-    from .ages import to_kostra_groups
-    from .demography import project_kommune
+    from planmodel.core.ages import to_kostra_groups
+    from planmodel.population.demography import project_kommune
 
     base_population = None
     if args.base_file is not None:
-        from .kommuner import resolve_kommune
-        from .readers import read_population
+        from planmodel.inputs.kommuner import resolve_kommune
+        from planmodel.inputs.readers import read_population
 
         base_population = read_population(args.base_file, kommune=resolve_kommune(args.kommune).code)
     pop = project_kommune(args.kommune, args.scenario, end_year=args.end, base_year=args.start,
@@ -120,7 +120,7 @@ OUT_FORMATS = (".xlsx", ".csv", ".nc")
 
 
 def _check_out(path: Path | None, allowed=OUT_FORMATS) -> None:
-    from .errors import InputError
+    from planmodel.core.errors import InputError
 
     if path is None:
         return
@@ -131,14 +131,14 @@ def _check_out(path: Path | None, allowed=OUT_FORMATS) -> None:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from .model import run
-    from .scenario import load_scenario
+    from planmodel.model.chain import run
+    from planmodel.inputs.scenario import load_scenario
 
     _check_out(args.out)
     scenario = load_scenario(args.scenario)
     ds = run(scenario)
     if args.out is not None:
-        from . import export
+        from planmodel.present import export
 
         suffix = args.out.suffix.lower()
         if suffix == ".xlsx":
@@ -156,7 +156,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 def _summary(ds) -> str:
     """A short økonomiplan summary for the terminal (mill. kr, fixed prices)."""
-    from .formatting import tall
+    from planmodel.core.formatting import tall
 
     years = [int(y) for y in ds["year"].values[ds["plan_year"].values]] + [int(ds["year"].values[-1])]
     rows = [("Frie inntekter", "frie_inntekter", 1e-3), ("Netto driftsutgifter, sektorene", "netto_driftsutgifter_sektorer", 1e-3),
@@ -173,12 +173,12 @@ def _summary(ds) -> str:
 
 
 def cmd_compare(args: argparse.Namespace) -> int:
-    from .compare import compare, compare_table
+    from planmodel.analysis.compare import compare, compare_table
 
     _check_out(args.out, (".csv",))
     cmp = compare(list(args.scenarios))
     if args.out is not None:
-        from . import export
+        from planmodel.present import export
 
         export.write_csv(cmp, args.out)
         print(f"planmodel compare: skrev {args.out}")
@@ -190,8 +190,8 @@ def cmd_compare(args: argparse.Namespace) -> int:
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
-    from .errors import PlanmodelError
-    from .scenario import load_scenario
+    from planmodel.core.errors import PlanmodelError
+    from planmodel.inputs.scenario import load_scenario
 
     bad = 0
     for path in args.scenarios:
@@ -206,7 +206,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    from .report import write_report
+    from planmodel.present.report import write_report
 
     out = write_report(args.scenario, args.out)
     print(f"planmodel report: notatet er skrevet til {out}")
@@ -214,13 +214,13 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 
 def cmd_app(args: argparse.Namespace) -> int:
-    from .apps import launch
+    from planmodel.apps import launch
 
     return launch(args.name, port=args.port, open_browser=not args.no_browser)
 
 
 def cmd_bench(args: argparse.Namespace) -> int:
-    from .bench import main as bench_main
+    from planmodel.bench import main as bench_main
 
     return bench_main(json_lines=args.json, quick=args.quick)
 

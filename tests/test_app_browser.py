@@ -10,10 +10,10 @@ from __future__ import annotations
 import pytest
 
 from planmodel.apps import app_path, available_apps, voila_argv, voila_env
-from planmodel.demography import SCENARIOS, project_kommune
-from planmodel.errors import InputError
-from planmodel.formatting import tall
-from planmodel.indicators import indicators
+from planmodel.population.demography import SCENARIOS, project_kommune
+from planmodel.core.errors import InputError
+from planmodel.core.formatting import tall
+from planmodel.population.indicators import indicators
 
 TOTAL = '.planmodel-key-numbers [data-key="total"]'
 IDLE = ".planmodel-population-explorer:not(.planmodel-busy)"

@@ -10,13 +10,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from planmodel.budget import BudgetInputs, compute_budget, economy_with, to_nominal
-from planmodel.capacity import investment_path, plan_places
-from planmodel.errors import InputError
-from planmodel.followup import Actuals, plan_vs_actual, roll_forward, stress_tests
-from planmodel.model import run
-from planmodel.samordning import samordning, who_pays_who_gains
-from planmodel.scenario import MeasureChoice, PlanScenario
-from planmodel.services import Value
+from planmodel.services.capacity import investment_path, plan_places
+from planmodel.core.errors import InputError
+from planmodel.analysis.followup import Actuals, plan_vs_actual, roll_forward, stress_tests
+from planmodel.model.chain import run
+from planmodel.analysis.samordning import samordning, who_pays_who_gains
+from planmodel.inputs.scenario import MeasureChoice, PlanScenario
+from planmodel.inputs.catalogue import Value
 
 TEST_LIB = str(Path(__file__).parent / "fixtures" / "tiltak" / "test_tiltak.yaml")
 YEARS = np.arange(2026, 2031)

@@ -9,8 +9,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from planmodel import cli, data
-from planmodel.demography import project_kommune
+from planmodel import cli
+from planmodel.inputs import data
+from planmodel.population.demography import project_kommune
 
 FIXTURES = Path(__file__).parent / "fixtures" / "readers"
 

@@ -3,9 +3,9 @@
 import pandas as pd
 import pytest
 
-from planmodel import data
-from planmodel._paths import data_path
-from planmodel.kommuner import map_to_current
+from planmodel.inputs import data
+from planmodel.core.paths import data_path
+from planmodel.inputs.kommuner import map_to_current
 
 
 def test_national_totals_match_the_documented_checks():

@@ -10,10 +10,11 @@ import numpy as np
 import pytest
 import xarray as xr
 
-from planmodel import data, demography as d
-from planmodel.ages import to_kostra_groups
-from planmodel.errors import InputError, KommuneError
-from planmodel.population import accounting_residual
+from planmodel.inputs import data
+from planmodel.population import demography as d
+from planmodel.core.ages import to_kostra_groups
+from planmodel.core.errors import InputError, KommuneError
+from planmodel.population.engine import accounting_residual
 
 ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts"
 FIXTURES = Path(__file__).parent / "fixtures" / "readers"
@@ -158,7 +159,7 @@ def test_ssb_projection_used_directly_matches_ssb_by_group():
 
 
 def test_user_file_as_base_population():
-    from planmodel.readers import read_population
+    from planmodel.inputs.readers import read_population
 
     pop23 = read_population(FIXTURES / "statbank_07459_2023_excerpt.csv", kommune="3024")
     proj = d.project_kommune("3201", "main", base_population=pop23)
@@ -183,7 +184,7 @@ def test_draw_dimension_broadcasts_through_the_kommune_projection():
     base = d.kommune_base("3201")
     inp = d.projection_inputs(base, d.get_scenario("main"))
     level = xr.DataArray([0.8, 1.0, 1.2], coords={"draw": [0, 1, 2]}, dims="draw") * inp["_level"]
-    from planmodel.population import project
+    from planmodel.population.engine import project
 
     kw = {k: v for k, v in inp.items() if not k.startswith("_")}
     kw["net_migration"] = base.migration.at_level(level)
@@ -223,7 +224,7 @@ def test_residual_method_agrees_with_registered_migration_in_telemark():
     40 persons of the registered one, and the pooled age pattern correlates above 0.7. The
     residual comes out somewhat lower because Telemark's mortality is above the national rates
     the residual uses, so some deaths are read as out-migration."""
-    from planmodel.migration import residual_net_migration
+    from planmodel.population.migration import residual_net_migration
 
     reg = data.telemark_migration().sel(flow="net_migrants", year=2025)
     pop = data.all_kommuner_population()

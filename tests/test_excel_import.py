@@ -12,8 +12,8 @@ import numpy as np
 import pytest
 from openpyxl import load_workbook
 
-from planmodel.errors import InputError
-from planmodel.excel_import import (
+from planmodel.core.errors import InputError
+from planmodel.inputs.excel_import import (
     CHOSEN_COLUMNS,
     OWN_COLUMNS,
     ImportedTiltak,
@@ -23,11 +23,11 @@ from planmodel.excel_import import (
     save_library_yaml,
     template_path,
 )
-from planmodel.export import save_workbook, write_excel
-from planmodel.measures import load_library
-from planmodel.model import run
-from planmodel.scenario import MeasureChoice, PlanScenario
-from planmodel.services import load_catalogue
+from planmodel.present.export import save_workbook, write_excel
+from planmodel.inputs.library import load_library
+from planmodel.model.chain import run
+from planmodel.inputs.scenario import MeasureChoice, PlanScenario
+from planmodel.inputs.catalogue import load_catalogue
 
 FIXTURES = Path(__file__).parent / "fixtures" / "excel"
 

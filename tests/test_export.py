@@ -15,9 +15,9 @@ import pytest
 import xarray as xr
 from openpyxl import load_workbook
 
-from planmodel import export
-from planmodel.model import run
-from planmodel.scenario import MeasureChoice, PlanScenario
+from planmodel.present import export
+from planmodel.model.chain import run
+from planmodel.inputs.scenario import MeasureChoice, PlanScenario
 
 A = PlanScenario(id="a", title="Alternativ A", measures=(MeasureChoice("hverdagsrehabilitering", 2027),))
 B = PlanScenario(id="b", title="Alternativ B", threshold=0.5,
@@ -312,7 +312,7 @@ def test_excel_and_netcdf_with_a_scenario_dimension(pair, tmp_path):
 def test_result_of_compare(tmp_path):
     """compare() fills the cost of a tiltak a scenario did not choose with 0; the export still
     leaves it out of that scenario (measure_title is empty there)."""
-    from planmodel.compare import compare
+    from planmodel.analysis.compare import compare
 
     cmp = compare([A, B])
     table = export.to_iamc(cmp)

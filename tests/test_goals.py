@@ -12,8 +12,8 @@ from types import SimpleNamespace
 import pandas as pd
 import pytest
 
-from planmodel.errors import InputError
-from planmodel.goals import (
+from planmodel.core.errors import InputError
+from planmodel.inputs.goals import (
     GoalHierarchy,
     check_links,
     delmal_uten_tiltak,
@@ -23,7 +23,7 @@ from planmodel.goals import (
     tiltaksmatrise,
     tiltaksmatrise_totals,
 )
-from planmodel.services import load_catalogue
+from planmodel.inputs.catalogue import load_catalogue
 
 # Delmål per hovedgrep, counted in the plan's "Delmål vi vil:" lists.
 DELMAL_PER_HOVEDGREP = {
@@ -345,6 +345,6 @@ def test_missing_file(tmp_path):
 
 
 def test_shipped_tiltak_library_links_to_existing_delmal(goals):
-    from planmodel.measures import load_library
+    from planmodel.inputs.library import load_library
 
     check_links(goals, list(load_library().measures.values()), source="data/tiltak/tiltaksbibliotek.yaml")

@@ -8,10 +8,10 @@ import re
 import pandas as pd
 import pytest
 
-from planmodel import kommuner
-from planmodel._paths import data_path
-from planmodel.errors import InputError, KommuneError
-from planmodel.kommuner import (
+from planmodel.inputs import kommuner
+from planmodel.core.paths import data_path
+from planmodel.core.errors import InputError, KommuneError
+from planmodel.inputs.kommuner import (
     Kommune,
     all_kommuner,
     kommune_changes,

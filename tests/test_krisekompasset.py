@@ -20,13 +20,13 @@ import pytest
 from openpyxl import load_workbook
 
 from planmodel.apps import available_apps
-from planmodel.export import SHEETS
-from planmodel.formatting import mill_kr, prosent, tall
-from planmodel.model import run
-from planmodel.scenario import MeasureChoice, PlanScenario, load_scenario
-from planmodel.signals import crisis_signals
+from planmodel.present.export import SHEETS
+from planmodel.core.formatting import mill_kr, prosent, tall
+from planmodel.model.chain import run
+from planmodel.inputs.scenario import MeasureChoice, PlanScenario, load_scenario
+from planmodel.present.signals import crisis_signals
 from planmodel.widgets import krisekompasset as kk
-from planmodel.widgets import svg
+from planmodel.present import svg
 from planmodel.widgets.krisekompasset import Krisekompasset
 
 SCENARIOS = kk.SCENARIO_DIR

@@ -13,11 +13,11 @@ import re
 import pytest
 from openpyxl import load_workbook
 
-from planmodel._paths import SCENARIO_DIR
-from planmodel.export import SHEETS
-from planmodel.formatting import mill_kr, prosent
-from planmodel.model import run
-from planmodel.scenario import MeasureChoice, PlanScenario, load_scenario
+from planmodel.core.paths import SCENARIO_DIR
+from planmodel.present.export import SHEETS
+from planmodel.core.formatting import mill_kr, prosent
+from planmodel.model.chain import run
+from planmodel.inputs.scenario import MeasureChoice, PlanScenario, load_scenario
 
 ROOT = ".planmodel-krisekompasset"
 IDLE = f"{ROOT}:not(.planmodel-busy)"

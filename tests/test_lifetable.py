@@ -4,8 +4,9 @@ import numpy as np
 import pytest
 import xarray as xr
 
-from planmodel import data, lifetable
-from planmodel.ages import MAX_AGE
+from planmodel.inputs import data
+from planmodel.population import lifetable
+from planmodel.core.ages import MAX_AGE
 
 
 def test_constant_hazard_gives_e0_of_one_over_m_above_infancy():

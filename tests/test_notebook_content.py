@@ -25,7 +25,7 @@ import nbformat
 import pytest
 
 from planmodel._nbtools import notebook_paths
-from planmodel._paths import NOTEBOOK_DIR, PROJECT_ROOT
+from planmodel.core.paths import NOTEBOOK_DIR, PROJECT_ROOT
 
 NOTEBOOKS = notebook_paths()
 SOLUTION_DIR = NOTEBOOK_DIR / "losningsforslag"

@@ -28,7 +28,7 @@ from planmodel._nbtools import (
     notebook_paths,
     strip_widget_state,
 )
-from planmodel._paths import APP_DIR, NOTEBOOK_DIR, PROJECT_ROOT
+from planmodel.core.paths import APP_DIR, NOTEBOOK_DIR, PROJECT_ROOT
 
 ANALYSIS = notebook_paths()
 APPS = app_notebook_paths()

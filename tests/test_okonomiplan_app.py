@@ -15,14 +15,14 @@ from dataclasses import replace
 
 import pytest
 
-from planmodel._paths import APP_DIR, SCENARIO_DIR
-from planmodel.errors import InputError
-from planmodel.formatting import mill_kr, prosent, tall
-from planmodel.goals import delmal_uten_tiltak, load_goals
-from planmodel.measures import load_library
-from planmodel.model import run
-from planmodel.samordning import samordning, who_pays_who_gains
-from planmodel.scenario import MeasureChoice, load_scenario
+from planmodel.core.paths import APP_DIR, SCENARIO_DIR
+from planmodel.core.errors import InputError
+from planmodel.core.formatting import mill_kr, prosent, tall
+from planmodel.inputs.goals import delmal_uten_tiltak, load_goals
+from planmodel.inputs.library import load_library
+from planmodel.model.chain import run
+from planmodel.analysis.samordning import samordning, who_pays_who_gains
+from planmodel.inputs.scenario import MeasureChoice, load_scenario
 from planmodel.widgets import okonomiplan_app as oa
 from planmodel.widgets.okonomiplan_app import OkonomiplanApp
 

@@ -11,10 +11,10 @@ from dataclasses import replace
 
 import pytest
 
-from planmodel._paths import SCENARIO_DIR
-from planmodel.formatting import mill_kr, prosent
-from planmodel.model import run
-from planmodel.scenario import MeasureChoice, load_scenario
+from planmodel.core.paths import SCENARIO_DIR
+from planmodel.core.formatting import mill_kr, prosent
+from planmodel.model.chain import run
+from planmodel.inputs.scenario import MeasureChoice, load_scenario
 
 IDLE = ".planmodel-okonomiplan:not(.planmodel-busy)"
 ERROR_TEXTS = ("Traceback", "There was an error when executing cell", "Error", "Uventet feil", "Kan ikke beregne")

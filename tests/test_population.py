@@ -6,9 +6,9 @@ import xarray as xr
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from planmodel.ages import AGES, MAX_AGE, SEXES
-from planmodel.errors import InputError
-from planmodel.population import accounting_residual, mortality_residual, project
+from planmodel.core.ages import AGES, MAX_AGE, SEXES
+from planmodel.core.errors import InputError
+from planmodel.population.engine import accounting_residual, mortality_residual, project
 
 A, S = AGES.size, len(SEXES)
 

@@ -14,9 +14,9 @@ import pandas as pd
 import pytest
 import xarray as xr
 
-from planmodel.ages import AGES, SEXES
-from planmodel.errors import InputError
-from planmodel.readers import SSB_SYMBOLS, read_jsonstat, read_population, read_statbank_csv
+from planmodel.core.ages import AGES, SEXES
+from planmodel.core.errors import InputError
+from planmodel.inputs.readers import SSB_SYMBOLS, read_jsonstat, read_population, read_statbank_csv
 
 FIX = Path(__file__).parent / "fixtures" / "readers"
 INVALID = FIX / "invalid"

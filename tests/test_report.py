@@ -15,13 +15,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from planmodel import report
-from planmodel._paths import SCENARIO_DIR
-from planmodel.errors import InputError
-from planmodel.formatting import mill_kr, prosent, tall
-from planmodel.model import run
-from planmodel.scenario import load_scenario
-from planmodel.signals import Signal, crisis_signals
+from planmodel.present import report
+from planmodel.core.paths import SCENARIO_DIR
+from planmodel.core.errors import InputError
+from planmodel.core.formatting import mill_kr, prosent, tall
+from planmodel.model.chain import run
+from planmodel.inputs.scenario import load_scenario
+from planmodel.present.signals import Signal, crisis_signals
 
 SCENARIO = SCENARIO_DIR / "baerum_krisepakke.yaml"
 #: Attributes that make a browser fetch something.

@@ -14,10 +14,10 @@ import pandas as pd
 import pytest
 
 from planmodel import cli
-from planmodel.compare import compare, compare_table
-from planmodel.errors import InputError
-from planmodel.model import run
-from planmodel.scenario import dump_scenario, load_scenario
+from planmodel.analysis.compare import compare, compare_table
+from planmodel.core.errors import InputError
+from planmodel.model.chain import run
+from planmodel.inputs.scenario import dump_scenario, load_scenario
 
 ROOT = Path(__file__).resolve().parents[1]
 SCENARIOS = sorted((ROOT / "scenarios").glob("*.yaml"))
@@ -140,7 +140,7 @@ def test_round_trip_file_object_file_object_is_lossless(path, tmp_path):
 
 
 def test_python_object_and_file_are_the_same_thing():
-    from planmodel.scenario import MeasureChoice, PlanScenario
+    from planmodel.inputs.scenario import MeasureChoice, PlanScenario
 
     from_file = load_scenario(ROOT / "scenarios" / "baerum_basis.yaml")
     in_python = PlanScenario(id="baerum_basis", title="Bærum – basisalternativ", description=from_file.description,

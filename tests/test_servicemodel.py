@@ -13,12 +13,12 @@ import xarray as xr
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from planmodel.ages import AGES, SEXES
-from planmodel.calibration import Calibration
-from planmodel.demand import ServiceOptions, compute_demand
-from planmodel.errors import InputError
-from planmodel.servicemodel import service_results
-from planmodel.services import load_catalogue
+from planmodel.core.ages import AGES, SEXES
+from planmodel.services.calibration import Calibration
+from planmodel.services.demand import ServiceOptions, compute_demand
+from planmodel.core.errors import InputError
+from planmodel.services.servicemodel import service_results
+from planmodel.inputs.catalogue import load_catalogue
 
 MINI = Path(__file__).parent / "fixtures" / "services" / "mini.yaml"
 YEARS = np.arange(2026, 2031)
@@ -218,7 +218,7 @@ def test_queue_is_zero_when_capacity_is_ample(pop, t, b):
 
 
 def test_kommune_staff_profile_overrides_the_assumption():
-    from planmodel.servicemodel import run_services
+    from planmodel.services.servicemodel import run_services
 
     own = {"helse_og_omsorg": [0.1, 0.2, 0.2, 0.2, 0.3]}
     a = run_services("3201", end_year=2030)

@@ -7,10 +7,10 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from planmodel import data
-from planmodel.calibration import calibrate, coverage_basis
-from planmodel.errors import InputError
-from planmodel.services import STATUSES, load_catalogue
+from planmodel.inputs import data
+from planmodel.services.calibration import calibrate, coverage_basis
+from planmodel.core.errors import InputError
+from planmodel.inputs.catalogue import STATUSES, load_catalogue
 
 MINI = Path(__file__).parent / "fixtures" / "services" / "mini.yaml"
 

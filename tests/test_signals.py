@@ -12,13 +12,13 @@ import re
 
 import pytest
 
-from planmodel import report
-from planmodel import signals as sg
-from planmodel._paths import SCENARIO_DIR
-from planmodel.formatting import prosent
-from planmodel.model import run
-from planmodel.scenario import PlanScenario, load_scenario
-from planmodel.signals import Signal, crisis_signals, economy_signal, offer_signal, workforce_signal
+from planmodel.present import report
+from planmodel.present import signals as sg
+from planmodel.core.paths import SCENARIO_DIR
+from planmodel.core.formatting import prosent
+from planmodel.model.chain import run
+from planmodel.inputs.scenario import PlanScenario, load_scenario
+from planmodel.present.signals import Signal, crisis_signals, economy_signal, offer_signal, workforce_signal
 from planmodel.widgets.krisekompasset import Krisekompasset
 
 PLAN = [2027, 2028, 2029, 2030]

@@ -17,12 +17,12 @@ import pandas as pd
 import pytest
 import xarray as xr
 
-from planmodel import tables as T
-from planmodel.ages import AGES, SEXES
-from planmodel.calibration import calibrate
-from planmodel.errors import InputError
-from planmodel.formatting import MINUS, NBSP
-from planmodel.servicemodel import (
+from planmodel.present import tables as T
+from planmodel.core.ages import AGES, SEXES
+from planmodel.services.calibration import calibrate
+from planmodel.core.errors import InputError
+from planmodel.core.formatting import MINUS, NBSP
+from planmodel.services.servicemodel import (
     BREADTH_OPTIONS,
     THRESHOLD_OPTIONS,
     crisis_matrix,
@@ -30,7 +30,7 @@ from planmodel.servicemodel import (
     run_services,
     service_results,
 )
-from planmodel.services import load_catalogue
+from planmodel.inputs.catalogue import load_catalogue
 
 MINI = Path(__file__).parent / "fixtures" / "services" / "mini.yaml"
 YEARS = np.arange(2026, 2031)
@@ -81,7 +81,7 @@ def mini_population() -> xr.DataArray:
 
 
 def mini_run(mini, options=None) -> xr.Dataset:
-    from planmodel.demand import ServiceOptions
+    from planmodel.services.demand import ServiceOptions
 
     pop = mini_population()
     ds = service_results(pop, mini, _Cal(mini), options or ServiceOptions())
@@ -179,7 +179,7 @@ def test_cost_per_inhabitant_table(baerum):
 # ------------------------------------------------------------------------- care staircase
 
 def test_care_level_table_on_the_mini_catalogue(mini):
-    from planmodel.demand import ServiceOptions
+    from planmodel.services.demand import ServiceOptions
 
     ds = mini_run(mini, ServiceOptions(threshold=1.0))
     df = T.care_level_table(ds, [2026, 2028], catalogue=mini)
@@ -372,10 +372,10 @@ def test_status_table_counts_every_value():
 # Økonomiplan tables (planmodel.model.run): every cell against the Dataset, sums, units
 # =============================================================================================
 
-from planmodel.followup import Actuals, plan_vs_actual, roll_forward, stress_tests  # noqa: E402
-from planmodel.measures import load_library  # noqa: E402
-from planmodel.model import run  # noqa: E402
-from planmodel.scenario import MeasureChoice, PlanScenario  # noqa: E402
+from planmodel.analysis.followup import Actuals, plan_vs_actual, roll_forward, stress_tests  # noqa: E402
+from planmodel.inputs.library import load_library  # noqa: E402
+from planmodel.model.chain import run  # noqa: E402
+from planmodel.inputs.scenario import MeasureChoice, PlanScenario  # noqa: E402
 
 PLAN = [2027, 2028, 2029, 2030]
 LONG = [2027, 2030, 2035, 2040]
@@ -512,7 +512,7 @@ def test_balance_table(plan):
 
 
 def test_measure_cost_frame_feeds_the_tiltaksmatrise(package):
-    from planmodel.goals import load_goals, tiltaksmatrise, tiltaksmatrise_totals
+    from planmodel.inputs.goals import load_goals, tiltaksmatrise, tiltaksmatrise_totals
 
     cost = T.measure_cost_frame(package)
     assert list(cost.index) == list(PACKAGE) and list(cost.columns) == PLAN

@@ -14,13 +14,13 @@ import numpy as np
 import pytest
 import xarray as xr
 
-from planmodel import SSB_CREDIT
-from planmodel.ages import KOSTRA_GROUPS, to_kostra_groups
-from planmodel.demography import SCENARIOS, project_kommune
-from planmodel.errors import InputError, KommuneError
-from planmodel.formatting import NBSP, endring, tall
-from planmodel.indicators import indicators
-from planmodel.kommuner import all_kommuner
+from planmodel.core.meta import SSB_CREDIT
+from planmodel.core.ages import KOSTRA_GROUPS, to_kostra_groups
+from planmodel.population.demography import SCENARIOS, project_kommune
+from planmodel.core.errors import InputError, KommuneError
+from planmodel.core.formatting import NBSP, endring, tall
+from planmodel.population.indicators import indicators
+from planmodel.inputs.kommuner import all_kommuner
 from planmodel.widgets import PopulationExplorer
 from planmodel.widgets import population_explorer as pe
 from planmodel.widgets.charts import age_group_label, age_groups_over_time, pyramid

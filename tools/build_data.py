@@ -99,7 +99,7 @@ def build_population(src: Path) -> None:
     # The same population recoded to the 2024 numbering (merged kommuner summed; 1507 Ålesund,
     # split in 2024, dropped), so that runs need not rebuild the recoding every time.
     sys.path.insert(0, str(ROOT))
-    from planmodel.kommuner import map_to_current
+    from planmodel.inputs.kommuner import map_to_current
 
     recoded = map_to_current(long[["kommune", "year", "age", "sex", "persons"]], code_col="kommune", split="drop")
     recoded = recoded.sort_values(["kommune", "sex", "age"])

@@ -13,9 +13,9 @@ squares on log deviations, every KOSTRA group and year 2027-2050). The result is
 import numpy as np
 from scipy.optimize import least_squares
 
-from planmodel import data
-from planmodel.ages import to_kostra_groups
-from planmodel.demography import Scenario, project_kommune
+from planmodel.inputs import data
+from planmodel.core.ages import to_kostra_groups
+from planmodel.population.demography import Scenario, project_kommune
 
 TFR_KNOTS = (2026, 2030, 2035, 2040, 2050)
 MIG_KNOTS = (2026, 2030, 2040, 2050)

@@ -15,9 +15,9 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from planmodel._paths import DATA_DIR
-from planmodel.excel_import import TEMPLATE, build_template
-from planmodel.export import save_workbook
+from planmodel.core.paths import DATA_DIR
+from planmodel.inputs.excel_import import TEMPLATE, build_template
+from planmodel.present.export import save_workbook
 
 
 def main(argv: list[str] | None = None) -> int:

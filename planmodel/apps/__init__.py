@@ -15,7 +15,7 @@ import os
 import socket
 from pathlib import Path
 
-from ..errors import InputError
+from planmodel.core.errors import InputError
 
 APPS_DIR = Path(__file__).resolve().parent
 #: Jupyter data directory holding ``voila/templates/planmodel`` (prepended to JUPYTER_PATH).

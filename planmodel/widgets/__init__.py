@@ -3,11 +3,11 @@
 - :class:`Krisekompasset` — the main app: the crisis options, tiltak and the økonomiplan.
 - :class:`OkonomiplanApp` — tiltak on/off, the balance and the tiltaksmatrise.
 - :class:`PopulationExplorer` — a kommune's projected population by scenario and year.
-- :mod:`planmodel.widgets.svg` and :mod:`planmodel.widgets.charts` — the charts (pure functions).
+- :mod:`planmodel.present.svg` and :mod:`planmodel.widgets.charts` — the charts (pure functions).
 """
 
-from .krisekompasset import Krisekompasset
-from .okonomiplan_app import OkonomiplanApp
-from .population_explorer import PopulationExplorer
+from planmodel.widgets.krisekompasset import Krisekompasset
+from planmodel.widgets.okonomiplan_app import OkonomiplanApp
+from planmodel.widgets.population_explorer import PopulationExplorer
 
 __all__ = ["Krisekompasset", "OkonomiplanApp", "PopulationExplorer"]

@@ -16,8 +16,8 @@ import xarray as xr
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 
-from ..ages import SEX_LABELS_NB
-from ..formatting import tall
+from planmodel.core.ages import SEX_LABELS_NB
+from planmodel.core.formatting import tall
 
 #: Font sizes [pt] that stay readable on a projector at the figure sizes used here.
 FONT = {"title": 20, "label": 16, "tick": 14, "legend": 14, "panel": 15}

@@ -18,7 +18,7 @@ anslag), the Excel download of the current choice and the source line.
 
 How it stays fast (≤ 150 ms from a click to new numbers): one :func:`planmodel.model.run` per
 change (~4 ms once the kommune's population is projected); charts are SVG strings
-(:mod:`planmodel.widgets.svg`), not matplotlib; the 2×2 is cached (see :func:`crisis_corners`)
+(:mod:`planmodel.present.svg`), not matplotlib; the 2×2 is cached (see :func:`crisis_corners`)
 and recomputed only when something it depends on changes.
 
 **The 2×2.** :func:`planmodel.servicemodel.crisis_matrix` has no økonomiplan and no tiltak, but
@@ -51,20 +51,21 @@ import ipywidgets as widgets
 import numpy as np
 import xarray as xr
 
-from .. import SSB_CREDIT, data
-from .._paths import SCENARIO_DIR
-from ..budget import NATIONAL_FREE_INCOME_PER_CAPITA, economy_with
-from ..demography import SCENARIOS
-from ..errors import InputError, PlanmodelError
-from ..formatting import MINUS, NBSP, endring, mill_kr, prosent, tall
-from ..kommuner import resolve_kommune
-from ..measures import load_library
-from ..model import run
-from ..scenario import MeasureChoice, PlanScenario, dump_scenario, load_scenario
-from ..servicemodel import BREADTH_OPTIONS, THRESHOLD_OPTIONS
-from ..services import STATUS_NB, load_catalogue
-from ..signals import AREAS as SIGNAL_AREAS
-from ..signals import (
+from planmodel.core.meta import SSB_CREDIT
+from planmodel.inputs import data
+from planmodel.core.paths import SCENARIO_DIR
+from planmodel.budget import NATIONAL_FREE_INCOME_PER_CAPITA, economy_with
+from planmodel.population.demography import SCENARIOS
+from planmodel.core.errors import InputError, PlanmodelError
+from planmodel.core.formatting import MINUS, NBSP, endring, mill_kr, prosent, tall
+from planmodel.inputs.kommuner import resolve_kommune
+from planmodel.inputs.library import load_library
+from planmodel.model.chain import run
+from planmodel.inputs.scenario import MeasureChoice, PlanScenario, dump_scenario, load_scenario
+from planmodel.services.servicemodel import BREADTH_OPTIONS, THRESHOLD_OPTIONS
+from planmodel.inputs.catalogue import STATUS_NB, load_catalogue
+from planmodel.present.signals import AREAS as SIGNAL_AREAS
+from planmodel.present.signals import (
     LEVEL_COLOURS,
     LEVEL_SYMBOL,
     LEVEL_WORD,
@@ -74,12 +75,12 @@ from ..signals import (
     legend,
     signal_dict,
 )
-from ..signals import LEVELS as SIGNAL_LEVELS
-from ..signals import threshold_values as _threshold_values
-from . import svg
-from .common import BUSY_CLASS as BUSY_CLASS  # re-exported: tests use it
-from .common import busy
-from .population_explorer import kommune_options, message_html, scenario_options
+from planmodel.present.signals import LEVELS as SIGNAL_LEVELS
+from planmodel.present.signals import threshold_values as _threshold_values
+from planmodel.present import svg
+from planmodel.widgets.common import BUSY_CLASS as BUSY_CLASS  # re-exported: tests use it
+from planmodel.widgets.common import busy
+from planmodel.widgets.population_explorer import kommune_options, message_html, scenario_options
 
 log = logging.getLogger(__name__)
 
@@ -855,7 +856,7 @@ def excel_link_html(content: bytes, name: str = EXCEL_NAME) -> str:
 def build_excel(ds: xr.Dataset, scenario: PlanScenario, scenario_text: str | None = None,
                 scenario_path: str | None = None) -> bytes:
     """The result as an Excel workbook (:func:`planmodel.export.write_excel`), as bytes."""
-    from ..export import write_excel
+    from planmodel.present.export import write_excel
 
     with tempfile.TemporaryDirectory(prefix="krisekompasset-") as tmp:
         path = Path(tmp) / EXCEL_NAME

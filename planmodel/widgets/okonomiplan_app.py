@@ -29,20 +29,20 @@ import ipywidgets as widgets
 import pandas as pd
 import xarray as xr
 
-from .. import SSB_CREDIT
-from .._paths import SCENARIO_DIR
-from ..errors import InputError, PlanmodelError
-from ..formatting import NBSP, tall
-from ..goals import (
+from planmodel.core.meta import SSB_CREDIT
+from planmodel.core.paths import SCENARIO_DIR
+from planmodel.core.errors import InputError, PlanmodelError
+from planmodel.core.formatting import NBSP, tall
+from planmodel.inputs.goals import (
     delmal_uten_tiltak,
     load_goals,
     tiltaksmatrise,
     tiltaksmatrise_totals,
 )
-from ..kommuner import resolve_kommune
-from ..measures import load_library, measure_arrays
-from ..model import population_for, run
-from ..report import (
+from planmodel.inputs.kommuner import resolve_kommune
+from planmodel.inputs.library import load_library, measure_arrays
+from planmodel.model.chain import population_for, run
+from planmodel.present.report import (
     TABLE_CSS,
     balance_table_html,
     horizon_year,
@@ -52,13 +52,13 @@ from ..report import (
     report_html,
     table_html,
 )
-from ..samordning import samordning, who_pays_who_gains
-from ..scenario import MeasureChoice, PlanScenario, load_scenario
-from ..services import load_catalogue
-from ..tables import measure_cost_frame, okonomiplan_table
-from .common import BUSY_CLASS as BUSY_CLASS  # re-exported: tests use it
-from .common import busy, heading
-from .population_explorer import kommune_options, message_html
+from planmodel.analysis.samordning import samordning, who_pays_who_gains
+from planmodel.inputs.scenario import MeasureChoice, PlanScenario, load_scenario
+from planmodel.inputs.catalogue import load_catalogue
+from planmodel.present.tables import measure_cost_frame, okonomiplan_table
+from planmodel.widgets.common import BUSY_CLASS as BUSY_CLASS  # re-exported: tests use it
+from planmodel.widgets.common import busy, heading
+from planmodel.widgets.population_explorer import kommune_options, message_html
 
 log = logging.getLogger(__name__)
 

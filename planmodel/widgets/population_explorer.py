@@ -27,16 +27,17 @@ import pandas as pd
 import xarray as xr
 from matplotlib.figure import Figure
 
-from .. import SSB_CREDIT, data
-from ..ages import to_kostra_groups
-from ..demography import SCENARIOS, get_scenario, project_kommune
-from ..errors import InputError, PlanmodelError
-from ..formatting import NBSP, endring, tall
-from ..indicators import indicators
-from ..kommuner import all_kommuner, resolve_kommune
-from .charts import age_group_label, age_groups_over_time, pyramid
-from .common import BUSY_CLASS as BUSY_CLASS  # re-exported: tests use it
-from .common import busy, heading
+from planmodel.core.meta import SSB_CREDIT
+from planmodel.inputs import data
+from planmodel.core.ages import to_kostra_groups
+from planmodel.population.demography import SCENARIOS, get_scenario, project_kommune
+from planmodel.core.errors import InputError, PlanmodelError
+from planmodel.core.formatting import NBSP, endring, tall
+from planmodel.population.indicators import indicators
+from planmodel.inputs.kommuner import all_kommuner, resolve_kommune
+from planmodel.widgets.charts import age_group_label, age_groups_over_time, pyramid
+from planmodel.widgets.common import BUSY_CLASS as BUSY_CLASS  # re-exported: tests use it
+from planmodel.widgets.common import busy, heading
 
 log = logging.getLogger(__name__)
 

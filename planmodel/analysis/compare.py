@@ -1,0 +1,98 @@
+"""Compare scenarios: one Dataset with a ``scenario`` dimension and differences to a baseline."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import xarray as xr
+
+from planmodel.core.errors import InputError
+from planmodel.model.chain import run
+from planmodel.inputs.scenario import PlanScenario, load_scenario
+
+#: variables whose difference to the baseline is reported as ``diff_<name>``
+DIFF_VARIABLES = ("netto_driftsresultat", "netto_driftsresultat_andel", "inndekningsbehov", "handlingsrom",
+                  "frie_inntekter", "netto_driftsutgifter_sektorer", "sektor_ramme", "lanegjeld",
+                  "disposisjonsfond", "users", "cost", "fte_gap", "queue", "unmet_need")
+_ZERO_FILL = ("tiltak_drift", "tiltak_investering", "plasser_nye", "plasser_investering")
+
+
+def as_scenario(s: PlanScenario | str | Path) -> PlanScenario:
+    return s if isinstance(s, PlanScenario) else load_scenario(s)
+
+
+def compare(scenarios, baseline: int | str = 0) -> xr.Dataset:
+    """Run several scenarios and stack them along ``scenario``.
+
+    Parameters
+    ----------
+    scenarios : list of PlanScenario objects or scenario file paths.
+    baseline : index or id of the scenario the differences are taken against.
+
+    Returns
+    -------
+    Dataset: every variable of :func:`planmodel.model.run` with a leading ``scenario``
+    dimension (tiltak and places missing in a scenario are 0; years outside a scenario's horizon
+    are NaN), and ``diff_<name>`` = scenario minus baseline for the main variables. attrs:
+    ``baseline`` (id), and per scenario its title in the coordinate ``scenario_title``.
+    """
+    scs = [as_scenario(s) for s in scenarios]
+    if not scs:
+        raise InputError("compare", "scenarios", "trenger minst ett scenario")
+    ids = [s.id for s in scs]
+    if len(set(ids)) != len(ids):
+        raise InputError("compare", "scenarios", f"to scenarioer har samme id: {ids}")
+    if isinstance(baseline, str):
+        if baseline not in ids:
+            raise InputError("compare", "baseline", f"ukjent scenario {baseline!r}; valgt: {', '.join(ids)}")
+        baseline = ids.index(baseline)
+    if not 0 <= baseline < len(scs):
+        raise InputError("compare", "baseline", f"indeks {baseline} finnes ikke (0–{len(scs) - 1})")
+    runs = [run(s) for s in scs]
+    first = dict(runs[baseline].attrs)
+    for r in runs:  # attributes differ per scenario; keep them as coordinates instead
+        r.attrs = {}
+    out = xr.concat(runs, dim=xr.DataArray(ids, dims="scenario", name="scenario"), join="outer",
+                    coords="different", compat="equals", combine_attrs="drop_conflicts")
+    for v in _ZERO_FILL:
+        if v in out:
+            out[v] = out[v].fillna(0.0)
+    base = out.isel(scenario=baseline)
+    for v in DIFF_VARIABLES:
+        if v in out:
+            out[f"diff_{v}"] = (out[v] - base[v]).assign_attrs(
+                units=out[v].attrs.get("units", ""), long_name=f"Forskjell fra {ids[baseline]}: {out[v].attrs.get('long_name', v)}")
+    out = out.assign_coords(scenario_title=("scenario", [s.title for s in scs]),
+                            scenario_kommune=("scenario", [s.kommune for s in scs]))
+    out.attrs = {"baseline": ids[baseline], "price_year": first["price_year"],
+                 "money_units": first["money_units"], "plan_period": first["plan_period"],
+                 "sources": first["sources"], "kommune": first["kommune"],
+                 "kommune_name": first["kommune_name"]}
+    return out
+
+
+def compare_table(cmp: xr.Dataset, variable: str = "netto_driftsresultat", years=None, diff: bool = False) -> pd.DataFrame:
+    """Rows = scenarios (titles), columns = years; money in mill. kr (1 decimal), shares in %."""
+    name = f"diff_{variable}" if diff else variable
+    if name not in cmp:
+        raise InputError("compare", "variable", f"ukjent variabel {variable!r}")
+    da = cmp[name]
+    if years is None:
+        years = [int(y) for y in cmp["year"].values[cmp["plan_year"].values.astype(bool).any(axis=0)]] \
+            if cmp["plan_year"].ndim == 2 else [int(y) for y in cmp["year"].values[cmp["plan_year"].values]]
+    da = da.sel(year=years)
+    units = da.attrs.get("units", "")
+    if "NOK 1000" in units:
+        table = (da / 1000.0).round(1).to_pandas()
+        unit = "mill. kr, faste priser"
+    elif units.startswith("share"):
+        table = (da * 100).round(2).to_pandas()
+        unit = "prosent"
+    else:
+        table = da.round(1).to_pandas()
+        unit = units
+    table.index = [str(t) for t in cmp["scenario_title"].values]
+    table.columns = [int(c) for c in table.columns]
+    table.attrs = {"title": da.attrs.get("long_name", name), "units": unit}
+    return table

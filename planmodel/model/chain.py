@@ -1,0 +1,368 @@
+"""``run(scenario) -> xarray.Dataset``: the single entry point of the whole model.
+
+Pipeline: population projection -> calibration to the kommune's KOSTRA users -> service demand
+under the options and tiltak -> costs and årsverk -> behovsanalyse -> økonomiplan. The
+service model runs once with three variants side by side on a ``variant`` axis (options without
+tiltak, options with tiltak, and the minimum standard for mandatory services), so that the
+sector frames split into base frame + demographic change + option deltas + tiltak, and the
+handlingsrom knows what the mandatory minimum costs.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+import numpy as np
+import xarray as xr
+
+from planmodel.population import demography
+from planmodel.budget import BudgetInputs, Economy, compute_budget, economy_with
+from planmodel.services.capacity import PLACE_TYPES, behovsanalyse, investment_path
+from planmodel.services.costs import cost_arrays, sector_matrix
+from planmodel.services.demand import CatalogueIndex, ServiceOptions, apply_capacity, demand_arrays
+from planmodel.core.errors import InputError
+from planmodel.core.lead import Lead
+from planmodel.inputs.library import Library, Measure, load_library, measure_arrays
+from planmodel.inputs.scenario import PlanScenario
+from planmodel.inputs.catalogue import Catalogue, load_catalogue
+from planmodel.services.workforce import staff_share_60_66, workforce_arrays
+
+VARIANTS = ("valg", "valg_tiltak", "minimum")
+#: 1 January of the latest registered population: every projection starts here
+BASE_YEAR = 2026
+
+_POP_CACHE: dict = {}
+
+
+def population_for(scenario: PlanScenario) -> xr.DataArray:
+    """The scenario's population path (cached per kommune, demographic scenario and horizon:
+    policy options do not change the population, so it is projected once)."""
+    over = scenario.demography_overrides
+    key = (str(scenario.kommune), scenario.demographic, scenario.horizon, repr(sorted(over.items())))
+    if key not in _POP_CACHE:
+        demo = demography.get_scenario(scenario.demographic)
+        if over:
+            demo = replace(demo, id=f"{demo.id}+egne", label=f"{demo.label} med egne forutsetninger",
+                           **{k: (dict(v) if isinstance(v, dict) else v) for k, v in over.items()})
+        if len(_POP_CACHE) > 32:
+            _POP_CACHE.clear()
+        _POP_CACHE[key] = demography.project_kommune(scenario.kommune, demo, end_year=scenario.horizon)
+    return _POP_CACHE[key]
+
+
+def resolve(scenario: PlanScenario) -> tuple[Catalogue, Library, list[Measure], Economy]:
+    """Catalogue, library, chosen measures and economy of a scenario, all validated."""
+    catalogue = load_catalogue(scenario.catalogue)
+    if catalogue.price_year != scenario.price_year:
+        raise InputError(scenario.source, "price_year",
+                         f"{scenario.price_year}: tjenestekatalogen har prisår {catalogue.price_year}")
+    library = load_library(scenario.library, catalogue)
+    measures = []
+    seen = set()
+    for i, ch in enumerate(scenario.measures):
+        if ch.id in seen:
+            raise InputError(scenario.source, f"measures[{i}].id", f"tiltaket {ch.id!r} er valgt to ganger")
+        seen.add(ch.id)
+        if ch.id not in library.measures:
+            raise InputError(scenario.source, f"measures[{i}].id",
+                             f"ukjent tiltak {ch.id!r}; gyldige: {', '.join(library.measures)}")
+        if ch.end is not None and ch.end < ch.start:
+            raise InputError(scenario.source, f"measures[{i}].end", f"{ch.end} er før start {ch.start}")
+        measures.append(library.measures[ch.id].chosen(ch.start, ch.end, ch.status))
+    eco = economy_with(dict(scenario.economy), scenario.source)
+    if scenario.horizon <= BASE_YEAR + scenario.plan_years:
+        raise InputError(scenario.source, "horizon",
+                         f"{scenario.horizon} må være etter økonomiplanperioden {BASE_YEAR + 1}–{BASE_YEAR + scenario.plan_years}")
+    for i, m in enumerate(measures):
+        if not BASE_YEAR + 1 <= m.start <= scenario.horizon:
+            raise InputError(scenario.source, f"measures[{i}].start",
+                             f"{m.start} er utenfor {BASE_YEAR + 1}–{scenario.horizon} (året etter basisåret til horisonten)")
+        removed = set(scenario.dropped)
+        if scenario.breadth <= -1.0:
+            removed |= {sid for sid, svc in catalogue.services.items() if svc.breadth and svc.breadth.narrow == "drop"}
+        for e in m.effects:
+            if e.service in removed and e.kind in ("coverage", "volunteer_hours", "shift"):
+                raise InputError(scenario.source, f"measures[{i}] ({m.id})",
+                                 f"tiltaket virker på {catalogue.services[e.service].name}, som scenarioet fjerner "
+                                 "(smalt tilbud eller dropped); velg bort tiltaket eller behold tjenesten")
+        for kind, profile in (("investment", m.investment), ("operating", m.operating)):
+            late = [k for k in profile if m.start + k > scenario.horizon]
+            if late:
+                raise InputError(scenario.source, f"measures[{i}] ({m.id}).{kind}.{late[0]}",
+                                 f"profilåret {m.start + late[0]} er etter horisonten {scenario.horizon}; "
+                                 "start tiltaket tidligere eller forleng horisonten")
+    return catalogue, library, measures, eco
+
+
+_VARIANT_CACHE: dict = {}
+
+
+def _along_variants(values: tuple) -> xr.DataArray:
+    if values not in _VARIANT_CACHE:
+        if len(_VARIANT_CACHE) > 256:
+            _VARIANT_CACHE.clear()
+        _VARIANT_CACHE[values] = xr.DataArray(np.asarray(values, dtype=float), dims="variant",
+                                              coords={"variant": list(VARIANTS)})
+    return _VARIANT_CACHE[values]
+
+
+def _variant_options(scenario: PlanScenario) -> ServiceOptions:
+    def along(values):
+        return _along_variants(tuple(float(v) for v in values))
+
+    if isinstance(scenario.threshold, dict) or hasattr(scenario.threshold, "items"):
+        th = {g: along([t, t, 1.0]) for g, t in scenario.threshold.items()}
+    else:
+        th = along([scenario.threshold, scenario.threshold, 1.0])
+    return ServiceOptions(threshold=th, breadth=along([scenario.breadth, scenario.breadth, -1.0]),
+                          overflow=scenario.overflow, capacity_additions=dict(scenario.capacity_additions),
+                          dropped=tuple(scenario.dropped), effect_bound=scenario.effect_bound)
+
+
+@dataclass
+class Prepared:
+    """Everything computed for a scenario before the økonomiplan lines: reused by stress
+    tests, rullering and plan-vs-actual without recomputing the service model."""
+
+    scenario: PlanScenario
+    catalogue: Catalogue
+    pop: xr.DataArray
+    years: np.ndarray
+    sectors: list
+    measures: list
+    ma: object
+    d: object
+    costs: dict
+    inputs: BudgetInputs
+    economy: Economy
+    fte_sector: np.ndarray
+    workforce: dict
+    places: dict | None
+    calibration: object
+
+
+def run(scenario: PlanScenario) -> xr.Dataset:
+    """Run one scenario end to end.
+
+    Returns
+    -------
+    Dataset over ``year`` (base year .. horizon) with the økonomiplan lines [NOK 1000, fixed
+    prices], sector frames (sector, year), tiltak costs (measure, year), service results
+    (service / care_level / capacity_group / threshold_group, year), workforce (sector, year),
+    behovsanalyse (place_type, year) and the population (year, age, sex) [persons]. The boolean
+    coordinate ``plan_year`` marks the økonomiplan period. attrs say kommune, scenario, price
+    year, calibration and the economic assumptions with their sources.
+    """
+    return assemble(prepare(scenario))
+
+
+def prepare(scenario: PlanScenario) -> Prepared:
+    """Population, calibration, service model and budget inputs of a scenario (see :func:`run`)."""
+    catalogue, library, measures, eco = resolve(scenario)
+    pop = population_for(scenario)
+    years = pop["year"].values.astype(int)
+    base_year = int(years[0])
+    from planmodel.services.servicemodel import _calibration
+
+    code = pop.attrs["kommune"]
+    cal = _calibration(catalogue, pop, code, base_year)
+    lead = Lead(("variant",), {"variant": np.array(VARIANTS)}, (len(VARIANTS),))
+    base_pop = float(pop.values[0].sum())
+    active = np.tile(np.array([[0.0, 1.0, 0.0]]), (len(measures), 1))
+    ma = measure_arrays(measures, catalogue, years, base_pop, active=active, bound=scenario.effect_bound, lead=lead)
+    options = _variant_options(scenario)
+    pre = demand_arrays(pop, catalogue, cal.coverage, options, measures=ma, capacity=False)
+    idx = CatalogueIndex.of(catalogue)
+    places = None
+    opened = None
+    if scenario.behovsanalyse:
+        # each variant plans its own places from its own demand (so that the "valg" line is not
+        # charged with queues for places planned for the tiltak variant)
+        demand = {s: pre.demand[idx.pos[s]] for pt in PLACE_TYPES.values() for s in pt.services}
+        places = behovsanalyse(demand, years)
+        opened = {pt.capacity_group: places[pid]["openings"] for pid, pt in PLACE_TYPES.items() if pt.capacity_group}
+    d = apply_capacity(pre, catalogue, options, opened)
+    c0 = lead.flat(cal.coverage, ("service", "age"))
+    costs = cost_arrays(d, catalogue, coverage0=c0, measures=ma)
+    sectors, M = sector_matrix(catalogue)
+    cost_sector = np.einsum("ks,syn->kyn", M, costs["cost"])  # (K, Y, 3)
+    demo_sector = np.einsum("ks,syn->kyn", M, costs["demographic_cost"])[:, :, :1]
+    sector_pos = {s: i for i, s in enumerate(sectors)}
+    K, Y = len(sectors), years.size
+    meas_sector = np.zeros((K, Y, 1))
+    committed = np.zeros((Y, 1))
+    for m, meas in enumerate(measures):
+        meas_sector[sector_pos[meas.sector], :, 0] += ma.operating[m]
+        if meas.status == "vedtatt":
+            committed[:, 0] += ma.operating[m]
+    mandatory = idx.mandatory.astype(float)
+    minimum = np.einsum("s,sy->y", mandatory, costs["cost"][:, :, 2])[:, None]
+    invest_capacity = np.zeros((Y, 1))
+    if places is not None:  # the scenario's own variant (options with tiltak) pays for its places
+        invest_capacity = sum(p["investment"][:, 1:2] for p in places.values())
+    by_group = {pt.capacity_group: pt for pt in PLACE_TYPES.values() if pt.capacity_group}
+    for g, flows in scenario.capacity_additions.items():  # places added by hand are paid for too
+        opening = np.zeros((Y, 1))
+        for y, n in flows.items():
+            opening[years == int(y), 0] += max(float(n), 0.0)
+        invest_capacity = invest_capacity + investment_path(opening, by_group[g].cost_per_place.value)
+    P_total = d.P.sum(axis=0)[:, :1]  # (Y, 1)
+    inp = BudgetInputs(
+        years=years, sectors=sectors, population=P_total,
+        demographic_index=demo_sector.sum(axis=0),
+        base_frame=cost_sector[:, :1, :1],
+        demographic=demo_sector - demo_sector[:, :1],
+        options=cost_sector[:, :, :1] - demo_sector,
+        measures_effect=cost_sector[:, :, 1:2] - cost_sector[:, :, :1],
+        measures_operating=meas_sector,
+        measures_investment=ma.investment.sum(axis=0)[:, None],
+        capacity_investment=invest_capacity,
+        mandatory_minimum=minimum, committed_operating=committed,
+    )
+    fte_sector = np.einsum("ks,syn->kyn", M, costs["fte"][:, :, 1:2])
+    wf = workforce_arrays(fte_sector, d.P[:, :, :1], staff_share_60_66(catalogue, sectors, scenario.staff_profile),
+                          catalogue.staff.retirement_rate_60_66)
+    return Prepared(scenario, catalogue, pop, years, sectors, measures, ma, d, costs, inp, eco, fte_sector, wf,
+                    places, cal)
+
+
+def assemble(p: Prepared, inputs: BudgetInputs | None = None, economy: Economy | None = None,
+             plan_start: int | None = None) -> xr.Dataset:
+    """The result Dataset of a prepared scenario (optionally with changed budget inputs or
+    economy, for stress tests and rullering)."""
+    inp = inputs or p.inputs
+    b = compute_budget(inp, economy or p.economy)
+    return _assemble(p.scenario, p.catalogue, p.pop, p.years, p.sectors, p.measures, p.ma, p.d, p.costs, inp, b,
+                     p.fte_sector, p.workforce, p.places, p.calibration, economy or p.economy, plan_start)
+
+
+def _assemble(scenario, catalogue, pop, years, sectors, measures, ma, d, costs, inp, b, fte_sector, wf, places,
+              cal, eco, plan_start=None) -> xr.Dataset:
+    """The result Dataset (variant 'valg_tiltak' for service results)."""
+    base_year = int(years[0])
+    first = plan_start if plan_start is not None else base_year + 1
+    nok = f"NOK 1000, {catalogue.price_year} prices"
+    Y = ("year",)
+    SY = ("sector", "year")
+    v = 1  # the scenario's own variant: options with tiltak
+    users = d.by_age.sum(axis=1)
+    levels = catalogue.by_care_level()
+    idx = CatalogueIndex.of(catalogue)
+    by_level = np.stack([users[idx.rows(ids), :, v].sum(axis=0) for ids in levels.values()])
+    data = {
+        # økonomiplan
+        "frie_inntekter": (Y, b["frie_inntekter"][:, 0], nok, "Frie inntekter (skatt og rammetilskudd)"),
+        "driftsinntekter": (Y, b["driftsinntekter"][:, 0], nok, "Driftsinntekter (beregnet)"),
+        "netto_driftsutgifter_sektorer": (Y, b["netto_driftsutgifter_sektorer"][:, 0], nok, "Netto driftsutgifter, sektorene"),
+        "ovrige_netto_driftsutgifter": (Y, b["ovrige_netto_driftsutgifter"][:, 0], nok, "Øvrige netto driftsutgifter"),
+        "brutto_driftsresultat": (Y, b["brutto_driftsresultat"][:, 0], nok, "Brutto driftsresultat"),
+        "renter": (Y, b["renter"][:, 0], nok, "Netto renteutgifter"),
+        "avdrag": (Y, b["avdrag"][:, 0], nok, "Avdrag"),
+        "netto_driftsresultat": (Y, b["netto_driftsresultat"][:, 0], nok, "Netto driftsresultat"),
+        "netto_driftsresultat_andel": (Y, b["ndr_share"][:, 0], "share of driftsinntekter", "Netto driftsresultat i % av driftsinntektene"),
+        "resultatmal": (Y, b["target"][:, 0], nok, "Mål for netto driftsresultat"),
+        "inndekningsbehov": (Y, b["gap"][:, 0], nok, "Inndekningsbehov (avstand til målet)"),
+        "investeringer": (Y, b["investment"][:, 0], nok, "Investeringer"),
+        "nye_lan": (Y, b["loans"][:, 0], nok, "Nye lån"),
+        "lanegjeld": (Y, b["debt"][:, 0], nok, "Lånegjeld ved utgangen av året"),
+        "disposisjonsfond": (Y, b["fund"][:, 0], nok, "Disposisjonsfond ved utgangen av året"),
+        "handlingsrom": (Y, b["handlingsrom"][:, 0], nok, "Handlingsrom (frie inntekter som ikke er bundet)"),
+        "bundet_lovpalagt_minimum": (Y, b["bound_mandatory"][:, 0], nok, "Bundet: lovpålagte tjenester på minimumsstandard"),
+        "bundet_kapitalkostnader": (Y, b["bound_capital"][:, 0], nok, "Bundet: renter og avdrag"),
+        "bundet_vedtatte_tiltak": (Y, b["bound_committed"][:, 0], nok, "Bundet: vedtatte tiltak"),
+        "bundet_resultatmal": (Y, b["bound_result"][:, 0], nok, "Bundet: resultatmålet"),
+        "bundet_kort_sikt": (Y, b["bound_short_term"][:, 0], nok, "Bundet på kort sikt: dagens øvrige utgifter"),
+        # sector frames
+        "sektor_ramme": (SY, b["sector_cost"][:, :, 0], nok, "Sektorramme (netto)"),
+        "sektor_basis": (SY, np.broadcast_to(inp.base_frame[:, :, 0], (len(sectors), years.size)), nok, "Basisramme (basisåret)"),
+        "sektor_demografi": (SY, inp.demographic[:, :, 0], nok, "Demografiendring"),
+        "sektor_valg": (SY, inp.options[:, :, 0], nok, "Valg: terskel, tilbud og kapasitet"),
+        "sektor_tiltak_effekt": (SY, inp.measures_effect[:, :, 0], nok, "Tiltakenes virkning på tjenestene"),
+        "sektor_tiltak_drift": (SY, inp.measures_operating[:, :, 0], nok, "Tiltakenes driftskostnader"),
+        "sektor_demografikostnad": (SY, inp.base_frame[:, :, 0] + inp.demographic[:, :, 0], nok,
+                                    "Demografikostnad (dekning og standard som i basisåret)"),
+        # services
+        "users": (("service", "year"), users[:, :, v], "persons", "Brukere"),
+        "demand": (("service", "year"), d.demand[:, :, v], "persons", "Behov (før kapasitetsgrense)"),
+        "cost": (("service", "year"), costs["cost"][:, :, v], nok, "Kostnad"),
+        "fte": (("service", "year"), costs["fte"][:, :, v], "årsverk", "Årsverk"),
+        "users_by_level": (("care_level", "year"), by_level, "persons", "Brukere etter nivå i omsorgstrappen"),
+        "queue": (("capacity_group", "year"), d.queue[:, :, v], "persons", "Ventende"),
+        "capacity": (("capacity_group", "year"), d.capacity[:, :, v], "places", "Plasser"),
+        "stepped_down": (("capacity_group", "year"), d.stepped_down[:, :, v], "persons", "Gitt tjeneste ett trinn ned"),
+        "unmet_need": (("threshold_group", "year"), d.unmet[:, :, v], "persons", "Udekket behov"),
+        "fte_sector": (SY, fte_sector[:, :, 0], "årsverk", "Årsverk behov"),
+        "fte_supply": (SY, wf["fte_supply"][:, :, 0], "årsverk", "Årsverk tilgang"),
+        "fte_gap": (SY, wf["fte_gap"][:, :, 0], "årsverk", "Årsverk: behov minus tilgang"),
+        "recruitment_need": (SY, wf["recruitment_need"][:, :, 0], "årsverk per year", "Rekrutteringsbehov"),
+        # tiltak
+        "tiltak_drift": (("measure", "year"), ma.operating, nok, "Tiltakets driftskostnad"),
+        "tiltak_investering": (("measure", "year"), ma.investment, nok, "Tiltakets investering"),
+        # population
+        "population": (("year", "age", "sex"), pop.values, "persons", "Befolkning 1. januar"),
+    }
+    coords = _coords(catalogue, tuple(years), tuple(sectors),
+                     tuple((m.id, m.title, m.sector, m.start, -1 if m.end is None else m.end, m.status, m.ansvar,
+                            ",".join(m.delmal)) for m in measures),
+                     tuple(levels), first, scenario.plan_years, tuple(places) if places is not None else None)
+    if places is not None:
+        pids = list(places)
+        data["plasser_nye"] = (("place_type", "year"), np.stack([places[p]["openings"][:, v] for p in pids]), "places", "Nye plasser som åpner")
+        data["plasser_behov"] = (("place_type", "year"), np.stack([places[p]["demand"][:, v] for p in pids]), "persons", "Behov for plasser")
+        data["plasser_investering"] = (("place_type", "year"), np.stack([places[p]["investment"][:, v] for p in pids]), nok, "Investering i nye plasser")
+    ds = xr.Dataset({k: (dims, vals, {"units": u, "long_name": ln}) for k, (dims, vals, u, ln) in data.items()},
+                    coords=coords)
+    return _with_attrs(ds, scenario, catalogue, pop, b, cal, eco, base_year, first)
+
+
+_COORD_CACHE: dict = {}
+
+
+def _coords(catalogue, years, sectors, measures, levels, first, plan_years, place_ids) -> xr.Coordinates:
+    """Coordinates of the result, built once per layout (indexes are the costly part)."""
+    key = (id(catalogue), years, sectors, measures, levels, first, plan_years, place_ids)
+    if key in _COORD_CACHE:
+        return _COORD_CACHE[key]
+    years = np.asarray(years)
+    coords = {
+        "year": years, "sector": list(sectors), "service": list(catalogue.ids), "measure": [m[0] for m in measures],
+        "care_level": list(levels), "capacity_group": list(catalogue.capacity_groups),
+        "threshold_group": list(catalogue.threshold_groups), "age": np.arange(106), "sex": ["male", "female"],
+        "plan_year": ("year", (years >= first) & (years < first + plan_years)),
+        "sector_name": ("sector", [catalogue.sectors[s] for s in sectors]),
+        "service_name": ("service", [catalogue.services[s].name for s in catalogue.ids]),
+        "service_sector": ("service", [catalogue.services[s].sector for s in catalogue.ids]),
+        "measure_title": ("measure", [m[1] for m in measures]),
+        "measure_sector": ("measure", [m[2] for m in measures]),
+        "measure_start": ("measure", np.array([m[3] for m in measures], dtype=int)),
+        "measure_end": ("measure", np.array([m[4] for m in measures], dtype=int)),
+        "measure_status": ("measure", [m[5] for m in measures]),
+        "measure_ansvar": ("measure", [m[6] for m in measures]),
+        "measure_delmal": ("measure", [m[7] for m in measures]),
+        "capacity_group_name": ("capacity_group", [g.name for g in catalogue.capacity_groups.values()]),
+        "threshold_group_name": ("threshold_group", [g.name for g in catalogue.threshold_groups.values()]),
+        "care_level_name": ("care_level", [catalogue.care_levels[k] for k in levels]),
+    }
+    if place_ids is not None:
+        coords["place_type"] = list(place_ids)
+        coords["place_type_name"] = ("place_type", [PLACE_TYPES[p].name for p in place_ids])
+    if len(_COORD_CACHE) > 64:
+        _COORD_CACHE.clear()
+    _COORD_CACHE[key] = xr.Coordinates(coords)
+    return _COORD_CACHE[key]
+
+
+def _with_attrs(ds, scenario, catalogue, pop, b, cal, eco, base_year, first) -> xr.Dataset:
+    nok = f"NOK 1000, {catalogue.price_year} prices"
+    plan = f"{first}–{first + scenario.plan_years - 1}"
+    ds.attrs = {
+        "kommune": pop.attrs.get("kommune"), "kommune_name": pop.attrs.get("kommune_name"),
+        "scenario": scenario.id, "scenario_title": scenario.title, "demographic_scenario": scenario.demographic,
+        "base_year": base_year, "plan_period": plan, "horizon": scenario.horizon,
+        "price_year": catalogue.price_year, "money_units": nok, "calibration": cal.basis_text(),
+        "free_income_per_capita_base": float(np.asarray(b["free_income_per_capita_base"]).ravel()[0]),
+        "free_income_calibrated": eco.free_income_per_capita is None,
+        "economy": "; ".join(f"{k} = {v.value:g} ({v.status}: {v.source})" for k, v in eco.items()),
+        "sources": pop.attrs.get("sources", "") + "; KOSTRA 2025 (SSB); tjenestekatalog og tiltaksbibliotek i planmodel",
+    }
+    return ds

@@ -1,0 +1,1036 @@
+"""Export of model results: a tidy IAMC table (CSV), netCDF and an Excel workbook for readers.
+
+Three formats, one content:
+
+- :func:`to_iamc` turns the result Dataset of :func:`planmodel.model.run` (or of a comparison
+  with a leading ``scenario`` dimension) into the long table pyam and most scenario databases
+  read: columns ``kommune, scenario, variable, unit, year, value``, variable names in Norwegian
+  joined by ``|`` (``Kostnad|Helse og omsorg|Hjemmesykepleie``). ``docs/csv-variabler.md`` lists
+  every name pattern with its unit and meaning.
+- :func:`write_csv` writes that table (UTF-8, comma, decimal point, every float written with
+  Python's shortest round-trip representation, so the file re-reads to the same numbers).
+- :func:`write_netcdf` writes the Dataset itself (attrs made serialisable).
+- :func:`write_excel` writes a workbook for a Norwegian reader: *Økonomiplan*, *Tiltaksmatrise*,
+  *Tjenester*, *Befolkning*, *Data* (exactly the :func:`to_iamc` table) and *Proveniens*
+  (program version, scenario, SHA-256 of the scenario file, sources, assumptions). The file has
+  no wall-clock timestamp (zip entry times and the document's created/modified properties are
+  fixed or left out), so the same scenario gives the same bytes.
+
+Money is NOK 1000 at fixed prices of the Dataset's ``price_year`` in the IAMC table and the
+netCDF file; the Excel sheets show mill. kr with one decimal (cells keep the unrounded value,
+formatted with Excel's built-in ``#,##0.0`` code, which Excel renders with the reader's own
+decimal comma and thousands separator).
+
+Variables the export does not know (for example the ``diff_*`` variables of a comparison) are
+left out of the IAMC table: differences are one subtraction away in the long table. The netCDF
+file keeps them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import math
+import re
+import zipfile
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import xarray as xr
+
+from planmodel.core.meta import SSB_CREDIT
+from planmodel.core.meta import __version__
+from planmodel.core.ages import KOSTRA_GROUPS, to_kostra_groups
+from planmodel.core.errors import InputError
+
+#: Columns of the IAMC table, in order.
+IAMC_COLUMNS = ["kommune", "scenario", "variable", "unit", "year", "value"]
+#: Separator of the hierarchical variable names.
+SEP = "|"
+#: Unit strings of the IAMC table (money gets its price year: ``NOK 1000 (2025-priser)``).
+PERSONS, FTE, FTE_PER_YEAR, PERCENT, PLACES, RATIO = (
+    "personer", "årsverk", "årsverk per år", "%", "plasser", "personer per person")
+#: Years of the long view shown after the økonomiplan period in the Excel sheets (if present).
+LONG_VIEW = (2035, 2040)
+#: NOK 1000 per mill. kr.
+NOK1000_PER_MILL = 1000.0
+#: Sheet names of :func:`write_excel`, in order.
+SHEETS = ("Økonomiplan", "Tiltaksmatrise", "Tjenester", "Befolkning", "Data", "Proveniens")
+#: Excel number formats (built-in codes; Excel shows them in the reader's locale).
+FMT_MILL, FMT_INT, FMT_PCT, FMT_RATIO = "#,##0.0", "#,##0", "0.0", "0.00"
+#: Fixed zip entry time of written workbooks (the earliest a zip file can hold).
+_ZIP_TIME = (1980, 1, 1, 0, 0, 0)
+
+
+# ============================================================================ IAMC table
+
+def money_unit(ds: xr.Dataset) -> str:
+    """The money unit string of the IAMC table, e.g. ``"NOK 1000 (2025-priser)"``."""
+    year = ds.attrs.get("price_year")
+    return f"NOK 1000 ({year}-priser)" if year is not None else "NOK 1000 (faste priser)"
+
+
+def scenario_ids(ds: xr.Dataset) -> list[str]:
+    """Scenario ids of a result: the ``scenario`` coordinate, or ``[ds.attrs["scenario"]]``."""
+    if "scenario" in ds.dims:
+        return [str(s) for s in ds["scenario"].values]
+    return [str(ds.attrs.get("scenario", "scenario"))]
+
+
+def with_scenario_dim(ds: xr.Dataset) -> xr.Dataset:
+    """The Dataset with a leading ``scenario`` dimension (added with the id from attrs if absent)."""
+    if "scenario" in ds.dims:
+        return ds
+    return ds.expand_dims(scenario=scenario_ids(ds))
+
+
+def scenario_titles(ds: xr.Dataset) -> dict[str, str]:
+    """Scenario id -> title (coordinate ``scenario_title``, else attrs, else the id)."""
+    ids = scenario_ids(ds)
+    if "scenario_title" in ds.coords and "scenario" in ds["scenario_title"].dims:
+        return {i: str(t) for i, t in zip(ids, ds["scenario_title"].values)}
+    if "scenario" not in ds.dims and ds.attrs.get("scenario_title"):
+        return {ids[0]: str(ds.attrs["scenario_title"])}
+    return {i: i for i in ids}
+
+
+def kommune_codes(ds: xr.Dataset) -> dict[str, str]:
+    """Scenario id -> kommunenummer as 4-digit text.
+
+    From a coordinate ``kommune`` or ``scenario_kommune`` along ``scenario`` when it holds
+    numbers (a scenario may name its kommune by name; then ``attrs["kommune"]`` is used)."""
+    ids = scenario_ids(ds)
+    fallback = _code(ds.attrs.get("kommune", ""))
+    for name in ("kommune", "scenario_kommune"):
+        if name in ds.coords and "scenario" in ds[name].dims:
+            codes = [_code(c) for c in ds[name].values]
+            return {i: c if c.isdigit() and len(c) == 4 else fallback for i, c in zip(ids, codes)}
+    return {i: fallback for i in ids}
+
+
+def chosen_measures(ds: xr.Dataset) -> np.ndarray:
+    """Which tiltak each scenario chose: bool (scenario, measure).
+
+    In a comparison the ``measure`` axis is the union of every scenario's tiltak and the cost of
+    a tiltak a scenario did not choose may be filled with 0; the coordinate ``measure_title``
+    (scenario, measure) is empty there, and that is what tells them apart."""
+    n_s = len(scenario_ids(ds))
+    n_m = ds.sizes.get("measure", 0)
+    if "measure_title" in ds.coords and "scenario" in ds["measure_title"].dims:
+        vals = ds["measure_title"].transpose("scenario", "measure").values
+        return np.array([[isinstance(v, str) and bool(v) for v in row] for row in vals], dtype=bool).reshape(n_s, n_m)
+    return np.ones((n_s, n_m), dtype=bool)
+
+
+def _code(c: Any) -> str:
+    if isinstance(c, (int, np.integer)) and not isinstance(c, bool):
+        return f"{int(c):04d}"
+    text = str(c).strip()
+    return text.zfill(4) if text.isdigit() else text
+
+
+def _clean(name: Any) -> str:
+    """A label safe inside a hierarchical variable name (no separator)."""
+    return str(name).replace(SEP, "/").strip()
+
+
+def _labels(ds: xr.Dataset, coord: str, dim: str, fallback: Mapping[str, str] | None = None) -> list[str]:
+    """Labels along ``dim`` from coordinate ``coord`` (first non-empty value over ``scenario``
+    when a comparison made it two-dimensional), else ``fallback[id]``, else the id."""
+    ids = [str(x) for x in ds[dim].values]
+    if coord in ds.coords:
+        da = ds[coord]
+        if "scenario" in da.dims:
+            vals = da.transpose(dim, "scenario").values
+            out = []
+            for i, row in zip(ids, vals):
+                good = [v for v in row if isinstance(v, str) and v]
+                out.append(good[0] if good else i)
+            return [_clean(x) for x in out]
+        return [_clean(x) for x in da.values]
+    fallback = fallback or {}
+    return [_clean(fallback.get(i, i)) for i in ids]
+
+
+def _group_names(kind: str) -> dict[str, str]:
+    """Names of capacity/threshold groups from the shipped catalogue (the Dataset has ids only)."""
+    try:
+        from planmodel.inputs.catalogue import load_catalogue
+
+        groups = getattr(load_catalogue(), kind)
+    except Exception:  # noqa: BLE001 - names are a nicety; ids are a correct fallback
+        return {}
+    return {g: v.name for g, v in groups.items()}
+
+
+class _Rows:
+    """Collects blocks of (scenario, variable, unit, year, value) as numpy arrays."""
+
+    def __init__(self, ds: xr.Dataset):
+        self.ds = with_scenario_dim(ds)
+        self.scen = np.array(scenario_ids(ds), dtype=object)
+        self.years = self.ds["year"].values.astype(np.int64)
+        self.blocks: list[tuple[np.ndarray, np.ndarray, str, np.ndarray, np.ndarray]] = []
+
+    def add(self, da: xr.DataArray, names: str | Sequence[str], unit: str, scale: float = 1.0) -> None:
+        """Add a (scenario, [label,] year) DataArray; ``names`` one per label (or one name)."""
+        if "scenario" not in da.dims:
+            da = da.expand_dims(scenario=self.ds["scenario"].values)
+        if isinstance(names, str):
+            dims = ("scenario", "year")
+            names = [names]
+            vals = da.transpose(*dims).values[:, None, :]
+        else:
+            (label_dim,) = [d for d in da.dims if d not in ("scenario", "year")]
+            vals = da.transpose("scenario", label_dim, "year").values
+        vals = np.asarray(vals, dtype=float) * scale + 0.0  # + 0.0: no negative zeros
+        S, L, Y = vals.shape
+        self.blocks.append((np.repeat(self.scen, L * Y), np.tile(np.repeat(np.array(names, dtype=object), Y), S),
+                            unit, np.tile(self.years, S * L), vals.ravel()))
+
+    def frame(self, kommune: Mapping[str, str]) -> pd.DataFrame:
+        if not self.blocks:
+            return pd.DataFrame({c: [] for c in IAMC_COLUMNS})
+        scen = np.concatenate([b[0] for b in self.blocks])
+        var = np.concatenate([b[1] for b in self.blocks])
+        unit = np.concatenate([np.full(b[4].size, b[2], dtype=object) for b in self.blocks])
+        year = np.concatenate([b[3] for b in self.blocks])
+        value = np.concatenate([b[4] for b in self.blocks])
+        keep = ~np.isnan(value)
+        order = {s: i for i, s in enumerate(self.scen)}
+        df = pd.DataFrame({
+            "kommune": pd.array([kommune[s] for s in scen[keep]], dtype="str"),
+            "scenario": pd.array(scen[keep], dtype="str"),
+            "variable": pd.array(var[keep], dtype="str"),
+            "unit": pd.array(unit[keep], dtype="str"),
+            "year": year[keep].astype(np.int64),
+            "value": value[keep].astype(np.float64),
+        })
+        df["_s"] = df["scenario"].map(order)
+        df = df.sort_values(["_s", "variable", "year"], kind="stable").drop(columns="_s")
+        return df.reset_index(drop=True)
+
+
+def to_iamc(ds: xr.Dataset) -> pd.DataFrame:
+    """The result as a tidy IAMC-style long table.
+
+    Parameters
+    ----------
+    ds : xarray.Dataset
+        Result of :func:`planmodel.model.run` [dims ``year`` and others], or a comparison of
+        several runs with a leading ``scenario`` dimension (coordinate values = scenario ids).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``kommune`` (4-digit text), ``scenario`` (id), ``variable`` (Norwegian, levels
+        joined by ``|``), ``unit`` (``personer``, ``NOK 1000 (2025-priser)``, ``årsverk``,
+        ``årsverk per år``, ``%``, ``plasser``, ``personer per person``), ``year`` (int64) and
+        ``value`` (float64). Rows sorted by scenario (in the Dataset's order), variable (code-point
+        order) and year; rows whose value is NaN (a tiltak not chosen in one of the compared
+        scenarios) are left out. Every name pattern is listed in ``docs/csv-variabler.md``.
+
+    Notes
+    -----
+    ``Netto driftsresultat|Andel av driftsinntekter`` is in percent (2.2 means 2,2 %), not a
+    share. Sector and service labels are the Norwegian names of the catalogue
+    (``sector_name``, ``service_name`` coordinates).
+    """
+    r = _Rows(ds)
+    d = r.ds
+    nok = money_unit(ds)
+    _population(r, d)
+    _services(r, d, nok)
+    _workforce(r, d)
+    _economy(r, d, nok)
+    _measures(r, d, nok)
+    _places(r, d, nok)
+    return r.frame(kommune_codes(ds))
+
+
+def _has(d: xr.Dataset, *names: str) -> bool:
+    return all(n in d.data_vars for n in names)
+
+
+def _population(r: _Rows, d: xr.Dataset) -> None:
+    if not _has(d, "population"):
+        return
+    from planmodel.population.indicators import indicators
+
+    pop = d["population"]
+    both = pop.sum("sex", min_count=1)
+    r.add(both.sum("age", min_count=1), "Befolkning", PERSONS)
+    groups = to_kostra_groups(both)
+    r.add(groups, [f"Befolkning{SEP}{g} år" for g in groups["age_group"].values], PERSONS)
+    r.add(indicators(pop)["aldersbaereevne"], "Aldersbæreevne", RATIO)
+
+
+def _services(r: _Rows, d: xr.Dataset, nok: str) -> None:
+    if "service" not in d.dims:
+        return
+    services = _labels(d, "service_name", "service")
+    sector_of = dict(zip([str(s) for s in d["sector"].values], _labels(d, "sector_name", "sector"))) \
+        if "sector" in d.dims else {}
+    svc_sector = [str(x) for x in d["service_sector"].values] if "service_sector" in d.coords else [""] * len(services)
+    sec_names = [sector_of.get(s, _clean(s)) for s in svc_sector]
+    if _has(d, "users"):
+        r.add(d["users"], [f"Brukere{SEP}{s}" for s in services], PERSONS)
+    if _has(d, "demand"):
+        r.add(d["demand"], [f"Behov{SEP}{s}" for s in services], PERSONS)
+    if _has(d, "users_by_level"):
+        levels = _labels(d, "care_level_name", "care_level")
+        r.add(d["users_by_level"], [f"Brukere{SEP}Omsorgstrappen{SEP}{lv}" for lv in levels], PERSONS)
+    if "capacity_group" in d.dims:
+        groups = _labels(d, "capacity_group_name", "capacity_group", _group_names("capacity_groups"))
+        for var, head, unit in (("queue", "Ventende", PERSONS), ("capacity", "Plasser", PLACES),
+                                ("stepped_down", "Gitt tjeneste ett trinn ned", PERSONS)):
+            if _has(d, var):
+                r.add(d[var], [f"{head}{SEP}{g}" for g in groups], unit)
+    if _has(d, "unmet_need"):
+        groups = _labels(d, "threshold_group_name", "threshold_group", _group_names("threshold_groups"))
+        r.add(d["unmet_need"], [f"Udekket behov{SEP}{g}" for g in groups], PERSONS)
+    if _has(d, "cost"):
+        cost = d["cost"]
+        r.add(cost, [f"Kostnad{SEP}{sec}{SEP}{s}" for sec, s in zip(sec_names, services)], nok)
+        by_sector = cost.groupby(xr.DataArray(sec_names, dims="service", name="sector_label")).sum(min_count=1)
+        r.add(by_sector, [f"Kostnad{SEP}{s}" for s in by_sector["sector_label"].values], nok)
+        r.add(cost.sum("service", min_count=1), "Kostnad", nok)
+    if _has(d, "fte"):
+        r.add(d["fte"], [f"Årsverk{SEP}Behov{SEP}{sec}{SEP}{s}" for sec, s in zip(sec_names, services)], FTE)
+
+
+def _workforce(r: _Rows, d: xr.Dataset) -> None:
+    if "sector" not in d.dims:
+        return
+    sectors = _labels(d, "sector_name", "sector")
+    for var, head, unit in (("fte_sector", "Behov", FTE), ("fte_supply", "Tilgang", FTE),
+                            ("fte_gap", "Gap", FTE), ("recruitment_need", "Rekrutteringsbehov", FTE_PER_YEAR)):
+        if _has(d, var):
+            r.add(d[var], [f"Årsverk{SEP}{head}{SEP}{s}" for s in sectors], unit)
+            r.add(d[var].sum("sector", min_count=1), f"Årsverk{SEP}{head}", unit)
+
+
+#: Økonomiplan lines (NOK 1000) of the IAMC table: Dataset variable -> variable name.
+ECONOMY_VARIABLES: dict[str, str] = {
+    "frie_inntekter": "Frie inntekter",
+    "driftsinntekter": "Driftsinntekter",
+    "ovrige_netto_driftsutgifter": f"Netto driftsutgifter{SEP}Øvrige",
+    "brutto_driftsresultat": "Brutto driftsresultat",
+    "renter": "Netto renteutgifter",
+    "avdrag": "Avdrag",
+    "netto_driftsresultat": "Netto driftsresultat",
+    "resultatmal": f"Netto driftsresultat{SEP}Mål",
+    "inndekningsbehov": "Inndekningsbehov",
+    "handlingsrom": "Handlingsrom",
+    "bundet_lovpalagt_minimum": f"Bundet{SEP}Lovpålagte tjenester på minimumsstandard",
+    "bundet_kapitalkostnader": f"Bundet{SEP}Renter og avdrag",
+    "bundet_vedtatte_tiltak": f"Bundet{SEP}Vedtatte tiltak",
+    "bundet_resultatmal": f"Bundet{SEP}Resultatmål",
+    "bundet_kort_sikt": f"Bundet{SEP}Kort sikt",
+    "investeringer": "Investeringer",
+    "nye_lan": "Nye lån",
+    "lanegjeld": "Lånegjeld",
+    "disposisjonsfond": "Disposisjonsfond",
+}
+#: Parts of a sector frame: Dataset variable -> last level of ``Sektorramme|<Sektor>|...``.
+FRAME_PARTS: dict[str, str] = {
+    "sektor_basis": "Basis",
+    "sektor_demografi": "Demografi",
+    "sektor_valg": "Valg",
+    "sektor_tiltak_effekt": "Tiltak virkning",
+    "sektor_tiltak_drift": "Tiltak drift",
+}
+
+
+def _economy(r: _Rows, d: xr.Dataset, nok: str) -> None:
+    for var, name in ECONOMY_VARIABLES.items():
+        if _has(d, var):
+            r.add(d[var], name, nok)
+    if _has(d, "netto_driftsresultat_andel"):
+        r.add(d["netto_driftsresultat_andel"], f"Netto driftsresultat{SEP}Andel av driftsinntekter", PERCENT, 100.0)
+    if _has(d, "netto_driftsutgifter_sektorer", "ovrige_netto_driftsutgifter"):
+        r.add(d["netto_driftsutgifter_sektorer"] + d["ovrige_netto_driftsutgifter"], "Netto driftsutgifter", nok)
+    if "sector" not in d.dims:
+        return
+    sectors = _labels(d, "sector_name", "sector")
+    if _has(d, "sektor_ramme"):
+        r.add(d["sektor_ramme"], [f"Netto driftsutgifter{SEP}{s}" for s in sectors], nok)
+        r.add(d["sektor_ramme"], [f"Sektorramme{SEP}{s}" for s in sectors], nok)
+    for var, part in FRAME_PARTS.items():
+        if _has(d, var):
+            r.add(d[var], [f"Sektorramme{SEP}{s}{SEP}{part}" for s in sectors], nok)
+
+
+def measure_titles(ds: xr.Dataset) -> list[str]:
+    """Tiltak titles along ``measure`` (the id appended where two tiltak share a title)."""
+    if "measure" not in ds.dims:
+        return []
+    ids = [str(m) for m in ds["measure"].values]
+    titles = _labels(ds, "measure_title", "measure")
+    count = pd.Series(titles).value_counts()
+    return [f"{t} ({i})" if count[t] > 1 else t for t, i in zip(titles, ids)]
+
+
+def _measures(r: _Rows, d: xr.Dataset, nok: str) -> None:
+    if "measure" not in d.dims or d.sizes["measure"] == 0:
+        return
+    titles = measure_titles(d)
+    chosen = xr.DataArray(chosen_measures(d), dims=("scenario", "measure"),
+                          coords={"scenario": d["scenario"].values, "measure": d["measure"].values})
+    if _has(d, "tiltak_drift"):
+        r.add(d["tiltak_drift"].where(chosen), [f"Tiltak{SEP}{t}{SEP}Drift" for t in titles], nok)
+    if _has(d, "tiltak_investering"):
+        r.add(d["tiltak_investering"].where(chosen), [f"Tiltak{SEP}{t}{SEP}Investering" for t in titles], nok)
+
+
+def _places(r: _Rows, d: xr.Dataset, nok: str) -> None:
+    if "place_type" not in d.dims:
+        return
+    names = _labels(d, "place_type_name", "place_type")
+    for var, head, unit in (("plasser_nye", "Nye plasser", PLACES), ("plasser_behov", "Plassbehov", PERSONS),
+                            ("plasser_investering", f"Investeringer{SEP}Nye plasser", nok)):
+        if _has(d, var):
+            r.add(d[var], [f"{head}{SEP}{n}" for n in names], unit)
+
+
+# ============================================================================ CSV and netCDF
+
+def write_csv(ds: xr.Dataset, path: str | Path) -> Path:
+    """Write :func:`to_iamc` as CSV.
+
+    UTF-8 without BOM, comma separator, ``.`` as decimal point, a header row, no index. Floats
+    are written in Python's shortest round-trip representation (``repr``: no ``float_format``),
+    so ``pandas.read_csv(path, dtype={"kommune": str}, float_precision="round_trip")`` gives back
+    exactly the same numbers; a fixed format such as ``%.10g`` would lose digits.
+
+    Parameters
+    ----------
+    ds : xarray.Dataset
+        A result (see :func:`to_iamc`).
+    path : str or Path
+        File to write.
+
+    Returns
+    -------
+    Path
+    """
+    path = Path(path)
+    to_iamc(ds).to_csv(path, index=False, encoding="utf-8", lineterminator="\n")
+    return path
+
+
+def read_csv(path: str | Path) -> pd.DataFrame:
+    """Read a CSV written by :func:`write_csv` with the dtypes of :func:`to_iamc`."""
+    return pd.read_csv(path, dtype={"kommune": "str", "scenario": "str", "variable": "str", "unit": "str",
+                                    "year": "int64", "value": "float64"},
+                       float_precision="round_trip", keep_default_na=False, na_values=[])
+
+
+def _attr_value(v: Any) -> Any:
+    if v is None:
+        return ""
+    if isinstance(v, (bool, np.bool_)):
+        return int(v)
+    if isinstance(v, (np.integer, np.floating)):
+        return v.item()
+    if isinstance(v, (int, float, str)):
+        return v
+    if isinstance(v, (list, tuple)) and v and (all(isinstance(x, str) for x in v) or all(
+            isinstance(x, (int, float)) and not isinstance(x, bool) for x in v)):
+        return list(v)
+    if isinstance(v, (dict, list, tuple)):
+        return json.dumps(v, ensure_ascii=False, default=str)
+    return str(v)
+
+
+def _serialisable_attrs(attrs: Mapping) -> dict:
+    return {str(k): _attr_value(v) for k, v in attrs.items()}
+
+
+def _plain_strings(var: xr.Variable) -> xr.Variable:
+    """Object arrays of text (NaN where a comparison had no value) -> fixed unicode, NaN -> ''."""
+    if var.dtype != object:
+        return var
+    vals = np.array(["" if (v is None or (isinstance(v, float) and math.isnan(v))) else str(v)
+                     for v in var.values.ravel()], dtype=str).reshape(var.shape)
+    return var.copy(data=vals)
+
+
+def netcdf_ready(ds: xr.Dataset) -> xr.Dataset:
+    """A copy of ``ds`` that netCDF can hold: attrs of the Dataset and of every variable with
+    bools as 0/1, None as ``""`` and dicts as JSON text; text arrays with missing values
+    (``object`` dtype after a comparison) as plain unicode with ``""`` for missing."""
+    out = ds.copy()
+    out.attrs = _serialisable_attrs(ds.attrs)
+    for name in list(out.variables):
+        var = _plain_strings(out.variables[name])
+        var.attrs = _serialisable_attrs(var.attrs)
+        if name in out.coords:
+            out = out.assign_coords({name: var})
+        else:
+            out[name] = var
+    return out
+
+
+def _netcdf_engine() -> str:
+    for module, engine in (("netCDF4", "netcdf4"), ("h5netcdf", "h5netcdf"), ("scipy", "scipy")):
+        try:
+            __import__(module)
+        except ImportError:
+            continue
+        return engine
+    raise InputError("netCDF", "engine", "ingen netCDF-motor er installert; installer netCDF4 (pip install netCDF4)")
+
+
+def write_netcdf(ds: xr.Dataset, path: str | Path, engine: str | None = None) -> Path:
+    """Write the Dataset as netCDF (see :func:`netcdf_ready` for what is converted).
+
+    Parameters
+    ----------
+    ds : xarray.Dataset
+        A result of :func:`planmodel.model.run` or a comparison (any dims; units in attrs).
+    path : str or Path
+        File to write.
+    engine : str, optional
+        xarray engine; default the first installed of ``netcdf4``, ``h5netcdf``, ``scipy``
+        (netCDF-3, which cannot hold 64-bit integers as well as netCDF-4 does).
+
+    Returns
+    -------
+    Path
+    """
+    path = Path(path)
+    engine = engine or _netcdf_engine()
+    netcdf_ready(ds).to_netcdf(path, engine=engine)
+    return path
+
+
+# ============================================================================ Excel
+
+def save_workbook(wb, path: str | Path) -> Path:
+    """Save an openpyxl workbook without wall-clock time in it.
+
+    openpyxl stamps the save time into ``docProps/core.xml`` and the zip entries; both are
+    removed or fixed here, so the same content gives the same bytes.
+    """
+    buf = io.BytesIO()
+    wb.save(buf)
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(buf.getvalue())) as zin, \
+            zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as zout:
+        for info in zin.infolist():
+            data = zin.read(info.filename)
+            if info.filename == "docProps/core.xml":
+                data = re.sub(rb"<dcterms:(created|modified)[^>]*>[^<]*</dcterms:\1>", b"", data)
+            zi = zipfile.ZipInfo(info.filename, date_time=_ZIP_TIME)
+            zi.compress_type = zipfile.ZIP_DEFLATED
+            zi.external_attr = 0o600 << 16
+            zout.writestr(zi, data)
+    path = Path(path)
+    path.write_bytes(out.getvalue())
+    return path
+
+
+class _Sheet:
+    """Writes rows into an openpyxl worksheet and remembers column widths."""
+
+    def __init__(self, ws):
+        from openpyxl.styles import Font
+
+        self.ws = ws
+        self.row = 0
+        self.widths: dict[int, int] = {}
+        self.bold = Font(bold=True)
+        self.title_font = Font(bold=True, size=13)
+
+    def write(self, values: Sequence, fmt: str | Sequence[str | None] | None = None, bold: bool = False,
+              title: bool = False, width: bool = True, indent: int = 0) -> int:
+        from openpyxl.styles import Alignment
+
+        self.row += 1
+        if indent:
+            self.ws.cell(row=self.row, column=1).alignment = Alignment(indent=indent)
+        for j, v in enumerate(values, start=1):
+            if v is None or (isinstance(v, float) and math.isnan(v)):
+                continue
+            if isinstance(v, (np.floating, np.integer)):
+                v = v.item()
+            cell = self.ws.cell(row=self.row, column=j, value=v)
+            f = fmt[j - 1] if isinstance(fmt, (list, tuple)) else fmt
+            if f and isinstance(v, (int, float)) and not isinstance(v, bool):
+                cell.number_format = f
+            if bold or title:
+                cell.font = self.title_font if title else self.bold
+            if width:
+                text = f"{v:,.1f}" if isinstance(v, float) else str(v)
+                self.widths[j] = max(self.widths.get(j, 0), len(text))
+        return self.row
+
+    def blank(self) -> None:
+        self.row += 1
+
+    def header(self, values: Sequence) -> None:
+        self.write(values, bold=True)
+
+    def finish(self, freeze: str | None = None, min_width: int = 8, max_width: int = 60) -> None:
+        from openpyxl.utils import get_column_letter
+
+        for j, w in self.widths.items():
+            self.ws.column_dimensions[get_column_letter(j)].width = min(max(w + 2, min_width), max_width)
+        if freeze:
+            self.ws.freeze_panes = freeze
+
+
+def _plan_years(ds: xr.Dataset) -> tuple[list[int], list[int]]:
+    """Years of the økonomiplan period and of the long view (2035/2040 where present)."""
+    years = [int(y) for y in ds["year"].values]
+    if "plan_year" in ds.coords:
+        flags = ds["plan_year"].values
+        if flags.ndim > 1:
+            flags = flags.any(axis=tuple(range(flags.ndim - 1)))
+        plan = [y for y, f in zip(years, flags) if bool(f)]
+    else:
+        plan = years[1:5]
+    long = [y for y in LONG_VIEW if y in years and (not plan or y > plan[-1])]
+    return plan, long
+
+
+def _select(ds: xr.Dataset, sid: str) -> xr.Dataset:
+    return ds.sel(scenario=sid) if "scenario" in ds.dims else ds
+
+
+def _line(da: xr.DataArray, years: list[int], scale: float = 1.0) -> list[float]:
+    return [float(v) * scale + 0.0 for v in da.sel(year=years).values]
+
+
+#: Row label of the NDR percent line of the Økonomiplan sheet.
+NDR_PERCENT_LABEL = "Netto driftsresultat i % av driftsinntektene"
+
+
+def _okonomiplan_sheet(sh: _Sheet, ds: xr.Dataset) -> None:
+    plan, long = _plan_years(ds)
+    years = plan + long
+    name = ds.attrs.get("kommune_name") or kommune_codes(ds)[scenario_ids(ds)[0]]
+    period = ds.attrs.get("plan_period") or (f"{plan[0]}–{plan[-1]}" if plan else "")
+    sh.write([f"Økonomiplan {period} – {name}"], title=True)
+    sh.write([f"Beløp i mill. kr, faste {ds.attrs.get('price_year', '')}-priser. Inntekter og utgifter er "
+              "positive tall; resultatlinjene er inntekter minus utgifter."], width=False)
+    titles = scenario_titles(ds)
+    pct_scale = 100.0  # share -> percent
+    for sid in scenario_ids(ds):
+        d = _select(ds, sid)
+        sh.blank()
+        sh.write([f"Scenario: {titles[sid]} ({sid})"], bold=True)
+        sh.write(["", "Økonomiplanperioden"] + [None] * (len(plan) - 1) + (["Langsiktig"] if long else []),
+                 bold=True, width=False)
+        sh.header(["Mill. kr"] + years)
+        m = 1.0 / NOK1000_PER_MILL
+
+        def money(label, da, bold=False, indent=0):
+            sh.write([label] + _line(da, years, m), FMT_MILL, bold=bold, indent=indent)
+
+        money("Frie inntekter (skatt og rammetilskudd)", d["frie_inntekter"])
+        sh.write(["Netto driftsutgifter:"])
+        for k, sname in enumerate(_labels(d, "sector_name", "sector")):
+            money(sname, d["sektor_ramme"].isel(sector=k), indent=2)
+        money("Øvrige netto driftsutgifter", d["ovrige_netto_driftsutgifter"], indent=2)
+        money("Sum netto driftsutgifter", d["netto_driftsutgifter_sektorer"] + d["ovrige_netto_driftsutgifter"], True)
+        money("Brutto driftsresultat", d["brutto_driftsresultat"])
+        money("Netto renteutgifter", d["renter"])
+        money("Avdrag", d["avdrag"])
+        money("Netto driftsresultat", d["netto_driftsresultat"], True)
+        sh.write([NDR_PERCENT_LABEL] + _line(d["netto_driftsresultat_andel"], years, pct_scale),
+                 FMT_PCT, bold=True)
+        money("Mål for netto driftsresultat", d["resultatmal"])
+        money("Inndekningsbehov (avstand til målet)", d["inndekningsbehov"], True)
+        money("Driftsinntekter i alt (beregnet)", d["driftsinntekter"])
+        money("Investeringer", d["investeringer"])
+        money("Nye lån", d["nye_lan"])
+        money("Lånegjeld ved utgangen av året", d["lanegjeld"])
+        money("Disposisjonsfond ved utgangen av året", d["disposisjonsfond"])
+        money("Handlingsrom (frie inntekter som ikke er bundet)", d["handlingsrom"], True)
+    sh.blank()
+    if long:
+        sh.write([f"Langsiktig: {' og '.join(map(str, long))} ligger etter økonomiplanperioden og viser retningen, "
+                  "ikke et budsjett."], width=False)
+    sh.write([SSB_CREDIT], width=False)
+    sh.finish(freeze="B1")
+
+
+def _measure_objects(ds: xr.Dataset, d: xr.Dataset, scenario):
+    """Measure-like objects (id, title, sector, delmal, ansvar, start, end, status) of one
+    scenario's chosen tiltak, in the Dataset's order; tiltak not in this scenario are skipped."""
+    from types import SimpleNamespace
+
+    from planmodel.inputs.library import load_library
+
+    years = [int(y) for y in d["year"].values]
+    library = getattr(scenario, "library", None)
+    try:
+        known = load_library(library).measures
+    except Exception:  # noqa: BLE001 - the matrix then has no goal columns for unknown tiltak
+        known = {}
+    choices = {c.id: c for c in getattr(scenario, "measures", ())} if scenario is not None else {}
+    titles = dict(zip([str(m) for m in d["measure"].values], measure_titles(ds)))
+    sid = str(d["scenario"].values) if "scenario" in d.coords else scenario_ids(ds)[0]
+    chosen = dict(zip([str(m) for m in ds["measure"].values], chosen_measures(ds)[scenario_ids(ds).index(sid)]))
+    out = []
+    for mid in [str(m) for m in d["measure"].values]:
+        drift = d["tiltak_drift"].sel(measure=mid).values if "tiltak_drift" in d else np.zeros(len(years))
+        inv = d["tiltak_investering"].sel(measure=mid).values if "tiltak_investering" in d else np.zeros(len(years))
+        if not chosen[mid] or (np.all(np.isnan(drift)) and np.all(np.isnan(inv))):
+            continue  # not chosen in this scenario of a comparison
+        lib_m = known.get(mid)
+        ch = choices.get(mid)
+        if ch is not None:
+            start, end, status = ch.start, ch.end, ch.status or (lib_m.status if lib_m else "")
+        else:
+            drift, inv = np.nan_to_num(drift), np.nan_to_num(inv)
+            used = [y for y, a, b in zip(years, drift, inv) if a != 0 or b != 0]
+            start = used[0] if used else None
+            on = [y for y, a in zip(years, drift) if a != 0]
+            end = on[-1] if on and on[-1] < years[-1] else None
+            status = _coord_value(d, "measure_status", mid) or (lib_m.status if lib_m else "")
+        delmal = _coord_value(d, "measure_delmal", mid)
+        out.append(SimpleNamespace(
+            id=mid, title=titles[mid], sector=lib_m.sector if lib_m else "",
+            delmal=tuple(x.strip() for x in delmal.split(",")) if delmal else (lib_m.delmal if lib_m else ()),
+            ansvar=_coord_value(d, "measure_ansvar", mid) or (lib_m.ansvar if lib_m else ""),
+            start=start, end=end, status=status))
+    return out
+
+
+def _coord_value(d: xr.Dataset, coord: str, mid: str) -> str:
+    if coord not in d.coords:
+        return ""
+    v = d[coord].sel(measure=mid).values
+    v = v.item() if hasattr(v, "item") else v
+    return v if isinstance(v, str) else ""
+
+
+#: Note under the tiltaksmatrise (the goals module's note names a Python function).
+MATRIX_NOTE = ("Et tiltak som er knyttet til flere delmål, står på én rad per delmål. Summer derfor ikke "
+               "kostnadskolonnene over radene; bruk «Sum per tiltak» nedenfor, der hvert tiltak telles én gang.")
+
+
+def _tiltaksmatrise_sheet(sh: _Sheet, ds: xr.Dataset, scenarios: Mapping, goals) -> None:
+    from planmodel.inputs.goals import MATRIX_COLUMNS, tiltaksmatrise
+
+    plan, long = _plan_years(ds)
+    years = plan + long
+    multi = "scenario" in ds.dims
+    sh.write(["Tiltaksmatrise: tiltak, delmål og kostnad per år"], title=True)
+    sh.write(["Beløp i mill. kr, faste " f"{ds.attrs.get('price_year', '')}-priser. Drift = årlig driftskostnad "
+              "(nivå); Investering = beløpet det året."], width=False)
+    notes = [MATRIX_NOTE]
+    kommune = kommune_codes(ds)[scenario_ids(ds)[0]]
+    if goals.kommune != kommune:
+        name = ds.attrs.get("kommune_name") or kommune
+        notes.append(f"Målstrukturen er {goals.source.removeprefix('Kilde: ')} (eksempelet som følger med planmodel); "
+                     f"{name} ({kommune}) har ingen egen målstruktur her. Tiltakenes delmål viser til denne.")
+    money_cols = [f"Drift {y}" for y in years] + [f"Investering {y}" for y in years]
+    head = (["Scenario"] if multi else []) + MATRIX_COLUMNS + money_cols
+    sh.blank()
+    sh.header(head)
+    first_data = sh.row + 1
+    fmt = [None] * (len(head) - len(money_cols)) + [FMT_MILL] * len(money_cols)
+    totals = []
+    for sid in scenario_ids(ds):
+        d = _select(ds, sid)
+        items = _measure_objects(ds, d, scenarios.get(sid))
+        if not items:
+            sh.write(([sid] if multi else []) + ["Ingen tiltak er valgt i dette scenarioet."])
+            continue
+        drift = d["tiltak_drift"].sel(year=years).to_pandas() / NOK1000_PER_MILL
+        inv = d["tiltak_investering"].sel(year=years).to_pandas() / NOK1000_PER_MILL
+        linked = [m for m in items if _links_ok(goals, m)]
+        rows = []
+        if linked:
+            mat = tiltaksmatrise(goals, linked)
+            for (did, mid), row in mat.iterrows():
+                rows.append((mid, [row[c] for c in MATRIX_COLUMNS]))
+        from planmodel.inputs.goals import tidspunkt
+
+        for m in items:
+            if m not in linked:
+                rows.append((m.id, ["", "", "", ", ".join(m.delmal) + " (ukjent delmål)" if m.delmal else "",
+                                    m.title, m.ansvar, tidspunkt(m.start, m.end), m.status]))
+        for mid, cells in rows:
+            vals = [float(drift.loc[mid, y]) + 0.0 for y in years] + [float(inv.loc[mid, y]) + 0.0 for y in years]
+            sh.write(([sid] if multi else []) + cells + vals, fmt)
+        for m in items:
+            totals.append((sid, m.title, [float(drift.loc[m.id, y]) for y in years] + [float(inv.loc[m.id, y]) for y in years]))
+    if first_data <= sh.row:
+        sh.ws.auto_filter.ref = f"A{first_data - 1}:{_col(len(head))}{sh.row}"
+    if totals:
+        sh.blank()
+        sh.write((["Scenario"] if multi else []) + ["Sum per tiltak (hvert tiltak telt én gang)"]
+                 + [None] * (len(MATRIX_COLUMNS) - 1) + money_cols, bold=True)
+        pad = [None] * (len(MATRIX_COLUMNS) - 1)
+        for sid in scenario_ids(ds):
+            mine = [t for t in totals if t[0] == sid]
+            for _, title, vals in mine:
+                sh.write(([sid] if multi else []) + [title] + pad + vals, fmt)
+            if mine:
+                total = list(np.sum([v for _, _, v in mine], axis=0) + 0.0)
+                sh.write(([sid] if multi else []) + ["Sum"] + pad + total, fmt, bold=True)
+    sh.blank()
+    for note in notes:
+        sh.write([note], width=False)
+    sh.finish(freeze=f"A{first_data}")
+
+
+def _col(n: int) -> str:
+    from openpyxl.utils import get_column_letter
+
+    return get_column_letter(n)
+
+
+def _links_ok(goals, m) -> bool:
+    from planmodel.inputs.goals import check_links
+
+    try:
+        check_links(goals, [m])
+    except InputError:
+        return False
+    return True
+
+
+def _tjenester_sheet(sh: _Sheet, ds: xr.Dataset) -> None:
+    years = [int(y) for y in ds["year"].values]
+    multi = "scenario" in ds.dims
+    sh.write([f"Tjenester: brukere, kostnad og årsverk per år – {ds.attrs.get('kommune_name', '')}".rstrip(" –")],
+             title=True)
+    sh.write([f"Kostnad i mill. kr, faste {ds.attrs.get('price_year', '')}-priser. Brukere i personer "
+              "(betjent, etter kapasitetsgrensen), årsverk i årsverk."], width=False)
+    sh.blank()
+    sh.header((["Scenario"] if multi else []) + ["Sektor", "Tjeneste", "Måltall", "Enhet"] + years)
+    first = sh.row + 1
+    services = _labels(ds, "service_name", "service")
+    sector_of = dict(zip([str(s) for s in ds["sector"].values], _labels(ds, "sector_name", "sector")))
+    svc_sector = [sector_of.get(str(s), str(s)) for s in ds["service_sector"].values]
+    rows = (("users", "Brukere", "personer", 1.0, FMT_INT), ("cost", "Kostnad", "mill. kr", 1 / NOK1000_PER_MILL, FMT_MILL),
+            ("fte", "Årsverk", "årsverk", 1.0, FMT_INT))
+    for sid in scenario_ids(ds):
+        d = _select(ds, sid)
+        blocks = {var: d[var].transpose("service", "year").values for var, *_ in rows if var in d}
+        for k, (sec, svc) in enumerate(zip(svc_sector, services)):
+            for var, label, unit, scale, fmt in rows:
+                if var in blocks:
+                    vals = [float(v) * scale + 0.0 for v in blocks[var][k]]
+                    sh.write(([sid] if multi else []) + [sec, svc, label, unit] + vals,
+                             [None] * (5 if multi else 4) + [fmt] * len(years))
+    sh.ws.auto_filter.ref = f"A{first - 1}:{_col((5 if multi else 4) + len(years))}{sh.row}"
+    sh.finish(freeze=f"{_col(3 if multi else 2)}{first}")
+
+
+def _befolkning_sheet(sh: _Sheet, ds: xr.Dataset) -> None:
+    years = [int(y) for y in ds["year"].values]
+    multi = "scenario" in ds.dims
+    sh.write([f"Befolkning 1. januar etter KOSTRA-aldersgruppe – {ds.attrs.get('kommune_name', '')}".rstrip(" –")],
+             title=True)
+    sh.write(["Personer. Framskrevet med planmodel; basisåret er registrert befolkning (SSB 07459)."], width=False)
+    sh.blank()
+    sh.header((["Scenario"] if multi else []) + ["Aldersgruppe"] + years)
+    first = sh.row + 1
+    lead = 1 if multi else 0
+    for sid in scenario_ids(ds):
+        both = _select(ds, sid)["population"].sum("sex")
+        groups = to_kostra_groups(both).transpose("age_group", "year")
+        for g, vals in zip(KOSTRA_GROUPS, groups.values):
+            sh.write(([sid] if multi else []) + [f"{g} år"] + [float(v) for v in vals], [None] * (lead + 1) + [FMT_INT] * len(years))
+        total = both.sum("age").transpose("year").values
+        sh.write(([sid] if multi else []) + ["I alt"] + [float(v) for v in total],
+                 [None] * (lead + 1) + [FMT_INT] * len(years), bold=True)
+    sh.blank()
+    sh.write([SSB_CREDIT], width=False)
+    sh.finish(freeze=f"{_col(lead + 2)}{first}")
+
+
+def _data_sheet(sh: _Sheet, table: pd.DataFrame) -> None:
+    sh.header(IAMC_COLUMNS)
+    ws = sh.ws
+    cols = [table[c].tolist() for c in IAMC_COLUMNS]
+    for i, row in enumerate(zip(*cols), start=2):
+        for j, v in enumerate(row, start=1):
+            ws.cell(row=i, column=j, value=v.item() if isinstance(v, np.generic) else v)
+    sh.row = len(table) + 1
+    for j, c in enumerate(IAMC_COLUMNS, start=1):
+        sh.widths[j] = max([len(c)] + [len(str(v)) for v in table[c].drop_duplicates().tolist()])
+    if len(table):
+        ws.auto_filter.ref = f"A1:F{len(table) + 1}"
+    sh.finish(freeze="A2", max_width=72)
+
+
+def _sha256(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _split_economy(text: str) -> list[str]:
+    """The economy attr ('a = 1 (status: source); b = ...') as one item per assumption."""
+    return [t.strip() for t in re.split(r";\s+(?=[a-z_]+ = )", text or "") if t.strip()]
+
+
+def _proveniens_sheet(sh: _Sheet, ds: xr.Dataset, scenario_text: str | None, scenario_path: str | None,
+                      goals) -> None:
+    a = ds.attrs
+    sh.write(["Proveniens: hvordan tallene er laget"], title=True)
+    sh.blank()
+    sh.header(["Hva", "Verdi"])
+    rows: list[tuple[str, Any]] = [("Program", f"planmodel {__version__}")]
+    kom = kommune_codes(ds)
+    for sid, title in scenario_titles(ds).items():
+        rows.append(("Scenario", f"{sid} – {title}"))
+        rows.append(("Kommune", f"{kom[sid]} {a.get('kommune_name', '') or ''}".strip()))
+    if scenario_path:
+        rows.append(("Scenariofil", str(scenario_path)))
+    if scenario_text is not None:
+        rows.append(("SHA-256 av scenariofilen", _sha256(scenario_text)))
+    for key, label in (("demographic_scenario", "Demografisk alternativ"), ("base_year", "Basisår"),
+                       ("plan_period", "Økonomiplanperiode"), ("horizon", "Horisont (langsiktig)"),
+                       ("price_year", "Prisår (faste priser)")):
+        if a.get(key) not in (None, ""):
+            rows.append((label, a[key]))
+    rows.append(("Pengeenhet", f"Data-arket og CSV: {money_unit(ds)}; de andre arkene: mill. kr"))
+    if a.get("free_income_per_capita_base") is not None:
+        how = "kalibrert slik at basisårets netto driftsresultat blir som forutsatt" \
+            if a.get("free_income_calibrated") else "oppgitt i scenarioet"
+        rows.append(("Frie inntekter per innbygger i basisåret (kr)", float(a["free_income_per_capita_base"])))
+        rows.append(("Frie inntekter, grunnlag", how))
+    if a.get("calibration"):
+        rows.append(("Kalibrering", a["calibration"]))
+    for item in _split_economy(a.get("economy", "")):
+        rows.append(("Økonomisk forutsetning", item))
+    for src in [s.strip() for s in str(a.get("sources", "")).split("; ") if s.strip()]:
+        rows.append(("Datakilde", src))
+    rows.append(("Målstruktur", goals.source))
+    rows.append(("Kilde", SSB_CREDIT))
+    rows.append(("Reproduserbarhet", "Filen har ikke tidspunkt for kjøringen: samme scenario og samme "
+                                      "planmodel-versjon gir samme fil."))
+    for label, value in rows:
+        sh.write([label, value], [None, FMT_INT if isinstance(value, float) else None])
+    sh.finish(freeze="A4", max_width=100)
+    from openpyxl.styles import Alignment
+
+    for row in sh.ws.iter_rows(min_row=4, min_col=2, max_col=2):
+        for cell in row:
+            cell.alignment = Alignment(wrap_text=True, vertical="top")
+
+
+#: Variables the Excel sheets need (the result of planmodel.model.run has them all).
+_EXCEL_NEEDS = ("frie_inntekter", "driftsinntekter", "sektor_ramme", "ovrige_netto_driftsutgifter",
+                "netto_driftsutgifter_sektorer", "brutto_driftsresultat", "renter", "avdrag", "netto_driftsresultat",
+                "netto_driftsresultat_andel", "resultatmal", "inndekningsbehov", "investeringer", "nye_lan",
+                "lanegjeld", "disposisjonsfond", "handlingsrom", "users", "cost", "fte", "population",
+                "tiltak_drift", "tiltak_investering")
+
+
+def write_excel(ds: xr.Dataset, path: str | Path, scenario_text: str | None = None,
+                scenario_path: str | None = None, *, scenario=None, goals=None) -> Path:
+    """Write the result as an Excel workbook for Norwegian readers.
+
+    Sheets (see :data:`SHEETS`): *Økonomiplan* (lines × the plan years and the long view
+    2035/2040, mill. kr with one decimal and the NDR % row; one block per scenario),
+    *Tiltaksmatrise* (:func:`planmodel.goals.tiltaksmatrise` of the chosen tiltak with
+    operating cost and investment per year [mill. kr] and a per-tiltak sum that counts each
+    tiltak once), *Tjenester* (users [persons], cost [mill. kr] and årsverk per service and
+    year), *Befolkning* (KOSTRA age groups × years [persons]), *Data* (exactly :func:`to_iamc`)
+    and *Proveniens*. Cells hold unrounded numbers with display formats; header rows are bold.
+
+    Parameters
+    ----------
+    ds : xarray.Dataset
+        A result of :func:`planmodel.model.run`, or a comparison with a ``scenario`` dimension.
+    path : str or Path
+        File to write (``.xlsx``).
+    scenario_text : str, optional
+        Text of the scenario file; its SHA-256 (of the UTF-8 bytes) goes into *Proveniens*.
+        Read from ``scenario_path`` when only the path is given.
+    scenario_path : str, optional
+        The scenario file's path, shown in *Proveniens*.
+    scenario : PlanScenario or mapping of scenario id to PlanScenario, optional
+        Gives the tiltaksmatrise the tiltak's start, end and status and the library they come
+        from (own tiltak). Without it the shipped library gives delmål, ansvar and status, and
+        the time span is read off the cost paths (first year with a cost, last year with
+        operating cost before the horizon).
+    goals : planmodel.goals.GoalHierarchy, optional
+        Goal hierarchy of the tiltaksmatrise. Default: the shipped Bærum kommuneplan; for any
+        other kommune the sheet says in a note that the goals are Bærum's (the shipped tiltak
+        library refers to its delmål).
+
+    Returns
+    -------
+    Path
+    """
+    from openpyxl import Workbook
+
+    from planmodel.inputs.goals import load_goals
+
+    missing = [v for v in _EXCEL_NEEDS if v not in ds.data_vars]
+    if missing:
+        raise InputError("write_excel", "ds", f"mangler {', '.join(missing)}; bruk resultatet av "
+                                              "planmodel.model.run() (eller en sammenligning av slike)")
+    if scenario_text is None and scenario_path is not None and Path(scenario_path).exists():
+        scenario_text = Path(scenario_path).read_text(encoding="utf-8")
+    if scenario is None:
+        scenarios: Mapping = {}
+    elif isinstance(scenario, Mapping):
+        scenarios = {str(k): v for k, v in scenario.items()}
+    else:
+        scenarios = {sid: scenario for sid in scenario_ids(ds)} if "scenario" not in ds.dims else {scenario.id: scenario}
+    goals = goals if goals is not None else load_goals()
+    table = to_iamc(ds)
+    wb = Workbook()
+    wb.remove(wb.active)
+    wb.properties.creator = f"planmodel {__version__}"
+    wb.properties.title = f"Økonomiplan – {ds.attrs.get('kommune_name', '')}".rstrip(" –")
+    _okonomiplan_sheet(_Sheet(wb.create_sheet(SHEETS[0])), ds)
+    _tiltaksmatrise_sheet(_Sheet(wb.create_sheet(SHEETS[1])), ds, scenarios, goals)
+    _tjenester_sheet(_Sheet(wb.create_sheet(SHEETS[2])), ds)
+    _befolkning_sheet(_Sheet(wb.create_sheet(SHEETS[3])), ds)
+    _data_sheet(_Sheet(wb.create_sheet(SHEETS[4])), table)
+    _proveniens_sheet(_Sheet(wb.create_sheet(SHEETS[5])), ds, scenario_text, scenario_path, goals)
+    return save_workbook(wb, path)
+
+
+def read_excel_data(path: str | Path) -> pd.DataFrame:
+    """Read the *Data* sheet of a workbook from :func:`write_excel` back into the IAMC table.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Same columns and dtypes as :func:`to_iamc` (``kommune`` as text, ``year`` int64,
+        ``value`` float64).
+    """
+    from openpyxl import load_workbook
+
+    wb = load_workbook(path, read_only=True, data_only=True)
+    try:
+        if "Data" not in wb.sheetnames:
+            raise InputError(str(path), "Data", f"arket mangler; arkene er {', '.join(wb.sheetnames)}")
+        rows = wb["Data"].iter_rows(values_only=True)
+        head = [str(h) if h is not None else "" for h in next(rows, ())][: len(IAMC_COLUMNS)]
+        if head != IAMC_COLUMNS:
+            raise InputError(str(path), "Data!A1:F1", f"forventet kolonnene {', '.join(IAMC_COLUMNS)}, fant {head}")
+        data = [r[: len(IAMC_COLUMNS)] for r in rows if any(v is not None for v in r[: len(IAMC_COLUMNS)])]
+    finally:
+        wb.close()
+    cols = list(zip(*data)) if data else [()] * len(IAMC_COLUMNS)
+    return pd.DataFrame({
+        "kommune": pd.array([_code(v) for v in cols[0]], dtype="str"),
+        "scenario": pd.array([str(v) for v in cols[1]], dtype="str"),
+        "variable": pd.array([str(v) for v in cols[2]], dtype="str"),
+        "unit": pd.array([str(v) for v in cols[3]], dtype="str"),
+        "year": np.asarray(cols[4], dtype=np.int64),
+        "value": np.asarray(cols[5], dtype=np.float64),
+    })
+
+
+def iamc_variables(table: pd.DataFrame) -> list[str]:
+    """The distinct variable names of an IAMC table, in table order (for docs and checks)."""
+    return list(dict.fromkeys(table["variable"]))
+

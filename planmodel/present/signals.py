@@ -1,0 +1,408 @@
+"""The crisis signals of "Lykkes vi?": økonomi i balanse, nok personell and tilbudet.
+
+One set of rules, used by both the Krisekompasset app (:mod:`planmodel.widgets.krisekompasset`)
+and the brief for politicians (:mod:`planmodel.report`), so the same choice never gets two
+answers. Pure: a :func:`planmodel.model.run` Dataset (and the :class:`~planmodel.scenario.PlanScenario`
+that made it) in, :class:`Signal` values out; no widgets, no HTML.
+
+What failing means comes from the crisis planning (Bærum kommuneplan; the course material
+"Lykkes – lykkes ikke"): *økonomi i balanse* and *tilstrekkelig og kompetent personell* are the
+conditions of success, and the *consequence of not succeeding* is "dårligere tilbud, høy terskel
+for å få tjenester, ikke bærekraftig utvikling". A signal therefore turns red when a condition
+fails already in the økonomiplan period, or when the consequence of failing is chosen outright;
+amber when it fails only later (before the horizon) or one part of the consequence is chosen.
+
+The years judged are the plan years and every later year up to the horizon (``attrs["horizon"]``,
+else the last year of the Dataset); the base year is today's level and is not judged.
+
+Levels (``"green"``, ``"amber"``, ``"red"``; English identifiers, Norwegian labels in
+:data:`LEVEL_NB` and :data:`LEVEL_WORD`, a symbol in :data:`LEVEL_SYMBOL`, so colour is never the
+only carrier):
+
+**Økonomi i balanse** (netto driftsresultat, NDR, against the norm, 1,75 % of driftsinntektene
+unless the scenario sets another; "below the norm" = inndekningsbehov above
+:data:`AMOUNT_TOLERANCE`):
+
+- red: below the norm in any plan year, *or* a driftsunderskudd (negative NDR) in any year up to
+  the horizon. A deficit in the long view is not balance: the path is not sustainable, and it
+  must be closed by the cuts (høy terskel, smalt tilbud) the crisis planning wants to avoid.
+- amber: at or above the norm in every plan year, no deficit, but below the norm later.
+- green: at or above the norm every year up to the horizon.
+
+**Nok personell** (helse og omsorg, else all sectors; need minus the supply proxy, a shortage
+counting from :data:`SHORTAGE_SHARE` of the need because the supply is a proxy):
+
+- red: a shortage in a plan year; amber: enough in the plan period, a shortage later;
+  green: enough every year up to the horizon.
+
+**Tilbudet til innbyggerne** (places full in sykehjem or heldøgns omsorgsbolig: persons in the
+queue *or* given a place one step down the omsorgstrapp, above :data:`PERSON_TOLERANCE`; and the
+chosen terskel and tilbud):
+
+- red: places full in a plan year (queue or one step down — how the shortage is handled is a
+  choice, the shortage is not), *or* both a higher terskel and a narrower tilbud than today (the
+  whole consequence of not succeeding, chosen).
+- amber: places full only after the plan period, or a higher terskel (in any tjenestegruppe), or
+  a narrower tilbud (breadth below 0 or services dropped) than today.
+- green: none of these.
+
+Without a scenario (``scenario=None``) terskel and tilbud are unknown (the Dataset does not hold
+them) and only the places count; the app and the brief always pass the scenario.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import numpy as np
+import xarray as xr
+
+from planmodel.core.errors import InputError
+from planmodel.core.formatting import endring, mill_kr, prosent, tall
+from planmodel.inputs.scenario import PlanScenario
+
+#: Signal levels, best first.
+LEVELS = ("green", "amber", "red")
+#: The colour of each level in bokmål (said aloud in a meeting: "vi er på rødt").
+LEVEL_NB = {"green": "grønn", "amber": "gul", "red": "rød"}
+#: What each level means, in bokmål.
+LEVEL_WORD = {"green": "I rute", "amber": "Følg med", "red": "Ikke i rute"}
+#: A symbol per level, shown beside the word so colour is never the only carrier.
+LEVEL_SYMBOL = {"green": "✓", "amber": "!", "red": "✗"}
+#: Colours per level for the pages that show the signals: (text and edge, background).
+LEVEL_COLOURS = {"green": ("#1e7b34", "#e8f4eb"), "amber": ("#8a5a00", "#fdf3dc"), "red": ("#b00020", "#fdecee")}
+#: The areas of "Lykkes vi?": id -> title, in the order shown.
+AREAS = {"okonomi": "Økonomi i balanse", "personell": "Nok personell", "tilbud": "Tilbudet til innbyggerne"}
+#: The sector whose årsverk gap is the personnel signal (all sectors if the Dataset has no such sector).
+CARE_SECTOR = "helse_og_omsorg"
+#: A shortage of årsverk counts from this share of the årsverk needed (the supply is a proxy;
+#: a few årsverk either way is noise).
+SHORTAGE_SHARE = 0.01
+#: Amounts [NOK 1000] at or below this count as zero (an inndekningsbehov of 500 kr is balance).
+AMOUNT_TOLERANCE = 0.5
+#: Persons: a queue or a number stepped down at or below this counts as none (rounding).
+PERSON_TOLERANCE = 0.5
+
+
+@dataclass(frozen=True)
+class Signal:
+    """One crisis signal.
+
+    Attributes
+    ----------
+    area : ``"okonomi"``, ``"personell"`` or ``"tilbud"`` (see :data:`AREAS`).
+    title : the area's title in bokmål.
+    level : ``"green"``, ``"amber"`` or ``"red"`` (see :data:`LEVELS`).
+    headline : one line in bokmål saying why.
+    text : a few sentences in bokmål with the numbers (Norwegian formats).
+    """
+
+    area: str
+    title: str
+    level: str
+    headline: str
+    text: str
+
+    def __post_init__(self):
+        if self.level not in LEVELS:
+            raise ValueError(f"signal level {self.level!r} is not one of {', '.join(LEVELS)}")
+        if self.area not in AREAS:
+            raise ValueError(f"signal area {self.area!r} is not one of {', '.join(AREAS)}")
+
+    @property
+    def symbol(self) -> str:
+        """``"✓"``, ``"!"`` or ``"✗"``."""
+        return LEVEL_SYMBOL[self.level]
+
+    @property
+    def word(self) -> str:
+        """``"I rute"``, ``"Følg med"`` or ``"Ikke i rute"``."""
+        return LEVEL_WORD[self.level]
+
+    @property
+    def level_nb(self) -> str:
+        """The colour in bokmål: ``"grønn"``, ``"gul"`` or ``"rød"``."""
+        return LEVEL_NB[self.level]
+
+    @property
+    def label(self) -> str:
+        """Symbol, word and colour: ``"✗ Ikke i rute (rød)"``."""
+        return f"{self.symbol} {self.word} ({self.level_nb})"
+
+
+# ---------------------------------------------------------------------------------------------
+# Years and the norm
+# ---------------------------------------------------------------------------------------------
+
+def plan_years(ds: xr.Dataset) -> list[int]:
+    """The økonomiplan years of a :func:`planmodel.model.run` result (coordinate ``plan_year``)."""
+    if "plan_year" not in ds.coords:
+        raise InputError("rapport", "plan_year", "mangler; bruk resultatet av planmodel.model.run()")
+    return [int(y) for y in ds["year"].values[np.asarray(ds["plan_year"].values, dtype=bool)]]
+
+
+def horizon_year(ds: xr.Dataset) -> int:
+    """The long-view year (``attrs["horizon"]``, else the last year of ``ds``)."""
+    years = [int(y) for y in ds["year"].values]
+    hz = int(ds.attrs.get("horizon", years[-1]))
+    return hz if hz in years else years[-1]
+
+
+def judged_years(ds: xr.Dataset) -> list[int]:
+    """The years the signals judge: from the first plan year to the horizon."""
+    plan, hz = plan_years(ds), horizon_year(ds)
+    return [int(y) for y in ds["year"].values if plan[0] <= y <= hz]
+
+
+def target_share(ds: xr.Dataset) -> float:
+    """The result target (norm) as a share of driftsinntektene (1,75 % unless the scenario says else)."""
+    income = float(ds["driftsinntekter"].values[0])
+    return float(ds["resultatmal"].values[0]) / income if income else float("nan")
+
+
+def below_norm(ds: xr.Dataset, years: list[int]) -> list[int]:
+    """The ``years`` in which netto driftsresultat is below the norm (inndekningsbehov >
+    :data:`AMOUNT_TOLERANCE` NOK 1000)."""
+    gap = ds["inndekningsbehov"].sel(year=years).values
+    return [int(y) for y, g in zip(years, gap) if g > AMOUNT_TOLERANCE]
+
+
+def deficit_years(ds: xr.Dataset, years: list[int]) -> list[int]:
+    """The ``years`` with a driftsunderskudd: netto driftsresultat below
+    −:data:`AMOUNT_TOLERANCE` NOK 1000."""
+    ndr = ds["netto_driftsresultat"].sel(year=years).values
+    return [int(y) for y, v in zip(years, ndr) if v < -AMOUNT_TOLERANCE]
+
+
+def threshold_values(threshold: float | Mapping[str, float]) -> list[float]:
+    """A scenario's terskel as a list: one number, or one per tjenestegruppe."""
+    return [float(v) for v in threshold.values()] if isinstance(threshold, Mapping) else [float(threshold)]
+
+
+def _year_list(years: list[int]) -> str:
+    """``[2027, 2028, 2030]`` -> ``"2027, 2028 og 2030"``."""
+    if len(years) <= 1:
+        return "".join(str(y) for y in years)
+    return ", ".join(str(y) for y in years[:-1]) + f" og {years[-1]}"
+
+
+def _mill(nok1000: float) -> str:
+    return mill_kr(float(nok1000) * 1000.0, 1)
+
+
+def _sentence(parts: list[str]) -> str:
+    """Clauses joined with semicolons, capitalised, ending with a full stop and a space."""
+    if not parts:
+        return ""
+    text = "; ".join(parts)
+    return text[:1].upper() + text[1:] + ". "
+
+
+# ---------------------------------------------------------------------------------------------
+# The three signals
+# ---------------------------------------------------------------------------------------------
+
+def economy_signal(ds: xr.Dataset) -> Signal:
+    """Økonomi i balanse (rules in the module docstring).
+
+    Parameters
+    ----------
+    ds : result of :func:`planmodel.model.run`; uses ``netto_driftsresultat`` [NOK 1000],
+        ``netto_driftsresultat_andel`` [share of driftsinntektene], ``inndekningsbehov`` [NOK 1000]
+        and ``resultatmal``, ``driftsinntekter`` [NOK 1000] (dim ``year``).
+    """
+    plan, hz = plan_years(ds), horizon_year(ds)
+    years = judged_years(ds)
+    period = f"{plan[0]}–{plan[-1]}"
+    norm = prosent(target_share(ds), 2)
+    share = dict(zip((int(y) for y in ds["year"].values), ds["netto_driftsresultat_andel"].values))
+    gap = dict(zip((int(y) for y in ds["year"].values), ds["inndekningsbehov"].values))
+    below_plan = below_norm(ds, plan)
+    below = below_norm(ds, years)
+    deficit = deficit_years(ds, years)
+    at_hz = f"I {hz} er netto driftsresultat {prosent(share[hz], 1)} og inndekningsbehovet {_mill(gap[hz])}."
+    deficit_text = f" Driftsunderskudd (negativt netto driftsresultat) fra {deficit[0]}." if deficit else ""
+    if below_plan:
+        return Signal(
+            "okonomi", AREAS["okonomi"], "red", f"Under normen i {len(below_plan)} av {len(plan)} planår",
+            f"Netto driftsresultat er under normen på {norm} av driftsinntektene i {_year_list(below_plan)}; "
+            f"inndekningsbehovet i økonomiplanperioden {period} er {_mill(sum(gap[y] for y in plan))}."
+            f"{deficit_text} {at_hz}")
+    if deficit:
+        return Signal(
+            "okonomi", AREAS["okonomi"], "red", f"I balanse i planperioden, driftsunderskudd fra {deficit[0]}",
+            f"Netto driftsresultat er minst {norm} i hele økonomiplanperioden {period}, men under normen fra "
+            f"{below[0]} og negativt (driftsunderskudd) fra {deficit[0]}. {at_hz}")
+    if below:
+        return Signal(
+            "okonomi", AREAS["okonomi"], "amber", f"I balanse i planperioden, under normen fra {below[0]}",
+            f"Netto driftsresultat er minst {norm} i hele økonomiplanperioden {period}, men under normen fra "
+            f"{below[0]} (uten driftsunderskudd). {at_hz}")
+    low = min(years, key=lambda y: share[y])
+    return Signal(
+        "okonomi", AREAS["okonomi"], "green", f"Minst normen hvert år til og med {hz}",
+        f"Netto driftsresultat er minst {norm} av driftsinntektene hvert år fra {plan[0]} til {hz} "
+        f"(lavest {prosent(share[low], 1)} i {low}).")
+
+
+def workforce_signal(ds: xr.Dataset, tolerance: float = SHORTAGE_SHARE) -> Signal:
+    """Nok personell (rules in the module docstring).
+
+    Parameters
+    ----------
+    ds : result of :func:`planmodel.model.run`; uses ``fte_sector`` (need), ``fte_gap`` (need
+        minus supply) and ``recruitment_need`` [årsverk] (dims ``sector``, ``year``).
+    tolerance : a gap up to this share of the need counts as enough [share].
+    """
+    plan, hz = plan_years(ds), horizon_year(ds)
+    years = judged_years(ds)
+    last = plan[-1]
+    sectors = [str(s) for s in ds["sector"].values]
+    if CARE_SECTOR in sectors:
+        pick, where = (lambda v: ds[v].sel(sector=CARE_SECTOR)), "helse og omsorg"
+    else:
+        pick, where = (lambda v: ds[v].sum("sector")), "alle sektorer"
+    all_years = [int(y) for y in ds["year"].values]
+    gap = dict(zip(all_years, pick("fte_gap").transpose("year").values))
+    need = dict(zip(all_years, pick("fte_sector").transpose("year").values))
+    recruitment = float(pick("recruitment_need").sel(year=plan).mean())
+    short = [y for y in years if gap[y] > tolerance * need[y]]
+    short_plan = [y for y in short if y in plan]
+    of_need = f", {prosent(gap[hz] / need[hz], 0)} av behovet" if gap[hz] > 0 and need[hz] > 0 else ""
+    numbers = (f"Behov minus tilgang: {endring(gap[last])} årsverk i {last} og {endring(gap[hz])} i {hz}{of_need} "
+               f"(positivt tall = mangel; mangel regnes fra {tall(100 * tolerance)} % av behovet, og tilgangen "
+               "følger befolkningen 20–66 år). "
+               f"Rekrutteringsbehovet er om lag {tall(recruitment)} årsverk per år i planperioden "
+               "(vekst i behovet og avgang ved pensjonering).")
+    if short_plan:
+        return Signal("personell", AREAS["personell"], "red", f"Mangel på årsverk fra {short_plan[0]}",
+                      f"For lite personell i {where} allerede i økonomiplanperioden, fra {short_plan[0]}. " + numbers)
+    if short:
+        return Signal("personell", AREAS["personell"], "amber", f"Nok årsverk i planperioden, mangel fra {short[0]}",
+                      f"Nok årsverk i {where} i økonomiplanperioden, men for lite fra {short[0]}. " + numbers)
+    return Signal("personell", AREAS["personell"], "green", f"Nok årsverk hvert år til og med {hz}",
+                  f"Nok årsverk i {where} hvert år fra {plan[0]} til {hz}. " + numbers)
+
+
+def _names(ds: xr.Dataset, dim: str, ids: list[str]) -> list[str]:
+    """Norwegian names of ``ids`` along ``dim`` (coordinate ``<dim>_name``), else the ids."""
+    names = {}
+    if f"{dim}_name" in ds.coords:
+        names = dict(zip((str(s) for s in ds[dim].values), (str(n) for n in ds[f"{dim}_name"].values)))
+    return [names.get(i, i) for i in ids]
+
+
+def _higher_groups(ds: xr.Dataset, threshold: float | Mapping[str, float]) -> list[str]:
+    """Names of the tjenestegrupper with a higher terskel than today ([] for one number)."""
+    if not isinstance(threshold, Mapping):
+        return []
+    return _names(ds, "threshold_group", [g for g, v in threshold.items() if float(v) > 0])
+
+
+def offer_signal(ds: xr.Dataset, scenario: PlanScenario | None = None) -> Signal:
+    """Tilbudet til innbyggerne (rules in the module docstring).
+
+    Parameters
+    ----------
+    ds : result of :func:`planmodel.model.run`; uses ``queue`` and ``stepped_down`` (dims
+        ``capacity_group``, ``year``) and ``unmet_need`` (dims ``threshold_group``, ``year``) [persons].
+    scenario : the scenario of ``ds``; its ``threshold`` (−1 lav .. 1 høy, one number or one per
+        tjenestegruppe), ``breadth`` (−1 smalt .. 1 bredt) and ``dropped`` services. ``None``:
+        judge the places only.
+    """
+    plan, hz = plan_years(ds), horizon_year(ds)
+    years = judged_years(ds)
+    last = plan[-1]
+    all_years = [int(y) for y in ds["year"].values]
+    queue = dict(zip(all_years, ds["queue"].sum("capacity_group").transpose("year").values))
+    stepped = dict(zip(all_years, ds["stepped_down"].sum("capacity_group").transpose("year").values))
+    unmet = dict(zip(all_years, ds["unmet_need"].sum("threshold_group").transpose("year").values))
+    full = [y for y in years if queue[y] > PERSON_TOLERANCE or stepped[y] > PERSON_TOLERANCE]
+    full_plan = [y for y in full if y in plan]
+    higher = scenario is not None and max(threshold_values(scenario.threshold), default=0.0) > 0
+    dropped = _names(ds, "service", list(scenario.dropped)) if scenario is not None else []
+    dropped = [n[:1].lower() + n[1:] for n in dropped]
+    narrower = scenario is not None and (float(scenario.breadth) < 0 or bool(dropped))
+
+    reasons = []
+    if full:
+        worst = max(full_plan or full, key=lambda y: queue[y] + stepped[y])
+        how = []
+        if queue[worst] > PERSON_TOLERANCE:
+            how.append(f"{tall(queue[worst])} venter på plass")
+        if stepped[worst] > PERSON_TOLERANCE:
+            how.append(f"{tall(stepped[worst])} får tilbud ett trinn ned i omsorgstrappen")
+        when = "allerede i økonomiplanperioden" if full_plan else "etter økonomiplanperioden"
+        reasons.append(f"plassene i sykehjem og heldøgns omsorgsbolig blir fulle {when}, fra {full[0]}: "
+                       f"{' og '.join(how)} i {worst}")
+    if higher:
+        groups = _higher_groups(ds, scenario.threshold)
+        where = f" i {_year_list([g[:1].lower() + g[1:] for g in groups])}" if groups else ""
+        reasons.append(f"høyere terskel enn i dag{where}: færre får lette tjenester, og de får dem senere")
+    if narrower:
+        what = "valgfrie tjenester fjernes eller halveres" if float(scenario.breadth) < 0 else ""
+        if dropped:
+            what += ("; " if what else "") + f"tatt bort: {_year_list(dropped)}"
+        reasons.append(f"smalere tilbud enn i dag: {what}")
+    if full:
+        places = (f"I {hz} venter {tall(queue[hz])} personer på plass i sykehjem eller heldøgns omsorgsbolig, og "
+                  f"{tall(stepped[hz])} får tilbud ett trinn ned i omsorgstrappen fordi plassene er fulle. ")
+    else:
+        places = f"Alle som trenger plass i sykehjem eller heldøgns omsorgsbolig, får det hvert år til og med {hz}. "
+    unmet_text = (f"Udekket behov i {last}: {tall(unmet[last])} personer som en lav terskel ville gitt lette "
+                  f"tjenester ({tall(unmet[hz])} i {hz}).")
+    text = _sentence(reasons) + places + unmet_text
+
+    if full_plan:
+        level, headline = "red", f"Kø eller tilbud ett trinn ned fra {full_plan[0]}"
+    elif higher and narrower:
+        level, headline = "red", "Høyere terskel og smalere tilbud enn i dag"
+    elif full:
+        level, headline = "amber", f"Plassene blir fulle fra {full[0]}"
+    elif higher:
+        level, headline = "amber", "Høyere terskel enn i dag"
+    elif narrower:
+        level, headline = "amber", "Smalere tilbud enn i dag"
+    else:
+        level, headline = "green", f"Plass til alle som har behov til og med {hz}"
+        if scenario is not None:
+            text = "Terskel og tilbud er som i dag eller bedre. " + text
+    return Signal("tilbud", AREAS["tilbud"], level, headline, text)
+
+
+def crisis_signals(ds: xr.Dataset, scenario: PlanScenario | None = None) -> list[Signal]:
+    """The three signals of "Lykkes vi?" for a run: økonomi, personell, tilbud (in that order).
+
+    Parameters
+    ----------
+    ds : result of :func:`planmodel.model.run` (dims ``year``, ``sector``, ``capacity_group``,
+        ``threshold_group``; money NOK 1000 at fixed prices, people persons, årsverk årsverk).
+    scenario : the :class:`~planmodel.scenario.PlanScenario` that made ``ds``; its terskel and
+        tilbud count in the tilbud signal. ``None``: only the places count there.
+
+    Returns
+    -------
+    list of :class:`Signal`, one per area of :data:`AREAS`; rules in the module docstring.
+    """
+    return [economy_signal(ds), workforce_signal(ds), offer_signal(ds, scenario)]
+
+
+def signal_dict(signals: list[Signal]) -> dict[str, tuple[str, str]]:
+    """The signals as area -> (level, text), the form of ``Krisekompasset.signals``."""
+    return {s.area: (s.level, s.text) for s in signals}
+
+
+def legend() -> str:
+    """One sentence in bokmål explaining the three levels, symbol and colour included."""
+    return (f"{LEVEL_SYMBOL['green']} {LEVEL_WORD['green']} ({LEVEL_NB['green']}): ingen tegn til krise til og med "
+            f"langsiktsåret. {LEVEL_SYMBOL['amber']} {LEVEL_WORD['amber']} ({LEVEL_NB['amber']}): krisetegn etter "
+            "økonomiplanperioden, eller høyere terskel eller smalere tilbud enn i dag. "
+            f"{LEVEL_SYMBOL['red']} {LEVEL_WORD['red']} ({LEVEL_NB['red']}): krisetegn allerede i "
+            "økonomiplanperioden, driftsunderskudd før langsiktsåret, eller både høyere terskel og smalere "
+            "tilbud enn i dag.")
+
+
+__all__ = ["AREAS", "LEVELS", "LEVEL_COLOURS", "LEVEL_NB", "LEVEL_SYMBOL", "LEVEL_WORD", "Signal", "below_norm",
+           "crisis_signals", "deficit_years", "economy_signal", "horizon_year", "legend", "offer_signal",
+           "plan_years", "signal_dict", "target_share", "threshold_values", "workforce_signal"]

@@ -1,0 +1,176 @@
+"""Calibrate the catalogue's base-year coverage to a kommune's observed users (KOSTRA).
+
+KOSTRA counts users on 31 December of year Y; planmodel's base year is 1 January Y+1, so the
+users of KOSTRA 2025 are matched against the population of 1.1.2026. For every calibration group
+and age band where the kommune has observed users, the coverage of the group's services in that
+band is scaled so that the model reproduces the observed number exactly; the split between
+services in a group (for example 17 % praktisk bistand / 83 % hjemmesykepleie) is kept. Where
+the kommune has no figure, the catalogue's national value stays and the output says so.
+
+Shipped observations (data/kostra/): the KOSTRA panel for Oslo, Bærum, Asker and Lillestrøm
+2007–2025 (home services by age, 24-hour housing, long-term institution by age), and KOSTRA 2025
+shares of 80+ with home services and with an institution stay for nine kommuner.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+
+import numpy as np
+import pandas as pd
+import xarray as xr
+
+from planmodel.core.paths import data_path
+from planmodel.core.ages import MAX_AGE
+from planmodel.core.errors import InputError
+from planmodel.core.formatting import tall
+from planmodel.inputs.catalogue import Catalogue
+
+BANDS = {"0_66": (0, 66), "67_79": (67, 79), "80p": (80, MAX_AGE)}
+GROUP_NB = {"hjemmetjenester": "Hjemmetjenester", "heldogn_bolig": "Heldøgns omsorgsbolig",
+            "institusjon_langtid": "Sykehjem, langtid", "institusjon_alle": "Sykehjem, korttid"}
+BAND_NB = {"0_66": "0–66 år", "67_79": "67–79 år", "80p": "80 år og over", "total": "alle aldre"}
+
+
+@dataclass(frozen=True)
+class Calibration:
+    """Calibrated base coverage and a table saying what was used where.
+
+    coverage : DataArray (service, age) [share]
+    table : DataFrame with one row per calibration target: group, band, observed users, model
+        users before calibration, factor, basis (Norwegian text).
+    kommune : str, kostra_year : int
+    """
+
+    coverage: xr.DataArray
+    table: pd.DataFrame
+    kommune: str
+    kostra_year: int
+
+    def basis_text(self) -> str:
+        """One Norwegian sentence for outputs: what the base year was calibrated against."""
+        if self.table.empty:
+            return f"Ingen kommunale brukertall for {self.kommune}; nasjonale dekningsgrader (KOSTRA {self.kostra_year} Landet) brukt."
+        parts = [f"{r.gruppe} {r.alder}: {tall(r.observert)}" for r in self.table.itertuples()]
+        return (f"Basisåret er kalibrert mot kommunens brukere i KOSTRA {self.kostra_year} ("
+                + "; ".join(parts) + "). Ellers nasjonale dekningsgrader.")
+
+
+@lru_cache(maxsize=None)
+def _panel() -> pd.DataFrame:
+    return pd.read_csv(data_path("kostra", "omsorg_brukere_2007_2025.csv"), dtype={"kommune": str})
+
+
+@lru_cache(maxsize=None)
+def _radar() -> pd.DataFrame:
+    return pd.read_csv(data_path("kostra", "omsorg80_andeler_2025.csv"), dtype={"kommune": str})
+
+
+def observed_users(kommune: str, kostra_year: int, pop_base: xr.DataArray) -> dict[tuple[str, str], tuple[float, str]]:
+    """Observed users {(group, band): (persons, source text)} for a kommune and KOSTRA year.
+
+    ``pop_base`` (age) [persons] is the population of 1 January kostra_year + 1, used to turn
+    KOSTRA's percentages of 80+ into persons.
+    """
+    out: dict[tuple[str, str], tuple[float, str]] = {}
+    panel = _panel()
+    row = panel[(panel["kommune"] == kommune) & (panel["year"] == kostra_year)]
+    src_panel = f"KOSTRA {kostra_year} (SSB 12292/11645), kommunens brukere 31.12."
+    if not row.empty:
+        r = row.iloc[0]
+        home = {b: r[f"hjemmetjenester_{b}"] for b in BANDS}
+        missing = [b for b, v in home.items() if pd.isna(v)]
+        if len(missing) == 1 and not pd.isna(r["hjemmetjenester_total"]):
+            # one band suppressed: derive it as total minus the others (documented in the table)
+            home[missing[0]] = r["hjemmetjenester_total"] - sum(v for b, v in home.items() if b != missing[0])
+        for b, v in home.items():
+            if not pd.isna(v):
+                note = " (beregnet som total minus de andre aldersgruppene)" if b in missing else ""
+                out[("hjemmetjenester", b)] = (float(v), src_panel + note)
+        if not pd.isna(r["heldogn_bolig_total"]):
+            out[("heldogn_bolig", "total")] = (float(r["heldogn_bolig_total"]), src_panel)
+        for b in BANDS:
+            v = r[f"institusjon_langtid_{b}"]
+            if not pd.isna(v):
+                out[("institusjon_langtid", b)] = (float(v), src_panel)
+    radar = _radar()
+    rr = radar[(radar["kommune"] == kommune) & (radar["year"] == kostra_year)]
+    if not rr.empty:
+        p80 = float(pop_base.sel(age=slice(80, None)).sum())
+        src_radar = f"KOSTRA {kostra_year} (SSB 12209): andel 80+ "
+        if ("hjemmetjenester", "80p") not in out:
+            pct = float(rr.iloc[0]["hjemmetjenester_80p_pct"])
+            out[("hjemmetjenester", "80p")] = (pct / 100 * p80, src_radar + f"med hjemmetjenester {tall(pct, 1)} %")
+        pct = float(rr.iloc[0]["institusjon_80p_pct"])
+        out[("institusjon_alle", "80p")] = (pct / 100 * p80, src_radar + f"med institusjonsopphold {tall(pct, 1)} %")
+    return out
+
+
+def calibrate(catalogue: Catalogue, pop_base: xr.DataArray, kommune: str, kostra_year: int) -> Calibration:
+    """Scale the catalogue's coverage so the base year reproduces the kommune's observed users.
+
+    Parameters
+    ----------
+    catalogue : the service catalogue.
+    pop_base : DataArray (age) or (age, sex) [persons], population 1 January kostra_year + 1.
+    kommune : kommune number (2024 numbering).
+    kostra_year : the KOSTRA year whose users are matched (base year - 1).
+    """
+    if "sex" in pop_base.dims:
+        pop_base = pop_base.sum("sex")
+    arr = catalogue.arrays()
+    cov = arr["coverage"].copy()
+    obs = observed_users(kommune, kostra_year, pop_base)
+    groups: dict[str, list[str]] = {}
+    for sid, s in catalogue.services.items():
+        if s.calibrate is not None:
+            groups.setdefault(s.calibrate[0], []).append(sid)
+    # institution: long-term residents and short stays (KOSTRA's share of 80+ counts all stays)
+    groups["institusjon_alle"] = [sid for sid, s in catalogue.services.items() if s.capacity_group == "institusjon"]
+    ages = cov["age"]
+    rows = []
+    for (group, band), (observed, source) in obs.items():
+        members = groups.get(group, [])
+        if not members:
+            continue
+        lo, hi = (0, MAX_AGE) if band == "total" else BANDS[band]
+        in_band = (ages >= lo) & (ages <= hi)
+        if group == "institusjon_alle" and ("institusjon_langtid", band) in obs:
+            # long-term residents are already matched: the rest of the stays are short stays
+            members = [m for m in members if catalogue.services[m].calibrate is None]
+            observed = observed - obs[("institusjon_langtid", band)][0]
+            source = source + ", minus langtidsbeboerne"
+        model = float((cov.sel(service=members) * pop_base).where(in_band, 0.0).sum())
+        if model <= 0 or observed < 0:
+            raise InputError(source, f"{group} {BAND_NB[band]}",
+                             f"kan ikke kalibrere: modellen har {model:g} og observert er {observed:g} brukere")
+        factor = observed / model
+        scale = xr.where(in_band & cov["service"].isin(members), factor, 1.0)
+        cov = cov * scale
+        rows.append({"gruppe": GROUP_NB[group], "alder": BAND_NB[band], "observert": observed,
+                     "modell_før": model, "faktor": factor, "kilde": source})
+    users_cov = cov.where(cov["service"].isin([s for s, v in catalogue.services.items() if v.basis == "users"]), 0.0)
+    if float(users_cov.max()) > 1.0:
+        bad = users_cov.max("age")
+        sid = str(bad["service"][bad.argmax()].values)
+        raise InputError(f"kalibrering {kommune}", f"services.{sid}.coverage",
+                         f"kalibrert dekningsgrad {float(bad.max()):.3f} er over 1")
+    cov.attrs = {"units": "share of inhabitants", "calibrated_to": kommune, "kostra_year": kostra_year}
+    table = pd.DataFrame(rows, columns=["gruppe", "alder", "observert", "modell_før", "faktor", "kilde"])
+    return Calibration(coverage=cov, table=table, kommune=kommune, kostra_year=kostra_year)
+
+
+def coverage_basis(catalogue: Catalogue, calibration: Calibration) -> pd.DataFrame:
+    """Per service and band: the coverage used and whether it was calibrated or national."""
+    rows = []
+    for sid, s in catalogue.services.items():
+        for b in s.bands:
+            lo, hi = b.ages
+            used = float(calibration.coverage.sel(service=sid, age=lo))
+            changed = not np.isclose(used, b.coverage.value)
+            rows.append({"service": sid, "tjeneste": s.name, "alder": f"{lo}–{hi}" if hi < MAX_AGE else f"{lo}+",
+                         "dekningsgrad_katalog": b.coverage.value, "dekningsgrad_brukt": used,
+                         "grunnlag": (f"kalibrert mot {calibration.kommune}s brukere (KOSTRA {calibration.kostra_year})"
+                                      if changed else "katalogverdi (nasjonal eller anslag)")})
+    return pd.DataFrame(rows)

@@ -1,0 +1,79 @@
+r"""Cost and årsverk by service and sector, the TBU-style demographic cost line, and the cost per
+inhabitant by KOSTRA age group.
+
+.. math::
+
+    K_{s,t} = \sum_a U_{s,a,t}\,k_{s,a} / 1000, \qquad F_{s,t} = \sum_a U_{s,a,t}\, f_{s,a}
+
+with users :math:`U` (after capacity and step-down), unit cost :math:`k` [NOK per user per year,
+fixed prices of the catalogue's price year] and årsverk per user :math:`f`. Costs are reported
+in NOK 1000.
+
+The **demographic cost** (TBU's *demografikostnad*) holds coverage and standard at the base
+year and lets only the population change: :math:`D_{s,t} = \sum_a c^0_{s,a} P_{a,t} k_{s,a}`.
+Its change from the base year is what demography alone costs.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import xarray as xr
+
+from planmodel.core.ages import KOSTRA_GROUPS, kostra_group_of_age
+from planmodel.services.demand import DemandArrays
+from planmodel.inputs.catalogue import Catalogue
+
+
+def sector_matrix(catalogue: Catalogue) -> tuple[list[str], np.ndarray]:
+    """(sector ids, matrix (K, S) of 0/1) to sum services into sectors."""
+    sectors = list(catalogue.sectors)
+    M = np.array([[catalogue.services[s].sector == k for s in catalogue.ids] for k in sectors], dtype=float)
+    return sectors, M
+
+
+def cost_arrays(d: DemandArrays, catalogue: Catalogue, coverage0: np.ndarray | None = None,
+                measures=None) -> dict[str, np.ndarray]:
+    """Cost [NOK 1000] and årsverk by service (S, Y, N), and the demographic cost (S, Y, N).
+
+    ``measures`` (:class:`planmodel.measures.MeasureArrays`) scales unit costs and årsverk per
+    user (standard, productivity) and subtracts paid årsverk replaced by volunteers, at the
+    service's cost per årsverk (unit cost / årsverk per user).
+    """
+    arr = catalogue.arrays()
+    k = arr["unit_cost"].values  # (S, A)
+    f = arr["fte"].values
+    users_by_age = d.by_age  # (S, A, Y, N)
+    cost = np.einsum("sayn,sa->syn", users_by_age, k) / 1000.0
+    fte = np.einsum("sayn,sa->syn", users_by_age, f)
+    if measures is not None:
+        cost = cost * measures.unit_cost_factor
+        fte = fte * measures.fte_factor
+        if measures.volunteer_fte is not None and measures.volunteer_fte.any():
+            per_fte = np.divide(k, f, out=np.zeros_like(k), where=f > 0).max(axis=1)  # NOK per årsverk
+            cost = cost - measures.volunteer_fte * per_fte[:, None, None] / 1000.0
+            fte = fte - measures.volunteer_fte
+    out = {"cost": cost, "fte": fte}
+    if coverage0 is not None:
+        # coverage0 (S, A, N0); P (A, Y, N)
+        out["demographic_cost"] = np.einsum("san,ayn,sa->syn", coverage0, d.P, k) / 1000.0 \
+            if coverage0.shape[-1] == d.P.shape[-1] else \
+            np.einsum("sa,ayn,sa->syn", coverage0[..., 0], d.P, k) / 1000.0
+    return out
+
+
+def cost_per_inhabitant(catalogue: Catalogue, coverage0: xr.DataArray, pop_base: xr.DataArray) -> xr.DataArray:
+    """Base-year cost per inhabitant by KOSTRA age group [NOK per inhabitant], all services.
+
+    The TBU idea: what an inhabitant of each age costs the kommune at today's coverage and
+    standard. ``pop_base`` (age) or (age, sex) [persons]."""
+    if "sex" in pop_base.dims:
+        pop_base = pop_base.sum("sex")
+    arr = catalogue.arrays()
+    per_age = (coverage0 * arr["unit_cost"]).sum("service")  # NOK per inhabitant of each age
+    groups = kostra_group_of_age()
+    total = (per_age * pop_base).groupby(groups).sum()
+    people = pop_base.groupby(groups).sum()
+    out = (total / people).reindex(age_group=list(KOSTRA_GROUPS))
+    out.attrs = {"units": f"NOK per inhabitant per year, {catalogue.price_year} prices",
+                 "long_name": "Kostnad per innbygger etter aldersgruppe (basisår)"}
+    return out.drop_vars([c for c in out.coords if c not in out.dims])
