@@ -37,70 +37,12 @@ changed at once (falling to zero over ``rigidity_years``).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
 import numpy as np
 
 from planmodel.core.errors import InputError
-from planmodel.inputs.catalogue import Value
-
-NATIONAL_FREE_INCOME_PER_CAPITA = 78_932.0  # KOSTRA 2025 Landet (SSB 12134), kr per innbygger
-
-
-def _v(value, status, source):
-    return Value(float(value), status, source)
-
-
-@dataclass(frozen=True)
-class Economy:
-    """Economic assumptions of the økonomiplan; every value with status and source."""
-
-    free_income_per_capita: Value | None = None
-    free_income_growth: Value = _v(0.0, "assumption", "Frie inntekter per innbygger holdes uendret i faste priser (ingen realvekst); endres i scenarioet.")
-    demographic_compensation: Value = _v(0.0, "assumption", "Andel av frie inntekter som følger den demografiske kostnadsutviklingen (0 = bare folketallet). I virkeligheten kompenserer staten ofte demografikostnader nasjonalt; 0 viser gapet tydelig.")
-    free_income_share: Value = _v(0.75, "sourced", "Bærum: frie inntekter om lag 75 % av driftsinntektene (Handlingsprogram 2020-2023, kap. 4).")
-    other_net_expenditure_per_capita: Value = _v(4500.0, "derived", "Netto driftsutgifter utenfor tjenestekatalogen (tekniske tjenester, samferdsel, brann, kirke, plan m.m.): grunnskole 18 710 kr er 21,8 % av netto driftsutgifter (KOSTRA 2025 Landet) gir 85 800 kr i alt per innbygger; minus de sju utgiftsutjevningssektorene (77 904) og kultur (3 396).")
-    base_result_share: Value = _v(0.022, "sourced", "Netto driftsresultat 2,2 % av brutto driftsinntekter (KOSTRA 2025 Landet, SSB 12134).")
-    result_target_share: Value = _v(0.0175, "sourced", "TBUs anbefaling for kommunene: 1,75 % av driftsinntektene over tid (NOU 2025:10).")
-    debt_share: Value = _v(1.142, "sourced", "Langsiktig gjeld ekskl. pensjonsforpliktelser 114,2 % av brutto driftsinntekter (KOSTRA 2025 Landet).")
-    interest_bearing_share: Value = _v(0.422, "derived", "Netto renteeksponering 48,2 % / langsiktig gjeld 114,2 % av driftsinntektene (KOSTRA 2025 Landet): andel av gjelden som gir netto renter.")
-    fund_share: Value = _v(0.113, "sourced", "Fri egenkapital drift (disposisjonsfond) 11,3 % av brutto driftsinntekter (KOSTRA 2025 Landet).")
-    interest_rate: Value = _v(0.040, "assumption", "Nominell rente på kommunal gjeld; 3 mnd. NIBOR om lag 4 % i 2025 pluss margin, avrundet.")
-    deflator: Value = _v(0.035, "assumption", "Kommunal deflator; 3,9 % i 2025 (RNB 2025), om lag 3,5 % videre (anslag).")
-    repayment_years: Value = _v(30.0, "assumption", "Vektet avdragstid for minimumsavdrag (kommuneloven § 14-18); anslag.")
-    loan_share: Value = _v(0.633, "derived", "Egenfinansiering av investeringene 36,7 % av brutto investeringer (KOSTRA 2025 Landet): resten, 63,3 %, lånefinansieres.")
-    grant_share: Value = _v(0.25, "assumption", "Momskompensasjon for investeringer (om lag 20 % av byggekostnaden) og investeringstilskudd; anslag. Resten av egenfinansieringen tas fra drift (disposisjonsfondet).")
-    base_investment_share: Value = _v(0.141, "sourced", "Brutto investeringsutgifter 14,1 % av brutto driftsinntekter (KOSTRA 2025 Landet); holdes som løpende investeringsnivå.")
-    rigidity_years: Value = _v(4.0, "assumption", "Andelen av dagens øvrige utgifter som er bundet på kort sikt (kontrakter, ansatte) faller lineært til null over fire år (ett økonomiplanvindu).")
-
-    def items(self) -> list[tuple[str, Value]]:
-        return [(k, getattr(self, k)) for k in self.__dataclass_fields__ if getattr(self, k) is not None]
-
-
-ECONOMY_FIELDS = tuple(Economy.__dataclass_fields__)
-
-
-def economy_with(overrides: dict, source: str = "økonomi") -> Economy:
-    """Economy defaults with overrides {field: number}; unknown fields and bad values are errors."""
-    eco = Economy()
-    limits = {"free_income_share": (0.05, 1.0), "demographic_compensation": (0.0, 1.0), "loan_share": (0.0, 1.0),
-              "interest_bearing_share": (0.0, 2.0), "repayment_years": (1.0, 100.0), "rigidity_years": (0.0, 20.0),
-              "interest_rate": (-0.05, 0.5), "grant_share": (0.0, 1.0), "deflator": (-0.1, 0.5), "free_income_growth": (-0.2, 0.2),
-              "base_result_share": (-0.5, 0.5), "result_target_share": (-0.5, 0.5), "debt_share": (0.0, 10.0),
-              "fund_share": (0.0, 10.0), "base_investment_share": (0.0, 2.0),
-              "free_income_per_capita": (0.0, 1e6), "other_net_expenditure_per_capita": (-1e5, 1e6)}
-    changes = {}
-    for key, val in overrides.items():
-        if key not in ECONOMY_FIELDS:
-            raise InputError(source, f"economy.{key}", f"ukjent nøkkel; gyldige: {', '.join(ECONOMY_FIELDS)}")
-        if isinstance(val, bool) or not isinstance(val, (int, float)):
-            raise InputError(source, f"economy.{key}", f"{val!r} er ikke et tall")
-        lo, hi = limits[key]
-        if not lo <= val <= hi:
-            raise InputError(source, f"economy.{key}", f"{val!r} er utenfor gyldig område [{lo:g}, {hi:g}]")
-        changes[key] = Value(float(val), "assumption", f"Satt i {source}")
-    return replace(eco, **changes)
-
+from planmodel.inputs.economy import Economy
 
 @dataclass
 class BudgetInputs:

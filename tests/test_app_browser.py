@@ -10,7 +10,8 @@ from __future__ import annotations
 import pytest
 
 from planmodel.apps import app_path, available_apps, voila_argv, voila_env
-from planmodel.population.demography import SCENARIOS, project_kommune
+from planmodel.inputs.demographic import SCENARIOS
+from planmodel.population.demography import project_kommune
 from planmodel.core.errors import InputError
 from planmodel.core.formatting import tall
 from planmodel.population.indicators import indicators

@@ -9,14 +9,15 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from planmodel.budget import BudgetInputs, compute_budget, economy_with, to_nominal
+from planmodel.budget import BudgetInputs, compute_budget, to_nominal
+from planmodel.inputs.economy import economy_with
 from planmodel.services.capacity import investment_path, plan_places
 from planmodel.core.errors import InputError
 from planmodel.analysis.followup import Actuals, plan_vs_actual, roll_forward, stress_tests
 from planmodel.model.chain import run
 from planmodel.analysis.samordning import samordning, who_pays_who_gains
 from planmodel.inputs.scenario import MeasureChoice, PlanScenario
-from planmodel.inputs.catalogue import Value
+from planmodel.core.values import Value
 
 TEST_LIB = str(Path(__file__).parent / "fixtures" / "tiltak" / "test_tiltak.yaml")
 YEARS = np.arange(2026, 2031)
@@ -91,8 +92,7 @@ def test_investment_financing_by_hand():
 
 
 def test_base_year_calibration_hits_the_stated_result():
-    eco = replace(simple_economy(), free_income_per_capita=None,
-                  base_result_share=Value(0.03, "assumption", "test"))
+    eco = simple_economy(base_result_share=0.03).replaced("free_income_per_capita", None)
     b = compute_budget(flat_inputs(), eco)
     assert b["ndr_share"][0, 0] == pytest.approx(0.03)
 
@@ -106,7 +106,7 @@ def test_nominal_only_through_the_deflator():
 @given(st.floats(50, 500), st.floats(1, 200), st.floats(0, 0.1), st.floats(0, 0.08))
 def test_higher_income_never_lowers_the_result(fi, extra, rate, deflator):
     eco = simple_economy(free_income_per_capita=fi, interest_rate=rate, deflator=deflator)
-    more = replace(eco, free_income_per_capita=Value(fi + extra, "assumption", "test"))
+    more = eco.replaced("free_income_per_capita", Value(fi + extra, "assumption", "test"))
     a = compute_budget(flat_inputs(), eco)["netto_driftsresultat"]
     b = compute_budget(flat_inputs(), more)["netto_driftsresultat"]
     assert (b >= a - 1e-9).all()
@@ -260,22 +260,36 @@ def test_behovsanalyse_builds_places_in_blocks():
     assert float(ds.queue.sel(capacity_group="institusjon").max()) == pytest.approx(0.0, abs=1e-6)
 
 
-@pytest.mark.parametrize("scenario, match", [
-    (PlanScenario(measures=(MeasureChoice("fantasi", 2027),)), r"measures\[0\].id: ukjent tiltak 'fantasi'"),
-    (PlanScenario(measures=(MeasureChoice("hverdagsrehabilitering", 2050),)), r"measures\[0\].start: 2050 er utenfor 2027–2040"),
-    (PlanScenario(library=TEST_LIB, measures=(MeasureChoice("sen", 2030),)),
-     r"measures\[0\] \(sen\).operating.20: profilåret 2050 er etter horisonten 2040"),
-    (PlanScenario(measures=(MeasureChoice("hverdagsrehabilitering", 2027), MeasureChoice("hverdagsrehabilitering", 2028))),
+@pytest.mark.parametrize("kwargs, match", [
+    (dict(measures=(MeasureChoice("fantasi", 2027),)), r"measures\[0\].id: ukjent verdi 'fantasi'"),
+    (dict(measures=(MeasureChoice("hverdagsrehabilitering", 2050),)), r"measures\[0\].start: året 2050 er utenfor 2027–2040"),
+    (dict(library=TEST_LIB, measures=(MeasureChoice("sen", 2030),)),
+     r"measures\[0\].start: tiltakets operating-profil går til 2050, etter horisonten 2040"),
+    (dict(measures=(MeasureChoice("hverdagsrehabilitering", 2027), MeasureChoice("hverdagsrehabilitering", 2028))),
      "er valgt to ganger"),
-    (PlanScenario(economy={"renta": 0.05}), "economy.renta: ukjent nøkkel"),
-    (PlanScenario(economy={"interest_rate": 0.9}), r"economy.interest_rate: 0.9 er utenfor gyldig område"),
-    (PlanScenario(horizon=2029), "horizon: 2029 må være etter økonomiplanperioden"),
-    (PlanScenario(breadth=-1.0, measures=(MeasureChoice("frivillighet", 2027),)),
-     r"measures\[0\] \(frivillighet\): tiltaket virker på Frivilligsentral, som scenarioet fjerner"),
+    (dict(economy={"renta": 0.05}), "economy.renta: ukjent nøkkel"),
+    (dict(economy={"interest_rate": 0.9}), r"economy.interest_rate: 0.9 er utenfor gyldig område"),
+    (dict(horizon=2030), "plan.horizon: 2030 må være etter økonomiplanperioden 2027–2030"),
+    (dict(horizon=2029), "plan.horizon: 2029 er utenfor gyldig område"),
+    (dict(breadth=-1.0, measures=(MeasureChoice("frivillighet", 2027),)),
+     r"measures\[0\].id: tiltaket «Frivillighetsstrategi og styrket frivilligsentral» \(frivillighet\) virker på Frivilligsentral, som"),
+    (dict(threshold=1.4), r"^scenario: services.threshold: 1.4 er utenfor gyldig område"),
+    (dict(threshold={"eldre": 0.5}), r"services.threshold.eldre: ukjent verdi 'eldre'; gyldige: omsorg, barnevern"),
+    (dict(kommune="Bærumm"), r"kommune: ukjent kommune 'Bærumm'"),
+    (dict(breadth=float("nan")), r"services.breadth: nan er ikke et endelig tall"),
 ])
-def test_error_paths_name_the_field(scenario, match):
+def test_a_scenario_made_in_python_goes_through_the_same_checks_as_a_file(kwargs, match):
     with pytest.raises(InputError, match=match):
-        run(scenario)
+        PlanScenario(**kwargs)
+
+
+def test_a_scenario_is_immutable_and_stores_the_kommune_code():
+    s = PlanScenario(kommune="Bærum", threshold={"omsorg": 0.5}, economy={"interest_rate": 0.05})
+    assert s.kommune == "3201"
+    with pytest.raises(TypeError):
+        s.threshold["omsorg"] = 1.0
+    with pytest.raises(TypeError):
+        s.economy["interest_rate"] = 0.1
 
 
 def test_actuals_errors():

@@ -11,6 +11,7 @@ import pytest
 import xarray as xr
 
 from planmodel.inputs import data
+from planmodel.inputs import demographic as dm
 from planmodel.population import demography as d
 from planmodel.core.ages import to_kostra_groups
 from planmodel.core.errors import InputError, KommuneError
@@ -80,7 +81,7 @@ def test_hindcast_baerum_2016_to_2026_with_only_pre_2016_data():
     forecast must overshoot children and young adults; the old (67+), who are already born
     and do not move much, must be right. Bounds: 67–79/80–89/90+ within 5 %, 20–66 within
     8 %, total within 6 %, and children (0 and 1–5) overestimated, by less than 35 %."""
-    pop = d.project_kommune("3201", d.trend_scenario(2015), base_year=2016, history_last=2016, end_year=2026)
+    pop = d.project_kommune("3201", dm.trend_scenario(2015), base_year=2016, history_last=2016, end_year=2026)
     obs = data.kommune_population("3201").sel(year=[2026])
     dev, total = deviation_table(pop, to_kostra_groups(obs.sum("sex")), [2026], "baerum_hindcast_trend", "registrert 2026")
     dev = dev.sel(year=2026)
@@ -102,7 +103,7 @@ def test_hindcast_baerum_with_the_actual_fertility_and_migration_levels():
     tfr = {int(y): float(v) * base.fertility_factor for y, v in zip(tfr_nat.year.values, tfr_nat.values)}
     level = float(d.estimate_migration(hist.sel(year=slice(2016, 2026))).level)
     assert 700 < level < 950  # Bærum's net migration 2016–2026, persons per year
-    sc = d.Scenario("fasit", "Med faktiske nivåer", trend_until=2015, tfr=tfr, migration_level=level)
+    sc = dm.Scenario("fasit", "Med faktiske nivåer", trend_until=2015, tfr=tfr, migration_level=level)
     pop = d.project_kommune("3201", sc, base_year=2016, history_last=2016, end_year=2026)
     obs = hist.sel(year=[2026])
     dev, total = deviation_table(pop, to_kostra_groups(obs.sum("sex")), [2026], "baerum_hindcast_fasit", "registrert 2026")
@@ -182,7 +183,7 @@ def test_migration_pattern_decomposition():
 
 def test_draw_dimension_broadcasts_through_the_kommune_projection():
     base = d.kommune_base("3201")
-    inp = d.projection_inputs(base, d.get_scenario("main"))
+    inp = d.projection_inputs(base, dm.get_scenario("main"))
     level = xr.DataArray([0.8, 1.0, 1.2], coords={"draw": [0, 1, 2]}, dims="draw") * inp["_level"]
     from planmodel.population.engine import project
 
@@ -212,10 +213,10 @@ def test_error_paths_name_what_was_wrong(kwargs, exc, match):
 
 
 def test_path_values_hold_levels_between_and_after_keys():
-    v = d.path_values({2026: 1.0, 2030: 2.0}, np.arange(2024, 2033))
+    v = dm.path_values({2026: 1.0, 2030: 2.0}, np.arange(2024, 2033))
     assert v.values.tolist() == [1.0, 1.0, 1.0, 1.25, 1.5, 1.75, 2.0, 2.0, 2.0]
     with pytest.raises(InputError, match="minst ett år"):
-        d.path_values({}, np.arange(2026, 2030))
+        dm.path_values({}, np.arange(2026, 2030))
 
 
 def test_residual_method_agrees_with_registered_migration_in_telemark():

@@ -33,8 +33,8 @@ def model_texts(scenario: PlanScenario) -> dict[str, str]:
     ds = run(scenario)
     out = {}
     for y in (2027, 2030, 2035, 2040):
-        out[f"ndr_{y}"] = prosent(float(ds.netto_driftsresultat_andel.sel(year=y)), 1)
-        out[f"gap_{y}"] = mill_kr(1000 * float(ds.inndekningsbehov.sel(year=y)), 1)
+        out[f"ndr_andel_{y}"] = prosent(float(ds.netto_driftsresultat_andel.sel(year=y)), 1)
+        out[f"inndekning_{y}"] = mill_kr(1000 * float(ds.inndekningsbehov.sel(year=y)), 1)
     return out
 
 
@@ -81,7 +81,7 @@ def test_krisekompasset_in_browser(voila_app, app_page, artifacts_dir, tmp_path)
     page = app_page
     console = watch_console(page)
     page.goto(voila_app("krisekompasset"))
-    page.locator(key("ndr_2030")).wait_for(timeout=60_000)
+    page.locator(key("ndr_andel_2030")).wait_for(timeout=60_000)
     assert page.locator("html").get_attribute("lang") == "nb"
     assert page.title() == "planmodel – Krisekompasset"
     choice = PlanScenario(kommune="3201")
@@ -155,7 +155,7 @@ def test_krisekompasset_query_string_preselects_the_crisis_package(voila_app, ap
     page = app_page
     console = watch_console(page)
     page.goto(f"{voila_app('krisekompasset')}?kommune=3201&scenario=baerum_krisepakke")
-    page.locator(key("ndr_2030")).wait_for(timeout=60_000)
+    page.locator(key("ndr_andel_2030")).wait_for(timeout=60_000)
     crisis = load_scenario(SCENARIO_DIR / "baerum_krisepakke.yaml")
     wait_for_numbers(page, crisis)
     assert page.locator('[data-signal="okonomi"]').get_attribute("data-level") == "green"

@@ -106,7 +106,7 @@ INVALID_CASES = [
     ("cycle_a.yaml", "baseline", "basisalternativene gir en sirkel: cycle_a -> cycle_b -> cycle_a"),
     ("unquoted_code.yaml", "kommune", 'er ikke tekst (sett koder i anførselstegn, for eksempel "0301")'),
     ("mandatory_dropped.yaml", "services.dropped[0]", "Langtidsplass i sykehjem er lovpålagt og kan ikke fjernes"),
-    ("unknown_economy.yaml", "economy.renta", "ukjent verdi 'renta'"),
+    ("unknown_economy.yaml", "economy.renta", "ukjent nøkkel; tillatt her: base_investment_share"),
     ("missing_required.yaml", "(øverste nivå)", "mangler nøkkelen 'title'"),
 ]
 
@@ -186,7 +186,7 @@ def test_cli_validate_run_and_compare(capsys, tmp_path):
     (["run", "scenarios/baerum_basis.yaml", "--out", "x.docx"], "ukjent filtype .docx"),
     (["run", "scenarios/baerum_basis.yaml", "--out", "/finnes/ikke/x.csv"], "mappen /finnes/ikke finnes ikke"),
     (["compare", "scenarios/baerum_basis.yaml", "--out", "x.xlsx"], "ukjent filtype .xlsx; bruk .csv"),
-    (["run", str(INVALID / "out_of_range.yaml")], "services.threshold: 1.4 er utenfor"),
+    (["run", str(INVALID / "out_of_range.yaml")], "services.threshold (linje 5): 1.4 er utenfor"),
 ])
 def test_cli_errors_are_one_line_with_exit_code_2(args, message, capsys, monkeypatch):
     monkeypatch.chdir(ROOT)

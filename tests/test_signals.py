@@ -61,6 +61,17 @@ def staff(ds, short=None, share=0.02):
     return out
 
 
+def choices(ds, threshold=0.0, breadth=0.0, dropped=()):
+    """A copy of ``ds`` that says it was made with this terskel (one number or per group),
+    tilbud and dropped services: the signals read the choices from the result."""
+    out = ds.copy(deep=True)
+    groups = [str(g) for g in out.threshold_group.values]
+    th = threshold if isinstance(threshold, dict) else {g: threshold for g in groups}
+    out = out.assign_coords(threshold=("threshold_group", [float(th.get(g, 0.0)) for g in groups]))
+    out.attrs.update(breadth=float(breadth), dropped=",".join(dropped))
+    return out
+
+
 def places(ds, queue=None, stepped=None):
     """A copy of ``ds`` with no queue and no one stepped down, except ``{year: persons}``."""
     out = ds.copy(deep=True)
@@ -95,7 +106,7 @@ def test_levels_have_words_symbols_and_colour_names():
 
 
 def test_crisis_signals_are_the_three_areas_in_order(base):
-    out = crisis_signals(base, PlanScenario())
+    out = crisis_signals(base)
     assert [s.area for s in out] == list(sg.AREAS) == ["okonomi", "personell", "tilbud"]
     assert [s.title for s in out] == ["Økonomi i balanse", "Nok personell", "Tilbudet til innbyggerne"]
     assert sg.signal_dict(out) == {s.area: (s.level, s.text) for s in out}
@@ -178,44 +189,47 @@ def test_workforce_without_a_care_sector_counts_all_sectors(base):
 # --------------------------------------------------------------------------------------------
 
 def test_offer_green_places_for_all_and_terskel_tilbud_as_today(base):
-    s = offer_signal(places(base), PlanScenario())
+    s = offer_signal(places(base))
     assert (s.level, s.headline) == ("green", "Plass til alle som har behov til og med 2040")
     assert s.text.startswith("Terskel og tilbud er som i dag eller bedre.")
-    assert offer_signal(places(base), PlanScenario(threshold=-1.0, breadth=1.0)).level == "green"
-    assert offer_signal(places(base, queue={2028: 0.4}), PlanScenario()).level == "green"  # rounding
-    # without the scenario only the places count (the Dataset does not hold terskel and tilbud)
-    s = offer_signal(places(base))
-    assert s.level == "green" and "Terskel og tilbud" not in s.text
+    assert offer_signal(choices(places(base), threshold=-1.0, breadth=1.0)).level == "green"
+    assert offer_signal(places(base, queue={2028: 0.4})).level == "green"  # rounding
+
+
+def test_offer_reads_terskel_and_tilbud_from_the_result():
+    ds = run(PlanScenario(threshold={"omsorg": 0.5}, breadth=-0.5))
+    assert ds.plan.threshold == {"omsorg": 0.5, "barnevern": 0.0} and ds.plan.breadth == -0.5
+    assert offer_signal(ds).level in ("amber", "red") and "Høyere terskel enn i dag i pleie og omsorg" in offer_signal(ds).text
 
 
 def test_offer_amber_places_full_only_after_the_plan_period(base):
     for kind in ("queue", "stepped"):
-        s = offer_signal(places(base, **{kind: {2036: 5.0}}), PlanScenario())
+        s = offer_signal(places(base, **{kind: {2036: 5.0}}))
         assert (s.level, s.headline) == ("amber", "Plassene blir fulle fra 2036"), kind
         assert "etter økonomiplanperioden" in s.text
 
 
 def test_offer_amber_higher_terskel_or_narrower_tilbud(base):
-    s = offer_signal(places(base), PlanScenario(threshold=0.5))
+    s = offer_signal(choices(places(base), threshold=0.5))
     assert (s.level, s.headline) == ("amber", "Høyere terskel enn i dag")
-    s = offer_signal(places(base), PlanScenario(threshold={"omsorg": 0.75, "barnevern": 0.0}))
+    s = offer_signal(choices(places(base), threshold={"omsorg": 0.75, "barnevern": 0.0}))
     assert s.level == "amber" and "Høyere terskel enn i dag i pleie og omsorg" in s.text
-    s = offer_signal(places(base), PlanScenario(breadth=-0.5))
+    s = offer_signal(choices(places(base), breadth=-0.5))
     assert (s.level, s.headline) == ("amber", "Smalere tilbud enn i dag")
-    s = offer_signal(places(base), PlanScenario(dropped=("sfo",)))
+    s = offer_signal(choices(places(base), dropped=("sfo",)))
     assert s.level == "amber" and "tatt bort: skolefritidsordning (SFO)" in s.text
 
 
 def test_offer_red_places_full_in_a_plan_year(base):
     # queue or one step down: how the shortage is handled is a choice, the shortage is not
     for kind in ("queue", "stepped"):
-        s = offer_signal(places(base, **{kind: {2029: 5.0, 2036: 8.0}}), PlanScenario())
+        s = offer_signal(places(base, **{kind: {2029: 5.0, 2036: 8.0}}))
         assert (s.level, s.headline) == ("red", "Kø eller tilbud ett trinn ned fra 2029"), kind
         assert "allerede i økonomiplanperioden" in s.text
 
 
 def test_offer_red_higher_terskel_and_narrower_tilbud(base):
-    s = offer_signal(places(base), PlanScenario(threshold=1.0, breadth=-1.0))
+    s = offer_signal(choices(places(base), threshold=1.0, breadth=-1.0))
     assert (s.level, s.headline) == ("red", "Høyere terskel og smalere tilbud enn i dag")
     assert "høyere terskel enn i dag" in s.text.lower() and "smalere tilbud enn i dag" in s.text
 
@@ -235,13 +249,13 @@ def test_app_and_brief_show_the_same_levels(scenario_id):
     app = Krisekompasset(scenario=scenario_id)
     app_levels = {area: level for area, (level, _) in app.signals.items()}
     assert app_levels == brief_levels(scenario)
-    assert [s.level for s in app.signal_list] == [s.level for s in crisis_signals(run(scenario), scenario)]
+    assert [s.level for s in app.signal_list] == [s.level for s in crisis_signals(run(scenario))]
 
 
 def test_basis_is_red_for_the_economy():
     """The case that started it: above the norm in the plan period, a deficit before 2040."""
     scenario = load_scenario(SCENARIO_DIR / "baerum_basis.yaml")
     ds = run(scenario)
-    assert not sg.below_norm(ds, sg.plan_years(ds)) and sg.deficit_years(ds, sg.judged_years(ds))
+    assert not ds.plan.below_norm(ds.plan.years) and ds.plan.deficit_years()
     s = economy_signal(ds)
     assert s.level == "red" and "driftsunderskudd" in s.headline

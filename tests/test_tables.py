@@ -22,15 +22,12 @@ from planmodel.core.ages import AGES, SEXES
 from planmodel.services.calibration import calibrate
 from planmodel.core.errors import InputError
 from planmodel.core.formatting import MINUS, NBSP
-from planmodel.services.servicemodel import (
-    BREADTH_OPTIONS,
-    THRESHOLD_OPTIONS,
-    crisis_matrix,
-    crisis_options,
-    run_services,
-    service_results,
-)
+from planmodel.analysis.crisis import BREADTH_VALUES, THRESHOLD_VALUES, crisis_matrix
+from planmodel.core.labels import BREADTH_CORNER, THRESHOLD_CORNER
 from planmodel.inputs.catalogue import load_catalogue
+from planmodel.inputs.scenario import PlanScenario
+from planmodel.services.demand import ServiceOptions
+from planmodel.services.servicemodel import run_services, service_results
 
 MINI = Path(__file__).parent / "fixtures" / "services" / "mini.yaml"
 YEARS = np.arange(2026, 2031)
@@ -81,8 +78,6 @@ def mini_population() -> xr.DataArray:
 
 
 def mini_run(mini, options=None) -> xr.Dataset:
-    from planmodel.services.demand import ServiceOptions
-
     pop = mini_population()
     ds = service_results(pop, mini, _Cal(mini), options or ServiceOptions())
     ds["population"] = pop
@@ -91,11 +86,16 @@ def mini_run(mini, options=None) -> xr.Dataset:
 
 @pytest.fixture(scope="module")
 def mini_crisis(mini):
-    """The 2×2 on the mini catalogue, labelled as crisis_matrix labels it."""
-    ds = mini_run(mini, crisis_options())
+    """The 2×2 on the mini catalogue through the service model alone (terskel and tilbud as
+    dimensions that broadcast through every step), labelled as crisis_matrix labels it."""
+    th = xr.DataArray(list(THRESHOLD_VALUES.values()), dims="threshold_option",
+                      coords={"threshold_option": list(THRESHOLD_VALUES)})
+    br = xr.DataArray(list(BREADTH_VALUES.values()), dims="breadth_option",
+                      coords={"breadth_option": list(BREADTH_VALUES)})
+    ds = mini_run(mini, ServiceOptions(threshold=th, breadth=br))
     return ds.assign_coords(
-        threshold_label=("threshold_option", [v[0] for v in THRESHOLD_OPTIONS.values()]),
-        breadth_label=("breadth_option", [v[0] for v in BREADTH_OPTIONS.values()]),
+        threshold_label=("threshold_option", [THRESHOLD_CORNER[t] for t in THRESHOLD_VALUES]),
+        breadth_label=("breadth_option", [BREADTH_CORNER[b] for b in BREADTH_VALUES]),
     )
 
 
@@ -106,7 +106,7 @@ def baerum():
 
 @pytest.fixture(scope="module")
 def baerum_crisis():
-    return crisis_matrix("3201", end_year=2040)
+    return crisis_matrix(PlanScenario(kommune="3201", horizon=2040))
 
 
 # ---------------------------------------------------------------------------- cost tables
@@ -249,7 +249,7 @@ def test_crisis_table_corners_by_hand(mini_crisis):
 
 def test_crisis_table_matches_the_dataset(baerum_crisis):
     cm = baerum_crisis
-    for metric, var, dim in [("cost_total", "cost_sector", "sector"), ("queue_total", "queue", "capacity_group"),
+    for metric, var, dim in [("cost_total", "sektor_ramme", "sector"), ("queue_total", "queue", "capacity_group"),
                              ("unmet_need_total", "unmet_need", "threshold_group")]:
         df = T.crisis_table(cm, 2040, metric)
         decimals = T.CRISIS_METRICS[metric][2]
@@ -324,12 +324,12 @@ def test_threshold_and_breadth_tables():
 
 # ----------------------------------------------------------------------- errors and format
 
-def test_errors_name_the_problem(baerum_crisis):
+def test_errors_name_the_problem(baerum_crisis, mini_crisis):
     ds = tiny_dataset()
     with pytest.raises(InputError, match=r"years: \[2031\] finnes ikke"):
         T.sector_cost_table(ds, [2026, 2031])
     with pytest.raises(InputError, match="ekstra dimensjoner"):
-        T.sector_cost_table(baerum_crisis, [2030])
+        T.sector_cost_table(mini_crisis, [2030])
     with pytest.raises(InputError, match="crisis_matrix"):
         T.crisis_table(ds, 2027)
     with pytest.raises(InputError, match="gyldige"):

@@ -16,7 +16,8 @@ import xarray as xr
 
 from planmodel.core.meta import SSB_CREDIT
 from planmodel.core.ages import KOSTRA_GROUPS, to_kostra_groups
-from planmodel.population.demography import SCENARIOS, project_kommune
+from planmodel.inputs.demographic import SCENARIOS
+from planmodel.population.demography import project_kommune
 from planmodel.core.errors import InputError, KommuneError
 from planmodel.core.formatting import NBSP, endring, tall
 from planmodel.population.indicators import indicators

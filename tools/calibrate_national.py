@@ -15,7 +15,8 @@ from scipy.optimize import least_squares
 
 from planmodel.inputs import data
 from planmodel.core.ages import to_kostra_groups
-from planmodel.population.demography import Scenario, project_kommune
+from planmodel.inputs.demographic import Scenario
+from planmodel.population.demography import project_kommune
 
 TFR_KNOTS = (2026, 2030, 2035, 2040, 2050)
 MIG_KNOTS = (2026, 2030, 2040, 2050)

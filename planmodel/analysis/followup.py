@@ -26,7 +26,8 @@ from planmodel.budget import BudgetInputs
 from planmodel.core.errors import InputError
 from planmodel.model.chain import Prepared, assemble, prepare
 from planmodel.inputs.scenario import PlanScenario
-from planmodel.inputs.catalogue import Value
+from planmodel.core.values import Value
+from planmodel.analysis.samordning import samordning
 
 STRESS_TESTS = {
     "inntekt_minus_4": "Frie inntekter −4 %",
@@ -73,7 +74,7 @@ def _fixed_income(p: Prepared, base: xr.Dataset):
     """The scenario's economy with frie inntekter per inhabitant fixed at the base run's level."""
     eco = p.economy
     if eco.free_income_per_capita is None:
-        eco = replace(eco, free_income_per_capita=Value(
+        eco = eco.replaced("free_income_per_capita", Value(
             base.attrs["free_income_per_capita_base"], "derived", "Kalibrert i scenarioets basisår"))
     return eco
 
@@ -191,8 +192,6 @@ def plan_vs_actual(scenario: PlanScenario | Prepared, actual: Actuals) -> dict[s
     tjenester = pd.DataFrame(svc, columns=["Tjeneste", "Brukere plan", "Brukere faktisk", "Avvik"])
 
     # tiltak: planned gains from the samordning attribution of this year
-    from planmodel.analysis.samordning import samordning
-
     sam = samordning(p)
     effect = sam["effekt"].sel(year=year)  # (measure, sector): negative = saving
     planned_gain = -effect.sum("sector")

@@ -17,7 +17,7 @@ import xarray as xr
 from planmodel.services.costs import cost_arrays, sector_matrix
 from planmodel.services.demand import ServiceOptions, demand_arrays
 from planmodel.core.lead import Lead
-from planmodel.inputs.library import measure_arrays
+from planmodel.services.effects import measure_arrays
 from planmodel.model.chain import Prepared, prepare
 from planmodel.inputs.scenario import PlanScenario
 

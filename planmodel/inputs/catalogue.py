@@ -13,32 +13,31 @@ assumption) and ``source``, shown to users by :meth:`Catalogue.parameter_table`.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from functools import lru_cache
+import hashlib
+from dataclasses import dataclass
 from pathlib import Path
+from types import MappingProxyType
+from typing import Annotated, Mapping
 
 import numpy as np
 import pandas as pd
 import xarray as xr
 
-from planmodel.core.paths import data_path
 from planmodel.core.ages import AGES, MAX_AGE
-from planmodel.core.yamlio import Checker, load_strict
+from planmodel.core.cache import file_key, memo
+from planmodel.core.paths import data_path
+from pydantic import BeforeValidator, model_validator
+from pydantic_core import PydanticCustomError
 
-STATUSES = ("sourced", "derived", "assumption")
+from planmodel.core.schema import (Bool, Choice, FileModel, Integer, Number, Rules, Share, Text, after, check,
+                                   validate)
+from planmodel.core.values import STATUSES, Value
+from planmodel.core.yamlio import load_strict
+
 STATUS_NB = {"sourced": "kilde", "derived": "beregnet", "assumption": "anslag"}
 BASES = ("users", "inhabitants")
-
-
-@dataclass(frozen=True)
-class Value:
-    """A number with its status and source (and, for uncertain effects, a low/high range)."""
-
-    value: float
-    status: str
-    source: str
-    low: float | None = None
-    high: float | None = None
+#: Calibration groups: observed KOSTRA users that a group of services must reproduce.
+CALIBRATION_GROUPS = ("hjemmetjenester", "heldogn_bolig", "institusjon_langtid")
 
 
 @dataclass(frozen=True)
@@ -116,7 +115,7 @@ class CapacityGroup:
 @dataclass(frozen=True)
 class StaffProfile:
     age_groups: tuple[str, ...]
-    shares: dict[str, tuple[float, ...]]
+    shares: Mapping[str, tuple[float, ...]]
     retirement_rate_60_66: float
     status: str
     source: str
@@ -128,13 +127,13 @@ class Catalogue:
 
     source: str
     price_year: int
-    sectors: dict[str, str]
-    care_levels: dict[int, str]
-    services: dict[str, Service]
-    threshold_groups: dict[str, ThresholdGroup]
-    capacity_groups: dict[str, CapacityGroup]
+    sectors: Mapping[str, str]
+    care_levels: Mapping[int, str]
+    services: Mapping[str, Service]
+    threshold_groups: Mapping[str, ThresholdGroup]
+    capacity_groups: Mapping[str, CapacityGroup]
     staff: StaffProfile
-    _cache: dict = field(default_factory=dict, compare=False, repr=False)
+    fingerprint: str = ""  #: identifies the file's content (caches key on it)
 
     @property
     def ids(self) -> list[str]:
@@ -155,30 +154,8 @@ class Catalogue:
 
     def arrays(self) -> xr.Dataset:
         """``coverage``, ``unit_cost`` [NOK per user per year] and ``fte`` [årsverk per user]
-        over (service, age); 0 outside a service's age bands."""
-        if "arrays" not in self._cache:
-            n = len(self.ids)
-            cov = np.zeros((n, AGES.size))
-            cost = np.zeros((n, AGES.size))
-            fte = np.zeros((n, AGES.size))
-            for i, sid in enumerate(self.ids):  # a few dozen bands, once per catalogue
-                for band in self.services[sid].bands:
-                    lo, hi = band.ages
-                    cov[i, lo : hi + 1] = band.coverage.value
-                    cost[i, lo : hi + 1] = band.unit_cost.value
-                    fte[i, lo : hi + 1] = band.fte_per_user.value
-            coords = {**self.service_coords(), "age": AGES}
-            ds = xr.Dataset(
-                {
-                    "coverage": (("service", "age"), cov, {"units": "share of inhabitants"}),
-                    "unit_cost": (("service", "age"), cost,
-                                  {"units": f"NOK per user per year, {self.price_year} prices"}),
-                    "fte": (("service", "age"), fte, {"units": "årsverk per user"}),
-                },
-                coords=coords,
-            )
-            self._cache["arrays"] = ds
-        return self._cache["arrays"].copy()
+        over (service, age); 0 outside a service's age bands. Read-only (cached per catalogue)."""
+        return _arrays(self)
 
     def parameter_table(self) -> pd.DataFrame:
         """One row per service and age band with every value, its status (in Norwegian:
@@ -209,209 +186,272 @@ class Catalogue:
         return dict(sorted(out.items()))
 
 
+
 # ------------------------------------------------------------------------------- loading
+#
+# The file schema (described once; docs/tjenestemodell.md explains the meaning of each key).
 
-def pick(value: Value, bound: str) -> float:
-    """The central value or one end of an assumption's range.
-
-    ``bound``: ``"value"``; ``"weak"`` = the end of the range nearest zero (the smallest
-    effect); ``"strong"`` = the end farthest from zero (the largest effect). Named by effect
-    size rather than by low/high, so that "weak" means a weak effect whatever its sign.
-    """
-    if bound == "value" or value.low is None or value.high is None:
-        return value.value
-    ends = sorted((value.low, value.high), key=abs)
-    return ends[0] if bound == "weak" else ends[1]
+Status = Choice(STATUSES, "sourced (kilde), derived (beregnet) eller assumption (anslag)")
+Source = Text("kilde eller begrunnelse")
 
 
-def _value(c: Checker, d, path: str, *, share=False, nonneg=True, ranged=False) -> Value:
-    c.mapping(d, path)
-    c.keys(d, path, ["value", "status", "source"], ["low", "high"] if ranged else [])
-    lo = 0.0 if nonneg else None
-    v = c.share(d["value"], f"{path}.value") if share else c.number(d["value"], f"{path}.value", lo=lo)
-    status = c.string(d["status"], f"{path}.status", STATUSES)
-    src = c.string(d["source"], f"{path}.source")
-    if not src.strip():
-        c.fail(f"{path}.source", "kilde eller begrunnelse mangler")
-    low = high = None
-    if ranged:
-        low = c.number(d.get("low", v), f"{path}.low")
-        high = c.number(d.get("high", v), f"{path}.high")
-        if not low <= v <= high:
-            c.fail(path, f"verdien {v:g} må ligge mellom low {low:g} og high {high:g}")
-    return Value(v, status, src, low, high)
+def _source_given(v: str) -> str | None:
+    return None if v.strip() else "kilde eller begrunnelse mangler"
 
 
-def _band(c: Checker, d, path: str) -> Band:
-    c.mapping(d, path)
-    c.keys(d, path, ["ages", "coverage", "unit_cost", "fte_per_user"])
-    ages = c.sequence(d["ages"], f"{path}.ages")
-    if len(ages) != 2 or not all(isinstance(a, int) and not isinstance(a, bool) for a in ages):
-        c.fail(f"{path}.ages", f"{ages!r}: forventet [fra, til] som hele år")
-    lo, hi = ages
-    if not 0 <= lo <= hi <= MAX_AGE:
-        c.fail(f"{path}.ages", f"{ages!r}: forventet 0 <= fra <= til <= {MAX_AGE}")
-    return Band((lo, hi), _value(c, d["coverage"], f"{path}.coverage", share=True),
-                _value(c, d["unit_cost"], f"{path}.unit_cost"),
-                _value(c, d["fte_per_user"], f"{path}.fte_per_user"))
+class _ValueEntry(FileModel):
+    status: Status
+    source: Annotated[Source, after(_source_given)]
 
 
-def _service(c: Checker, sid: str, d, path: str, sectors, capacity_groups, care_levels) -> Service:
-    c.mapping(d, path)
-    c.keys(d, path, ["name", "sector", "kostra_function", "mandatory", "bands"],
-           ["basis", "care_level", "capacity_group", "calibrate", "breadth", "effects", "note"])
-    bands = tuple(_band(c, b, f"{path}.bands[{i}]") for i, b in enumerate(c.sequence(d["bands"], f"{path}.bands")))
-    if not bands:
-        c.fail(f"{path}.bands", "minst ett aldersbånd trengs")
-    spans = sorted(b.ages for b in bands)
-    for (a0, a1), (b0, _) in zip(spans, spans[1:]):
-        if b0 <= a1:
-            c.fail(f"{path}.bands", f"aldersbåndene {a0}–{a1} og {b0}– overlapper")
-    mandatory = c.boolean(d["mandatory"], f"{path}.mandatory")
-    breadth = None
-    if "breadth" in d:
-        if mandatory:
-            c.fail(f"{path}.breadth", "en lovpålagt tjeneste kan ikke ha tilbudsbredde (smalt/bredt)")
-        bd = c.mapping(d["breadth"], f"{path}.breadth")
-        c.keys(bd, f"{path}.breadth", ["narrow", "broad_extension"], ["keep_share"])
-        narrow = c.string(bd["narrow"], f"{path}.breadth.narrow", ["drop", "trim"])
-        keep = 0.0 if narrow == "drop" else c.share(bd.get("keep_share", 0.5), f"{path}.breadth.keep_share")
-        if narrow == "drop" and "keep_share" in bd:
-            c.fail(f"{path}.breadth.keep_share", "keep_share gjelder bare narrow: trim")
-        breadth = Breadth(narrow, keep, c.number(bd["broad_extension"], f"{path}.breadth.broad_extension", 0.0, 5.0))
-    effects = []
-    for i, e in enumerate(c.sequence(d.get("effects", []), f"{path}.effects")):
-        p = f"{path}.effects[{i}]"
-        c.mapping(e, p)
-        c.keys(e, p, ["target", "change", "lag_years"])
-        effects.append(Effect(c.string(e["target"], f"{p}.target"),
-                              _value(c, e["change"], f"{p}.change", nonneg=False, ranged=True),
-                              int(c.number(e["lag_years"], f"{p}.lag_years", 0, 20))))
-    calibrate = None
-    if "calibrate" in d:
-        cd = c.mapping(d["calibrate"], f"{path}.calibrate")
-        c.keys(cd, f"{path}.calibrate", ["group", "share"])
-        calibrate = (c.string(cd["group"], f"{path}.calibrate.group", CALIBRATION_GROUPS),
-                     c.share(cd["share"], f"{path}.calibrate.share"))
-    care_level = None
-    if "care_level" in d:
-        care_level = d["care_level"]
-        if care_level not in care_levels:
-            c.fail(f"{path}.care_level", f"{care_level!r} er ikke et nivå i care_levels ({sorted(care_levels)})")
-    cap = None
-    if "capacity_group" in d:
-        cap = c.string(d["capacity_group"], f"{path}.capacity_group", capacity_groups)
-    return Service(
-        id=sid, name=c.string(d["name"], f"{path}.name"),
-        sector=c.string(d["sector"], f"{path}.sector", sectors),
-        kostra_function=c.string(d["kostra_function"], f"{path}.kostra_function"),
-        mandatory=mandatory, bands=bands,
-        basis=c.string(d.get("basis", "users"), f"{path}.basis", BASES),
-        care_level=care_level, capacity_group=cap, calibrate=calibrate, breadth=breadth,
-        effects=tuple(effects), note=c.string(d.get("note", ""), f"{path}.note"),
-    )
+class ShareEntry(_ValueEntry):
+    """A share of inhabitants [0, 1] with status and source."""
+
+    value: Share
 
 
-#: Calibration groups: observed KOSTRA users that a group of services must reproduce.
-CALIBRATION_GROUPS = ("hjemmetjenester", "heldogn_bolig", "institusjon_langtid")
+class AmountEntry(_ValueEntry):
+    """A non-negative amount (kroner, årsverk per user) with status and source."""
+
+    value: Number("et ikke-negativt tall", 0.0)
 
 
-def parse_catalogue(raw, source: str) -> Catalogue:
-    """Validate a parsed catalogue (dict) completely and return a :class:`Catalogue`."""
-    c = Checker(source)
-    c.mapping(raw, "")
-    c.keys(raw, "", ["schema_version", "price_year", "sectors", "services"],
-           ["unit_cost_units", "care_levels", "capacity_groups", "threshold_groups", "staff_age_profile"])
-    if raw["schema_version"] != 1:
-        c.fail("schema_version", f"{raw['schema_version']!r}: planmodel kjenner bare versjon 1")
-    price_year = int(c.number(raw["price_year"], "price_year", 2000, 2100, "et årstall"))
-    sectors = {c.string(k, f"sectors.{k}"): c.string(v, f"sectors.{k}") for k, v in c.mapping(raw["sectors"], "sectors").items()}
-    care_levels = {}
-    for k, v in c.mapping(raw.get("care_levels", {}), "care_levels").items():
-        if not isinstance(k, int) or isinstance(k, bool):
-            c.fail(f"care_levels.{k}", "nivået må være et helt tall")
-        care_levels[k] = c.string(v, f"care_levels.{k}")
-    cap_raw = c.mapping(raw.get("capacity_groups", {}), "capacity_groups")
-    services_raw = c.mapping(raw["services"], "services")
-    services = {sid: _service(c, sid, d, f"services.{sid}", sectors, list(cap_raw), care_levels)
-                for sid, d in services_raw.items()}
-    known = list(services)
+class RangedEntry(_ValueEntry):
+    """An uncertain effect: central value with an optional low/high range."""
 
-    def known_service(value, path):
-        return c.string(value, path, known)
+    value: Number()
+    low: Number() | None = None
+    high: Number() | None = None
 
-    for sid, s in services.items():
+    @model_validator(mode="after")
+    def _in_range(self):
+        low = self.value if self.low is None else self.low
+        high = self.value if self.high is None else self.high
+        check(low <= self.value <= high,
+              f"verdien {self.value:g} må ligge mellom low {low:g} og high {high:g}")
+        return self
+
+    def as_value(self) -> Value:
+        return Value(self.value, self.status, self.source,
+                     self.value if self.low is None else self.low, self.value if self.high is None else self.high)
+
+
+def _custom(msg: str) -> PydanticCustomError:
+    return PydanticCustomError("pm_rule", msg.replace("{", "{{").replace("}", "}}"))
+
+
+def _age_span(v):
+    if not isinstance(v, list) or len(v) != 2 or not all(isinstance(a, int) and not isinstance(a, bool) for a in v):
+        raise _custom(f"{v!r}: forventet [fra, til] som hele år")
+    if not 0 <= v[0] <= v[1] <= MAX_AGE:
+        raise _custom(f"{v!r}: forventet 0 <= fra <= til <= {MAX_AGE}")
+    return tuple(v)
+
+
+AgeSpan = Annotated[tuple[int, int], BeforeValidator(_age_span)]
+
+
+class BandEntry(FileModel):
+    ages: AgeSpan
+    coverage: ShareEntry
+    unit_cost: AmountEntry
+    fte_per_user: AmountEntry
+
+
+class BreadthEntry(FileModel):
+    narrow: Choice(("drop", "trim"))
+    keep_share: Share | None = None
+    broad_extension: Number("en utvidelse", 0.0, 5.0)
+
+    @model_validator(mode="after")
+    def _keep_only_for_trim(self):
+        check(not (self.narrow == "drop" and self.keep_share is not None), "keep_share gjelder bare narrow: trim")
+        return self
+
+
+class EffectEntry(FileModel):
+    target: Text()
+    change: RangedEntry
+    lag_years: Integer("et antall år", 0, 20)
+
+
+class CalibrateEntry(FileModel):
+    group: Choice(CALIBRATION_GROUPS)
+    share: Share
+
+
+class ServiceEntry(FileModel):
+    name: Text()
+    sector: Text()
+    kostra_function: Text("KOSTRA-funksjon, i anførselstegn (\"254\")")
+    mandatory: Bool
+    bands: list[BandEntry]
+    basis: Choice(BASES) = "users"
+    care_level: Integer("et nivå i care_levels") | None = None
+    capacity_group: Text() | None = None
+    calibrate: CalibrateEntry | None = None
+    breadth: BreadthEntry | None = None
+    effects: list[EffectEntry] = []
+    note: Text() = ""
+
+
+class CapacityGroupEntry(FileModel):
+    name: Text()
+    services: list[Text()]
+    step_down_to: Text()
+
+
+class ThresholdSide(FileModel):
+    light_change: RangedEntry
+    heavy_change: RangedEntry
+
+
+class ThresholdGroupEntry(FileModel):
+    name: Text()
+    light: list[Text()]
+    heavy: list[Text()]
+    lag_years: Integer("et antall år", 0, 20)
+    low: ThresholdSide
+    high: ThresholdSide
+
+
+class StaffEntry(FileModel):
+    status: Status
+    source: Source
+    age_groups: list[Text()]
+    sectors: dict[Text(), list[Share]]
+    retirement_rate_60_66: Share
+
+
+def _version_1(v):
+    return None if v == 1 else f"{v!r}: planmodel kjenner bare versjon 1"
+
+
+class CatalogueFile(FileModel):
+    """A service catalogue file (``data/tjenester/tjenestekatalog.yaml``)."""
+
+    schema_version: Annotated[Integer("en versjon"), after(_version_1)]
+    price_year: Integer("et årstall", 2000, 2100)
+    unit_cost_units: Text() | None = None
+    sectors: dict[Text(), Text()]
+    care_levels: dict[Integer("et nivå (helt tall)"), Text()] = {}
+    capacity_groups: dict[Text(), CapacityGroupEntry] = {}
+    threshold_groups: dict[Text(), ThresholdGroupEntry] = {}
+    staff_age_profile: StaffEntry
+    services: dict[Text(), ServiceEntry]
+
+
+def _value(e: _ValueEntry) -> Value:
+    return e.as_value() if isinstance(e, RangedEntry) else Value(float(e.value), e.status, e.source)
+
+
+def parse_catalogue(raw, source: str, fingerprint: str = "") -> Catalogue:
+    """Validate a parsed catalogue (the YAML mapping) completely and return a :class:`Catalogue`.
+
+    The schema (:class:`CatalogueFile`) checks keys, types and ranges; the rules below check
+    what refers to what (sectors, services, groups, care levels)."""
+    f = validate(CatalogueFile, raw, source)
+    r = Rules(source, raw)
+    sectors = dict(f.sectors)
+    services = {}
+    for sid, s in f.services.items():
+        at = ("services", sid)
+        r.choice(s.sector, sectors, at + ("sector",))
+        r.check(bool(s.bands), at + ("bands",), "minst ett aldersbånd trengs")
+        spans = sorted(b.ages for b in s.bands)
+        for (a0, a1), (b0, _) in zip(spans, spans[1:]):
+            r.check(b0 > a1, at + ("bands",), f"aldersbåndene {a0}–{a1} og {b0}– overlapper")
+        r.check(not (s.mandatory and s.breadth is not None), at + ("breadth",),
+                "en lovpålagt tjeneste kan ikke ha tilbudsbredde (smalt/bredt)")
         for i, e in enumerate(s.effects):
-            known_service(e.target, f"services.{sid}.effects[{i}].target")
-            if e.target == sid:
-                c.fail(f"services.{sid}.effects[{i}].target", "en tjeneste kan ikke virke på seg selv")
+            r.choice(e.target, f.services, at + ("effects", i, "target"))
+            r.check(e.target != sid, at + ("effects", i, "target"), "en tjeneste kan ikke virke på seg selv")
+        if s.care_level is not None:
+            r.check(s.care_level in f.care_levels, at + ("care_level",),
+                    f"{s.care_level!r} er ikke et nivå i care_levels ({sorted(f.care_levels)})")
+        if s.capacity_group is not None:
+            r.choice(s.capacity_group, f.capacity_groups, at + ("capacity_group",))
+        breadth = None
+        if s.breadth is not None:
+            keep = 0.0 if s.breadth.narrow == "drop" else (0.5 if s.breadth.keep_share is None else s.breadth.keep_share)
+            breadth = Breadth(s.breadth.narrow, float(keep), float(s.breadth.broad_extension))
+        services[sid] = Service(
+            id=sid, name=s.name, sector=s.sector, kostra_function=s.kostra_function, mandatory=s.mandatory,
+            bands=tuple(Band(b.ages, _value(b.coverage), _value(b.unit_cost), _value(b.fte_per_user)) for b in s.bands),
+            basis=s.basis, care_level=s.care_level, capacity_group=s.capacity_group,
+            calibrate=None if s.calibrate is None else (s.calibrate.group, float(s.calibrate.share)),
+            breadth=breadth, effects=tuple(Effect(e.target, _value(e.change), e.lag_years) for e in s.effects),
+            note=s.note)
     capacity_groups = {}
-    for gid, g in cap_raw.items():
-        p = f"capacity_groups.{gid}"
-        c.mapping(g, p)
-        c.keys(g, p, ["name", "services", "step_down_to"])
-        members = tuple(known_service(x, f"{p}.services") for x in c.sequence(g["services"], f"{p}.services"))
-        for m in members:
-            if services[m].capacity_group != gid:
-                c.fail(f"{p}.services", f"{m} har ikke capacity_group: {gid}")
-        step = known_service(g["step_down_to"], f"{p}.step_down_to")
-        if step in members:
-            c.fail(f"{p}.step_down_to", "kan ikke trappe ned til en tjeneste i samme gruppe")
-        capacity_groups[gid] = CapacityGroup(gid, c.string(g["name"], f"{p}.name"), members, step)
+    for gid, g in f.capacity_groups.items():
+        at = ("capacity_groups", gid)
+        for m in g.services:
+            r.choice(m, f.services, at + ("services",))
+            r.check(services[m].capacity_group == gid, at + ("services",), f"{m} har ikke capacity_group: {gid}")
+        r.choice(g.step_down_to, f.services, at + ("step_down_to",))
+        r.check(g.step_down_to not in g.services, at + ("step_down_to",), "kan ikke trappe ned til en tjeneste i samme gruppe")
+        capacity_groups[gid] = CapacityGroup(gid, g.name, tuple(g.services), g.step_down_to)
     threshold_groups = {}
-    for gid, g in c.mapping(raw.get("threshold_groups", {}), "threshold_groups").items():
-        p = f"threshold_groups.{gid}"
-        c.mapping(g, p)
-        c.keys(g, p, ["name", "light", "heavy", "lag_years", "low", "high"])
-        vals = {}
-        for side in ("low", "high"):
-            sd = c.mapping(g[side], f"{p}.{side}")
-            c.keys(sd, f"{p}.{side}", ["light_change", "heavy_change"])
-            for k in ("light_change", "heavy_change"):
-                vals[f"{side}_{k}"] = _value(c, sd[k], f"{p}.{side}.{k}", nonneg=False, ranged=True)
+    for gid, g in f.threshold_groups.items():
+        at = ("threshold_groups", gid)
+        for side in ("light", "heavy"):
+            for m in getattr(g, side):
+                r.choice(m, f.services, at + (side,))
         threshold_groups[gid] = ThresholdGroup(
-            gid, c.string(g["name"], f"{p}.name"),
-            tuple(known_service(x, f"{p}.light") for x in c.sequence(g["light"], f"{p}.light")),
-            tuple(known_service(x, f"{p}.heavy") for x in c.sequence(g["heavy"], f"{p}.heavy")),
-            int(c.number(g["lag_years"], f"{p}.lag_years", 0, 20)),
-            vals["low_light_change"], vals["low_heavy_change"], vals["high_light_change"], vals["high_heavy_change"])
-    sp = c.mapping(raw.get("staff_age_profile"), "staff_age_profile")
-    c.keys(sp, "staff_age_profile", ["status", "source", "age_groups", "sectors", "retirement_rate_60_66"])
-    groups = tuple(c.string(g, "staff_age_profile.age_groups") for g in c.sequence(sp["age_groups"], "staff_age_profile.age_groups"))
-    if groups[-1] != "60-66":
-        c.fail("staff_age_profile.age_groups", "siste gruppe må være 60-66 (de som går av)")
-    shares = {}
-    for sec, vals in c.mapping(sp["sectors"], "staff_age_profile.sectors").items():
-        p = f"staff_age_profile.sectors.{sec}"
-        c.string(sec, p, sectors)
-        vs = tuple(c.share(v, p) for v in c.sequence(vals, p))
-        if len(vs) != len(groups) or abs(sum(vs) - 1) > 1e-6:
-            c.fail(p, f"forventet {len(groups)} andeler som summerer til 1, fikk {list(vs)}")
-        shares[sec] = vs
-    missing = [s for s in sectors if s not in shares]
-    if missing:
-        c.fail("staff_age_profile.sectors", f"mangler aldersprofil for {', '.join(missing)}")
-    staff = StaffProfile(groups, shares, c.share(sp["retirement_rate_60_66"], "staff_age_profile.retirement_rate_60_66"),
-                         c.string(sp["status"], "staff_age_profile.status", STATUSES),
-                         c.string(sp["source"], "staff_age_profile.source"))
-    return Catalogue(source, price_year, sectors, care_levels, services, threshold_groups, capacity_groups, staff)
+            gid, g.name, tuple(g.light), tuple(g.heavy), g.lag_years, _value(g.low.light_change),
+            _value(g.low.heavy_change), _value(g.high.light_change), _value(g.high.heavy_change))
+    sp = f.staff_age_profile
+    at = ("staff_age_profile",)
+    r.check(bool(sp.age_groups) and sp.age_groups[-1] == "60-66", at + ("age_groups",),
+            "siste gruppe må være 60-66 (de som går av)")
+    for sec, vs in sp.sectors.items():
+        r.choice(sec, sectors, at + ("sectors", sec))
+        r.check(len(vs) == len(sp.age_groups) and abs(sum(vs) - 1) <= 1e-6, at + ("sectors", sec),
+                f"forventet {len(sp.age_groups)} andeler som summerer til 1, fikk {list(vs)}")
+    missing = [s for s in sectors if s not in sp.sectors]
+    r.check(not missing, at + ("sectors",), f"mangler aldersprofil for {', '.join(missing)}")
+    staff = StaffProfile(tuple(sp.age_groups), MappingProxyType({k: tuple(float(x) for x in v) for k, v in sp.sectors.items()}),
+                         float(sp.retirement_rate_60_66), sp.status, sp.source)
+    return Catalogue(source, f.price_year, MappingProxyType(sectors), MappingProxyType(dict(f.care_levels)),
+                     MappingProxyType(services), MappingProxyType(threshold_groups),
+                     MappingProxyType(capacity_groups), staff, fingerprint)
+
+
+SHIPPED = ("tjenester", "tjenestekatalog.yaml")
 
 
 def load_catalogue(path: str | Path | None = None) -> Catalogue:
-    """Load and validate a catalogue file (default: the shipped one)."""
-    if path is None:
-        return _default_catalogue()
-    p = Path(path)
-    key = (str(p.resolve()), p.stat().st_mtime_ns if p.exists() else None)
-    if key not in _FILE_CACHE:  # parsed again only when the file changes
-        _FILE_CACHE[key] = parse_catalogue(load_strict(path), str(path))
-    return _FILE_CACHE[key]
+    """Load and validate a catalogue file (default: the shipped one); parsed again only when
+    the file changes."""
+    p = data_path(*SHIPPED) if path is None else Path(path)
+    return _load(*file_key(p), "data/" + "/".join(SHIPPED) if path is None else str(path))
 
 
-_FILE_CACHE: dict = {}
+@memo(maxsize=16, readonly=False)
+def _load(resolved: str, mtime: int | None, name: str) -> Catalogue:
+    raw_bytes = Path(resolved).read_bytes() if mtime is not None else None
+    raw = load_strict(name, None if raw_bytes is None else raw_bytes.decode("utf-8"))
+    return parse_catalogue(raw, name, hashlib.sha256(raw_bytes).hexdigest()[:16] if raw_bytes else name)
 
 
-@lru_cache(maxsize=1)
-def _default_catalogue() -> Catalogue:
-    path = data_path("tjenester", "tjenestekatalog.yaml")
-    return parse_catalogue(load_strict(path), "data/tjenester/tjenestekatalog.yaml")
+@memo(maxsize=16, key=lambda c: c.fingerprint or id(c))
+def _arrays(catalogue: Catalogue) -> xr.Dataset:
+    n = len(catalogue.ids)
+    cov = np.zeros((n, AGES.size))
+    cost = np.zeros((n, AGES.size))
+    fte = np.zeros((n, AGES.size))
+    for i, sid in enumerate(catalogue.ids):  # a few dozen bands, once per catalogue
+        for band in catalogue.services[sid].bands:
+            lo, hi = band.ages
+            cov[i, lo : hi + 1] = band.coverage.value
+            cost[i, lo : hi + 1] = band.unit_cost.value
+            fte[i, lo : hi + 1] = band.fte_per_user.value
+    coords = {**catalogue.service_coords(), "age": AGES}
+    return xr.Dataset(
+        {
+            "coverage": (("service", "age"), cov, {"units": "share of inhabitants"}),
+            "unit_cost": (("service", "age"), cost, {"units": f"NOK per user per year, {catalogue.price_year} prices"}),
+            "fte": (("service", "age"), fte, {"units": "årsverk per user"}),
+        },
+        coords=coords,
+    )

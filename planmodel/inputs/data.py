@@ -15,6 +15,11 @@ import xarray as xr
 
 from planmodel.core.paths import data_path
 from planmodel.core.ages import AGES, SEXES
+from planmodel.core.ages import KOSTRA_GROUPS
+
+#: 1 January of the latest registered population in the shipped data: every projection and
+#: every økonomiplan starts here (the plan period begins the year after).
+BASE_YEAR = 2026
 
 SRC_07459 = "SSB tabell 07459 (Befolkning 1. januar, etter kommune, alder og kjønn)"
 SRC_14746 = "SSB tabell 14746 (Regionale befolkningsframskrivinger 2026–2050)"
@@ -175,8 +180,6 @@ def ssb_projection(region: str = "0", alternative: str = "MMMM", table: str = "1
     table : {"14746", "14288"}
         2026 round (2026–2050) or 2024 round (2024–2050).
     """
-    from planmodel.core.ages import KOSTRA_GROUPS
-
     df = _projection_table(table)
     sel = df[(df["region"] == region) & (df["alternative"] == alternative)]
     if sel.empty:

@@ -42,6 +42,7 @@ from planmodel.inputs.library import MEASURE_STATUSES, Library, load_library, pa
 from planmodel.inputs.scenario import MeasureChoice
 from planmodel.inputs.catalogue import Catalogue, load_catalogue
 from planmodel.core.yamlio import load_strict
+from planmodel.inputs.goals import load_goals
 
 #: Where the shipped template lives (under ``data/``).
 TEMPLATE = ("maler", "tiltaksmal.xlsx")
@@ -167,8 +168,6 @@ def _library(library: Library | str | Path | None, catalogue: Catalogue) -> Libr
 def _goals(goals, catalogue: Catalogue):
     if goals is not None:
         return goals
-    from planmodel.inputs.goals import load_goals
-
     return load_goals(model_sectors=list(catalogue.sectors))
 
 

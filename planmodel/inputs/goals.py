@@ -37,6 +37,7 @@ import yaml
 from planmodel.core.paths import data_path
 from planmodel.core.errors import InputError
 from planmodel.core.yamlio import Checker, load_strict
+from planmodel.inputs.catalogue import load_catalogue
 
 SCHEMA_VERSION = 1
 #: Shipped example: Bærum kommune, kommuneplanens samfunnsdel.
@@ -276,8 +277,6 @@ def load_goals(path: str | Path | None = None, model_sectors: Iterable[str] | No
     GoalHierarchy
     """
     if model_sectors is None:
-        from planmodel.inputs.catalogue import load_catalogue
-
         model_sectors = list(load_catalogue().sectors)
     if path is None:
         file, name = data_path(*DEFAULT_FILE), "data/" + "/".join(DEFAULT_FILE)

@@ -27,16 +27,21 @@ picks the end nearest/farthest from zero).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Mapping
+from types import MappingProxyType
+from typing import Annotated, Mapping
 
-import numpy as np
+from pydantic import BeforeValidator
+from pydantic_core import PydanticCustomError
 
-from planmodel.core.paths import data_path
+from planmodel.core.cache import file_key, memo
 from planmodel.core.errors import InputError
-from planmodel.inputs.catalogue import Catalogue, Value, pick
-from planmodel.core.yamlio import Checker, load_strict
+from planmodel.core.paths import data_path
+from planmodel.core.schema import Choice, FileModel, Integer, Rules, Share, Text, validate
+from planmodel.core.values import Value
+from planmodel.core.yamlio import load_strict
+from planmodel.inputs.catalogue import AmountEntry, Catalogue, RangedEntry, load_catalogue
 
 EFFECT_KINDS = ("coverage", "unit_cost", "fte", "shift", "volunteer_hours")
 SCALES = ("fixed", "per_100k")
@@ -66,8 +71,8 @@ class Measure:
     delmal: tuple[str, ...]
     ansvar: str
     scale: str
-    investment: dict[int, Value]
-    operating: dict[int, Value]
+    investment: Mapping[int, Value]
+    operating: Mapping[int, Value]
     effects: tuple[MeasureEffect, ...]
     description: str = ""
     start: int | None = None
@@ -76,15 +81,13 @@ class Measure:
     lifetime_years: int = 40
 
     def chosen(self, start: int, end: int | None = None, status: str | None = None) -> "Measure":
-        from dataclasses import replace
-
         return replace(self, start=start, end=end, status=status or self.status)
 
 
 @dataclass(frozen=True)
 class Library:
     source: str
-    measures: dict[str, Measure]
+    measures: Mapping[str, Measure]
 
     def get(self, mid: str, where: str = "measures") -> Measure:
         if mid not in self.measures:
@@ -93,202 +96,125 @@ class Library:
         return self.measures[mid]
 
 
-def _profile(c: Checker, d, path: str, allow_negative: bool = False) -> dict[int, Value]:
-    c.mapping(d, path)
-    out = {}
-    for k, v in d.items():
-        if not isinstance(k, int) or isinstance(k, bool) or k < 0:
-            c.fail(f"{path}.{k}", "nøkkelen er år etter oppstart (0, 1, 2 ...)")
-        from planmodel.inputs.catalogue import _value
+# --------------------------------------------------------------------------- the file schema
 
-        out[k] = _value(c, v, f"{path}.{k}", nonneg=not allow_negative)
-    return out
+def _profile_key(v):
+    if isinstance(v, bool) or not isinstance(v, int) or v < 0:
+        raise PydanticCustomError("pm_key", "nøkkelen er år etter oppstart (0, 1, 2 ...)")
+    return v
 
 
-def parse_measure(c: Checker, mid: str, d, path: str, catalogue: Catalogue) -> Measure:
-    from planmodel.inputs.catalogue import _value
+ProfileKey = Annotated[int, BeforeValidator(_profile_key)]
 
-    c.mapping(d, path)
-    c.keys(d, path, ["title", "sector", "delmal", "ansvar", "scale", "operating", "effects"],
-           ["investment", "description", "status", "lifetime_years"])
-    effects = []
-    for i, e in enumerate(c.sequence(d["effects"], f"{path}.effects")):
-        p = f"{path}.effects[{i}]"
-        c.mapping(e, p)
-        kind = c.string(e.get("kind"), f"{p}.kind", EFFECT_KINDS)
-        req = ["kind", "service", "change"]
-        opt = ["lag_years", "phase_in_years", "ages"]
-        if kind == "shift":
-            req.append("to_service")
-        if kind == "volunteer_hours":
-            req.append("substitution")
-        c.keys(e, p, req, opt)
-        service = c.string(e["service"], f"{p}.service", catalogue.services)
-        change = _value(c, e["change"], f"{p}.change", nonneg=kind in ("shift", "volunteer_hours"), ranged=True)
-        if kind == "shift" and not 0 <= change.low <= change.high <= 1:
-            c.fail(f"{p}.change", "andelen som flyttes må ligge mellom 0 og 1")
-        if kind in ("coverage", "unit_cost", "fte") and change.low <= -1:
-            c.fail(f"{p}.change", f"{change.low:g}: en relativ endring må være større enn -1 (-100 %)")
-        ages = None
-        if "ages" in e:
-            a = c.sequence(e["ages"], f"{p}.ages")
-            if len(a) != 2 or not all(isinstance(x, int) and not isinstance(x, bool) for x in a) or not 0 <= a[0] <= a[1] <= 105:
-                c.fail(f"{p}.ages", f"{a!r}: forventet [fra, til] med 0 <= fra <= til <= 105")
-            ages = (a[0], a[1])
-        effects.append(MeasureEffect(
-            kind=kind, service=service, change=change,
-            lag_years=int(c.number(e.get("lag_years", 0), f"{p}.lag_years", 0, 20)),
-            phase_in_years=int(c.number(e.get("phase_in_years", 1), f"{p}.phase_in_years", 1, 20)),
-            ages=ages,
-            to_service=c.string(e["to_service"], f"{p}.to_service", catalogue.services) if kind == "shift" else None,
-            substitution=c.share(e["substitution"], f"{p}.substitution") if kind == "volunteer_hours" else 0.0,
-        ))
-    delmal = tuple(c.string(x, f"{path}.delmal") for x in c.sequence(d["delmal"], f"{path}.delmal"))
-    if not delmal:
-        c.fail(f"{path}.delmal", "et tiltak må knyttes til minst ett delmål")
-    return Measure(
-        id=mid, title=c.string(d["title"], f"{path}.title"),
-        sector=c.string(d["sector"], f"{path}.sector", catalogue.sectors),
-        delmal=delmal, ansvar=c.string(d["ansvar"], f"{path}.ansvar"),
-        scale=c.string(d["scale"], f"{path}.scale", SCALES),
-        investment=_profile(c, d.get("investment", {}), f"{path}.investment"),
-        operating=_profile(c, d["operating"], f"{path}.operating"),
-        effects=tuple(effects), description=c.string(d.get("description", ""), f"{path}.description"),
-        status=c.string(d.get("status", "forslag"), f"{path}.status", MEASURE_STATUSES),
-        lifetime_years=int(c.number(d.get("lifetime_years", 40), f"{path}.lifetime_years", 1, 100)),
-    )
+
+def _age_band(v):
+    ok = (isinstance(v, list) and len(v) == 2 and all(isinstance(x, int) and not isinstance(x, bool) for x in v)
+          and 0 <= v[0] <= v[1] <= 105)
+    if not ok:
+        raise PydanticCustomError("pm_rule", f"{v!r}: forventet [fra, til] med 0 <= fra <= til <= 105"
+                                  .replace("{", "{{").replace("}", "}}"))
+    return tuple(v)
+
+
+class EffectEntry(FileModel):
+    kind: Choice(EFFECT_KINDS)
+    service: Text()
+    change: RangedEntry
+    lag_years: Integer("et antall år", 0, 20) = 0
+    phase_in_years: Integer("et antall år", 1, 20) = 1
+    ages: Annotated[tuple[int, int], BeforeValidator(_age_band)] | None = None
+    to_service: Text() | None = None
+    substitution: Share | None = None
+
+
+class MeasureEntry(FileModel):
+    title: Text()
+    sector: Text()
+    delmal: list[Text()]
+    ansvar: Text()
+    scale: Choice(SCALES)
+    operating: dict[ProfileKey, AmountEntry]
+    investment: dict[ProfileKey, AmountEntry] = {}
+    effects: list[EffectEntry]
+    description: Text() = ""
+    status: Choice(MEASURE_STATUSES) = "forslag"
+    lifetime_years: Integer("et antall år", 1, 100) = 40
+
+
+def _version_1(v):
+    if v != 1:
+        raise PydanticCustomError("pm_rule", f"{v!r}: planmodel kjenner bare versjon 1")
+    return v
+
+
+class LibraryFile(FileModel):
+    """A tiltak library file (``data/tiltak/tiltaksbibliotek.yaml``)."""
+
+    schema_version: Annotated[int, BeforeValidator(_version_1)]
+    price_year: Integer("et årstall", 2000, 2100)
+    description: Text() = ""
+    measures: dict[Text(), MeasureEntry]
+
+
+def _value(e) -> Value:
+    return e.as_value() if isinstance(e, RangedEntry) else Value(float(e.value), e.status, e.source)
 
 
 def parse_library(raw, source: str, catalogue: Catalogue) -> Library:
-    c = Checker(source)
-    c.mapping(raw, "")
-    c.keys(raw, "", ["schema_version", "price_year", "measures"], ["description"])
-    if raw["schema_version"] != 1:
-        c.fail("schema_version", f"{raw['schema_version']!r}: planmodel kjenner bare versjon 1")
-    if raw["price_year"] != catalogue.price_year:
-        c.fail("price_year", f"{raw['price_year']!r}: må være lik tjenestekatalogens prisår {catalogue.price_year}")
-    measures = {mid: parse_measure(c, mid, d, f"measures.{mid}", catalogue)
-                for mid, d in c.mapping(raw["measures"], "measures").items()}
-    return Library(source, measures)
+    """Validate a parsed library (YAML mapping) against ``catalogue`` and return it."""
+    f = validate(LibraryFile, raw, source)
+    r = Rules(source, raw)
+    r.check(f.price_year == catalogue.price_year, ("price_year",),
+            f"{f.price_year!r}: må være lik tjenestekatalogens prisår {catalogue.price_year}")
+    return Library(source, MappingProxyType({mid: _measure(r, mid, m, catalogue) for mid, m in f.measures.items()}))
+
+
+def _measure(r: Rules, mid: str, m: MeasureEntry, catalogue: Catalogue) -> Measure:
+    at = ("measures", mid)
+    effects = []
+    for i, e in enumerate(m.effects):
+        p = at + ("effects", i)
+        r.choice(e.service, catalogue.services, p + ("service",))
+        ch = e.change.as_value()
+        if e.kind == "shift":
+            r.check(e.to_service is not None, p, "mangler nøkkelen 'to_service'")
+            r.choice(e.to_service, catalogue.services, p + ("to_service",))
+            r.check(0 <= ch.low <= ch.high <= 1, p + ("change",), "andelen som flyttes må ligge mellom 0 og 1")
+        else:
+            r.check(e.to_service is None, p + ("to_service",), "to_service gjelder bare kind: shift")
+        if e.kind == "volunteer_hours":
+            r.check(e.substitution is not None, p, "mangler nøkkelen 'substitution'")
+            r.check(ch.low >= 0, p + ("change",), f"{ch.low:g}: timer kan ikke være negative")
+        else:
+            r.check(e.substitution is None, p + ("substitution",), "substitution gjelder bare kind: volunteer_hours")
+        if e.kind in ("coverage", "unit_cost", "fte"):
+            r.check(ch.low > -1, p + ("change",), f"{ch.low:g}: en relativ endring må være større enn -1 (-100 %)")
+        effects.append(MeasureEffect(kind=e.kind, service=e.service, change=ch, lag_years=e.lag_years,
+                                     phase_in_years=e.phase_in_years, ages=e.ages, to_service=e.to_service,
+                                     substitution=float(e.substitution or 0.0)))
+    r.check(bool(m.delmal), at + ("delmal",), "et tiltak må knyttes til minst ett delmål")
+    r.choice(m.sector, catalogue.sectors, at + ("sector",))
+    return Measure(
+        id=mid, title=m.title, sector=m.sector, delmal=tuple(m.delmal), ansvar=m.ansvar, scale=m.scale,
+        investment=MappingProxyType({k: _value(v) for k, v in m.investment.items()}),
+        operating=MappingProxyType({k: _value(v) for k, v in m.operating.items()}),
+        effects=tuple(effects), description=m.description, status=m.status, lifetime_years=m.lifetime_years)
+
+
+SHIPPED = ("tiltak", "tiltaksbibliotek.yaml")
 
 
 def load_library(path: str | Path | None = None, catalogue: Catalogue | None = None) -> Library:
-    """Load and validate a tiltak library (default: the shipped one)."""
-    from planmodel.inputs.catalogue import load_catalogue
-
+    """Load and validate a tiltak library (default: the shipped one) against a catalogue
+    (default: the shipped one); parsed again only when the file or the catalogue changes."""
     catalogue = catalogue or load_catalogue()
-    if path is None:
-        key = "default_library"
-        if key not in catalogue._cache:  # parsed once per catalogue
-            catalogue._cache[key] = parse_library(load_strict(data_path("tiltak", "tiltaksbibliotek.yaml")),
-                                                  "data/tiltak/tiltaksbibliotek.yaml", catalogue)
-        return catalogue._cache[key]
-    p = Path(path)
-    key = ("library", str(p.resolve()), p.stat().st_mtime_ns if p.exists() else None)
-    if key not in catalogue._cache:  # a user's file is parsed again only when it changes
-        catalogue._cache[key] = parse_library(load_strict(path), str(path), catalogue)
-    return catalogue._cache[key]
+    p = data_path(*SHIPPED) if path is None else Path(path)
+    name = "data/" + "/".join(SHIPPED) if path is None else str(path)
+    return _load(*file_key(p), name, catalogue.fingerprint or str(id(catalogue)), catalogue)
 
 
-# ------------------------------------------------------------------------------ arrays
-
-def _pick(v: Value, bound: str) -> float:
-    return pick(v, bound)
-
-
-def profile_path(profile: Mapping[int, Value], start: int, years: np.ndarray, kind: str,
-                 end: int | None = None) -> np.ndarray:
-    """Values (Y,) of an investment (flow) or operating (level that holds) profile."""
-    out = np.zeros(years.size)
-    if not profile:
-        return out
-    offsets = sorted(profile)
-    if kind == "flow":
-        for off in offsets:
-            out[years == start + off] += profile[off].value
-        return out
-    rel = years - start
-    for i, off in enumerate(offsets):  # a few keys, each vectorised over years
-        nxt = offsets[i + 1] if i + 1 < len(offsets) else None
-        mask = (rel >= off) & ((rel < nxt) if nxt is not None else True)
-        out[mask] = profile[off].value
-    if end is not None:
-        out[years > end] = 0.0
-    return out
-
-
-def effect_ramp(effect: MeasureEffect, start: int, years: np.ndarray, end: int | None = None) -> np.ndarray:
-    """Share (Y,) of an effect in force: 0 before start + lag, rising by 1/phase_in a year."""
-    r = np.clip((years - start - effect.lag_years + 1) / effect.phase_in_years, 0.0, 1.0)
-    if end is not None:
-        r = np.where(years > end, 0.0, r)
-    return r
-
-
-@dataclass
-class MeasureArrays:
-    """Selected measures turned into arrays over the flattened lead axis N.
-
-    ``active`` (M, N) weights (1 = on) let one run hold several measure sets (samordning).
-    Factors are 1 and additions 0 where nothing applies.
-    """
-
-    ids: list[str]
-    measures: list[Measure]
-    operating: np.ndarray  # (M, Y) NOK 1000 per year
-    investment: np.ndarray  # (M, Y) NOK 1000
-    coverage_factor: np.ndarray  # (S, A, Y, N)
-    unit_cost_factor: np.ndarray  # (S, Y, N)
-    fte_factor: np.ndarray  # (S, Y, N)
-    shifts: list[tuple[int, int, np.ndarray]] = field(default_factory=list)  # (from, to, share (Y, N))
-    volunteer_fte: np.ndarray | None = None  # (S, Y, N) årsverk replaced by volunteers
-    lead: object = None  # a planmodel.lead.Lead when ``active`` spans several measure sets
-
-
-def measure_arrays(measures: list[Measure], catalogue: Catalogue, years: np.ndarray, base_population: float,
-                   active: np.ndarray | None = None, bound: str = "value", lead=None) -> MeasureArrays:
-    """Arrays for the chosen measures (each with ``start`` set).
-
-    Parameters
-    ----------
-    measures : chosen measures; base_population : persons in the base year (for ``per_100k``).
-    active : (M, N) 0/1 weights, default all on with N = 1; ``lead`` names the N axis.
-    """
-    from planmodel.services.demand import CatalogueIndex
-
-    idx = CatalogueIndex.of(catalogue)
-    S, A, Y = len(idx.ids), 106, years.size
-    M = len(measures)
-    active = np.ones((M, 1)) if active is None else np.asarray(active, dtype=float)
-    N = active.shape[1]
-    operating = np.zeros((M, Y))
-    investment = np.zeros((M, Y))
-    cov_f = np.ones((S, A, Y, N))
-    cost_f = np.ones((S, Y, N))
-    fte_f = np.ones((S, Y, N))
-    vol = np.zeros((S, Y, N))
-    shifts = []
-    for m, meas in enumerate(measures):  # a few dozen measures; each step vectorised over years/ages
-        if meas.start is None:
-            raise InputError("tiltak", f"{meas.id}.start", "et valgt tiltak trenger et startår")
-        scale = base_population / 100_000.0 if meas.scale == "per_100k" else 1.0
-        operating[m] = profile_path(meas.operating, meas.start, years, "level", meas.end) * scale
-        investment[m] = profile_path(meas.investment, meas.start, years, "flow") * scale
-        on = active[m][None, :]  # (1, N)
-        for eff in meas.effects:
-            r = effect_ramp(eff, meas.start, years, meas.end)[:, None] * on  # (Y, N)
-            size = _pick(eff.change, bound)
-            s = idx.pos[eff.service]
-            if eff.kind == "coverage":
-                lo, hi = eff.ages or (0, 105)
-                cov_f[s, lo:hi + 1] *= (1.0 + size * r)[None]
-            elif eff.kind == "unit_cost":
-                cost_f[s] *= 1.0 + size * r
-            elif eff.kind == "fte":
-                fte_f[s] *= 1.0 + size * r
-            elif eff.kind == "shift":
-                shifts.append((s, idx.pos[eff.to_service], size * r))
-            elif eff.kind == "volunteer_hours":
-                vol[s] += size * scale * eff.substitution / HOURS_PER_FTE * r
-    return MeasureArrays([m.id for m in measures], list(measures), operating, investment, cov_f, cost_f, fte_f,
-                         shifts, vol, lead)
+@memo(maxsize=16, key=lambda resolved, mtime, name, fp, catalogue: (resolved, mtime, name, fp), readonly=False)
+def _load(resolved: str, mtime: int | None, name: str, fingerprint: str, catalogue: Catalogue) -> Library:
+    return parse_library(load_strict(name if mtime is None else resolved,
+                                     None if mtime is None else Path(resolved).read_text(encoding="utf-8")),
+                         name, catalogue)

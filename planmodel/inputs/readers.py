@@ -43,6 +43,8 @@ import xarray as xr
 
 from planmodel.core.ages import AGES, MAX_AGE, SEXES
 from planmodel.core.errors import InputError
+from planmodel.core.errors import KommuneError
+from planmodel.inputs.kommuner import successors
 
 __all__ = [
     "SSB_SYMBOLS",
@@ -940,9 +942,6 @@ def _population_array(
 
 def _current_codes(code: str) -> list[str]:
     """2024 codes an older kommune number became ([] if unknown)."""
-    from planmodel.core.errors import KommuneError
-    from planmodel.inputs.kommuner import successors
-
     try:
         return successors(code)
     except (KommuneError, ValueError):

@@ -1,14 +1,54 @@
-"""A plan scenario: everything one run of the model needs, as one immutable object.
+"""A plan scenario: everything one run of the model needs, as one immutable, validated object.
 
-The same object comes from Python (``PlanScenario(...)``) or from a scenario file (the YAML
-reader in this module, added with the economist's interface). Only what differs from the
-defaults needs to be given.
+The same object comes from Python (``PlanScenario(...)``) or from a scenario file
+(:func:`load_scenario`), and both go through the same checks: the file schema
+(:class:`ScenarioFile`: keys, types, ranges) and the rules that need the catalogue, the tiltak
+library and the kommune list (:func:`check_scenario`). A scenario that passes is complete:
+nothing later in the model validates it again. Only what differs from the defaults needs to be
+given.
+
+Year keys in scenario files (the one rule, written once):
+
+* a LEVEL holds from its year until the next key and after the last one. Levels are the
+  demographic paths (tfr, e0_male, e0_female, migration_level, dwellings), which move in a
+  straight line between two keys, and the operating costs of tiltak (library files).
+* a FLOW happens in its year only. Flows are named apart: every key ending in ``_additions``
+  (capacity_additions: places that open that year and then stay) and tiltak investments.
 """
 
 from __future__ import annotations
 
+import contextvars
+import hashlib
 from dataclasses import dataclass, field
-from typing import Mapping
+from pathlib import Path
+from types import MappingProxyType
+from typing import Annotated, Any, Mapping
+
+import yaml
+from pydantic import create_model
+
+from planmodel.core.cache import memo
+from planmodel.core.errors import InputError, KommuneError
+from planmodel.core.schema import (Bool, Choice, FileModel, Integer, Number, Rules, Share, Text, YearKey,
+                                   json_schema, one_or_per_key, validate)
+from planmodel.core.values import EFFECT_BOUNDS
+from planmodel.core.yamlio import LineDict, load_strict
+from planmodel.inputs.catalogue import Catalogue, load_catalogue
+from planmodel.inputs.data import BASE_YEAR
+from planmodel.inputs.demographic import SCENARIOS
+from planmodel.inputs.economy import Economy, load_economy
+from planmodel.inputs.kommuner import resolve_kommune
+from planmodel.inputs.library import MEASURE_STATUSES, Library, Measure, load_library
+from planmodel.core.schema import after
+from planmodel.inputs.kommuner import all_kommuner
+
+#: What happens when sykehjem / heldøgn places are full: people wait, or are served one step down.
+OVERFLOW_MODES = ("queue", "step_down")
+#: Limits of the demographic paths a scenario may set.
+PATH_LIMITS = {"tfr": (0.5, 4.0, "en samlet fruktbarhet"), "e0_male": (50, 100, "en levealder"),
+               "e0_female": (50, 100, "en levealder"), "migration_level": (-1e6, 1e6, "en nettoinnflytting"),
+               "dwellings": (0, 1e5, "et antall boliger")}
 
 
 @dataclass(frozen=True)
@@ -24,14 +64,14 @@ class MeasureChoice:
 
 @dataclass(frozen=True)
 class PlanScenario:
-    """One scenario for one kommune.
+    """One scenario for one kommune; validated when it is made (see the module docstring).
 
     Attributes
     ----------
     id, title, description : identification (title and description in Norwegian).
-    kommune : kommune number or name.
-    demographic : demographic scenario id (planmodel.demography.SCENARIOS).
-    horizon : last year of the long view (LDIP), default 2040.
+    kommune : kommune number or name; stored as the 2024 number (``"Bærum"`` -> ``"3201"``).
+    demographic : demographic scenario id (planmodel.inputs.demographic.SCENARIOS).
+    horizon : last year of the long view (LDIP), default 2040; after the plan period.
     plan_years : years in the økonomiplan (4); the plan starts the year after the base year.
     threshold : -1 (lav terskel) .. 1 (høy terskel), one number or {threshold group: value}.
     breadth : -1 (smalt tilbud) .. 1 (bredt tilbud).
@@ -42,7 +82,7 @@ class PlanScenario:
     measures : chosen tiltak.
     dropped : optional services removed altogether (never a mandatory one).
     effect_bound : "value", "weak" or "strong" end of every uncertain effect.
-    economy : overrides of planmodel.budget.Economy fields {name: number}.
+    economy : overrides of the economic assumptions {name: number} (data/okonomi/forutsetninger.yaml).
     staff_profile : the kommune's own staff age profile {sector: shares}.
     catalogue, library : paths of a service catalogue / tiltak library (None = shipped).
     demography_overrides : {tfr, e0_male, e0_female, migration_level, dwellings,
@@ -76,32 +116,271 @@ class PlanScenario:
     references: tuple[str, ...] = ()
     chain: tuple[str, ...] = field(default=(), compare=False)
 
+    def __post_init__(self):
+        check_scenario(self)
 
-# ============================================================================== scenario files
-#
-# Year keys in scenario files (the one rule, written once):
-#   * a LEVEL holds from its year until the next key and after the last one. Levels are the
-#     demographic paths (tfr, e0_male, e0_female, migration_level, dwellings), which move in a
-#     straight line between two keys, and the operating costs of tiltak (library files).
-#   * a FLOW happens in its year only. Flows are named apart: every key ending in `_additions`
-#     (capacity_additions: places that open that year and then stay) and tiltak investments.
+    # ------------------------------------------------------------------ what it says
+    @property
+    def base_year(self) -> int:
+        """1 January of the latest registered population: every projection starts here."""
+        return BASE_YEAR
 
-SCENARIO_KEYS = ("id", "title", "description", "baseline", "kommune", "price_year", "plan", "demography",
-                 "services", "measures", "economy", "staff_profile", "catalogue", "library", "references")
-PLAN_KEYS = ("years", "horizon")
-DEMOGRAPHY_KEYS = ("scenario", "tfr", "e0_male", "e0_female", "migration_level", "dwellings", "persons_per_dwelling")
-SERVICE_KEYS = ("threshold", "breadth", "overflow", "behovsanalyse", "capacity_additions", "dropped", "effect_bound")
-MEASURE_KEYS = ("id", "start", "end", "status")
+    @property
+    def plan_period(self) -> tuple[int, int]:
+        """First and last year of the økonomiplan."""
+        return BASE_YEAR + 1, BASE_YEAR + self.plan_years
 
+    def thresholds(self, groups) -> dict[str, float]:
+        """The terskel per threshold group: one number for all, or the mapping (0 = today's
+        practice for a group it does not name)."""
+        if isinstance(self.threshold, Mapping):
+            return {g: float(self.threshold.get(g, 0.0)) for g in groups}
+        return {g: float(self.threshold) for g in groups}
+
+    @property
+    def fingerprint(self) -> str:
+        """A short hash of everything that decides the run (the scenario as a file, without
+        its provenance)."""
+        d = to_yaml_dict(self)
+        for k in ("title", "description", "references", "baseline"):
+            d.pop(k, None)
+        return hashlib.sha256(yaml.safe_dump(d, sort_keys=True, allow_unicode=True).encode()).hexdigest()[:16]
+
+
+# ================================================================================ file schema
+
+def _threshold_type():
+    what = "en terskel (-1 lav, 1 høy)"
+    return one_or_per_key(Number(what, -1, 1), dict[Text(), Number(what, -1, 1)])
+
+
+def _path_type(key: str):
+    lo, hi, what = PATH_LIMITS[key]
+    return one_or_per_key(Number(what, lo, hi), dict[YearKey, Number(what, lo, hi)], mapping_tag="<per år>")
+
+
+class PlanSection(FileModel):
+    """The økonomiplan period and the long view."""
+
+    years: Integer("et antall år", 1, 10, "år i økonomiplanen (standard 4)") = 4
+    horizon: Integer("et årstall", 2030, 2060, "siste år i det lange perspektivet (standard 2040)") = 2040
+
+
+class DemographySection(FileModel):
+    """The demographic scenario and own assumptions on top of it (levels that hold)."""
+
+    scenario: Choice(SCENARIOS, "demografisk alternativ") = "main"
+    tfr: _path_type("tfr") | None = None
+    e0_male: _path_type("e0_male") | None = None
+    e0_female: _path_type("e0_female") | None = None
+    migration_level: _path_type("migration_level") | None = None
+    dwellings: _path_type("dwellings") | None = None
+    persons_per_dwelling: Number("et antall personer per bolig", 0.0, 10.0) | None = None
+
+
+class ServicesSection(FileModel):
+    """Terskel, tilbud, capacity and which end of uncertain effects."""
+
+    threshold: _threshold_type() = 0.0
+    breadth: Number("en bredde (-1 smalt, 1 bredt)", -1, 1) = 0.0
+    overflow: Choice(OVERFLOW_MODES, "når plassene er fulle: queue (venter) eller step_down (ett trinn ned)") = "queue"
+    behovsanalyse: Bool = True
+    capacity_additions: dict[Text(), dict[YearKey, Number("et antall plasser", -10000, 10000)]] = {}
+    dropped: list[Text()] = []
+    effect_bound: Choice(EFFECT_BOUNDS, "value (midtanslag), weak (svakest) eller strong (sterkest)") = "value"
+
+
+class MeasureEntry(FileModel):
+    """A chosen tiltak."""
+
+    id: Text("tiltakets id i tiltaksbiblioteket")
+    start: Integer("et årstall", 1900, 2100)
+    end: Integer("et årstall", 1900, 2100) | None = None
+    status: Choice(MEASURE_STATUSES) | None = None
+
+
+def _scenario_id(v: str) -> str | None:
+    ok = v.replace("_", "").replace("-", "").isalnum() and v.isascii()
+    return None if ok else f"{v!r}: bruk bare a–z, 0–9, _ og -"
+
+
+@memo(maxsize=1, readonly=False)
+def scenario_file_model():
+    """The pydantic model of a scenario file. Built on first use: its ``economy`` section
+    lists the assumptions of the shipped economy file, each with its range and label."""
+    eco = load_economy()
+    fields = {name: (Number(eco.entry(name).label.lower(), eco.entry(name).minimum, eco.entry(name).maximum,
+                            f"{eco.entry(name).label} ({eco.entry(name).unit})") | None, None)
+              for name in eco.names}
+    economy = create_model("EconomySection", __base__=FileModel, __doc__="Overstyrte økonomiske forutsetninger.",
+                           **fields)
+    return create_model(
+        "ScenarioFile", __base__=FileModel, __doc__="En scenariofil for planmodel (docs/scenarier.md).",
+        id=(Annotated[Text("scenarioets id (a–z, 0–9, _ og -)"), after(_scenario_id)], ...),
+        title=(Text("tittel på norsk"), ...),
+        description=(Text(), ""),
+        baseline=(Text("id (filnavn uten .yaml) til basisalternativet i samme mappe") | None, None),
+        kommune=(Text("kommunenummer i anførselstegn (\"3201\") eller navn"), ...),
+        price_year=(Integer("et årstall", 2000, 2100) | None, None),
+        plan=(PlanSection, PlanSection()),
+        demography=(DemographySection, DemographySection()),
+        services=(ServicesSection, ServicesSection()),
+        measures=(list[MeasureEntry], []),
+        economy=(economy, economy()),
+        staff_profile=(dict[Text(), list[Share]] | None, None),
+        catalogue=(Text("egen tjenestekatalog (sti relativt til scenariofilen)") | None, None),
+        library=(Text("eget tiltaksbibliotek (sti relativt til scenariofilen)") | None, None),
+        references=(list[Text()], []),
+    )
+
+
+def scenario_json_schema() -> dict:
+    """JSON Schema of scenario files, for editors (``planmodel schema``). The ids of the
+    shipped services, tiltak and kommuner are given as examples."""
+    schema = json_schema(scenario_file_model(), "planmodel scenariofil",
+                         "Scenariofil for planmodel; se docs/scenarier.md. Kodene skrives i anførselstegn.")
+    catalogue = load_catalogue()
+    library = load_library(None, catalogue)
+    defs = schema["$defs"]
+    defs["MeasureEntry"]["properties"]["id"]["examples"] = list(library.measures)
+    defs["ServicesSection"]["properties"]["dropped"]["items"]["examples"] = catalogue.optional()
+    schema["properties"]["kommune"]["examples"] = list(all_kommuner()["kommune"])[:400]
+    return schema
+
+
+# ================================================================================ checks
+
+_RAW: contextvars.ContextVar = contextvars.ContextVar("scenario_raw", default=None)
+
+
+def check_scenario(s: PlanScenario) -> None:
+    """Every rule of a scenario; the first broken one is an :class:`InputError` naming
+    ``s.source``, the key path as in a scenario file and what was expected. Called when a
+    :class:`PlanScenario` is made, so no other code needs to validate one."""
+    raw = _RAW.get()
+    if raw is None:  # made in Python: check the file form of the object against the schema
+        raw = to_yaml_dict(s)
+        validate(scenario_file_model(), raw, s.source)
+    r = Rules(s.source, raw)
+    try:
+        code = resolve_kommune(s.kommune).code
+    except KommuneError as exc:
+        r.fail(("kommune",), str(exc))
+    object.__setattr__(s, "kommune", code)
+    _freeze_fields(s)
+    catalogue = load_catalogue(s.catalogue)
+    r.check(s.price_year == catalogue.price_year, ("price_year",),
+            f"{s.price_year}: tjenestekatalogen har prisår {catalogue.price_year}")
+    first, last = BASE_YEAR + 1, BASE_YEAR + s.plan_years
+    r.check(s.horizon > last, ("plan", "horizon"), f"{s.horizon} må være etter økonomiplanperioden {first}–{last}")
+    r.choice(s.demographic, SCENARIOS, ("demography", "scenario"))
+    for key, v in s.demography_overrides.items():
+        r.check(key in PATH_LIMITS or key == "persons_per_dwelling", ("demography", key),
+                f"ukjent nøkkel; tillatt her: {', '.join(list(PATH_LIMITS) + ['persons_per_dwelling'])}")
+        if isinstance(v, Mapping):
+            r.check(bool(v), ("demography", key), "en årsbane trenger minst ett år")
+            for y in v:
+                r.check(BASE_YEAR <= y <= s.horizon + 50, ("demography", key, y),
+                        f"året {y} er utenfor {BASE_YEAR}–{s.horizon + 50}")
+    r.choice(s.overflow, OVERFLOW_MODES, ("services", "overflow"))
+    r.choice(s.effect_bound, EFFECT_BOUNDS, ("services", "effect_bound"))
+    if isinstance(s.threshold, Mapping):
+        for g in s.threshold:
+            r.choice(g, catalogue.threshold_groups, ("services", "threshold", g))
+    for i, sid in enumerate(s.dropped):
+        r.choice(sid, catalogue.services, ("services", "dropped", i))
+        r.check(not catalogue.services[sid].mandatory, ("services", "dropped", i),
+                f"{catalogue.services[sid].name} er lovpålagt og kan ikke fjernes")
+    for g, flows in s.capacity_additions.items():
+        r.choice(g, catalogue.capacity_groups, ("services", "capacity_additions", g))
+        for y in flows:
+            r.check(first <= y <= s.horizon, ("services", "capacity_additions", g, y),
+                    f"året {y} er utenfor {first}–{s.horizon} (fra første planår til horisonten)")
+    library = load_library(s.library, catalogue)
+    _check_measures(r, s, catalogue, library, first)
+    load_economy().with_values(dict(s.economy), s.source)
+    if s.staff_profile is not None:
+        n = len(catalogue.staff.age_groups)
+        for sector, shares in s.staff_profile.items():
+            r.choice(sector, catalogue.sectors, ("staff_profile", sector))
+            r.check(len(shares) == n and abs(sum(shares) - 1) <= 1e-6 and min(shares) >= 0, ("staff_profile", sector),
+                    f"forventet {n} andeler ({', '.join(catalogue.staff.age_groups)}) som summerer til 1")
+
+
+def _removed_services(s: PlanScenario, catalogue: Catalogue) -> set[str]:
+    removed = set(s.dropped)
+    if s.breadth <= -1.0:
+        removed |= {sid for sid, svc in catalogue.services.items() if svc.breadth and svc.breadth.narrow == "drop"}
+    return removed
+
+
+def _check_measures(r: Rules, s: PlanScenario, catalogue: Catalogue, library: Library, first: int) -> None:
+    seen = set()
+    removed = _removed_services(s, catalogue)
+    for i, ch in enumerate(s.measures):
+        at = ("measures", i)
+        r.choice(ch.id, library.measures, at + ("id",))
+        r.check(ch.id not in seen, at + ("id",), f"tiltaket {ch.id!r} er valgt to ganger")
+        seen.add(ch.id)
+        r.check(first <= ch.start <= s.horizon, at + ("start",),
+                f"året {ch.start} er utenfor {first}–{s.horizon} (fra første planår til horisonten)")
+        if ch.end is not None:
+            r.check(ch.start <= ch.end <= s.horizon, at + ("end",),
+                    f"{ch.end!r}: forventet et årstall fra start ({ch.start}) til horisonten ({s.horizon})")
+        if ch.status is not None:
+            r.choice(ch.status, MEASURE_STATUSES, at + ("status",))
+        m = library.measures[ch.id]
+        for kind, profile in (("investment", m.investment), ("operating", m.operating)):
+            late = [k for k in profile if ch.start + k > s.horizon]
+            r.check(not late, at + ("start",), f"tiltakets {kind}-profil går til {ch.start + max(late or [0])}, "
+                    f"etter horisonten {s.horizon}; start tiltaket tidligere eller forleng horisonten")
+        hit = [e for e in m.effects if e.service in removed and e.kind in ("coverage", "volunteer_hours", "shift")]
+        r.check(not hit, at + ("id",), f"tiltaket «{m.title}» ({ch.id}) virker på "
+                f"{catalogue.services[hit[0].service].name if hit else ''}, som scenarioet fjerner "
+                "(smalt tilbud eller dropped); velg bort tiltaket eller behold tjenesten")
+
+
+def _frozen(v: Any) -> Any:
+    if isinstance(v, Mapping):
+        return MappingProxyType({k: _frozen(x) for k, x in v.items()})
+    if isinstance(v, list):
+        return tuple(_frozen(x) for x in v)
+    return v
+
+
+def _freeze_fields(s: PlanScenario) -> None:
+    """Mappings become read-only views and lists tuples: a scenario never changes."""
+    for name in ("capacity_additions", "economy", "demography_overrides", "staff_profile", "threshold"):
+        v = getattr(s, name)
+        if isinstance(v, (Mapping, list)):
+            object.__setattr__(s, name, _frozen(v))
+    for name in ("measures", "dropped", "references", "chain"):
+        object.__setattr__(s, name, tuple(getattr(s, name)))
+
+
+def resolve(scenario: PlanScenario) -> tuple[Catalogue, Library, list[Measure], Economy]:
+    """Catalogue, library, the chosen measures (with their years and status) and the economy of
+    a (valid) scenario."""
+    catalogue = load_catalogue(scenario.catalogue)
+    library = load_library(scenario.library, catalogue)
+    measures = [library.measures[ch.id].chosen(ch.start, ch.end, ch.status) for ch in scenario.measures]
+    return catalogue, library, measures, load_economy().with_values(dict(scenario.economy), scenario.source)
+
+
+# ================================================================================ files
 
 def _merge(parent: dict, child: dict) -> dict:
-    """Child keys override the parent; mappings are merged key by key, lists are replaced."""
-    out = dict(parent)
+    """Child keys override the parent; mappings are merged key by key, lists are replaced.
+    Line numbers are kept for the keys the child gives."""
+    out = LineDict(parent)
     for k, v in child.items():
         if isinstance(v, dict) and isinstance(out.get(k), dict):
             out[k] = _merge(out[k], v)
         else:
             out[k] = v
+        lines = getattr(child, "lines", {})
+        if k in lines:
+            out.lines[k] = lines[k]
     return out
 
 
@@ -110,212 +389,65 @@ def _raw_with_baseline(path, seen: tuple = (), root=None) -> tuple[dict, list[st
 
     Problems in the chain are reported against the file the user loaded (``root``), with the
     chain spelled out."""
-    from pathlib import Path
-
-    from planmodel.core.errors import InputError
-    from planmodel.core.yamlio import Checker, load_strict
-
     path = Path(path)
     root = root or path
     raw = load_strict(path)
-    c = Checker(str(path))
-    c.mapping(raw, "")
+    r = Rules(str(path), raw)
+    if not isinstance(raw, dict):
+        r.fail((), "forventet en tabell (nøkkel: verdi) øverst i filen")
     chain = [str(path)]
     base_id = raw.get("baseline")
     if base_id is None:
         return raw, chain
-    c.string(base_id, "baseline")
+    if not isinstance(base_id, str):
+        r.fail(("baseline",), f"{base_id!r} er ikke tekst")
     base_path = path.parent / f"{base_id}.yaml"
     names = [Path(x).stem for x in seen] + [path.stem]
     if str(base_path.resolve()) in seen or base_path.resolve() == path.resolve():
-        raise InputError(str(root), "baseline",
-                         f"basisalternativene gir en sirkel: {' -> '.join(names + [base_id])}")
+        raise InputError(str(root), "baseline", f"basisalternativene gir en sirkel: {' -> '.join(names + [base_id])}")
     if not base_path.exists():
         via = f" (via {' -> '.join(names)})" if len(names) > 1 else ""
         raise InputError(str(root), "baseline",
                          f"fant ikke basisalternativet {base_id!r}{via}; ventet filen {base_path.name} i samme mappe")
     parent, parent_chain = _raw_with_baseline(base_path, seen + (str(path.resolve()),), root)
-    parent = {k: v for k, v in parent.items() if k not in ("id", "title", "description", "baseline", "references")}
+    parent = LineDict({k: v for k, v in parent.items() if k not in ("id", "title", "description", "baseline", "references")})
     return _merge(parent, raw), parent_chain + chain
 
 
 def load_scenario(path) -> PlanScenario:
     """Read, merge with its baseline chain and validate a scenario file; every problem is an
-    :class:`~planmodel.errors.InputError` naming the file, the key path and what was expected.
-    Nothing is built until everything is valid."""
+    :class:`~planmodel.core.errors.InputError` naming the file, the key path (with its line)
+    and what was expected. Nothing is built until everything is valid."""
     raw, chain = _raw_with_baseline(path)
     return parse_scenario(raw, str(path), chain)
 
 
 def parse_scenario(raw: dict, source: str = "scenario", chain: list[str] | None = None) -> PlanScenario:
-    """Validate a scenario mapping completely and return the :class:`PlanScenario`."""
-    from planmodel.services.demand import EFFECT_BOUNDS, OVERFLOW_MODES
-    from planmodel.population.demography import SCENARIOS
-    from planmodel.core.errors import KommuneError
-    from planmodel.inputs.kommuner import resolve_kommune
-    from planmodel.inputs.library import MEASURE_STATUSES, load_library
-    from planmodel.inputs.catalogue import load_catalogue
-    from planmodel.core.yamlio import Checker
-
-    c = Checker(source)
-    c.mapping(raw, "")
-    c.keys(raw, "", ["id", "title", "kommune"], [k for k in SCENARIO_KEYS if k not in ("id", "title", "kommune")])
-    sid = c.string(raw["id"], "id")
-    if not sid.replace("_", "").replace("-", "").isalnum() or not sid.isascii():
-        c.fail("id", f"{sid!r}: bruk bare a–z, 0–9, _ og -")
-    kommune = c.string(raw["kommune"], "kommune")
-    try:
-        code = resolve_kommune(kommune).code
-    except KommuneError as exc:
-        c.fail("kommune", str(exc))
-    catalogue_path = raw.get("catalogue")
-    library_path = raw.get("library")
-    from pathlib import Path
-
+    """Validate a scenario mapping (the contents of a file) and return the :class:`PlanScenario`."""
+    f = validate(scenario_file_model(), raw, source)
     base_dir = Path(source).parent if source != "scenario" else Path(".")
-    if catalogue_path is not None:
-        catalogue_path = str((base_dir / c.string(catalogue_path, "catalogue")))
-    if library_path is not None:
-        library_path = str((base_dir / c.string(library_path, "library")))
-    catalogue = load_catalogue(catalogue_path)
-    price_year = int(c.number(raw.get("price_year", catalogue.price_year), "price_year", 2000, 2100, "et årstall"))
-    if price_year != catalogue.price_year:
-        c.fail("price_year", f"{price_year}: tjenestekatalogen har prisår {catalogue.price_year}")
-
-    plan = c.mapping(raw.get("plan", {}), "plan")
-    c.keys(plan, "plan", [], PLAN_KEYS)
-    plan_years = int(c.number(plan.get("years", 4), "plan.years", 1, 10, "et antall år"))
-    horizon = int(c.number(plan.get("horizon", 2040), "plan.horizon", 2030, 2060, "et årstall"))
-    base_year = 2026  # the shipped data's latest registered population (1 January)
-    first, last = base_year + 1, base_year + plan_years
-    if horizon < last:
-        c.fail("plan.horizon", f"{horizon} må være minst siste planår {last}")
-
-    demo = c.mapping(raw.get("demography", {}), "demography")
-    c.keys(demo, "demography", [], DEMOGRAPHY_KEYS)
-    demo_id = c.string(demo.get("scenario", "main"), "demography.scenario", SCENARIOS)
-    overrides = {}
-    for key in ("tfr", "e0_male", "e0_female", "migration_level", "dwellings"):
-        if key in demo:
-            overrides[key] = _year_path(c, demo[key], f"demography.{key}", base_year, horizon, key)
-    if "persons_per_dwelling" in demo:
-        overrides["persons_per_dwelling"] = c.number(demo["persons_per_dwelling"], "demography.persons_per_dwelling", 0.0, 10.0)
-
-    svc = c.mapping(raw.get("services", {}), "services")
-    c.keys(svc, "services", [], SERVICE_KEYS)
-    threshold = svc.get("threshold", 0.0)
-    if isinstance(threshold, dict):
-        for g, v in threshold.items():
-            c.string(g, f"services.threshold.{g}", catalogue.threshold_groups)
-            c.number(v, f"services.threshold.{g}", -1, 1, "en terskel")
-        threshold = {g: float(v) for g, v in threshold.items()}
-    else:
-        threshold = c.number(threshold, "services.threshold", -1, 1, "en terskel (-1 lav, 1 høy)")
-    breadth = c.number(svc.get("breadth", 0.0), "services.breadth", -1, 1, "en bredde (-1 smalt, 1 bredt)")
-    overflow = c.string(svc.get("overflow", "queue"), "services.overflow", OVERFLOW_MODES)
-    behovsanalyse = c.boolean(svc.get("behovsanalyse", True), "services.behovsanalyse")
-    effect_bound = c.string(svc.get("effect_bound", "value"), "services.effect_bound", EFFECT_BOUNDS)
-    dropped = []
-    for i, s in enumerate(c.sequence(svc.get("dropped", []), "services.dropped")):
-        s = c.string(s, f"services.dropped[{i}]", catalogue.services)
-        if catalogue.services[s].mandatory:
-            c.fail(f"services.dropped[{i}]", f"{catalogue.services[s].name} er lovpålagt og kan ikke fjernes")
-        dropped.append(s)
-    adds = {}
-    for g, spec in c.mapping(svc.get("capacity_additions", {}), "services.capacity_additions").items():
-        c.string(g, f"services.capacity_additions.{g}", catalogue.capacity_groups)
-        flows = {}
-        for y, n in c.mapping(spec, f"services.capacity_additions.{g}").items():
-            p = f"services.capacity_additions.{g}.{y}"
-            if not isinstance(y, int) or isinstance(y, bool):
-                c.fail(p, "nøkkelen må være et årstall")
-            if not first <= y <= horizon:
-                c.fail(p, f"året {y} er utenfor {first}–{horizon} (fra første planår til horisonten)")
-            flows[y] = c.number(n, p, -10000, 10000, "et antall plasser")
-        adds[g] = flows
-
-    library = load_library(library_path, catalogue)
-    measures = []
-    seen = set()
-    for i, m in enumerate(c.sequence(raw.get("measures", []), "measures")):
-        p = f"measures[{i}]"
-        c.mapping(m, p)
-        c.keys(m, p, ["id", "start"], ["end", "status"])
-        mid = c.string(m["id"], f"{p}.id", library.measures)
-        if mid in seen:
-            c.fail(f"{p}.id", f"tiltaket {mid!r} er valgt to ganger")
-        seen.add(mid)
-        start = m["start"]
-        if not isinstance(start, int) or isinstance(start, bool):
-            c.fail(f"{p}.start", f"{start!r} er ikke et årstall")
-        if not first <= start <= horizon:
-            c.fail(f"{p}.start", f"året {start} er utenfor {first}–{horizon} (fra første planår til horisonten)")
-        end = m.get("end")
-        if end is not None:
-            if not isinstance(end, int) or isinstance(end, bool) or not start <= end <= horizon:
-                c.fail(f"{p}.end", f"{end!r}: forventet et årstall fra start ({start}) til horisonten ({horizon})")
-        status = m.get("status")
-        if status is not None:
-            c.string(status, f"{p}.status", MEASURE_STATUSES)
-        for kind, profile in (("investment", library.measures[mid].investment), ("operating", library.measures[mid].operating)):
-            late = [k for k in profile if start + k > horizon]
-            if late:
-                c.fail(f"{p}.start", f"tiltakets {kind}-profil går til {start + max(late)}, etter horisonten {horizon}")
-        measures.append(MeasureChoice(mid, start, end, status))
-
-    economy = {}
-    from planmodel.budget import ECONOMY_FIELDS, economy_with
-
-    for k, v in c.mapping(raw.get("economy", {}), "economy").items():
-        c.string(k, f"economy.{k}", ECONOMY_FIELDS)
-        economy[k] = c.number(v, f"economy.{k}")
-    economy_with(economy, source)  # ranges
-
-    staff = None
-    if "staff_profile" in raw:
-        staff = {}
-        for sector, shares in c.mapping(raw["staff_profile"], "staff_profile").items():
-            c.string(sector, f"staff_profile.{sector}", catalogue.sectors)
-            vals = [c.share(x, f"staff_profile.{sector}") for x in c.sequence(shares, f"staff_profile.{sector}")]
-            if len(vals) != len(catalogue.staff.age_groups) or abs(sum(vals) - 1) > 1e-6:
-                c.fail(f"staff_profile.{sector}", f"forventet {len(catalogue.staff.age_groups)} andeler "
-                       f"({', '.join(catalogue.staff.age_groups)}) som summerer til 1")
-            staff[sector] = tuple(vals)
-    refs = tuple(c.string(r, "references") for r in c.sequence(raw.get("references", []), "references"))
-    scenario = PlanScenario(
-        id=sid, title=c.string(raw["title"], "title"), description=c.string(raw.get("description", ""), "description"),
-        kommune=code, demographic=demo_id, demography_overrides=overrides, horizon=horizon, plan_years=plan_years,
-        price_year=price_year, threshold=threshold, breadth=breadth, overflow=overflow, capacity_additions=adds,
-        behovsanalyse=behovsanalyse, measures=tuple(measures), dropped=tuple(dropped), effect_bound=effect_bound,
-        economy=economy, staff_profile=staff, catalogue=catalogue_path, library=library_path,
-        baseline=raw.get("baseline"), source=source, references=refs,
-        chain=tuple(chain or [source]),
-    )
-    from planmodel.model.chain import resolve
-
-    resolve(scenario)  # the checks that need the catalogue and the library together
-    return scenario
-
-
-def _year_path(c, value, path: str, base_year: int, horizon: int, key: str):
-    if isinstance(value, dict):
-        out = {}
-        for y, v in value.items():
-            if not isinstance(y, int) or isinstance(y, bool):
-                c.fail(f"{path}.{y}", "nøkkelen må være et årstall")
-            if not base_year <= y <= horizon + 50:
-                c.fail(f"{path}.{y}", f"året {y} er utenfor {base_year}–{horizon + 50}")
-            out[y] = _path_value(c, v, f"{path}.{y}", key)
-        if not out:
-            c.fail(path, "en årsbane trenger minst ett år")
-        return out
-    return _path_value(c, value, path, key)
-
-
-def _path_value(c, v, path, key):
-    limits = {"tfr": (0.5, 4.0), "e0_male": (50, 100), "e0_female": (50, 100),
-              "migration_level": (-1e6, 1e6), "dwellings": (0, 1e5)}[key]
-    return c.number(v, path, *limits)
+    catalogue_path = None if f.catalogue is None else str(base_dir / f.catalogue)
+    library_path = None if f.library is None else str(base_dir / f.library)
+    price_year = f.price_year if f.price_year is not None else load_catalogue(catalogue_path).price_year
+    demo = f.demography
+    overrides = {k: getattr(demo, k) for k in (*PATH_LIMITS, "persons_per_dwelling") if getattr(demo, k) is not None}
+    svc = f.services
+    token = _RAW.set(raw)
+    try:
+        return PlanScenario(
+            id=f.id, title=f.title, description=f.description, kommune=f.kommune, demographic=demo.scenario,
+            demography_overrides=overrides, horizon=f.plan.horizon, plan_years=f.plan.years, price_year=price_year,
+            threshold=svc.threshold, breadth=float(svc.breadth), overflow=svc.overflow,
+            capacity_additions={g: dict(v) for g, v in svc.capacity_additions.items()},
+            behovsanalyse=svc.behovsanalyse,
+            measures=tuple(MeasureChoice(m.id, m.start, m.end, m.status) for m in f.measures),
+            dropped=tuple(svc.dropped), effect_bound=svc.effect_bound,
+            economy={k: float(v) for k, v in f.economy.model_dump(exclude_none=True).items()},
+            staff_profile=None if f.staff_profile is None else {k: tuple(v) for k, v in f.staff_profile.items()},
+            catalogue=catalogue_path, library=library_path, baseline=f.baseline, source=source,
+            references=tuple(f.references), chain=tuple(chain or [source]))
+    finally:
+        _RAW.reset(token)
 
 
 def to_yaml_dict(s: PlanScenario) -> dict:
@@ -328,10 +460,10 @@ def to_yaml_dict(s: PlanScenario) -> dict:
     out["kommune"] = s.kommune
     out["price_year"] = s.price_year
     out["plan"] = {"years": s.plan_years, "horizon": s.horizon}
-    out["demography"] = {"scenario": s.demographic, **{k: (dict(v) if isinstance(v, dict) else v)
+    out["demography"] = {"scenario": s.demographic, **{k: (dict(v) if isinstance(v, Mapping) else v)
                                                        for k, v in s.demography_overrides.items()}}
     out["services"] = {
-        "threshold": dict(s.threshold) if isinstance(s.threshold, dict) else s.threshold,
+        "threshold": dict(s.threshold) if isinstance(s.threshold, Mapping) else s.threshold,
         "breadth": s.breadth, "overflow": s.overflow, "behovsanalyse": s.behovsanalyse,
         "capacity_additions": {g: dict(v) for g, v in s.capacity_additions.items()},
         "dropped": list(s.dropped), "effect_bound": s.effect_bound,
@@ -352,7 +484,6 @@ def to_yaml_dict(s: PlanScenario) -> dict:
 
 def dump_scenario(s: PlanScenario) -> str:
     """YAML text of a scenario; codes are quoted so that they stay strings."""
-    import yaml
 
     class _Dumper(yaml.SafeDumper):
         pass

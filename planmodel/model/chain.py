@@ -10,88 +10,25 @@ handlingsrom knows what the mandatory minimum costs.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 import numpy as np
 import xarray as xr
 
-from planmodel.population import demography
-from planmodel.budget import BudgetInputs, Economy, compute_budget, economy_with
+from planmodel.population.demography import population_for
+from planmodel.budget import BudgetInputs, compute_budget
+from planmodel.inputs.economy import Economy
 from planmodel.services.capacity import PLACE_TYPES, behovsanalyse, investment_path
 from planmodel.services.costs import cost_arrays, sector_matrix
 from planmodel.services.demand import CatalogueIndex, ServiceOptions, apply_capacity, demand_arrays
-from planmodel.core.errors import InputError
 from planmodel.core.lead import Lead
-from planmodel.inputs.library import Library, Measure, load_library, measure_arrays
-from planmodel.inputs.scenario import PlanScenario
-from planmodel.inputs.catalogue import Catalogue, load_catalogue
+from planmodel.services.calibration import calibration_for
+from planmodel.services.effects import measure_arrays
+from planmodel.inputs.scenario import PlanScenario, resolve
+from planmodel.inputs.catalogue import Catalogue
 from planmodel.services.workforce import staff_share_60_66, workforce_arrays
 
 VARIANTS = ("valg", "valg_tiltak", "minimum")
-#: 1 January of the latest registered population: every projection starts here
-BASE_YEAR = 2026
-
-_POP_CACHE: dict = {}
-
-
-def population_for(scenario: PlanScenario) -> xr.DataArray:
-    """The scenario's population path (cached per kommune, demographic scenario and horizon:
-    policy options do not change the population, so it is projected once)."""
-    over = scenario.demography_overrides
-    key = (str(scenario.kommune), scenario.demographic, scenario.horizon, repr(sorted(over.items())))
-    if key not in _POP_CACHE:
-        demo = demography.get_scenario(scenario.demographic)
-        if over:
-            demo = replace(demo, id=f"{demo.id}+egne", label=f"{demo.label} med egne forutsetninger",
-                           **{k: (dict(v) if isinstance(v, dict) else v) for k, v in over.items()})
-        if len(_POP_CACHE) > 32:
-            _POP_CACHE.clear()
-        _POP_CACHE[key] = demography.project_kommune(scenario.kommune, demo, end_year=scenario.horizon)
-    return _POP_CACHE[key]
-
-
-def resolve(scenario: PlanScenario) -> tuple[Catalogue, Library, list[Measure], Economy]:
-    """Catalogue, library, chosen measures and economy of a scenario, all validated."""
-    catalogue = load_catalogue(scenario.catalogue)
-    if catalogue.price_year != scenario.price_year:
-        raise InputError(scenario.source, "price_year",
-                         f"{scenario.price_year}: tjenestekatalogen har prisår {catalogue.price_year}")
-    library = load_library(scenario.library, catalogue)
-    measures = []
-    seen = set()
-    for i, ch in enumerate(scenario.measures):
-        if ch.id in seen:
-            raise InputError(scenario.source, f"measures[{i}].id", f"tiltaket {ch.id!r} er valgt to ganger")
-        seen.add(ch.id)
-        if ch.id not in library.measures:
-            raise InputError(scenario.source, f"measures[{i}].id",
-                             f"ukjent tiltak {ch.id!r}; gyldige: {', '.join(library.measures)}")
-        if ch.end is not None and ch.end < ch.start:
-            raise InputError(scenario.source, f"measures[{i}].end", f"{ch.end} er før start {ch.start}")
-        measures.append(library.measures[ch.id].chosen(ch.start, ch.end, ch.status))
-    eco = economy_with(dict(scenario.economy), scenario.source)
-    if scenario.horizon <= BASE_YEAR + scenario.plan_years:
-        raise InputError(scenario.source, "horizon",
-                         f"{scenario.horizon} må være etter økonomiplanperioden {BASE_YEAR + 1}–{BASE_YEAR + scenario.plan_years}")
-    for i, m in enumerate(measures):
-        if not BASE_YEAR + 1 <= m.start <= scenario.horizon:
-            raise InputError(scenario.source, f"measures[{i}].start",
-                             f"{m.start} er utenfor {BASE_YEAR + 1}–{scenario.horizon} (året etter basisåret til horisonten)")
-        removed = set(scenario.dropped)
-        if scenario.breadth <= -1.0:
-            removed |= {sid for sid, svc in catalogue.services.items() if svc.breadth and svc.breadth.narrow == "drop"}
-        for e in m.effects:
-            if e.service in removed and e.kind in ("coverage", "volunteer_hours", "shift"):
-                raise InputError(scenario.source, f"measures[{i}] ({m.id})",
-                                 f"tiltaket virker på {catalogue.services[e.service].name}, som scenarioet fjerner "
-                                 "(smalt tilbud eller dropped); velg bort tiltaket eller behold tjenesten")
-        for kind, profile in (("investment", m.investment), ("operating", m.operating)):
-            late = [k for k in profile if m.start + k > scenario.horizon]
-            if late:
-                raise InputError(scenario.source, f"measures[{i}] ({m.id}).{kind}.{late[0]}",
-                                 f"profilåret {m.start + late[0]} er etter horisonten {scenario.horizon}; "
-                                 "start tiltaket tidligere eller forleng horisonten")
-    return catalogue, library, measures, eco
 
 
 _VARIANT_CACHE: dict = {}
@@ -159,13 +96,11 @@ def run(scenario: PlanScenario) -> xr.Dataset:
 def prepare(scenario: PlanScenario) -> Prepared:
     """Population, calibration, service model and budget inputs of a scenario (see :func:`run`)."""
     catalogue, library, measures, eco = resolve(scenario)
-    pop = population_for(scenario)
+    pop = population_for(scenario.kommune, scenario.demographic, scenario.horizon, scenario.demography_overrides)
     years = pop["year"].values.astype(int)
     base_year = int(years[0])
-    from planmodel.services.servicemodel import _calibration
-
     code = pop.attrs["kommune"]
-    cal = _calibration(catalogue, pop, code, base_year)
+    cal = calibration_for(catalogue, pop, code, base_year)
     lead = Lead(("variant",), {"variant": np.array(VARIANTS)}, (len(VARIANTS),))
     base_pop = float(pop.values[0].sum())
     active = np.tile(np.array([[0.0, 1.0, 0.0]]), (len(measures), 1))
@@ -353,15 +288,24 @@ def _coords(catalogue, years, sectors, measures, levels, first, plan_years, plac
 
 
 def _with_attrs(ds, scenario, catalogue, pop, b, cal, eco, base_year, first) -> xr.Dataset:
+    """The run's inputs on the result (read them with the ``ds.plan`` accessor)."""
     nok = f"NOK 1000, {catalogue.price_year} prices"
-    plan = f"{first}–{first + scenario.plan_years - 1}"
+    groups = list(catalogue.threshold_groups)
+    ds = ds.assign_coords(threshold=("threshold_group", [scenario.thresholds(groups)[g] for g in groups]))
+    ds["threshold"].attrs = {"units": "-1 (lav) .. 1 (høy)", "long_name": "Terskel"}
     ds.attrs = {
         "kommune": pop.attrs.get("kommune"), "kommune_name": pop.attrs.get("kommune_name"),
-        "scenario": scenario.id, "scenario_title": scenario.title, "demographic_scenario": scenario.demographic,
-        "base_year": base_year, "plan_period": plan, "horizon": scenario.horizon,
-        "price_year": catalogue.price_year, "money_units": nok, "calibration": cal.basis_text(),
+        "scenario": scenario.id, "scenario_title": scenario.title, "scenario_fingerprint": scenario.fingerprint,
+        "demographic_scenario": scenario.demographic,
+        "base_year": base_year, "plan_start": first, "plan_years": scenario.plan_years,
+        "plan_period": f"{first}–{first + scenario.plan_years - 1}", "horizon": scenario.horizon,
+        "price_year": catalogue.price_year, "money_units": nok,
+        "target_share": float(eco.result_target_share.value),
+        "breadth": float(scenario.breadth), "dropped": ",".join(scenario.dropped), "overflow": scenario.overflow,
+        "effect_bound": scenario.effect_bound, "behovsanalyse": int(scenario.behovsanalyse),
+        "calibration": cal.basis_text(),
         "free_income_per_capita_base": float(np.asarray(b["free_income_per_capita_base"]).ravel()[0]),
-        "free_income_calibrated": eco.free_income_per_capita is None,
+        "free_income_calibrated": int(eco.free_income_per_capita is None),
         "economy": "; ".join(f"{k} = {v.value:g} ({v.status}: {v.source})" for k, v in eco.items()),
         "sources": pop.attrs.get("sources", "") + "; KOSTRA 2025 (SSB); tjenestekatalog og tiltaksbibliotek i planmodel",
     }

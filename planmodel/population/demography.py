@@ -1,28 +1,15 @@
-"""Demographic assumptions and scenarios for a kommune, and the projection of its population.
+"""The projection of a kommune's population by single age and sex.
 
-A *scenario* fixes three paths over the projection years — fertility (TFR), life expectancy
-(e0 by sex) and net migration (level) — plus, optionally, the population path itself (an SSB
-projection used directly). Year-keyed values are **levels that hold**: ``{2026: 1.44, 2040:
-1.55}`` means 1.44 in 2026, a straight line to 1.55 in 2040, and 1.55 from then on.
-
-Scenarios shipped (``SCENARIOS``):
-
-- ``main``, ``low``, ``high``: SSB's spirit (MMMM / LLML / HHMH): national fertility and life
-  expectancy paths, read off SSB's 2026 national projection (table 14746, see
-  ``NATIONAL_ASSUMPTIONS``), with the kommune's own fertility level and migration pattern.
-  Low and high move the kommune's net migration by the same share of its population as SSB's
-  low and high alternatives move Norway's.
-- ``bolig_hoy``, ``bolig_moderat``, ``bolig_lav``: housing-driven growth as in Bærum's
-  kommuneplan, 825 / 600 / 400 new dwellings a year. Net migration = trend level + (dwellings -
-  reference dwellings) x persons per new dwelling, spread by the kommune's migration profile.
-- ``ssb_mmmm``, ``ssb_llml``, ``ssb_hhmh``: SSB's own projection used directly as the
-  population path (only where a projection for the region is shipped; KOSTRA age groups are
-  spread over single ages with the base year's age-sex shares within each group).
+The scenarios (fertility, life expectancy and migration paths, and the shipped alternatives)
+are inputs: :mod:`planmodel.inputs.demographic`. This module estimates a kommune's fertility
+level and migration pattern from its registered population (:func:`kommune_base`), builds the
+inputs of the cohort-component engine (:func:`projection_inputs`) and projects
+(:func:`project_kommune`). :func:`population_for` is the cached entry point the model uses.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import Mapping
 
@@ -30,9 +17,11 @@ import numpy as np
 import xarray as xr
 
 from planmodel.inputs import data
+from planmodel.inputs.kommuner import all_kommuner, resolve_kommune
 from planmodel.population import lifetable
 from planmodel.core.ages import AGES, MAX_AGE, SEXES, kostra_group_of_age
 from planmodel.core.errors import InputError
+from planmodel.core.cache import memo
 from planmodel.core.formatting import prosent, tall
 from planmodel.population.migration import (
     MigrationPattern,
@@ -41,8 +30,9 @@ from planmodel.population.migration import (
     smooth_over_age,
 )
 from planmodel.population.engine import project
+from planmodel.inputs.demographic import (NATIONAL_ASSUMPTIONS, Scenario,
+                                         get_scenario, path_values)
 
-PathSpec = float | Mapping[int, float]
 
 #: Default last projection year.
 END_YEAR = 2050
@@ -53,63 +43,6 @@ CREDIBILITY_N0 = 30_000.0
 MORTALITY_BASE_YEARS = (2019, 2023)
 #: Years of HFD fertility rates averaged for the age pattern of fertility.
 FERTILITY_SHAPE_YEARS = (2018, 2022)
-
-
-def path_values(spec: PathSpec, years: np.ndarray, name: str = "path") -> xr.DataArray:
-    """Values of a year-keyed path at ``years``: a constant, or ``{year: value}`` levels that
-    hold, joined by straight lines between the keys and held flat outside them."""
-    if isinstance(spec, Mapping):
-        if not spec:
-            raise InputError(f"forutsetning {name}", "", "en årsbane trenger minst ett år (for eksempel {2026: 1.5})")
-        keys = sorted(int(k) for k in spec)
-        vals = [float(spec[k]) for k in keys]
-        v = np.interp(years, keys, vals)
-    else:
-        v = np.full(len(years), float(spec))
-    return xr.DataArray(v, coords={"year": years}, dims="year", name=name)
-
-
-@dataclass(frozen=True)
-class NationalAssumptions:
-    """National paths for one SSB-style alternative.
-
-    tfr : total fertility rate [children per woman]
-    e0_male, e0_female : period life expectancy at birth [years]
-    net_migration : Norway's net immigration [persons per year]
-    """
-
-    code: str
-    label: str
-    tfr: PathSpec
-    e0_male: PathSpec
-    e0_female: PathSpec
-    net_migration: PathSpec
-    source: str
-
-
-_SSB_NOTE = ("avstemt mot SSBs nasjonale framskriving 2026 (tabell 14746) slik at planmodel gjengir "
-             "SSBs fødselstall, eldretall og totalbefolkning; se docs/befolkningsmodell.md")
-
-#: National assumptions per alternative. Values are read off SSB's 2026 projection (table 14746)
-#: by fitting planmodel's engine to SSB's national series (tools/calibrate_national.py); they are
-#: not SSB's published assumption tables, which are not shipped.
-NATIONAL_ASSUMPTIONS: dict[str, NationalAssumptions] = {
-    "MMMM": NationalAssumptions(
-        "MMMM", "Hovedalternativ",
-        tfr={2026: 1.52, 2030: 1.57, 2035: 1.63, 2040: 1.60, 2050: 1.60},
-        e0_male={2023: 81.4, 2050: 86.1}, e0_female={2023: 84.6, 2050: 88.1},
-        net_migration={2026: 14900, 2030: 24400, 2040: 22100, 2050: 18400}, source=_SSB_NOTE),
-    "LLML": NationalAssumptions(
-        "LLML", "Lav nasjonal vekst",
-        tfr={2026: 1.46, 2030: 1.24, 2035: 1.19, 2040: 1.18, 2050: 1.15},
-        e0_male={2023: 81.4, 2050: 83.5}, e0_female={2023: 84.6, 2050: 85.5},
-        net_migration={2026: -1300, 2030: 12400, 2040: 14200, 2050: 13000}, source=_SSB_NOTE),
-    "HHMH": NationalAssumptions(
-        "HHMH", "Høy nasjonal vekst",
-        tfr={2026: 1.55, 2030: 1.83, 2035: 1.87, 2040: 1.83, 2050: 1.86},
-        e0_male={2023: 81.4, 2050: 88.6}, e0_female={2023: 84.6, 2050: 90.6},
-        net_migration={2026: 26900, 2030: 36100, 2040: 35600, 2050: 32800}, source=_SSB_NOTE),
-}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -362,8 +295,6 @@ def _all_kommuner_residuals() -> tuple[xr.DataArray, xr.DataArray]:
 @lru_cache(maxsize=None)
 def _regional_rates() -> xr.DataArray:
     """Net migration rates by fylke, age and sex [per person per year], smoothed."""
-    from planmodel.inputs.kommuner import all_kommuner
-
     pattern, exposure = _all_kommuner_residuals()
     fylke = all_kommuner().set_index("kommune")["fylke"].reindex(pattern.kommune.values)
     fy = xr.DataArray(fylke.values, coords={"kommune": pattern.kommune}, dims="kommune", name="fylke")
@@ -392,8 +323,6 @@ def estimate_migration(pop: xr.DataArray, fylke: str | None = None, n0: float = 
     if fylke is not None:
         rates = _regional_rates().sel(fylke=fylke, drop=True)
         borrowed = rates * exposure
-        from planmodel.inputs.kommuner import all_kommuner
-
         names = all_kommuner().drop_duplicates("fylke").set_index("fylke")["fylke_name"]
         borrowed_name = f"{names.get(fylke, 'fylke ' + fylke)} fylke"
     else:
@@ -419,82 +348,6 @@ def estimate_migration(pop: xr.DataArray, fylke: str | None = None, n0: float = 
 # ---------------------------------------------------------------------------------------------
 # Scenarios
 # ---------------------------------------------------------------------------------------------
-
-@dataclass(frozen=True)
-class Scenario:
-    """A demographic scenario (see the module docstring for the shipped ones).
-
-    Attributes
-    ----------
-    id : str, identifier (``main``, ``bolig_hoy`` ...)
-    label : str, Norwegian name shown to users
-    national : {"MMMM", "LLML", "HHMH"}, SSB-style national alternative giving the paths of
-        fertility, life expectancy and Norway's net immigration
-    trend_until : int or None; if set, the national paths are not SSB's but the trend in data
-        up to and including that year (TFR and net immigration held at their latest level,
-        e0 continuing its linear trend of the last 20 years) — used for hindcasts
-    dwellings : PathSpec or None [dwellings per year], housing-driven migration
-    reference_dwellings : float [dwellings per year], the dwellings that give the trend level
-    persons_per_dwelling : float [persons per dwelling], net in-migrants per extra dwelling
-    ssb_alternative : str or None, use SSB's projection directly (MMMM/LLML/HHMH)
-    tfr, e0_male, e0_female, migration_level : optional overrides (PathSpec); ``tfr`` is the
-        kommune's own TFR, ``migration_level`` its own net migration [persons per year]
-    """
-
-    id: str
-    label: str
-    national: str = "MMMM"
-    trend_until: int | None = None
-    dwellings: PathSpec | None = None
-    reference_dwellings: float = 600.0
-    persons_per_dwelling: float = 2.0
-    ssb_alternative: str | None = None
-    tfr: PathSpec | None = None
-    e0_male: PathSpec | None = None
-    e0_female: PathSpec | None = None
-    migration_level: PathSpec | None = None
-    description: str = ""
-    assumptions: tuple[str, ...] = field(default_factory=tuple)
-
-
-def trend_scenario(until: int) -> Scenario:
-    """Scenario whose national paths come only from data up to ``until`` (for hindcasts)."""
-    return Scenario(f"trend_{until}", f"Trend fra data t.o.m. {until}", trend_until=until,
-                    description=f"Fruktbarhet og innvandring holdt på nivået fram til {until}; "
-                                f"levealderen følger trenden {until - 19}–{until}")
-
-
-_HOUSING_NOTE = ("Antakelse: moderat alternativ (600 boliger/år) gir kommunens observerte "
-                 "nettoinnflytting; hver bolig mer eller mindre gir ±2,0 nettoinnflyttere "
-                 "(personer per ny bolig, antakelse), fordelt etter kommunens flytteprofil.")
-
-SCENARIOS: dict[str, Scenario] = {
-    "main": Scenario("main", "Hovedalternativ (MMMM)", description="SSBs hovedalternativ nasjonalt; kommunens egen fruktbarhet og flytting"),
-    "low": Scenario("low", "Lav vekst (LLML)", national="LLML",
-                    description="Lav fruktbarhet, lav levealder, lav innvandring (SSBs lavalternativ)"),
-    "high": Scenario("high", "Høy vekst (HHMH)", national="HHMH",
-                     description="Høy fruktbarhet, høy levealder, høy innvandring (SSBs høyalternativ)"),
-    "bolig_hoy": Scenario("bolig_hoy", "Høy boligbygging (825 boliger/år)", dwellings=825,
-                          description="Boligdrevet vekst som i Bærums kommuneplan", assumptions=(_HOUSING_NOTE,)),
-    "bolig_moderat": Scenario("bolig_moderat", "Moderat boligbygging (600 boliger/år)", dwellings=600,
-                              description="Boligdrevet vekst som i Bærums kommuneplan", assumptions=(_HOUSING_NOTE,)),
-    "bolig_lav": Scenario("bolig_lav", "Lav boligbygging (400 boliger/år)", dwellings=400,
-                          description="Boligdrevet vekst som i Bærums kommuneplan", assumptions=(_HOUSING_NOTE,)),
-    "ssb_mmmm": Scenario("ssb_mmmm", "SSBs framskriving, hovedalternativ", ssb_alternative="MMMM"),
-    "ssb_llml": Scenario("ssb_llml", "SSBs framskriving, lav nasjonal vekst", ssb_alternative="LLML"),
-    "ssb_hhmh": Scenario("ssb_hhmh", "SSBs framskriving, høy nasjonal vekst", ssb_alternative="HHMH"),
-}
-
-
-def get_scenario(name: str | Scenario) -> Scenario:
-    if isinstance(name, Scenario):
-        return name
-    try:
-        return SCENARIOS[name]
-    except KeyError:
-        raise InputError("argument", "scenario (--scenario)",
-                         f"ukjent scenario {name!r}; gyldige: {', '.join(SCENARIOS)}") from None
-
 
 @dataclass(frozen=True)
 class KommuneBase:
@@ -553,8 +406,6 @@ def _make_base(code: str, name: str, fylke: str | None, hist: xr.DataArray, base
 
 @lru_cache(maxsize=None)
 def _kommune_base_cached(code: str, base_year: int | None, history_last: int | None) -> KommuneBase:
-    from planmodel.inputs.kommuner import resolve_kommune
-
     if code == "0000":
         hist = data.norway_population()
         name, fylke = "Norge", None
@@ -590,8 +441,6 @@ def kommune_base(kommune: str, base_year: int | None = None, history_last: int |
         raise InputError(hist.attrs.get("source", "base_population"), "year", "befolkningen trenger en år-dimensjon (year)")
     if history_last is not None:
         hist = hist.sel(year=slice(None, history_last))
-    from planmodel.inputs.kommuner import resolve_kommune
-
     fylke = None if shipped.code == "0000" else resolve_kommune(shipped.code).fylke
     return _make_base(shipped.code, shipped.name, fylke, hist.astype(float), base_year, shipped=shipped)
 
@@ -746,8 +595,6 @@ def project_kommune(kommune: str, scenario: str | Scenario = "main", end_year: i
     ``scenario``, ``scenario_label``, ``sources``, ``assumptions``; or a Dataset with it as
     ``population`` when ``components=True``.
     """
-    from planmodel.inputs.kommuner import resolve_kommune
-
     code = "0000" if str(kommune) in {"0", "0000", "Norge", "norge"} else resolve_kommune(kommune).code
     sc = get_scenario(scenario)
     base = kommune_base(code, base_year, history_last, base_population)
@@ -789,3 +636,41 @@ def project_kommune(kommune: str, scenario: str | Scenario = "main", end_year: i
     ds["population"] = pop
     ds.attrs.update(attrs)
     return ds if components else pop
+
+
+def _overrides_key(overrides: Mapping[str, object] | None) -> tuple:
+    """A hashable, order-free key for demography overrides ({name: value or {year: value}})."""
+    return tuple(sorted((k, tuple(sorted(v.items())) if isinstance(v, Mapping) else v)
+                        for k, v in (overrides or {}).items()))
+
+
+def population_for(kommune: str, demographic: str = "main", horizon: int = 2040,
+                   overrides: Mapping[str, object] | None = None) -> xr.DataArray:
+    """A kommune's projected population path (year, age, sex) [persons], base year to horizon.
+
+    Cached per resolved kommune *code*, demographic scenario, horizon and overrides (policy
+    choices do not change the population, so every run of a kommune reuses one projection);
+    the values are read-only and shared, the ``attrs`` are the caller's own.
+
+    Parameters
+    ----------
+    kommune : kommune number or name (``"3201"``, ``"Bærum"``, old numbers too).
+    demographic : demographic scenario id (:data:`planmodel.inputs.demographic.SCENARIOS`).
+    horizon : last year [calendar year, 1 January].
+    overrides : {tfr, e0_male, e0_female, migration_level, dwellings, persons_per_dwelling:
+        value or {year: level}} on top of the scenario (a scenario file's ``demography:``).
+    """
+    code = "0000" if str(kommune) in {"0", "0000", "Norge", "norge"} else resolve_kommune(kommune).code
+    pop = _population_for(code, demographic, int(horizon), _overrides_key(overrides))
+    out = pop.copy(deep=False)
+    out.attrs = dict(pop.attrs)
+    return out
+
+
+@memo(maxsize=64)
+def _population_for(code: str, demographic: str, horizon: int, overrides: tuple) -> xr.DataArray:
+    demo = get_scenario(demographic)
+    if overrides:
+        demo = replace(demo, id=f"{demo.id}+egne", label=f"{demo.label} med egne forutsetninger",
+                       **{k: (dict(v) if isinstance(v, tuple) else v) for k, v in overrides})
+    return project_kommune(code, demo, end_year=horizon)

@@ -46,6 +46,10 @@ from planmodel.core.meta import SSB_CREDIT
 from planmodel.core.meta import __version__
 from planmodel.core.ages import KOSTRA_GROUPS, to_kostra_groups
 from planmodel.core.errors import InputError
+from planmodel.inputs.catalogue import load_catalogue
+from planmodel.population.indicators import indicators
+from planmodel.inputs.library import load_library
+from planmodel.inputs.goals import MATRIX_COLUMNS, check_links, load_goals, tidspunkt, tiltaksmatrise
 
 #: Columns of the IAMC table, in order.
 IAMC_COLUMNS = ["kommune", "scenario", "variable", "unit", "year", "value"]
@@ -159,8 +163,6 @@ def _labels(ds: xr.Dataset, coord: str, dim: str, fallback: Mapping[str, str] | 
 def _group_names(kind: str) -> dict[str, str]:
     """Names of capacity/threshold groups from the shipped catalogue (the Dataset has ids only)."""
     try:
-        from planmodel.inputs.catalogue import load_catalogue
-
         groups = getattr(load_catalogue(), kind)
     except Exception:  # noqa: BLE001 - names are a nicety; ids are a correct fallback
         return {}
@@ -259,8 +261,6 @@ def _has(d: xr.Dataset, *names: str) -> bool:
 def _population(r: _Rows, d: xr.Dataset) -> None:
     if not _has(d, "population"):
         return
-    from planmodel.population.indicators import indicators
-
     pop = d["population"]
     both = pop.sum("sex", min_count=1)
     r.add(both.sum("age", min_count=1), "Befolkning", PERSONS)
@@ -666,8 +666,6 @@ def _measure_objects(ds: xr.Dataset, d: xr.Dataset, scenario):
     scenario's chosen tiltak, in the Dataset's order; tiltak not in this scenario are skipped."""
     from types import SimpleNamespace
 
-    from planmodel.inputs.library import load_library
-
     years = [int(y) for y in d["year"].values]
     library = getattr(scenario, "library", None)
     try:
@@ -718,8 +716,6 @@ MATRIX_NOTE = ("Et tiltak som er knyttet til flere delmål, står på én rad pe
 
 
 def _tiltaksmatrise_sheet(sh: _Sheet, ds: xr.Dataset, scenarios: Mapping, goals) -> None:
-    from planmodel.inputs.goals import MATRIX_COLUMNS, tiltaksmatrise
-
     plan, long = _plan_years(ds)
     years = plan + long
     multi = "scenario" in ds.dims
@@ -753,8 +749,6 @@ def _tiltaksmatrise_sheet(sh: _Sheet, ds: xr.Dataset, scenarios: Mapping, goals)
             mat = tiltaksmatrise(goals, linked)
             for (did, mid), row in mat.iterrows():
                 rows.append((mid, [row[c] for c in MATRIX_COLUMNS]))
-        from planmodel.inputs.goals import tidspunkt
-
         for m in items:
             if m not in linked:
                 rows.append((m.id, ["", "", "", ", ".join(m.delmal) + " (ukjent delmål)" if m.delmal else "",
@@ -791,8 +785,6 @@ def _col(n: int) -> str:
 
 
 def _links_ok(goals, m) -> bool:
-    from planmodel.inputs.goals import check_links
-
     try:
         check_links(goals, [m])
     except InputError:
@@ -967,8 +959,6 @@ def write_excel(ds: xr.Dataset, path: str | Path, scenario_text: str | None = No
     Path
     """
     from openpyxl import Workbook
-
-    from planmodel.inputs.goals import load_goals
 
     missing = [v for v in _EXCEL_NEEDS if v not in ds.data_vars]
     if missing:

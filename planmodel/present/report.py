@@ -30,41 +30,28 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from planmodel.core.meta import SSB_CREDIT
-from planmodel.core.meta import __version__
+from planmodel.analysis.followup import stress_tests
+from planmodel.analysis.samordning import samordning, who_pays_who_gains
 from planmodel.core.errors import InputError
 from planmodel.core.formatting import NBSP, mill_kr, prosent, tall
-from planmodel.inputs.scenario import PlanScenario, load_scenario
-from planmodel.present.signals import (AMOUNT_TOLERANCE, LEVEL_COLOURS, Signal, below_norm, crisis_signals, horizon_year, legend,
-                      plan_years, target_share)
+from planmodel.core.io import write_text_atomic
+from planmodel.core.labels import EFFECT_BOUND, STATUS
+from planmodel.core.meta import SSB_CREDIT, __version__
+from planmodel.inputs.catalogue import load_catalogue
+from planmodel.inputs.demographic import SCENARIOS
+from planmodel.inputs.goals import tidspunkt
+from planmodel.inputs.library import load_library
+from planmodel.inputs.scenario import PlanScenario, load_scenario, resolve
+from planmodel.model import AMOUNT_TOLERANCE, assemble, prepare
+from planmodel.present.charts import ndr_chart
+from planmodel.present.keynumbers import assumption_text, key_numbers
+from planmodel.present.signals import LEVEL_COLOURS, Signal, crisis_signals, legend
+from planmodel.present.tables import (formatted, measure_library_table, okonomiplan_table, sector_frame_table,
+                                      status_table, stress_table)
 
 #: Below this (NOK 1000) an amount counts as zero in messages (the signals' tolerance).
 _EPS = AMOUNT_TOLERANCE
 
-#: Norwegian names of the economic assumptions (planmodel.budget.Economy) and how to show them:
-#: field -> (label, kind); kind "share" (percent), "kr" (kroner per inhabitant), "years".
-ECONOMY_LABELS = {
-    "free_income_per_capita": ("Frie inntekter per innbygger i basisåret", "kr"),
-    "free_income_growth": ("Realvekst i frie inntekter per innbygger per år", "share"),
-    "demographic_compensation": ("Demografikompensasjon (andel av frie inntekter som følger demografikostnaden)", "share"),
-    "free_income_share": ("Frie inntekters andel av driftsinntektene", "share"),
-    "other_net_expenditure_per_capita": ("Øvrige netto driftsutgifter per innbygger", "kr"),
-    "base_result_share": ("Netto driftsresultat i basisåret (kalibrering)", "share"),
-    "result_target_share": ("Mål for netto driftsresultat (norm)", "share"),
-    "debt_share": ("Lånegjeld i basisåret, andel av driftsinntektene", "share"),
-    "interest_bearing_share": ("Rentebærende andel av gjelden", "share"),
-    "fund_share": ("Disposisjonsfond i basisåret, andel av driftsinntektene", "share"),
-    "interest_rate": ("Nominell rente", "share"),
-    "deflator": ("Kommunal deflator (prisvekst)", "share"),
-    "repayment_years": ("Avdragstid", "years"),
-    "loan_share": ("Lånefinansiert andel av investeringene", "share"),
-    "grant_share": ("Momskompensasjon og tilskudd, andel av investeringene", "share"),
-    "base_investment_share": ("Løpende investeringer, andel av driftsinntektene", "share"),
-    "rigidity_years": ("År før dagens øvrige utgifter kan endres fullt ut", "years"),
-}
-STATUS_NB = {"sourced": "kilde", "derived": "beregnet", "assumption": "anslag"}
-#: Which end of every uncertain tiltak effect the scenario uses (PlanScenario.effect_bound).
-EFFECT_BOUNDS_NB = {"value": "midtanslaget", "weak": "svakeste ende av spennet", "strong": "sterkeste ende av spennet"}
 LIMITATIONS = (
     "Tiltakenes virkninger er anslag med spenn (tiltaksbiblioteket); virkningen kan bli svakere eller sterkere.",
     "Mange enhetskostnader og årsverk per bruker er nasjonale KOSTRA-tall eller anslag, ikke kommunens egne.",
@@ -91,66 +78,14 @@ SOURCES = (
 # ---------------------------------------------------------------------------------------------
 
 def shown_years(ds: xr.Dataset) -> list[int]:
-    """The plan years and the horizon year: the years of the key numbers."""
-    plan = plan_years(ds)
-    hz = horizon_year(ds)
+    """The years of the brief's tables: the plan years and the horizon year."""
+    plan, hz = ds.plan.years, ds.plan.horizon
     return plan + ([hz] if hz not in plan else [])
 
 
 def mill(nok1000: float) -> str:
     """NOK 1000 as ``'693,3 mill. kr'`` (no-break spaces, decimal comma)."""
     return mill_kr(float(nok1000) * 1000.0)
-
-
-def _at(ds: xr.Dataset, var: str, year: int) -> float:
-    return float(ds[var].sel(year=year))
-
-
-def measure_costs(ds: xr.Dataset, years: list[int]) -> np.ndarray:
-    """Operating cost + investment of the chosen tiltak, summed over tiltak (Y,) [NOK 1000]."""
-    if ds.sizes.get("measure", 0) == 0:
-        return np.zeros(len(years))
-    return ((ds["tiltak_drift"] + ds["tiltak_investering"]).sum("measure").sel(year=years)).values
-
-
-def key_numbers(ds: xr.Dataset) -> dict[str, str]:
-    """Every key number of the brief and the app as the exact text shown.
-
-    Parameters
-    ----------
-    ds : Dataset from :func:`planmodel.model.run` [NOK 1000, fixed prices].
-
-    Returns
-    -------
-    dict id -> text. For every plan year and the horizon year ``y``: ``ndr_andel_y`` (netto
-    driftsresultat in % of driftsinntektene, 1 decimal), ``ndr_y`` and ``inndekning_y``
-    [mill. kr, 1 decimal]. ``inndekning_plan`` (sum over the plan period), ``ar_under_norm``
-    ("1 av 4"), ``resultatmal_andel`` ("1,75 %"), ``tiltak_antall``, ``tiltak_kostnad_plan``,
-    ``tiltak_drift_plan``, ``tiltak_investering_plan`` [mill. kr over the plan period] and
-    ``tiltak_kostnad_y`` per plan year and ``tiltak_kostnad_sum`` over the plan period [NOK 1000,
-    whole numbers].
-    """
-    plan = plan_years(ds)
-    out: dict[str, str] = {}
-    for y in shown_years(ds):
-        out[f"ndr_andel_{y}"] = prosent(_at(ds, "netto_driftsresultat_andel", y), 1)
-        out[f"ndr_{y}"] = mill(_at(ds, "netto_driftsresultat", y))
-        out[f"inndekning_{y}"] = mill(_at(ds, "inndekningsbehov", y))
-    out["inndekning_plan"] = mill(float(ds["inndekningsbehov"].sel(year=plan).sum()))
-    out["ar_under_norm"] = f"{len(below_norm(ds, plan))} av {len(plan)}"
-    out["resultatmal_andel"] = prosent(target_share(ds), 2)
-    m = ds.sizes.get("measure", 0)
-    out["tiltak_antall"] = tall(m)
-    drift = float(ds["tiltak_drift"].sel(year=plan).sum()) if m else 0.0
-    inv = float(ds["tiltak_investering"].sel(year=plan).sum()) if m else 0.0
-    out["tiltak_kostnad_plan"] = mill(drift + inv)
-    out["tiltak_drift_plan"] = mill(drift)
-    out["tiltak_investering_plan"] = mill(inv)
-    costs = measure_costs(ds, plan)
-    for y, v in zip(plan, costs):
-        out[f"tiltak_kostnad_{y}"] = tall(v)
-    out["tiltak_kostnad_sum"] = tall(float(np.sum(costs)))
-    return out
 
 
 def _year_list(years: list[int]) -> str:
@@ -168,13 +103,12 @@ def key_message(ds: xr.Dataset) -> list[str]:
     inndekningsbehov, and what the chosen tiltak cost.
     """
     k = key_numbers(ds)
-    plan = plan_years(ds)
-    hz = horizon_year(ds)
-    period = f"{plan[0]}–{plan[-1]}"
+    plan, hz = ds.plan.years, ds.plan.horizon
+    period = ds.plan.period_text
     norm = k["resultatmal_andel"]
     shares = ds["netto_driftsresultat_andel"].sel(year=plan).values
     lo, hi = int(plan[int(np.argmin(shares))]), int(plan[int(np.argmax(shares))])
-    below = below_norm(ds, plan)
+    below = ds.plan.below_norm(plan)
     out = []
     if not below:
         out.append(f"Kommunen er i økonomisk balanse i økonomiplanperioden {period}: netto driftsresultat "
@@ -186,7 +120,7 @@ def key_message(ds: xr.Dataset) -> list[str]:
                    f"{lo}. Inndekningsbehovet er til sammen {k['inndekning_plan']} i perioden.")
     if hz not in plan:
         if float(ds["inndekningsbehov"].sel(year=hz)) > _EPS:
-            after = [y for y in below_norm(ds, [int(y) for y in ds["year"].values if y > plan[-1]])]
+            after = ds.plan.below_norm(ds.plan.later_years)
             first = f" Resultatet er under normen fra {after[0]}." if after and after[0] < hz else ""
             out.append(f"I {hz} er netto driftsresultat {k[f'ndr_andel_{hz}']}; for å nå normen må "
                        f"{k[f'inndekning_{hz}']} dekkes inn det året.{first}")
@@ -224,73 +158,6 @@ def _f(x: float) -> str:
     return f"{v:.1f}"
 
 
-def ndr_chart_svg(ds: xr.Dataset, width: int = 760, height: int = 300) -> str:
-    """Netto driftsresultat in % of driftsinntektene per year as an inline SVG bar chart.
-
-    Bars at or above the norm are blue, below it red; a dashed line marks the norm and the
-    økonomiplan period is shaded. The SVG has a ``<title>``, ``role="img"`` and an ``aria-label``
-    saying what it shows; the exact numbers are in the tables beside it. No external resources,
-    no random ids: the same data give the same text.
-    """
-    years = [int(y) for y in ds["year"].values]
-    values = 100.0 * np.asarray(ds["netto_driftsresultat_andel"].values, dtype=float)
-    norm = 100.0 * target_share(ds)
-    plan = plan_years(ds)
-    lo = min(0.0, float(np.floor(min(values.min(), norm) - 0.5)))
-    hi = float(np.ceil(max(values.max(), norm) + 0.5))
-    left, right, top, bottom = 56, 12, 28, 40
-    w, h = width - left - right, height - top - bottom
-    step = w / len(years)
-
-    def y_of(v: float) -> float:
-        return top + h * (hi - v) / (hi - lo)
-
-    parts = []
-    label = (f"Netto driftsresultat i prosent av driftsinntektene {years[0]}–{years[-1]}, "
-             f"mot normen på {tall(norm, 2)} %.")
-    parts.append(f'<svg class="planmodel-ndr-chart" role="img" '
-                 f'aria-label="{_esc(label)}" viewBox="0 0 {width} {height}" width="100%" '
-                 f'style="max-width:{width}px;height:auto;font-family:inherit">')
-    parts.append(f"<title>{_esc(label)}</title>")
-    # plan period
-    if plan:
-        x0 = left + step * years.index(plan[0])
-        parts.append(f'<rect x="{_f(x0)}" y="{top}" width="{_f(step * len(plan))}" height="{h}" fill="#eef3f8"/>')
-        parts.append(f'<text x="{_f(x0 + step * len(plan) / 2)}" y="{top - 8}" text-anchor="middle" '
-                     f'font-size="12" fill="#34495e">Økonomiplan {plan[0]}–{plan[-1]}</text>')
-    # grid and y labels
-    tick = 1.0 if hi - lo <= 8 else 2.0
-    v = np.ceil(lo / tick) * tick
-    while v <= hi + 1e-9:
-        yy = y_of(v)
-        parts.append(f'<line x1="{left}" x2="{left + w}" y1="{_f(yy)}" y2="{_f(yy)}" stroke="#d5d8dc" stroke-width="1"/>')
-        parts.append(f'<text x="{left - 6}" y="{_f(yy + 4)}" text-anchor="end" font-size="12" fill="#333">'
-                     f"{tall(v)}{NBSP}%</text>")
-        v += tick
-    # bars
-    zero = y_of(0.0)
-    for i, (yr, val) in enumerate(zip(years, values)):
-        x = left + step * i + step * 0.18
-        top_y = min(y_of(val), zero)
-        colour = "#2e6da4" if val >= norm - 1e-9 else "#c0392b"
-        parts.append(f'<rect x="{_f(x)}" y="{_f(top_y)}" width="{_f(step * 0.64)}" '
-                     f'height="{_f(abs(y_of(val) - zero))}" fill="{colour}">'
-                     f"<title>{yr}: {_esc(prosent(val / 100.0, 1))}</title></rect>")
-        if len(years) <= 16 or i % 2 == 0:
-            parts.append(f'<text x="{_f(left + step * (i + 0.5))}" y="{top + h + 16}" text-anchor="middle" '
-                         f'font-size="12" fill="#333">{yr}</text>')
-    parts.append(f'<line x1="{left}" x2="{left + w}" y1="{_f(zero)}" y2="{_f(zero)}" stroke="#555" stroke-width="1"/>')
-    yn = y_of(norm)
-    parts.append(f'<line x1="{left}" x2="{left + w}" y1="{_f(yn)}" y2="{_f(yn)}" stroke="#1b1b1b" '
-                 'stroke-width="2" stroke-dasharray="6 4"/>')
-    parts.append(f'<text x="{left + w - 4}" y="{_f(yn - 6)}" text-anchor="end" font-size="12" fill="#1b1b1b">'
-                 f"Norm {tall(norm, 2)}{NBSP}%</text>")
-    parts.append(f'<text x="{left}" y="{height - 6}" font-size="12" fill="#555">Blå: på eller over normen. '
-                 "Rød: under normen.</text>")
-    parts.append("</svg>")
-    return "".join(parts)
-
-
 def table_html(df: pd.DataFrame, caption: str | None = None, css_class: str = "planmodel-table",
                row_header: str | None = None, bold_rows: tuple[str, ...] = ()) -> str:
     """A table of :mod:`planmodel.tables` (numbers, ``attrs`` with title/units/decimals/note) as
@@ -299,8 +166,6 @@ def table_html(df: pd.DataFrame, caption: str | None = None, css_class: str = "p
     Two-level row indexes are shown as group rows. ``caption`` defaults to ``attrs["title"]``;
     units and note are printed under the caption and the table. Numeric cells are right-aligned.
     """
-    from planmodel.present.tables import formatted
-
     fmt = formatted(df)
     numeric = {c: pd.api.types.is_numeric_dtype(df[c]) for c in df.columns}
     caption = caption if caption is not None else df.attrs.get("title", "")
@@ -338,9 +203,9 @@ def balance_table_html(ds: xr.Dataset, numbers: dict[str, str] | None = None) ->
     :func:`key_numbers`, holding exactly that text."""
     k = numbers or key_numbers(ds)
     years = shown_years(ds)
-    hz = horizon_year(ds)
-    below = set(below_norm(ds, years))
-    head = "".join(f'<th scope="col" class="num">{y}{" (lang sikt)" if y == hz and len(years) > len(plan_years(ds)) else ""}</th>'
+    hz = ds.plan.horizon
+    below = set(ds.plan.below_norm(years))
+    head = "".join(f'<th scope="col" class="num">{y}{" (lang sikt)" if y == hz and len(years) > len(ds.plan.years) else ""}</th>'
                    for y in years)
     rows = []
     for prefix, label in (("ndr_andel", f"Netto driftsresultat i % av driftsinntektene (norm {k['resultatmal_andel']})"),
@@ -384,14 +249,12 @@ def sector_frames_table(ds: xr.Dataset) -> pd.DataFrame:
     df = df.round(1) + 0.0
     year = ds.attrs.get("price_year", "")
     df.attrs = {"title": "Sektorrammer (netto)", "units": f"mill. kr, faste {year}-priser", "decimals": 1,
-                "note": f"Siste kolonne er langsiktsåret {horizon_year(ds)}."}
+                "note": f"Siste kolonne er langsiktsåret {ds.plan.horizon}."}
     return df
 
 
 def frame_parts_table(ds: xr.Dataset, year: int) -> pd.DataFrame:
     """Each sector's frame in ``year`` split into its parts (planmodel.tables.sector_frame_table)."""
-    from planmodel.present.tables import sector_frame_table
-
     rows = {}
     for sid, name in zip(ds["sector"].values, (ds["sector_name"].values if "sector_name" in ds.coords else ds["sector"].values)):
         t = sector_frame_table(ds, str(sid), years=[year])
@@ -410,13 +273,9 @@ def frame_parts_table(ds: xr.Dataset, year: int) -> pd.DataFrame:
 def chosen_measures_table(ds: xr.Dataset, scenario: PlanScenario) -> pd.DataFrame:
     """The chosen tiltak: ansvar, tidspunkt, status and cost per plan year
     (drift + investering) [NOK 1000, whole numbers], with a Sum row."""
-    from planmodel.inputs.goals import tidspunkt
-    from planmodel.inputs.library import load_library
-    from planmodel.inputs.catalogue import load_catalogue
-
     catalogue = load_catalogue(scenario.catalogue)
     library = load_library(scenario.library, catalogue)
-    plan = plan_years(ds)
+    plan = ds.plan.years
     choices = {m.id: m for m in scenario.measures}
     rows = []
     for mid in [str(x) for x in ds["measure"].values]:
@@ -449,22 +308,11 @@ def chosen_measures_table(ds: xr.Dataset, scenario: PlanScenario) -> pd.DataFram
 
 def economy_table(scenario: PlanScenario, ds: xr.Dataset) -> pd.DataFrame:
     """The economic assumptions with value, status (kilde / beregnet / anslag) and source."""
-    from planmodel.model.chain import resolve
-
     eco = resolve(scenario)[3]
-    rows = []
-    for name, v in eco.items():
-        label, kind = ECONOMY_LABELS.get(name, (name, "share"))
-        if kind == "share":
-            text = prosent(v.value, _decimals(100 * v.value))
-        elif kind == "kr":
-            text = f"{tall(v.value)}{NBSP}kr"
-        else:
-            text = f"{tall(v.value)}{NBSP}år"
-        rows.append({"Forutsetning": label, "Verdi": text, "Status": STATUS_NB.get(v.status, v.status),
-                     "Kilde eller begrunnelse": v.source})
+    rows = [{"Forutsetning": a.label, "Verdi": assumption_text(a), "Status": STATUS.get(a.status, a.status),
+             "Kilde eller begrunnelse": a.source} for _, a in eco.items()]
     if eco.free_income_per_capita is None:
-        rows.insert(0, {"Forutsetning": ECONOMY_LABELS["free_income_per_capita"][0],
+        rows.insert(0, {"Forutsetning": eco.entry("free_income_per_capita").label,
                         "Verdi": f"{tall(ds.attrs.get('free_income_per_capita_base', float('nan')))}{NBSP}kr",
                         "Status": "beregnet",
                         "Kilde eller begrunnelse": "Kalibrert slik at netto driftsresultat i basisåret blir "
@@ -477,10 +325,6 @@ def economy_table(scenario: PlanScenario, ds: xr.Dataset) -> pd.DataFrame:
 
 def effect_status_table(scenario: PlanScenario) -> pd.DataFrame:
     """The effects of the chosen tiltak on the services, with their ranges and status."""
-    from planmodel.inputs.library import load_library
-    from planmodel.inputs.catalogue import load_catalogue
-    from planmodel.present.tables import measure_library_table
-
     catalogue = load_catalogue(scenario.catalogue)
     library = load_library(scenario.library, catalogue)
     chosen = [library.measures[m.id].title for m in scenario.measures]
@@ -564,19 +408,12 @@ def report_html(scenario_or_path: PlanScenario | str | Path, ds: xr.Dataset | No
     str, a complete ``<!DOCTYPE html>`` document with ``<html lang="nb">``, no script and no
     external resource.
     """
-    from planmodel.population.demography import SCENARIOS
-    from planmodel.analysis.followup import stress_tests
-    from planmodel.model.chain import prepare, assemble
-    from planmodel.analysis.samordning import samordning, who_pays_who_gains
-    from planmodel.inputs.catalogue import load_catalogue
-    from planmodel.present.tables import okonomiplan_table, status_table, stress_table
-
     scenario = _as_scenario(scenario_or_path)
     prepared = prepare(scenario)
     ds = assemble(prepared) if ds is None else ds
     k = key_numbers(ds)
-    plan = plan_years(ds)
-    hz = horizon_year(ds)
+    plan = ds.plan.years
+    hz = ds.plan.horizon
     period = f"{plan[0]}–{plan[-1]}"
     kommune = f"{ds.attrs.get('kommune_name', '')} ({ds.attrs.get('kommune', scenario.kommune)})"
     title = f"Økonomiplan {period}: {scenario.title}"
@@ -609,7 +446,7 @@ def report_html(scenario_or_path: PlanScenario | str | Path, ds: xr.Dataset | No
         a(f"<li>{_esc(sentence)}</li>")
     a("</ul></div>\n")
     a(balance_table_html(ds, k))
-    a(f'\n<figure style="margin:1rem 0">{ndr_chart_svg(ds)}<figcaption class="note">Netto driftsresultat i % av '
+    a(f'\n<figure style="margin:1rem 0">{ndr_chart(ds, kommune, "rapport-ndr")}<figcaption class="note">Netto driftsresultat i % av '
       f"driftsinntektene per år. Normen er {_esc(k['resultatmal_andel'])} (TBU). Tallene står i tabellene.</figcaption>"
       "</figure>\n</section>\n")
 
@@ -627,7 +464,7 @@ def report_html(scenario_or_path: PlanScenario | str | Path, ds: xr.Dataset | No
 
     # crisis signals
     a('<section id="krisesignaler">\n<h2>Krisesignaler</h2>\n')
-    a(signals_html(crisis_signals(ds, scenario)))
+    a(signals_html(crisis_signals(ds)))
     a(f'<p class="note">{_esc(legend())} Reglene er de samme som i Krisekompasset.</p>\n</section>\n')
 
     # tiltak
@@ -658,7 +495,7 @@ def report_html(scenario_or_path: PlanScenario | str | Path, ds: xr.Dataset | No
     a("<h3>Scenarioet</h3><ul>"
       f"<li>Befolkning: {_esc(demo.label if demo else scenario.demographic)}.</li>"
       f"<li>Terskel: {_esc(_threshold_text(threshold, catalogue))}; tilbudsbredde: {_esc(_breadth_text(scenario.breadth))}.</li>"
-      f"<li>Tiltakenes virkning: {_esc(EFFECT_BOUNDS_NB.get(scenario.effect_bound, scenario.effect_bound))}.</li>"
+      f"<li>Tiltakenes virkning: {_esc(EFFECT_BOUND.get(scenario.effect_bound, scenario.effect_bound))}.</li>"
       f"<li>Behovsanalyse (nye plasser når behovet krever det): {'ja' if scenario.behovsanalyse else 'nei'}.</li>"
       "</ul>\n")
     a(f"<h3>Kalibrering</h3><p>{_esc(ds.attrs.get('calibration', ''))}</p>\n")
@@ -738,11 +575,8 @@ def write_report(scenario_or_path: PlanScenario | str | Path, out_path: str | Pa
         raise InputError("--out", str(out), "rapporten skrives som HTML; bruk en filsti som slutter på .html")
     if not out.parent.exists():
         raise InputError("--out", str(out), f"mappen {out.parent} finnes ikke")
-    text = report_html(scenario_or_path)
-    with open(out, "w", encoding="utf-8", newline="\n") as f:
-        f.write(text)
+    write_text_atomic(out, report_html(scenario_or_path))
     return out
 
 
-__all__ = ["CrisisSignal", "crisis_signals", "key_message", "key_numbers", "ndr_chart_svg", "report_html",
-           "table_html", "write_report"]
+__all__ = ["CrisisSignal", "crisis_signals", "key_message", "report_html", "table_html", "write_report"]

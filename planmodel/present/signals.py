@@ -2,8 +2,8 @@
 
 One set of rules, used by both the Krisekompasset app (:mod:`planmodel.widgets.krisekompasset`)
 and the brief for politicians (:mod:`planmodel.report`), so the same choice never gets two
-answers. Pure: a :func:`planmodel.model.run` Dataset (and the :class:`~planmodel.scenario.PlanScenario`
-that made it) in, :class:`Signal` values out; no widgets, no HTML.
+answers. Pure: a :func:`planmodel.model.run` Dataset in (it carries the terskel and tilbud that made it),
+:class:`Signal` values out; no widgets, no HTML.
 
 What failing means comes from the crisis planning (Bærum kommuneplan; the course material
 "Lykkes – lykkes ikke"): *økonomi i balanse* and *tilstrekkelig og kompetent personell* are the
@@ -46,41 +46,28 @@ chosen terskel and tilbud):
   a narrower tilbud (breadth below 0 or services dropped) than today.
 - green: none of these.
 
-Without a scenario (``scenario=None``) terskel and tilbud are unknown (the Dataset does not hold
-them) and only the places count; the app and the brief always pass the scenario.
+The terskel and tilbud judged are those the result carries (``ds.plan.threshold``,
+``ds.plan.breadth``, the dropped services): the choices that made the numbers.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
 
-import numpy as np
 import xarray as xr
 
-from planmodel.core.errors import InputError
 from planmodel.core.formatting import endring, mill_kr, prosent, tall
-from planmodel.inputs.scenario import PlanScenario
+from planmodel.core.labels import AREAS, LEVEL_NB, LEVEL_SYMBOL, LEVEL_WORD
 
-#: Signal levels, best first.
+#: Signal levels, best first (their words, colour names and symbols: :mod:`planmodel.core.labels`).
 LEVELS = ("green", "amber", "red")
-#: The colour of each level in bokmål (said aloud in a meeting: "vi er på rødt").
-LEVEL_NB = {"green": "grønn", "amber": "gul", "red": "rød"}
-#: What each level means, in bokmål.
-LEVEL_WORD = {"green": "I rute", "amber": "Følg med", "red": "Ikke i rute"}
-#: A symbol per level, shown beside the word so colour is never the only carrier.
-LEVEL_SYMBOL = {"green": "✓", "amber": "!", "red": "✗"}
 #: Colours per level for the pages that show the signals: (text and edge, background).
 LEVEL_COLOURS = {"green": ("#1e7b34", "#e8f4eb"), "amber": ("#8a5a00", "#fdf3dc"), "red": ("#b00020", "#fdecee")}
-#: The areas of "Lykkes vi?": id -> title, in the order shown.
-AREAS = {"okonomi": "Økonomi i balanse", "personell": "Nok personell", "tilbud": "Tilbudet til innbyggerne"}
 #: The sector whose årsverk gap is the personnel signal (all sectors if the Dataset has no such sector).
 CARE_SECTOR = "helse_og_omsorg"
 #: A shortage of årsverk counts from this share of the årsverk needed (the supply is a proxy;
 #: a few årsverk either way is noise).
 SHORTAGE_SHARE = 0.01
-#: Amounts [NOK 1000] at or below this count as zero (an inndekningsbehov of 500 kr is balance).
-AMOUNT_TOLERANCE = 0.5
 #: Persons: a queue or a number stepped down at or below this counts as none (rounding).
 PERSON_TOLERANCE = 0.5
 
@@ -132,53 +119,8 @@ class Signal:
 
 
 # ---------------------------------------------------------------------------------------------
-# Years and the norm
+# Helpers
 # ---------------------------------------------------------------------------------------------
-
-def plan_years(ds: xr.Dataset) -> list[int]:
-    """The økonomiplan years of a :func:`planmodel.model.run` result (coordinate ``plan_year``)."""
-    if "plan_year" not in ds.coords:
-        raise InputError("rapport", "plan_year", "mangler; bruk resultatet av planmodel.model.run()")
-    return [int(y) for y in ds["year"].values[np.asarray(ds["plan_year"].values, dtype=bool)]]
-
-
-def horizon_year(ds: xr.Dataset) -> int:
-    """The long-view year (``attrs["horizon"]``, else the last year of ``ds``)."""
-    years = [int(y) for y in ds["year"].values]
-    hz = int(ds.attrs.get("horizon", years[-1]))
-    return hz if hz in years else years[-1]
-
-
-def judged_years(ds: xr.Dataset) -> list[int]:
-    """The years the signals judge: from the first plan year to the horizon."""
-    plan, hz = plan_years(ds), horizon_year(ds)
-    return [int(y) for y in ds["year"].values if plan[0] <= y <= hz]
-
-
-def target_share(ds: xr.Dataset) -> float:
-    """The result target (norm) as a share of driftsinntektene (1,75 % unless the scenario says else)."""
-    income = float(ds["driftsinntekter"].values[0])
-    return float(ds["resultatmal"].values[0]) / income if income else float("nan")
-
-
-def below_norm(ds: xr.Dataset, years: list[int]) -> list[int]:
-    """The ``years`` in which netto driftsresultat is below the norm (inndekningsbehov >
-    :data:`AMOUNT_TOLERANCE` NOK 1000)."""
-    gap = ds["inndekningsbehov"].sel(year=years).values
-    return [int(y) for y, g in zip(years, gap) if g > AMOUNT_TOLERANCE]
-
-
-def deficit_years(ds: xr.Dataset, years: list[int]) -> list[int]:
-    """The ``years`` with a driftsunderskudd: netto driftsresultat below
-    −:data:`AMOUNT_TOLERANCE` NOK 1000."""
-    ndr = ds["netto_driftsresultat"].sel(year=years).values
-    return [int(y) for y, v in zip(years, ndr) if v < -AMOUNT_TOLERANCE]
-
-
-def threshold_values(threshold: float | Mapping[str, float]) -> list[float]:
-    """A scenario's terskel as a list: one number, or one per tjenestegruppe."""
-    return [float(v) for v in threshold.values()] if isinstance(threshold, Mapping) else [float(threshold)]
-
 
 def _year_list(years: list[int]) -> str:
     """``[2027, 2028, 2030]`` -> ``"2027, 2028 og 2030"``."""
@@ -212,15 +154,15 @@ def economy_signal(ds: xr.Dataset) -> Signal:
         ``netto_driftsresultat_andel`` [share of driftsinntektene], ``inndekningsbehov`` [NOK 1000]
         and ``resultatmal``, ``driftsinntekter`` [NOK 1000] (dim ``year``).
     """
-    plan, hz = plan_years(ds), horizon_year(ds)
-    years = judged_years(ds)
-    period = f"{plan[0]}–{plan[-1]}"
-    norm = prosent(target_share(ds), 2)
+    plan, hz = ds.plan.years, ds.plan.horizon
+    years = ds.plan.judged_years
+    period = ds.plan.period_text
+    norm = prosent(ds.plan.target_share, 2)
     share = dict(zip((int(y) for y in ds["year"].values), ds["netto_driftsresultat_andel"].values))
     gap = dict(zip((int(y) for y in ds["year"].values), ds["inndekningsbehov"].values))
-    below_plan = below_norm(ds, plan)
-    below = below_norm(ds, years)
-    deficit = deficit_years(ds, years)
+    below_plan = ds.plan.below_norm(plan)
+    below = ds.plan.below_norm(years)
+    deficit = ds.plan.deficit_years(years)
     at_hz = f"I {hz} er netto driftsresultat {prosent(share[hz], 1)} og inndekningsbehovet {_mill(gap[hz])}."
     deficit_text = f" Driftsunderskudd (negativt netto driftsresultat) fra {deficit[0]}." if deficit else ""
     if below_plan:
@@ -255,8 +197,8 @@ def workforce_signal(ds: xr.Dataset, tolerance: float = SHORTAGE_SHARE) -> Signa
         minus supply) and ``recruitment_need`` [årsverk] (dims ``sector``, ``year``).
     tolerance : a gap up to this share of the need counts as enough [share].
     """
-    plan, hz = plan_years(ds), horizon_year(ds)
-    years = judged_years(ds)
+    plan, hz = ds.plan.years, ds.plan.horizon
+    years = ds.plan.judged_years
     last = plan[-1]
     sectors = [str(s) for s in ds["sector"].values]
     if CARE_SECTOR in sectors:
@@ -293,26 +235,18 @@ def _names(ds: xr.Dataset, dim: str, ids: list[str]) -> list[str]:
     return [names.get(i, i) for i in ids]
 
 
-def _higher_groups(ds: xr.Dataset, threshold: float | Mapping[str, float]) -> list[str]:
-    """Names of the tjenestegrupper with a higher terskel than today ([] for one number)."""
-    if not isinstance(threshold, Mapping):
-        return []
-    return _names(ds, "threshold_group", [g for g, v in threshold.items() if float(v) > 0])
-
-
-def offer_signal(ds: xr.Dataset, scenario: PlanScenario | None = None) -> Signal:
+def offer_signal(ds: xr.Dataset) -> Signal:
     """Tilbudet til innbyggerne (rules in the module docstring).
 
     Parameters
     ----------
     ds : result of :func:`planmodel.model.run`; uses ``queue`` and ``stepped_down`` (dims
-        ``capacity_group``, ``year``) and ``unmet_need`` (dims ``threshold_group``, ``year``) [persons].
-    scenario : the scenario of ``ds``; its ``threshold`` (−1 lav .. 1 høy, one number or one per
-        tjenestegruppe), ``breadth`` (−1 smalt .. 1 bredt) and ``dropped`` services. ``None``:
-        judge the places only.
+        ``capacity_group``, ``year``) and ``unmet_need`` (dims ``threshold_group``, ``year``)
+        [persons], and the choices the result carries (``ds.plan.threshold``, ``.breadth``,
+        dropped services).
     """
-    plan, hz = plan_years(ds), horizon_year(ds)
-    years = judged_years(ds)
+    plan, hz = ds.plan.years, ds.plan.horizon
+    years = ds.plan.judged_years
     last = plan[-1]
     all_years = [int(y) for y in ds["year"].values]
     queue = dict(zip(all_years, ds["queue"].sum("capacity_group").transpose("year").values))
@@ -320,10 +254,11 @@ def offer_signal(ds: xr.Dataset, scenario: PlanScenario | None = None) -> Signal
     unmet = dict(zip(all_years, ds["unmet_need"].sum("threshold_group").transpose("year").values))
     full = [y for y in years if queue[y] > PERSON_TOLERANCE or stepped[y] > PERSON_TOLERANCE]
     full_plan = [y for y in full if y in plan]
-    higher = scenario is not None and max(threshold_values(scenario.threshold), default=0.0) > 0
-    dropped = _names(ds, "service", list(scenario.dropped)) if scenario is not None else []
+    higher_groups = ds.plan.higher_threshold
+    higher = bool(higher_groups)
+    dropped = _names(ds, "service", [s for s in ds.attrs.get("dropped", "").split(",") if s])
     dropped = [n[:1].lower() + n[1:] for n in dropped]
-    narrower = scenario is not None and (float(scenario.breadth) < 0 or bool(dropped))
+    narrower = ds.plan.narrower
 
     reasons = []
     if full:
@@ -337,11 +272,11 @@ def offer_signal(ds: xr.Dataset, scenario: PlanScenario | None = None) -> Signal
         reasons.append(f"plassene i sykehjem og heldøgns omsorgsbolig blir fulle {when}, fra {full[0]}: "
                        f"{' og '.join(how)} i {worst}")
     if higher:
-        groups = _higher_groups(ds, scenario.threshold)
+        groups = _names(ds, "threshold_group", higher_groups) if len(higher_groups) < len(ds.plan.threshold) else []
         where = f" i {_year_list([g[:1].lower() + g[1:] for g in groups])}" if groups else ""
         reasons.append(f"høyere terskel enn i dag{where}: færre får lette tjenester, og de får dem senere")
     if narrower:
-        what = "valgfrie tjenester fjernes eller halveres" if float(scenario.breadth) < 0 else ""
+        what = "valgfrie tjenester fjernes eller halveres" if ds.plan.breadth < 0 else ""
         if dropped:
             what += ("; " if what else "") + f"tatt bort: {_year_list(dropped)}"
         reasons.append(f"smalere tilbud enn i dag: {what}")
@@ -366,26 +301,24 @@ def offer_signal(ds: xr.Dataset, scenario: PlanScenario | None = None) -> Signal
         level, headline = "amber", "Smalere tilbud enn i dag"
     else:
         level, headline = "green", f"Plass til alle som har behov til og med {hz}"
-        if scenario is not None:
-            text = "Terskel og tilbud er som i dag eller bedre. " + text
+        text = "Terskel og tilbud er som i dag eller bedre. " + text
     return Signal("tilbud", AREAS["tilbud"], level, headline, text)
 
 
-def crisis_signals(ds: xr.Dataset, scenario: PlanScenario | None = None) -> list[Signal]:
+def crisis_signals(ds: xr.Dataset) -> list[Signal]:
     """The three signals of "Lykkes vi?" for a run: økonomi, personell, tilbud (in that order).
 
     Parameters
     ----------
     ds : result of :func:`planmodel.model.run` (dims ``year``, ``sector``, ``capacity_group``,
-        ``threshold_group``; money NOK 1000 at fixed prices, people persons, årsverk årsverk).
-    scenario : the :class:`~planmodel.scenario.PlanScenario` that made ``ds``; its terskel and
-        tilbud count in the tilbud signal. ``None``: only the places count there.
+        ``threshold_group``; money NOK 1000 at fixed prices, people persons, årsverk årsverk);
+        it carries the terskel and tilbud that made it.
 
     Returns
     -------
     list of :class:`Signal`, one per area of :data:`AREAS`; rules in the module docstring.
     """
-    return [economy_signal(ds), workforce_signal(ds), offer_signal(ds, scenario)]
+    return [economy_signal(ds), workforce_signal(ds), offer_signal(ds)]
 
 
 def signal_dict(signals: list[Signal]) -> dict[str, tuple[str, str]]:
@@ -403,6 +336,5 @@ def legend() -> str:
             "tilbud enn i dag.")
 
 
-__all__ = ["AREAS", "LEVELS", "LEVEL_COLOURS", "LEVEL_NB", "LEVEL_SYMBOL", "LEVEL_WORD", "Signal", "below_norm",
-           "crisis_signals", "deficit_years", "economy_signal", "horizon_year", "legend", "offer_signal",
-           "plan_years", "signal_dict", "target_share", "threshold_values", "workforce_signal"]
+__all__ = ["AREAS", "LEVELS", "LEVEL_COLOURS", "LEVEL_NB", "LEVEL_SYMBOL", "LEVEL_WORD", "Signal", "crisis_signals",
+           "economy_signal", "legend", "offer_signal", "signal_dict", "workforce_signal"]

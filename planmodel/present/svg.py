@@ -132,7 +132,7 @@ def _multiline(x, y, lines, size=FONT, anchor="end", line_height=1.15) -> str:
 
 def _open(chart_id: str, width: int, height: int, title: str, desc: str) -> str:
     cid = esc(chart_id)
-    return (f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" '
+    return (f'<svg viewBox="0 0 {width} {height}" '
             f'width="100%" style="max-width:{width}px;height:auto;display:block" role="img" '
             f'aria-labelledby="{cid}-title {cid}-desc" font-family="{FONT_FAMILY}" '
             f'class="planmodel-svg-chart" data-chart="{cid}">'

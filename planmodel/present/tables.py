@@ -1,7 +1,7 @@
 """Tables of the service model laid out for Norwegian readers: Dataset in, DataFrame out.
 
 Every function here is pure: it takes the Dataset of :func:`planmodel.servicemodel.run_services`
-(or of :func:`~planmodel.servicemodel.crisis_matrix`, or a :class:`~planmodel.services.Catalogue`),
+(or of :func:`~planmodel.analysis.crisis.crisis_matrix`, or a :class:`~planmodel.services.Catalogue`),
 or — for the økonomiplan tables — of :func:`planmodel.model.run` and
 :func:`planmodel.followup.stress_tests`, and returns a new :class:`pandas.DataFrame`. The tables are meant to be read, so
 
@@ -35,7 +35,7 @@ from planmodel.services.calibration import Calibration, coverage_basis
 from planmodel.core.errors import InputError
 from planmodel.core.formatting import tall
 from planmodel.inputs.catalogue import STATUS_NB, Catalogue, load_catalogue
-from planmodel.services.servicemodel import crisis_summary
+from planmodel.analysis.crisis import crisis_summary
 
 #: NOK 1000 (the model's money unit) per mill. kr.
 NOK1000_PER_MILL = 1000.0
@@ -356,7 +356,7 @@ def crisis_table(cm: xr.Dataset, year: int, metric: str = "cost_total") -> pd.Da
 
     Parameters
     ----------
-    cm : Dataset from :func:`~planmodel.servicemodel.crisis_matrix` (dimensions
+    cm : Dataset from :func:`~planmodel.analysis.crisis.crisis_matrix` (dimensions
         ``breadth_option`` and ``threshold_option`` with labels ``breadth_label`` and
         ``threshold_label``).
     year : the year [calendar year].
@@ -389,7 +389,7 @@ def crisis_overview(cm: xr.Dataset, years: Iterable[int]) -> pd.DataFrame:
 
     Parameters
     ----------
-    cm : Dataset from :func:`~planmodel.servicemodel.crisis_matrix`.
+    cm : Dataset from :func:`~planmodel.analysis.crisis.crisis_matrix`.
     years : years to show [calendar year].
 
     Returns

@@ -14,6 +14,7 @@ shares of 80+ with home services and with an institution stay for nine kommuner.
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -23,6 +24,7 @@ import xarray as xr
 
 from planmodel.core.paths import data_path
 from planmodel.core.ages import MAX_AGE
+from planmodel.core.cache import memo
 from planmodel.core.errors import InputError
 from planmodel.core.formatting import tall
 from planmodel.inputs.catalogue import Catalogue
@@ -174,3 +176,16 @@ def coverage_basis(catalogue: Catalogue, calibration: Calibration) -> pd.DataFra
                          "grunnlag": (f"kalibrert mot {calibration.kommune}s brukere (KOSTRA {calibration.kostra_year})"
                                       if changed else "katalogverdi (nasjonal eller anslag)")})
     return pd.DataFrame(rows)
+
+
+def calibration_for(catalogue: Catalogue, pop: xr.DataArray, kommune: str, base_year: int) -> Calibration:
+    """:func:`calibrate` against the population's base year (its first year), cached per
+    catalogue, kommune, base year and base population."""
+    base = pop.isel(year=0)
+    digest = hashlib.sha1(np.ascontiguousarray(base.values, dtype=float).tobytes()).hexdigest()
+    return _calibration(catalogue.fingerprint or str(id(catalogue)), kommune, base_year, digest, catalogue, base)
+
+
+@memo(maxsize=64, key=lambda fp, kommune, base_year, digest, catalogue, base: (fp, kommune, base_year, digest))
+def _calibration(fingerprint, kommune, base_year, digest, catalogue, base) -> Calibration:
+    return calibrate(catalogue, base, kommune, base_year - 1)

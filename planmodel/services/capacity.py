@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from planmodel.inputs.catalogue import Value
+from planmodel.core.values import Value
 
 
 def _v(value, status, source):

@@ -35,7 +35,7 @@ def cost_arrays(d: DemandArrays, catalogue: Catalogue, coverage0: np.ndarray | N
                 measures=None) -> dict[str, np.ndarray]:
     """Cost [NOK 1000] and årsverk by service (S, Y, N), and the demographic cost (S, Y, N).
 
-    ``measures`` (:class:`planmodel.measures.MeasureArrays`) scales unit costs and årsverk per
+    ``measures`` (:class:`planmodel.services.effects.MeasureArrays`) scales unit costs and årsverk per
     user (standard, productivity) and subtracts paid årsverk replaced by volunteers, at the
     service's cost per årsverk (unit cost / årsverk per user).
     """

@@ -39,9 +39,13 @@ from typing import Mapping
 import numpy as np
 import xarray as xr
 
+from types import MappingProxyType
+
+from planmodel.core.cache import memo
 from planmodel.core.errors import InputError
 from planmodel.core.lead import Lead
-from planmodel.inputs.catalogue import Catalogue, pick
+from planmodel.core.values import pick
+from planmodel.inputs.catalogue import Catalogue
 
 OVERFLOW_MODES = ("queue", "step_down")
 EFFECT_BOUNDS = ("value", "weak", "strong")
@@ -136,22 +140,24 @@ class CatalogueIndex:
 
     @classmethod
     def of(cls, catalogue: Catalogue) -> "CatalogueIndex":
-        key = "index"
-        if key not in catalogue._cache:
-            s = catalogue.services
-            ids = tuple(catalogue.ids)
-            catalogue._cache[key] = cls(
-                ids=ids, pos={sid: i for i, sid in enumerate(ids)},
-                has_breadth=np.array([s[i].breadth is not None for i in ids]),
-                keep=np.array([s[i].breadth.keep_share if s[i].breadth else 1.0 for i in ids]),
-                ext=np.array([s[i].breadth.broad_extension if s[i].breadth else 0.0 for i in ids]),
-                users_basis=np.array([s[i].basis == "users" for i in ids]),
-                mandatory=np.array([s[i].mandatory for i in ids]),
-            )
-        return catalogue._cache[key]
+        return _index(catalogue)
 
     def rows(self, ids) -> list[int]:
         return [self.pos[i] for i in ids]
+
+
+@memo(maxsize=16, key=lambda c: c.fingerprint or id(c))
+def _index(catalogue: Catalogue) -> CatalogueIndex:
+    s = catalogue.services
+    ids = tuple(catalogue.ids)
+    return CatalogueIndex(
+        ids=ids, pos=MappingProxyType({sid: i for i, sid in enumerate(ids)}),
+        has_breadth=np.array([s[i].breadth is not None for i in ids]),
+        keep=np.array([s[i].breadth.keep_share if s[i].breadth else 1.0 for i in ids]),
+        ext=np.array([s[i].breadth.broad_extension if s[i].breadth else 0.0 for i in ids]),
+        users_basis=np.array([s[i].basis == "users" for i in ids]),
+        mandatory=np.array([s[i].mandatory for i in ids]),
+    )
 
 
 @dataclass(frozen=True)
@@ -186,7 +192,7 @@ def demand_arrays(pop: xr.DataArray, catalogue: Catalogue, coverage0: xr.DataArr
                   options: ServiceOptions, measures=None, capacity: bool = True) -> DemandArrays:
     """The numpy core of the service model (see the module docstring for the equations).
 
-    ``measures`` (:class:`planmodel.measures.MeasureArrays`) adds the coverage effects and
+    ``measures`` (:class:`planmodel.services.effects.MeasureArrays`) adds the coverage effects and
     care-level shifts of chosen tiltak. If it carries its own lead axis (several measure sets,
     for samordning), the other inputs must have none.
     """

@@ -18,20 +18,18 @@ anslag), the Excel download of the current choice and the source line.
 
 How it stays fast (≤ 150 ms from a click to new numbers): one :func:`planmodel.model.run` per
 change (~4 ms once the kommune's population is projected); charts are SVG strings
-(:mod:`planmodel.present.svg`), not matplotlib; the 2×2 is cached (see :func:`crisis_corners`)
-and recomputed only when something it depends on changes.
+(:mod:`planmodel.present.charts`), not matplotlib; the 2×2
+(:func:`planmodel.analysis.crisis.crisis_matrix`) is cached and recomputed only when something
+it depends on changes.
 
-**The 2×2.** :func:`planmodel.servicemodel.crisis_matrix` has no økonomiplan and no tiltak, but
-the 2×2 here shows netto driftsresultat and inndekningsbehov *with the chosen tiltak*. So the
-four corners are four ``run()`` calls of the current scenario with terskel and tilbud set to the
-corners (~16 ms). They do not depend on terskel and tilbud, so changing those two reuses the
-cached corners; a change of kommune, befolkningsalternativ, horisont, overflow or tiltak
-recomputes them.
+**The 2×2** shows netto driftsresultat and inndekningsbehov *with the chosen tiltak*: four
+``run()`` calls of the current scenario with terskel and tilbud set to the corners (~16 ms),
+cached by the analysis layer, so changing terskel or tilbud reuses them; a change of kommune,
+befolkningsalternativ, horisont, overflow or tiltak recomputes them.
 
-Every number shown is computed by the small pure helpers below from the run Dataset
-(:func:`key_numbers`, :func:`corner_summary` ...), which are unit-tested without widgets, and
-formatted by :mod:`planmodel.formatting`. The signals of "Lykkes vi?" come from
-:func:`planmodel.signals.crisis_signals`, the same rules as the brief (:mod:`planmodel.report`).
+Every number shown is a text of :func:`planmodel.present.keynumbers.key_numbers` (the same as
+the brief and the Økonomiplan app); the signals of "Lykkes vi?" come from
+:func:`planmodel.present.signals.crisis_signals`, the same rules as the brief.
 """
 
 from __future__ import annotations
@@ -43,7 +41,7 @@ import math
 import tempfile
 from collections.abc import Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from pathlib import Path
 from urllib.parse import parse_qs
 
@@ -51,61 +49,40 @@ import ipywidgets as widgets
 import numpy as np
 import xarray as xr
 
-from planmodel.core.meta import SSB_CREDIT
-from planmodel.inputs import data
-from planmodel.core.paths import SCENARIO_DIR
-from planmodel.budget import NATIONAL_FREE_INCOME_PER_CAPITA, economy_with
-from planmodel.population.demography import SCENARIOS
+from planmodel.analysis.crisis import CORNERS, crisis_matrix, removed_by
 from planmodel.core.errors import InputError, PlanmodelError
-from planmodel.core.formatting import MINUS, NBSP, endring, mill_kr, prosent, tall
+from planmodel.core.formatting import NBSP, endring, prosent, tall
+from planmodel.core.labels import (BREADTH_CORNER, BREADTH_STEPS, LEVEL_SYMBOL, LEVEL_WORD, STATUS,
+                                   THRESHOLD_CORNER, THRESHOLD_STEPS)
+from planmodel.core.meta import SSB_CREDIT
+from planmodel.core.paths import SCENARIO_DIR
+from planmodel.inputs import data
+from planmodel.inputs.catalogue import load_catalogue
+from planmodel.inputs.demographic import SCENARIOS
+from planmodel.inputs.economy import NATIONAL_FREE_INCOME_PER_CAPITA, economy_with
 from planmodel.inputs.kommuner import resolve_kommune
 from planmodel.inputs.library import load_library
-from planmodel.model.chain import run
 from planmodel.inputs.scenario import MeasureChoice, PlanScenario, dump_scenario, load_scenario
-from planmodel.services.servicemodel import BREADTH_OPTIONS, THRESHOLD_OPTIONS
-from planmodel.inputs.catalogue import STATUS_NB, load_catalogue
-from planmodel.present.signals import AREAS as SIGNAL_AREAS
-from planmodel.present.signals import (
-    LEVEL_COLOURS,
-    LEVEL_SYMBOL,
-    LEVEL_WORD,
-    Signal,
-    below_norm,
-    crisis_signals,
-    legend,
-    signal_dict,
-)
-from planmodel.present.signals import LEVELS as SIGNAL_LEVELS
-from planmodel.present.signals import threshold_values as _threshold_values
-from planmodel.present import svg
+from planmodel.model import run
+from planmodel.present.charts import (care_chart, gap_chart, ndr_chart, population_chart, sector_chart,
+                                      workforce_chart)
+from planmodel.present.keynumbers import (CARE_SECTOR, assumption_text, key_numbers, lines,
+                                          money_text, ndr_text, norm_text, shown_years)
+from planmodel.present.signals import LEVEL_COLOURS, LEVELS as SIGNAL_LEVELS, Signal, crisis_signals, legend, signal_dict
 from planmodel.widgets.common import BUSY_CLASS as BUSY_CLASS  # re-exported: tests use it
 from planmodel.widgets.common import busy
 from planmodel.widgets.population_explorer import kommune_options, message_html, scenario_options
+from planmodel.present.export import write_excel
 
 log = logging.getLogger(__name__)
 
 DEFAULT_KOMMUNE = "3201"  # Bærum
-CARE_SECTOR = "helse_og_omsorg"
 #: Horizons offered (the last year of the long view).
 HORIZONS = (2040, 2050)
-#: A long-view year shown in the økonomiplan table between the plan period and the horizon.
-MIDDLE_YEAR = 2035
-#: The five steps of terskel and tilbud: value -> Norwegian label (model: -1 lav/smalt .. 1 høy/bredt).
-THRESHOLD_STEPS = {1.0: "Høy terskel", 0.5: "Noe høyere enn i dag", 0.0: "Som i dag",
-                   -0.5: "Noe lavere enn i dag", -1.0: "Lav terskel"}
-BREADTH_STEPS = {-1.0: "Smalt tilbud", -0.5: "Noe smalere enn i dag", 0.0: "Som i dag",
-                 0.5: "Noe bredere enn i dag", 1.0: "Bredt tilbud"}
 OVERFLOW_LABELS = {"queue": "De venter (kø)", "step_down": "De får tilbud ett trinn ned i omsorgstrappen"}
 #: Signal levels: id -> (symbol, word), from :mod:`planmodel.signals`. The word and symbol carry
 #: the meaning, colour only repeats it.
 LEVELS = {level: (LEVEL_SYMBOL[level], LEVEL_WORD[level]) for level in SIGNAL_LEVELS}
-#: Areas of "Lykkes vi?": id -> heading (:data:`planmodel.signals.AREAS`).
-AREAS = SIGNAL_AREAS
-#: The corners of the 2×2: (breadth id, threshold id), in table order.
-CORNERS = (("narrow", "high"), ("narrow", "low"), ("broad", "high"), ("broad", "low"))
-#: Broad age groups of the population chart: label -> (first, last age).
-AGE_GROUPS = {"0–19 år": (0, 19), "20–66 år": (20, 66), "67–79 år": (67, 79), "80–89 år": (80, 89),
-              "90 år og over": (90, 200)}
 #: Value of the terskel menu entry that keeps a scenario file's terskel per tjenestegruppe.
 FROM_FILE = "scenariofil"
 EXCEL_NAME = "krisekompasset.xlsx"
@@ -149,278 +126,36 @@ _CSS = """<style>
 # Pure helpers: years, key numbers, signals, the 2×2 (no widgets)
 # =============================================================================================
 
-@dataclass(frozen=True)
-class Lines:
-    """The parts of a result Dataset the app shows, as numpy arrays over ``years``.
-
-    Reading values with ``.sel`` costs ~0.2 ms each in xarray; the app reads a few hundred per
-    click, so :func:`lines` pulls every array out once (a few ``.values``) and the helpers
-    index them. Units as in the Dataset: money NOK 1000 (fixed prices), people persons,
-    årsverk årsverk, ``ndr`` a share of driftsinntektene.
-    """
-
-    years: np.ndarray
-    plan: list[int]
-    ndr: np.ndarray
-    ndr_kr: np.ndarray
-    gap: np.ndarray
-    income: np.ndarray
-    target: np.ndarray
-    pop_by_age: np.ndarray  # (year, age)
-    users_by_level: np.ndarray  # (care_level, year)
-    level_names: list[str]
-    unmet: np.ndarray
-    queue: np.ndarray
-    stepped: np.ndarray
-    frames: np.ndarray  # (sector, year)
-    sectors: list[str]
-    sector_names: list[str]
-    fte_need: np.ndarray  # (sector, year)
-    fte_supply: np.ndarray
-    fte_gap: np.ndarray
-    index: dict = field(default_factory=dict)
-
-    def at(self, arr: np.ndarray, year: int) -> float:
-        """Value of a (..., year) array in ``year``."""
-        return float(arr[..., self.index[int(year)]])
-
-    def aged(self, lo: int, hi: int = 200) -> np.ndarray:
-        """Persons aged ``lo``–``hi`` by year."""
-        return self.pop_by_age[:, lo:hi + 1].sum(axis=1)
-
-    def care(self, arr: np.ndarray) -> np.ndarray:
-        """The helse og omsorg row of a (sector, year) array."""
-        return arr[self.sectors.index(CARE_SECTOR)]
-
-    @property
-    def base(self) -> int:
-        return int(self.years[0])
-
-    @property
-    def horizon(self) -> int:
-        return int(self.years[-1])
-
-
-_LINES_CACHE: dict[int, tuple[xr.Dataset, Lines]] = {}
-
-
-def lines(ds: xr.Dataset) -> Lines:
-    """The :class:`Lines` of a result (cached for the last few Datasets)."""
-    hit = _LINES_CACHE.get(id(ds))
-    if hit is not None and hit[0] is ds:
-        return hit[1]
-    years = ds["year"].values.astype(int)
-    pop = ds["population"].transpose("year", "age", "sex").values.sum(axis=2)
-    sector = lambda v: ds[v].transpose("sector", "year").values  # noqa: E731
-    out = Lines(
-        years=years, plan=[int(y) for y in years[ds["plan_year"].values]],
-        ndr=ds["netto_driftsresultat_andel"].values, ndr_kr=ds["netto_driftsresultat"].values,
-        gap=ds["inndekningsbehov"].values, income=ds["driftsinntekter"].values, target=ds["resultatmal"].values,
-        pop_by_age=pop, users_by_level=ds["users_by_level"].transpose("care_level", "year").values,
-        level_names=[str(n) for n in ds["care_level_name"].values],
-        unmet=ds["unmet_need"].sum("threshold_group").values, queue=ds["queue"].sum("capacity_group").values,
-        stepped=ds["stepped_down"].sum("capacity_group").values, frames=sector("sektor_ramme"),
-        sectors=[str(s) for s in ds["sector"].values], sector_names=[str(n) for n in ds["sector_name"].values],
-        fte_need=sector("fte_sector"), fte_supply=sector("fte_supply"), fte_gap=sector("fte_gap"),
-        index={int(y): i for i, y in enumerate(years)})
-    if len(_LINES_CACHE) >= 8:
-        _LINES_CACHE.clear()
-    _LINES_CACHE[id(ds)] = (ds, out)
-    return out
-
-
-def plan_years(ds: xr.Dataset) -> list[int]:
-    """The økonomiplan years of a result (the ``plan_year`` coordinate)."""
-    return list(lines(ds).plan)
-
-
-def base_year(ds: xr.Dataset) -> int:
-    return lines(ds).base
-
-
-def horizon_year(ds: xr.Dataset) -> int:
-    return lines(ds).horizon
-
-
-def table_years(ds: xr.Dataset) -> list[int]:
-    """Years of the økonomiplan table: the plan years, 2035 (if between) and the horizon."""
-    years = plan_years(ds)
-    last = horizon_year(ds)
-    if years[-1] < MIDDLE_YEAR < last:
-        years.append(MIDDLE_YEAR)
-    if last not in years:
-        years.append(last)
-    return years
-
-
-def norm_share(ds: xr.Dataset) -> float:
-    """The result target as a share of driftsinntektene (1,75 % unless the scenario sets it)."""
-    lv = lines(ds)
-    return float(lv.target[0] / lv.income[0])
-
-
-def ndr_text(share: float) -> str:
-    """Netto driftsresultat as a share -> ``"1,9 %"``."""
-    return prosent(share, 1)
-
-
-def norm_text(share: float) -> str:
-    """The norm as a share -> ``"1,75 %"`` (two decimals: the norm is 1,75, not 1,8)."""
-    return prosent(share, 2)
-
-
-def money_text(nok1000: float) -> str:
-    """NOK 1000 -> ``"312,4 mill. kr"``."""
-    return mill_kr(nok1000 * 1000.0, 1)
-
-
-def _fast_tall(x: float, decimals: int = 0) -> str:
-    """The text of :func:`planmodel.formatting.tall` without Babel (~30× faster), for the many
-    tick labels and chart descriptions; tests check that both agree."""
-    if x is None or not math.isfinite(float(x)):
-        return "–"
-    text = f"{round(float(x), decimals) + 0.0:,.{decimals}f}"
-    return text.replace(",", NBSP).replace(".", ",").replace("-", MINUS)
-
-
-def first_year_below(ds: xr.Dataset, share: float | None = None) -> int | None:
-    """First year after the base year with netto driftsresultat below the norm (None if never).
-
-    Below the norm as in the signals (:func:`planmodel.signals.below_norm`: an inndekningsbehov),
-    unless another ``share`` of driftsinntektene is given."""
-    lv = lines(ds)
-    if share is None:
-        below = below_norm(ds, [int(y) for y in lv.years[1:]])
-    else:
-        below = [int(y) for y, v in zip(lv.years[1:], lv.ndr[1:]) if v < share - 1e-9]
-    return below[0] if below else None
-
-
-def key_numbers(ds: xr.Dataset) -> dict[str, str]:
-    """Every number the app shows in large type or in the økonomiplan table, as displayed.
-
-    Parameters
-    ----------
-    ds : result of :func:`planmodel.model.run` (dims year, sector, care_level, ...).
-
-    Returns
-    -------
-    dict id -> Norwegian text (no-break spaces, decimal comma, U+2212 minus):
-
-    - today (base year): ``folkemengde_i_dag``, ``personer_80_i_dag`` [persons],
-      ``ndr_i_dag`` [% of driftsinntektene], ``arsverk_ho_i_dag`` [årsverk],
-      ``brukere_omsorgstrapp_i_dag`` [persons];
-    - the økonomiplan table, for each of :func:`table_years`: ``ndr_<year>`` [%] and
-      ``gap_<year>`` (inndekningsbehov) [mill. kr];
-    - ``ndr_laveste_plan`` (lowest NDR in the plan period) [%], ``gap_sum_plan`` (sum of the
-      inndekningsbehov in the plan period) [mill. kr], ``forste_ar_under_normen`` (year, or
-      "Ingen"), ``ndr_kr_horisont`` (NDR at the horizon) [mill. kr];
-    - ``folkemengde_horisont``, ``personer_80_horisont`` [persons], ``vekst_80`` (change of 80+
-      from the base year to the horizon) [signed %];
-    - ``kostnad_sektorer_plan`` / ``kostnad_sektorer_horisont`` (sum of the sector frames in
-      the last plan year / horizon) [mill. kr];
-    - ``arsverk_ho_horisont`` (need), ``arsverk_gap_ho_plan`` (need minus supply, last plan
-      year), ``arsverk_gap_ho_horisont``, ``arsverk_gap_total_horisont`` [årsverk];
-    - ``brukere_omsorgstrapp_horisont``, ``udekket_behov_plan``, ``ventende_plan``,
-      ``udekket_behov_horisont``, ``ventende_horisont`` [persons].
-    """
-    lv = lines(ds)
-    b, h, plan = lv.base, lv.horizon, lv.plan
-    last = plan[-1]
-    pop, old = lv.pop_by_age.sum(axis=1), lv.aged(80)
-    users = lv.users_by_level.sum(axis=0)
-    frames = lv.frames.sum(axis=0)
-    plan_pos = [lv.index[y] for y in plan]
-    out = {
-        "folkemengde_i_dag": tall(lv.at(pop, b)),
-        "personer_80_i_dag": tall(lv.at(old, b)),
-        "ndr_i_dag": ndr_text(lv.at(lv.ndr, b)),
-        "arsverk_ho_i_dag": tall(lv.at(lv.care(lv.fte_need), b)),
-        "brukere_omsorgstrapp_i_dag": tall(lv.at(users, b)),
-    }
-    for y in table_years(ds):
-        out[f"ndr_{y}"] = ndr_text(lv.at(lv.ndr, y))
-        out[f"gap_{y}"] = money_text(lv.at(lv.gap, y))
-    below = first_year_below(ds)
-    out.update({
-        "ndr_laveste_plan": ndr_text(float(lv.ndr[plan_pos].min())),
-        "gap_sum_plan": money_text(float(lv.gap[plan_pos].sum())),
-        "forste_ar_under_normen": "Ingen" if below is None else str(below),
-        "ndr_kr_horisont": money_text(lv.at(lv.ndr_kr, h)),
-        "folkemengde_horisont": tall(lv.at(pop, h)),
-        "personer_80_horisont": tall(lv.at(old, h)),
-        "vekst_80": f"{endring(100 * (lv.at(old, h) / lv.at(old, b) - 1), 1)}{NBSP}%",
-        "kostnad_sektorer_plan": money_text(lv.at(frames, last)),
-        "kostnad_sektorer_horisont": money_text(lv.at(frames, h)),
-        "arsverk_ho_horisont": tall(lv.at(lv.care(lv.fte_need), h)),
-        "arsverk_gap_ho_plan": tall(lv.at(lv.care(lv.fte_gap), last)),
-        "arsverk_gap_ho_horisont": tall(lv.at(lv.care(lv.fte_gap), h)),
-        "arsverk_gap_total_horisont": tall(lv.at(lv.fte_gap.sum(axis=0), h)),
-        "brukere_omsorgstrapp_horisont": tall(lv.at(users, h)),
-        "udekket_behov_plan": tall(lv.at(lv.unmet, last)),
-        "ventende_plan": tall(lv.at(lv.queue, last)),
-        "udekket_behov_horisont": tall(lv.at(lv.unmet, h)),
-        "ventende_horisont": tall(lv.at(lv.queue, h)),
-    })
-    return out
-
-
 def _plan_text(plan: list[int]) -> str:
     return f"{plan[0]}–{plan[-1]}"
 
 
-def signals(ds: xr.Dataset, scenario: PlanScenario) -> dict[str, tuple[str, str]]:
-    """The three signals of "Lykkes vi?" (:func:`planmodel.signals.crisis_signals`, the same
-    rules as the brief) as area id (see :data:`AREAS`) -> (level, text); level is ``"green"``,
-    ``"amber"`` or ``"red"`` (see :data:`LEVELS`)."""
-    return signal_dict(crisis_signals(ds, scenario))
-
-
-def removed_by(scenario: PlanScenario, breadth: float) -> list[str]:
-    """Ids of the chosen tiltak that cannot be combined with ``breadth``: they act on an
-    optional service that a smalt tilbud (-1) removes, or that the scenario drops (the model
-    refuses such a combination)."""
-    catalogue = load_catalogue(scenario.catalogue)
-    library = load_library(scenario.library, catalogue)
-    removed = set(scenario.dropped)
-    if breadth <= -1.0:
-        removed |= {sid for sid, s in catalogue.services.items() if s.breadth and s.breadth.narrow == "drop"}
-    return [m.id for m in scenario.measures
-            if any(e.service in removed and e.kind in ("coverage", "volunteer_hours", "shift")
-                   for e in library.measures[m.id].effects)]
-
-
-def corner_scenarios(scenario: PlanScenario) -> dict[tuple[str, str], PlanScenario]:
-    """The four corners of the 2×2 for ``scenario``: everything as chosen (kommune, demography,
-    horizon, overflow, tiltak, economy) except terskel and tilbud. In the smalt corners the
-    tiltak that act on services a smalt tilbud removes are left out (:func:`removed_by`)."""
-    out = {}
-    for b, t in CORNERS:
-        breadth = BREADTH_OPTIONS[b][1]
-        drop = set(removed_by(scenario, breadth))
-        out[(b, t)] = replace(scenario, breadth=breadth, threshold=THRESHOLD_OPTIONS[t][1],
-                              measures=tuple(m for m in scenario.measures if m.id not in drop))
-    return out
-
-
-def corner_key(scenario: PlanScenario) -> str:
-    """What the 2×2 depends on: the scenario with terskel and tilbud left out (a text key)."""
-    return dump_scenario(replace(scenario, id="x", title="x", description="", threshold=0.0, breadth=0.0))
+def signals(ds: xr.Dataset) -> dict[str, tuple[str, str]]:
+    """The three signals of "Lykkes vi?" (:func:`planmodel.present.signals.crisis_signals`, the
+    same rules as the brief) as area id (see :data:`AREAS`) -> (level, text); level is
+    ``"green"``, ``"amber"`` or ``"red"`` (see :data:`LEVELS`)."""
+    return signal_dict(crisis_signals(ds))
 
 
 def corner_summary(ds: xr.Dataset, year: int | None = None) -> dict[str, float]:
-    """Key figures of one corner (or the current choice) in ``year`` (default: the last plan
-    year): ``ndr`` [share of driftsinntektene], ``gap`` [NOK 1000], ``unmet``, ``queue``
-    [persons]."""
+    """Key figures of the current choice in ``year`` (default: the last plan year): ``ndr``
+    [share of driftsinntektene], ``gap`` [NOK 1000], ``unmet``, ``queue`` [persons]."""
     lv = lines(ds)
     year = lv.plan[-1] if year is None else year
     return {"ndr": lv.at(lv.ndr, year), "gap": lv.at(lv.gap, year), "unmet": lv.at(lv.unmet, year),
             "queue": lv.at(lv.queue, year)}
 
 
-def crisis_corners(scenario: PlanScenario, year: int | None = None) -> dict[tuple[str, str], dict[str, float]]:
-    """:func:`corner_summary` of each corner of :func:`corner_scenarios` (four ``run()`` calls)."""
-    return {k: corner_summary(run(s), year) for k, s in corner_scenarios(scenario).items()}
+def corner_summaries(cm: xr.Dataset, year: int) -> dict[tuple[str, str], dict[str, float]]:
+    """:func:`corner_summary` of each corner of a crisis 2×2
+    (:func:`planmodel.analysis.crisis.crisis_matrix`) in ``year``."""
+    at = cm.sel(year=year)
+    ndr, gap = at["netto_driftsresultat_andel"], at["inndekningsbehov"]
+    unmet, queue = at["unmet_need"].sum("threshold_group"), at["queue"].sum("capacity_group")
+    return {(b, t): {"ndr": float(ndr.sel(breadth_option=b, threshold_option=t)),
+                     "gap": float(gap.sel(breadth_option=b, threshold_option=t)),
+                     "unmet": float(unmet.sel(breadth_option=b, threshold_option=t)),
+                     "queue": float(queue.sel(breadth_option=b, threshold_option=t))} for b, t in CORNERS}
 
 
 def corner_texts(summary: Mapping[str, float]) -> dict[str, str]:
@@ -434,7 +169,7 @@ def current_corner(threshold, breadth: float) -> tuple[tuple[str, str] | None, b
 
     ``(None, False)`` when terskel or tilbud is as today (0): the choice lies between corners.
     """
-    th = _threshold_values(threshold)
+    th = [float(v) for v in threshold.values()] if isinstance(threshold, Mapping) else [float(threshold)]
     t = float(np.mean(th))
     b = float(breadth)
     if t == 0 or b == 0:
@@ -465,13 +200,13 @@ def cards_html(numbers: Mapping[str, str], cards: list[tuple[str, str, str]]) ->
 
 def now_html(ds: xr.Dataset, numbers: Mapping[str, str]) -> str:
     """Hvor er vi? The base year in cards."""
-    b = base_year(ds)
+    b = ds.plan.base_year
     calibrated = bool(ds.attrs.get("free_income_calibrated", True))
     ndr_unit = ("% av driftsinntektene (frie inntekter kalibrert slik at basisåret gir landets nivå, "
                 "KOSTRA 2025)" if calibrated else "% av driftsinntektene")
     cards = [("folkemengde_i_dag", f"Folkemengde 1.1.{b}", "personer"),
              ("personer_80_i_dag", f"80 år og over, {b}", "personer"),
-             ("ndr_i_dag", f"Netto driftsresultat {b}", ndr_unit),
+             ("ndr_andel_i_dag", f"Netto driftsresultat {b}", ndr_unit),
              ("arsverk_ho_i_dag", f"Årsverk i helse og omsorg {b}", "årsverk (beregnet)"),
              ("brukere_omsorgstrapp_i_dag", f"Brukere i omsorgstrappen {b}", "personer, alle fem nivåer")]
     return cards_html(numbers, cards)
@@ -479,12 +214,12 @@ def now_html(ds: xr.Dataset, numbers: Mapping[str, str]) -> str:
 
 def okonomiplan_table_html(ds: xr.Dataset, numbers: Mapping[str, str]) -> str:
     """Netto driftsresultat and inndekningsbehov per year (plan years, 2035, horizon)."""
-    years = table_years(ds)
-    plan = set(plan_years(ds))
+    years = shown_years(ds)
+    plan = set(ds.plan.years)
     head = "".join(f'<th scope="col">{y}{"" if y in plan else " (langsikt)"}</th>' for y in years)
-    norm = norm_text(norm_share(ds))
-    ndr = "".join(f'<td data-key="ndr_{y}">{_esc(numbers[f"ndr_{y}"])}</td>' for y in years)
-    gap = "".join(f'<td data-key="gap_{y}">{_esc(numbers[f"gap_{y}"])}</td>' for y in years)
+    norm = norm_text(ds.plan.target_share)
+    ndr = "".join(f'<td data-key="ndr_andel_{y}">{_esc(numbers[f"ndr_andel_{y}"])}</td>' for y in years)
+    gap = "".join(f'<td data-key="inndekning_{y}">{_esc(numbers[f"inndekning_{y}"])}</td>' for y in years)
     return ('<table class="pm-table planmodel-okonomiplan-table">'
             f"<caption>Økonomiplan {_esc(ds.attrs.get('plan_period', ''))} og langsikt, faste "
             f"{_esc(ds.attrs.get('price_year', ''))}-priser</caption>"
@@ -494,111 +229,15 @@ def okonomiplan_table_html(ds: xr.Dataset, numbers: Mapping[str, str]) -> str:
             "</tbody></table>")
 
 
-def _f0(v: float) -> str:
-    return _fast_tall(v, 0)
-
-
-def _f1(v: float) -> str:
-    return _fast_tall(v, 1)
-
-
-def ndr_chart(ds: xr.Dataset, place: str) -> str:
-    """Netto driftsresultat [% of driftsinntektene] per year against the norm."""
-    lv = lines(ds)
-    years, plan = [int(y) for y in lv.years], lv.plan
-    vals = list(100 * lv.ndr)
-    share = norm_share(ds)
-    b, h = years[0], years[-1]
-    desc = (f"Netto driftsresultat i prosent av driftsinntektene {b}–{h}, {place}: {_f1(vals[0])} % i {b}, "
-            f"{_f1(vals[years.index(plan[-1])])} % i {plan[-1]} og {_f1(vals[-1])} % i {h}. "
-            f"Normen er {norm_text(share)}.")
-    return svg.line_chart(years, [("Netto driftsresultat", vals)], title="Netto driftsresultat mot normen",
-                          y_label="% av driftsinntektene", chart_id="kk-ndr", fmt=_f1,
-                          reference=[(100 * share, f"Norm {norm_text(share)}")],
-                          shade=(plan[0], plan[-1], "Økonomiplan"), desc=desc)
-
-
-def gap_chart(ds: xr.Dataset) -> str:
-    """Inndekningsbehov per year [mill. kr], plan years highlighted."""
-    lv = lines(ds)
-    years, plan = [int(y) for y in lv.years], lv.plan
-    vals = list(lv.gap / 1000)
-    if any(v > 0 for v in vals):
-        desc = ("Inndekningsbehov (det netto driftsresultat mangler for å nå normen) per år i millioner kroner: "
-                + "; ".join(f"{y}: {_f1(v)}" for y, v in zip(years, vals) if v > 0) + ".")
-    else:
-        desc = "Ingen inndekningsbehov: netto driftsresultat når normen hvert år."
-    return svg.column_chart(years, vals, title="Inndekningsbehov per år", y_label="mill. kr (faste priser)",
-                            chart_id="kk-gap", fmt=_f0, desc=desc,
-                            highlight=[y in plan for y in years], highlight_label="Økonomiplanperioden")
-
-
-def _three_years(lv: Lines) -> list[int]:
-    return [lv.base, lv.plan[-1], lv.horizon]
-
-
-def _bars_desc(what: str, names: list[str], series: list[tuple[str, list[float]]], fmt) -> str:
-    return what + ": " + "; ".join(
-        f"{n}: " + ", ".join(f"{fmt(s[1][i])} i {s[0]}" for s in series) for i, n in enumerate(names)) + "."
-
-
-def sector_chart(ds: xr.Dataset) -> str:
-    """Sector frames [mill. kr] in the base year, the last plan year and the horizon."""
-    lv = lines(ds)
-    series = [(str(y), list(lv.frames[:, lv.index[y]] / 1000)) for y in _three_years(lv)]
-    desc = _bars_desc("Netto sektorrammer i millioner kroner", lv.sector_names, series, _f0)
-    return svg.bar_chart(lv.sector_names, series, title="Kostnad etter sektor", chart_id="kk-sector",
-                         value_label="mill. kr (netto sektorramme, faste priser)", fmt=_f0, desc=desc)
-
-
-def population_chart(ds: xr.Dataset) -> str:
-    """Persons by broad age group in the base year, the last plan year and the horizon."""
-    lv = lines(ds)
-    groups = {g: lv.aged(lo, hi) for g, (lo, hi) in AGE_GROUPS.items()}
-    series = [(str(y), [lv.at(v, y) for v in groups.values()]) for y in _three_years(lv)]
-    desc = _bars_desc("Personer etter aldersgruppe", list(AGE_GROUPS), series, _f0)
-    return svg.bar_chart(list(AGE_GROUPS), series, title="Befolkningen etter alder", chart_id="kk-population",
-                         value_label="personer 1. januar", fmt=_f0, desc=desc, label_width=14)
-
-
-def workforce_chart(ds: xr.Dataset, sector: str | None, chart_id: str) -> str:
-    """Årsverk need and supply per year, for one sector (e.g. helse og omsorg) or in total."""
-    lv = lines(ds)
-    years = [int(y) for y in lv.years]
-    if sector is None:
-        need, supply, name = lv.fte_need.sum(axis=0), lv.fte_supply.sum(axis=0), "alle sektorer"
-    else:
-        k = lv.sectors.index(sector)
-        need, supply, name = lv.fte_need[k], lv.fte_supply[k], lv.sector_names[k].lower()
-    h = years[-1]
-    desc = (f"Årsverk, {name}: behov {_f0(need[-1])} og tilgang {_f0(supply[-1])} i {h} "
-            f"(basisåret: {_f0(need[0])}).")
-    return svg.line_chart(years, [("Behov", list(need)), ("Tilgang", list(supply))],
-                          title=f"Årsverk: behov og tilgang, {name}", y_label="årsverk", chart_id=chart_id,
-                          desc=desc, fmt=_f0, shade=(lv.plan[0], lv.plan[-1], "Økonomiplan"))
-
-
-def care_chart(ds: xr.Dataset) -> str:
-    """Users per level of the omsorgstrapp in the base year, the last plan year and the horizon."""
-    lv = lines(ds)
-    years = _three_years(lv)
-    series = [(str(y), list(lv.users_by_level[:, lv.index[y]])) for y in years]
-    desc = (_bars_desc("Brukere per nivå i omsorgstrappen", lv.level_names, series, _f0)
-            + f" Ventende på plass: {_f0(lv.at(lv.queue, years[1]))} i {years[1]}, "
-              f"{_f0(lv.at(lv.queue, years[2]))} i {years[2]}.")
-    return svg.bar_chart(lv.level_names, series, title="Brukere i omsorgstrappen", chart_id="kk-care",
-                         value_label="personer", fmt=_f0, desc=desc, label_width=26)
-
-
 def future_html(ds: xr.Dataset, numbers: Mapping[str, str], place: str) -> str:
     """Hvor skal vi? Key numbers, the økonomiplan table and the charts."""
-    plan, h = plan_years(ds), horizon_year(ds)
-    b, last = base_year(ds), plan[-1]
+    plan, h = ds.plan.years, ds.plan.horizon
+    b, last = ds.plan.base_year, plan[-1]
     econ = [("ndr_laveste_plan", f"Laveste netto driftsresultat {_plan_text(plan)}", "% av driftsinntektene"),
-            ("gap_sum_plan", f"Inndekningsbehov {_plan_text(plan)}", "sum for perioden, faste priser"),
+            ("inndekning_plan", f"Inndekningsbehov {_plan_text(plan)}", "sum for perioden, faste priser"),
             ("forste_ar_under_normen", "Første år under normen",
-             f"netto driftsresultat under {norm_text(norm_share(ds))}"),
-            ("ndr_kr_horisont", f"Netto driftsresultat {h}", "faste priser")]
+             f"netto driftsresultat under {norm_text(ds.plan.target_share)}"),
+            (f"ndr_{h}", f"Netto driftsresultat {h}", "faste priser")]
     people = [("folkemengde_horisont", f"Folkemengde {h}", "personer"),
               ("personer_80_horisont", f"80 år og over, {h}", "personer"),
               ("vekst_80", "Vekst i 80 år og over", f"fra {b} til {h}"),
@@ -657,9 +296,10 @@ def matrix_html(corners: Mapping[tuple[str, str], Mapping[str, float]], current:
                 threshold, breadth: float, year: int, omitted: list[str] = ()) -> str:
     """The crisis 2×2 (rows smalt/bredt tilbud, columns høy/lav terskel) in ``year``, the
     current choice's corner marked with a border and a text, and the current choice below.
-    ``omitted``: titles of tiltak left out of the smalt corners (see :func:`corner_scenarios`)."""
+    ``omitted``: titles of tiltak left out of the smalt corners
+    (:func:`planmodel.analysis.crisis.corner_scenarios`)."""
     corner, exact = current_corner(threshold, breadth)
-    head = "".join(f'<th scope="col">{_esc(THRESHOLD_OPTIONS[t][0])}</th>' for t in ("high", "low"))
+    head = "".join(f'<th scope="col">{_esc(THRESHOLD_CORNER[t])}</th>' for t in ("high", "low"))
     rows = []
     for b in ("narrow", "broad"):
         cells = []
@@ -674,7 +314,7 @@ def matrix_html(corners: Mapping[tuple[str, str], Mapping[str, float]], current:
                          f'Netto driftsresultat: <strong>{_esc(tx["ndr"])}</strong><br>'
                          f'Inndekningsbehov: <strong>{_esc(tx["gap"])}</strong><br>'
                          f'Udekket behov: {_esc(tx["unmet"])} personer<br>Ventende: {_esc(tx["queue"])} personer</td>')
-        rows.append(f'<tr><th scope="row">{_esc(BREADTH_OPTIONS[b][0])}</th>{"".join(cells)}</tr>')
+        rows.append(f'<tr><th scope="row">{_esc(BREADTH_CORNER[b])}</th>{"".join(cells)}</tr>')
     cur = corner_texts(current)
     where = ("" if corner is not None else
              " Ditt valg har terskel eller tilbud som i dag og ligger mellom hjørnene.")
@@ -694,45 +334,13 @@ def _join(items) -> str:
     return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " og " + items[-1]
 
 
-ECONOMY_LABELS = {
-    "free_income_per_capita": "Frie inntekter per innbygger",
-    "free_income_growth": "Realvekst i frie inntekter per innbygger per år",
-    "demographic_compensation": "Demografikompensasjon (andel av frie inntekter som følger demografikostnaden)",
-    "free_income_share": "Frie inntekters andel av driftsinntektene",
-    "other_net_expenditure_per_capita": "Øvrige netto driftsutgifter per innbygger",
-    "base_result_share": "Netto driftsresultat i basisåret",
-    "result_target_share": "Mål for netto driftsresultat",
-    "debt_share": "Lånegjeld, andel av driftsinntektene",
-    "interest_bearing_share": "Rentebærende andel av gjelden",
-    "fund_share": "Disposisjonsfond, andel av driftsinntektene",
-    "interest_rate": "Rente (nominell)",
-    "deflator": "Kommunal deflator",
-    "repayment_years": "Avdragstid",
-    "loan_share": "Lånefinansiert andel av investeringene",
-    "grant_share": "Momskompensasjon og tilskudd, andel av investeringene",
-    "base_investment_share": "Investeringer, andel av driftsinntektene",
-    "rigidity_years": "År før dagens øvrige utgifter kan endres",
-}
-_KR_FIELDS = ("free_income_per_capita", "other_net_expenditure_per_capita")
-_YEAR_FIELDS = ("repayment_years", "rigidity_years")
-
-
-def economy_value_text(name: str, value: float) -> str:
-    """An economy assumption as shown: kroner, years or percent."""
-    if name in _KR_FIELDS:
-        return f"{tall(value)}{NBSP}kr"
-    if name in _YEAR_FIELDS:
-        return f"{tall(value)}{NBSP}år"
-    return prosent(value, 2 if abs(value * 100 - round(value * 100, 1)) > 1e-9 else 1)
-
-
 def method_html(ds: xr.Dataset, scenario: PlanScenario) -> str:
     """"Slik er det regnet": the method in plain language, key equations in words, calibration."""
     eco = economy_with(dict(scenario.economy), "scenario")
     demo = SCENARIOS.get(scenario.demographic)
-    share = norm_share(ds)
+    share = ds.plan.target_share
     items = [
-        ("Befolkningen", f"Framskrevet år for år fra befolkningen 1. januar {base_year(ds)} (SSB): de som lever "
+        ("Befolkningen", f"Framskrevet år for år fra befolkningen 1. januar {ds.plan.base_year} (SSB): de som lever "
          "blir ett år eldre, dødsfall og fødsler etter alder, og inn- og utflytting etter kommunens eget mønster. "
          f"Alternativ: {demo.label if demo else scenario.demographic}."),
         ("Brukere", "Brukere av en tjeneste = dekningsgrad for hver alder × antall innbyggere i den alderen. "
@@ -775,7 +383,7 @@ def method_html(ds: xr.Dataset, scenario: PlanScenario) -> str:
 def _status_counts(values) -> str:
     counts: dict[str, int] = {}
     for v in values:
-        counts[STATUS_NB.get(v.status, v.status)] = counts.get(STATUS_NB.get(v.status, v.status), 0) + 1
+        counts[STATUS.get(v.status, v.status)] = counts.get(STATUS.get(v.status, v.status), 0) + 1
     return ", ".join(f"{n} {s}" for s, n in sorted(counts.items())) or "ingen"
 
 
@@ -804,8 +412,8 @@ def assumptions_html(ds: xr.Dataset, scenario: PlanScenario) -> str:
                     f'<td style="text-align:left">{_esc(costs)}</td></tr>')
     eco = economy_with(dict(scenario.economy), "scenario")
     eco_rows = "".join(
-        f'<tr><th scope="row">{_esc(ECONOMY_LABELS.get(k, k))}</th><td>{_esc(economy_value_text(k, v.value))}</td>'
-        f'<td style="text-align:left">{_esc(STATUS_NB.get(v.status, v.status))}</td>'
+        f'<tr><th scope="row">{_esc(v.label)}</th><td>{_esc(assumption_text(v))}</td>'
+        f'<td style="text-align:left">{_esc(STATUS.get(v.status, v.status))}</td>'
         f'<td style="text-align:left;max-width:40em">{_esc(v.source)}</td></tr>' for k, v in eco.items())
     fi = float(ds.attrs.get("free_income_per_capita_base", math.nan))
     calibrated = bool(ds.attrs.get("free_income_calibrated", True))
@@ -856,8 +464,6 @@ def excel_link_html(content: bytes, name: str = EXCEL_NAME) -> str:
 def build_excel(ds: xr.Dataset, scenario: PlanScenario, scenario_text: str | None = None,
                 scenario_path: str | None = None) -> bytes:
     """The result as an Excel workbook (:func:`planmodel.export.write_excel`), as bytes."""
-    from planmodel.present.export import write_excel
-
     with tempfile.TemporaryDirectory(prefix="krisekompasset-") as tmp:
         path = Path(tmp) / EXCEL_NAME
         write_excel(ds, path, scenario_text=scenario_text, scenario_path=scenario_path, scenario=scenario)
@@ -1269,7 +875,7 @@ class Krisekompasset(widgets.VBox):
 
     def _set_start_bounds(self) -> None:
         """Start years from the first plan year to the last year the tiltak's cost profile fits."""
-        first = (base_year(self.result) if self.result is not None else 2026) + 1
+        first = self.plan_scenario.plan_period[0]
         h = int(self.horizon.value)
         for mid, w in self.measure_starts.items():
             m = self.library.measures[mid]
@@ -1313,7 +919,7 @@ class Krisekompasset(widgets.VBox):
             self._set_start_bounds()
             self._set_step_value(self.threshold, THRESHOLD_STEPS, sc.threshold)
             self.threshold_slider.value = self._step(
-                self.threshold, -float(np.mean(_threshold_values(sc.threshold))))
+                self.threshold, -float(np.mean(list(sc.thresholds(self.catalogue.threshold_groups).values()))))
             self._set_step_value(self.breadth, BREADTH_STEPS, sc.breadth)
             self.breadth_slider.value = self.breadth.value
             self.overflow.value = sc.overflow
@@ -1347,7 +953,6 @@ class Krisekompasset(widgets.VBox):
         self.signals = {}
         self.signal_list = []
         self.corners = {}
-        self._corner_key = None
         self._static_key = None
         for w in (self.now_view, self.future_view, self.signals_view, self.failing_view, self.matrix_view,
                   self.method_view, self.assumptions_view):
@@ -1356,19 +961,11 @@ class Krisekompasset(widgets.VBox):
     def _compute_and_render(self) -> None:
         sc = self.current_scenario()
         self.plan_scenario = sc
-        conflicts = removed_by(sc, sc.breadth)
-        if conflicts:
-            titles = [self.library.measures[m].title for m in conflicts]
-            raise InputError("Krisekompasset", "", f"{_join(titles)} virker på en tjeneste som et smalt tilbud "
-                             "fjerner; velg bort tiltaket eller et bredere tilbud")
         ds = run(sc)
-        year = plan_years(ds)[-1]
-        ckey = corner_key(sc)
-        if ckey != self._corner_key:
-            self.corners = crisis_corners(sc, year)
-            self._corner_key = ckey
+        year = ds.plan.last
+        self.corners = corner_summaries(crisis_matrix(sc), year)  # cached: terskel and tilbud are not in its key
         numbers = key_numbers(ds)
-        sig = crisis_signals(ds, sc)
+        sig = crisis_signals(ds)
         self.result, self.key_numbers, self.signal_list, self.signals = ds, numbers, sig, signal_dict(sig)
         if self.scenario_picker.value and sc is self._base:
             subtitle = f"Scenario: {sc.title}"
@@ -1378,7 +975,7 @@ class Krisekompasset(widgets.VBox):
             subtitle = "Egne valg"
         self.title.value = (f'<h2 style="margin:4px 0;font-size:1.8em">{_esc(self.place)}</h2>'
                             f'<div style="font-size:1.15em">{_esc(subtitle)}. Økonomiplan '
-                            f'{_esc(ds.attrs.get("plan_period", ""))} og langsikt til {horizon_year(ds)}, faste '
+                            f'{_esc(ds.plan.period_text)} og langsikt til {ds.plan.horizon}, faste '
                             f"{_esc(ds.attrs.get('price_year', ''))}-priser.</div>")
         self.now_view.value = now_html(ds, numbers)
         self.future_view.value = future_html(ds, numbers, self.place)
@@ -1395,5 +992,5 @@ class Krisekompasset(widgets.VBox):
         self.message.value = ""
 
 
-__all__ = ["Krisekompasset", "key_numbers", "signals", "crisis_corners", "corner_summary", "scenario_from_choices",
+__all__ = ["Krisekompasset", "signals", "corner_summary", "corner_summaries", "scenario_from_choices",
            "build_excel", "shipped_scenarios"]

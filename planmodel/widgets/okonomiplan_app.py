@@ -13,7 +13,7 @@ for, and kept per set of tiltak. The callbacks only choose what to recompute: th
 in the model and the tables (:mod:`planmodel.tables`, :mod:`planmodel.goals`,
 :mod:`planmodel.samordning`) and the texts in :mod:`planmodel.report`, shared with the brief.
 Every key number sits alone in an element with ``data-key`` holding exactly the text of
-:func:`planmodel.report.key_numbers`.
+:func:`planmodel.present.keynumbers.key_numbers`.
 """
 
 from __future__ import annotations
@@ -40,18 +40,12 @@ from planmodel.inputs.goals import (
     tiltaksmatrise_totals,
 )
 from planmodel.inputs.kommuner import resolve_kommune
-from planmodel.inputs.library import load_library, measure_arrays
-from planmodel.model.chain import population_for, run
-from planmodel.present.report import (
-    TABLE_CSS,
-    balance_table_html,
-    horizon_year,
-    key_numbers,
-    ndr_chart_svg,
-    plan_years,
-    report_html,
-    table_html,
-)
+from planmodel.inputs.library import load_library
+from planmodel.analysis.measures import library_costs
+from planmodel.model import run
+from planmodel.present.charts import ndr_chart
+from planmodel.present.keynumbers import key_numbers
+from planmodel.present.report import TABLE_CSS, balance_table_html, report_html, table_html
 from planmodel.analysis.samordning import samordning, who_pays_who_gains
 from planmodel.inputs.scenario import MeasureChoice, PlanScenario, load_scenario
 from planmodel.inputs.catalogue import load_catalogue
@@ -126,30 +120,6 @@ def scenario_with(base: PlanScenario, kommune: str, choices: dict[str, tuple[int
     return replace(base, kommune=kommune, measures=measures)
 
 
-def library_costs(scenario: PlanScenario, starts: dict[str, int]) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Drift and investering per year of every tiltak in the library, as if started in
-    ``starts[id]``, for the scenario's kommune [NOK 1000, fixed prices].
-
-    The model's own :func:`planmodel.measures.measure_arrays` does the scaling (``per_100k``
-    tiltak scale with the base-year population), so a chosen tiltak's row equals its
-    ``tiltak_drift`` / ``tiltak_investering`` in :func:`planmodel.model.run`.
-
-    Returns
-    -------
-    (drift, investering): DataFrames indexed by tiltak id, one int column per year.
-    """
-    catalogue = load_catalogue(scenario.catalogue)
-    library = load_library(scenario.library, catalogue)
-    pop = population_for(scenario)
-    years = pop["year"].values.astype(int)
-    chosen = [m.chosen(int(starts[mid])) for mid, m in library.measures.items()]
-    ma = measure_arrays(chosen, catalogue, years, float(pop.values[0].sum()))
-    ids = list(library.measures)
-    cols = pd.Index([int(y) for y in years], name="År")
-    return (pd.DataFrame(ma.operating, index=ids, columns=cols),
-            pd.DataFrame(ma.investment, index=ids, columns=cols))
-
-
 def cost_cell_html(drift: float, investering: float) -> str:
     """A cost cell of the tiltak grid [NOK 1000]: the total (drift + investering), and the
     investment ("inv.") under it when there is one."""
@@ -159,7 +129,7 @@ def cost_cell_html(drift: float, investering: float) -> str:
 
 def key_cards_html(numbers: dict[str, str], ds: xr.Dataset) -> str:
     """The key-number cards; each number alone in an element with ``data-key``."""
-    plan = plan_years(ds)
+    plan = ds.plan.years
     period = f"{plan[0]}–{plan[-1]}"
     cards = [
         ("ar_under_norm", f"År under normen {period}", f"normen er {numbers['resultatmal_andel']} av driftsinntektene"),
@@ -246,7 +216,7 @@ class OkonomiplanApp(widgets.VBox):
     measure_boxes : {tiltak id: Checkbox} (description = the tiltak's title).
     start_years : {tiltak id: Dropdown} of start years.
     result : the Dataset of :func:`planmodel.model.run` for the current choices (None after an error).
-    key_numbers : {id: text} as shown (:func:`planmodel.report.key_numbers`).
+    key_numbers : {id: text} as shown (:func:`planmodel.present.keynumbers.key_numbers`).
     message : HTML line for errors and notices (bokmål).
     samordning_button : computes who pays and who gains for the chosen tiltak.
     report_button : makes the brief for politicians and shows a download link.
@@ -313,7 +283,7 @@ class OkonomiplanApp(widgets.VBox):
         self._row_widgets: dict[str, list[widgets.Widget]] = {}
         self._status: dict[str, str | None] = {}
         # the plan starts the year after the data's base year (the first year of the projection)
-        first = int(population_for(replace(base, kommune=kommune))["year"].values[0]) + 1
+        first = base.plan_period[0]
         horizon = base.horizon
         self._plan = list(range(first, first + base.plan_years))
         self._first = first
@@ -549,17 +519,17 @@ class OkonomiplanApp(widgets.VBox):
         sc = self.current_scenario()
         ds = run(sc)
         self.result = ds
-        plan = plan_years(ds)
+        plan = ds.plan.years
         self._plan = plan[:len(self._year_heads)]  # the grid has the columns of the first base scenario
         self.key_numbers = key_numbers(ds)
         name = ds.attrs.get("kommune_name", "")
         self.title.value = (f'<h2 style="margin:4px 0">Økonomiplan {plan[0]}–{plan[-1]} for '
                             f"{html.escape(name)} ({html.escape(sc.kommune)})</h2>"
                             f'<div style="font-size:1.1em">Basisscenario: {html.escape(sc.title)}. Faste '
-                            f'{ds.attrs.get("price_year", "")}-priser; langsiktsår {horizon_year(ds)}.</div>')
+                            f'{ds.attrs.get("price_year", "")}-priser; langsiktsår {ds.plan.horizon}.</div>')
         self.key_numbers_view.value = key_cards_html(self.key_numbers, ds)
         self.balance_view.value = balance_table_html(ds, self.key_numbers)
-        self.chart_view.value = ndr_chart_svg(ds)
+        self.chart_view.value = ndr_chart(ds, self.place, "op-ndr")
         self.okonomiplan_view.value = table_html(okonomiplan_table(ds), row_header="Linje",
                                                  bold_rows=("Netto driftsresultat", "Inndekningsbehov"))
         if costs:
@@ -670,4 +640,4 @@ class OkonomiplanApp(widgets.VBox):
                 f"<p>Scenario: {html.escape(sc.title)}. {html.escape(sc.description)}</p></section>")
 
 
-__all__ = ["OkonomiplanApp", "library_costs", "load_base_scenarios", "scenario_with", "start_year_options"]
+__all__ = ["OkonomiplanApp", "load_base_scenarios", "scenario_with", "start_year_options"]

@@ -30,7 +30,8 @@ from matplotlib.figure import Figure
 from planmodel.core.meta import SSB_CREDIT
 from planmodel.inputs import data
 from planmodel.core.ages import to_kostra_groups
-from planmodel.population.demography import SCENARIOS, get_scenario, project_kommune
+from planmodel.inputs.demographic import SCENARIOS, get_scenario
+from planmodel.population.demography import project_kommune
 from planmodel.core.errors import InputError, PlanmodelError
 from planmodel.core.formatting import NBSP, endring, tall
 from planmodel.population.indicators import indicators

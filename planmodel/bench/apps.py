@@ -201,6 +201,6 @@ def _time_updates(page, app: str, label: str, keys: tuple[str, str], text_sel: s
     return times
 
 
-if __name__ == "__main__":  # python -m planmodel.bench_app
+if __name__ == "__main__":  # python -m planmodel.bench.apps
     for row in measure():
         print(row)

@@ -151,7 +151,7 @@ def bench_shell(quick: bool) -> list[dict]:
 
 def bench_app(quick: bool) -> list[dict]:
     """Krisekompasset in headless Chromium: time to interactive and widget change -> new numbers."""
-    from planmodel.bench_app import measure
+    from planmodel.bench.apps import measure
 
     return measure("krisekompasset", n=5 if quick else 10, loads=1 if quick else 3)
 

@@ -1,0 +1,51 @@
+"""The bokmål names of every identifier a user sees: one home for the vocabulary.
+
+Identifiers in code and files are English (``threshold``, ``sourced``, ``narrow``); what a
+politician, economist or student reads is bokmål. This module holds the mapping, so that the
+apps, the brief, the tables and the notebooks say the same thing for the same choice. It sits in
+the core layer so that the model can attach names as coordinates of its results; it holds words
+only, no logic beyond choosing a word. ``docs/glossary.md`` lists the terms.
+"""
+
+from __future__ import annotations
+
+#: Status of a value (planmodel.core.values.STATUSES).
+STATUS = {"sourced": "kilde", "derived": "beregnet", "assumption": "anslag"}
+
+#: The corners of the crisis 2×2: terskel (threshold) and tilbud (breadth).
+THRESHOLD_CORNER = {"high": "Høy terskel", "low": "Lav terskel"}
+BREADTH_CORNER = {"narrow": "Smalt tilbud", "broad": "Bredt tilbud"}
+#: The steps of terskel offered in the apps (value -> words).
+THRESHOLD_STEPS = {1.0: "Høy terskel", 0.5: "Noe høyere enn i dag", 0.0: "Som i dag",
+                   -0.5: "Noe lavere enn i dag", -1.0: "Lav terskel"}
+BREADTH_STEPS = {-1.0: "Smalt tilbud", -0.5: "Noe smalere enn i dag", 0.0: "Som i dag",
+                 0.5: "Noe bredere enn i dag", 1.0: "Bredt tilbud"}
+
+#: Which end of every uncertain tiltak effect a run uses (planmodel.core.values.EFFECT_BOUNDS).
+EFFECT_BOUND = {"value": "midtanslaget", "weak": "svakeste ende av spennet", "strong": "sterkeste ende av spennet"}
+#: When places are full (planmodel.inputs.scenario.OVERFLOW_MODES).
+OVERFLOW = {"queue": "De som ikke får plass, venter", "step_down": "De som ikke får plass, får tjeneste ett trinn ned"}
+#: Status of a chosen tiltak.
+MEASURE_STATUS = {"forslag": "forslag", "vedtatt": "vedtatt"}
+
+#: Crisis signals: levels (best first), their colour and meaning, and the areas of "Lykkes vi?".
+LEVEL_NB = {"green": "grønn", "amber": "gul", "red": "rød"}
+LEVEL_WORD = {"green": "I rute", "amber": "Følg med", "red": "Ikke i rute"}
+LEVEL_SYMBOL = {"green": "✓", "amber": "!", "red": "✗"}
+AREAS = {"okonomi": "Økonomi i balanse", "personell": "Nok personell", "tilbud": "Tilbudet til innbyggerne"}
+
+
+def threshold_text(value: float) -> str:
+    """A terskel as words: ``1`` -> ``"Høy terskel"``, ``0.25`` -> ``"Noe høyere enn i dag"``."""
+    v = float(value)
+    if v in THRESHOLD_STEPS:
+        return THRESHOLD_STEPS[v]
+    return "Noe høyere enn i dag" if v > 0 else "Noe lavere enn i dag"
+
+
+def breadth_text(value: float) -> str:
+    """A tilbud (breadth) as words: ``-1`` -> ``"Smalt tilbud"``."""
+    v = float(value)
+    if v in BREADTH_STEPS:
+        return BREADTH_STEPS[v]
+    return "Noe bredere enn i dag" if v > 0 else "Noe smalere enn i dag"

@@ -1,0 +1,191 @@
+"""The economic assumptions of the økonomiplan, read from ``data/okonomi/forutsetninger.yaml``.
+
+Every assumption is an entry in that file with its value, the range a scenario may set it to,
+its unit, the bokmål label users see, its status (sourced / derived / assumption) and its
+source. A scenario changes a value with ``economy: {name: value}``; the changed value is then
+an assumption "set in" that scenario file. The budget (:mod:`planmodel.budget`) reads values
+as ``economy.interest_rate.value``.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, replace
+from pathlib import Path
+from types import MappingProxyType
+from typing import Annotated, Iterator, Mapping
+
+from pydantic import BeforeValidator, model_validator
+from pydantic_core import PydanticCustomError
+
+from planmodel.core.cache import file_key, memo
+from planmodel.core.errors import InputError
+from planmodel.core.paths import data_path
+from planmodel.core.schema import Choice, FileModel, Integer, Number, Text, check, validate
+from planmodel.core.values import STATUSES, Value
+from planmodel.core.yamlio import load_strict
+
+#: Units an assumption may have (how it is shown: percent, kroner, years).
+UNITS = ("share", "share per year", "NOK per inhabitant", "years")
+SHIPPED = ("okonomi", "forutsetninger.yaml")
+#: Frie inntekter per innbygger, landet, KOSTRA 2025 (SSB 12134) [NOK per inhabitant].
+NATIONAL_FREE_INCOME_PER_CAPITA = 78_932.0
+
+
+@dataclass(frozen=True)
+class Assumption(Value):
+    """An economic assumption: a :class:`~planmodel.core.values.Value` with its name, bokmål
+    label, unit and the range a scenario may set it to."""
+
+    name: str = ""
+    label: str = ""
+    unit: str = "share"
+    minimum: float = -math.inf
+    maximum: float = math.inf
+
+
+class Economy:
+    """The economic assumptions of one run (immutable).
+
+    ``economy.interest_rate`` is the :class:`Assumption` (``.value`` the number); an
+    assumption whose value is not set (``free_income_per_capita`` when it is calibrated)
+    reads as None. :meth:`items` lists the assumptions that have a value."""
+
+    __slots__ = ("_entries",)
+
+    def __init__(self, entries: Mapping[str, Assumption]):
+        object.__setattr__(self, "_entries", MappingProxyType(dict(entries)))
+
+    def __setattr__(self, name, value):
+        raise AttributeError("Economy is immutable; use with_values()")
+
+    def __getattr__(self, name: str) -> Assumption | None:
+        try:
+            a = self._entries[name]
+        except KeyError:
+            raise AttributeError(name) from None
+        return None if a.value is None else a
+
+    def __eq__(self, other) -> bool:
+        return isinstance(other, Economy) and dict(self._entries) == dict(other._entries)
+
+    def __hash__(self) -> int:
+        return hash(tuple(sorted((k, v.value, v.source) for k, v in self._entries.items())))
+
+    def __repr__(self) -> str:
+        return "Economy(" + ", ".join(f"{k}={v.value!r}" for k, v in self._entries.items()) + ")"
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        """Every assumption's name, in file order."""
+        return tuple(self._entries)
+
+    def entry(self, name: str) -> Assumption:
+        """The assumption ``name`` (also when its value is not set)."""
+        return self._entries[name]
+
+    def items(self) -> list[tuple[str, Assumption]]:
+        """(name, assumption) for every assumption with a value, in file order."""
+        return [(k, a) for k, a in self._entries.items() if a.value is not None]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._entries)
+
+    def with_values(self, overrides: Mapping[str, float], source: str = "økonomi") -> "Economy":
+        """A copy with ``overrides`` {name: number}; unknown names and values outside an
+        assumption's range are errors naming ``source`` and ``economy.<name>``."""
+        entries = dict(self._entries)
+        for key, val in overrides.items():
+            if key not in entries:
+                raise InputError(source, f"economy.{key}", f"ukjent nøkkel; tillatt her: {', '.join(entries)}")
+            a = entries[key]
+            if isinstance(val, bool) or not isinstance(val, (int, float)) or not math.isfinite(val):
+                raise InputError(source, f"economy.{key}", f"{val!r} er ikke et tall")
+            if not a.minimum <= val <= a.maximum:
+                raise InputError(source, f"economy.{key}", f"{val!r} er utenfor gyldig område; forventet "
+                                 f"{a.label.lower()} mellom {a.minimum:g} og {a.maximum:g}")
+            entries[key] = replace(a, value=float(val), status="assumption", source=f"Satt i {source}")
+        return Economy(entries)
+
+    def replaced(self, name: str, value: Value | None) -> "Economy":
+        """A copy with assumption ``name`` set to ``value`` (with that value's status and
+        source), or unset with None (an assumption the model then derives, such as
+        ``free_income_per_capita``)."""
+        entries = dict(self._entries)
+        if value is None:
+            entries[name] = replace(entries[name], value=None)
+        else:
+            entries[name] = replace(entries[name], value=float(value.value), status=value.status, source=value.source)
+        return Economy(entries)
+
+
+# --------------------------------------------------------------------------- the file schema
+
+def _pair(v):
+    if not (isinstance(v, list) and len(v) == 2 and all(isinstance(x, (int, float)) and not isinstance(x, bool)
+                                                         for x in v) and v[0] <= v[1]):
+        raise PydanticCustomError("pm_rule", f"{v!r}: forventet [fra, til] med fra <= til".replace("{", "{{")
+                                  .replace("}", "}}"))
+    return (float(v[0]), float(v[1]))
+
+
+class AssumptionEntry(FileModel):
+    label: Text(nonempty=True)
+    unit: Choice(UNITS)
+    value: Number() | None
+    range: Annotated[tuple[float, float], BeforeValidator(_pair)]
+    status: Choice(STATUSES)
+    source: Text(nonempty=True)
+
+    @model_validator(mode="after")
+    def _inside(self):
+        lo, hi = self.range
+        check(self.value is None or lo <= self.value <= hi,
+              f"verdien {self.value!r} er utenfor området [{lo:g}, {hi:g}]")
+        return self
+
+
+def _version_1(v):
+    if v != 1:
+        raise PydanticCustomError("pm_rule", f"{v!r}: planmodel kjenner bare versjon 1")
+    return v
+
+
+class EconomyFile(FileModel):
+    """The economic assumptions file (``data/okonomi/forutsetninger.yaml``)."""
+
+    schema_version: Annotated[int, BeforeValidator(_version_1)]
+    price_year: Integer("et årstall", 2000, 2100)
+    assumptions: dict[Text(), AssumptionEntry]
+
+
+def parse_economy(raw, source: str) -> Economy:
+    """Validate a parsed assumptions file and return the :class:`Economy` it describes."""
+    f = validate(EconomyFile, raw, source)
+    return Economy({name: Assumption(value=None if e.value is None else float(e.value), status=e.status,
+                                     source=e.source, name=name, label=e.label, unit=e.unit,
+                                     minimum=e.range[0], maximum=e.range[1])
+                    for name, e in f.assumptions.items()})
+
+
+def load_economy(path: str | Path | None = None) -> Economy:
+    """The economic assumptions (default: the shipped file)."""
+    p = data_path(*SHIPPED) if path is None else Path(path)
+    return _load(*file_key(p), "data/" + "/".join(SHIPPED) if path is None else str(path))
+
+
+@memo(maxsize=8, readonly=False)
+def _load(resolved: str, mtime: int | None, name: str) -> Economy:
+    text = None if mtime is None else Path(resolved).read_text(encoding="utf-8")
+    return parse_economy(load_strict(name, text), name)
+
+
+def economy_with(overrides: Mapping[str, float], source: str = "økonomi") -> Economy:
+    """The shipped assumptions with a scenario's overrides {name: number} (see
+    :meth:`Economy.with_values`)."""
+    return load_economy().with_values(overrides, source)
+
+
+def economy_names() -> tuple[str, ...]:
+    """The names a scenario may set under ``economy:``."""
+    return load_economy().names

@@ -1,0 +1,116 @@
+"""Charts of a run for the apps and the brief: one implementation, inline SVG strings.
+
+Every chart is drawn by :mod:`planmodel.present.svg` from a :func:`planmodel.model.run` result
+(read once through :func:`planmodel.present.keynumbers.lines`), carries a ``<title>``, an
+``aria-label`` and a text description with the numbers, and gives the same text for the same
+data. Matplotlib is left to the notebooks.
+"""
+
+from __future__ import annotations
+
+import xarray as xr
+
+from planmodel.core.formatting import tall
+from planmodel.present import svg
+from planmodel.present.keynumbers import Lines, lines, norm_text
+
+#: Broad age groups of the population chart: label -> (first, last age).
+AGE_GROUPS = {"0–19 år": (0, 19), "20–66 år": (20, 66), "67–79 år": (67, 79), "80–89 år": (80, 89),
+              "90 år og over": (90, 200)}
+
+
+def _f0(v: float) -> str:
+    return tall(v, 0)
+
+
+def _f1(v: float) -> str:
+    return tall(v, 1)
+
+
+def ndr_chart(ds: xr.Dataset, place: str, chart_id: str = "kk-ndr") -> str:
+    """Netto driftsresultat [% of driftsinntektene] per year against the norm, the plan period
+    shaded."""
+    lv = lines(ds)
+    years, plan = [int(y) for y in lv.years], lv.plan
+    vals = list(100 * lv.ndr)
+    share = ds.plan.target_share
+    b, h = years[0], years[-1]
+    desc = (f"Netto driftsresultat i prosent av driftsinntektene {b}–{h}, {place}: {_f1(vals[0])} % i {b}, "
+            f"{_f1(vals[years.index(plan[-1])])} % i {plan[-1]} og {_f1(vals[-1])} % i {h}. "
+            f"Normen er {norm_text(share)}.")
+    return svg.line_chart(years, [("Netto driftsresultat", vals)], title="Netto driftsresultat mot normen",
+                          y_label="% av driftsinntektene", chart_id=chart_id, fmt=_f1,
+                          reference=[(100 * share, f"Norm {norm_text(share)}")],
+                          shade=(plan[0], plan[-1], "Økonomiplan"), desc=desc)
+
+
+def gap_chart(ds: xr.Dataset) -> str:
+    """Inndekningsbehov per year [mill. kr], plan years highlighted."""
+    lv = lines(ds)
+    years, plan = [int(y) for y in lv.years], lv.plan
+    vals = list(lv.gap / 1000)
+    if any(v > 0 for v in vals):
+        desc = ("Inndekningsbehov (det netto driftsresultat mangler for å nå normen) per år i millioner kroner: "
+                + "; ".join(f"{y}: {_f1(v)}" for y, v in zip(years, vals) if v > 0) + ".")
+    else:
+        desc = "Ingen inndekningsbehov: netto driftsresultat når normen hvert år."
+    return svg.column_chart(years, vals, title="Inndekningsbehov per år", y_label="mill. kr (faste priser)",
+                            chart_id="kk-gap", fmt=_f0, desc=desc,
+                            highlight=[y in plan for y in years], highlight_label="Økonomiplanperioden")
+
+
+def _three_years(lv: Lines) -> list[int]:
+    return [lv.base, lv.plan[-1], lv.horizon]
+
+
+def _bars_desc(what: str, names: list[str], series: list[tuple[str, list[float]]], fmt) -> str:
+    return what + ": " + "; ".join(
+        f"{n}: " + ", ".join(f"{fmt(s[1][i])} i {s[0]}" for s in series) for i, n in enumerate(names)) + "."
+
+
+def sector_chart(ds: xr.Dataset) -> str:
+    """Sector frames [mill. kr] in the base year, the last plan year and the horizon."""
+    lv = lines(ds)
+    series = [(str(y), list(lv.frames[:, lv.index[y]] / 1000)) for y in _three_years(lv)]
+    desc = _bars_desc("Netto sektorrammer i millioner kroner", lv.sector_names, series, _f0)
+    return svg.bar_chart(lv.sector_names, series, title="Kostnad etter sektor", chart_id="kk-sector",
+                         value_label="mill. kr (netto sektorramme, faste priser)", fmt=_f0, desc=desc)
+
+
+def population_chart(ds: xr.Dataset) -> str:
+    """Persons by broad age group in the base year, the last plan year and the horizon."""
+    lv = lines(ds)
+    groups = {g: lv.aged(lo, hi) for g, (lo, hi) in AGE_GROUPS.items()}
+    series = [(str(y), [lv.at(v, y) for v in groups.values()]) for y in _three_years(lv)]
+    desc = _bars_desc("Personer etter aldersgruppe", list(AGE_GROUPS), series, _f0)
+    return svg.bar_chart(list(AGE_GROUPS), series, title="Befolkningen etter alder", chart_id="kk-population",
+                         value_label="personer 1. januar", fmt=_f0, desc=desc, label_width=14)
+
+
+def workforce_chart(ds: xr.Dataset, sector: str | None, chart_id: str) -> str:
+    """Årsverk need and supply per year, for one sector (e.g. helse og omsorg) or in total."""
+    lv = lines(ds)
+    years = [int(y) for y in lv.years]
+    if sector is None:
+        need, supply, name = lv.fte_need.sum(axis=0), lv.fte_supply.sum(axis=0), "alle sektorer"
+    else:
+        k = lv.sectors.index(sector)
+        need, supply, name = lv.fte_need[k], lv.fte_supply[k], lv.sector_names[k].lower()
+    h = years[-1]
+    desc = (f"Årsverk, {name}: behov {_f0(need[-1])} og tilgang {_f0(supply[-1])} i {h} "
+            f"(basisåret: {_f0(need[0])}).")
+    return svg.line_chart(years, [("Behov", list(need)), ("Tilgang", list(supply))],
+                          title=f"Årsverk: behov og tilgang, {name}", y_label="årsverk", chart_id=chart_id,
+                          desc=desc, fmt=_f0, shade=(lv.plan[0], lv.plan[-1], "Økonomiplan"))
+
+
+def care_chart(ds: xr.Dataset) -> str:
+    """Users per level of the omsorgstrapp in the base year, the last plan year and the horizon."""
+    lv = lines(ds)
+    years = _three_years(lv)
+    series = [(str(y), list(lv.users_by_level[:, lv.index[y]])) for y in years]
+    desc = (_bars_desc("Brukere per nivå i omsorgstrappen", lv.level_names, series, _f0)
+            + f" Ventende på plass: {_f0(lv.at(lv.queue, years[1]))} i {years[1]}, "
+              f"{_f0(lv.at(lv.queue, years[2]))} i {years[2]}.")
+    return svg.bar_chart(lv.level_names, series, title="Brukere i omsorgstrappen", chart_id="kk-care",
+                         value_label="personer", fmt=_f0, desc=desc, label_width=26)

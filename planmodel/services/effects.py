@@ -1,0 +1,112 @@
+"""Tiltak effects as arrays for the service model: costs, investments, coverage factors,
+unit-cost and årsverk factors, care-level shifts and volunteer årsverk (see
+:mod:`planmodel.inputs.library` for what each effect kind means and the year-key rule)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Mapping
+
+import numpy as np
+
+from planmodel.core.errors import InputError
+from planmodel.core.values import Value, pick
+from planmodel.inputs.catalogue import Catalogue
+from planmodel.inputs.library import HOURS_PER_FTE, Measure, MeasureEffect
+from planmodel.services.demand import CatalogueIndex
+
+
+def profile_path(profile: Mapping[int, Value], start: int, years: np.ndarray, kind: str,
+                 end: int | None = None) -> np.ndarray:
+    """Values (Y,) of an investment (flow) or operating (level that holds) profile."""
+    out = np.zeros(years.size)
+    if not profile:
+        return out
+    offsets = sorted(profile)
+    if kind == "flow":
+        for off in offsets:
+            out[years == start + off] += profile[off].value
+        return out
+    rel = years - start
+    for i, off in enumerate(offsets):  # a few keys, each vectorised over years
+        nxt = offsets[i + 1] if i + 1 < len(offsets) else None
+        mask = (rel >= off) & ((rel < nxt) if nxt is not None else True)
+        out[mask] = profile[off].value
+    if end is not None:
+        out[years > end] = 0.0
+    return out
+
+
+def effect_ramp(effect: MeasureEffect, start: int, years: np.ndarray, end: int | None = None) -> np.ndarray:
+    """Share (Y,) of an effect in force: 0 before start + lag, rising by 1/phase_in a year."""
+    r = np.clip((years - start - effect.lag_years + 1) / effect.phase_in_years, 0.0, 1.0)
+    if end is not None:
+        r = np.where(years > end, 0.0, r)
+    return r
+
+
+@dataclass
+class MeasureArrays:
+    """Selected measures turned into arrays over the flattened lead axis N.
+
+    ``active`` (M, N) weights (1 = on) let one run hold several measure sets (samordning).
+    Factors are 1 and additions 0 where nothing applies.
+    """
+
+    ids: list[str]
+    measures: list[Measure]
+    operating: np.ndarray  # (M, Y) NOK 1000 per year
+    investment: np.ndarray  # (M, Y) NOK 1000
+    coverage_factor: np.ndarray  # (S, A, Y, N)
+    unit_cost_factor: np.ndarray  # (S, Y, N)
+    fte_factor: np.ndarray  # (S, Y, N)
+    shifts: list[tuple[int, int, np.ndarray]] = field(default_factory=list)  # (from, to, share (Y, N))
+    volunteer_fte: np.ndarray | None = None  # (S, Y, N) årsverk replaced by volunteers
+    lead: object = None  # a planmodel.lead.Lead when ``active`` spans several measure sets
+
+
+def measure_arrays(measures: list[Measure], catalogue: Catalogue, years: np.ndarray, base_population: float,
+                   active: np.ndarray | None = None, bound: str = "value", lead=None) -> MeasureArrays:
+    """Arrays for the chosen measures (each with ``start`` set).
+
+    Parameters
+    ----------
+    measures : chosen measures; base_population : persons in the base year (for ``per_100k``).
+    active : (M, N) 0/1 weights, default all on with N = 1; ``lead`` names the N axis.
+    """
+    idx = CatalogueIndex.of(catalogue)
+    S, A, Y = len(idx.ids), 106, years.size
+    M = len(measures)
+    active = np.ones((M, 1)) if active is None else np.asarray(active, dtype=float)
+    N = active.shape[1]
+    operating = np.zeros((M, Y))
+    investment = np.zeros((M, Y))
+    cov_f = np.ones((S, A, Y, N))
+    cost_f = np.ones((S, Y, N))
+    fte_f = np.ones((S, Y, N))
+    vol = np.zeros((S, Y, N))
+    shifts = []
+    for m, meas in enumerate(measures):  # a few dozen measures; each step vectorised over years/ages
+        if meas.start is None:
+            raise InputError("tiltak", f"{meas.id}.start", "et valgt tiltak trenger et startår")
+        scale = base_population / 100_000.0 if meas.scale == "per_100k" else 1.0
+        operating[m] = profile_path(meas.operating, meas.start, years, "level", meas.end) * scale
+        investment[m] = profile_path(meas.investment, meas.start, years, "flow") * scale
+        on = active[m][None, :]  # (1, N)
+        for eff in meas.effects:
+            r = effect_ramp(eff, meas.start, years, meas.end)[:, None] * on  # (Y, N)
+            size = pick(eff.change, bound)
+            s = idx.pos[eff.service]
+            if eff.kind == "coverage":
+                lo, hi = eff.ages or (0, 105)
+                cov_f[s, lo:hi + 1] *= (1.0 + size * r)[None]
+            elif eff.kind == "unit_cost":
+                cost_f[s] *= 1.0 + size * r
+            elif eff.kind == "fte":
+                fte_f[s] *= 1.0 + size * r
+            elif eff.kind == "shift":
+                shifts.append((s, idx.pos[eff.to_service], size * r))
+            elif eff.kind == "volunteer_hours":
+                vol[s] += size * scale * eff.substitution / HOURS_PER_FTE * r
+    return MeasureArrays([m.id for m in measures], list(measures), operating, investment, cov_f, cost_f, fte_f,
+                         shifts, vol, lead)
