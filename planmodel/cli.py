@@ -158,7 +158,7 @@ def _summary(ds) -> str:
     """A short økonomiplan summary for the terminal (mill. kr, fixed prices)."""
     from planmodel.core.formatting import tall
 
-    years = [int(y) for y in ds["year"].values[ds["plan_year"].values]] + [int(ds["year"].values[-1])]
+    years = ds.plan.years + [ds.plan.horizon]
     rows = [("Frie inntekter", "frie_inntekter", 1e-3), ("Netto driftsutgifter, sektorene", "netto_driftsutgifter_sektorer", 1e-3),
             ("Netto driftsresultat", "netto_driftsresultat", 1e-3), ("Netto driftsresultat, %", "netto_driftsresultat_andel", 100.0),
             ("Inndekningsbehov", "inndekningsbehov", 1e-3), ("Handlingsrom", "handlingsrom", 1e-3)]

@@ -34,8 +34,11 @@ def compare(scenarios, baseline: int | str = 0) -> xr.Dataset:
     -------
     Dataset: every variable of :func:`planmodel.model.run` with a leading ``scenario``
     dimension (tiltak and places missing in a scenario are 0; years outside a scenario's horizon
-    are NaN), and ``diff_<name>`` = scenario minus baseline for the main variables. attrs:
-    ``baseline`` (id), and per scenario its title in the coordinate ``scenario_title``.
+    are NaN), and ``diff_<name>`` = scenario minus baseline for the main variables. attrs: what
+    the runs share (price year, units, kommune ...) and ``baseline`` (id); what differs between
+    them (scenario, horizon, breadth, target share ...) is the coordinate ``scenario_<name>``
+    along ``scenario``, and per scenario its title in ``scenario_title``. ``ds.plan`` works on
+    the comparison and on one scenario of it (``cmp.sel(scenario=...)``).
     """
     scs = [as_scenario(s) for s in scenarios]
     if not scs:
@@ -50,8 +53,8 @@ def compare(scenarios, baseline: int | str = 0) -> xr.Dataset:
     if not 0 <= baseline < len(scs):
         raise InputError("compare", "baseline", f"indeks {baseline} finnes ikke (0–{len(scs) - 1})")
     runs = [run(s) for s in scs]
-    first = dict(runs[baseline].attrs)
-    for r in runs:  # attributes differ per scenario; keep them as coordinates instead
+    attrs = [dict(r.attrs) for r in runs]
+    for r in runs:  # attributes differ per scenario; those that differ become coordinates
         r.attrs = {}
     out = xr.concat(runs, dim=xr.DataArray(ids, dims="scenario", name="scenario"), join="outer",
                     coords="different", compat="equals", combine_attrs="drop_conflicts")
@@ -65,10 +68,10 @@ def compare(scenarios, baseline: int | str = 0) -> xr.Dataset:
                 units=out[v].attrs.get("units", ""), long_name=f"Forskjell fra {ids[baseline]}: {out[v].attrs.get('long_name', v)}")
     out = out.assign_coords(scenario_title=("scenario", [s.title for s in scs]),
                             scenario_kommune=("scenario", [s.kommune for s in scs]))
-    out.attrs = {"baseline": ids[baseline], "price_year": first["price_year"],
-                 "money_units": first["money_units"], "plan_period": first["plan_period"],
-                 "sources": first["sources"], "kommune": first["kommune"],
-                 "kommune_name": first["kommune_name"]}
+    same = {k: v for k, v in attrs[0].items() if all(k in a and a[k] == v for a in attrs[1:])}
+    differ = sorted({k for a in attrs for k in a} - set(same) - {"scenario_title", "kommune"})
+    out = out.assign_coords({f"scenario_{k}": ("scenario", [a.get(k, "") for a in attrs]) for k in differ})
+    out.attrs = {**same, "baseline": ids[baseline]}
     return out
 
 
@@ -79,8 +82,7 @@ def compare_table(cmp: xr.Dataset, variable: str = "netto_driftsresultat", years
         raise InputError("compare", "variable", f"ukjent variabel {variable!r}")
     da = cmp[name]
     if years is None:
-        years = [int(y) for y in cmp["year"].values[cmp["plan_year"].values.astype(bool).any(axis=0)]] \
-            if cmp["plan_year"].ndim == 2 else [int(y) for y in cmp["year"].values[cmp["plan_year"].values]]
+        years = cmp.plan.years
     da = da.sel(year=years)
     units = da.attrs.get("units", "")
     if "NOK 1000" in units:

@@ -65,7 +65,8 @@ def samordning(scenario: PlanScenario | Prepared) -> xr.Dataset:
         "effekt": (("measure", "sector", "year"), effect, {"units": nok, "long_name": "Virkning på tjenestekostnadene"}),
     }, coords=coords)
     ds["netto"] = (ds["drift"] + ds["effekt"]).assign_attrs(units=nok, long_name="Netto (kostnad minus gevinst)")
-    plan = (years > years[0]) & (years <= years[0] + sc.plan_years)
+    first, last = sc.plan_period
+    plan = (years >= first) & (years <= last)
     ds["netto_planperiode"] = ds["netto"].isel(year=np.flatnonzero(plan)).sum("year").assign_attrs(
         units=nok, long_name=f"Netto i økonomiplanperioden {years[plan][0]}–{years[plan][-1]}")
     return ds

@@ -17,6 +17,7 @@ import xarray as xr
 
 from planmodel.population.demography import population_for
 from planmodel.budget import BudgetInputs, compute_budget
+from planmodel.core.cache import memo
 from planmodel.inputs.economy import Economy
 from planmodel.services.capacity import PLACE_TYPES, behovsanalyse, investment_path
 from planmodel.services.costs import cost_arrays, sector_matrix
@@ -31,16 +32,10 @@ from planmodel.services.workforce import staff_share_60_66, workforce_arrays
 VARIANTS = ("valg", "valg_tiltak", "minimum")
 
 
-_VARIANT_CACHE: dict = {}
-
-
+@memo(maxsize=256)
 def _along_variants(values: tuple) -> xr.DataArray:
-    if values not in _VARIANT_CACHE:
-        if len(_VARIANT_CACHE) > 256:
-            _VARIANT_CACHE.clear()
-        _VARIANT_CACHE[values] = xr.DataArray(np.asarray(values, dtype=float), dims="variant",
-                                              coords={"variant": list(VARIANTS)})
-    return _VARIANT_CACHE[values]
+    """The option values of the three variants as a DataArray along ``variant`` (built once per values)."""
+    return xr.DataArray(np.asarray(values, dtype=float), dims="variant", coords={"variant": list(VARIANTS)})
 
 
 def _variant_options(scenario: PlanScenario) -> ServiceOptions:
@@ -250,14 +245,9 @@ def _assemble(scenario, catalogue, pop, years, sectors, measures, ma, d, costs, 
     return _with_attrs(ds, scenario, catalogue, pop, b, cal, eco, base_year, first)
 
 
-_COORD_CACHE: dict = {}
-
-
+@memo(maxsize=64, key=lambda catalogue, *rest: (catalogue.fingerprint or id(catalogue), *rest))
 def _coords(catalogue, years, sectors, measures, levels, first, plan_years, place_ids) -> xr.Coordinates:
     """Coordinates of the result, built once per layout (indexes are the costly part)."""
-    key = (id(catalogue), years, sectors, measures, levels, first, plan_years, place_ids)
-    if key in _COORD_CACHE:
-        return _COORD_CACHE[key]
     years = np.asarray(years)
     coords = {
         "year": years, "sector": list(sectors), "service": list(catalogue.ids), "measure": [m[0] for m in measures],
@@ -281,10 +271,7 @@ def _coords(catalogue, years, sectors, measures, levels, first, plan_years, plac
     if place_ids is not None:
         coords["place_type"] = list(place_ids)
         coords["place_type_name"] = ("place_type", [PLACE_TYPES[p].name for p in place_ids])
-    if len(_COORD_CACHE) > 64:
-        _COORD_CACHE.clear()
-    _COORD_CACHE[key] = xr.Coordinates(coords)
-    return _COORD_CACHE[key]
+    return xr.Coordinates(coords)
 
 
 def _with_attrs(ds, scenario, catalogue, pop, b, cal, eco, base_year, first) -> xr.Dataset:

@@ -38,8 +38,19 @@ class PlanAccessor:
         self._ds = ds
 
     def _need(self, what: str) -> None:
-        if what not in self._ds.coords and what not in self._ds.attrs:
+        if what not in self._ds.coords and self._attr(what) is None:
             raise InputError("resultat", what, "mangler; bruk resultatet av planmodel.run()")
+
+    def _attr(self, name: str, default=None):
+        """An input the run recorded: an attribute, or in a comparison the coordinate
+        ``scenario_<name>`` (a single value once one scenario is selected; otherwise the first)."""
+        if name in self._ds.attrs:
+            return self._ds.attrs[name]
+        coord = f"scenario_{name}"
+        if coord in self._ds.coords:
+            values = np.atleast_1d(self._ds[coord].values)
+            return values.ravel()[0].item() if hasattr(values.ravel()[0], "item") else values.ravel()[0]
+        return default
 
     # ------------------------------------------------------------------ years
     @property
@@ -50,7 +61,7 @@ class PlanAccessor:
     @property
     def base_year(self) -> int:
         """The base year (today's level; the first year of the result)."""
-        return int(self._ds.attrs.get("base_year", self.all_years[0]))
+        return int(self._attr("base_year", self.all_years[0]))
 
     @property
     def years(self) -> list[int]:
@@ -80,7 +91,7 @@ class PlanAccessor:
     def horizon(self) -> int:
         """The long-view year (the scenario's horizon, else the last year of the result)."""
         years = self.all_years
-        hz = int(self._ds.attrs.get("horizon", years[-1]))
+        hz = int(self._attr("horizon", years[-1]))
         return hz if hz in years else years[-1]
 
     @property
@@ -100,7 +111,7 @@ class PlanAccessor:
     def target_share(self) -> float:
         """The result target (norm) as a share of driftsinntektene (TBU: 1,75 %)."""
         self._need("target_share")
-        return float(self._ds.attrs["target_share"])
+        return float(self._attr("target_share"))
 
     def below_norm(self, years: Iterable[int] | None = None) -> list[int]:
         """The ``years`` (default: :attr:`judged_years`) in which netto driftsresultat is below
@@ -128,7 +139,7 @@ class PlanAccessor:
     def breadth(self) -> float:
         """Tilbud (-1 smalt .. 1 bredt)."""
         self._need("breadth")
-        return float(self._ds.attrs["breadth"])
+        return float(self._attr("breadth"))
 
     @property
     def higher_threshold(self) -> list[str]:
@@ -138,21 +149,21 @@ class PlanAccessor:
     @property
     def narrower(self) -> bool:
         """A narrower tilbud than today (breadth below 0 or services dropped)."""
-        return self.breadth < 0 or bool(self._ds.attrs.get("dropped", ""))
+        return self.breadth < 0 or bool(self._attr("dropped", ""))
 
     @property
     def kommune(self) -> str:
-        return str(self._ds.attrs["kommune"])
+        return str(self._attr("kommune"))
 
     @property
     def kommune_name(self) -> str:
-        return str(self._ds.attrs.get("kommune_name", self.kommune))
+        return str(self._attr("kommune_name", self.kommune))
 
     @property
     def price_year(self) -> int:
-        return int(self._ds.attrs["price_year"])
+        return int(self._attr("price_year"))
 
     @property
     def fingerprint(self) -> str:
         """The scenario's fingerprint (:attr:`planmodel.inputs.scenario.PlanScenario.fingerprint`)."""
-        return str(self._ds.attrs.get("scenario_fingerprint", ""))
+        return str(self._attr("scenario_fingerprint", ""))

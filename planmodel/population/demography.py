@@ -501,28 +501,24 @@ def national_paths(scenario: Scenario, flow: np.ndarray) -> dict[str, xr.DataArr
     return out
 
 
-_SURVIVAL_CACHE: dict = {}
-
-
 def _shape_years(data_until: int | None) -> tuple[int, int]:
     """HFD years for the age pattern of fertility: the default, or the five years before
     ``data_until`` for hindcasts."""
     return FERTILITY_SHAPE_YEARS if data_until is None else (data_until - 4, data_until)
 
 
+@memo(maxsize=32, key=lambda national, trend_until, e0m_key, e0f_key, scenario, first, last:
+      (national, trend_until, e0m_key, e0f_key, first, last))
 def _survival_paths(national, trend_until, e0m_key, e0f_key, scenario: Scenario, first: int, last: int):
     """Survival ratios (year, sex, age) for a scenario's e0 paths; the same for every kommune,
     so computed once per process and key (the e0 targeting is the costly part)."""
-    key = (national, trend_until, e0m_key, e0f_key, first, last)
-    if key not in _SURVIVAL_CACHE:
-        flow = np.arange(first, last + 1)
-        e0 = national_paths(scenario, flow)["e0"]
-        mort_years = MORTALITY_BASE_YEARS if trend_until is None else (trend_until - 4, trend_until)
-        pattern_years = (2000, 2019) if trend_until is None else (trend_until - 19, trend_until)
-        mx = lifetable.scale_to_life_expectancy(base_mortality(mort_years), e0,
-                                                age_pattern=improvement_pattern(pattern_years))
-        _SURVIVAL_CACHE[key] = survival_for(mx.transpose("year", "sex", "age"))
-    return _SURVIVAL_CACHE[key]
+    flow = np.arange(first, last + 1)
+    e0 = national_paths(scenario, flow)["e0"]
+    mort_years = MORTALITY_BASE_YEARS if trend_until is None else (trend_until - 4, trend_until)
+    pattern_years = (2000, 2019) if trend_until is None else (trend_until - 19, trend_until)
+    mx = lifetable.scale_to_life_expectancy(base_mortality(mort_years), e0,
+                                            age_pattern=improvement_pattern(pattern_years))
+    return survival_for(mx.transpose("year", "sex", "age"))
 
 
 def projection_inputs(base: KommuneBase, scenario: Scenario, end_year: int = END_YEAR) -> dict:

@@ -46,6 +46,7 @@ from planmodel.core.meta import SSB_CREDIT
 from planmodel.core.meta import __version__
 from planmodel.core.ages import KOSTRA_GROUPS, to_kostra_groups
 from planmodel.core.errors import InputError
+from planmodel.core.io import write_bytes_atomic, write_text_atomic
 from planmodel.inputs.catalogue import load_catalogue
 from planmodel.population.indicators import indicators
 from planmodel.inputs.library import load_library
@@ -418,9 +419,7 @@ def write_csv(ds: xr.Dataset, path: str | Path) -> Path:
     -------
     Path
     """
-    path = Path(path)
-    to_iamc(ds).to_csv(path, index=False, encoding="utf-8", lineterminator="\n")
-    return path
+    return write_text_atomic(path, to_iamc(ds).to_csv(index=False, lineterminator="\n"))
 
 
 def read_csv(path: str | Path) -> pd.DataFrame:
@@ -505,7 +504,12 @@ def write_netcdf(ds: xr.Dataset, path: str | Path, engine: str | None = None) ->
     """
     path = Path(path)
     engine = engine or _netcdf_engine()
-    netcdf_ready(ds).to_netcdf(path, engine=engine)
+    tmp = path.with_name(f".{path.name}.tmp")
+    try:
+        netcdf_ready(ds).to_netcdf(tmp, engine=engine)
+        tmp.replace(path)  # atomic: the file is complete or not there
+    finally:
+        tmp.unlink(missing_ok=True)
     return path
 
 
@@ -530,9 +534,7 @@ def save_workbook(wb, path: str | Path) -> Path:
             zi.compress_type = zipfile.ZIP_DEFLATED
             zi.external_attr = 0o600 << 16
             zout.writestr(zi, data)
-    path = Path(path)
-    path.write_bytes(out.getvalue())
-    return path
+    return write_bytes_atomic(path, out.getvalue())
 
 
 class _Sheet:
@@ -587,15 +589,9 @@ class _Sheet:
 
 def _plan_years(ds: xr.Dataset) -> tuple[list[int], list[int]]:
     """Years of the økonomiplan period and of the long view (2035/2040 where present)."""
-    years = [int(y) for y in ds["year"].values]
-    if "plan_year" in ds.coords:
-        flags = ds["plan_year"].values
-        if flags.ndim > 1:
-            flags = flags.any(axis=tuple(range(flags.ndim - 1)))
-        plan = [y for y, f in zip(years, flags) if bool(f)]
-    else:
-        plan = years[1:5]
-    long = [y for y in LONG_VIEW if y in years and (not plan or y > plan[-1])]
+    years = ds.plan.all_years
+    plan = ds.plan.years
+    long = [y for y in LONG_VIEW if y in years and y > plan[-1]]
     return plan, long
 
 

@@ -662,8 +662,8 @@ def _plan_period(ds: xr.Dataset, years: Iterable[int] | int | None) -> list[int]
         return _years(ds, years)
     if "plan_year" not in ds.coords:
         raise InputError(_SOURCE, "years", "oppgi årene; datasettet har ingen plan_year-koordinat "
-                                           "(bruk resultatet av planmodel.model.run)")
-    return [int(y) for y in ds["year"].values[ds["plan_year"].values.astype(bool)]]
+                                           "(bruk resultatet av planmodel.run)")
+    return ds.plan.years
 
 
 def _line(ds: xr.Dataset, var: str) -> xr.DataArray:
@@ -679,13 +679,6 @@ def _row(da: xr.DataArray, years: list[int]) -> np.ndarray:
 
 def _year_columns(years: list[int]) -> pd.Index:
     return pd.Index([int(y) for y in years], name="År")
-
-
-def _target_share(ds: xr.Dataset) -> float:
-    """The result target as a share of driftsinntekter (the same in every year)."""
-    target = _line(ds, "resultatmal").values
-    income = _line(ds, "driftsinntekter").values
-    return float(target[0] / income[0]) if income[0] else float("nan")
 
 
 def okonomiplan_table(ds: xr.Dataset, years: Iterable[int] | None = None) -> pd.DataFrame:
@@ -720,7 +713,7 @@ def okonomiplan_table(ds: xr.Dataset, years: Iterable[int] | None = None) -> pd.
     for var in ("brutto_driftsresultat", "renter", "avdrag", "netto_driftsresultat"):
         rows[OKONOMIPLAN_ROWS[var]] = _row(_money(_line(ds, var)), years)
     rows[OKONOMIPLAN_ROWS["netto_driftsresultat_andel"]] = 100.0 * _row(_line(ds, "netto_driftsresultat_andel"), years)
-    share = _target_share(ds)
+    share = ds.plan.target_share
     rows[f"{OKONOMIPLAN_ROWS['resultatmal']} ({tall(100 * share, 2)} %)"] = _row(_money(_line(ds, "resultatmal")), years)
     rows[OKONOMIPLAN_ROWS["inndekningsbehov"]] = _row(_money(_line(ds, "inndekningsbehov")), years)
     df = pd.DataFrame(rows, index=_year_columns(years)).T
