@@ -319,7 +319,7 @@ INVALID = [
      "kommune (linje 3)", "er ikke tekst (sett koder i anførselstegn"),
     ("missing key",
      _replace('    title: "Tidlig innsats"\n', ""),
-     "hovedgrep.BU2", "mangler nøkkelen 'title'"),
+     "hovedgrep.BU2 (linje 28)", "mangler nøkkelen 'title'"),
     ("schema version",
      _replace("schema_version: 1", "schema_version: 2"),
      "schema_version (linje 1)", "planmodel kjenner bare versjon 1"),

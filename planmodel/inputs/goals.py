@@ -29,14 +29,16 @@ import difflib
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable, Mapping, NamedTuple
+from typing import Annotated, Any, Iterable, Mapping, NamedTuple
 
 import pandas as pd
-import yaml
+from pydantic import BeforeValidator
+from pydantic_core import PydanticCustomError
 
 from planmodel.core.paths import data_path
 from planmodel.core.errors import InputError
-from planmodel.core.yamlio import Checker, load_strict
+from planmodel.core.schema import FileModel, Integer, Rules, Text, one_or_per_key, validate
+from planmodel.core.yamlio import load_strict
 from planmodel.inputs.catalogue import load_catalogue
 
 SCHEMA_VERSION = 1
@@ -284,209 +286,131 @@ def load_goals(path: str | Path | None = None, model_sectors: Iterable[str] | No
         file = name = str(path)
     if not Path(file).exists():
         raise InputError(name, "", "filen finnes ikke")
-    text = Path(file).read_text(encoding="utf-8")
-    try:
-        raw = load_strict(name, text=text)
-    except InputError as exc:
-        raise _with_key_path(exc, text) from None
+    raw = load_strict(name, text=Path(file).read_text(encoding="utf-8"))
     return parse_goals(raw, name, model_sectors)
 
 
+class _PlanEntry(FileModel):
+    name: Text()
+    first_year: Integer("et årstall", 1900, 2200)
+    last_year: Integer("et årstall", 1900, 2200)
+
+
+class _HovedmalEntry(FileModel):
+    text: Text()
+    short: Text() = ""
+
+
+class _SectorEntry(FileModel):
+    name: Text()
+    model_sectors: list[Text()]
+
+
+class _DelmalEntry(FileModel):
+    text: Text()
+    note: Text() = ""
+
+
+class _HovedgrepEntry(FileModel):
+    sector: Text()
+    title: Text()
+    hovedmal: list[Text()]
+    delmal: dict[Text(), one_or_per_key(Text(), _DelmalEntry, "<tekst>", "<med merknad>")]
+    reference: Text() = ""
+    note: Text() = ""
+
+
+class _RetiredEntry(FileModel):
+    replaced_by: Text()
+    reason: Text()
+
+
+def _version(v):
+    if isinstance(v, bool) or v != SCHEMA_VERSION:
+        raise PydanticCustomError("pm_rule", f"{v!r}: planmodel kjenner bare versjon {SCHEMA_VERSION}")
+    return v
+
+
+class GoalsFile(FileModel):
+    """A goal hierarchy file (``data/mal/baerum_kommuneplan.yaml``)."""
+
+    schema_version: Annotated[int, BeforeValidator(_version)]
+    source: Text("kildehenvisning som vises med alt som bygger på planen")
+    kommune: Text("kommunenummer i anførselstegn")
+    plan: _PlanEntry
+    hovedmal: dict[Text(), _HovedmalEntry]
+    sectors: dict[Text(), _SectorEntry]
+    hovedgrep: dict[Text(), _HovedgrepEntry]
+    retired_delmal: dict[Text(), _RetiredEntry] = {}
+
+
 def parse_goals(raw: Any, source: str, model_sectors: Iterable[str]) -> GoalHierarchy:
-    """Validate the parsed YAML of a goal file and build the hierarchy (pure; see :func:`load_goals`)."""
-    c = Checker(source)
+    """Validate the parsed YAML of a goal file and build the hierarchy (pure; see :func:`load_goals`).
+
+    The schema (:class:`GoalsFile`) checks keys and types; the rules below check ids and what
+    refers to what. Every error names the key path with its line."""
+    f = validate(GoalsFile, raw, source)
+    r = Rules(source, raw)
     model_sectors = list(model_sectors)
-    c.mapping(raw, "")
-    _keys(c, raw, "", ["schema_version", "source", "kommune", "plan", "hovedmal", "sectors", "hovedgrep"],
-          ["retired_delmal"])
-    if isinstance(raw["schema_version"], bool) or raw["schema_version"] != SCHEMA_VERSION:
-        c.fail(_at(raw, "schema_version", "schema_version"),
-               f"{raw['schema_version']!r}: planmodel kjenner bare versjon {SCHEMA_VERSION}")
-    attribution = c.string(raw["source"], _at(raw, "source", "source"))
-    kommune = c.string(raw["kommune"], _at(raw, "kommune", "kommune"))
-    if not re.fullmatch(r"\d{4}", kommune):
-        c.fail(_at(raw, "kommune", "kommune"), f"{kommune!r}: forventet et kommunenummer med fire sifre, f.eks. \"3201\"")
-    plan = _plan(c, raw["plan"], _at(raw, "plan", "plan"))
+    r.check(bool(re.fullmatch(r"\d{4}", f.kommune)), ("kommune",),
+            f"{f.kommune!r}: forventet et kommunenummer med fire sifre, f.eks. \"3201\"")
+    r.check(f.plan.first_year <= f.plan.last_year, ("plan", "last_year"),
+            f"{f.plan.last_year} er før first_year {f.plan.first_year}")
+    plan = Plan(f.plan.name, f.plan.first_year, f.plan.last_year)
     seen: dict[str, str] = {}  # every id -> key path where it was defined, across all levels
-    hovedmal = _hovedmal(c, raw["hovedmal"], seen)
-    sectors, sector_map = _sectors(c, raw["sectors"], model_sectors)
-    hovedgrep, delmal = _hovedgrep(c, raw["hovedgrep"], sectors, hovedmal, seen)
-    retired = _retired(c, raw.get("retired_delmal", {}), delmal)
-    return GoalHierarchy(source=attribution, kommune=kommune, plan=plan, hovedmal=hovedmal, sectors=sectors,
-                         sector_map=sector_map, hovedgrep=hovedgrep, delmal=delmal, retired=retired, file=source)
 
+    def new_id(key: str, loc: tuple, what: str) -> None:
+        r.check(bool(_ID.match(key)), loc, f"{key!r}: en {what}-id er tekst som begynner med en bokstav og bare har "
+                "bokstaver, sifre og _ (f.eks. HM1, BU2)")
+        r.check(key not in seen, loc, f"id {key!r} finnes allerede ({seen.get(key)}); hver id skal være unik")
+        seen[key] = r.where(loc)
 
-def _plan(c: Checker, d: Any, at: str) -> Plan:
-    c.mapping(d, at)
-    _keys(c, d, "plan", ["name", "first_year", "last_year"])
-    years = []
-    for key in ("first_year", "last_year"):
-        v = d[key]
-        if isinstance(v, bool) or not isinstance(v, int):
-            c.fail(_at(d, key, f"plan.{key}"), f"{v!r} er ikke et årstall")
-        years.append(v)
-    if years[0] > years[1]:
-        c.fail(_at(d, "last_year", "plan.last_year"), f"{years[1]} er før first_year {years[0]}")
-    return Plan(c.string(d["name"], _at(d, "name", "plan.name")), years[0], years[1])
-
-
-def _hovedmal(c: Checker, d: Any, seen: dict[str, str]) -> dict[str, Hovedmal]:
-    c.mapping(d, "hovedmal")
-    if not d:
-        c.fail("hovedmal", "forventet minst ett hovedmål")
-    out = {}
-    for hid, v in d.items():
-        base = f"hovedmal.{hid}"
-        _new_id(c, hid, _at(d, hid, base), seen, "hovedmål")
-        c.mapping(v, _at(d, hid, base))
-        _keys(c, v, base, ["text"], ["short"])
-        out[hid] = Hovedmal(hid, c.string(v["text"], _at(v, "text", f"{base}.text")),
-                            c.string(v.get("short", ""), _at(v, "short", f"{base}.short")))
-    return out
-
-
-def _sectors(c: Checker, d: Any, model_sectors: list[str]) -> tuple[dict[str, str], dict[str, tuple[str, ...]]]:
-    c.mapping(d, "sectors")
-    if not d:
-        c.fail("sectors", "forventet minst én sektor")
-    names, mapping = {}, {}
-    for sid, v in d.items():
-        base = f"sectors.{sid}"
-        if not isinstance(sid, str) or not _ID.match(sid):
-            c.fail(_at(d, sid, base), f"{sid!r}: en sektor-id er tekst med bokstaver, sifre og _ (f.eks. barn_og_unge)")
-        c.mapping(v, _at(d, sid, base))
-        _keys(c, v, base, ["name", "model_sectors"])
-        names[sid] = c.string(v["name"], _at(v, "name", f"{base}.name"))
-        at = _at(v, "model_sectors", f"{base}.model_sectors")
-        ms = c.sequence(v["model_sectors"], at)
-        if not ms:
-            c.fail(at, "forventet minst én av modellens sektorer")
-        mapping[sid] = tuple(c.string(m, at, model_sectors) for m in ms)
-    return names, mapping
-
-
-def _hovedgrep(c: Checker, d: Any, sectors: dict, hovedmal: dict, seen: dict[str, str]):
-    c.mapping(d, "hovedgrep")
-    if not d:
-        c.fail("hovedgrep", "forventet minst ett hovedgrep")
+    r.check(bool(f.hovedmal), ("hovedmal",), "forventet minst ett hovedmål")
+    hovedmal = {}
+    for hid, v in f.hovedmal.items():
+        new_id(hid, ("hovedmal", hid), "hovedmål")
+        hovedmal[hid] = Hovedmal(hid, v.text, v.short)
+    r.check(bool(f.sectors), ("sectors",), "forventet minst én sektor")
+    sectors, sector_map = {}, {}
+    for sid, v in f.sectors.items():
+        r.check(bool(_ID.match(sid)), ("sectors", sid),
+                f"{sid!r}: en sektor-id er tekst med bokstaver, sifre og _ (f.eks. barn_og_unge)")
+        r.check(bool(v.model_sectors), ("sectors", sid, "model_sectors"), "forventet minst én av modellens sektorer")
+        for m in v.model_sectors:
+            r.choice(m, model_sectors, ("sectors", sid, "model_sectors"))
+        sectors[sid], sector_map[sid] = v.name, tuple(v.model_sectors)
+    r.check(bool(f.hovedgrep), ("hovedgrep",), "forventet minst ett hovedgrep")
     hovedgrep: dict[str, Hovedgrep] = {}
     delmal: dict[str, Delmal] = {}
-    for gid, v in d.items():
-        base = f"hovedgrep.{gid}"
-        _new_id(c, gid, _at(d, gid, base), seen, "hovedgrep")
-        c.mapping(v, _at(d, gid, base))
-        _keys(c, v, base, ["sector", "title", "hovedmal", "delmal"], ["reference", "note"])
-        sector = c.string(v["sector"], _at(v, "sector", f"{base}.sector"), sectors)
-        refs = c.sequence(v["hovedmal"], _at(v, "hovedmal", f"{base}.hovedmal"))
-        if not refs:
-            c.fail(_at(v, "hovedmal", f"{base}.hovedmal"), "forventet minst ett hovedmål")
-        for i, ref in enumerate(refs):
-            at = _at(v, "hovedmal", f"{base}.hovedmal[{i}]")
-            if ref not in hovedmal:
-                c.fail(at, f"ukjent hovedmål {ref!r}{_did_you_mean(ref, hovedmal)}; gyldige: {', '.join(hovedmal)}")
-            if ref in refs[:i]:
-                c.fail(at, f"hovedmål {ref!r} står to ganger")
-        hovedgrep[gid] = Hovedgrep(
-            id=gid, sector=sector, title=c.string(v["title"], _at(v, "title", f"{base}.title")), hovedmal=tuple(refs),
-            reference=c.string(v.get("reference", ""), _at(v, "reference", f"{base}.reference")),
-            note=c.string(v.get("note", ""), _at(v, "note", f"{base}.note")))
-        dm = c.mapping(v["delmal"], _at(v, "delmal", f"{base}.delmal"))
-        if not dm:
-            c.fail(_at(v, "delmal", f"{base}.delmal"), "forventet minst ett delmål")
-        for did, dv in dm.items():
-            delmal[did] = _delmal(c, gid, did, dv, dm, seen)
-    return hovedgrep, delmal
-
-
-def _delmal(c: Checker, gid: str, did: Any, v: Any, parent: dict, seen: dict[str, str]) -> Delmal:
-    base = f"hovedgrep.{gid}.delmal.{did}"
-    at = _at(parent, did, base)
-    c.string(did, at)
-    if did in seen:
-        c.fail(at, f"id {did!r} finnes allerede ({seen[did]}); hver id skal være unik")
-    if not re.fullmatch(re.escape(gid) + r"\.[1-9][0-9]*", did):
-        c.fail(at, f"delmål-id {did!r} passer ikke til hovedgrepet; forventet '{gid}.<nummer>' "
-                   f"(f.eks. '{gid}.1') fordi delmålet står under hovedgrep {gid}")
-    seen[did] = at
-    if isinstance(v, dict):
-        _keys(c, v, base, ["text"], ["note"])
-        return Delmal(did, gid, c.string(v["text"], _at(v, "text", f"{base}.text")),
-                      c.string(v.get("note", ""), _at(v, "note", f"{base}.note")))
-    return Delmal(did, gid, c.string(v, at))
-
-
-def _retired(c: Checker, d: Any, delmal: dict[str, Delmal]) -> dict[str, RetiredId]:
-    c.mapping(d, "retired_delmal")
-    out = {}
-    for rid, v in d.items():
-        base = f"retired_delmal.{rid}"
-        at = _at(d, rid, base)
-        c.string(rid, at)
-        if rid in delmal:
-            c.fail(at, f"{rid!r} er et delmål i bruk og kan ikke samtidig være tatt ut av bruk")
-        c.mapping(v, at)
-        _keys(c, v, base, ["replaced_by", "reason"])
-        new = c.string(v["replaced_by"], _at(v, "replaced_by", f"{base}.replaced_by"))
-        if new not in delmal:
-            c.fail(_at(v, "replaced_by", f"{base}.replaced_by"), f"ukjent delmål {new!r}{_did_you_mean(new, delmal)}")
-        out[rid] = RetiredId(rid, new, c.string(v["reason"], _at(v, "reason", f"{base}.reason")))
-    return out
-
-
-def _with_key_path(exc: InputError, text: str) -> InputError:
-    """Add the key path to a strict-loader error that only knows its line (duplicate keys)."""
-    m = re.fullmatch(r"linje (\d+)", exc.field)
-    if not m:
-        return exc
-    try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
-    except yaml.YAMLError:
-        return exc
-    found = _key_path_at(root, int(m.group(1)), "")
-    return InputError(exc.source, f"{found} ({exc.field})", exc.problem) if found else exc
-
-
-def _key_path_at(node: Any, line: int, prefix: str) -> str | None:
-    """Key path of the mapping key on ``line`` (1-based) in a composed YAML node tree."""
-    if isinstance(node, yaml.MappingNode):
-        for key, value in node.value:
-            path = f"{prefix}.{key.value}" if prefix else str(key.value)
-            if key.start_mark.line + 1 == line:
-                return path
-            found = _key_path_at(value, line, path)
-            if found:
-                return found
-    elif isinstance(node, yaml.SequenceNode):
-        for i, item in enumerate(node.value):
-            found = _key_path_at(item, line, f"{prefix}[{i}]")
-            if found:
-                return found
-    return None
-
-
-def _new_id(c: Checker, key: Any, path: str, seen: dict[str, str], what: str) -> None:
-    if not isinstance(key, str) or not _ID.match(key):
-        c.fail(path, f"{key!r}: en {what}-id er tekst som begynner med en bokstav og bare har bokstaver, "
-                     "sifre og _ (f.eks. HM1, BU2)")
-    if key in seen:
-        c.fail(path, f"id {key!r} finnes allerede ({seen[key]}); hver id skal være unik")
-    seen[key] = path
-
-
-def _keys(c: Checker, d: dict, path: str, required: Iterable[str], optional: Iterable[str] = ()) -> None:
-    """Like :meth:`Checker.keys`, but an unknown key's message also gives its line."""
-    allowed = set(required) | set(optional)
-    for key in d:
-        if key not in allowed:
-            where = f"{path}.{key}" if path else str(key)
-            c.fail(_at(d, key, where), f"ukjent nøkkel; tillatt her: {', '.join(sorted(allowed))}")
-    c.keys(d, path, required, optional)
-
-
-def _at(d: Any, key: Any, path: str) -> str:
-    """Key path with the line of ``key`` in the file, when the strict loader recorded it."""
-    line = getattr(d, "lines", {}).get(key)
-    return f"{path} (linje {line})" if line else path
+    for gid, v in f.hovedgrep.items():
+        at = ("hovedgrep", gid)
+        new_id(gid, at, "hovedgrep")
+        r.choice(v.sector, sectors, at + ("sector",))
+        r.check(bool(v.hovedmal), at + ("hovedmal",), "forventet minst ett hovedmål")
+        for i, ref in enumerate(v.hovedmal):
+            r.check(ref in hovedmal, at + ("hovedmal", i),
+                    f"ukjent hovedmål {ref!r}{_did_you_mean(ref, hovedmal)}; gyldige: {', '.join(hovedmal)}")
+            r.check(ref not in v.hovedmal[:i], at + ("hovedmal", i), f"hovedmål {ref!r} står to ganger")
+        hovedgrep[gid] = Hovedgrep(id=gid, sector=v.sector, title=v.title, hovedmal=tuple(v.hovedmal),
+                                   reference=v.reference, note=v.note)
+        r.check(bool(v.delmal), at + ("delmal",), "forventet minst ett delmål")
+        for did, dv in v.delmal.items():
+            loc = at + ("delmal", did)
+            r.check(did not in seen, loc, f"id {did!r} finnes allerede ({seen.get(did)}); hver id skal være unik")
+            r.check(bool(re.fullmatch(re.escape(gid) + r"\.[1-9][0-9]*", did)), loc,
+                    f"delmål-id {did!r} passer ikke til hovedgrepet; forventet '{gid}.<nummer>' "
+                    f"(f.eks. '{gid}.1') fordi delmålet står under hovedgrep {gid}")
+            seen[did] = r.where(loc)
+            delmal[did] = Delmal(did, gid, dv) if isinstance(dv, str) else Delmal(did, gid, dv.text, dv.note)
+    retired = {}
+    for rid, v in f.retired_delmal.items():
+        loc = ("retired_delmal", rid)
+        r.check(rid not in delmal, loc, f"{rid!r} er et delmål i bruk og kan ikke samtidig være tatt ut av bruk")
+        r.check(v.replaced_by in delmal, loc + ("replaced_by",),
+                f"ukjent delmål {v.replaced_by!r}{_did_you_mean(v.replaced_by, delmal)}")
+        retired[rid] = RetiredId(rid, v.replaced_by, v.reason)
+    return GoalHierarchy(source=f.source, kommune=f.kommune, plan=plan, hovedmal=hovedmal, sectors=sectors,
+                         sector_map=sector_map, hovedgrep=hovedgrep, delmal=delmal, retired=retired, file=source)
 
 
 # ------------------------------------------------------------------------------ links and tables
