@@ -1,4 +1,4 @@
-"""Command line: ``planmodel population | run | compare | validate | report | app | bench``.
+"""Command line: ``planmodel population | run | compare | validate | report | schema | app | bench``.
 
 Errors a user can fix are printed as one line (what was wrong and what is valid) with exit
 code 2 and no traceback.
@@ -79,6 +79,9 @@ def build_parser() -> argparse.ArgumentParser:
                      help="appens navn: krisekompasset (standard), okonomiplan eller befolkning")
     app.add_argument("--port", type=int, default=8866)
     app.add_argument("--no-browser", action="store_true", help="ikke åpne nettleseren")
+
+    sch = sub.add_parser("schema", help="JSON Schema for scenariofiler (for redigering med kontroll mens du skriver)")
+    sch.add_argument("--out", type=Path, default=None, help="skriv skjemaet til en .json-fil i stedet for skjermen")
 
     bench = sub.add_parser("bench", help="mål hastighet (benchmark)")
     bench.add_argument("--json", action="store_true", help="ett JSON-objekt per linje")
@@ -213,6 +216,22 @@ def cmd_report(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_schema(args: argparse.Namespace) -> int:
+    import json
+
+    from planmodel.core.io import write_text_atomic
+    from planmodel.inputs.scenario import scenario_json_schema
+
+    _check_out(args.out, (".json",))
+    text = json.dumps(scenario_json_schema(), ensure_ascii=False, indent=2) + "\n"
+    if args.out is None:
+        sys.stdout.write(text)
+    else:
+        write_text_atomic(args.out, text)
+        print(f"planmodel schema: skrev {args.out}")
+    return 0
+
+
 def cmd_app(args: argparse.Namespace) -> int:
     from planmodel.apps import launch
 
@@ -232,7 +251,7 @@ def main(argv: list[str] | None = None) -> int:
     except SystemExit as exc:  # usage errors (code 2) and --help (code 0), already printed
         return int(exc.code or 0)
     handler = {"population": cmd_population, "run": cmd_run, "compare": cmd_compare, "validate": cmd_validate,
-               "report": cmd_report, "app": cmd_app, "bench": cmd_bench}[args.command]
+               "report": cmd_report, "schema": cmd_schema, "app": cmd_app, "bench": cmd_bench}[args.command]
     try:
         return handler(args)
     except PlanmodelError as exc:

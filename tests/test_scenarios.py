@@ -202,3 +202,48 @@ def test_cli_run_from_the_shell_writes_excel_csv_and_netcdf(tmp_path):
                               cwd=ROOT, capture_output=True, text=True, timeout=300)
         assert proc.returncode == 0, proc.stderr
         assert out.exists() and out.stat().st_size > 0
+
+
+# --------------------------------------------------------------------------- JSON Schema
+
+def _schema_validator():
+    import json
+
+    import jsonschema
+
+    from planmodel import scenario_json_schema
+
+    schema = scenario_json_schema()
+    jsonschema.Draft202012Validator.check_schema(schema)
+    return json, jsonschema.Draft202012Validator(schema)
+
+
+def _as_json(path):
+    import json
+
+    import yaml
+
+    return json.loads(json.dumps(yaml.safe_load(Path(path).read_text(encoding="utf-8")), default=str))
+
+
+def test_published_json_schema_is_current_and_accepts_every_shipped_scenario():
+    json, validator = _schema_validator()
+    published = json.loads((ROOT / "docs" / "scenario.schema.json").read_text(encoding="utf-8"))
+    assert published == validator.schema, "docs/scenario.schema.json is stale: run planmodel schema --out docs/scenario.schema.json"
+    for path in SCENARIOS:
+        assert not list(validator.iter_errors(_as_json(path))), path
+
+
+@pytest.mark.parametrize("name", ["unknown_key.yaml", "wrong_type.yaml", "out_of_range.yaml", "unquoted_code.yaml",
+                                  "missing_required.yaml", "unknown_economy.yaml"])
+def test_json_schema_catches_what_an_editor_can_see(name):
+    _, validator = _schema_validator()
+    assert list(validator.iter_errors(_as_json(INVALID / name))), name
+
+
+def test_cli_prints_the_schema(capsys):
+    import json
+
+    assert cli.main(["schema"]) == 0
+    schema = json.loads(capsys.readouterr().out)
+    assert schema["title"] == "planmodel scenariofil" and "kommune" in schema["required"]

@@ -234,6 +234,16 @@ def scenario_file_model():
     )
 
 
+#: What each section of a scenario file is, in bokmål (shown by an editor that reads the schema).
+_SECTION_NB = {
+    "PlanSection": "Økonomiplanperioden (antall år) og horisonten for det lange perspektivet.",
+    "DemographySection": "Befolkningsalternativ og egne forutsetninger oppå det (nivåer som gjelder til neste år som er oppgitt).",
+    "ServicesSection": "Terskel, tilbudsbredde, kapasitet og hvilken ende av usikre virkninger som brukes.",
+    "MeasureEntry": "Et valgt tiltak fra tiltaksbiblioteket, med startår (og eventuelt sluttår og status).",
+    "EconomySection": "Økonomiske forutsetninger som scenarioet endrer (data/okonomi/forutsetninger.yaml).",
+}
+
+
 def scenario_json_schema() -> dict:
     """JSON Schema of scenario files, for editors (``planmodel schema``). The ids of the
     shipped services, tiltak and kommuner are given as examples."""
@@ -242,6 +252,8 @@ def scenario_json_schema() -> dict:
     catalogue = load_catalogue()
     library = load_library(None, catalogue)
     defs = schema["$defs"]
+    for name, text in _SECTION_NB.items():
+        defs[name]["description"] = text
     defs["MeasureEntry"]["properties"]["id"]["examples"] = list(library.measures)
     defs["ServicesSection"]["properties"]["dropped"]["items"]["examples"] = catalogue.optional()
     schema["properties"]["kommune"]["examples"] = list(all_kommuner()["kommune"])[:400]
