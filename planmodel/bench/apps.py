@@ -36,7 +36,7 @@ POOL_TIMEOUT = 120.0  #: seconds for the preheated kernel pool to be (re)filled
 #: Per app: (selector that means "interactive", label of the control whose key presses are timed,
 #: keys that move it back and forth, selector whose text must change).
 APPS = {
-    "krisekompasset": ('[data-key="ndr_2030"]', "Terskel", ("ArrowUp", "ArrowDown"), "[data-key]"),
+    "krisekompasset": ('[data-key="ndr_andel_2030"]', "Terskel", ("ArrowUp", "ArrowDown"), "[data-key]"),
 }
 ROOT_SELECTOR = {"krisekompasset": ".planmodel-krisekompasset"}
 BUSY_CLASS = "planmodel-busy"

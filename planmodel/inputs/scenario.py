@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import contextvars
 import hashlib
+import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
@@ -140,11 +141,16 @@ class PlanScenario:
     @property
     def fingerprint(self) -> str:
         """A short hash of everything that decides the run (the scenario as a file, without
-        its provenance)."""
-        d = to_yaml_dict(self)
-        for k in ("title", "description", "references", "baseline"):
-            d.pop(k, None)
-        return hashlib.sha256(yaml.safe_dump(d, sort_keys=True, allow_unicode=True).encode()).hexdigest()[:16]
+        its provenance); computed once per object."""
+        cached = self.__dict__.get("_fingerprint")
+        if cached is None:
+            d = to_yaml_dict(self)
+            for k in ("title", "description", "references", "baseline"):
+                d.pop(k, None)
+            text = json.dumps(d, sort_keys=True, ensure_ascii=False, default=str)
+            cached = hashlib.sha256(text.encode()).hexdigest()[:16]
+            object.__setattr__(self, "_fingerprint", cached)
+        return cached
 
 
 # ================================================================================ file schema

@@ -234,7 +234,8 @@ def _assemble(scenario, catalogue, pop, years, sectors, measures, ma, d, costs, 
     coords = _coords(catalogue, tuple(years), tuple(sectors),
                      tuple((m.id, m.title, m.sector, m.start, -1 if m.end is None else m.end, m.status, m.ansvar,
                             ",".join(m.delmal)) for m in measures),
-                     tuple(levels), first, scenario.plan_years, tuple(places) if places is not None else None)
+                     tuple(levels), first, scenario.plan_years, tuple(places) if places is not None else None,
+                     tuple(scenario.thresholds(catalogue.threshold_groups).values()))
     if places is not None:
         pids = list(places)
         data["plasser_nye"] = (("place_type", "year"), np.stack([places[p]["openings"][:, v] for p in pids]), "places", "Nye plasser som åpner")
@@ -246,8 +247,9 @@ def _assemble(scenario, catalogue, pop, years, sectors, measures, ma, d, costs, 
 
 
 @memo(maxsize=64, key=lambda catalogue, *rest: (catalogue.fingerprint or id(catalogue), *rest))
-def _coords(catalogue, years, sectors, measures, levels, first, plan_years, place_ids) -> xr.Coordinates:
-    """Coordinates of the result, built once per layout (indexes are the costly part)."""
+def _coords(catalogue, years, sectors, measures, levels, first, plan_years, place_ids, thresholds) -> xr.Coordinates:
+    """Coordinates of the result, built once per layout (indexes are the costly part); the
+    terskel per threshold group is the coordinate ``threshold`` (read by ``ds.plan.threshold``)."""
     years = np.asarray(years)
     coords = {
         "year": years, "sector": list(sectors), "service": list(catalogue.ids), "measure": [m[0] for m in measures],
@@ -266,6 +268,8 @@ def _coords(catalogue, years, sectors, measures, levels, first, plan_years, plac
         "measure_delmal": ("measure", [m[7] for m in measures]),
         "capacity_group_name": ("capacity_group", [g.name for g in catalogue.capacity_groups.values()]),
         "threshold_group_name": ("threshold_group", [g.name for g in catalogue.threshold_groups.values()]),
+        "threshold": ("threshold_group", np.asarray(thresholds, dtype=float),
+                      {"units": "-1 (lav) .. 1 (høy)", "long_name": "Terskel"}),
         "care_level_name": ("care_level", [catalogue.care_levels[k] for k in levels]),
     }
     if place_ids is not None:
@@ -277,9 +281,6 @@ def _coords(catalogue, years, sectors, measures, levels, first, plan_years, plac
 def _with_attrs(ds, scenario, catalogue, pop, b, cal, eco, base_year, first) -> xr.Dataset:
     """The run's inputs on the result (read them with the ``ds.plan`` accessor)."""
     nok = f"NOK 1000, {catalogue.price_year} prices"
-    groups = list(catalogue.threshold_groups)
-    ds = ds.assign_coords(threshold=("threshold_group", [scenario.thresholds(groups)[g] for g in groups]))
-    ds["threshold"].attrs = {"units": "-1 (lav) .. 1 (høy)", "long_name": "Terskel"}
     ds.attrs = {
         "kommune": pop.attrs.get("kommune"), "kommune_name": pop.attrs.get("kommune_name"),
         "scenario": scenario.id, "scenario_title": scenario.title, "scenario_fingerprint": scenario.fingerprint,
@@ -290,7 +291,7 @@ def _with_attrs(ds, scenario, catalogue, pop, b, cal, eco, base_year, first) -> 
         "target_share": float(eco.result_target_share.value),
         "breadth": float(scenario.breadth), "dropped": ",".join(scenario.dropped), "overflow": scenario.overflow,
         "effect_bound": scenario.effect_bound, "behovsanalyse": int(scenario.behovsanalyse),
-        "calibration": cal.basis_text(),
+        "calibration": cal.basis,
         "free_income_per_capita_base": float(np.asarray(b["free_income_per_capita_base"]).ravel()[0]),
         "free_income_calibrated": int(eco.free_income_per_capita is None),
         "economy": "; ".join(f"{k} = {v.value:g} ({v.status}: {v.source})" for k, v in eco.items()),

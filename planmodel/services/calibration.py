@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
+from functools import cached_property
 from functools import lru_cache
 
 import numpy as np
@@ -49,6 +50,10 @@ class Calibration:
     table: pd.DataFrame
     kommune: str
     kostra_year: int
+
+    @cached_property
+    def basis(self) -> str:
+        return self.basis_text()
 
     def basis_text(self) -> str:
         """One Norwegian sentence for outputs: what the base year was calibrated against."""
