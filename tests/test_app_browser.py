@@ -8,6 +8,7 @@ kernel, Norwegian template, lang="nb"). The expected numbers come from the model
 from __future__ import annotations
 
 import pytest
+from playwright.sync_api import expect
 
 from planmodel.apps import app_path, available_apps, voila_argv, voila_env
 from planmodel.inputs.demographic import SCENARIOS
@@ -76,11 +77,24 @@ def test_befolkning_app_in_browser(voila_url, app_page, artifacts_dir):
     # Another scenario
     page.get_by_label("Scenario", exact=True).select_option(label=SCENARIOS["high"].label)
     wait_for_total(page, folkemengde("0301", "high", 2050))
-    assert page.locator(".planmodel-pyramid img").get_attribute("alt").startswith(
-        f"Befolkningspyramide for Oslo (0301) i 2050, {SCENARIOS['high'].label}")
+    # The charts are inline SVG: visible, and their accessible name (title) says place, year, scenario
+    pyramid = page.locator(".planmodel-pyramid svg")
+    expect(pyramid).to_be_visible()
+    wait_for_text(page, ".planmodel-pyramid svg > title",
+                  f"Befolkningspyramide 2050: Oslo (0301) – {SCENARIOS['high'].label}")
+    expect(pyramid).to_have_attribute("role", "img")
+    expect(page.get_by_role("img", name=f"Befolkningspyramide 2050: Oslo (0301) – {SCENARIOS['high'].label}",
+                            exact=False)).to_have_count(1)
+    assert page.locator(".planmodel-pyramid svg rect[data-sex]").count() == 2 * 106
+    groups = page.locator(".planmodel-age-groups svg")
+    expect(groups).to_have_count(1)
+    expect(groups).to_be_visible()
+    assert groups.locator("> title").text_content() == (
+        f"Personer etter aldersgruppe: Oslo (0301) – {SCENARIOS['high'].label}")
+    assert groups.locator("g.panel").count() == 10
+    assert page.locator(".planmodel-pyramid img, .planmodel-age-groups img").count() == 0
     assert SCENARIOS["high"].label in page.locator(".planmodel-age-group-table caption").inner_text()
     assert page.locator(".planmodel-message").inner_text() == ""
-    assert page.locator(".planmodel-age-groups img").count() == 1
     assert "Kilde: Statistisk sentralbyrå" in page.locator(".planmodel-footer").inner_text()
     assert_no_error_text(page)
 

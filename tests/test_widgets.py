@@ -6,9 +6,9 @@ Expected numbers come from the model API (``project_kommune`` + ``indicators``) 
 
 from __future__ import annotations
 
-import base64
 import logging
 import re
+import xml.etree.ElementTree as ET
 
 import numpy as np
 import pytest
@@ -24,11 +24,14 @@ from planmodel.population.indicators import indicators
 from planmodel.inputs.kommuner import all_kommuner
 from planmodel.widgets import PopulationExplorer
 from planmodel.widgets import population_explorer as pe
-from planmodel.widgets.charts import age_group_label, age_groups_over_time, pyramid
+from planmodel.core.labels import age_group_label
+from planmodel.present import svg
+from planmodel.present.charts import age_group_panels, population_pyramid
 
 MINUS = "\u2212"
 BASE_SCENARIOS = ["main", "low", "high", "bolig_hoy", "bolig_moderat", "bolig_lav"]
 SSB = ["ssb_mmmm", "ssb_llml", "ssb_hhmh"]
+SVG_NS = "{http://www.w3.org/2000/svg}"
 
 
 def expected_numbers(kommune: str, scenario: str, year: int) -> dict[str, str]:
@@ -174,42 +177,94 @@ def test_footer_credits_ssb_hmd_hfd():
 
 
 # --------------------------------------------------------------------------------------------
-# Charts (pure: data in, Figure out) — the data behind the figure, not pixels
+# Charts (pure: data in, SVG text out) — read back the numbers the SVG draws and states
 # --------------------------------------------------------------------------------------------
 
 
+def parse_svg(text: str) -> ET.Element:
+    """The SVG as an element tree (namespace-free tags: the charts write no xmlns)."""
+    return ET.fromstring(text)
+
+
+def bars(root: ET.Element, sex: str) -> dict[int, tuple[float, str]]:
+    """age -> (drawn width [px], tooltip text) of the pyramid's bars for ``sex``."""
+    return {int(r.get("data-age")): (float(r.get("width")), r.find("title").text)
+            for r in root.iter("rect") if r.get("data-sex") == sex}
+
+
 def test_pyramid_bars_are_the_population():
-    pop = project_kommune("3201").sel(year=2040)
-    fig = pyramid(pop, "Bærum 2040", reference=project_kommune("3201").sel(year=2026), reference_label="2026")
-    ax = fig.axes[0]
-    widths = np.array([p.get_width() for p in ax.patches])
-    n = pop.sizes["age"]
-    assert widths.size == 2 * n
-    np.testing.assert_allclose(widths[:n], -pop.sel(sex="male").values)
-    np.testing.assert_allclose(widths[n:], pop.sel(sex="female").values)
-    assert ax.get_title(loc="left") == "Bærum 2040"
-    assert "Personer" in ax.get_xlabel() and ax.get_ylabel() == "Alder (år)"
-    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["2026", "Menn", "Kvinner"]
-    assert all(MINUS not in t.get_text() and "-" not in t.get_text() for t in ax.get_xticklabels())
+    proj = project_kommune("3201")
+    pop = proj.sel(year=2040)
+    chart = population_pyramid(pop, proj.sel(year=2026), "Bærum (3201)", "Hovedalternativ (MMMM)", 2040)
+    root = parse_svg(chart)
+    men, women = bars(root, "male"), bars(root, "female")
+    assert sorted(men) == sorted(women) == list(range(106))
+    # Widths are proportional to the persons (one scale for both sexes; coordinates to 0.1 px)
+    peak = max(float(pop.max()), float(proj.sel(year=2026).max()))
+    scale = max(w for w, _ in [*men.values(), *women.values()]) / float(pop.max())
+    assert scale * peak <= 380  # the widest bar or outline fits in half the plot
+    for age in (0, 18, 45, 67, 85, 100, 105):
+        for sex, drawn in (("male", men), ("female", women)):
+            value = float(pop.sel(sex=sex, age=age))
+            width, tooltip = drawn[age]
+            assert abs(width - scale * value) <= 0.15, (sex, age)
+            assert tooltip.endswith(f": {tall(value)}")
+    assert men[40][1] == f"Menn, 40 år: {tall(float(pop.sel(sex='male', age=40)))}"
+    assert women[105][1].startswith("Kvinner, 105 år og over: ")
+    title = root.find("title").text
+    assert title == "Befolkningspyramide 2040: Bærum (3201) – Hovedalternativ (MMMM)"
+    assert root.get("role") == "img" and root.get("aria-labelledby") == "pm-pyramid-title pm-pyramid-desc"
+    desc = root.find("desc").text
+    assert f"{tall(float(pop.sum()))} personer" in desc and "basisåret 2026" in desc
+    assert f"{tall(float(pop.sel(sex='female').sum()))} kvinner" in desc
+    texts = [t.text for t in root.iter("text")]
+    assert "Alder (år)" in texts and "Personer per ettårig alder (menn til venstre, kvinner til høyre)" in texts
+    assert "2026 (basisår)" in texts and "Menn" in texts and "Kvinner" in texts
+    assert all(MINUS not in (t or "") and "nan" not in (t or "") for t in texts)  # no signed tick labels
+    assert len(root.findall("path[@class='pyramid-reference']")) == 2
 
 
-def test_age_groups_over_time_one_panel_per_group():
+def test_pyramid_of_the_base_year_has_no_outline():
+    proj = project_kommune("3201")
+    chart = population_pyramid(proj.sel(year=2026), proj.sel(year=2026), "Bærum (3201)", "x", 2026)
+    assert "pyramid-reference" not in chart and "basisår" not in chart
+
+
+def test_pyramid_is_deterministic_and_self_contained():
+    proj = project_kommune("0301")
+
+    def make() -> str:
+        return svg.pyramid_chart(
+            proj["age"].values, proj.sel(year=2035, sex="male").values, proj.sel(year=2035, sex="female").values,
+            title="Befolkningspyramide 2035: Oslo (0301)", subtitle="Hovedalternativ (MMMM)", chart_id="t",
+            reference=(proj.sel(year=2026, sex="male").values, proj.sel(year=2026, sex="female").values),
+            reference_label="2026 (basisår)")
+
+    first = make()
+    assert first == make()
+    for bad in ("http", "<script", "<image", "href"):
+        assert bad not in first.lower()
+    parse_svg(first)  # well-formed
+
+
+def test_age_group_panels_one_panel_per_group():
     groups = to_kostra_groups(project_kommune("0301")).sum("sex")
-    fig = age_groups_over_time(groups, "Oslo")
-    visible = [ax for ax in fig.axes if ax.get_visible()]
-    assert [ax.get_title() for ax in visible] == [age_group_label(g) for g in KOSTRA_GROUPS]
-    np.testing.assert_allclose(visible[8].lines[0].get_ydata(), groups.sel(age_group="80-89").values)
-    assert fig.get_suptitle() == "Oslo"
+    root = parse_svg(age_group_panels(groups, "Oslo (0301)", "Hovedalternativ (MMMM)"))
+    panels = root.findall("g[@class='panel']")
+    assert [g.get("data-panel") for g in panels] == [age_group_label(g) for g in KOSTRA_GROUPS]
+    assert root.find("title").text == "Personer etter aldersgruppe: Oslo (0301) – Hovedalternativ (MMMM)"
+    # The 80–89 line: its heights relative to the first year follow the persons
+    values = groups.sel(age_group="80-89").values
+    (line,) = panels[8].findall("polyline")
+    ys = np.array([float(p.split(",")[1]) for p in line.get("points").split()])
+    np.testing.assert_allclose((ys - ys[0]) / (ys[-1] - ys[0]), (values - values[0]) / (values[-1] - values[0]),
+                               atol=0.02)
+    for g in panels:  # each y axis starts at zero; the years are shared
+        labels = [t.text for t in g.iter("text")]
+        assert "0" in labels and "2026" in labels and "2050" in labels
+    desc = root.find("desc").text
+    assert f"80–89 år: {tall(values[0])} i 2026 og {tall(values[-1])} i 2050" in desc
     assert age_group_label("90+") == f"90 år{NBSP}+" and age_group_label("1-5") == "1–5 år"
-
-
-def test_figure_output_is_png_with_alt_text():
-    fig = pyramid(project_kommune("3201").sel(year=2030), "t")
-    out = pe.figure_output(fig, "Pyramide for <Bærum>")
-    png = base64.b64decode(out["data"]["image/png"])
-    assert png[:8] == b"\x89PNG\r\n\x1a\n"
-    assert 'alt="Pyramide for &lt;Bærum&gt;"' in out["data"]["text/html"]
-    assert out["data"]["text/plain"] == "Pyramide for <Bærum>"
 
 
 # --------------------------------------------------------------------------------------------
@@ -233,12 +288,15 @@ def test_defaults_baerum_main_2040(app):
     assert "planmodel-key-numbers" in app.key_numbers_view._dom_classes
 
 
+def svg_title(html: str) -> str:
+    return parse_svg(html).find("title").text
+
+
 def test_outputs_are_drawn(app):
-    for out in (app.pyramid_output, app.age_groups_output):
-        (output,) = out.outputs
-        assert output["data"]["image/png"] and "<img" in output["data"]["text/html"]
-    assert "Bærum (3201)" in app.pyramid_figure.axes[0].get_title(loc="left")
-    assert "Hovedalternativ (MMMM)" in app.pyramid_figure.axes[0].get_title(loc="left")
+    for w, cls in ((app.pyramid, "planmodel-pyramid"), (app.age_groups, "planmodel-age-groups")):
+        assert w.value.startswith("<svg") and cls in w._dom_classes
+    assert svg_title(app.pyramid.value) == "Befolkningspyramide 2040: Bærum (3201) – Hovedalternativ (MMMM)"
+    assert svg_title(app.age_groups.value) == "Personer etter aldersgruppe: Bærum (3201) – Hovedalternativ (MMMM)"
     assert tall(app.population.sel(year=2050).sum()) in app.age_group_table.value
     assert "Om tallene" in app.about.value and "Kilde: Statistisk sentralbyrå" in app.footer.value
 
@@ -250,7 +308,7 @@ def test_other_kommune_updates_numbers_html_and_title():
     assert app.key_numbers == expected_numbers("0301", "main", 2040)
     assert shown_numbers(app.key_numbers_view.value) == app.key_numbers
     assert "Oslo (0301)" in app.title.value and "Oslo (0301)" in app.about.value + app.age_group_table.value
-    assert "Oslo (0301)" in app.pyramid_figure.axes[0].get_title(loc="left")
+    assert "Oslo (0301)" in svg_title(app.pyramid.value) and "Oslo (0301)" in svg_title(app.age_groups.value)
 
 
 def test_scenario_and_year():
@@ -264,7 +322,9 @@ def test_scenario_and_year():
     assert app.key_numbers == expected_numbers("0301", "high", 2050)
     assert shown_numbers(app.key_numbers_view.value) == app.key_numbers
     assert "Folkemengde 2050" in app.key_numbers_view.value and pe.BUSY_CLASS not in app._dom_classes
-    assert "2050" in app.pyramid_figure.axes[0].get_title(loc="left")
+    assert svg_title(app.pyramid.value) == f"Befolkningspyramide 2050: Oslo (0301) – {SCENARIOS['high'].label}"
+    women = bars(parse_svg(app.pyramid.value), "female")
+    assert women[30][1].endswith(tall(float(app.population.sel(year=2050, sex="female", age=30))))
     app.year_slider.value = 2030  # the slider drives the accessible text box too
     assert app.year.value == 2030 and app.key_numbers == expected_numbers("0301", "high", 2030)
 
@@ -291,7 +351,7 @@ def test_ssb_scenario_error_is_a_norwegian_message_and_recovers():
     assert "ingen SSB-framskriving for Oslo" in message and "Velg et annet scenario" in message
     assert "Traceback" not in message and "Error" not in message
     assert app.population is None and app.key_numbers == {} and app.key_numbers_view.value == ""
-    assert app.pyramid_output.outputs == () and app.age_groups_output.outputs == ()
+    assert app.pyramid.value == "" and app.age_groups.value == ""
 
     app.scenario.value = "main"
     assert app.message.value == ""

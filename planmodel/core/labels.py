@@ -49,3 +49,11 @@ def breadth_text(value: float) -> str:
     if v in BREADTH_STEPS:
         return BREADTH_STEPS[v]
     return "Noe bredere enn i dag" if v > 0 else "Noe smalere enn i dag"
+
+
+def age_group_label(group: str) -> str:
+    """A KOSTRA age group id as text: ``"1-5"`` -> ``"1–5 år"``, ``"90+"`` -> ``"90 år +"``
+    (with a no-break space before the plus, so it never starts a line)."""
+    if group.endswith("+"):
+        return f"{group[:-1]} år\u00a0+"
+    return f"{group.replace('-', '–')} år"

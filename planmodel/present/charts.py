@@ -1,16 +1,19 @@
-"""Charts of a run for the apps and the brief: one implementation, inline SVG strings.
+"""Charts for the apps and the brief: one implementation, inline SVG strings.
 
-Every chart is drawn by :mod:`planmodel.present.svg` from a :func:`planmodel.model.run` result
-(read once through :func:`planmodel.present.keynumbers.lines`), carries a ``<title>``, an
-``aria-label`` and a text description with the numbers, and gives the same text for the same
-data. Matplotlib is left to the notebooks.
+Every chart is drawn by :mod:`planmodel.present.svg`, from a :func:`planmodel.model.run` result
+(read once through :func:`planmodel.present.keynumbers.lines`) or, for the Befolkning app, from
+a projected population (:func:`population_pyramid`, :func:`age_group_panels`). Each carries a
+``<title>``, an ``aria-labelledby`` and a text description with the numbers, and gives the same
+text for the same data. Matplotlib is left to the notebooks.
 """
 
 from __future__ import annotations
 
+import numpy as np
 import xarray as xr
 
 from planmodel.core.formatting import tall
+from planmodel.core.labels import age_group_label
 from planmodel.present import svg
 from planmodel.present.keynumbers import Lines, lines, norm_text
 
@@ -114,3 +117,83 @@ def care_chart(ds: xr.Dataset) -> str:
               f"{_f0(lv.at(lv.queue, years[2]))} i {years[2]}.")
     return svg.bar_chart(lv.level_names, series, title="Brukere i omsorgstrappen", chart_id="kk-care",
                          value_label="personer", fmt=_f0, desc=desc, label_width=26)
+
+
+# ------------------------------------------------------------------ population (Befolkning app)
+
+def _by_age_group(total: np.ndarray, ages: np.ndarray) -> list[tuple[str, float]]:
+    """Persons in each of :data:`AGE_GROUPS`, from persons per single age."""
+    return [(g, float(total[(ages >= lo) & (ages <= hi)].sum())) for g, (lo, hi) in AGE_GROUPS.items()]
+
+
+def population_pyramid(pop_year: xr.DataArray, base_year_pop: xr.DataArray | None, place: str,
+                       scenario_label: str, year: int, chart_id: str = "pm-pyramid") -> str:
+    """Population pyramid of one year, with the base year as a black outline.
+
+    Parameters
+    ----------
+    pop_year : DataArray (age, sex) [persons], the chosen year.
+    base_year_pop : DataArray (age, sex) [persons] of the base year (with its scalar ``year``
+        coordinate), or None for no outline. Not drawn when it is the chosen year itself.
+    place : the kommune as shown in the app, e.g. ``"Bærum (3201)"``.
+    scenario_label : the scenario's Norwegian name.
+    year : the chosen year.
+    chart_id : unique id on the page.
+
+    Returns
+    -------
+    str, an ``<svg>``; its ``<title>`` names year, place and scenario, its ``<desc>`` gives the
+    totals by sex and by broad age group (and the base year's, when outlined).
+    """
+    da = pop_year.transpose("age", "sex")
+    ages = da["age"].values
+    men, women = da.sel(sex="male").values, da.sel(sex="female").values
+    base = None if base_year_pop is None else int(base_year_pop["year"])
+    reference = ref_total = None
+    if base is not None and base != int(year):
+        ref = base_year_pop.transpose("age", "sex").sel(age=da["age"])
+        reference = (ref.sel(sex="male").values, ref.sel(sex="female").values)
+        ref_total = reference[0] + reference[1]
+    groups = _by_age_group(men + women, ages)
+    desc = (f"Befolkningen i {place} 1. januar {year} etter ettårig alder, menn til venstre og kvinner til "
+            f"høyre, {scenario_label}: {_f0(np.nansum(men) + np.nansum(women))} personer, "
+            f"{_f0(np.nansum(men))} menn og {_f0(np.nansum(women))} kvinner.")
+    if ref_total is None:
+        desc += " Etter alder: " + "; ".join(f"{g}: {_f0(v)}" for g, v in groups) + "."
+    else:
+        before = dict(_by_age_group(ref_total, ages))
+        desc += (f" Den svarte streken viser basisåret {base} med {_f0(np.nansum(ref_total))} personer. "
+                 f"Etter alder, {year} (i parentes {base}): "
+                 + "; ".join(f"{g}: {_f0(v)} ({_f0(before[g])})" for g, v in groups) + ".")
+    return svg.pyramid_chart(ages, men, women, title=f"Befolkningspyramide {year}: {place}",
+                             subtitle=scenario_label, chart_id=chart_id, reference=reference,
+                             reference_label=f"{base} (basisår)", desc=desc, fmt=_f0)
+
+
+def age_group_panels(groups: xr.DataArray, place: str, scenario_label: str,
+                     chart_id: str = "pm-age-groups") -> str:
+    """Small multiples: persons in each KOSTRA age group over the years, one panel per group,
+    each y axis from zero.
+
+    Parameters
+    ----------
+    groups : DataArray (year, age_group) [persons], e.g. ``to_kostra_groups(pop).sum("sex")``.
+    place, scenario_label : as shown in the app.
+    chart_id : unique id on the page.
+
+    Returns
+    -------
+    str, an ``<svg>``; its ``<desc>`` gives every group's first and last value.
+    """
+    da = groups.transpose("year", "age_group")
+    years = [int(y) for y in da["year"].values]
+    values = da.values
+    panels = [(age_group_label(str(g)), list(values[:, k])) for k, g in enumerate(da["age_group"].values)]
+    first, last = years[0], years[-1]
+    desc = (f"Personer i hver KOSTRA-aldersgruppe {first}–{last}, {place}, {scenario_label}, én rute per "
+            f"gruppe med egen skala fra null: "
+            + "; ".join(f"{label}: {_f0(v[0])} i {first} og {_f0(v[-1])} i {last}" for label, v in panels) + ".")
+    return svg.small_multiples(years, panels, title=f"Personer etter aldersgruppe: {place}",
+                               subtitle=scenario_label, chart_id=chart_id, fmt=_f0, desc=desc,
+                               y_label="personer 1. januar (hver rute har sin egen skala, fra null)",
+                               x_label="År (1. januar)")

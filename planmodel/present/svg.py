@@ -5,9 +5,9 @@ them within ~150 ms. Rendering a matplotlib figure to PNG takes 50–150 ms per 
 these strings takes well under a millisecond each, and the browser draws them in a few ms inside
 an ipywidgets ``HTML`` widget.
 
-Conventions (shared with :mod:`planmodel.widgets.charts`): large fonts for projectors, every axis
-says what it counts and in which unit (bokmål), numbers in Norwegian format (the ``fmt``
-arguments, default :func:`planmodel.formatting.tall`). For accessibility every chart has
+Conventions: large fonts for projectors, every axis says what it counts and in which unit
+(bokmål), numbers in Norwegian format (the ``fmt`` arguments, default
+:func:`planmodel.core.formatting.tall`). For accessibility every chart has
 ``role="img"``, a ``<title>`` and a ``<desc>``, and every label is a real ``<text>`` element
 (screen readers and tests can read them). Series differ by dash pattern or shade *and* are
 named in a legend, never by colour alone. Missing values (NaN) are left out, never drawn as 0
@@ -23,6 +23,7 @@ import html
 import math
 from collections.abc import Callable, Sequence
 
+from planmodel.core.ages import SEX_LABELS_NB
 from planmodel.core.formatting import tall
 
 #: Okabe–Ito colours (colour-blind safe), in series order.
@@ -422,4 +423,213 @@ def column_chart(x: Sequence, values: Sequence[Number], *, title: str, y_label: 
     return "".join(out)
 
 
-__all__ = ["line_chart", "bar_chart", "column_chart", "nice_ticks", "labelled_ticks", "wrap", "finite", "COLORS", "DASHES"]
+#: Colours of men and women in the pyramid: the Okabe–Ito blue/vermillion pair (colour-blind
+#: safe); the sexes also differ by side and are named above each half, never by colour alone.
+SEX_COLORS = {"male": COLORS[0], "female": COLORS[1]}
+REFERENCE_COLOR = "#000000"
+
+
+def _heading(title: str, subtitle: str) -> tuple[str, float]:
+    """Title (bold) and optional subtitle at the top left; returns (svg, y below them)."""
+    out = _text(12, 30, title, size=FONT + 3, weight="bold")
+    if subtitle:
+        return out + _text(12, 54, subtitle, size=FONT - 1), 62.0
+    return out, 38.0
+
+
+def _full_title(title: str, subtitle: str) -> str:
+    return f"{title} – {subtitle}" if subtitle else title
+
+
+def pyramid_chart(ages: Sequence[int], men: Sequence[Number], women: Sequence[Number], *, title: str,
+                  chart_id: str, subtitle: str = "",
+                  reference: tuple[Sequence[Number], Sequence[Number]] | None = None,
+                  reference_label: str = "", desc: str = "", fmt: Formatter = tall,
+                  x_label: str = "Personer per ettårig alder (menn til venstre, kvinner til høyre)",
+                  y_label: str = "Alder (år)", open_last: bool = True, width: int = 760,
+                  bar_px: int = 5) -> str:
+    """Population pyramid: one bar per single age, men to the left, women to the right.
+
+    Parameters
+    ----------
+    ages : single ages [years], ascending (e.g. 0–105).
+    men, women : persons at each age [persons] (NaN = no bar).
+    title : Norwegian heading (e.g. year and place); ``subtitle`` (e.g. the scenario) goes under
+        it. The SVG ``<title>`` is both, joined by a dash.
+    chart_id : unique id on the page.
+    reference : optional ``(men, women)`` [persons] at the same ages, drawn as a black step
+        outline over the bars (e.g. the base year), named ``reference_label`` in the legend.
+    desc : longer description for screen readers (totals, key groups).
+    fmt : number -> text for the axis ticks and the bar tooltips; ticks show no sign on
+        either side (a count of men is not negative).
+    open_last : the last age is an open group ("105 år og over") in the bar tooltips.
+    bar_px : height of one age's bar [px]; whole pixels keep the bars crisp and gap-free.
+
+    Returns
+    -------
+    str, an ``<svg>`` element. Each bar is a ``<rect data-sex=... data-age=...>`` whose width is
+    proportional to the persons and whose ``<title>`` states them.
+    """
+    ages = [int(a) for a in ages]
+    n = len(ages)
+    peak = max(finite(men) + finite(women) + (finite(reference[0]) + finite(reference[1]) if reference else []),
+               default=0.0)
+    ticks = [t for t in labelled_ticks(0.0, peak if peak > 0 else 1.0, fmt, n=5) if t >= 0]
+    limit = ticks[-1] or 1.0
+    head, y_head = _heading(title, subtitle)
+    legend_items = [(f'<rect x="4" y="-8" width="20" height="16" fill="{SEX_COLORS[s]}"/>', SEX_LABELS_NB[s])
+                    for s in ("male", "female")]
+    if reference is not None:
+        legend_items.append((f'<line x1="0" y1="0" x2="28" y2="0" stroke="{REFERENCE_COLOR}" stroke-width="2.5"/>',
+                             reference_label or "Referanse"))
+    half_tick = len(fmt(limit)) * (FONT - 2) * 0.3 + 6  # the outermost tick labels are centred on the edges
+    left = max(12 + max((len(str(a)) for a in ages), default=1) * FONT * 0.6 + 14, half_tick + 4)
+    right = max(24, half_tick + 4)
+    legend_svg, legend_h = _legend(legend_items, left, y_head + 22, width - left - right)
+    top = int(y_head + 22 + legend_h + 34)  # legend, then "Alder (år)" and the half names
+    ph = n * bar_px
+    height = top + ph + 62
+    pw = width - left - right
+    mid, half = left + pw / 2, pw / 2
+
+    def px(v: float, side: int) -> float:  # side -1 = men (left), +1 = women (right)
+        return mid + side * v / limit * half
+
+    def y_top(i: int) -> int:  # top edge of the bar of ages[i]; age 0 at the bottom
+        return top + ph - (i + 1) * bar_px
+
+    out = [_open(chart_id, width, height, _full_title(title, subtitle), desc), head, legend_svg,
+           _text(12, top - 10, y_label, size=FONT - 1),
+           _text(mid - 10, top - 10, f"← {SEX_LABELS_NB['male']}", size=FONT - 1, anchor="end", weight="bold"),
+           _text(mid + 10, top - 10, f"{SEX_LABELS_NB['female']} →", size=FONT - 1, weight="bold")]
+    for t in ticks:  # vertical grid and tick labels on both sides (no sign)
+        for side in ((1,) if t == 0 else (-1, 1)):
+            xx = px(t, side)
+            out.append(f'<line x1="{xx:.1f}" y1="{top}" x2="{xx:.1f}" y2="{top + ph}" stroke="{GRID_COLOR}"/>')
+            out.append(_text(xx, top + ph + FONT + 6, fmt(t), size=FONT - 2, anchor="middle"))
+    for i, a in enumerate(ages):  # age ticks every ten years
+        if a % 10 == 0:
+            yy = y_top(i) + bar_px / 2
+            out.append(f'<line x1="{left - 5:.1f}" y1="{yy:.1f}" x2="{left:.1f}" y2="{yy:.1f}" stroke="{AXIS_COLOR}"/>')
+            out.append(_text(left - 8, yy + (FONT - 2) * 0.35, str(a), size=FONT - 2, anchor="end"))
+    for sex, side, values in (("male", -1, men), ("female", 1, women)):
+        name = SEX_LABELS_NB[sex]
+        bars = [f'<g fill="{SEX_COLORS[sex]}" shape-rendering="crispEdges" class="pyramid-{sex}">']
+        for i, (a, v) in enumerate(zip(ages, values)):
+            if v is None or not math.isfinite(float(v)):
+                continue
+            v = float(v)
+            xa, xb = sorted((mid, px(v, side)))
+            age_text = f"{a} år og over" if open_last and i == n - 1 else f"{a} år"
+            bars.append(f'<rect x="{xa:.1f}" y="{y_top(i)}" width="{xb - xa:.1f}" height="{bar_px}" '
+                        f'data-sex="{sex}" data-age="{a}"><title>{name}, {age_text}: {esc(fmt(v))}</title></rect>')
+        bars.append("</g>")
+        out.append("".join(bars))
+    if reference is not None:
+        for side, values in ((-1, reference[0]), (1, reference[1])):
+            path, pen_down = [], False
+            for i, v in enumerate(values):
+                if v is None or not math.isfinite(float(v)):
+                    pen_down = False
+                    continue
+                xx = px(float(v), side)
+                path.append(f"H{xx:.1f}V{y_top(i)}" if pen_down else f"M{xx:.1f},{y_top(i) + bar_px}V{y_top(i)}")
+                pen_down = True
+            if path:
+                out.append(f'<path d="{"".join(path)}" fill="none" stroke="{REFERENCE_COLOR}" stroke-width="2" '
+                           f'class="pyramid-reference"><title>{esc(reference_label or "Referanse")}</title></path>')
+    out.append(f'<line x1="{mid:.1f}" y1="{top}" x2="{mid:.1f}" y2="{top + ph}" stroke="{AXIS_COLOR}" stroke-width="1.5"/>')
+    out.append(f'<line x1="{left:.1f}" y1="{top + ph}" x2="{left + pw:.1f}" y2="{top + ph}" stroke="{AXIS_COLOR}"/>')
+    out.append(_text(mid, height - 12, x_label, size=FONT - 1, anchor="middle"))
+    out.append("</svg>")
+    return "".join(out)
+
+
+def small_multiples(x: Sequence[int], panels: Sequence[tuple[str, Sequence[Number]]], *, title: str,
+                    chart_id: str, subtitle: str = "", y_label: str = "personer", x_label: str = "År",
+                    fmt: Formatter = tall, desc: str = "", ncols: int = 5, width: int = 1040,
+                    panel_height: int = 190) -> str:
+    """Small multiples: one small line panel per series, all over the same years.
+
+    Each panel has its own y axis starting at zero (series may differ a hundredfold in size,
+    and an axis from zero does not exaggerate growth); the x axis (years) is the same in every
+    panel and is labelled with its first and last year.
+
+    Parameters
+    ----------
+    x : years (ints), shared by every panel.
+    panels : ``(label, values)`` per panel, in reading order; values in the unit of ``y_label``
+        (NaN = gap). Values are expected to be zero or more.
+    title, subtitle : Norwegian heading and the line under it (e.g. place and scenario).
+    chart_id : unique id on the page.
+    y_label, x_label : what the axes count, with unit.
+    fmt : number -> text for the y tick labels.
+    ncols : panels per row.
+    panel_height : height of one panel including its heading and year labels [px].
+
+    Returns
+    -------
+    str, an ``<svg>`` element; every panel is a ``<g class="panel" data-panel=label>`` with one
+    ``<polyline>`` per unbroken run of values.
+    """
+    xs = [int(v) for v in x] or [0]
+    xmin, xmax = min(xs), max(xs)
+    ncols = max(1, min(ncols, len(panels)))
+    nrows = math.ceil(len(panels) / ncols)
+    head, y_head = _heading(title, subtitle)
+    top = y_head + 34
+    tick_font = FONT - 3
+    all_ticks = [labelled_ticks(0.0, max(finite(vals) + [0.0]) or 1.0, fmt, n=3) for _, vals in panels]
+    inner_left = max((len(fmt(t)) for ts in all_ticks for t in ts), default=1) * tick_font * 0.6 + 12
+    cell_w = (width - 24) / ncols
+    height = int(top + nrows * panel_height + 44)
+    out = [_open(chart_id, width, height, _full_title(title, subtitle), desc), head,
+           _text(12, top - 12, y_label, size=FONT - 1)]
+    for k, ((label, vals), ticks) in enumerate(zip(panels, all_ticks)):
+        r, c = divmod(k, ncols)
+        cx, cy = 12 + c * cell_w, top + r * panel_height
+        pl, pr = cx + inner_left, cx + cell_w - 18
+        pt, pb = cy + FONT + 14, cy + panel_height - tick_font - 18
+        y1 = ticks[-1] or 1.0
+
+        def px(v, pl=pl, pr=pr):
+            return pl + (0.5 if xmax == xmin else (v - xmin) / (xmax - xmin)) * (pr - pl)
+
+        def py(v, pt=pt, pb=pb, y1=y1):
+            return pb - v / y1 * (pb - pt)
+
+        g = [f'<g class="panel" data-panel="{esc(label)}">',
+             _text(pl + (pr - pl) / 2, cy + FONT, label, size=FONT - 1, anchor="middle", weight="bold")]
+        for t in ticks:
+            yy = py(t)
+            g.append(f'<line x1="{pl:.1f}" y1="{yy:.1f}" x2="{pr:.1f}" y2="{yy:.1f}" '
+                     f'stroke="{AXIS_COLOR if t == 0 else GRID_COLOR}"/>')
+            g.append(_text(pl - 6, yy + tick_font * 0.35, fmt(t), size=tick_font, anchor="end"))
+        g.append(_text(pl, pb + tick_font + 6, str(xmin), size=tick_font, anchor="start"))
+        if xmax != xmin:
+            g.append(_text(pr, pb + tick_font + 6, str(xmax), size=tick_font, anchor="end"))
+        segs, cur = [], []
+        for xv, v in zip(xs, vals):
+            if v is None or not math.isfinite(float(v)):
+                if cur:
+                    segs.append(cur)
+                cur = []
+            else:
+                cur.append((px(xv), py(float(v))))
+        if cur:
+            segs.append(cur)
+        for seg in segs:
+            if len(seg) == 1:
+                g.append(f'<circle cx="{seg[0][0]:.1f}" cy="{seg[0][1]:.1f}" r="3.5" fill="{COLORS[0]}"/>')
+            else:
+                pts = " ".join(f"{a:.1f},{b:.1f}" for a, b in seg)
+                g.append(f'<polyline points="{pts}" fill="none" stroke="{COLORS[0]}" stroke-width="3" '
+                         f'stroke-linejoin="round"><title>{esc(label)}</title></polyline>')
+        g.append("</g>")
+        out.append("".join(g))
+    out.append(_text(width / 2, height - 12, x_label, size=FONT - 1, anchor="middle"))
+    out.append("</svg>")
+    return "".join(out)
+
+
+__all__ = ["line_chart", "bar_chart", "column_chart", "pyramid_chart", "small_multiples", "nice_ticks", "labelled_ticks", "wrap", "finite", "COLORS", "DASHES"]

@@ -3,7 +3,8 @@
 Layout, top to bottom: title, controls (kommune, scenario, year), a message line (errors and
 notices, in bokmål), key numbers in large type, the population pyramid for the chosen year, the
 KOSTRA age groups over time (small multiples and a table), an "Om tallene" card and the source
-footer.
+footer. The charts are inline SVG strings from :mod:`planmodel.present.charts` in ``HTML``
+widgets (a few ms to draw, so a year change redraws at once); matplotlib is left to the notebooks.
 
 The callbacks only choose what to recompute; the arithmetic is in the model
 (:func:`planmodel.demography.project_kommune`, :func:`planmodel.indicators.indicators`,
@@ -14,9 +15,7 @@ The callbacks only choose what to recompute; the arithmetic is in the model
 
 from __future__ import annotations
 
-import base64
 import html
-import io
 import logging
 import math
 import unicodedata
@@ -25,7 +24,6 @@ from urllib.parse import parse_qs
 import ipywidgets as widgets
 import pandas as pd
 import xarray as xr
-from matplotlib.figure import Figure
 
 from planmodel.core.meta import SSB_CREDIT
 from planmodel.inputs import data
@@ -34,9 +32,10 @@ from planmodel.inputs.demographic import SCENARIOS, get_scenario
 from planmodel.population.demography import project_kommune
 from planmodel.core.errors import InputError, PlanmodelError
 from planmodel.core.formatting import NBSP, endring, tall
+from planmodel.core.labels import age_group_label
 from planmodel.population.indicators import indicators
 from planmodel.inputs.kommuner import all_kommuner, resolve_kommune
-from planmodel.widgets.charts import age_group_label, age_groups_over_time, pyramid
+from planmodel.present.charts import age_group_panels, population_pyramid
 from planmodel.widgets.common import BUSY_CLASS as BUSY_CLASS  # re-exported: tests use it
 from planmodel.widgets.common import busy, heading
 
@@ -54,8 +53,6 @@ TABLE_YEARS = (2026, 2030, 2035, 2040, 2050)
 APP_SCENARIOS = ("main", "low", "high", "bolig_hoy", "bolig_moderat", "bolig_lav")
 #: Scenarios that use SSB's own regional projection; offered only where planmodel ships one.
 SSB_SCENARIOS = ("ssb_mmmm", "ssb_llml", "ssb_hhmh")
-#: Resolution of the PNG images [dots per inch]; the figures are 10–16 inches wide.
-IMAGE_DPI = 80
 _STYLE = {"description_width": "initial"}
 #: CSS class on the explorer while it computes (tests wait for it to go; charts are dimmed).
 _CSS = """<style>
@@ -286,20 +283,6 @@ def kommune_from_query(query_string: str) -> str | None:
     return values[0].strip() if values and values[0].strip() else None
 
 
-def figure_output(fig: Figure, alt: str, dpi: int = IMAGE_DPI) -> dict:
-    """A Jupyter display_data output with the figure as PNG: an ``<img>`` with alt text (HTML,
-    shown by JupyterLab/Voilà) and the bare PNG and the alt text as fallbacks."""
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=dpi)
-    png = base64.b64encode(buf.getvalue()).decode("ascii")
-    width = int(fig.get_figwidth() * dpi)
-    img = (f'<img src="data:image/png;base64,{png}" alt="{html.escape(alt)}" '
-           f'style="width:100%;max-width:{width}px;height:auto">')
-    return {"output_type": "display_data",
-            "data": {"text/html": img, "image/png": png, "text/plain": alt},
-            "metadata": {}}
-
-
 # ---------------------------------------------------------------------------------------------
 # The widget
 # ---------------------------------------------------------------------------------------------
@@ -323,6 +306,8 @@ class PopulationExplorer(widgets.VBox):
         error).
     key_numbers : dict id -> the exact text shown (see :func:`key_numbers`); empty after an error.
     message : HTML with the current error or notice ("" when all is well).
+    pyramid, age_groups : HTML whose value is the ``<svg>`` of the pyramid (chosen year, base
+        year outlined) and of the age-group panels ("" after an error).
     """
 
     def __init__(self, kommune: str = DEFAULT_KOMMUNE, scenario: str = DEFAULT_SCENARIO,
@@ -333,8 +318,6 @@ class PopulationExplorer(widgets.VBox):
         self.population: xr.DataArray | None = None
         self.key_numbers: dict[str, str] = {}
         self._indicators: xr.Dataset | None = None
-        self.pyramid_figure: Figure | None = None
-        self.age_groups_figure: Figure | None = None
 
         self.kommune = widgets.Dropdown(
             options=kommune_options(), value=kommune, description="Kommune",
@@ -357,8 +340,8 @@ class PopulationExplorer(widgets.VBox):
         self.title = widgets.HTML()
         self.message = widgets.HTML()
         self.key_numbers_view = widgets.HTML()
-        self.pyramid_output = widgets.Output(layout=widgets.Layout(min_height="300px"))
-        self.age_groups_output = widgets.Output(layout=widgets.Layout(min_height="200px"))
+        self.pyramid = widgets.HTML(layout=widgets.Layout(min_height="300px"))
+        self.age_groups = widgets.HTML(layout=widgets.Layout(min_height="200px"))
         self.age_group_table = widgets.HTML()
         self.about = widgets.HTML()
         self.footer = widgets.HTML(footer_html())
@@ -366,8 +349,8 @@ class PopulationExplorer(widgets.VBox):
 
         for w, name in [(self.kommune, "kommune"), (self.scenario, "scenario"), (self.year, "year"),
                         (self.year_slider, "year-slider"), (self.title, "title"), (self.message, "message"),
-                        (self.key_numbers_view, "key-numbers"), (self.pyramid_output, "pyramid"),
-                        (self.age_groups_output, "age-groups"), (self.age_group_table, "age-group-table"),
+                        (self.key_numbers_view, "key-numbers"), (self.pyramid, "pyramid"),
+                        (self.age_groups, "age-groups"), (self.age_group_table, "age-group-table"),
                         (self.about, "about"), (self.footer, "footer")]:
             w.add_class(f"planmodel-{name}")
 
@@ -376,8 +359,8 @@ class PopulationExplorer(widgets.VBox):
                                                       align_items="center"))
         super().__init__(
             [css, self.title, controls, self.message, self.key_numbers_view,
-             heading("Befolkningspyramide"), self.pyramid_output,
-             heading("Aldersgrupper (KOSTRA) over tid"), self.age_groups_output, self.age_group_table,
+             heading("Befolkningspyramide"), self.pyramid,
+             heading("Aldersgrupper (KOSTRA) over tid"), self.age_groups, self.age_group_table,
              self.about, self.footer],
             **kwargs)
         self.add_class("planmodel-population-explorer")
@@ -466,8 +449,8 @@ class PopulationExplorer(widgets.VBox):
         self._indicators = None
         self.key_numbers = {}
         self.key_numbers_view.value = ""
-        self.pyramid_output.outputs = ()
-        self.age_groups_output.outputs = ()
+        self.pyramid.value = ""
+        self.age_groups.value = ""
         self.age_group_table.value = ""
         self.about.value = ""
 
@@ -487,11 +470,7 @@ class PopulationExplorer(widgets.VBox):
             finally:
                 self._quiet = False
         self._render_year()
-        title = f"Personer etter aldersgruppe: {self.place}\n{self.scenario_label}"
-        self.age_groups_figure = age_groups_over_time(groups, title)
-        self.age_groups_output.outputs = (figure_output(
-            self.age_groups_figure, f"Personer i hver KOSTRA-aldersgruppe {first}–{last}, {self.place}, "
-            f"{self.scenario_label}. Tallene står i tabellen under."),)
+        self.age_groups.value = age_group_panels(groups, self.place, self.scenario_label)
         self.age_group_table.value = age_group_table_html(
             age_group_table(groups), f"Personer etter aldersgruppe, {self.place}, {self.scenario_label}")
         self.about.value = about_html(pop)
@@ -502,9 +481,5 @@ class PopulationExplorer(widgets.VBox):
         base = int(ind["year"].values[0])
         self.key_numbers = key_numbers(ind, year)
         self.key_numbers_view.value = key_numbers_html(self.key_numbers, year, base)
-        title = f"Befolkningspyramide {year}: {self.place}\n{self.scenario_label}"
-        self.pyramid_figure = pyramid(pop.sel(year=year), title, reference=pop.sel(year=base),
-                                      reference_label=f"{base} (basisår)")
-        self.pyramid_output.outputs = (figure_output(
-            self.pyramid_figure, f"Befolkningspyramide for {self.place} i {year}, {self.scenario_label}: "
-            f"{self.key_numbers['total']} personer."),)
+        self.pyramid.value = population_pyramid(pop.sel(year=year), pop.sel(year=base), self.place,
+                                                self.scenario_label, year)
