@@ -41,7 +41,7 @@ _EXPORTS = {
     "scenario_json_schema": "planmodel.inputs.scenario",
     "load_catalogue": "planmodel.inputs.catalogue", "load_library": "planmodel.inputs.library",
     "load_economy": "planmodel.inputs.economy", "load_goals": "planmodel.inputs.goals",
-    "NATIONAL_FREE_INCOME_PER_CAPITA": "planmodel.inputs.economy",
+    "kommune_accounts": "planmodel.inputs.accounts", "national_free_income_per_capita": "planmodel.inputs.accounts",
     "to_kostra_groups": "planmodel.core.ages", "KOSTRA_GROUPS": "planmodel.core.ages",
     "SEX_LABELS_NB": "planmodel.core.ages",
     "SCENARIOS": "planmodel.inputs.demographic",
@@ -54,7 +54,7 @@ _EXPORTS = {
     "population_for": "planmodel.population.demography", "indicators": "planmodel.population.indicators",
     # services alone
     "run_services": "planmodel.services.servicemodel", "ServiceOptions": "planmodel.services.demand",
-    "calibrate": "planmodel.services.calibration", "PLACE_TYPES": "planmodel.services.capacity",
+    "calibrate": "planmodel.services.calibration", "behovsanalyse": "planmodel.services.capacity",
     # analysis
     "compare": "planmodel.analysis.compare", "compare_table": "planmodel.analysis.compare",
     "crisis_matrix": "planmodel.analysis.crisis",

@@ -1,4 +1,4 @@
-r"""The økonomiplan: income, sector frames, capital costs, netto driftsresultat, fund and debt.
+r"""The økonomiplan: income after the inntektssystem, sector frames, capital costs, result, fund, debt.
 
 All amounts are NOK 1000 at fixed prices of the price year (2025). Nominal amounts appear only
 through the explicit deflator :math:`\pi` (see :func:`to_nominal`). The layout follows a
@@ -8,26 +8,55 @@ kommune's handlingsprogram in *netto* terms:
 
     \text{NDR}_t = FI_t - \sum_k N_{k,t} - X_t - R_t - A_t
 
-- :math:`FI` frie inntekter (skatt + rammetilskudd): :math:`FI_t = fi_0\,[(1-w)\,\tfrac{P_t}{P_0} +
-  w\,\tfrac{D_t}{D_0}]\,(1+g)^{t-t_0}\,P_0`, per-capita level :math:`fi_0`, real growth :math:`g`,
-  and a share :math:`w` that follows the demographic cost index :math:`D` (demografikompensasjon);
-- :math:`N_{k,t}` netto driftsutgifter of sector :math:`k` = base frame + demographic change +
-  option deltas + tiltak (their operating costs and their effects on services);
-- :math:`X` the other sectors not in the service catalogue (per inhabitant);
-- :math:`R = i_{real}\,\eta\,G_{t-1}` net interest on the interest-bearing share :math:`\eta` of
-  gross debt :math:`G`, with the real rate :math:`i_{real} = (1+i)/(1+\pi) - 1`;
-- :math:`A = G_{t-1}/T` avdrag (minimum instalments over a weighted lifetime :math:`T`).
+**The base year is the kommune's own accounts** (KOSTRA 2025 and the inntektssystem 2025,
+:mod:`planmodel.inputs.accounts`): frie inntekter :math:`FI_0`, driftsinntekter :math:`DI_0`,
+netto driftsresultat and netto lånegjeld are the data. The sector frames :math:`N_{k,0}` are the
+service model's costs, whose unit costs are scaled to the kommune's netto driftsutgifter in each
+KOSTRA service area; what they do not cover is one line **øvrige** :math:`X_0 = FI_0 - \sum_k
+N_{k,0} - R_0 - A_0 - \text{NDR}_0`, so the base year closes to the real result without a plug on
+income. :math:`X` then follows the population.
 
-Debt and fund in fixed prices: :math:`G_t = G_{t-1}/(1+\pi) - A_t + L_t`, with new loans
-:math:`L = \lambda I` (loan share of investments), grants and VAT compensation :math:`\gamma I`,
-and disposisjonsfond :math:`F_t = F_{t-1}/(1+\pi) + \text{NDR}_t - (1-\lambda-\gamma)I_t`. Driftsinntekter (for NDR in %)
-are :math:`DI = FI/\phi`, with :math:`\phi` the frie inntekter's share of driftsinntekter.
+**Income follows the inntektssystem.** With :math:`N` the population, per inhabitant of the base
+year :math:`p_c = c_0 / N_0` for each part :math:`c` of the frie inntekter — skatt, netto
+inntektsutjevning, innbyggertilskudd, utgiftsutjevning and the rest of the rammetilskudd:
+
+.. math::
+
+    FI_t = N_t \Big[\lambda_t \sum_c p_c + w\,U\,\lambda_t\,\Delta D_t\Big], \qquad
+    \lambda_t = (1+g)^{t-t_0}\,\big(1 + w\,(\bar D_t - 1)\big)
+
+- :math:`\Delta D_t = D_t - D_0`, the change of the kommune's **age index**
+  :math:`D_t = \sum_a \omega_a\, s_{a,t} / \bar s_{a,t}` (its share of inhabitants in each age
+  group of the kostnadsnøkkel over the nation's, weighted by the group's weight :math:`\omega_a`
+  in the key): the utgiftsutjevning moves with the kommune's ageing *relative to the nation*,
+  at the national utgiftsbehov :math:`U` per inhabitant (the TBU method; an approximation, the
+  other criteria held as in the base year);
+- :math:`\bar D_t - 1 = (c_t - c_0)/f_0`, the state's **demografikompensasjon** to the sector as TBU
+  measures it: the change of the nation's demographic service cost per inhabitant :math:`c_t`
+  (national coverage × unit cost × Norway's projected population by age) over the national
+  frie inntekter per inhabitant :math:`f_0`;
+- :math:`w` = ``demographic_compensation``: 1 *with* the system's demographic compensation,
+  0 *without* (frie inntekter per inhabitant fixed, only the population counts); :math:`g` real
+  growth beyond demography.
+- Inntektsutjevning per inhabitant :math:`e(s) = a\,(\bar s - s) + b\,\max(0, \theta\bar s - s) - t`
+  (62 %, 35 % below 90 %, trekk :math:`t`): used when a scenario sets its own skatt per
+  innbygger :math:`s` (:func:`income_equalisation`).
+
+Driftsinntekter :math:`DI_t = FI_t + O_t`, with the other operating income :math:`O` (fees,
+refusjoner, øremerkede tilskudd) following the population.
+
+**Capital costs as the accounts book them.** Debt :math:`G` (netto lånegjeld) is in fixed prices,
+so it erodes with inflation: at the start of year :math:`t` it is :math:`G'_t = G_{t-1}/(1+\pi)`.
+Interest is the *nominal* rate on the interest-bearing share: :math:`R_t = i\,\eta\,G'_t`;
+avdrag is the minimum repayment over the weighted lifetime :math:`T`: :math:`A_t = G'_t/T`; new
+loans :math:`L_t` finance investments: :math:`G_t = G'_t - A_t + L_t`. Investments :math:`I_t`
+(ongoing, tiltak, new places; gross) are paid by grants and momskompensasjon :math:`E_t`, loans
+:math:`L_t = \tfrac{\lambda}{1-\gamma}(I_t - E_t)` and the rest from the disposisjonsfond:
+:math:`F_t = F_{t-1}/(1+\pi) + \text{NDR}_t - (I_t - E_t - L_t)`. Ongoing investment, unless
+the scenario sets it, keeps the base-year debt constant in fixed prices.
+
 The gap (inndekningsbehov) is :math:`\max(0, \tau\,DI_t - \text{NDR}_t)` for the target
 :math:`\tau` (TBU: 1,75 %).
-
-**Base year.** Unless the kommune's frie inntekter per inhabitant is given, :math:`fi_0` is
-calibrated so that the base year's NDR equals the stated base result (KOSTRA 2025 Landet: 2,2 %);
-the output reports the implied level next to the national 78 932 kr (KOSTRA 2025).
 
 **Handlingsrom** per year: frie inntekter minus what is already bound — mandatory services at
 their minimum standard (høy terskel, smalt tilbud), capital costs, committed (vedtatte) tiltak,
@@ -44,6 +73,49 @@ import numpy as np
 from planmodel.core.errors import InputError
 from planmodel.inputs.economy import Economy
 
+#: The parts of the frie inntekter, in the order shown: id -> bokmål name.
+INCOME_PARTS = {
+    "skatt": "Skatt på inntekt og formue",
+    "inntektsutjevning": "Netto inntektsutjevning",
+    "innbyggertilskudd": "Innbyggertilskudd (likt beløp per innbygger)",
+    "utgiftsutjevning": "Utgiftsutjevning",
+    "andre_rammetilskudd": "Andre deler av rammetilskuddet",
+}
+
+
+@dataclass(frozen=True)
+class IncomeBase:
+    """A kommune's base-year economy (its accounts) and the demographic indices of its income.
+
+    Amounts NOK 1000 in the base year; populations persons; indices (Y, 1).
+
+    Attributes
+    ----------
+    population0 : inhabitants in the base year (1 January), the divisor of every per-capita part.
+    parts : {part of :data:`INCOME_PARTS`: amount in the base year}; they sum to the frie inntekter.
+    other_income : driftsinntekter that are not frie inntekter (DI − FI).
+    net_operating_result : netto driftsresultat of the accounts.
+    net_debt : netto lånegjeld at the end of the accounts year.
+    tax_per_capita : skatt per innbygger as the inntektsutjevning counts it [NOK per inhabitant].
+    age_index_change : :math:`\\Delta D_t`, the kommune's age index minus its base-year value.
+    national_need_index : :math:`\\bar D_t`, 1 + the nation's demographic cost per inhabitant
+        beyond the base year as a share of national frie inntekter per inhabitant (TBU).
+    """
+
+    population0: float
+    parts: dict
+    other_income: float
+    net_operating_result: float
+    net_debt: float
+    tax_per_capita: float
+    age_index_change: np.ndarray
+    national_need_index: np.ndarray
+
+    @property
+    def free_income(self) -> float:
+        return float(sum(self.parts.values()))
+
+
 @dataclass
 class BudgetInputs:
     """Everything the økonomiplan needs, as numpy arrays over years (Y,) and sectors (K, Y).
@@ -54,14 +126,15 @@ class BudgetInputs:
     years: np.ndarray
     sectors: list[str]
     population: np.ndarray  # (Y, N) persons
-    demographic_index: np.ndarray  # (Y, N) demographic cost, all services (TBU line), NOK 1000
+    income: IncomeBase
     base_frame: np.ndarray  # (K, 1, N) base-year cost by sector
     demographic: np.ndarray  # (K, Y, N) demographic change from the base year
-    options: np.ndarray  # (K, Y, N) policy option deltas
+    options: np.ndarray  # (K, Y, N) policy option deltas (incl. waiting costs)
     measures_effect: np.ndarray  # (K, Y, N) tiltak effects on service costs
     measures_operating: np.ndarray  # (K, Y, N) tiltak operating costs by their sector
-    measures_investment: np.ndarray  # (Y, N) tiltak investments
-    capacity_investment: np.ndarray  # (Y, N) behovsanalyse investments
+    measures_investment: np.ndarray  # (Y, N) tiltak investments, gross
+    capacity_investment: np.ndarray  # (Y, N) new places, gross
+    capacity_external: np.ndarray  # (Y, N) grants and momskompensasjon for the new places
     mandatory_minimum: np.ndarray  # (Y, N) mandatory services at minimum standard
     committed_operating: np.ndarray  # (Y, N) operating costs of vedtatte tiltak
     adjustments: dict = field(default_factory=dict)  # rullering level shifts {line: (Y, N) or (K, Y, N)}
@@ -71,6 +144,42 @@ class BudgetInputs:
     extra_interest: np.ndarray | None = None  # stress test: added nominal rate by year (Y, 1)
     debt_at: tuple[int, float] | None = None  # rullering: actual debt at the end of a year
     fund_at: tuple[int, float] | None = None  # rullering: actual fund at the end of a year
+
+
+def income_equalisation(tax_per_capita: float | np.ndarray, eco: Economy) -> float | np.ndarray:
+    r"""Netto inntektsutjevning per inhabitant [NOK] for skatt per innbygger ``tax_per_capita``:
+
+    .. math:: e(s) = a\,(\bar s - s) + b\,\max(0, \theta\,\bar s - s) - t
+
+    (the 2025 rules: :math:`a` = 62 %, :math:`b` = 35 %, :math:`\theta` = 90 %, trekk :math:`t`).
+    """
+    s_bar = eco.national_tax_per_capita.value
+    s = np.asarray(tax_per_capita, dtype=float)
+    extra = np.maximum(0.0, eco.equalisation_threshold.value * s_bar - s)
+    out = eco.equalisation_share.value * (s_bar - s) + eco.equalisation_extra_share.value * extra \
+        - eco.equalisation_levy_per_capita.value
+    return float(out) if out.ndim == 0 else out
+
+
+def age_index(pop_age: np.ndarray, nat_age: np.ndarray, groups, weights) -> np.ndarray:
+    """The kommune's age index :math:`D_t` (Y,): its shares of inhabitants in the age groups of
+    the kostnadsnøkkel over the nation's, weighted by the groups' weights in the key.
+
+    Parameters
+    ----------
+    pop_age, nat_age : (Y, A) persons by single age (0..105) of the kommune and of Norway.
+    groups : ((first age, last age), ...) of the kostnadsnøkkel's age groups.
+    weights : their weights in the samlet key (the rest are the other criteria).
+    """
+    pop_age = np.asarray(pop_age, dtype=float)
+    nat_age = np.asarray(nat_age, dtype=float)
+    G = np.zeros((pop_age.shape[1], len(groups)))
+    for j, (lo, hi) in enumerate(groups):  # a 106 x 10 grouping matrix, built once per call
+        G[lo:hi + 1, j] = 1.0
+    share = (pop_age @ G) / pop_age.sum(axis=1, keepdims=True)  # (Y, J)
+    nat = (nat_age @ G) / nat_age.sum(axis=1, keepdims=True)
+    w = np.asarray(weights, dtype=float)
+    return (w * np.divide(share, nat, out=np.zeros_like(share), where=nat > 0)).sum(axis=1)
 
 
 def _stock(start: np.ndarray, decay: float, flows: np.ndarray) -> np.ndarray:
@@ -96,55 +205,79 @@ def _carry(years: np.ndarray, at: tuple[int, float], path: np.ndarray, decay: fl
     return np.where(steps >= 0, (actual - path[k]) * decay ** np.maximum(steps, 0), 0.0)
 
 
+def income_lines(inp: BudgetInputs, eco: Economy) -> dict[str, np.ndarray]:
+    """The frie inntekter and their parts (Y, N) [NOK 1000] (see the module docstring)."""
+    base = inp.income
+    P = inp.population
+    N0 = base.population0
+    parts = dict(base.parts)
+    if eco.tax_per_capita is not None:  # own skatt per innbygger: the inntektsutjevning follows it
+        s_new, s_old = eco.tax_per_capita.value, base.tax_per_capita
+        parts["skatt"] = base.parts["skatt"] * s_new / s_old if s_old else s_new * N0 / 1000.0
+        parts["inntektsutjevning"] = base.parts["inntektsutjevning"] + (
+            income_equalisation(s_new, eco) - income_equalisation(s_old, eco)) * N0 / 1000.0
+    if eco.free_income_per_capita is not None:  # own level: every part scaled
+        total = sum(parts.values())
+        factor = eco.free_income_per_capita.value * N0 / 1000.0 / total if total else 0.0
+        parts = {k: v * factor for k, v in parts.items()}
+    t = (inp.years - inp.years[0])[:, None]
+    w = eco.demographic_compensation.value
+    lam = (1.0 + eco.free_income_growth.value) ** t * (1.0 + w * (base.national_need_index - 1.0))
+    out = {k: v / N0 * P * lam for k, v in parts.items()}
+    out["utgiftsutjevning"] = out["utgiftsutjevning"] + w * eco.expenditure_need_per_capita.value / 1000.0 \
+        * lam * base.age_index_change * P
+    fi = sum(out.values())
+    out["frie_inntekter"] = fi + inp.adjustments.get("frie_inntekter", 0.0)
+    out["ovrige_driftsinntekter"] = base.other_income / N0 * P
+    return out
+
+
 def compute_budget(inp: BudgetInputs, eco: Economy) -> dict[str, np.ndarray]:
     """The økonomiplan lines (NOK 1000, fixed prices) for every year; see the module docstring."""
     P = inp.population
-    i_real = (1.0 + eco.interest_rate.value) / (1.0 + eco.deflator.value) - 1.0
-    eta = eco.interest_bearing_share.value
-    T = eco.repayment_years.value
-    phi = eco.free_income_share.value
+    base = inp.income
+    N0 = base.population0
+    inc = income_lines(inp, eco)
+    fi = inc["frie_inntekter"]
+    income_total = fi + inc["ovrige_driftsinntekter"]
     sector_cost = inp.base_frame + inp.demographic + inp.options + inp.measures_effect + inp.measures_operating
     sector_cost = sector_cost + inp.adjustments.get("sectors", 0.0)
     sectors_total = sector_cost.sum(axis=0)  # (Y, N)
-    other = eco.other_net_expenditure_per_capita.value * P / 1000.0 + inp.adjustments.get("ovrige_netto_driftsutgifter", 0.0)
 
-    # base year: calibrate frie inntekter (or take the given level)
-    grow = (1.0 + eco.free_income_growth.value) ** (inp.years - inp.years[0])[:, None]
-    w = eco.demographic_compensation.value
-    index = ((1 - w) * P / P[:1] + w * inp.demographic_index / inp.demographic_index[:1]) * grow
-    x0 = sectors_total[0] + other[0]
-    debt_ratio = eco.debt_share.value / phi  # gross debt per krone of frie inntekter
-    if eco.free_income_per_capita is None:
-        r0 = eco.base_result_share.value
-        denom = 1.0 - r0 / phi - i_real * eta * debt_ratio - debt_ratio / T
-        if np.any(denom <= 0):
-            raise InputError("økonomi", "base_result_share", "forutsetningene gir ingen løsning for frie inntekter i basisåret")
-        fi0 = x0 / denom
-    else:
-        fi0 = eco.free_income_per_capita.value * P[0] / 1000.0
-    fi = fi0 * index + inp.adjustments.get("frie_inntekter", 0.0)
-    income_total = fi / phi
-
-    debt0 = inp.start_debt if inp.start_debt is not None else debt_ratio * fi0
-    fund0 = inp.start_fund if inp.start_fund is not None else eco.fund_share.value * fi0 / phi
-    investment = ((eco.base_investment_share.value * fi0 / phi) * np.ones_like(fi)
-                  + inp.measures_investment + inp.capacity_investment) * inp.investment_factor
-    loans = eco.loan_share.value * investment
-    decay = 1.0 / (1.0 + eco.deflator.value)
-    # G_t = G_{t-1} (decay - 1/T) + L_t  (avdrag on last year's debt)
-    debt = _stock(np.broadcast_to(np.asarray(debt0, dtype=float), fi[0].shape), decay - 1.0 / T, loans)
+    # capital: debt in fixed prices erodes with the deflator; nominal interest on it
+    pi = eco.deflator.value
+    T = eco.repayment_years.value
+    eta = eco.interest_bearing_share.value
+    lam_loan, gamma = eco.loan_share.value, eco.grant_share.value
+    debt0 = base.net_debt if inp.start_debt is None else inp.start_debt
+    debt0 = np.broadcast_to(np.asarray(debt0, dtype=float), fi[0].shape)
+    decay = (1.0 - 1.0 / T) / (1.0 + pi)
+    if eco.base_investment_share is not None:
+        ongoing = eco.base_investment_share.value * income_total[:1] * np.ones_like(fi)
+    else:  # keep the base-year debt constant in fixed prices: new loans = what avdrag and the deflator take
+        ongoing = np.broadcast_to(debt0 * (1.0 - decay) / lam_loan if lam_loan > 0 else 0.0 * debt0, fi.shape)
+    ongoing = np.broadcast_to(ongoing, fi.shape)
+    investment = (ongoing + inp.measures_investment + inp.capacity_investment) * inp.investment_factor
+    external = (gamma * (ongoing + inp.measures_investment) + inp.capacity_external) * inp.investment_factor
+    loan_of_net = lam_loan / (1.0 - gamma) if gamma < 1.0 else 0.0
+    loans = loan_of_net * (investment - external)
+    equity = investment - external - loans
+    debt = _stock(debt0, decay, loans)
     if inp.debt_at is not None:  # rullering: move the path to the actual debt, same dynamics after
-        debt = debt + _carry(inp.years, inp.debt_at, debt, decay - 1.0 / T)
-    prev_debt = np.concatenate([np.broadcast_to(np.asarray(debt0, dtype=float), fi[:1].shape), debt[:-1]], axis=0)
-    avdrag = prev_debt / T + inp.adjustments.get("avdrag", 0.0)
-    rate = i_real if inp.extra_interest is None else \
-        (1.0 + eco.interest_rate.value + inp.extra_interest) / (1.0 + eco.deflator.value) - 1.0
-    renter = rate * eta * prev_debt + inp.adjustments.get("renter", 0.0)
+        debt = debt + _carry(inp.years, inp.debt_at, debt, decay)
+    start = np.concatenate([debt0[None], debt[:-1] / (1.0 + pi)], axis=0)  # G'_t: year 0 is the accounts' debt
+    avdrag = start / T + inp.adjustments.get("avdrag", 0.0)
+    rate = eco.interest_rate.value if inp.extra_interest is None else eco.interest_rate.value + inp.extra_interest
+    renter = rate * eta * start + inp.adjustments.get("renter", 0.0)
+
+    # the remainder of the accounts: øvrige netto driftsutgifter (per inhabitant after the base year)
+    x0 = fi[:1] - sectors_total[:1] - renter[:1] - avdrag[:1] - base.net_operating_result
+    other = x0 / N0 * P + inp.adjustments.get("ovrige_netto_driftsutgifter", 0.0)
     ndr = fi - sectors_total - other - renter - avdrag
-    equity = np.maximum(1.0 - eco.loan_share.value - eco.grant_share.value, 0.0) * investment
-    fund = _stock(np.broadcast_to(np.asarray(fund0, dtype=float), fi[0].shape), decay, ndr - equity)
+    fund0 = inp.start_fund if inp.start_fund is not None else eco.fund_share.value * income_total[0]
+    fund = _stock(np.broadcast_to(np.asarray(fund0, dtype=float), fi[0].shape), 1.0 / (1.0 + pi), ndr - equity)
     if inp.fund_at is not None:
-        fund = fund + _carry(inp.years, inp.fund_at, fund, decay)
+        fund = fund + _carry(inp.years, inp.fund_at, fund, 1.0 / (1.0 + pi))
     target = eco.result_target_share.value * income_total
     gap = np.maximum(target - ndr, 0.0)
 
@@ -156,14 +289,17 @@ def compute_budget(inp: BudgetInputs, eco: Economy) -> dict[str, np.ndarray]:
     bound = inp.mandatory_minimum + renter + avdrag + inp.committed_operating + target
     handlingsrom = fi - bound - locked_share * free_today
     return {
-        "frie_inntekter": fi, "driftsinntekter": income_total, "sector_cost": sector_cost,
-        "netto_driftsutgifter_sektorer": sectors_total, "ovrige_netto_driftsutgifter": other,
+        **{k: inc[k] for k in INCOME_PARTS}, "frie_inntekter": fi,
+        "ovrige_driftsinntekter": inc["ovrige_driftsinntekter"], "driftsinntekter": income_total,
+        "sector_cost": sector_cost, "netto_driftsutgifter_sektorer": sectors_total, "ovrige_netto_driftsutgifter": other,
         "brutto_driftsresultat": fi - sectors_total - other, "renter": renter, "avdrag": avdrag,
         "netto_driftsresultat": ndr, "ndr_share": ndr / income_total, "target": target, "gap": gap,
-        "investment": investment, "loans": loans, "debt": debt, "fund": fund,
+        "investment": investment, "investment_share": investment / income_total, "external": external,
+        "loans": loans, "equity": equity, "debt": debt, "fund": fund,
         "handlingsrom": handlingsrom, "bound_mandatory": inp.mandatory_minimum,
         "bound_capital": renter + avdrag, "bound_committed": inp.committed_operating, "bound_result": target,
-        "bound_short_term": locked_share * free_today, "free_income_per_capita_base": fi0 * 1000.0 / P[0],
+        "bound_short_term": locked_share * free_today, "free_income_per_capita_base": fi[0] * 1000.0 / P[0],
+        "remainder": x0,
     }
 
 

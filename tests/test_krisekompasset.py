@@ -321,7 +321,7 @@ def test_panels_explain_method_and_assumptions(app):
     assert "Inndekningsbehov = 1,75" in method
     assert "Forutsetninger og begrensninger" in assumptions
     assert f"78{kk.NBSP}932{kk.NBSP}kr" in assumptions
-    assert tall(app.result.attrs["free_income_per_capita_base"]) in assumptions
+    assert tall(app.result.attrs["free_income_per_capita_accounts"]) in assumptions
     assert "anslag" in assumptions and "TBUs anbefaling" in assumptions
 
 

@@ -49,7 +49,8 @@ def samordning(scenario: PlanScenario | Prepared) -> xr.Dataset:
                              breadth=sc.breadth, overflow=sc.overflow, base_capacity=ample,
                              dropped=tuple(sc.dropped), effect_bound=sc.effect_bound)
     d = demand_arrays(p.pop, p.catalogue, p.calibration.coverage, options, measures=ma)
-    costs = cost_arrays(d, p.catalogue, measures=ma)
+    costs = cost_arrays(d, p.catalogue, measures=ma,
+                        unit_cost=None if p.calibration.unit_cost is None else p.calibration.unit_cost.values)
     by_sector = np.einsum("ks,syn->kyn", S2K, costs["cost"])  # (K, Y, M+1)
     effect = np.moveaxis(by_sector[:, :, 1:] - by_sector[:, :, :1], 2, 0)  # (M, K, Y)
     drift = np.zeros_like(effect)

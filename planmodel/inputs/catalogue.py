@@ -14,7 +14,7 @@ assumption) and ``source``, shown to users by :meth:`Catalogue.parameter_table`.
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
 from typing import Annotated, Mapping
@@ -106,10 +106,45 @@ class ThresholdGroup:
 
 @dataclass(frozen=True)
 class CapacityGroup:
+    """Places that are a stock (sykehjem, heldøgns omsorgsbolig). ``waiting_cost`` [NOK per person
+    per year]: what serving a person who waits for a place costs meanwhile."""
+
     id: str
     name: str
     services: tuple[str, ...]
     step_down_to: str
+    waiting_cost: Value | None = None
+
+
+@dataclass(frozen=True)
+class PlaceType:
+    """What the kommune builds when demand rises (behovsanalyse).
+
+    ``unit`` places per building unit (bogruppe, avdeling, klasse); a new block is about a tenth of
+    today's places in whole units, 1 to ``max_units`` (:meth:`block`). ``cost_per_place`` [NOK 1000
+    per place, gross incl. mva], higher in Husbanken's pressområder (``cost_per_place_pressure``);
+    ``external_share`` [share] is paid by investeringstilskudd and momskompensasjon."""
+
+    id: str
+    name: str
+    services: tuple[str, ...]
+    capacity_group: str | None
+    unit: int
+    max_units: int
+    unit_source: str
+    cost_per_place: Value
+    external_share: Value
+    cost_per_place_pressure: Value | None = None
+
+    def block(self, existing: float) -> int:
+        """Places in one new block for a kommune with ``existing`` places (whole units)."""
+        units = min(max(round(0.1 * float(existing) / self.unit), 1), self.max_units)
+        return int(units * self.unit)
+
+    def cost(self, pressure: bool) -> Value:
+        """Cost per place [NOK 1000] for a kommune in (or outside) a pressområde."""
+        return self.cost_per_place_pressure if pressure and self.cost_per_place_pressure is not None \
+            else self.cost_per_place
 
 
 @dataclass(frozen=True)
@@ -134,6 +169,9 @@ class Catalogue:
     capacity_groups: Mapping[str, CapacityGroup]
     staff: StaffProfile
     fingerprint: str = ""  #: identifies the file's content (caches key on it)
+    place_types: Mapping[str, PlaceType] = field(default_factory=lambda: MappingProxyType({}))
+    pressure_kommuner: tuple[str, ...] = ()
+    pressure_source: str = ""
 
     @property
     def ids(self) -> list[str]:
@@ -299,6 +337,29 @@ class CapacityGroupEntry(FileModel):
     name: Text()
     services: list[Text()]
     step_down_to: Text()
+    waiting_cost: AmountEntry
+
+
+class PlaceTypeEntry(FileModel):
+    name: Text()
+    services: list[Text()]
+    capacity_group: Text() | None = None
+    unit: Integer("et antall plasser", 1, 1000)
+    max_units: Integer("et antall enheter", 1, 50)
+    unit_source: Annotated[Text(), after(_source_given)]
+    cost_per_place: AmountEntry
+    cost_per_place_pressure: AmountEntry | None = None
+    external_share: ShareEntry
+
+
+class PressureEntry(FileModel):
+    kommuner: list[Text()]
+    source: Annotated[Text(), after(_source_given)]
+
+
+class PlaceTypesSection(FileModel):
+    pressure_kommuner: PressureEntry
+    types: dict[Text(), PlaceTypeEntry]
 
 
 class ThresholdSide(FileModel):
@@ -338,6 +399,7 @@ class CatalogueFile(FileModel):
     capacity_groups: dict[Text(), CapacityGroupEntry] = {}
     threshold_groups: dict[Text(), ThresholdGroupEntry] = {}
     staff_age_profile: StaffEntry
+    place_types: PlaceTypesSection | None = None
     services: dict[Text(), ServiceEntry]
 
 
@@ -390,7 +452,7 @@ def parse_catalogue(raw, source: str, fingerprint: str = "") -> Catalogue:
             r.check(services[m].capacity_group == gid, at + ("services",), f"{m} har ikke capacity_group: {gid}")
         r.choice(g.step_down_to, f.services, at + ("step_down_to",))
         r.check(g.step_down_to not in g.services, at + ("step_down_to",), "kan ikke trappe ned til en tjeneste i samme gruppe")
-        capacity_groups[gid] = CapacityGroup(gid, g.name, tuple(g.services), g.step_down_to)
+        capacity_groups[gid] = CapacityGroup(gid, g.name, tuple(g.services), g.step_down_to, _value(g.waiting_cost))
     threshold_groups = {}
     for gid, g in f.threshold_groups.items():
         at = ("threshold_groups", gid)
@@ -412,9 +474,24 @@ def parse_catalogue(raw, source: str, fingerprint: str = "") -> Catalogue:
     r.check(not missing, at + ("sectors",), f"mangler aldersprofil for {', '.join(missing)}")
     staff = StaffProfile(tuple(sp.age_groups), MappingProxyType({k: tuple(float(x) for x in v) for k, v in sp.sectors.items()}),
                          float(sp.retirement_rate_60_66), sp.status, sp.source)
+    place_types, pressure, pressure_source = {}, (), ""
+    if f.place_types is not None:
+        pressure = tuple(f.place_types.pressure_kommuner.kommuner)
+        pressure_source = f.place_types.pressure_kommuner.source
+        for pid, pt in f.place_types.types.items():
+            at = ("place_types", "types", pid)
+            for m in pt.services:
+                r.choice(m, f.services, at + ("services",))
+            if pt.capacity_group is not None:
+                r.choice(pt.capacity_group, f.capacity_groups, at + ("capacity_group",))
+            place_types[pid] = PlaceType(
+                pid, pt.name, tuple(pt.services), pt.capacity_group, pt.unit, pt.max_units, pt.unit_source,
+                _value(pt.cost_per_place), _value(pt.external_share),
+                None if pt.cost_per_place_pressure is None else _value(pt.cost_per_place_pressure))
     return Catalogue(source, f.price_year, MappingProxyType(sectors), MappingProxyType(dict(f.care_levels)),
                      MappingProxyType(services), MappingProxyType(threshold_groups),
-                     MappingProxyType(capacity_groups), staff, fingerprint)
+                     MappingProxyType(capacity_groups), staff, fingerprint, MappingProxyType(place_types),
+                     pressure, pressure_source)
 
 
 SHIPPED = ("tjenester", "tjenestekatalog.yaml")

@@ -28,8 +28,6 @@ from planmodel.core.yamlio import load_strict
 #: Units an assumption may have (how it is shown: percent, kroner, years).
 UNITS = ("share", "share per year", "NOK per inhabitant", "years")
 SHIPPED = ("okonomi", "forutsetninger.yaml")
-#: Frie inntekter per innbygger, landet, KOSTRA 2025 (SSB 12134) [NOK per inhabitant].
-NATIONAL_FREE_INCOME_PER_CAPITA = 78_932.0
 
 
 @dataclass(frozen=True)
@@ -44,17 +42,33 @@ class Assumption(Value):
     maximum: float = math.inf
 
 
+@dataclass(frozen=True)
+class CostKey:
+    """The age part of the kostnadsnøkkel: age groups (label, first age, last age) with their
+    weight in the samlet key [share; the rest, 1 − Σ weights, are the other criteria]."""
+
+    groups: tuple[tuple[str, int, int, float], ...]
+    status: str
+    source: str
+
+    @property
+    def age_weight(self) -> float:
+        return sum(g[3] for g in self.groups)
+
+
 class Economy:
     """The economic assumptions of one run (immutable).
 
     ``economy.interest_rate`` is the :class:`Assumption` (``.value`` the number); an
-    assumption whose value is not set (``free_income_per_capita`` when it is calibrated)
-    reads as None. :meth:`items` lists the assumptions that have a value."""
+    assumption whose value is not set (``free_income_per_capita`` when the kommune's own data
+    is used) reads as None. :meth:`items` lists the assumptions that have a value.
+    ``economy.cost_key`` is the age part of the kostnadsnøkkel (:class:`CostKey`)."""
 
-    __slots__ = ("_entries",)
+    __slots__ = ("_entries", "cost_key")
 
-    def __init__(self, entries: Mapping[str, Assumption]):
+    def __init__(self, entries: Mapping[str, Assumption], cost_key: CostKey | None = None):
         object.__setattr__(self, "_entries", MappingProxyType(dict(entries)))
+        object.__setattr__(self, "cost_key", cost_key)
 
     def __setattr__(self, name, value):
         raise AttributeError("Economy is immutable; use with_values()")
@@ -67,7 +81,8 @@ class Economy:
         return None if a.value is None else a
 
     def __eq__(self, other) -> bool:
-        return isinstance(other, Economy) and dict(self._entries) == dict(other._entries)
+        return isinstance(other, Economy) and dict(self._entries) == dict(other._entries) \
+            and self.cost_key == other.cost_key
 
     def __hash__(self) -> int:
         return hash(tuple(sorted((k, v.value, v.source) for k, v in self._entries.items())))
@@ -105,7 +120,7 @@ class Economy:
                 raise InputError(source, f"economy.{key}", f"{val!r} er utenfor gyldig område; forventet "
                                  f"{a.label.lower()} mellom {a.minimum:g} og {a.maximum:g}")
             entries[key] = replace(a, value=float(val), status="assumption", source=f"Satt i {source}")
-        return Economy(entries)
+        return Economy(entries, self.cost_key)
 
     def replaced(self, name: str, value: Value | None) -> "Economy":
         """A copy with assumption ``name`` set to ``value`` (with that value's status and
@@ -116,7 +131,7 @@ class Economy:
             entries[name] = replace(entries[name], value=None)
         else:
             entries[name] = replace(entries[name], value=float(value.value), status=value.status, source=value.source)
-        return Economy(entries)
+        return Economy(entries, self.cost_key)
 
 
 # --------------------------------------------------------------------------- the file schema
@@ -151,21 +166,53 @@ def _version_1(v):
     return v
 
 
+def _age_span(v):
+    if not (isinstance(v, list) and len(v) == 2 and all(isinstance(x, int) and not isinstance(x, bool) for x in v)
+            and 0 <= v[0] <= v[1] <= 105):
+        raise PydanticCustomError("pm_rule", f"{v!r}: forventet [fra, til] med 0 <= fra <= til <= 105"
+                                  .replace("{", "{{").replace("}", "}}"))
+    return (v[0], v[1])
+
+
+class AgeGroupEntry(FileModel):
+    ages: Annotated[tuple[int, int], BeforeValidator(_age_span)]
+    weight: Number("en vekt", 0.0, 1.0)
+
+
+class CostKeyEntry(FileModel):
+    status: Choice(STATUSES)
+    source: Text(nonempty=True)
+    age_groups: dict[Text(), AgeGroupEntry]
+
+    @model_validator(mode="after")
+    def _groups(self):
+        spans = sorted(g.ages for g in self.age_groups.values())
+        check(bool(spans) and spans[0][0] == 0 and spans[-1][1] == 105
+              and all(b[0] == a[1] + 1 for a, b in zip(spans, spans[1:])),
+              "aldersgruppene må dekke 0-105 år uten hull eller overlapp")
+        check(sum(g.weight for g in self.age_groups.values()) <= 1.0 + 1e-9, "vektene kan ikke summere til mer enn 1")
+        return self
+
+
 class EconomyFile(FileModel):
     """The economic assumptions file (``data/okonomi/forutsetninger.yaml``)."""
 
     schema_version: Annotated[int, BeforeValidator(_version_1)]
     price_year: Integer("et årstall", 2000, 2100)
     assumptions: dict[Text(), AssumptionEntry]
+    cost_key: CostKeyEntry | None = None
 
 
 def parse_economy(raw, source: str) -> Economy:
     """Validate a parsed assumptions file and return the :class:`Economy` it describes."""
     f = validate(EconomyFile, raw, source)
+    key = None if f.cost_key is None else CostKey(
+        tuple((label, g.ages[0], g.ages[1], float(g.weight)) for label, g in f.cost_key.age_groups.items()),
+        f.cost_key.status, f.cost_key.source)
     return Economy({name: Assumption(value=None if e.value is None else float(e.value), status=e.status,
                                      source=e.source, name=name, label=e.label, unit=e.unit,
                                      minimum=e.range[0], maximum=e.range[1])
-                    for name, e in f.assumptions.items()})
+                    for name, e in f.assumptions.items()}, key)
 
 
 def load_economy(path: str | Path | None = None) -> Economy:

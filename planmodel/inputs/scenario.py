@@ -79,7 +79,10 @@ class PlanScenario:
     overflow : "queue" or "step_down" when sykehjem/heldøgn places are full.
     capacity_additions : {capacity group: {year: places}} places opening in that year (flows).
     behovsanalyse : build barnehage, school, sykehjem and heldøgn places as demand requires
-        (default). With False, places stay at today's number plus ``capacity_additions``.
+        (default; "bygg"). With False ("vent"), places stay at today's number plus
+        ``capacity_additions`` and people above capacity wait at the waiting cost.
+    existing_places : {place type: places} in the base year (default: the base year's users
+        rounded up to whole places).
     measures : chosen tiltak.
     dropped : optional services removed altogether (never a mandatory one).
     effect_bound : "value", "weak" or "strong" end of every uncertain effect.
@@ -104,6 +107,7 @@ class PlanScenario:
     overflow: str = "queue"
     capacity_additions: Mapping[str, Mapping[int, float]] = field(default_factory=dict)
     behovsanalyse: bool = True
+    existing_places: Mapping[str, float] = field(default_factory=dict)
     measures: tuple[MeasureChoice, ...] = ()
     dropped: tuple[str, ...] = ()
     effect_bound: str = "value"
@@ -191,6 +195,7 @@ class ServicesSection(FileModel):
     breadth: Number("en bredde (-1 smalt, 1 bredt)", -1, 1) = 0.0
     overflow: Choice(OVERFLOW_MODES, "når plassene er fulle: queue (venter) eller step_down (ett trinn ned)") = "queue"
     behovsanalyse: Bool = True
+    existing_places: dict[Text(), Number("et antall plasser", 0, 1e6)] = {}
     capacity_additions: dict[Text(), dict[YearKey, Number("et antall plasser", -10000, 10000)]] = {}
     dropped: list[Text()] = []
     effect_bound: Choice(EFFECT_BOUNDS, "value (midtanslag), weak (svakest) eller strong (sterkest)") = "value"
@@ -309,6 +314,8 @@ def check_scenario(s: PlanScenario) -> None:
         r.choice(sid, catalogue.services, ("services", "dropped", i))
         r.check(not catalogue.services[sid].mandatory, ("services", "dropped", i),
                 f"{catalogue.services[sid].name} er lovpålagt og kan ikke fjernes")
+    for pid in s.existing_places:
+        r.choice(pid, catalogue.place_types, ("services", "existing_places", pid))
     for g, flows in s.capacity_additions.items():
         r.choice(g, catalogue.capacity_groups, ("services", "capacity_additions", g))
         for y in flows:
@@ -368,7 +375,8 @@ def _frozen(v: Any) -> Any:
 
 def _freeze_fields(s: PlanScenario) -> None:
     """Mappings become read-only views and lists tuples: a scenario never changes."""
-    for name in ("capacity_additions", "economy", "demography_overrides", "staff_profile", "threshold"):
+    for name in ("capacity_additions", "existing_places", "economy", "demography_overrides", "staff_profile",
+                 "threshold"):
         v = getattr(s, name)
         if isinstance(v, (Mapping, list)):
             object.__setattr__(s, name, _frozen(v))
@@ -458,6 +466,7 @@ def parse_scenario(raw: dict, source: str = "scenario", chain: list[str] | None 
             threshold=svc.threshold, breadth=float(svc.breadth), overflow=svc.overflow,
             capacity_additions={g: dict(v) for g, v in svc.capacity_additions.items()},
             behovsanalyse=svc.behovsanalyse,
+            existing_places={k: float(v) for k, v in svc.existing_places.items()},
             measures=tuple(MeasureChoice(m.id, m.start, m.end, m.status) for m in f.measures),
             dropped=tuple(svc.dropped), effect_bound=svc.effect_bound,
             economy={k: float(v) for k, v in f.economy.model_dump(exclude_none=True).items()},
@@ -483,6 +492,7 @@ def to_yaml_dict(s: PlanScenario) -> dict:
     out["services"] = {
         "threshold": dict(s.threshold) if isinstance(s.threshold, Mapping) else s.threshold,
         "breadth": s.breadth, "overflow": s.overflow, "behovsanalyse": s.behovsanalyse,
+        "existing_places": dict(s.existing_places),
         "capacity_additions": {g: dict(v) for g, v in s.capacity_additions.items()},
         "dropped": list(s.dropped), "effect_bound": s.effect_bound,
     }

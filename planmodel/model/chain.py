@@ -10,26 +10,31 @@ handlingsrom knows what the mandatory minimum costs.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import xarray as xr
 
 from planmodel.population.demography import population_for
-from planmodel.budget import BudgetInputs, compute_budget
+from planmodel.budget import INCOME_PARTS, BudgetInputs, IncomeBase, age_index, compute_budget
 from planmodel.core.cache import memo
+from planmodel.inputs.accounts import ACCOUNTS_YEAR, kommune_accounts, national_accounts, national_free_income_per_capita
+from planmodel.inputs.demographic import get_scenario
 from planmodel.inputs.economy import Economy
-from planmodel.services.capacity import PLACE_TYPES, behovsanalyse, investment_path
-from planmodel.services.costs import cost_arrays, sector_matrix
+from planmodel.services.capacity import behovsanalyse, investment_path
+from planmodel.services.costs import cost_arrays, sector_matrix, waiting_costs, waiting_sector_matrix
 from planmodel.services.demand import CatalogueIndex, ServiceOptions, apply_capacity, demand_arrays
 from planmodel.core.lead import Lead
-from planmodel.services.calibration import calibration_for
+from planmodel.services.calibration import calibration_for, national_service_cost_per_capita
 from planmodel.services.effects import measure_arrays
 from planmodel.inputs.scenario import PlanScenario, resolve
 from planmodel.inputs.catalogue import Catalogue
 from planmodel.services.workforce import staff_share_60_66, workforce_arrays
 
 VARIANTS = ("valg", "valg_tiltak", "minimum")
+#: Bokmål names of the two income rules.
+INCOME_RULE_NB = {"med_demografi": "Med demografikompensasjon (inntektssystemet)",
+                  "uten_demografi": "Uten demografikompensasjon (fast per innbygger)"}
 
 
 @memo(maxsize=256)
@@ -71,6 +76,8 @@ class Prepared:
     workforce: dict
     places: dict | None
     calibration: object
+    accounts: object = None
+    waiting: np.ndarray | None = None
 
 
 def run(scenario: PlanScenario) -> xr.Dataset:
@@ -88,6 +95,44 @@ def run(scenario: PlanScenario) -> xr.Dataset:
     return assemble(prepare(scenario))
 
 
+def _unit_cost(cal) -> np.ndarray | None:
+    return None if cal.unit_cost is None else cal.unit_cost.values
+
+
+#: The national alternative whose projection of Norway the inntektssystem compares a kommune with.
+_NATIONAL = {"MMMM": "main", "LLML": "low", "HHMH": "high"}
+
+
+def national_population(scenario: PlanScenario) -> xr.DataArray:
+    """Norway's projected population in the scenario's national alternative (year, age, sex)
+    [persons]: what the kommune's ageing is measured against in the utgiftsutjevning."""
+    demo = get_scenario(scenario.demographic)
+    alt = demo.id if demo.ssb_alternative is not None else _NATIONAL.get(demo.national, "main")
+    return population_for("0000", alt, scenario.horizon)
+
+
+def income_base(accounts, pop: xr.DataArray, nat: xr.DataArray, eco: Economy, catalogue) -> IncomeBase:
+    """The kommune's base-year accounts as the budget's :class:`~planmodel.budget.IncomeBase`, with
+    its age index against the nation's and the nation's demographic compensation over the years."""
+    grant = eco.per_capita_grant.value * accounts.population_1jan / 1000.0
+    parts = {"skatt": accounts.tax, "inntektsutjevning": accounts.income_equalisation, "innbyggertilskudd": grant,
+             "utgiftsutjevning": accounts.expenditure_equalisation}
+    parts["andre_rammetilskudd"] = accounts.block_grant - parts["inntektsutjevning"] - grant - parts["utgiftsutjevning"]
+    key = eco.cost_key
+    years = pop["year"].values
+    nat = nat.sel(year=years)
+    kommune_idx = age_index(pop.sum("sex").transpose("year", "age").values, nat.sum("sex").transpose("year", "age").values,
+                            [(g[1], g[2]) for g in key.groups], [g[3] for g in key.groups])
+    cost = national_service_cost_per_capita(catalogue, nat)
+    landet = national_accounts()
+    national_idx = 1.0 + (cost - cost[0]) / (landet["free_income"] * 1000.0 / landet["population_1jan"])
+    return IncomeBase(population0=float(pop.values[0].sum()), parts=parts,
+                      other_income=accounts.gross_operating_income - accounts.free_income,
+                      net_operating_result=accounts.net_operating_result, net_debt=accounts.net_debt,
+                      tax_per_capita=accounts.tax * 1000.0 / accounts.population_1jan,
+                      age_index_change=(kommune_idx - kommune_idx[0])[:, None], national_need_index=national_idx[:, None])
+
+
 def prepare(scenario: PlanScenario) -> Prepared:
     """Population, calibration, service model and budget inputs of a scenario (see :func:`run`)."""
     catalogue, library, measures, eco = resolve(scenario)
@@ -95,6 +140,7 @@ def prepare(scenario: PlanScenario) -> Prepared:
     years = pop["year"].values.astype(int)
     base_year = int(years[0])
     code = pop.attrs["kommune"]
+    accounts = kommune_accounts(code)
     cal = calibration_for(catalogue, pop, code, base_year)
     lead = Lead(("variant",), {"variant": np.array(VARIANTS)}, (len(VARIANTS),))
     base_pop = float(pop.values[0].sum())
@@ -103,19 +149,27 @@ def prepare(scenario: PlanScenario) -> Prepared:
     options = _variant_options(scenario)
     pre = demand_arrays(pop, catalogue, cal.coverage, options, measures=ma, capacity=False)
     idx = CatalogueIndex.of(catalogue)
-    places = None
-    opened = None
-    if scenario.behovsanalyse:
-        # each variant plans its own places from its own demand (so that the "valg" line is not
-        # charged with queues for places planned for the tiltak variant)
-        demand = {s: pre.demand[idx.pos[s]] for pt in PLACE_TYPES.values() for s in pt.services}
-        places = behovsanalyse(demand, years)
-        opened = {pt.capacity_group: places[pid]["openings"] for pid, pt in PLACE_TYPES.items() if pt.capacity_group}
+    pressure = code in catalogue.pressure_kommuner
+    # every variant plans its own places from its own demand (so that the "valg" line is not charged
+    # with queues for places planned for the tiltak variant); without behovsanalyse nothing is built
+    demand = {s: pre.demand[idx.pos[s]] for pt in catalogue.place_types.values() for s in pt.services}
+    places = behovsanalyse(catalogue, demand, dict(scenario.existing_places), pressure)
+    if not scenario.behovsanalyse:
+        for pl in places.values():
+            pl["openings"] = np.zeros_like(pl["openings"])
+            pl["capacity"] = np.broadcast_to(pl["existing"], pl["demand"].shape).copy()
+            pl["investment"] = np.zeros_like(pl["investment"])
+            pl["external"] = np.zeros_like(pl["external"])
+    opened = {pt.capacity_group: places[pid]["openings"] for pid, pt in catalogue.place_types.items() if pt.capacity_group}
+    options = replace(options, base_capacity={pt.capacity_group: float(places[pid]["existing"][0])
+                                              for pid, pt in catalogue.place_types.items() if pt.capacity_group})
     d = apply_capacity(pre, catalogue, options, opened)
     c0 = lead.flat(cal.coverage, ("service", "age"))
-    costs = cost_arrays(d, catalogue, coverage0=c0, measures=ma)
+    costs = cost_arrays(d, catalogue, coverage0=c0, measures=ma, unit_cost=_unit_cost(cal))
     sectors, M = sector_matrix(catalogue)
-    cost_sector = np.einsum("ks,syn->kyn", M, costs["cost"])  # (K, Y, 3)
+    wait = waiting_costs(d, catalogue)  # (G, Y, 3) NOK 1000
+    cost_sector = np.einsum("ks,syn->kyn", M, costs["cost"]) + \
+        np.einsum("kg,gyn->kyn", waiting_sector_matrix(catalogue, sectors), wait)  # (K, Y, 3)
     demo_sector = np.einsum("ks,syn->kyn", M, costs["demographic_cost"])[:, :, :1]
     sector_pos = {s: i for i, s in enumerate(sectors)}
     K, Y = len(sectors), years.size
@@ -127,33 +181,42 @@ def prepare(scenario: PlanScenario) -> Prepared:
             committed[:, 0] += ma.operating[m]
     mandatory = idx.mandatory.astype(float)
     minimum = np.einsum("s,sy->y", mandatory, costs["cost"][:, :, 2])[:, None]
-    invest_capacity = np.zeros((Y, 1))
-    if places is not None:  # the scenario's own variant (options with tiltak) pays for its places
-        invest_capacity = sum(p["investment"][:, 1:2] for p in places.values())
-    by_group = {pt.capacity_group: pt for pt in PLACE_TYPES.values() if pt.capacity_group}
-    for g, flows in scenario.capacity_additions.items():  # places added by hand are paid for too
+    # the scenario's own variant (options with tiltak) pays for its places; places added by hand too
+    invest_capacity = sum(pl["investment"][:, 1:2] for pl in places.values()) if places else np.zeros((Y, 1))
+    external = sum(pl["external"][:, 1:2] for pl in places.values()) if places else np.zeros((Y, 1))
+    by_group = {pt.capacity_group: pt for pt in catalogue.place_types.values() if pt.capacity_group}
+    for g, flows in scenario.capacity_additions.items():
+        if g not in by_group:
+            continue
         opening = np.zeros((Y, 1))
         for y, n in flows.items():
             opening[years == int(y), 0] += max(float(n), 0.0)
-        invest_capacity = invest_capacity + investment_path(opening, by_group[g].cost_per_place.value)
+        inv = investment_path(opening, by_group[g].cost(pressure).value)
+        invest_capacity = invest_capacity + inv
+        external = external + inv * by_group[g].external_share.value
     P_total = d.P.sum(axis=0)[:, :1]  # (Y, 1)
     inp = BudgetInputs(
         years=years, sectors=sectors, population=P_total,
-        demographic_index=demo_sector.sum(axis=0),
+        income=income_base(accounts, pop, national_population(scenario), eco, catalogue),
         base_frame=cost_sector[:, :1, :1],
         demographic=demo_sector - demo_sector[:, :1],
         options=cost_sector[:, :, :1] - demo_sector,
         measures_effect=cost_sector[:, :, 1:2] - cost_sector[:, :, :1],
         measures_operating=meas_sector,
         measures_investment=ma.investment.sum(axis=0)[:, None],
-        capacity_investment=invest_capacity,
+        capacity_investment=invest_capacity, capacity_external=external,
         mandatory_minimum=minimum, committed_operating=committed,
     )
     fte_sector = np.einsum("ks,syn->kyn", M, costs["fte"][:, :, 1:2])
     wf = workforce_arrays(fte_sector, d.P[:, :, :1], staff_share_60_66(catalogue, sectors, scenario.staff_profile),
                           catalogue.staff.retirement_rate_60_66)
     return Prepared(scenario, catalogue, pop, years, sectors, measures, ma, d, costs, inp, eco, fte_sector, wf,
-                    places, cal)
+                    places, cal, accounts, wait)
+
+
+#: The two economy alternatives shown side by side: the inntektssystem's demographic
+#: compensation on (1) and off (0, frie inntekter per inhabitant fixed).
+INCOME_RULES = {"med_demografi": 1.0, "uten_demografi": 0.0}
 
 
 def assemble(p: Prepared, inputs: BudgetInputs | None = None, economy: Economy | None = None,
@@ -161,30 +224,42 @@ def assemble(p: Prepared, inputs: BudgetInputs | None = None, economy: Economy |
     """The result Dataset of a prepared scenario (optionally with changed budget inputs or
     economy, for stress tests and rullering)."""
     inp = inputs or p.inputs
-    b = compute_budget(inp, economy or p.economy)
-    return _assemble(p.scenario, p.catalogue, p.pop, p.years, p.sectors, p.measures, p.ma, p.d, p.costs, inp, b,
-                     p.fte_sector, p.workforce, p.places, p.calibration, economy or p.economy, plan_start)
+    eco = economy or p.economy
+    b = compute_budget(inp, eco)
+    rules = {rule: compute_budget(inp, eco.with_values({"demographic_compensation": w}, "inntektsregel"))
+             for rule, w in INCOME_RULES.items()}
+    return _assemble(p, inp, b, rules, eco, plan_start)
 
 
-def _assemble(scenario, catalogue, pop, years, sectors, measures, ma, d, costs, inp, b, fte_sector, wf, places,
-              cal, eco, plan_start=None) -> xr.Dataset:
+def _assemble(p: Prepared, inp: BudgetInputs, b: dict, rules: dict, eco: Economy, plan_start=None) -> xr.Dataset:
     """The result Dataset (variant 'valg_tiltak' for service results)."""
+    scenario, catalogue, pop, years, sectors = p.scenario, p.catalogue, p.pop, p.years, p.sectors
+    measures, ma, d, costs, fte_sector, wf, places = p.measures, p.ma, p.d, p.costs, p.fte_sector, p.workforce, p.places
     base_year = int(years[0])
     first = plan_start if plan_start is not None else base_year + 1
     nok = f"NOK 1000, {catalogue.price_year} prices"
     Y = ("year",)
     SY = ("sector", "year")
+    RY = ("income_rule", "year")
     v = 1  # the scenario's own variant: options with tiltak
     users = d.by_age.sum(axis=1)
     levels = catalogue.by_care_level()
     idx = CatalogueIndex.of(catalogue)
     by_level = np.stack([users[idx.rows(ids), :, v].sum(axis=0) for ids in levels.values()])
+
+    def by_rule(key):
+        return np.stack([rules[r][key][:, 0] for r in INCOME_RULES])
+
     data = {
-        # økonomiplan
+        # økonomiplan: income
+        **{k: (Y, b[k][:, 0], nok, name) for k, name in INCOME_PARTS.items()},
         "frie_inntekter": (Y, b["frie_inntekter"][:, 0], nok, "Frie inntekter (skatt og rammetilskudd)"),
-        "driftsinntekter": (Y, b["driftsinntekter"][:, 0], nok, "Driftsinntekter (beregnet)"),
+        "ovrige_driftsinntekter": (Y, b["ovrige_driftsinntekter"][:, 0], nok,
+                                   "Andre driftsinntekter (gebyrer, refusjoner, øremerkede tilskudd)"),
+        "driftsinntekter": (Y, b["driftsinntekter"][:, 0], nok, "Brutto driftsinntekter"),
         "netto_driftsutgifter_sektorer": (Y, b["netto_driftsutgifter_sektorer"][:, 0], nok, "Netto driftsutgifter, sektorene"),
-        "ovrige_netto_driftsutgifter": (Y, b["ovrige_netto_driftsutgifter"][:, 0], nok, "Øvrige netto driftsutgifter"),
+        "ovrige_netto_driftsutgifter": (Y, b["ovrige_netto_driftsutgifter"][:, 0], nok,
+                                        "Øvrige netto driftsutgifter (resten av regnskapet)"),
         "brutto_driftsresultat": (Y, b["brutto_driftsresultat"][:, 0], nok, "Brutto driftsresultat"),
         "renter": (Y, b["renter"][:, 0], nok, "Netto renteutgifter"),
         "avdrag": (Y, b["avdrag"][:, 0], nok, "Avdrag"),
@@ -192,9 +267,13 @@ def _assemble(scenario, catalogue, pop, years, sectors, measures, ma, d, costs, 
         "netto_driftsresultat_andel": (Y, b["ndr_share"][:, 0], "share of driftsinntekter", "Netto driftsresultat i % av driftsinntektene"),
         "resultatmal": (Y, b["target"][:, 0], nok, "Mål for netto driftsresultat"),
         "inndekningsbehov": (Y, b["gap"][:, 0], nok, "Inndekningsbehov (avstand til målet)"),
-        "investeringer": (Y, b["investment"][:, 0], nok, "Investeringer"),
+        "investeringer": (Y, b["investment"][:, 0], nok, "Brutto investeringer"),
+        "investeringer_andel": (Y, b["investment_share"][:, 0], "share of driftsinntekter",
+                                "Brutto investeringer i % av driftsinntektene"),
+        "investeringstilskudd": (Y, b["external"][:, 0], nok, "Investeringstilskudd og momskompensasjon"),
         "nye_lan": (Y, b["loans"][:, 0], nok, "Nye lån"),
-        "lanegjeld": (Y, b["debt"][:, 0], nok, "Lånegjeld ved utgangen av året"),
+        "egenfinansiering": (Y, b["equity"][:, 0], nok, "Egenfinansiering fra disposisjonsfondet"),
+        "lanegjeld": (Y, b["debt"][:, 0], nok, "Netto lånegjeld ved utgangen av året"),
         "disposisjonsfond": (Y, b["fund"][:, 0], nok, "Disposisjonsfond ved utgangen av året"),
         "handlingsrom": (Y, b["handlingsrom"][:, 0], nok, "Handlingsrom (frie inntekter som ikke er bundet)"),
         "bundet_lovpalagt_minimum": (Y, b["bound_mandatory"][:, 0], nok, "Bundet: lovpålagte tjenester på minimumsstandard"),
@@ -202,11 +281,16 @@ def _assemble(scenario, catalogue, pop, years, sectors, measures, ma, d, costs, 
         "bundet_vedtatte_tiltak": (Y, b["bound_committed"][:, 0], nok, "Bundet: vedtatte tiltak"),
         "bundet_resultatmal": (Y, b["bound_result"][:, 0], nok, "Bundet: resultatmålet"),
         "bundet_kort_sikt": (Y, b["bound_short_term"][:, 0], nok, "Bundet på kort sikt: dagens øvrige utgifter"),
+        # the two income rules side by side
+        "frie_inntekter_inntektsregel": (RY, by_rule("frie_inntekter"), nok, "Frie inntekter etter inntektsregel"),
+        "netto_driftsresultat_andel_inntektsregel": (RY, by_rule("ndr_share"), "share of driftsinntekter",
+                                                     "Netto driftsresultat i % av driftsinntektene etter inntektsregel"),
+        "inndekningsbehov_inntektsregel": (RY, by_rule("gap"), nok, "Inndekningsbehov etter inntektsregel"),
         # sector frames
         "sektor_ramme": (SY, b["sector_cost"][:, :, 0], nok, "Sektorramme (netto)"),
         "sektor_basis": (SY, np.broadcast_to(inp.base_frame[:, :, 0], (len(sectors), years.size)), nok, "Basisramme (basisåret)"),
         "sektor_demografi": (SY, inp.demographic[:, :, 0], nok, "Demografiendring"),
-        "sektor_valg": (SY, inp.options[:, :, 0], nok, "Valg: terskel, tilbud og kapasitet"),
+        "sektor_valg": (SY, inp.options[:, :, 0], nok, "Valg: terskel, tilbud og kapasitet (med ventekostnader)"),
         "sektor_tiltak_effekt": (SY, inp.measures_effect[:, :, 0], nok, "Tiltakenes virkning på tjenestene"),
         "sektor_tiltak_drift": (SY, inp.measures_operating[:, :, 0], nok, "Tiltakenes driftskostnader"),
         "sektor_demografikostnad": (SY, inp.base_frame[:, :, 0] + inp.demographic[:, :, 0], nok,
@@ -218,6 +302,8 @@ def _assemble(scenario, catalogue, pop, years, sectors, measures, ma, d, costs, 
         "fte": (("service", "year"), costs["fte"][:, :, v], "årsverk", "Årsverk"),
         "users_by_level": (("care_level", "year"), by_level, "persons", "Brukere etter nivå i omsorgstrappen"),
         "queue": (("capacity_group", "year"), d.queue[:, :, v], "persons", "Ventende"),
+        "ventekostnad": (("capacity_group", "year"), p.waiting[:, :, v], nok,
+                         "Kostnad for de som venter på plass (sykehus, tunge hjemmetjenester)"),
         "capacity": (("capacity_group", "year"), d.capacity[:, :, v], "places", "Plasser"),
         "stepped_down": (("capacity_group", "year"), d.stepped_down[:, :, v], "persons", "Gitt tjeneste ett trinn ned"),
         "unmet_need": (("threshold_group", "year"), d.unmet[:, :, v], "persons", "Udekket behov"),
@@ -234,16 +320,19 @@ def _assemble(scenario, catalogue, pop, years, sectors, measures, ma, d, costs, 
     coords = _coords(catalogue, tuple(years), tuple(sectors),
                      tuple((m.id, m.title, m.sector, m.start, -1 if m.end is None else m.end, m.status, m.ansvar,
                             ",".join(m.delmal)) for m in measures),
-                     tuple(levels), first, scenario.plan_years, tuple(places) if places is not None else None,
+                     tuple(levels), first, scenario.plan_years, tuple(places) if places else None,
                      tuple(scenario.thresholds(catalogue.threshold_groups).values()))
-    if places is not None:
+    if places:
         pids = list(places)
-        data["plasser_nye"] = (("place_type", "year"), np.stack([places[p]["openings"][:, v] for p in pids]), "places", "Nye plasser som åpner")
-        data["plasser_behov"] = (("place_type", "year"), np.stack([places[p]["demand"][:, v] for p in pids]), "persons", "Behov for plasser")
-        data["plasser_investering"] = (("place_type", "year"), np.stack([places[p]["investment"][:, v] for p in pids]), nok, "Investering i nye plasser")
+        data["plasser_nye"] = (("place_type", "year"), np.stack([places[q]["openings"][:, v] for q in pids]), "places", "Nye plasser som åpner")
+        data["plasser_behov"] = (("place_type", "year"), np.stack([places[q]["demand"][:, v] for q in pids]), "persons", "Behov for plasser")
+        data["plasser"] = (("place_type", "year"), np.stack([places[q]["capacity"][:, v] for q in pids]), "places", "Plasser")
+        data["plasser_investering"] = (("place_type", "year"), np.stack([places[q]["investment"][:, v] for q in pids]), nok, "Investering i nye plasser (brutto)")
+        data["plasser_eksisterende"] = (("place_type",), np.array([places[q]["existing"][v] for q in pids]), "places", "Plasser i basisåret")
+        data["plasser_blokk"] = (("place_type",), np.array([places[q]["block"][v] for q in pids]), "places", "Plasser i en ny blokk")
     ds = xr.Dataset({k: (dims, vals, {"units": u, "long_name": ln}) for k, (dims, vals, u, ln) in data.items()},
                     coords=coords)
-    return _with_attrs(ds, scenario, catalogue, pop, b, cal, eco, base_year, first)
+    return _with_attrs(ds, p, b, eco, base_year, first)
 
 
 @memo(maxsize=64, key=lambda catalogue, *rest: (catalogue.fingerprint or id(catalogue), *rest))
@@ -270,31 +359,57 @@ def _coords(catalogue, years, sectors, measures, levels, first, plan_years, plac
         "threshold_group_name": ("threshold_group", [g.name for g in catalogue.threshold_groups.values()]),
         "threshold": ("threshold_group", np.asarray(thresholds, dtype=float),
                       {"units": "-1 (lav) .. 1 (høy)", "long_name": "Terskel"}),
+        "income_rule": list(INCOME_RULES),
+        "income_rule_name": ("income_rule", [INCOME_RULE_NB[r] for r in INCOME_RULES]),
         "care_level_name": ("care_level", [catalogue.care_levels[k] for k in levels]),
     }
     if place_ids is not None:
         coords["place_type"] = list(place_ids)
-        coords["place_type_name"] = ("place_type", [PLACE_TYPES[p].name for p in place_ids])
+        coords["place_type_name"] = ("place_type", [catalogue.place_types[q].name for q in place_ids])
     return xr.Coordinates(coords)
 
 
-def _with_attrs(ds, scenario, catalogue, pop, b, cal, eco, base_year, first) -> xr.Dataset:
+def _with_attrs(ds, p: Prepared, b, eco, base_year, first) -> xr.Dataset:
     """The run's inputs on the result (read them with the ``ds.plan`` accessor)."""
+    scenario, catalogue, pop, cal = p.scenario, p.catalogue, p.pop, p.calibration
     nok = f"NOK 1000, {catalogue.price_year} prices"
+    warnings = list(p.accounts.warnings) + list(cal.warnings) + population_warnings(pop, scenario.horizon)
     ds.attrs = {
         "kommune": pop.attrs.get("kommune"), "kommune_name": pop.attrs.get("kommune_name"),
         "scenario": scenario.id, "scenario_title": scenario.title, "scenario_fingerprint": scenario.fingerprint,
         "demographic_scenario": scenario.demographic,
-        "base_year": base_year, "plan_start": first, "plan_years": scenario.plan_years,
+        "base_year": base_year, "accounts_year": ACCOUNTS_YEAR, "plan_start": first, "plan_years": scenario.plan_years,
         "plan_period": f"{first}–{first + scenario.plan_years - 1}", "horizon": scenario.horizon,
         "price_year": catalogue.price_year, "money_units": nok,
         "target_share": float(eco.result_target_share.value),
+        "income_rule": "med_demografi" if eco.demographic_compensation.value >= 0.5 else "uten_demografi",
+        "demographic_compensation": float(eco.demographic_compensation.value),
         "breadth": float(scenario.breadth), "dropped": ",".join(scenario.dropped), "overflow": scenario.overflow,
         "effect_bound": scenario.effect_bound, "behovsanalyse": int(scenario.behovsanalyse),
         "calibration": cal.basis,
         "free_income_per_capita_base": float(np.asarray(b["free_income_per_capita_base"]).ravel()[0]),
-        "free_income_calibrated": int(eco.free_income_per_capita is None),
+        "free_income_per_capita_accounts": float(p.accounts.free_income_per_capita),
+        "national_free_income_per_capita": float(national_free_income_per_capita()),
+        "data_warnings": " | ".join(warnings),
         "economy": "; ".join(f"{k} = {v.value:g} ({v.status}: {v.source})" for k, v in eco.items()),
-        "sources": pop.attrs.get("sources", "") + "; KOSTRA 2025 (SSB); tjenestekatalog og tiltaksbibliotek i planmodel",
+        "sources": pop.attrs.get("sources", "") + "; KOSTRA 2025 og inntektssystemet 2025 (SSB, KDD); "
+                   "tjenestekatalog og tiltaksbibliotek i planmodel",
     }
     return ds
+
+
+#: A projected population that changes more than this share by the horizon is flagged.
+PLAUSIBLE_CHANGE = 0.5
+
+
+def population_warnings(pop: xr.DataArray, horizon: int) -> list[str]:
+    """A warning when the population path implies an implausible change by 2040 (or the
+    horizon): more than ±50 % (a housing input or a migration level the user should look at)."""
+    years = pop["year"].values
+    year = 2040 if 2040 in years else int(years[-1])
+    total = pop.sum(["age", "sex"])
+    change = float(total.sel(year=year) / total.isel(year=0)) - 1.0
+    if abs(change) > PLAUSIBLE_CHANGE:
+        return [f"Befolkningen endres med {change * 100:+.0f} % fra {int(years[0])} til {year}; "
+                "sjekk boligtall og flytteforutsetninger (mer enn ±50 % er uvanlig)."]
+    return []

@@ -164,6 +164,16 @@ class PlanAccessor:
         return int(self._attr("price_year"))
 
     @property
+    def accounts_year(self) -> int:
+        """The year of the kommune's accounts the base year shows (KOSTRA)."""
+        return int(self._attr("accounts_year", self.base_year - 1))
+
+    @property
+    def warnings(self) -> list[str]:
+        """Data warnings in bokmål (missing figures, unusual cost factors, implausible inputs)."""
+        return [w for w in str(self._attr("data_warnings", "")).split(" | ") if w]
+
+    @property
     def fingerprint(self) -> str:
         """The scenario's fingerprint (:attr:`planmodel.inputs.scenario.PlanScenario.fingerprint`)."""
         return str(self._attr("scenario_fingerprint", ""))

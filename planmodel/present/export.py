@@ -884,11 +884,14 @@ def _proveniens_sheet(sh: _Sheet, ds: xr.Dataset, scenario_text: str | None, sce
         if a.get(key) not in (None, ""):
             rows.append((label, a[key]))
     rows.append(("Pengeenhet", f"Data-arket og CSV: {money_unit(ds)}; de andre arkene: mill. kr"))
-    if a.get("free_income_per_capita_base") is not None:
-        how = "kalibrert slik at basisårets netto driftsresultat blir som forutsatt" \
-            if a.get("free_income_calibrated") else "oppgitt i scenarioet"
-        rows.append(("Frie inntekter per innbygger i basisåret (kr)", float(a["free_income_per_capita_base"])))
-        rows.append(("Frie inntekter, grunnlag", how))
+    if a.get("free_income_per_capita_accounts") is not None:
+        rows.append((f"Frie inntekter per innbygger {a.get('accounts_year', '')} (kr)",
+                     float(a["free_income_per_capita_accounts"])))
+        rows.append((f"Frie inntekter per innbygger {a.get('accounts_year', '')}, landet (kr)",
+                     float(a["national_free_income_per_capita"])))
+        rows.append(("Basisåret", f"kommunens regnskap {a.get('accounts_year', '')} (KOSTRA) og inntektssystemet"))
+    if a.get("data_warnings"):
+        rows.append(("Merknader til dataene", a["data_warnings"]))
     if a.get("calibration"):
         rows.append(("Kalibrering", a["calibration"]))
     for item in _split_economy(a.get("economy", "")):

@@ -54,12 +54,16 @@ _EPS = AMOUNT_TOLERANCE
 
 LIMITATIONS = (
     "Tiltakenes virkninger er anslag med spenn (tiltaksbiblioteket); virkningen kan bli svakere eller sterkere.",
-    "Mange enhetskostnader og årsverk per bruker er nasjonale KOSTRA-tall eller anslag, ikke kommunens egne.",
-    "Kommunens egne tall for frie inntekter, gjeld og fond fantes ikke i dataene; landets KOSTRA-forhold "
-    "brukes, og frie inntekter per innbygger kalibreres i basisåret.",
+    "Kostnaden per bruker er katalogens, justert per tjenesteområde til kommunens regnskap; fordelingen mellom "
+    "tjenestene i et område og årsverk per bruker er katalogens (nasjonale tall eller anslag).",
+    "Første år er kommunens regnskap (KOSTRA) og inntektssystemet; disposisjonsfond og løpende investeringer per "
+    "kommune finnes ikke i dataene, så landets andeler brukes.",
+    "Utgiftsutjevningen følger bare alderskriteriene i kostnadsnøkkelen (en tilnærming); de andre kriteriene "
+    "holdes som i basisåret.",
     "Tilgangen på personell er en proxy (samme andel av befolkningen 20–66 år som i basisåret), ikke en "
     "arbeidsmarkedsmodell.",
-    "Renten er én sats for hele gjelden; investeringer utenfor tiltak og behovsanalyse er et fast nivå.",
+    "Renten er én sats for den rentebærende delen av gjelden; løpende investeringer holder gjelden fra basisåret "
+    "konstant i faste priser.",
     "Befolkningsframskrivingen er en beregning under forutsetninger, ikke en prognose.",
     "Alle beløp er i faste priser; nominelle beløp krever deflatoren.",
 )
@@ -69,7 +73,8 @@ SOURCES = (
     "Befolkning: SSB tabell 07459 (Befolkning 1. januar); befolkningsframskriving av planmodel.",
     "Dødelighet: Human Mortality Database (HMD), Norway, Mx_1x1 (mortality.org), CC BY 4.0.",
     "Fruktbarhet: Human Fertility Database (HFD), Norway, NORasfrRR (humanfertility.org).",
-    "Tjenester og økonomi: KOSTRA 2025 (SSB), foreløpige tall; TBUs anbefaling om netto driftsresultat (NOU 2025:10).",
+    "Tjenester og økonomi: KOSTRA 2025 (SSB), endelige tall for kommunens regnskap; inntektssystemet 2025 (KDD, "
+    "Grønt hefte); TBUs anbefaling om netto driftsresultat (NOU 2025:10).",
 )
 
 
@@ -311,15 +316,25 @@ def economy_table(scenario: PlanScenario, ds: xr.Dataset) -> pd.DataFrame:
     eco = resolve(scenario)[3]
     rows = [{"Forutsetning": a.label, "Verdi": assumption_text(a), "Status": STATUS.get(a.status, a.status),
              "Kilde eller begrunnelse": a.source} for _, a in eco.items()]
-    if eco.free_income_per_capita is None:
-        rows.insert(0, {"Forutsetning": eco.entry("free_income_per_capita").label,
-                        "Verdi": f"{tall(ds.attrs.get('free_income_per_capita_base', float('nan')))}{NBSP}kr",
-                        "Status": "beregnet",
-                        "Kilde eller begrunnelse": "Kalibrert slik at netto driftsresultat i basisåret blir "
-                                                   f"{prosent(eco.base_result_share.value, 1)} (landets nivå); "
-                                                   "landet hadde 78 932 kr per innbygger i 2025 (KOSTRA)."})
     df = pd.DataFrame(rows).set_index("Forutsetning")
     df.attrs = {"title": "Økonomiske forutsetninger", "units": "", "decimals": 0}
+    return df
+
+
+def accounts_table(ds: xr.Dataset) -> pd.DataFrame:
+    """The base year: the kommune's own accounts (KOSTRA) and inntektssystem, as the model starts
+    from them [mill. kr, the price year's kroner]."""
+    b = ds.plan.base_year
+    rows = [("Skatt på inntekt og formue", "skatt"), ("Netto inntektsutjevning", "inntektsutjevning"),
+            ("Innbyggertilskudd", "innbyggertilskudd"), ("Utgiftsutjevning", "utgiftsutjevning"),
+            ("Andre deler av rammetilskuddet", "andre_rammetilskudd"), ("Frie inntekter", "frie_inntekter"),
+            ("Brutto driftsinntekter", "driftsinntekter"), ("Netto driftsresultat", "netto_driftsresultat"),
+            ("Netto lånegjeld", "lanegjeld")]
+    df = pd.DataFrame({"Regnskap": [round(float(ds[v].sel(year=b)) / 1000.0, 1) for _, v in rows]},
+                      index=pd.Index([label for label, _ in rows], name="Linje"))
+    df.attrs = {"title": f"Utgangspunktet: kommunens regnskap {ds.plan.accounts_year}", "units": "mill. kr",
+                "decimals": 1, "note": "Kilde: KOSTRA (SSB) og inntektssystemet (KDD). Netto driftsresultat "
+                f"er {prosent(float(ds['netto_driftsresultat_andel'].sel(year=b)), 1)} av driftsinntektene."}
     return df
 
 
@@ -499,6 +514,9 @@ def report_html(scenario_or_path: PlanScenario | str | Path, ds: xr.Dataset | No
       f"<li>Behovsanalyse (nye plasser når behovet krever det): {'ja' if scenario.behovsanalyse else 'nei'}.</li>"
       "</ul>\n")
     a(f"<h3>Kalibrering</h3><p>{_esc(ds.attrs.get('calibration', ''))}</p>\n")
+    a(table_html(accounts_table(ds)))
+    if ds.plan.warnings:
+        a("<h3>Merknader til dataene</h3><ul>" + "".join(f"<li>{_esc(w)}</li>" for w in ds.plan.warnings) + "</ul>\n")
     a('<div class="scroll">')
     eco = economy_table(scenario, ds)
     a(table_html(eco, row_header="Forutsetning"))

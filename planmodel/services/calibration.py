@@ -28,6 +28,9 @@ from planmodel.core.ages import MAX_AGE
 from planmodel.core.cache import memo
 from planmodel.core.errors import InputError
 from planmodel.core.formatting import tall
+from planmodel.inputs.accounts import (ACCOUNTS_YEAR, SECTOR_AREAS, KommuneAccounts, area_of_function,
+                                       kommune_accounts, national_accounts)
+from planmodel.inputs.data import norway_population
 from planmodel.inputs.catalogue import Catalogue
 
 BANDS = {"0_66": (0, 66), "67_79": (67, 79), "80p": (80, MAX_AGE)}
@@ -36,20 +39,32 @@ GROUP_NB = {"hjemmetjenester": "Hjemmetjenester", "heldogn_bolig": "Heldøgns om
 BAND_NB = {"0_66": "0–66 år", "67_79": "67–79 år", "80p": "80 år og over", "total": "alle aldre"}
 
 
+#: A cost scale factor outside this range is shown to the user as a data warning.
+PLAUSIBLE_COST_FACTOR = (0.5, 2.0)
+
+
 @dataclass(frozen=True)
 class Calibration:
-    """Calibrated base coverage and a table saying what was used where.
+    """Calibrated base coverage and unit costs, and tables saying what was used where.
 
     coverage : DataArray (service, age) [share]
     table : DataFrame with one row per calibration target: group, band, observed users, model
         users before calibration, factor, basis (Norwegian text).
     kommune : str, kostra_year : int
+    unit_cost : DataArray (service, age) [NOK per user per year, price year], the catalogue's
+        unit costs scaled per KOSTRA service area to the kommune's accounts (None: not scaled).
+    cost_table : DataFrame, one row per KOSTRA service area: accounts, model before scaling,
+        factor, note (Norwegian).
+    warnings : data warnings in bokmål (cost factors far from 1, areas left unscaled).
     """
 
     coverage: xr.DataArray
     table: pd.DataFrame
     kommune: str
     kostra_year: int
+    unit_cost: xr.DataArray | None = None
+    cost_table: pd.DataFrame | None = None
+    warnings: tuple[str, ...] = ()
 
     @cached_property
     def basis(self) -> str:
@@ -114,7 +129,8 @@ def observed_users(kommune: str, kostra_year: int, pop_base: xr.DataArray) -> di
     return out
 
 
-def calibrate(catalogue: Catalogue, pop_base: xr.DataArray, kommune: str, kostra_year: int) -> Calibration:
+def calibrate(catalogue: Catalogue, pop_base: xr.DataArray, kommune: str, kostra_year: int,
+              accounts: KommuneAccounts | None = None) -> Calibration:
     """Scale the catalogue's coverage so the base year reproduces the kommune's observed users.
 
     Parameters
@@ -123,6 +139,8 @@ def calibrate(catalogue: Catalogue, pop_base: xr.DataArray, kommune: str, kostra
     pop_base : DataArray (age) or (age, sex) [persons], population 1 January kostra_year + 1.
     kommune : kommune number (2024 numbering).
     kostra_year : the KOSTRA year whose users are matched (base year - 1).
+    accounts : the kommune's accounts; when given, unit costs are scaled to them
+        (:func:`scale_unit_costs`).
     """
     if "sex" in pop_base.dims:
         pop_base = pop_base.sum("sex")
@@ -165,7 +183,88 @@ def calibrate(catalogue: Catalogue, pop_base: xr.DataArray, kommune: str, kostra
                          f"kalibrert dekningsgrad {float(bad.max()):.3f} er over 1")
     cov.attrs = {"units": "share of inhabitants", "calibrated_to": kommune, "kostra_year": kostra_year}
     table = pd.DataFrame(rows, columns=["gruppe", "alder", "observert", "modell_før", "faktor", "kilde"])
-    return Calibration(coverage=cov, table=table, kommune=kommune, kostra_year=kostra_year)
+    unit_cost, cost_table, warnings = (None, None, ())
+    if accounts is not None:
+        unit_cost, cost_table, warnings = scale_unit_costs(catalogue, cov, pop_base, accounts)
+    return Calibration(coverage=cov, table=table, kommune=kommune, kostra_year=kostra_year, unit_cost=unit_cost,
+                       cost_table=cost_table, warnings=warnings)
+
+
+def scale_unit_costs(catalogue: Catalogue, coverage: xr.DataArray, pop_base: xr.DataArray,
+                     accounts: KommuneAccounts) -> tuple[xr.DataArray, pd.DataFrame, tuple[str, ...]]:
+    r"""Scale the catalogue's unit costs so that the base year reproduces the kommune's netto
+    driftsutgifter in each KOSTRA service area (barnehage, grunnskole, helse og omsorg, sosial,
+    barnevern).
+
+    .. math:: f_j = \frac{N_j}{\sum_{s \in j} \sum_a c_{s,a} P_a k_{s,a} / 1000}
+
+    with the area's netto driftsutgifter :math:`N_j` [NOK 1000] from KOSTRA, calibrated coverage
+    :math:`c`, base population :math:`P` and catalogue unit cost :math:`k` [NOK per user]; a
+    service belongs to the area of its KOSTRA function. Services outside the five areas keep the
+    catalogue's cost. Where the accounts are not positive, or no service of the model lies in an
+    area, the area is not scaled (factor 1) and a warning says so; factors outside
+    :data:`PLAUSIBLE_COST_FACTOR` are kept but also warned about.
+
+    The warning compares with the same factor for Landet (:func:`national_cost_factors`):
+    where the catalogue covers only part of an area (sosial: økonomisk sosialhjelp, not
+    introduksjonsordning or rusomsorg) every kommune's factor is high, and only a kommune far
+    from the national factor is unusual.
+
+    Returns
+    -------
+    (unit_cost (service, age) [NOK per user per year], table, warnings)
+    """
+    arr = catalogue.arrays()
+    k = arr["unit_cost"]
+    base_cost = (coverage * pop_base * k).sum("age") / 1000.0  # (service,) NOK 1000
+    national = national_cost_factors(catalogue)
+    factor = np.ones(len(catalogue.ids))
+    rows, warnings = [], []
+    for area, (name, _) in SECTOR_AREAS.items():
+        members = [i for i, sid in enumerate(catalogue.ids)
+                   if area_of_function(catalogue.services[sid].kostra_function) == area]
+        model = float(base_cost.values[members].sum()) if members else 0.0
+        data = float(accounts.sectors[area])
+        if not members or model <= 0:
+            note = "ingen tjeneste i modellen hører til området; ikke skalert"
+            f = 1.0
+        elif data <= 0:
+            note = "regnskapet er ikke positivt; ikke skalert (forskjellen ligger i øvrige)"
+            f = 1.0
+        else:
+            f = data / model
+            lo, hi = PLAUSIBLE_COST_FACTOR
+            relative = f / national[area]
+            note = "skalert til regnskapet" if lo <= relative <= hi else \
+                (f"skalert til regnskapet; faktoren {tall(f, 2)} er langt fra landets {tall(national[area], 2)} "
+                 "(kommunens kostnader per bruker skiller seg mye fra katalogens)")
+            factor[members] = f
+        if note != "skalert til regnskapet":
+            warnings.append(f"{name}: {note}.")
+        rows.append({"område": name, "regnskap": data, "modell_før": model, "faktor": f,
+                     "faktor_landet": national[area], "merknad": note})
+    scaled = k * xr.DataArray(factor, dims="service", coords={"service": k["service"]})
+    scaled.attrs = dict(k.attrs, scaled_to=f"KOSTRA {accounts.kommune}")
+    table = pd.DataFrame(rows, columns=["område", "regnskap", "modell_før", "faktor", "faktor_landet", "merknad"])
+    return scaled, table, tuple(warnings)
+
+
+@memo(maxsize=8, key=lambda catalogue: catalogue.fingerprint or id(catalogue), readonly=False)
+def national_cost_factors(catalogue: Catalogue) -> dict[str, float]:
+    """The factor of :func:`scale_unit_costs` for Landet: netto driftsutgifter of the 357
+    kommuner (KOSTRA 2025) over the catalogue's national coverage × unit cost on Norway's
+    population of 1.1.2026, per KOSTRA service area [ratio]."""
+    arr = catalogue.arrays()
+    pop = norway_population().sel(year=ACCOUNTS_YEAR + 1).sum("sex")
+    cost = (arr["coverage"] * pop * arr["unit_cost"]).sum("age") / 1000.0
+    landet = national_accounts()
+    out = {}
+    for area in SECTOR_AREAS:
+        members = [i for i, sid in enumerate(catalogue.ids)
+                   if area_of_function(catalogue.services[sid].kostra_function) == area]
+        model = float(cost.values[members].sum()) if members else 0.0
+        out[area] = landet[f"nde_{area}"] / model if model > 0 else 1.0
+    return out
 
 
 def coverage_basis(catalogue: Catalogue, calibration: Calibration) -> pd.DataFrame:
@@ -184,8 +283,8 @@ def coverage_basis(catalogue: Catalogue, calibration: Calibration) -> pd.DataFra
 
 
 def calibration_for(catalogue: Catalogue, pop: xr.DataArray, kommune: str, base_year: int) -> Calibration:
-    """:func:`calibrate` against the population's base year (its first year), cached per
-    catalogue, kommune, base year and base population."""
+    """:func:`calibrate` against the population's base year (its first year) and the kommune's
+    accounts, cached per catalogue, kommune, base year and base population."""
     base = pop.isel(year=0)
     digest = hashlib.sha1(np.ascontiguousarray(base.values, dtype=float).tobytes()).hexdigest()
     return _calibration(catalogue.fingerprint or str(id(catalogue)), kommune, base_year, digest, catalogue, base)
@@ -193,4 +292,19 @@ def calibration_for(catalogue: Catalogue, pop: xr.DataArray, kommune: str, base_
 
 @memo(maxsize=64, key=lambda fp, kommune, base_year, digest, catalogue, base: (fp, kommune, base_year, digest))
 def _calibration(fingerprint, kommune, base_year, digest, catalogue, base) -> Calibration:
-    return calibrate(catalogue, base, kommune, base_year - 1)
+    accounts = kommune_accounts(kommune) if kommune != "0000" else None
+    return calibrate(catalogue, base, kommune, base_year - 1, accounts)
+
+
+def national_service_cost_per_capita(catalogue: Catalogue, pop_nat: xr.DataArray) -> np.ndarray:
+    """The nation's demographic service cost per inhabitant by year (Y,) [NOK]: national coverage
+    × unit cost (scaled to Landet's accounts per KOSTRA service area) × Norway's population by
+    age, over the population — TBU's *demografikostnad*, the measure of the state's demographic
+    compensation to the sector."""
+    arr = catalogue.arrays()
+    national = national_cost_factors(catalogue)
+    factor = np.array([national.get(area_of_function(catalogue.services[s].kostra_function), 1.0)
+                       for s in catalogue.ids])
+    per_age = (arr["coverage"].values * arr["unit_cost"].values * factor[:, None]).sum(axis=0)  # (A,) NOK
+    P = pop_nat.sum("sex").transpose("year", "age").values  # (Y, A)
+    return (P @ per_age) / P.sum(axis=1)

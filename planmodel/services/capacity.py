@@ -1,102 +1,112 @@
-"""Capacity-driven investment (behovsanalyse): when and how many places are needed.
+"""Capacity-driven investment (behovsanalyse): when and how many places a kommune builds.
 
-For barnehage, grunnskole, sykehjem (institusjon) and heldøgns omsorgsbolig, today's capacity is
-the base-year number of users (places assumed full). Where projected demand rises above it, new
-places are built in blocks (a new unit of a typical size) so that they open in the year demand
-first exceeds capacity; the investment is spread over the two years before opening. Sykehjem and
-heldøgn places feed back into the service model as capacity additions, so their operating cost is
-counted; barnehage and school places are already costed per user.
+For each place type of the catalogue (barnehage, grunnskole, sykehjem, heldøgns omsorgsbolig;
+``place_types`` in the catalogue file, with sources) the kommune has **existing places** — the
+base year's users rounded up to whole places unless the scenario gives its own number. Where
+projected demand rises above the places, new places open in **blocks sized to the kommune**
+(:meth:`planmodel.inputs.catalogue.PlaceType.block`: whole building units of about a tenth of
+today's places, 1 to ``max_units`` units), with two guards:
 
-Costs per place (gross) and block sizes are assumptions, marked as such; grants and VAT
-compensation are counted in the økonomiplan (``grant_share``).
+- a block is **never larger than the need up to the horizon** (the highest demand still to come
+  minus today's places), so a small kommune does not build a whole unit for one more resident;
+- a shortfall of **less than half a place does not trigger building** (it is rounding).
+
+Places built stay. Sykehjem and heldøgn places feed back into the service model as capacity
+additions (their operating cost is counted, and people above capacity wait at the capacity
+group's waiting cost); barnehage and school places are already costed per user. The investment
+[NOK 1000, gross incl. mva] is spread over the two years before opening; investeringstilskudd and
+momskompensasjon (``external_share``) pay part of it, the rest is the kommune's.
+
+The rule runs year by year (a place built now changes what is short next year): a loop over the
+few years of the horizon, vectorised over everything else.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 
-from planmodel.core.values import Value
+from planmodel.inputs.catalogue import Catalogue
+
+#: A shortfall below this many places is rounding, not a need to build [places].
+ROUNDING = 0.5
 
 
-def _v(value, status, source):
-    return Value(float(value), status, source)
+def existing_places(base_demand: np.ndarray) -> np.ndarray:
+    """Places in the base year when the scenario does not give them: the base year's users
+    (demand in year 0) rounded up to whole places [places]."""
+    return np.ceil(np.asarray(base_demand, dtype=float) - 1e-9)
 
 
-@dataclass(frozen=True)
-class PlaceType:
-    id: str
-    name: str
-    services: tuple[str, ...]  # services whose users fill these places
-    capacity_group: str | None  # the service model's capacity group, if any
-    block: int  # places per new unit
-    cost_per_place: Value  # NOK 1000 per place, net of grants
-
-
-PLACE_TYPES: dict[str, PlaceType] = {
-    "barnehage": PlaceType("barnehage", "Barnehageplasser", ("barnehage",), None, 72,
-                           _v(1100, "assumption", "Ny barnehage om lag 80 mill. kr for 72 plasser (seks avdelinger); anslag. Brutto; momskompensasjon og tilskudd regnes i økonomiplanen.")),
-    "grunnskole": PlaceType("grunnskole", "Skoleplasser", ("grunnskole",), None, 150,
-                            _v(1300, "assumption", "Ny skole om lag 650 mill. kr for 500 elever; bygges i trinn på 150 plasser; anslag. Brutto.")),
-    "institusjon": PlaceType("institusjon", "Sykehjemsplasser", ("sykehjem_langtid", "korttid_rehabilitering"),
-                             "institusjon", 24,
-                             _v(5500, "assumption", "Anleggskostnad om lag 5,5 mill. kr per plass; anslag. Brutto: Husbankens investeringstilskudd og momskompensasjon regnes samlet i økonomiplanen (grant_share).")),
-    "heldogn_bolig": PlaceType("heldogn_bolig", "Heldøgns omsorgsboliger", ("heldogn_omsorgsbolig",), "heldogn_bolig", 12,
-                               _v(4500, "assumption", "Anleggskostnad om lag 4,5 mill. kr per bolig; anslag. Brutto.")),
-}
-
-
-def plan_places(demand: np.ndarray, years: np.ndarray, block: int, lead_years: int = 0) -> np.ndarray:
-    """New places opening each year (Y, N) so that capacity >= demand, in blocks of ``block``.
-
-    ``demand`` (Y, N) [persons]; capacity starts at the base-year demand. Capacity never falls
-    (places built stay); the needed capacity is the running maximum of demand, rounded up to
-    whole blocks above the base."""
-    base = demand[:1]
-    need = np.maximum.accumulate(np.maximum(demand - base, 0.0), axis=0)
-    blocks = np.ceil(need / block - 1e-9)
-    built = blocks * block
-    opening = np.diff(np.concatenate([np.zeros_like(built[:1]), built], axis=0), axis=0)
-    if lead_years:
-        opening = np.concatenate([opening[lead_years:], np.zeros_like(opening[:lead_years])], axis=0)
-    return opening
-
-
-def investment_path(openings: np.ndarray, cost_per_place: float, years_before: int = 2) -> np.ndarray:
-    """Investment (Y, N) [NOK 1000]: each opening's cost spread evenly over the ``years_before``
-    years before it opens. Nothing is invested in the base year (index 0, today's budget): what
-    would fall there is paid in the first plan year instead."""
-    Y = openings.shape[0]
-    out = np.zeros_like(openings)
-    cost = openings * cost_per_place
-    for k in range(1, years_before + 1):  # one shifted copy per year before opening
-        out[: Y - k] += cost[k:] / years_before  # opening in year j pays 1/n in year j - k
-        out[0] += cost[:k].sum(axis=0) / years_before  # openings too early to pay before
-    if Y > 1:
-        out[1] += out[0]
-        out[0] = 0.0
-    return out
-
-
-def behovsanalyse(demand_by_service: dict[str, np.ndarray], years: np.ndarray) -> dict[str, dict[str, np.ndarray]]:
-    """Places and investment per place type.
+def plan_places(demand: np.ndarray, existing: np.ndarray | float, block: np.ndarray | int) -> np.ndarray:
+    """New places opening each year (Y, N) [places] (see the module docstring for the rule).
 
     Parameters
     ----------
+    demand : (Y, N) persons needing a place each year; year 0 is the base year (nothing opens).
+    existing : (N,) or scalar, places in the base year (whole places).
+    block : (N,) or scalar, places per new block.
+    """
+    demand = np.asarray(demand, dtype=float)
+    Y, N = demand.shape
+    block = np.broadcast_to(np.asarray(block, dtype=float), (N,))
+    capacity = np.broadcast_to(np.asarray(existing, dtype=float), (N,)).copy()
+    future_peak = np.maximum.accumulate(demand[::-1], axis=0)[::-1]  # highest demand from t on
+    openings = np.zeros((Y, N))
+    for t in range(1, Y):  # sequential by nature; a few dozen years, vectorised over N
+        short = demand[t] - capacity
+        need_now = np.ceil(np.maximum(short - ROUNDING, 0.0))  # whole places short now
+        need_max = np.ceil(np.maximum(future_peak[t] - capacity - ROUNDING, 0.0))  # up to the horizon
+        blocks = np.ceil(need_now / block)
+        add = np.where(need_now > 0, np.minimum(blocks * block, need_max), 0.0)
+        openings[t] = add
+        capacity = capacity + add
+    return openings
+
+
+def investment_path(openings: np.ndarray, cost_per_place: float | np.ndarray, years_before: int = 2) -> np.ndarray:
+    """Investment (Y, N) [NOK 1000]: each opening's cost spread evenly over the ``years_before``
+    years before it opens. Nothing is invested in the base year (index 0, today's budget): a
+    share that would fall there or earlier is paid in the first plan year."""
+    openings = np.asarray(openings, dtype=float)
+    Y = openings.shape[0]
+    out = np.zeros_like(openings)
+    cost = openings * cost_per_place / years_before
+    if Y < 2:
+        return out
+    for k in range(1, years_before + 1):  # one shifted copy per year before opening
+        target = np.maximum(np.arange(1, Y) - k, 1)
+        np.add.at(out, target, cost[1:])
+    return out
+
+
+def behovsanalyse(catalogue: Catalogue, demand_by_service: dict[str, np.ndarray],
+                  existing: dict[str, np.ndarray | float] | None = None,
+                  pressure: bool = False) -> dict[str, dict[str, np.ndarray]]:
+    """Places and investment per place type of the catalogue.
+
+    Parameters
+    ----------
+    catalogue : its ``place_types`` say what is built, in which blocks, at what cost.
     demand_by_service : {service id: (Y, N) demand before capacity [persons]}.
-    years : (Y,) years; the first is the base year.
+    existing : {place type: places in the base year}; default :func:`existing_places`.
+    pressure : the kommune is in one of Husbanken's pressområder (higher cost per place).
 
     Returns
     -------
-    {place type: {"demand", "capacity", "openings", "investment"}} arrays (Y, N); investment in
-    NOK 1000 at fixed prices.
+    {place type: {"demand", "existing", "block", "capacity", "openings", "investment",
+    "external"}}: arrays (Y, N) (existing and block (N,)); investment [NOK 1000, gross] and the part
+    paid by grants and momskompensasjon (``external``).
     """
     out = {}
-    for pid, pt in PLACE_TYPES.items():
-        demand = sum(demand_by_service[s] for s in pt.services)
-        openings = plan_places(demand, years, pt.block)
-        capacity = demand[:1] + np.cumsum(openings, axis=0)
-        out[pid] = {"demand": demand, "capacity": capacity, "openings": openings,
-                    "investment": investment_path(openings, pt.cost_per_place.value)}
+    existing = existing or {}
+    for pid, pt in catalogue.place_types.items():
+        demand = sum(np.asarray(demand_by_service[s], dtype=float) for s in pt.services)
+        have = np.broadcast_to(np.asarray(existing.get(pid, existing_places(demand[0])), dtype=float),
+                               demand.shape[1:]).copy()
+        block = np.array([pt.block(e) for e in have], dtype=float)
+        openings = plan_places(demand, have, block)
+        investment = investment_path(openings, pt.cost(pressure).value)
+        out[pid] = {"demand": demand, "existing": have, "block": block,
+                    "capacity": have + np.cumsum(openings, axis=0), "openings": openings,
+                    "investment": investment, "external": investment * pt.external_share.value}
     return out

@@ -32,15 +32,17 @@ def sector_matrix(catalogue: Catalogue) -> tuple[list[str], np.ndarray]:
 
 
 def cost_arrays(d: DemandArrays, catalogue: Catalogue, coverage0: np.ndarray | None = None,
-                measures=None) -> dict[str, np.ndarray]:
+                measures=None, unit_cost: np.ndarray | None = None) -> dict[str, np.ndarray]:
     """Cost [NOK 1000] and årsverk by service (S, Y, N), and the demographic cost (S, Y, N).
 
-    ``measures`` (:class:`planmodel.services.effects.MeasureArrays`) scales unit costs and årsverk per
-    user (standard, productivity) and subtracts paid årsverk replaced by volunteers, at the
-    service's cost per årsverk (unit cost / årsverk per user).
+    ``unit_cost`` (S, A) [NOK per user per year]: the kommune's unit costs (the catalogue's,
+    scaled to its accounts by :func:`planmodel.services.calibration.scale_unit_costs`); default
+    the catalogue's. ``measures`` (:class:`planmodel.services.effects.MeasureArrays`) scales unit
+    costs and årsverk per user (standard, productivity) and subtracts paid årsverk replaced by
+    volunteers, at the service's cost per årsverk (unit cost / årsverk per user).
     """
     arr = catalogue.arrays()
-    k = arr["unit_cost"].values  # (S, A)
+    k = arr["unit_cost"].values if unit_cost is None else np.asarray(unit_cost)  # (S, A)
     f = arr["fte"].values
     users_by_age = d.by_age  # (S, A, Y, N)
     cost = np.einsum("sayn,sa->syn", users_by_age, k) / 1000.0
@@ -61,15 +63,16 @@ def cost_arrays(d: DemandArrays, catalogue: Catalogue, coverage0: np.ndarray | N
     return out
 
 
-def cost_per_inhabitant(catalogue: Catalogue, coverage0: xr.DataArray, pop_base: xr.DataArray) -> xr.DataArray:
+def cost_per_inhabitant(catalogue: Catalogue, coverage0: xr.DataArray, pop_base: xr.DataArray,
+                        unit_cost: xr.DataArray | None = None) -> xr.DataArray:
     """Base-year cost per inhabitant by KOSTRA age group [NOK per inhabitant], all services.
 
     The TBU idea: what an inhabitant of each age costs the kommune at today's coverage and
     standard. ``pop_base`` (age) or (age, sex) [persons]."""
     if "sex" in pop_base.dims:
         pop_base = pop_base.sum("sex")
-    arr = catalogue.arrays()
-    per_age = (coverage0 * arr["unit_cost"]).sum("service")  # NOK per inhabitant of each age
+    k = catalogue.arrays()["unit_cost"] if unit_cost is None else unit_cost
+    per_age = (coverage0 * k).sum("service")  # NOK per inhabitant of each age
     groups = kostra_group_of_age()
     total = (per_age * pop_base).groupby(groups).sum()
     people = pop_base.groupby(groups).sum()
@@ -77,3 +80,20 @@ def cost_per_inhabitant(catalogue: Catalogue, coverage0: xr.DataArray, pop_base:
     out.attrs = {"units": f"NOK per inhabitant per year, {catalogue.price_year} prices",
                  "long_name": "Kostnad per innbygger etter aldersgruppe (basisår)"}
     return out.drop_vars([c for c in out.coords if c not in out.dims])
+
+
+def waiting_costs(d: DemandArrays, catalogue: Catalogue) -> np.ndarray:
+    """What the people waiting for a place cost meanwhile (G, Y, N) [NOK 1000]: the queue of each
+    capacity group times its ``waiting_cost`` [NOK per person per year] (sykehus as
+    utskrivningsklar, heavy home services). Waiting is never free."""
+    price = np.array([0.0 if g.waiting_cost is None else g.waiting_cost.value
+                      for g in catalogue.capacity_groups.values()])
+    return d.queue * price[:, None, None] / 1000.0
+
+
+def waiting_sector_matrix(catalogue: Catalogue, sectors: list[str]) -> np.ndarray:
+    """(K, G) 0/1: the sector that pays for each capacity group's waiting (its services' sector)."""
+    out = np.zeros((len(sectors), len(catalogue.capacity_groups)))
+    for j, g in enumerate(catalogue.capacity_groups.values()):
+        out[sectors.index(catalogue.services[g.services[0]].sector), j] = 1.0
+    return out

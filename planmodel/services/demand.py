@@ -64,7 +64,8 @@ class ServiceOptions:
     overflow : "queue" (demand above capacity waits) or "step_down" (served one level down).
     capacity_additions : {capacity group: {year: places}} places that open in that year (a flow;
         they stay open). Negative numbers close places.
-    base_capacity : {capacity group: places} in the base year; default: the base-year users.
+    base_capacity : {capacity group: places} in the base year; default: the base-year users
+        rounded up to whole places.
     dropped : services removed altogether; a mandatory service here is an error.
     effect_bound : "value" (central assumptions), "weak" (every uncertain effect at the end of
         its range nearest zero) or "strong" (farthest from zero).
@@ -305,7 +306,8 @@ def apply_capacity(pre: DemandArrays, catalogue: Catalogue, options: ServiceOpti
         rows = idx.rows(g.services)
         group = by_age[rows]  # (M, A, Y, N)
         D = group.sum(axis=(0, 1))  # (Y, N)
-        base_cap = options.base_capacity.get(gid, float(D[0].max()))
+        # existing places: given, or the base year's users rounded up to whole places
+        base_cap = options.base_capacity.get(gid, float(np.ceil(D[0].max() - 1e-9)))
         adds = options.capacity_additions.get(gid, {})
         add_path = np.array([sum(v for yr, v in adds.items() if int(yr) <= y) for y in years], dtype=float)[:, None]
         if opened is not None and gid in opened:
@@ -370,7 +372,8 @@ def demand_dataset(d: DemandArrays, catalogue: Catalogue) -> xr.Dataset:
     })
     ds["stepped_down"].attrs["note"] = ("Med step_down går overløp fra sykehjem til heldøgns omsorgsbolig og "
                                         "videre ned; en person som flyttes to trinn telles i begge grupper.")
-    ds["queue"].attrs["note"] = "Ventende får ingen tjeneste i modellen og koster derfor ingenting."
+    ds["queue"].attrs["note"] = ("Ventende får tjeneste mens de venter (sykehus som utskrivningsklar, tunge "
+                                 "hjemmetjenester) til kapasitetsgruppens ventekostnad (tjenestekatalogen).")
     return ds.assign_coords({k: v for k, v in catalogue.service_coords().items() if k != "service"}).assign_coords(
         care_level_name=("care_level", [catalogue.care_levels[k] for k in levels]),
         capacity_group_name=("capacity_group", [g.name for g in catalogue.capacity_groups.values()]),

@@ -29,7 +29,8 @@ def service_results(pop: xr.DataArray, catalogue: Catalogue, calibration: Calibr
     """All service-model outputs for a population path (year, age, sex, ...) [persons]."""
     d: DemandArrays = demand_arrays(pop, catalogue, calibration.coverage, options)
     c0 = d.lead.flat(calibration.coverage, ("service", "age"))
-    costs = cost_arrays(d, catalogue, coverage0=c0)
+    costs = cost_arrays(d, catalogue, coverage0=c0,
+                        unit_cost=None if calibration.unit_cost is None else calibration.unit_cost.values)
     sectors, M = sector_matrix(catalogue)
     fte_sector = np.einsum("ks,syn->kyn", M, costs["fte"])
     wf = workforce_arrays(fte_sector, d.P, staff_share_60_66(catalogue, sectors, staff_override),
@@ -53,7 +54,8 @@ def service_results(pop: xr.DataArray, catalogue: Catalogue, calibration: Calibr
     for name, key, units, label in [("cost", "cost", price, "Kostnad"), ("fte", "fte", "årsverk", "Årsverk"),
                                     ("demographic_cost", "demographic_cost", price, "Demografikostnad")]:
         ds[name] = lead.unflat(costs[key], ("service", "year"), cc, units=units, long_name=label)
-    ds["cost_per_inhabitant"] = cost_per_inhabitant(catalogue, calibration.coverage, pop.isel(year=0))
+    ds["cost_per_inhabitant"] = cost_per_inhabitant(catalogue, calibration.coverage, pop.isel(year=0),
+                                                    calibration.unit_cost)
     ds = ds.assign_coords(sector_name=("sector", [catalogue.sectors[s] for s in sectors]))
     ds.attrs.update({
         "price_year": catalogue.price_year, "money_units": price,

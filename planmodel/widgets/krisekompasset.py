@@ -59,7 +59,7 @@ from planmodel.core.paths import SCENARIO_DIR
 from planmodel.inputs import data
 from planmodel.inputs.catalogue import load_catalogue
 from planmodel.inputs.demographic import SCENARIOS
-from planmodel.inputs.economy import NATIONAL_FREE_INCOME_PER_CAPITA, economy_with
+from planmodel.inputs.economy import economy_with
 from planmodel.inputs.kommuner import resolve_kommune
 from planmodel.inputs.library import load_library
 from planmodel.inputs.scenario import MeasureChoice, PlanScenario, dump_scenario, load_scenario
@@ -201,12 +201,10 @@ def cards_html(numbers: Mapping[str, str], cards: list[tuple[str, str, str]]) ->
 def now_html(ds: xr.Dataset, numbers: Mapping[str, str]) -> str:
     """Hvor er vi? The base year in cards."""
     b = ds.plan.base_year
-    calibrated = bool(ds.attrs.get("free_income_calibrated", True))
-    ndr_unit = ("% av driftsinntektene (frie inntekter kalibrert slik at basisåret gir landets nivå, "
-                "KOSTRA 2025)" if calibrated else "% av driftsinntektene")
+    acc = ds.plan.accounts_year
     cards = [("folkemengde_i_dag", f"Folkemengde 1.1.{b}", "personer"),
              ("personer_80_i_dag", f"80 år og over, {b}", "personer"),
-             ("ndr_andel_i_dag", f"Netto driftsresultat {b}", ndr_unit),
+             ("ndr_andel_i_dag", f"Netto driftsresultat, regnskap {acc}", "% av driftsinntektene (kommunens regnskap, KOSTRA)"),
              ("arsverk_ho_i_dag", f"Årsverk i helse og omsorg {b}", "årsverk (beregnet)"),
              ("brukere_omsorgstrapp_i_dag", f"Brukere i omsorgstrappen {b}", "personer, alle fem nivåer")]
     return cards_html(numbers, cards)
@@ -350,16 +348,29 @@ def method_html(ds: xr.Dataset, scenario: PlanScenario) -> str:
          "lovpålagte tjenester er alltid med. Udekket behov = de som lette tjenester ville nådd ved lav terskel, "
          "men ikke ved valgt terskel."),
         ("Plasser og kø", "Nye plasser i barnehage, skole, sykehjem og heldøgns omsorgsbolig bygges når behovet "
-         "krever det (behovsanalyse), og investeringen går inn i økonomiplanen. Er plassene fulle, venter de "
-         "som trenger plass (kø), eller de får tilbud ett trinn ned i omsorgstrappen."),
+         "krever det (behovsanalyse), i enheter tilpasset kommunen (en bogruppe, en avdeling, en klasse), og "
+         "investeringen går inn i økonomiplanen. Velger du å ikke bygge, venter de som trenger plass (kø), eller "
+         "de får tilbud ett trinn ned i omsorgstrappen. Å vente koster: de som venter på sykehjemsplass, ligger "
+         "ofte på sykehus som utskrivningsklare (kommunen betaler døgnpris) eller får tunge hjemmetjenester."),
         ("Kostnad og årsverk", "Kostnad = brukere × kostnad per bruker; årsverk = brukere × årsverk per bruker. "
          "Tiltakene endrer dekningsgrad, kostnad eller årsverk per bruker, flytter brukere ned i "
          "omsorgstrappen eller gir frivillige timer, og har egne drifts- og investeringskostnader."),
         ("Personell", "Tilgangen på årsverk antas å følge befolkningen 20–66 år (samme andel som i basisåret). "
          "Mangel = behov minus tilgang."),
-        ("Frie inntekter", "Frie inntekter = frie inntekter per innbygger × folketallet (ingen realvekst og "
-         f"ingen demografikompensasjon med mindre scenarioet sier det). Driftsinntektene = frie inntekter / "
-         f"{prosent(eco.free_income_share.value, 0)}."),
+        ("Regnskapet", f"Første år er kommunens eget regnskap {ds.plan.accounts_year} (KOSTRA) og inntektssystemet "
+         f"{ds.plan.accounts_year}: frie inntekter, driftsinntekter, netto driftsresultat og lånegjeld. Kostnaden per "
+         "bruker i hver tjeneste er justert slik at barnehage, grunnskole, helse og omsorg, sosial og barnevern "
+         "koster det de gjorde i regnskapet; resten av regnskapet er én linje («øvrige»)."),
+        ("Frie inntekter", "Skatt og rammetilskudd følger inntektssystemet: innbyggertilskudd, skatt og "
+         "inntektsutjevning følger folketallet, og utgiftsutjevningen følger kommunens alderssammensetning mot "
+         "landets (kostnadsnøkkelen). "
+         + ("Staten kompenserer demografikostnadene for landet som helhet (som TBU beregner dem)."
+            if eco.demographic_compensation.value > 0 else
+            "Valgt: uten demografikompensasjon, frie inntekter per innbygger holdes fast.")
+         + " Tabellen viser begge inntektsreglene side om side."),
+        ("Renter og avdrag", f"Renter = nominell rente {prosent(eco.interest_rate.value, 2)} på den rentebærende "
+         "delen av lånegjelden; avdrag = gjelden delt på avdragstiden. Gjelden i faste priser minker med "
+         "prisveksten; nye lån finansierer investeringene."),
         ("Netto driftsresultat", "Netto driftsresultat = frie inntekter − netto driftsutgifter i sektorene − "
          "øvrige netto driftsutgifter − renter − avdrag. I prosent: netto driftsresultat delt på driftsinntektene."),
         ("Inndekningsbehov", f"Inndekningsbehov = {norm_text(share)} av driftsinntektene minus netto "
@@ -415,18 +426,19 @@ def assumptions_html(ds: xr.Dataset, scenario: PlanScenario) -> str:
         f'<tr><th scope="row">{_esc(v.label)}</th><td>{_esc(assumption_text(v))}</td>'
         f'<td style="text-align:left">{_esc(STATUS.get(v.status, v.status))}</td>'
         f'<td style="text-align:left;max-width:40em">{_esc(v.source)}</td></tr>' for k, v in eco.items())
-    fi = float(ds.attrs.get("free_income_per_capita_base", math.nan))
-    calibrated = bool(ds.attrs.get("free_income_calibrated", True))
-    fi_text = (f"Frie inntekter per innbygger i basisåret: {tall(fi)}{NBSP}kr "
-               + ("(kalibrert slik at netto driftsresultat i basisåret blir landets 2,2 %; kommunens eget tall "
-                  "finnes ikke i dataene)" if calibrated else "(satt i scenarioet)")
-               + f", mot landets {tall(NATIONAL_FREE_INCOME_PER_CAPITA)}{NBSP}kr (KOSTRA 2025, SSB tabell 12134).")
-    limits = ["Mange kostnader og årsverk per bruker er anslag; kommunespesifikke enhetskostnader fantes ikke, så "
-              "nasjonale KOSTRA-tall brukes.",
+    fi = float(ds.attrs.get("free_income_per_capita_accounts", math.nan))
+    fi_text = (f"Frie inntekter per innbygger i regnskapsåret {ds.plan.accounts_year}: {tall(fi)}{NBSP}kr (kommunens "
+               f"skatt og rammetilskudd, inntektssystemet {ds.plan.accounts_year}, KDD), mot landets "
+               f"{tall(float(ds.attrs.get('national_free_income_per_capita', math.nan)))}{NBSP}kr.")
+    warnings = ds.plan.warnings
+    limits = ["Kostnaden per bruker er katalogens, justert per tjenesteområde til kommunens regnskap; "
+              "fordelingen mellom tjenestene i et område er katalogens.",
               "Virkningene av terskel, tilbud og tiltak er anslag med spenn, ikke estimater.",
               "Tilgangen på personell er en forenkling (samme andel av befolkningen 20–66 år), ikke en "
               "arbeidsmarkedsmodell.",
-              "Frie inntekter følger folketallet; endringer i inntektssystemet og skatteinngangen er ikke med.",
+              "Utgiftsutjevningen følger bare alderskriteriene i kostnadsnøkkelen; de andre kriteriene holdes som i "
+              "basisåret (kriteriedataene per kommune finnes ikke i dataene).",
+              "Disposisjonsfond og løpende investeringer per kommune finnes ikke i dataene; landets andeler brukes.",
               "Alle beløp i faste priser; lønns- og prisvekst utover deflatoren er ikke med."]
     return ('<section class="pm-panel planmodel-assumptions"><h3 style="margin-top:0">Forutsetninger og '
             "begrensninger</h3>"
@@ -437,6 +449,9 @@ def assumptions_html(ds: xr.Dataset, scenario: PlanScenario) -> str:
             'Virkninger</th><th scope="col" style="text-align:left">Kostnader</th></tr></thead>'
             f"<tbody>{''.join(rows)}</tbody></table>"
             f"<p><strong>{_esc(fi_text)}</strong></p>"
+            + (f"<p><strong>Merknader til dataene:</strong></p><ul>{''.join(f'<li>{_esc(w)}</li>' for w in warnings)}</ul>"
+               if warnings else "")
+            +
             '<table class="pm-table"><caption>Økonomiske forutsetninger</caption><thead><tr>'
             '<th scope="col" style="text-align:left">Forutsetning</th><th scope="col">Verdi</th>'
             '<th scope="col" style="text-align:left">Status</th><th scope="col" style="text-align:left">Kilde</th>'

@@ -628,9 +628,10 @@ class OkonomiplanApp(widgets.VBox):
                                 "sektoren betaler; negative: sektoren får en gevinst (lavere utgifter).</div>")
 
     def _about_html(self, ds: xr.Dataset, sc: PlanScenario) -> str:
-        fi = ds.attrs.get("free_income_per_capita_base")
-        fi_text = (f" Frie inntekter per innbygger i basisåret er kalibrert til {tall(fi)}{NBSP}kr (landet: "
-                   f"78{NBSP}932{NBSP}kr)." if fi is not None and ds.attrs.get("free_income_calibrated") else "")
+        fi = ds.attrs.get("free_income_per_capita_accounts")
+        fi_text = (f" Første år bygger på kommunens regnskap {ds.plan.accounts_year}; frie inntekter per innbygger "
+                   f"var {tall(fi)}{NBSP}kr (landet: {tall(ds.attrs.get('national_free_income_per_capita'))}{NBSP}kr)."
+                   if fi is not None else "")
         return ('<section style="padding:10px 14px;border:1px solid #c8c8c8;border-radius:8px;background:#fcfcfc;'
                 'max-width:70em;margin-top:12px"><h3 style="margin-top:0">Om tallene</h3>'
                 f"<p>Beløp i faste {ds.attrs.get('price_year', '')}-priser, basisår {ds.attrs.get('base_year', '')}. "
