@@ -58,7 +58,8 @@ the scenario sets it, keeps the base-year debt constant in fixed prices.
 The gap (inndekningsbehov) is :math:`\max(0, \tau\,DI_t - \text{NDR}_t)` for the target
 :math:`\tau` (TBU: 1,75 %).
 
-**Handlingsrom** per year: frie inntekter minus what is already bound — mandatory services at
+**Handlingsrom** per year: frie inntekter (plus the øvrige line when it is net income, such as
+financial income) minus what is already bound — mandatory services at
 their minimum standard (høy terskel, smalt tilbud), capital costs, committed (vedtatte) tiltak,
 the required result — and, in the short term, the share of today's other spending that cannot be
 changed at once (falling to zero over ``rigidity_years``).
@@ -206,7 +207,10 @@ def _carry(years: np.ndarray, at: tuple[int, float], path: np.ndarray, decay: fl
 
 
 def income_lines(inp: BudgetInputs, eco: Economy) -> dict[str, np.ndarray]:
-    """The frie inntekter and their parts (Y, N) [NOK 1000] (see the module docstring)."""
+    """The frie inntekter and their parts (Y, N) [NOK 1000] (see the module docstring).
+
+    A scenario's own ``tax_per_capita`` or ``free_income_per_capita`` applies from the first plan
+    year: the base year stays the kommune's accounts."""
     base = inp.income
     P = inp.population
     N0 = base.population0
@@ -223,7 +227,7 @@ def income_lines(inp: BudgetInputs, eco: Economy) -> dict[str, np.ndarray]:
     t = (inp.years - inp.years[0])[:, None]
     w = eco.demographic_compensation.value
     lam = (1.0 + eco.free_income_growth.value) ** t * (1.0 + w * (base.national_need_index - 1.0))
-    out = {k: v / N0 * P * lam for k, v in parts.items()}
+    out = {k: np.where(t == 0, base.parts[k], v) / N0 * P * lam for k, v in parts.items()}
     out["utgiftsutjevning"] = out["utgiftsutjevning"] + w * eco.expenditure_need_per_capita.value / 1000.0 \
         * lam * base.age_index_change * P
     fi = sum(out.values())
@@ -285,9 +289,12 @@ def compute_budget(inp: BudgetInputs, eco: Economy) -> dict[str, np.ndarray]:
     years_out = (inp.years - inp.years[0])[:, None]
     rig = eco.rigidity_years.value
     locked_share = np.clip(1.0 - years_out / rig, 0.0, 1.0) if rig > 0 else np.zeros_like(years_out, dtype=float)
-    free_today = np.maximum(sectors_total - inp.mandatory_minimum, 0.0) + other
+    # a negative øvrige line is net income (finansinntekter, utbytte and the like): it is free money,
+    # not spending that binds
+    other_income_net = np.maximum(-other, 0.0)
+    free_today = np.maximum(sectors_total - inp.mandatory_minimum, 0.0) + np.maximum(other, 0.0)
     bound = inp.mandatory_minimum + renter + avdrag + inp.committed_operating + target
-    handlingsrom = fi - bound - locked_share * free_today
+    handlingsrom = fi + other_income_net - bound - locked_share * free_today
     return {
         **{k: inc[k] for k in INCOME_PARTS}, "frie_inntekter": fi,
         "ovrige_driftsinntekter": inc["ovrige_driftsinntekter"], "driftsinntekter": income_total,
@@ -296,7 +303,7 @@ def compute_budget(inp: BudgetInputs, eco: Economy) -> dict[str, np.ndarray]:
         "netto_driftsresultat": ndr, "ndr_share": ndr / income_total, "target": target, "gap": gap,
         "investment": investment, "investment_share": investment / income_total, "external": external,
         "loans": loans, "equity": equity, "debt": debt, "fund": fund,
-        "handlingsrom": handlingsrom, "bound_mandatory": inp.mandatory_minimum,
+        "handlingsrom": handlingsrom, "other_income_net": other_income_net, "bound_mandatory": inp.mandatory_minimum,
         "bound_capital": renter + avdrag, "bound_committed": inp.committed_operating, "bound_result": target,
         "bound_short_term": locked_share * free_today, "free_income_per_capita_base": fi[0] * 1000.0 / P[0],
         "remainder": x0,

@@ -15,6 +15,7 @@ import pytest
 import xarray as xr
 from openpyxl import load_workbook
 
+from planmodel.inputs.accounts import kommune_accounts
 from planmodel.present import export
 from planmodel.model.chain import run
 from planmodel.inputs.scenario import MeasureChoice, PlanScenario
@@ -142,8 +143,9 @@ def test_ndr_share_is_in_percent(ds, table):
     rows = table[table["variable"] == "Netto driftsresultat|Andel av driftsinntekter"]
     assert set(rows["unit"]) == {"%"}
     np.testing.assert_allclose(rows["value"].values, 100.0 * ds["netto_driftsresultat_andel"].values, rtol=1e-12)
-    # the base year is calibrated to the national result, 2,2 % of driftsinntektene (KOSTRA 2025)
-    assert rows.set_index("year")["value"][2026] == pytest.approx(2.2, abs=1e-9)
+    # the base year is Bærum's own accounts: NDR 6,03 % of driftsinntektene (KOSTRA 2025)
+    assert rows.set_index("year")["value"][2026] == pytest.approx(100 * kommune_accounts("3201").ndr_share, abs=1e-9)
+    assert rows.set_index("year")["value"][2026] == pytest.approx(6.03, abs=0.005)
 
 
 @pytest.mark.parametrize("variable, unit", [
@@ -268,7 +270,8 @@ def test_netcdf_round_trip(ds, tmp_path):
     assert set(back.data_vars) == set(ds.data_vars)
     for name in ds.data_vars:
         xr.testing.assert_equal(back[name].reset_coords(drop=True), ds[name].reset_coords(drop=True))
-    assert back.attrs["free_income_calibrated"] == 1
+    assert back.attrs["accounts_year"] == 2025 and back.attrs["income_rule"] == "med_demografi"
+    assert back.attrs["free_income_per_capita_accounts"] == ds.attrs["free_income_per_capita_accounts"]
     assert back.attrs["kommune"] == "3201"
     assert back["plan_year"].dtype == bool
 

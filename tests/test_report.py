@@ -194,6 +194,20 @@ def test_key_message_states_balance_and_gap(brief, model):
     assert "normen på 1,75\u00a0%" in body
 
 
+def test_brief_shows_both_income_rules(brief, model):
+    """The balance table and the key message show the result without the state's demographic
+    compensation beside the scenario's own rule (with it), from the model's own lines."""
+    _, _, p = brief
+    body = " ".join(p.text)
+    plan, hz = plan_and_horizon(model)
+    assert model.attrs["income_rule"] == "med_demografi"
+    other = model["netto_driftsresultat_andel_inntektsregel"].sel(income_rule="uten_demografi")
+    for y in plan + [hz]:
+        assert p.keys[f"ndr_andel_uten_demografi_{y}"] == [prosent(float(other.sel(year=y)), 1)], y
+    assert (f"Tallene er regnet med demografikompensasjon i de frie inntektene; uten demografikompensasjon blir "
+            f"netto driftsresultat {prosent(float(other.sel(year=plan[-1])), 1)} i {plan[-1]}") in body
+
+
 def test_brief_has_every_section(brief):
     _, text, p = brief
     ids = [a["id"] for t, a in p.tags if "id" in a and t in ("section", "footer")]

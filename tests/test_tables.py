@@ -19,7 +19,7 @@ import xarray as xr
 
 from planmodel.present import tables as T
 from planmodel.core.ages import AGES, SEXES
-from planmodel.services.calibration import calibrate
+from planmodel.services.calibration import Calibration, calibrate
 from planmodel.core.errors import InputError
 from planmodel.core.formatting import MINUS, NBSP
 from planmodel.analysis.crisis import BREADTH_VALUES, THRESHOLD_VALUES, crisis_matrix
@@ -58,14 +58,9 @@ def mini():
     return load_catalogue(MINI)
 
 
-class _Cal:
-    """Calibration stand-in: the catalogue's own coverage (no kommune data)."""
-
-    def __init__(self, catalogue):
-        self.coverage = catalogue.arrays()["coverage"]
-
-    def basis_text(self):
-        return "katalogverdier"
+def catalogue_calibration(catalogue) -> Calibration:
+    """A calibration with the catalogue's own coverage and unit costs (no kommune data)."""
+    return Calibration(catalogue.arrays()["coverage"], table=pd.DataFrame(), kommune="test", kostra_year=2025)
 
 
 def mini_population() -> xr.DataArray:
@@ -79,7 +74,7 @@ def mini_population() -> xr.DataArray:
 
 def mini_run(mini, options=None) -> xr.Dataset:
     pop = mini_population()
-    ds = service_results(pop, mini, _Cal(mini), options or ServiceOptions())
+    ds = service_results(pop, mini, catalogue_calibration(mini), options or ServiceOptions())
     ds["population"] = pop
     return ds
 
@@ -412,7 +407,9 @@ def test_okonomiplan_table_cells_are_the_dataset(plan):
     assert list(df.index) == (["Frie inntekter"] + sectors + [
         "Øvrige netto driftsutgifter", "Sum netto driftsutgifter", "Brutto driftsresultat", "Netto renteutgifter",
         "Avdrag", "Netto driftsresultat", "Netto driftsresultat i % av driftsinntektene", "Mål (1,75 %)",
-        "Inndekningsbehov"])
+        "Inndekningsbehov", "Netto driftsresultat i %, med demografikompensasjon",
+        "Inndekningsbehov, med demografikompensasjon", "Netto driftsresultat i %, uten demografikompensasjon",
+        "Inndekningsbehov, uten demografikompensasjon"])
     for y in PLAN:
         at = plan.sel(year=y)
         assert df.loc["Frie inntekter", y] == _mill(at.frie_inntekter)
@@ -441,8 +438,18 @@ def test_okonomiplan_table_sums_hold(plan):
     assert np.all(np.abs(ndr - df.loc["Netto driftsresultat"]) <= 0.15)
     gap = np.maximum(df.loc["Mål (1,75 %)"] - df.loc["Netto driftsresultat"], 0)
     assert np.all(np.abs(gap - df.loc["Inndekningsbehov"]) <= 0.15)
-    # the long view: the demographic cost of care overtakes the income by 2040 in the basis
-    assert df.loc["Inndekningsbehov", 2040] > 0
+    # both income rules side by side; the main lines are the scenario's rule
+    rule = plan.attrs["income_rule"]
+    for r, short in (("med_demografi", "med demografikompensasjon"), ("uten_demografi", "uten demografikompensasjon")):
+        got = df.loc[f"Netto driftsresultat i %, {short}"]
+        want = 100 * plan.netto_driftsresultat_andel_inntektsregel.sel(income_rule=r, year=list(got.index))
+        np.testing.assert_allclose(got.values, want.values.round(1))
+    assert (df.loc[f"Netto driftsresultat i %, {'med' if rule == 'med_demografi' else 'uten'} demografikompensasjon"]
+            == df.loc["Netto driftsresultat i % av driftsinntektene"]).all()
+    # without the state's demographic compensation Bærum's result falls over the long view
+    assert df.loc["Netto driftsresultat i %, uten demografikompensasjon", 2040] < \
+        df.loc["Netto driftsresultat i %, med demografikompensasjon", 2040]
+    assert "begge inntektsreglene" in df.attrs["note"]
 
 
 def test_sector_frame_table_parts_add_up(package):
@@ -480,7 +487,7 @@ def test_sector_frame_table_after_rullering_has_a_correction_row(plan):
 def test_handlingsrom_table(package):
     years = [2026, 2027, 2030, 2040]
     df = T.handlingsrom_table(package, years)
-    assert list(df.index) == (["Frie inntekter"] + list(T.BOUND_PARTS.values())
+    assert list(df.index) == (["Frie inntekter", T.OTHER_INCOME_ROW] + list(T.BOUND_PARTS.values())
                               + ["Sum bundet", "Handlingsrom", "Handlingsrom i % av frie inntekter"])
     for y in years:
         at = package.sel(year=y)
@@ -490,11 +497,16 @@ def test_handlingsrom_table(package):
         assert df.loc["Handlingsrom i % av frie inntekter", y] == round(100 * float(at.handlingsrom / at.frie_inntekter), 1)
     bound = df.loc[list(T.BOUND_PARTS.values())].sum()
     assert np.all(np.abs(bound - df.loc["Sum bundet"]) <= 0.05 * 5 + 1e-9)
-    assert np.all(np.abs(df.loc["Frie inntekter"] - df.loc["Sum bundet"] - df.loc["Handlingsrom"]) <= 0.15)
+    assert np.all(np.abs(df.loc["Frie inntekter"] + df.loc[T.OTHER_INCOME_ROW] - df.loc["Sum bundet"]
+                         - df.loc["Handlingsrom"]) <= 0.15)
+    # no binding is negative; Bærum's øvrige line is a net income (its financial income)
+    assert (df.loc[list(T.BOUND_PARTS.values())] >= 0).all().all()
+    assert (df.loc[T.OTHER_INCOME_ROW] > 0).all()
     # a vedtatt tiltak binds its operating cost; the short-term binding is gone after four years
     assert df.loc["Bundet: vedtatte tiltak", 2030] > 0
     assert df.loc["Bundet på kort sikt: dagens øvrige utgifter", 2030] == 0
-    assert df.loc["Handlingsrom", 2026] < df.loc["Handlingsrom", 2030]
+    # the short-term binding of today's spending is gone by 2030 ...
+    assert df.loc["Bundet på kort sikt: dagens øvrige utgifter", 2026] > 0
     assert df.attrs["units"] == "mill. kr, faste 2025-priser"
 
 
@@ -560,13 +572,19 @@ def test_places_table(plan):
     assert df.loc[T.SUM, "Investering i alt (mill. kr)"] == _mill(plan.plasser_investering.sum())
     assert np.isnan(df.loc[T.SUM, "Nye plasser i alt"])
     assert "plasser" in df.attrs["units"] and "mill. kr, faste 2025-priser" in df.attrs["units"]
-    # places open in whole units (24 sykehjem places)
-    assert df.loc["Sykehjemsplasser", "Nye plasser i alt"] % 24 == 0
+    # places open in blocks sized to Bærum (at most one block a year), never beyond the need
+    for pid, name in zip(plan.place_type.values, plan.place_type_name.values):
+        block = float(plan.plasser_blokk.sel(place_type=pid))
+        assert max(df.loc[str(name), y] for y in opening_years) <= block * np.ceil(
+            float(plan.plasser_nye.sel(place_type=pid).max()) / block)
+        need = float(plan.plasser_behov.sel(place_type=pid).max() - plan.plasser_eksisterende.sel(place_type=pid))
+        assert df.loc[str(name), "Nye plasser i alt"] <= max(0.0, np.ceil(need))
     text = T.formatted(df)
     assert text.loc[T.SUM, "Nye plasser i alt"] == "–"
-    without = run(PlanScenario(behovsanalyse=False))
-    with pytest.raises(InputError, match="behovsanalyse=True"):
-        T.places_table(without)
+    assert list(df["Plasser i basisåret"].iloc[:-1]) == list(plan.plasser_eksisterende.values)
+    assert list(df["Plasser per ny enhet"].iloc[:-1]) == list(plan.plasser_blokk.values)
+    without = T.places_table(run(PlanScenario(behovsanalyse=False)))
+    assert (without["Nye plasser i alt"].iloc[:-1] == 0).all() and "bygger ikke" in without.attrs["note"]
 
 
 def test_scenario_comparison_table(plan, package):

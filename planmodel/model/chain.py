@@ -25,6 +25,7 @@ from planmodel.services.capacity import behovsanalyse, investment_path
 from planmodel.services.costs import cost_arrays, sector_matrix, waiting_costs, waiting_sector_matrix
 from planmodel.services.demand import CatalogueIndex, ServiceOptions, apply_capacity, demand_arrays
 from planmodel.core.lead import Lead
+from planmodel.core.labels import INCOME_RULE_NB
 from planmodel.services.calibration import calibration_for, national_service_cost_per_capita
 from planmodel.services.effects import measure_arrays
 from planmodel.inputs.scenario import PlanScenario, resolve
@@ -32,9 +33,6 @@ from planmodel.inputs.catalogue import Catalogue
 from planmodel.services.workforce import staff_share_60_66, workforce_arrays
 
 VARIANTS = ("valg", "valg_tiltak", "minimum")
-#: Bokmål names of the two income rules.
-INCOME_RULE_NB = {"med_demografi": "Med demografikompensasjon (inntektssystemet)",
-                  "uten_demografi": "Uten demografikompensasjon (fast per innbygger)"}
 
 
 @memo(maxsize=256)
@@ -276,6 +274,8 @@ def _assemble(p: Prepared, inp: BudgetInputs, b: dict, rules: dict, eco: Economy
         "lanegjeld": (Y, b["debt"][:, 0], nok, "Netto lånegjeld ved utgangen av året"),
         "disposisjonsfond": (Y, b["fund"][:, 0], nok, "Disposisjonsfond ved utgangen av året"),
         "handlingsrom": (Y, b["handlingsrom"][:, 0], nok, "Handlingsrom (frie inntekter som ikke er bundet)"),
+        "ovrige_netto_inntekter": (Y, b["other_income_net"][:, 0], nok,
+                                   "Øvrige netto inntekter (når øvrige-linjen er en netto inntekt, som finansinntekter)"),
         "bundet_lovpalagt_minimum": (Y, b["bound_mandatory"][:, 0], nok, "Bundet: lovpålagte tjenester på minimumsstandard"),
         "bundet_kapitalkostnader": (Y, b["bound_capital"][:, 0], nok, "Bundet: renter og avdrag"),
         "bundet_vedtatte_tiltak": (Y, b["bound_committed"][:, 0], nok, "Bundet: vedtatte tiltak"),

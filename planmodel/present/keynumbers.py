@@ -163,7 +163,13 @@ def key_numbers(ds: xr.Dataset) -> dict[str, str]:
       ``ventende_horisont`` [persons];
     - tiltak: ``tiltak_antall``, ``tiltak_kostnad_plan``, ``tiltak_drift_plan``,
       ``tiltak_investering_plan`` [mill. kr over the plan period], ``tiltak_kostnad_y`` per plan
-      year and ``tiltak_kostnad_sum`` [NOK 1000, whole numbers].
+      year and ``tiltak_kostnad_sum`` [NOK 1000, whole numbers];
+    - both income rules (``med_demografi``, ``uten_demografi``) for each shown year ``y``:
+      ``ndr_andel_<rule>_y`` [%] and ``inndekning_<rule>_y`` [mill. kr];
+    - ``ventekostnad_plan`` / ``ventekostnad_horisont``: what the people waiting for a place cost
+      [mill. kr in the last plan year / the horizon]; ``investeringer_andel_maks`` [% of
+      driftsinntektene] and ``investeringer_andel_maks_ar``: the largest investment year after
+      the base year.
     """
     lv = lines(ds)
     b, h, plan = lv.base, lv.horizon, lv.plan
@@ -211,6 +217,22 @@ def key_numbers(ds: xr.Dataset) -> dict[str, str]:
         "tiltak_drift_plan": money_text(float(lv.drift[pos].sum())),
         "tiltak_investering_plan": money_text(float(lv.investering[pos].sum())),
     })
+    if "netto_driftsresultat_andel_inntektsregel" in ds:  # both income rules, for side-by-side views
+        for rule in ds["income_rule"].values:
+            share = ds["netto_driftsresultat_andel_inntektsregel"].sel(income_rule=rule).values
+            gap = ds["inndekningsbehov_inntektsregel"].sel(income_rule=rule).values
+            for y in shown_years(ds):
+                out[f"ndr_andel_{rule}_{y}"] = ndr_text(lv.at(share, y))
+                out[f"inndekning_{rule}_{y}"] = money_text(lv.at(gap, y))
+    if "ventekostnad" in ds:
+        wait = ds["ventekostnad"].sum("capacity_group").values
+        out["ventekostnad_plan"] = money_text(lv.at(wait, last))
+        out["ventekostnad_horisont"] = money_text(lv.at(wait, h))
+    if "investeringer_andel" in ds:
+        inv = ds["investeringer_andel"].values
+        k = int(np.argmax(inv[1:])) + 1 if inv.size > 1 else 0
+        out["investeringer_andel_maks"] = prosent(float(inv[k]), 1)
+        out["investeringer_andel_maks_ar"] = str(int(lv.years[k]))
     for y, i in zip(plan, pos):
         out[f"tiltak_kostnad_{y}"] = tall(cost[i])
     out["tiltak_kostnad_sum"] = tall(float(cost[pos].sum()))

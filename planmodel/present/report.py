@@ -35,7 +35,7 @@ from planmodel.analysis.samordning import samordning, who_pays_who_gains
 from planmodel.core.errors import InputError
 from planmodel.core.formatting import NBSP, mill_kr, prosent, tall
 from planmodel.core.io import write_text_atomic
-from planmodel.core.labels import EFFECT_BOUND, STATUS
+from planmodel.core.labels import EFFECT_BOUND, INCOME_RULE_SHORT, STATUS
 from planmodel.core.meta import SSB_CREDIT, __version__
 from planmodel.inputs.catalogue import load_catalogue
 from planmodel.inputs.demographic import SCENARIOS
@@ -131,6 +131,12 @@ def key_message(ds: xr.Dataset) -> list[str]:
                        f"{k[f'inndekning_{hz}']} dekkes inn det året.{first}")
         else:
             out.append(f"I {hz} er netto driftsresultat {k[f'ndr_andel_{hz}']}, over normen.")
+    rule = str(ds.attrs.get("income_rule", ""))
+    other = next((r for r in INCOME_RULE_SHORT if r != rule), None)
+    if rule in INCOME_RULE_SHORT and f"ndr_andel_{other}_{hz}" in k:
+        out.append(f"Tallene er regnet {INCOME_RULE_SHORT[rule]} i de frie inntektene; "
+                   f"{INCOME_RULE_SHORT[other]} blir netto driftsresultat {k[f'ndr_andel_{other}_{plan[-1]}']} i "
+                   f"{plan[-1]} og {k[f'ndr_andel_{other}_{hz}']} i {hz}.")
     n = ds.sizes.get("measure", 0)
     if n:
         out.append(f"Scenarioet har {k['tiltak_antall']} tiltak. De koster {k['tiltak_kostnad_plan']} i "
@@ -220,6 +226,13 @@ def balance_table_html(ds: xr.Dataset, numbers: dict[str, str] | None = None) ->
             cls = "num below" if (y in below and prefix != "ndr") else "num"
             cells.append(f'<td class="{cls}"><span data-key="{prefix}_{y}">{_esc(k[f"{prefix}_{y}"])}</span></td>')
         rows.append(f'<tr><th scope="row" class="txt">{_esc(label)}</th>{"".join(cells)}</tr>')
+    rule = str(ds.attrs.get("income_rule", ""))
+    for other in (r for r in INCOME_RULE_SHORT if r != rule and f"ndr_andel_{r}_{years[0]}" in k):
+        for prefix, label in (("ndr_andel", "netto driftsresultat i %"), ("inndekning", "inndekningsbehov")):
+            cells = "".join(f'<td class="num"><span data-key="{prefix}_{other}_{y}">{_esc(k[f"{prefix}_{other}_{y}"])}'
+                            "</span></td>" for y in years)
+            rows.append(f'<tr class="other-rule"><th scope="row" class="txt">Til sammenligning '
+                        f"{_esc(INCOME_RULE_SHORT[other])}: {label}</th>{cells}</tr>")
     return (f'<table class="planmodel-table planmodel-balance"><caption>Netto driftsresultat mot normen</caption>'
             f'<thead><tr><th scope="col" class="txt">År</th>{head}</tr></thead><tbody>{"".join(rows)}</tbody></table>')
 

@@ -57,7 +57,7 @@ from dataclasses import dataclass
 import xarray as xr
 
 from planmodel.core.formatting import endring, mill_kr, prosent, tall
-from planmodel.core.labels import AREAS, LEVEL_NB, LEVEL_SYMBOL, LEVEL_WORD
+from planmodel.core.labels import AREAS, INCOME_RULE_SHORT, LEVEL_NB, LEVEL_SYMBOL, LEVEL_WORD
 
 #: Signal levels, best first (their words, colour names and symbols: :mod:`planmodel.core.labels`).
 LEVELS = ("green", "amber", "red")
@@ -164,28 +164,46 @@ def economy_signal(ds: xr.Dataset) -> Signal:
     below = ds.plan.below_norm(years)
     deficit = ds.plan.deficit_years(years)
     at_hz = f"I {hz} er netto driftsresultat {prosent(share[hz], 1)} og inndekningsbehovet {_mill(gap[hz])}."
+    other = _other_income_rule_text(ds, hz)
     deficit_text = f" Driftsunderskudd (negativt netto driftsresultat) fra {deficit[0]}." if deficit else ""
     if below_plan:
         return Signal(
             "okonomi", AREAS["okonomi"], "red", f"Under normen i {len(below_plan)} av {len(plan)} planår",
             f"Netto driftsresultat er under normen på {norm} av driftsinntektene i {_year_list(below_plan)}; "
             f"inndekningsbehovet i økonomiplanperioden {period} er {_mill(sum(gap[y] for y in plan))}."
-            f"{deficit_text} {at_hz}")
+            f"{deficit_text} {at_hz}{other}")
     if deficit:
         return Signal(
             "okonomi", AREAS["okonomi"], "red", f"I balanse i planperioden, driftsunderskudd fra {deficit[0]}",
             f"Netto driftsresultat er minst {norm} i hele økonomiplanperioden {period}, men under normen fra "
-            f"{below[0]} og negativt (driftsunderskudd) fra {deficit[0]}. {at_hz}")
+            f"{below[0]} og negativt (driftsunderskudd) fra {deficit[0]}. {at_hz}{other}")
     if below:
         return Signal(
             "okonomi", AREAS["okonomi"], "amber", f"I balanse i planperioden, under normen fra {below[0]}",
             f"Netto driftsresultat er minst {norm} i hele økonomiplanperioden {period}, men under normen fra "
-            f"{below[0]} (uten driftsunderskudd). {at_hz}")
+            f"{below[0]} (uten driftsunderskudd). {at_hz}{other}")
     low = min(years, key=lambda y: share[y])
     return Signal(
         "okonomi", AREAS["okonomi"], "green", f"Minst normen hvert år til og med {hz}",
         f"Netto driftsresultat er minst {norm} av driftsinntektene hvert år fra {plan[0]} til {hz} "
-        f"(lavest {prosent(share[low], 1)} i {low}).")
+        f"(lavest {prosent(share[low], 1)} i {low}).{other}")
+
+
+def _other_income_rule_text(ds: xr.Dataset, year: int) -> str:
+    """One sentence on the result in ``year`` under the income rule the scenario did not choose
+    (both are on the result of :func:`planmodel.model.run`); empty when there is none."""
+    rule = str(ds.attrs.get("income_rule", ""))
+    if "netto_driftsresultat_andel_inntektsregel" not in ds or rule not in INCOME_RULE_SHORT:
+        return ""
+    rules = [str(r) for r in ds["income_rule"].values]
+    others = [r for r in rules if r != rule]
+    if not others:
+        return ""
+    o = others[0]
+    share = float(ds["netto_driftsresultat_andel_inntektsregel"].sel(income_rule=o, year=year))
+    gap = float(ds["inndekningsbehov_inntektsregel"].sel(income_rule=o, year=year))
+    return (f" Tallene er regnet {INCOME_RULE_SHORT[rule]}; {INCOME_RULE_SHORT[o]} blir netto driftsresultat i "
+            f"{year} {prosent(share, 1)} og inndekningsbehovet {_mill(gap)}.")
 
 
 def workforce_signal(ds: xr.Dataset, tolerance: float = SHORTAGE_SHARE) -> Signal:

@@ -34,6 +34,7 @@ from planmodel.core.ages import to_kostra_groups
 from planmodel.services.calibration import Calibration, coverage_basis
 from planmodel.core.errors import InputError
 from planmodel.core.formatting import tall
+from planmodel.core.labels import INCOME_RULE_SHORT
 from planmodel.inputs.catalogue import STATUS_NB, Catalogue, load_catalogue
 from planmodel.analysis.crisis import crisis_summary
 
@@ -637,6 +638,9 @@ BOUND_PARTS = {
     "bundet_kort_sikt": "Bundet på kort sikt: dagens øvrige utgifter",
 }
 
+#: The row of :func:`handlingsrom_table` for a net income in the øvrige line.
+OTHER_INCOME_ROW = "Pluss: øvrige netto inntekter"
+
 #: Block labels of :func:`stress_table`.
 STRESS_CHANGE = "Endring i netto driftsresultat (mill. kr)"
 STRESS_SHARE = "Netto driftsresultat i % av driftsinntektene"
@@ -716,6 +720,13 @@ def okonomiplan_table(ds: xr.Dataset, years: Iterable[int] | None = None) -> pd.
     share = ds.plan.target_share
     rows[f"{OKONOMIPLAN_ROWS['resultatmal']} ({tall(100 * share, 2)} %)"] = _row(_money(_line(ds, "resultatmal")), years)
     rows[OKONOMIPLAN_ROWS["inndekningsbehov"]] = _row(_money(_line(ds, "inndekningsbehov")), years)
+    if "netto_driftsresultat_andel_inntektsregel" in ds:  # both income rules, side by side
+        for rule in ds["income_rule"].values:
+            short = INCOME_RULE_SHORT.get(str(rule), str(rule))
+            rows[f"Netto driftsresultat i %, {short}"] = 100.0 * _row(
+                ds["netto_driftsresultat_andel_inntektsregel"].sel(income_rule=rule), years)
+            rows[f"Inndekningsbehov, {short}"] = _row(
+                _money(ds["inndekningsbehov_inntektsregel"].sel(income_rule=rule)), years)
     df = pd.DataFrame(rows, index=_year_columns(years)).T
     df.index.name = "Linje"
     plan = ds.attrs.get("plan_period", "")
@@ -723,7 +734,17 @@ def okonomiplan_table(ds: xr.Dataset, years: Iterable[int] | None = None) -> pd.
                    note="Inntekter og utgifter er positive tall. Brutto driftsresultat = frie inntekter − sum "
                         "netto driftsutgifter; netto driftsresultat = brutto driftsresultat − netto "
                         "renteutgifter − avdrag. Linjen i % er prosent av driftsinntektene; "
-                        "inndekningsbehov = mål − netto driftsresultat når det er positivt.")
+                        "inndekningsbehov = mål − netto driftsresultat når det er positivt. "
+                        + _income_rule_note(ds))
+
+
+def _income_rule_note(ds: xr.Dataset) -> str:
+    rule = str(ds.attrs.get("income_rule", ""))
+    if rule not in INCOME_RULE_SHORT:
+        return ""
+    return (f"Linjene over er regnet {INCOME_RULE_SHORT[rule]}; de fire siste radene viser resultatet og "
+            "inndekningsbehovet med begge inntektsreglene side om side (frie inntekter med og uten statens "
+            "demografikompensasjon).")
 
 
 def _sector_id(ds: xr.Dataset, sector: str) -> str:
@@ -785,15 +806,18 @@ def handlingsrom_table(ds: xr.Dataset, years: Iterable[int] | None = None) -> pd
 
     Returns
     -------
-    DataFrame, rows "Frie inntekter", the five bound parts (lovpålagte tjenester på
+    DataFrame, rows "Frie inntekter", "Pluss: øvrige netto inntekter" (when the øvrige line is net
+    income, such as financial income), the five bound parts (lovpålagte tjenester på
     minimumsstandard, kapitalkostnader, vedtatte tiltak, resultatmålet, and — on the short term
     only — today's other spending that cannot be changed at once), "Sum bundet",
-    "Handlingsrom" (= frie inntekter − sum bundet) [mill. kr, 1 decimal] and "Handlingsrom i %
+    "Handlingsrom" (= frie inntekter + øvrige netto inntekter − sum bundet) [mill. kr, 1 decimal] and "Handlingsrom i %
     av frie inntekter" [percent, 1 decimal].
     """
     years = _plan_period(ds, years)
     fi = _row(_money(_line(ds, "frie_inntekter")), years)
     rows = {"Frie inntekter": fi}
+    extra = _row(_money(_line(ds, "ovrige_netto_inntekter")), years) if "ovrige_netto_inntekter" in ds else 0.0 * fi
+    rows[OTHER_INCOME_ROW] = extra
     for var, label in BOUND_PARTS.items():
         rows[label] = _row(_money(_line(ds, var)), years)
     rows["Sum bundet"] = sum(rows[label] for label in BOUND_PARTS.values())
@@ -803,7 +827,8 @@ def handlingsrom_table(ds: xr.Dataset, years: Iterable[int] | None = None) -> pd
     df = pd.DataFrame(rows, index=_year_columns(years)).T
     df.index.name = "Linje"
     return _finish(df, f"Handlingsrom{_where(ds)}", _price_units(ds), 1,
-                   note="Handlingsrom = frie inntekter − sum bundet. Lovpålagte tjenester regnes på "
+                   note="Handlingsrom = frie inntekter + øvrige netto inntekter − sum bundet. Øvrige netto "
+                        "inntekter er øvrige-linjen når den er en netto inntekt (finansinntekter o.a.). Lovpålagte tjenester regnes på "
                         "minimumsstandard (høy terskel, smalt tilbud). Den kortsiktige bindingen av dagens "
                         "øvrige utgifter faller til null over økonomiplanperioden. Siste linje er i prosent.")
 
@@ -908,18 +933,18 @@ def places_table(ds: xr.Dataset, years: Iterable[int] | None = None) -> pd.DataF
     Parameters
     ----------
     ds : Dataset from :func:`planmodel.model.run` with ``plasser_nye`` [places] and
-        ``plasser_investering`` [NOK 1000] (place_type, year), i.e. run with ``behovsanalyse=True``.
+        ``plasser_investering`` [NOK 1000] (place_type, year), ``plasser_eksisterende`` and
+        ``plasser_blokk`` [places] (place_type). Without behovsanalyse nothing opens.
     years : the years to look at [calendar year]; default all years of ``ds``.
 
     Returns
     -------
     DataFrame, rows = place types ("Sykehjemsplasser", ...) + "Sum"; one int column per year
-    in which places open [places], then "Nye plasser i alt" [places] and "Investering i alt
-    (mill. kr)" [gross, fixed prices, 1 decimal] summed over the same years. The Sum row has
+    in which places open [places], then "Nye plasser i alt", "Plasser i basisåret", "Plasser per
+    ny enhet" [places] and "Investering i alt (mill. kr)" [gross, fixed prices, 1 decimal] summed
+    over the same years. The Sum row has
     only the investment (places of different kinds are not added up).
     """
-    if "plasser_nye" not in ds:
-        raise InputError(_SOURCE, "plasser_nye", "mangler; kjør scenarioet med behovsanalyse=True")
     years = _years(ds, ds["year"].values if years is None else years)
     new = _require(ds, "plasser_nye", ("place_type", "year")).sel(year=years)
     invest = _money(_require(ds, "plasser_investering", ("place_type", "year"))).sel(year=years)
@@ -929,6 +954,8 @@ def places_table(ds: xr.Dataset, years: Iterable[int] | None = None) -> pd.DataF
     df = pd.DataFrame(np.asarray(new.sel(year=opening).values, dtype=float).reshape(len(names), len(opening)),
                       index=names, columns=pd.Index(opening, dtype=object))
     df["Nye plasser i alt"] = new.sum("year").values
+    df["Plasser i basisåret"] = _require(ds, "plasser_eksisterende", ("place_type",)).values
+    df["Plasser per ny enhet"] = _require(ds, "plasser_blokk", ("place_type",)).values
     df["Investering i alt (mill. kr)"] = invest.sum("year").values
     df.loc[SUM] = np.nan
     df.loc[SUM, "Investering i alt (mill. kr)"] = float(invest.sum())
@@ -937,10 +964,17 @@ def places_table(ds: xr.Dataset, years: Iterable[int] | None = None) -> pd.DataF
     decimals = {c: 0 for c in df.columns}
     decimals["Investering i alt (mill. kr)"] = 1
     first, last = years[0], years[-1]
+    if int(ds.attrs.get("behovsanalyse", 1)):
+        note = ("Dagens plasser er basisårets brukere rundet opp til hele plasser (eller scenarioets tall). Nye "
+                "plasser åpner når behovet passer dagens kapasitet med minst en halv plass, i enheter på om lag en "
+                "tidel av dagens plasser (hele bygningsenheter), aldri mer enn behovet fram til horisonten. "
+                "Investeringen fordeles på de to årene før plassene åpner (brutto, før momskompensasjon og "
+                "investeringstilskudd).")
+    else:
+        note = ("Scenarioet bygger ikke (behovsanalyse av): de som ikke får plass, venter, og ventetiden koster "
+                "(se ventekostnad).")
     return _finish(df, f"Behovsanalyse: nye plasser og investering {first}–{last}{_where(ds)}",
-                   f"plasser; investering i {_price_units(ds)}", decimals,
-                   note="Plassene bygges i hele enheter når behovet passerer dagens kapasitet; investeringen "
-                        "fordeles på de to årene før plassene åpner (brutto, før momskompensasjon og tilskudd).")
+                   f"plasser; investering i {_price_units(ds)}", decimals, note=note)
 
 
 def scenario_comparison_table(runs: Mapping[str, xr.Dataset], years: Iterable[int],

@@ -52,8 +52,8 @@ import xarray as xr
 from planmodel.analysis.crisis import CORNERS, crisis_matrix, removed_by
 from planmodel.core.errors import InputError, PlanmodelError
 from planmodel.core.formatting import NBSP, endring, prosent, tall
-from planmodel.core.labels import (BREADTH_CORNER, BREADTH_STEPS, LEVEL_SYMBOL, LEVEL_WORD, STATUS,
-                                   THRESHOLD_CORNER, THRESHOLD_STEPS)
+from planmodel.core.labels import (BREADTH_CORNER, BREADTH_STEPS, INCOME_RULE_NB, INCOME_RULE_SHORT, LEVEL_SYMBOL,
+                                   LEVEL_WORD, STATUS, THRESHOLD_CORNER, THRESHOLD_STEPS)
 from planmodel.core.meta import SSB_CREDIT
 from planmodel.core.paths import SCENARIO_DIR
 from planmodel.inputs import data
@@ -64,6 +64,7 @@ from planmodel.inputs.kommuner import resolve_kommune
 from planmodel.inputs.library import load_library
 from planmodel.inputs.scenario import MeasureChoice, PlanScenario, dump_scenario, load_scenario
 from planmodel.model import run
+from planmodel.model.chain import INCOME_RULES
 from planmodel.present.charts import (care_chart, gap_chart, ndr_chart, population_chart, sector_chart,
                                       workforce_chart)
 from planmodel.present.keynumbers import (CARE_SECTOR, assumption_text, key_numbers, lines,
@@ -80,6 +81,9 @@ DEFAULT_KOMMUNE = "3201"  # Bærum
 #: Horizons offered (the last year of the long view).
 HORIZONS = (2040, 2050)
 OVERFLOW_LABELS = {"queue": "De venter (kø)", "step_down": "De får tilbud ett trinn ned i omsorgstrappen"}
+#: The build-or-wait choice (the scenario key ``services.behovsanalyse``).
+BUILD_LABELS = {True: "Bygg nye plasser når behovet krever det",
+                False: "Ikke bygg: de som ikke får plass, venter (med ventekostnad)"}
 #: Signal levels: id -> (symbol, word), from :mod:`planmodel.signals`. The word and symbol carry
 #: the meaning, colour only repeats it.
 LEVELS = {level: (LEVEL_SYMBOL[level], LEVEL_WORD[level]) for level in SIGNAL_LEVELS}
@@ -218,13 +222,26 @@ def okonomiplan_table_html(ds: xr.Dataset, numbers: Mapping[str, str]) -> str:
     norm = norm_text(ds.plan.target_share)
     ndr = "".join(f'<td data-key="ndr_andel_{y}">{_esc(numbers[f"ndr_andel_{y}"])}</td>' for y in years)
     gap = "".join(f'<td data-key="inndekning_{y}">{_esc(numbers[f"inndekning_{y}"])}</td>' for y in years)
+    rule = str(ds.attrs.get("income_rule", ""))
+    chosen = f" ({INCOME_RULE_SHORT[rule]})" if rule in INCOME_RULE_SHORT else ""
+    other_rows = ""
+    for other in (r for r in INCOME_RULE_SHORT if r != rule and f"ndr_andel_{r}_{years[0]}" in numbers):
+        cells = "".join(f'<td data-key="ndr_andel_{other}_{y}">{_esc(numbers[f"ndr_andel_{other}_{y}"])}</td>'
+                        for y in years)
+        gcells = "".join(f'<td data-key="inndekning_{other}_{y}">{_esc(numbers[f"inndekning_{other}_{y}"])}</td>'
+                         for y in years)
+        other_rows += (f'<tr class="pm-other-rule"><th scope="row">Til sammenligning {INCOME_RULE_SHORT[other]}: '
+                       f"netto driftsresultat (%)</th>{cells}</tr>"
+                       f'<tr class="pm-other-rule"><th scope="row">Til sammenligning {INCOME_RULE_SHORT[other]}: '
+                       f"inndekningsbehov</th>{gcells}</tr>")
     return ('<table class="pm-table planmodel-okonomiplan-table">'
             f"<caption>Økonomiplan {_esc(ds.attrs.get('plan_period', ''))} og langsikt, faste "
             f"{_esc(ds.attrs.get('price_year', ''))}-priser</caption>"
             f'<thead><tr><th scope="col" style="text-align:left">År</th>{head}</tr></thead><tbody>'
-            f'<tr><th scope="row">Netto driftsresultat (% av driftsinntektene; norm {_esc(norm)})</th>{ndr}</tr>'
-            f'<tr><th scope="row">Inndekningsbehov (avstand til normen)</th>{gap}</tr>'
-            "</tbody></table>")
+            f'<tr><th scope="row">Netto driftsresultat{_esc(chosen)} (% av driftsinntektene; norm {_esc(norm)})</th>'
+            f"{ndr}</tr>"
+            f'<tr><th scope="row">Inndekningsbehov{_esc(chosen)} (avstand til normen)</th>{gap}</tr>'
+            f"{other_rows}</tbody></table>")
 
 
 def future_html(ds: xr.Dataset, numbers: Mapping[str, str], place: str) -> str:
@@ -235,7 +252,9 @@ def future_html(ds: xr.Dataset, numbers: Mapping[str, str], place: str) -> str:
             ("inndekning_plan", f"Inndekningsbehov {_plan_text(plan)}", "sum for perioden, faste priser"),
             ("forste_ar_under_normen", "Første år under normen",
              f"netto driftsresultat under {norm_text(ds.plan.target_share)}"),
-            (f"ndr_{h}", f"Netto driftsresultat {h}", "faste priser")]
+            (f"ndr_{h}", f"Netto driftsresultat {h}", "faste priser"),
+            ("investeringer_andel_maks", "Høyeste investeringsår",
+             f"brutto investeringer i % av driftsinntektene ({numbers.get('investeringer_andel_maks_ar', '')})")]
     people = [("folkemengde_horisont", f"Folkemengde {h}", "personer"),
               ("personer_80_horisont", f"80 år og over, {h}", "personer"),
               ("vekst_80", "Vekst i 80 år og over", f"fra {b} til {h}"),
@@ -248,6 +267,7 @@ def future_html(ds: xr.Dataset, numbers: Mapping[str, str], place: str) -> str:
             ("arsverk_gap_total_horisont", f"Mangel på årsverk, alle sektorer {h}", "behov minus tilgang"),
             ("brukere_omsorgstrapp_horisont", f"Brukere i omsorgstrappen {h}", "personer"),
             ("ventende_plan", f"Ventende på plass {last}", "personer (sykehjem og heldøgns omsorgsbolig)"),
+            ("ventekostnad_plan", f"Ventekostnad {last}", "tilbud mens de venter (korttid, utskrivningsklare)"),
             ("udekket_behov_plan", f"Udekket behov {last}", "personer (lette tjenester ved lav terskel)")]
     charts = [ndr_chart(ds, place), gap_chart(ds), sector_chart(ds), population_chart(ds),
               workforce_chart(ds, CARE_SECTOR, "kk-fte-ho"), workforce_chart(ds, None, "kk-fte-total"),
@@ -498,14 +518,23 @@ def shipped_scenarios(folder: Path = SCENARIO_DIR) -> dict[str, tuple[PlanScenar
     return dict(sorted(out.items(), key=lambda kv: kv[1][0].title))
 
 
+def base_compensation(base: PlanScenario) -> float:
+    """The demographic compensation (``economy.demographic_compensation``) a scenario runs with:
+    its own value or the shipped default."""
+    return float(economy_with(dict(base.economy), "scenario").demographic_compensation.value)
+
+
 def scenario_from_choices(base: PlanScenario, *, kommune: str, demographic: str, horizon: int, threshold,
-                          breadth: float, overflow: str, measures: Mapping[str, int]) -> PlanScenario:
+                          breadth: float, overflow: str, measures: Mapping[str, int],
+                          behovsanalyse: bool | None = None, compensation: float | None = None) -> PlanScenario:
     """The scenario of the app's choices on top of ``base`` (a scenario file or the defaults).
 
     ``measures`` maps the chosen tiltak ids to their start years. Tiltak that are in ``base``
     keep their end year and status (and order); new ones are appended. ``threshold=None``
-    keeps the base's threshold (a mapping per tjenestegruppe). Returns ``base`` itself when
-    nothing differs, otherwise a scenario with id ``krisekompasset``.
+    keeps the base's threshold (a mapping per tjenestegruppe). ``behovsanalyse`` (build or wait)
+    and ``compensation`` (the income rule: 1 with the state's demographic compensation, 0
+    without) default to the base's. Returns ``base`` itself when nothing differs, otherwise a
+    scenario with id ``krisekompasset``.
     """
     chosen = []
     in_base = set()
@@ -514,14 +543,27 @@ def scenario_from_choices(base: PlanScenario, *, kommune: str, demographic: str,
         if m.id in measures:
             chosen.append(replace(m, start=int(measures[m.id])))
     chosen += [MeasureChoice(mid, int(start)) for mid, start in measures.items() if mid not in in_base]
+    economy = dict(base.economy)
+    if compensation is not None and float(compensation) != base_compensation(base):
+        economy["demographic_compensation"] = float(compensation)
     sc = replace(base, kommune=kommune, demographic=demographic, horizon=int(horizon),
                  threshold=base.threshold if threshold is None else float(threshold), breadth=float(breadth),
-                 overflow=overflow, measures=tuple(chosen))
+                 overflow=overflow, measures=tuple(chosen), economy=economy,
+                 behovsanalyse=base.behovsanalyse if behovsanalyse is None else bool(behovsanalyse))
     if sc == base:
         return base
     origin = f" (utgangspunkt: {base.title})" if base.baseline is not None or base.source != "scenario" else ""
     return replace(sc, id="krisekompasset", title=f"Eget valg i Krisekompasset{origin}",
                    description="Valgt i Krisekompasset.", source="krisekompasset", chain=())
+
+
+def _income_rule_options(extra: float | None = None) -> list[tuple[str, float]]:
+    """The income rules as menu options (value: the demographic compensation, 1 or 0), with a
+    scenario file's own partial value added when it is neither."""
+    options = [(INCOME_RULE_NB[r], float(w)) for r, w in INCOME_RULES.items()]
+    if extra is not None and float(extra) not in [v for _, v in options]:
+        options.append((f"Demografikompensasjon {prosent(float(extra), 0)} (fra scenariofilen)", float(extra)))
+    return options
 
 
 def query_values(query_string: str) -> dict[str, str]:
@@ -617,6 +659,17 @@ class Krisekompasset(widgets.VBox):
             options=[(v, k) for k, v in OVERFLOW_LABELS.items()], value="queue",
             description="Når plassene i sykehjem og heldøgns omsorgsbolig er fulle", style=_STYLE,
             layout=widgets.Layout(width="auto"))
+        self.build = widgets.Dropdown(
+            options=[(v, k) for k, v in BUILD_LABELS.items()], value=True,
+            description="Nye plasser (sykehjem, omsorgsbolig, barnehage, skole)", style=_STYLE,
+            layout=widgets.Layout(width="auto"),
+            tooltip="Bygg i enheter tilpasset kommunen når behovet passerer dagens plasser, eller la de som "
+                    "ikke får plass vente (ventetiden koster)")
+        self.income_rule = widgets.Dropdown(
+            options=_income_rule_options(), value=1.0, description="Frie inntekter", style=_STYLE,
+            layout=widgets.Layout(width="auto"),
+            tooltip="Med demografikompensasjon følger inntektene inntektssystemet (staten kompenserer "
+                    "befolkningsendringene); uten står de fast per innbygger")
         self.measure_boxes: dict[str, widgets.Checkbox] = {}
         self.measure_starts: dict[str, widgets.BoundedIntText] = {}
         for mid, m in self.library.measures.items():
@@ -648,6 +701,7 @@ class Krisekompasset(widgets.VBox):
                         (self.demography, "demography"), (self.horizon, "horizon"), (self.threshold, "threshold"),
                         (self.threshold_slider, "threshold-slider"), (self.breadth, "breadth"),
                         (self.breadth_slider, "breadth-slider"), (self.overflow, "overflow"),
+                        (self.build, "build"), (self.income_rule, "income-rule"),
                         (self.excel_button, "excel-button")]:
             w.add_class(f"planmodel-{name}")
 
@@ -668,7 +722,10 @@ class Krisekompasset(widgets.VBox):
         options_box = widgets.VBox([
             _html("<h3>Krisevalg</h3><p style='margin:0 0 6px 0;max-width:48em'>Terskel og tilbud gjelder "
                   "omsorgstjenestene og de valgfrie tjenestene; slidere og lister viser det samme valget.</p>"),
-            th_box, br_box, self.overflow])
+            th_box, br_box, self.build, self.overflow,
+            _html("<h3>Inntekter</h3><p style='margin:0 0 6px 0;max-width:48em'>Økonomiplanen viser begge "
+                  "inntektsreglene side om side; valget her bestemmer hovedtallene og signalet.</p>"),
+            self.income_rule])
         sectors: dict[str, list] = {}
         for mid, m in self.library.measures.items():
             sectors.setdefault(m.sector, []).append(
@@ -703,7 +760,7 @@ class Krisekompasset(widgets.VBox):
         self.add_class("planmodel-krisekompasset")
 
         # --- events ---------------------------------------------------------------------------
-        for w in [self.demography, self.horizon, self.overflow, self.breadth]:
+        for w in [self.demography, self.horizon, self.overflow, self.breadth, self.build, self.income_rule]:
             w.observe(self._on_change, "value")
         self.threshold.observe(self._on_threshold, "value")
         self.threshold_slider.observe(self._on_threshold_slider, "value")
@@ -739,7 +796,7 @@ class Krisekompasset(widgets.VBox):
             self._base, kommune=self.kommune.value, demographic=self.demography.value, horizon=self.horizon.value,
             threshold=None if self.threshold.value == FROM_FILE else self.threshold.value,
             breadth=self.breadth.value, overflow=self.overflow.value,
-            measures=self.chosen_measures())
+            measures=self.chosen_measures(), behovsanalyse=self.build.value, compensation=self.income_rule.value)
 
     def update(self) -> None:
         """Recompute the current choice and redraw (one ``run()``; the 2×2 only when needed)."""
@@ -938,6 +995,12 @@ class Krisekompasset(widgets.VBox):
             self._set_step_value(self.breadth, BREADTH_STEPS, sc.breadth)
             self.breadth_slider.value = self.breadth.value
             self.overflow.value = sc.overflow
+            self.build.value = bool(sc.behovsanalyse)
+            w_base = base_compensation(sc)
+            options = _income_rule_options(w_base)
+            if [v for _, v in options] != [v for _, v in self.income_rule.options]:
+                self.income_rule.options = options
+            self.income_rule.value = w_base
             starts = {m.id: m.start for m in sc.measures}
             for mid, box in self.measure_boxes.items():
                 box.value = mid in starts
