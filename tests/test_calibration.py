@@ -263,7 +263,6 @@ def test_without_observations_the_national_values_stay(cat, monkeypatch):
                                 "(KOSTRA 2025 Landet) brukt.")
 
 
-@pytest.mark.filterwarnings("ignore::FutureWarning")  # see the xfail test below
 def test_coverage_above_one_is_refused(cat, monkeypatch):
     use_tables(monkeypatch, [dict(PANEL_ROW, hjemmetjenester_80p=500.0, hjemmetjenester_total=570.0)], [])
     # 80+: factor 500 / 25 = 20 -> sykepleie 0.2 x 20 = 4
@@ -273,10 +272,6 @@ def test_coverage_above_one_is_refused(cat, monkeypatch):
 
 
 @pytest.mark.filterwarnings("error::FutureWarning")
-@pytest.mark.xfail(strict=True, raises=FutureWarning,
-                   reason="the error path finds the service with DataArray.argmax() without a dim, which xarray "
-                   "deprecates (FutureWarning; later it returns a dict and the lookup breaks); under the suite's "
-                   "filterwarnings=error no InputError arrives (services/calibration.py, `bad.argmax()`)")
 def test_coverage_above_one_is_refused_without_a_warning(cat, monkeypatch):
     use_tables(monkeypatch, [dict(PANEL_ROW, hjemmetjenester_80p=500.0, hjemmetjenester_total=570.0)], [])
     with pytest.raises(InputError, match="kalibrert dekningsgrad 4.000 er over 1"):
@@ -342,9 +337,6 @@ def test_calibration_for_is_cached_per_base_population(asker):
     assert a.kommune == "3203" and a.kostra_year == 2025
 
 
-@pytest.mark.xfail(strict=True, reason="memo does not freeze arrays inside a dataclass result: the cached "
-                   "Calibration's coverage is writeable, so one caller can change every later run of the kommune "
-                   "(services/calibration.py _calibration, core/cache.py freeze)")
 def test_cached_calibration_is_read_only(asker):
     cal = calibration_for(load_catalogue(), asker, "3203", 2026)
     with pytest.raises(ValueError):
@@ -370,7 +362,6 @@ def test_coverage_basis_says_what_was_calibrated(cat, monkeypatch):
 
 # ------------------------------------------------------------------------------ property
 
-@pytest.mark.filterwarnings("ignore::FutureWarning")  # the coverage-above-1 path: see the xfail test above
 @settings(max_examples=40, deadline=None)
 @given(st.floats(1, 200), st.floats(1, 200), st.floats(0.5, 500), st.floats(1, 100))
 def test_any_feasible_observation_is_met_exactly_and_keeps_the_split(cat, home_0_66, home_80, heldogn, pop_scale):

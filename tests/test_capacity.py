@@ -131,9 +131,6 @@ def test_what_would_fall_in_the_base_year_is_paid_in_the_first_plan_year(year_in
     np.testing.assert_allclose(investment_path(openings, 10.0)[:, 0], [0, 240, 0, 0, 0])
 
 
-@pytest.mark.xfail(strict=True, reason="investment_path adds only cost[1:]: places opening in the base year are never "
-                   "paid, although the docstring says a share that would fall in the base year or earlier is paid in "
-                   "the first plan year (services/capacity.py investment_path; the previous version paid them)")
 def test_places_opening_in_the_base_year_are_paid_in_the_first_plan_year():
     np.testing.assert_allclose(investment_path(col(24, 0, 0), 10.0)[:, 0], [0, 240, 0])
 

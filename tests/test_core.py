@@ -371,8 +371,6 @@ def test_prosent_mill_kr_personer_endring_by_hand():
     assert endring(2.25, 1) == "+2,2"
 
 
-@pytest.mark.xfail(strict=True, reason="endring chooses the sign from the unrounded number: +0.4 shows as '+0' while "
-                   "-0.4 shows as '0' (core/formatting.py endring)")
 def test_endring_of_a_change_that_rounds_to_zero_has_no_sign():
     assert endring(-0.4) == "0"
     assert endring(0.4) == "0"

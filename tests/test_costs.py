@@ -134,8 +134,6 @@ def test_zero_volunteer_hours_change_nothing(mini):
     np.testing.assert_array_equal(with_["cost"], without["cost"])
 
 
-@pytest.mark.xfail(strict=True, reason="cost_arrays subtracts volunteer årsverk without a floor: volunteers can replace "
-                   "more paid årsverk than a service has, giving negative årsverk and cost (services/costs.py:51-53)")
 def test_volunteers_never_replace_more_than_the_paid_arsverk(mini):
     # 5 årsverk of volunteers on a service with 4 paid årsverk (20 users x 0.2)
     ma = measure_arrays([measure("volunteer_hours", "hjemme", 5 * HOURS_PER_FTE, substitution=1.0)], mini, YEARS, 300.0)
@@ -235,9 +233,6 @@ def test_cost_per_inhabitant_averages_within_a_group(mini):
 
 # -------------------------------------------------------------------- catalogues in Python
 
-@pytest.mark.xfail(strict=True, reason="Catalogue.arrays() and CatalogueIndex are cached on `fingerprint or id(c)`; a "
-                   "catalogue made by parse_catalogue without a fingerprint can get a freed catalogue's id and then "
-                   "its unit costs (inputs/catalogue.py _arrays memo key; services/demand.py _index)")
 def test_costs_follow_the_unit_cost_of_a_catalogue_built_without_fingerprint():
     raw = load_strict("mini", MINI.read_text(encoding="utf-8"))
     d = demand_with({"hjemme": 1.0})

@@ -387,9 +387,9 @@ def test_validate_options_names_the_source_and_checks_arrays(mini):
     with pytest.raises(InputError, match=r"threshold\.\(alle\)"):
         validate_options(mini, ServiceOptions(threshold=th))
     neg = xr.DataArray(-np.ones((4, 5)), dims=("service", "year"))
-    with pytest.raises(InputError, match="coverage_factors: faktorer kan ikke være negative"):
+    with pytest.raises(InputError, match="coverage_factors: faktorene må være endelige tall og ikke negative"):
         validate_options(mini, ServiceOptions(coverage_factors=neg))
-    # infinite values are out of range (NaN is not: see the xfail test below)
+    # infinite values are out of range, and so is NaN (see below)
     with pytest.raises(InputError, match=r"threshold\.eldre: inf er utenfor"):
         validate_options(mini, ServiceOptions(threshold={"eldre": float("inf")}))
     # valid options pass silently, also at the ends of the ranges
@@ -397,9 +397,6 @@ def test_validate_options_names_the_source_and_checks_arrays(mini):
                                           base_capacity={"inst": 0.0}, overflow="step_down", effect_bound="weak"))
 
 
-@pytest.mark.xfail(strict=True, reason="validate_options compares min/max with [-1, 1], and NaN fails no comparison: a "
-                   "NaN terskel or tilbud (pm.ServiceOptions is public) passes and every user becomes NaN "
-                   "(services/demand.py validate_options)")
 @pytest.mark.parametrize("options", [ServiceOptions(threshold=float("nan")), ServiceOptions(breadth=float("nan")),
                                      ServiceOptions(threshold={"eldre": float("nan")})])
 def test_validate_options_refuses_nan(mini, options):
@@ -427,8 +424,6 @@ def test_catalogue_index_of_the_mini_catalogue(mini):
         idx.rows(["kino"])
 
 
-@pytest.mark.xfail(strict=True, reason="memo freezes arrays only in ndarray/xarray/tuple/list/dict results; the cached "
-                   "CatalogueIndex (a dataclass) keeps writeable arrays (services/demand.py _index, core/cache.py freeze)")
 def test_cached_catalogue_index_arrays_are_read_only(mini):
     idx = CatalogueIndex.of(mini)
     with pytest.raises(ValueError):

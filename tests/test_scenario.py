@@ -150,9 +150,6 @@ def test_to_yaml_dict_and_dump_round_trip():
     assert dump_scenario(back) == text
 
 
-@pytest.mark.xfail(strict=True, reason="the fingerprint hashes json.dumps of the fields as given, so 1 and 1.0 (equal "
-                   "values; a file always gives floats) hash differently: equal scenarios get different fingerprints "
-                   "(inputs/scenario.py PlanScenario.fingerprint)")
 def test_equal_scenarios_have_equal_fingerprints():
     a = PlanScenario(threshold=1, breadth=0, capacity_additions={"institusjon": {2028: 24}})
     b = PlanScenario(threshold=1.0, breadth=0.0, capacity_additions={"institusjon": {2028: 24.0}})

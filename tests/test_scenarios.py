@@ -72,22 +72,29 @@ def test_scenario_file_matches_its_golden_output(path, request):
     assert bad.empty, f"{len(bad)} values differ from {golden.name}:\n{bad.head(20).to_string()}"
 
 
-def test_crisis_package_reaches_economic_balance():
-    """The basis falls below the 1.75 % norm towards 2040; the crisis package stays at or above
-    it in every year of the plan period and the long view (central estimates). With the weakest
-    effects it still holds in the plan period but not in 2040 (as its description says)."""
+def test_crisis_package_holds_the_balance_and_halves_the_staff_gap():
+    """What the krisepakke's description says, checked: Bærum starts at its real 6,0 % (KOSTRA
+    2025) and keeps above the 1,75 % norm in the basis with the state's demographic compensation,
+    but loses more than 3 percentage points by 2040 without it; about 1 000 årsverk are missing in
+    helse og omsorg in 2040. The package halves that gap and keeps the result at or above the
+    norm in every year 2027–2040 under both income rules; the price is more unmet need."""
     from dataclasses import replace
 
     crisis = load_scenario(ROOT / "scenarios" / "baerum_krisepakke.yaml")
-    ds = run(crisis)
-    years = ds.netto_driftsresultat_andel.sel(year=slice(2027, None))
-    assert (years >= 0.0175 - 1e-9).all(), years.values
     basis = run(load_scenario(ROOT / "scenarios" / "baerum_basis.yaml"))
-    assert float(basis.netto_driftsresultat_andel.sel(year=2040)) < 0.0175
-    assert float(basis.inndekningsbehov.sel(year=2040)) > 0
-    weak = run(replace(crisis, effect_bound="weak"))
-    assert (weak.netto_driftsresultat_andel.sel(year=weak.year[weak.plan_year]) >= 0.0175).all()
-    assert float(weak.netto_driftsresultat_andel.sel(year=2040)) < 0.0175
+    ds = run(crisis)
+    assert float(basis.netto_driftsresultat_andel.sel(year=2026)) == pytest.approx(0.0603, abs=5e-5)
+    rules = basis.netto_driftsresultat_andel_inntektsregel
+    assert float(rules.sel(income_rule="med_demografi", year=slice(2027, None)).min()) >= 0.0175
+    drop = float(rules.sel(income_rule="uten_demografi", year=2026) - rules.sel(income_rule="uten_demografi", year=2040))
+    assert drop > 0.03
+    gap_basis = float(basis.fte_gap.sel(sector="helse_og_omsorg", year=2040))
+    assert 900 <= gap_basis <= 1100
+    assert float(ds.fte_gap.sel(sector="helse_og_omsorg", year=2040)) <= 0.55 * gap_basis
+    both = ds.netto_driftsresultat_andel_inntektsregel.sel(year=slice(2027, None))
+    assert float(both.min()) >= 0.0175 - 1e-9, both.values
+    weak = run(replace(crisis, effect_bound="weak"))  # the weakest effects: the plan period still holds
+    assert (weak.netto_driftsresultat_andel_inntektsregel.sel(year=weak.year[weak.plan_year]) >= 0.0175).all()
     # the price: more unmet need than in the basis
     assert float(ds.unmet_need.sum("threshold_group").sel(year=2040)) > float(basis.unmet_need.sum("threshold_group").sel(year=2040))
 

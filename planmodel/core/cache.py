@@ -9,10 +9,11 @@ array results read-only so that no caller can change what another caller receive
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -20,8 +21,8 @@ import numpy as np
 
 
 def freeze(obj: Any) -> Any:
-    """Make numpy arrays (also inside xarray objects, tuples, lists and dict values) read-only,
-    in place; returns ``obj``."""
+    """Make numpy arrays (also inside xarray objects, tuples, lists, mappings and dataclass
+    fields) read-only, in place; returns ``obj``."""
     if isinstance(obj, np.ndarray):
         obj.setflags(write=False)
     elif hasattr(obj, "data_vars") and hasattr(obj, "coords"):  # xarray.Dataset
@@ -34,9 +35,12 @@ def freeze(obj: Any) -> Any:
     elif isinstance(obj, (tuple, list)):
         for x in obj:
             freeze(x)
-    elif isinstance(obj, dict):
+    elif isinstance(obj, Mapping):
         for x in obj.values():
             freeze(x)
+    elif dataclasses.is_dataclass(obj) and not isinstance(obj, type):
+        for f in dataclasses.fields(obj):
+            freeze(getattr(obj, f.name))
     return obj
 
 

@@ -42,5 +42,7 @@ def mill_kr(nok: float, decimals: int = 1) -> str:
 
 def endring(x: float, decimals: int = 0) -> str:
     """Signed change: ``+1 234`` / ``−56``."""
-    sign = "+" if x > 0 else ""
-    return sign + tall(x, decimals)
+    text = tall(x, decimals)
+    if text.lstrip(MINUS).strip("0,") == "":  # rounds to zero: no sign either way
+        return tall(0.0, decimals)
+    return ("+" if x > 0 else "") + text

@@ -411,8 +411,11 @@ def parse_catalogue(raw, source: str, fingerprint: str = "") -> Catalogue:
     """Validate a parsed catalogue (the YAML mapping) completely and return a :class:`Catalogue`.
 
     The schema (:class:`CatalogueFile`) checks keys, types and ranges; the rules below check
-    what refers to what (sectors, services, groups, care levels)."""
+    what refers to what (sectors, services, groups, care levels). Without a ``fingerprint`` the
+    content itself is hashed, so that caches keyed on it never mix two catalogues."""
     f = validate(CatalogueFile, raw, source)
+    if not fingerprint:
+        fingerprint = "c-" + hashlib.sha256(f.model_dump_json().encode("utf-8")).hexdigest()[:16]
     r = Rules(source, raw)
     sectors = dict(f.sectors)
     services = {}
@@ -511,7 +514,7 @@ def _load(resolved: str, mtime: int | None, name: str) -> Catalogue:
     return parse_catalogue(raw, name, hashlib.sha256(raw_bytes).hexdigest()[:16] if raw_bytes else name)
 
 
-@memo(maxsize=16, key=lambda c: c.fingerprint or id(c))
+@memo(maxsize=16, key=lambda c: c.fingerprint)
 def _arrays(catalogue: Catalogue) -> xr.Dataset:
     n = len(catalogue.ids)
     cov = np.zeros((n, AGES.size))

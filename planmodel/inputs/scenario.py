@@ -151,10 +151,24 @@ class PlanScenario:
             d = to_yaml_dict(self)
             for k in ("title", "description", "references", "baseline"):
                 d.pop(k, None)
-            text = json.dumps(d, sort_keys=True, ensure_ascii=False, default=str)
+            text = json.dumps(_canonical(d), sort_keys=True, ensure_ascii=False, default=str)
             cached = hashlib.sha256(text.encode()).hexdigest()[:16]
             object.__setattr__(self, "_fingerprint", cached)
         return cached
+
+
+def _canonical(obj):
+    """Numbers as floats (1 and 1.0 are the same value; a file always gives what YAML read),
+    mapping keys as text, recursively: equal scenarios hash equally."""
+    if isinstance(obj, bool) or obj is None or isinstance(obj, str):
+        return obj
+    if isinstance(obj, (int, float)):
+        return float(obj)
+    if isinstance(obj, Mapping):
+        return {str(_canonical(k)): _canonical(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [_canonical(x) for x in obj]
+    return obj
 
 
 # ================================================================================ file schema

@@ -335,7 +335,7 @@ def _assemble(p: Prepared, inp: BudgetInputs, b: dict, rules: dict, eco: Economy
     return _with_attrs(ds, p, b, eco, base_year, first)
 
 
-@memo(maxsize=64, key=lambda catalogue, *rest: (catalogue.fingerprint or id(catalogue), *rest))
+@memo(maxsize=64, key=lambda catalogue, *rest: (catalogue.fingerprint, *rest))
 def _coords(catalogue, years, sectors, measures, levels, first, plan_years, place_ids, thresholds) -> xr.Coordinates:
     """Coordinates of the result, built once per layout (indexes are the costly part); the
     terskel per threshold group is the coordinate ``threshold`` (read by ``ds.plan.threshold``)."""

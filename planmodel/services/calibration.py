@@ -178,7 +178,7 @@ def calibrate(catalogue: Catalogue, pop_base: xr.DataArray, kommune: str, kostra
     users_cov = cov.where(cov["service"].isin([s for s, v in catalogue.services.items() if v.basis == "users"]), 0.0)
     if float(users_cov.max()) > 1.0:
         bad = users_cov.max("age")
-        sid = str(bad["service"][bad.argmax()].values)
+        sid = str(bad["service"].values[int(np.argmax(bad.values))])
         raise InputError(f"kalibrering {kommune}", f"services.{sid}.coverage",
                          f"kalibrert dekningsgrad {float(bad.max()):.3f} er over 1")
     cov.attrs = {"units": "share of inhabitants", "calibrated_to": kommune, "kostra_year": kostra_year}
@@ -249,7 +249,7 @@ def scale_unit_costs(catalogue: Catalogue, coverage: xr.DataArray, pop_base: xr.
     return scaled, table, tuple(warnings)
 
 
-@memo(maxsize=8, key=lambda catalogue: catalogue.fingerprint or id(catalogue), readonly=False)
+@memo(maxsize=8, key=lambda catalogue: catalogue.fingerprint, readonly=False)
 def national_cost_factors(catalogue: Catalogue) -> dict[str, float]:
     """The factor of :func:`scale_unit_costs` for Landet: netto driftsutgifter of the 357
     kommuner (KOSTRA 2025) over the catalogue's national coverage × unit cost on Norway's
@@ -287,7 +287,7 @@ def calibration_for(catalogue: Catalogue, pop: xr.DataArray, kommune: str, base_
     accounts, cached per catalogue, kommune, base year and base population."""
     base = pop.isel(year=0)
     digest = hashlib.sha1(np.ascontiguousarray(base.values, dtype=float).tobytes()).hexdigest()
-    return _calibration(catalogue.fingerprint or str(id(catalogue)), kommune, base_year, digest, catalogue, base)
+    return _calibration(catalogue.fingerprint, kommune, base_year, digest, catalogue, base)
 
 
 @memo(maxsize=64, key=lambda fp, kommune, base_year, digest, catalogue, base: (fp, kommune, base_year, digest))

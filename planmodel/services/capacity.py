@@ -76,6 +76,7 @@ def investment_path(openings: np.ndarray, cost_per_place: float | np.ndarray, ye
     for k in range(1, years_before + 1):  # one shifted copy per year before opening
         target = np.maximum(np.arange(1, Y) - k, 1)
         np.add.at(out, target, cost[1:])
+    out[1] += years_before * cost[0]  # an opening in the base year: paid in the first plan year
     return out
 
 

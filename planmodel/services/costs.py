@@ -52,8 +52,10 @@ def cost_arrays(d: DemandArrays, catalogue: Catalogue, coverage0: np.ndarray | N
         fte = fte * measures.fte_factor
         if measures.volunteer_fte is not None and measures.volunteer_fte.any():
             per_fte = np.divide(k, f, out=np.zeros_like(k), where=f > 0).max(axis=1)  # NOK per årsverk
-            cost = cost - measures.volunteer_fte * per_fte[:, None, None] / 1000.0
-            fte = fte - measures.volunteer_fte
+            # volunteers replace paid årsverk, never more than the service has
+            replaced = np.minimum(measures.volunteer_fte, np.maximum(fte, 0.0))
+            cost = cost - replaced * per_fte[:, None, None] / 1000.0
+            fte = fte - replaced
     out = {"cost": cost, "fte": fte}
     if coverage0 is not None:
         # coverage0 (S, A, N0); P (A, Y, N)

@@ -95,9 +95,13 @@ def validate_options(catalogue: Catalogue, options: ServiceOptions, source: str 
             raise InputError(source, f"threshold.{g}",
                              f"ukjent tjenestegruppe; gyldige: {', '.join(catalogue.threshold_groups)}")
         tv = np.asarray(t.values if isinstance(t, xr.DataArray) else t, dtype=float)
+        if not np.isfinite(tv).all():
+            raise InputError(source, f"threshold.{g}", f"{t!r} er ikke et endelig tall; forventet en terskel i [-1, 1]")
         if tv.min() < -1 or tv.max() > 1:
             raise InputError(source, f"threshold.{g}", f"{t!r} er utenfor [-1, 1] (-1 = lav terskel, 1 = høy terskel)")
     bv = np.asarray(options.breadth.values if isinstance(options.breadth, xr.DataArray) else options.breadth, dtype=float)
+    if not np.isfinite(bv).all():
+        raise InputError(source, "breadth", f"{options.breadth!r} er ikke et endelig tall; forventet et tilbud i [-1, 1]")
     if bv.min() < -1 or bv.max() > 1:
         raise InputError(source, "breadth", f"{options.breadth!r} er utenfor [-1, 1] (-1 = smalt, 1 = bredt tilbud)")
     for sid in options.dropped:
@@ -112,10 +116,12 @@ def validate_options(catalogue: Catalogue, options: ServiceOptions, source: str 
                 raise InputError(source, f"{name}.{g}",
                                  f"ukjent kapasitetsgruppe; gyldige: {', '.join(catalogue.capacity_groups)}")
     for g, places in options.base_capacity.items():
-        if places < 0:
+        if not np.isfinite(places) or places < 0:
             raise InputError(source, f"base_capacity.{g}", f"{places!r}: kapasiteten kan ikke være negativ")
-    if options.coverage_factors is not None and float(np.asarray(options.coverage_factors).min()) < 0:
-        raise InputError(source, "coverage_factors", "faktorer kan ikke være negative")
+    if options.coverage_factors is not None:
+        cf = np.asarray(options.coverage_factors, dtype=float)
+        if not np.isfinite(cf).all() or float(cf.min()) < 0:
+            raise InputError(source, "coverage_factors", "faktorene må være endelige tall og ikke negative")
 
 
 def _ramp(years: np.ndarray, base_year: int, lag: int) -> np.ndarray:
@@ -147,7 +153,7 @@ class CatalogueIndex:
         return [self.pos[i] for i in ids]
 
 
-@memo(maxsize=16, key=lambda c: c.fingerprint or id(c))
+@memo(maxsize=16, key=lambda c: c.fingerprint)
 def _index(catalogue: Catalogue) -> CatalogueIndex:
     s = catalogue.services
     ids = tuple(catalogue.ids)
