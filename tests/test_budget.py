@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 
 from planmodel.budget import BudgetInputs, IncomeBase, age_index, compute_budget, income_equalisation, to_nominal
 from planmodel.inputs.accounts import kommune_accounts
+from planmodel.inputs.kommuner import all_kommuner
 from planmodel.inputs.economy import economy_with, load_economy
 from planmodel.core.errors import InputError
 from planmodel.analysis.followup import Actuals, plan_vs_actual, roll_forward, stress_tests
@@ -169,6 +170,25 @@ def test_inntektsutjevning_by_hand():
     assert income_equalisation(60_000.0, eco) == pytest.approx(-11_371.0004, abs=1e-4)
     # at landet's average only the trekk remains
     assert income_equalisation(42_269.58, eco) == pytest.approx(-378.14)
+
+
+def test_inntektsutjevning_reproduces_every_kommune_in_2025():
+    """The rules applied to each kommune's skatt per innbygger (KDD 2025, population 1.1.2025) give
+    its booked netto inntektsutjevning within 0.01 kr per inhabitant, for all 357 kommuner.
+    Bærum by hand: skatt 8 666 260 (NOK 1000) / 132 358 = 65 475.906 kr;
+    0.62 x (42 269.58 - 65 475.906) - 378.14 = -14 766.06 kr; x 132 358 = -1 954 406 (NOK 1000)."""
+    eco = load_economy()
+    b = kommune_accounts("3201")
+    s = b.tax * 1000 / b.population_1jan
+    assert s == pytest.approx(65_475.906, abs=1e-3)
+    assert income_equalisation(s, eco) == pytest.approx(-14_766.06, abs=0.01)
+    assert income_equalisation(s, eco) * b.population_1jan / 1000 == pytest.approx(b.income_equalisation, abs=1.0)
+    worst = 0.0
+    for code in all_kommuner()["kommune"]:
+        a = kommune_accounts(code)
+        e = income_equalisation(a.tax * 1000 / a.population_1jan, eco)
+        worst = max(worst, abs(e - a.income_equalisation * 1000 / a.population_1jan))
+    assert worst < 0.01
 
 
 def test_own_tax_level_moves_the_inntektsutjevning():
