@@ -33,6 +33,8 @@ COLUMNS = {
     **{f"ndr_{y}": f"netto driftsresultat {y}, med demografikompensasjon [andel]" for y in CHECK_YEARS},
     **{f"ndr_{y}_uten": f"netto driftsresultat {y}, uten demografikompensasjon [andel]" for y in CHECK_YEARS},
     "investering_maks": "største investeringsandel av driftsinntektene i ett år [andel]",
+    "fond_min": "laveste disposisjonsfond i forhold til driftsinntektene [andel]",
+    "nye_plasser_sykehjem": "nye sykehjemsplasser til 2040 [plasser]",
     "befolkning_2040": "endring i folketallet 2026-2040 [andel]",
     "advarsler": "antall dataadvarsler", "advarsel_tekst": "dataadvarslene",
     "feil": "feilmelding hvis kommunen ikke kunne beregnes",
@@ -55,6 +57,9 @@ def check_kommune(code: str, horizon: int = 2040, base: PlanScenario | None = No
         "di_data": acc.gross_operating_income, "di_basis": float(ds["driftsinntekter"].isel(year=0)),
         "gjeld_data": acc.net_debt, "gjeld_basis": float(ds["lanegjeld"].isel(year=0)),
         "investering_maks": float(ds["investeringer_andel"].max()),
+        "fond_min": float((ds["disposisjonsfond"] / ds["driftsinntekter"]).min()),
+        "nye_plasser_sykehjem": float(ds["plasser_nye"].sel(place_type="institusjon").sum())
+        if "institusjon" in ds["place_type"].values else 0.0,
         "befolkning_2040": float(pop.sel(year=min(2040, int(pop["year"][-1]))) / pop.isel(year=0)) - 1.0,
         "advarsler": len(warnings), "advarsel_tekst": " | ".join(warnings), "feil": "",
     }
@@ -94,5 +99,6 @@ def summary(table: pd.DataFrame) -> dict:
         "ndr_2040_percentiler": {q: float(ok["ndr_2040"].quantile(q)) for q in (0.05, 0.25, 0.5, 0.75, 0.95)},
         "ndr_2040_uten_percentiler": {q: float(ok["ndr_2040_uten"].quantile(q)) for q in (0.05, 0.5, 0.95)},
         "investering_maks": float(ok["investering_maks"].max()),
+        "fond_negativt": int((ok["fond_min"] < 0).sum()),
         "med_advarsler": int((ok["advarsler"] > 0).sum()),
     }
