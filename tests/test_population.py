@@ -149,3 +149,35 @@ def test_zero_migration_gives_a_closed_population(kw):
     natural = (flows["births"] - flows["deaths"].sum(["age", "sex"]) - flows["infant_deaths"].sum("sex")).values
     assert change == pytest.approx(natural, rel=1e-9, abs=1e-6)
     assert float(abs(ds["net_migration"]).sum()) == 0.0
+
+
+def test_net_migration_rate_acts_on_survivors():
+    """A rate of +10 % on the survivors of 100 persons (survival 0.9) adds 9 net in-migrants,
+    on top of the 5 persons given in net_migration; a rate below -1 is refused."""
+    base = age_sex()
+    base.loc[{"age": 30, "sex": "female"}] = 100
+    kw = inputs(base=base, fert=0.0)
+    rate = xr.zeros_like(kw["survival"])
+    rate.loc[{"age": 31, "sex": "female"}] = 0.1
+    kw["net_migration"].loc[{"age": 31, "sex": "female"}] = 5.0
+    ds = project(**kw, net_migration_rate=rate)
+    assert float(ds["population"].sel(year=2027, age=31, sex="female")) == pytest.approx(90 + 9 + 5)
+    assert float(ds["net_migration"].sel(year=2026, age=31, sex="female")) == pytest.approx(14.0)
+    assert float(abs(accounting_residual(ds)).max()) < 1e-9
+    with pytest.raises(InputError, match="under -1"):
+        project(**kw, net_migration_rate=rate - 2.0)
+
+
+def test_net_migration_rate_at_age_0_acts_on_surviving_births_and_minus_one_empties_a_cell():
+    base = age_sex()
+    base.loc[{"age": 30, "sex": "female"}] = 100
+    base.loc[{"age": 50, "sex": "male"}] = 40
+    kw = inputs(base=base, fert=0.2, fert_ages=(30,))
+    rate = xr.zeros_like(kw["survival"])
+    rate.loc[{"age": 0}] = -0.5
+    rate.loc[{"age": 51, "sex": "male"}] = -1.0
+    ds = project(**kw, net_migration_rate=rate)
+    # births = 0.2 * (100 + 0) / 2 = 10, half of each sex, birth survival 1: 5 per sex, half leave
+    assert ds["population"].sel(year=2027, age=0).values == pytest.approx([2.5, 2.5])
+    assert float(ds["population"].sel(year=2027, age=51, sex="male")) == 0.0
+    assert ds.attrs["migration_shortfall_total"] == 0.0

@@ -20,7 +20,9 @@ The accounting identity holds exactly for every cell:
 
 .. math:: P_{t+1} = \text{survivors} + \text{surviving births} + \text{net migrants (realised)} .
 
-Net out-migration can never take more people than there are: where :math:`M_t(a,s)` would make a
+Net migration can be given in persons, as a rate on the survivors at their new age, or both
+(:math:`M_t = M^{\text{persons}}_t + m_t \cdot \text{survivors}_t`; at age 0 the rate acts on the
+surviving births). Net out-migration can never take more people than there are: where :math:`M_t(a,s)` would make a
 cell negative, only the available survivors leave. The part that could not leave is returned
 as ``migration_shortfall`` (never hidden) and counted in ``attrs["migration_shortfall_total"]``.
 
@@ -65,6 +67,7 @@ def project(
     fertility: xr.DataArray,
     net_migration: xr.DataArray,
     male_share_at_birth: float | xr.DataArray = 0.514,
+    net_migration_rate: xr.DataArray | None = None,
 ) -> xr.Dataset:
     """Project a population year by year with the cohort-component method.
 
@@ -84,6 +87,13 @@ def project(
         Net migrants during year t by age on 1 January t+1 (negative = net out-migration).
     male_share_at_birth : float or DataArray (year, ...) [share]
         Share of boys among live births (Norway 2014–2023: 0.514).
+    net_migration_rate : DataArray (year, age, sex, ...) [net migrants per survivor per year], optional
+        Net migration as a rate on the survivors at their new age (at age 0: on the surviving
+        births of the year). The net migrants of year t are then
+        ``net_migration + net_migration_rate * survivors``, so the rate part follows the
+        projected population instead of staying a fixed number of persons (a kommune that
+        empties stops losing people it no longer has). Rates must be >= -1 (nobody can leave
+        twice).
 
     Returns
     -------
@@ -109,8 +119,14 @@ def project(
     ]:
         _check(da, name, dims)
     flow_years = survival["year"].values
+    rated = []
+    if net_migration_rate is not None:
+        _check(net_migration_rate, "net_migration_rate", CORE_DIMS)
+        if (net_migration_rate < -1).any():
+            raise InputError("argument net_migration_rate", "values", "flytterater kan ikke være under -1")
+        rated = [("net_migration_rate", net_migration_rate)]
     for name, da in [("birth_survival", birth_survival), ("fertility", fertility),
-                     ("net_migration", net_migration)]:
+                     ("net_migration", net_migration), *rated]:
         if not np.array_equal(da["year"].values, flow_years):
             raise InputError(f"argument {name}", "year",
                              f"må ha de samme årene som survival ({flow_years[0]}–{flow_years[-1]})")
@@ -128,15 +144,15 @@ def project(
     if base_year != int(flow_years[0]):
         raise InputError("argument base", "year", f"basisåret {base_year} må være lik det første året {flow_years[0]}")
 
-    lead = _lead_dims(base, survival, birth_survival, fertility, net_migration, msb)
+    lead = _lead_dims(base, survival, birth_survival, fertility, net_migration, msb, *(da for _, da in rated))
     lead_names = list(lead)
     lead_shape = tuple(lead[d].size for d in lead_names)
 
-    for name, da in [("base", base), ("survival", survival), ("net_migration", net_migration)]:
+    for name, da in [("base", base), ("survival", survival), ("net_migration", net_migration), *rated]:
         if not np.array_equal(da["age"].values, AGES):
             raise InputError(f"argument {name}", "age", f"må ha hver ettårig alder 0–{MAX_AGE} i rekkefølge")
     for name, da in [("base", base), ("survival", survival), ("birth_survival", birth_survival),
-                     ("net_migration", net_migration)]:
+                     ("net_migration", net_migration), *rated]:
         if set(da["sex"].values.tolist()) != set(SEXES):
             raise InputError(f"argument {name}", "sex", f"må ha nøyaktig {SEXES}")
     def arr(da: xr.DataArray, core: tuple[str, ...]) -> np.ndarray:
@@ -157,6 +173,7 @@ def project(
     surv_a = arr(survival, CORE_DIMS)
     bsurv_a = arr(birth_survival, ("year", "sex"))
     mig_a = arr(net_migration, CORE_DIMS)
+    rate_a = arr(net_migration_rate, CORE_DIMS) if net_migration_rate is not None else None
     # fertility on the age axis 0..105 (ages outside the given coordinate are 0)
     fert_full = fertility.reindex(age=AGES, fill_value=0.0)
     fert_a = arr(fert_full, ("year", "age"))
@@ -181,11 +198,13 @@ def project(
         surv[..., 1:MAX_AGE, :] = P[..., : MAX_AGE - 1, :] * S[..., : MAX_AGE - 1, :]
         surv[..., MAX_AGE, :] = P[..., MAX_AGE - 1, :] * S[..., MAX_AGE - 1, :] + P[..., MAX_AGE, :] * S[..., MAX_AGE, :]
         # births need next year's women: survivors and migrants at ages >= 1 come first
-        M = mig_a[t]
+        M = mig_a[t] if rate_a is None else mig_a[t] + rate_a[t] * surv  # age 0 completed below
         women_next = np.maximum(surv[..., F] + M[..., F], 0.0)
         B = np.sum(fert_a[t] * 0.5 * (P[..., F] + women_next), axis=-1)
         share = np.stack([msb_a[t], 1.0 - msb_a[t]], axis=-1)
         surv[..., 0, :] = B[..., None] * share * bsurv_a[t]
+        if rate_a is not None:  # the rate at age 0 acts on the surviving births
+            M[..., 0, :] = mig_a[t][..., 0, :] + rate_a[t][..., 0, :] * surv[..., 0, :]
         M_real = np.maximum(M, -surv)
         pop[t + 1] = surv + M_real
         births[t] = B
