@@ -39,48 +39,120 @@ def deviation_table(ours: xr.DataArray, ssb: xr.DataArray, years, name: str, aga
 
 def test_norway_main_alternative_reproduces_ssb_14746():
     """National paths are calibrated to SSB 14746 (tools/calibrate_national.py), so this tests
-    that the engine plus the shipped paths reproduce SSB's age structure: total within 1 % and
-    every KOSTRA group within 5 % in 2030, 2040 and 2050 (the issue's aim at 2040)."""
+    that the engine plus the shipped paths reproduce SSB's age structure. Achieved: total within
+    0.5 % and every KOSTRA group within 1.8 % in 2030, 2040 and 2050; bounds 0.75 % and 2.5 %."""
     pop = d.project_kommune("0000", "main")
     dev, total = deviation_table(pop, data.ssb_projection("0", "MMMM"), [2030, 2040, 2050], "norge_MMMM")
-    assert float(abs(total).max()) < 1.0
-    assert float(abs(dev).max()) < 5.0
+    assert float(abs(total).max()) < 0.75
+    assert float(abs(dev).max()) < 2.5
 
 
 @pytest.mark.parametrize("scenario, alt", [("low", "LLML"), ("high", "HHMH")])
 def test_norway_low_and_high_alternatives_follow_ssb(scenario, alt):
+    """Achieved: total within 0.9 %, every group within 2.1 % in 2040."""
     pop = d.project_kommune("0000", scenario)
     dev, total = deviation_table(pop, data.ssb_projection("0", alt), [2030, 2040, 2050], f"norge_{alt}")
-    assert float(abs(total).max()) < 1.5
-    assert float(abs(dev.sel(year=2040)).max()) < 5.0
+    assert float(abs(total).max()) < 1.25
+    assert float(abs(dev.sel(year=2040)).max()) < 3.0
+
+
+@pytest.fixture(scope="module")
+def all_main():
+    """The main alternative for all 357 kommuner, one engine call (≈ 0.3 s)."""
+    return d.project_kommuner("main")
+
+
+def test_sum_of_all_kommuner_reproduces_ssb_for_norway(all_main):
+    """Norway as the sum of its 357 kommuner, each projected from its own history only, against
+    SSB 14746 (MMMM). The kommune paths are not calibrated to SSB; with the old method (three
+    registered years, level held) the sum was +8.3 % above SSB in 2050 because the 2022–2024
+    refugee wave was held for decades. Achieved: total −0.1 / +0.3 / +0.7 % (2030 / 2040 /
+    2050), every group within 3.8 %. Bounds: total 1 %, groups 5 %."""
+    pop = all_main["population"].sum("kommune")
+    dev, total = deviation_table(pop, data.ssb_projection("0", "MMMM"), [2030, 2040, 2050], "norge_sum_kommuner")
+    assert float(abs(total).max()) < 1.0
+    assert float(abs(dev).max()) < 5.0
 
 
 @pytest.mark.parametrize("kommune, name", [("4003", "Skien"), ("4001", "Porsgrunn")])
 def test_telemark_kommuner_against_ssb_14746(kommune, name):
-    """Skien and Porsgrunn are projected from their own registered populations 2023–2026 only
-    (nothing is fitted to SSB's kommune series). Bounds: SSB's regional model (BEFREG) treats
-    internal migration by origin and destination and immigration by region, while planmodel
-    holds each kommune's recent net migration level and fertility factor; for kommuner of
-    35 000–60 000 people that difference alone moves the total by a few percent over 15 years.
-    We require the total within 3 % in 2030 and 6 % in 2040, and every KOSTRA group within
-    12 % in 2040 (small groups such as 0 år or 13–15 år hold only ~300–2 000 people)."""
+    """Skien and Porsgrunn are projected from their own registered population 2006–2026
+    (nothing is fitted to SSB's kommune series). SSB's regional model (BEFREG) treats internal
+    migration by origin and destination and immigration by region; planmodel gives each
+    kommune its population share of Norway's immigration and its own domestic rates, fading
+    towards its fylke's pattern. Achieved (Skien / Porsgrunn): total +0.2 / −0.6 % (2030),
+    −0.5 / −2.2 % (2040), −1.6 / −3.9 % (2050); largest group deviation in 2040 5.2 / 9.6 %
+    (Porsgrunn's 0-year-olds: its fertility factor). Bounds (were 3 / 6 / – and 12 %): total
+    1 % (2030), 2.5 % (2040), 4.5 % (2050), every KOSTRA group 10 % in 2040 (small groups such
+    as 0 år or 13–15 år hold only ~300–2 000 people)."""
     pop = d.project_kommune(kommune, "main")
     dev, total = deviation_table(pop, data.ssb_projection(kommune, "MMMM"), [2030, 2040, 2050], name)
-    assert abs(float(total.sel(year=2030))) < 3.0
-    assert abs(float(total.sel(year=2040))) < 6.0
-    assert float(abs(dev.sel(year=2040)).max()) < 12.0
+    assert abs(float(total.sel(year=2030))) < 1.0
+    assert abs(float(total.sel(year=2040))) < 2.5
+    assert abs(float(total.sel(year=2050))) < 4.5
+    assert float(abs(dev.sel(year=2040)).max()) < 10.0
+
+
+def test_telemark_as_the_sum_of_its_kommuner_against_ssb(all_main):
+    """Telemark's 17 kommuner summed, against SSB's projection for the fylke. planmodel is more
+    centralising than SSB (rural kommuner keep losing young adults in their domestic rates, and
+    their share of immigration is their population share, while refugee settlement has gone
+    to small places at two to three times that share): achieved −0.5 % (2030), −2.6 % (2040),
+    −5.1 % (2050); largest group deviation 8.4 % in 2040. Bounds: 1 %, 3.5 %, 6.5 %; 10 %."""
+    tel = [k for k in all_main.kommune.values if k.startswith("40")]
+    assert len(tel) == 17
+    pop = all_main["population"].sel(kommune=tel).sum("kommune")
+    dev, total = deviation_table(pop, data.ssb_projection("40", "MMMM"), [2030, 2040, 2050], "telemark_sum_kommuner")
+    for y, bound in ((2030, 1.0), (2040, 3.5), (2050, 6.5)):
+        assert abs(float(total.sel(year=y))) < bound
+    assert float(abs(dev.sel(year=2040)).max()) < 10.0
+
+
+def test_main_alternative_no_kommune_doubles_or_halves_by_2050(all_main):
+    """The issue's plausibility condition. Achieved range of growth 2026–2050: −27.7 % (Ibestad)
+    to +58.7 % (Lørenskog; documented in docs/befolkningsmodell.md). Bounds: −40 % … +75 %.
+    Out-migration as rates never asks a cell for more people than it has (shortfall < 10
+    persons over all kommuner and years)."""
+    tot = all_main["population"].sum(["age", "sex"])
+    growth = (tot.sel(year=2050) / tot.sel(year=2026) - 1) * 100
+    assert float(growth.min()) > -40 and float(growth.max()) < 75
+    assert growth.idxmax().item() == "3222" and growth.idxmin().item() == "5514"
+    assert all_main.attrs["migration_shortfall_total"] < 10.0
+
+
+def test_a_one_off_year_does_not_become_decades_of_growth():
+    """3450 Etnedal grew 27 % in 2025 (1 254 → 1 593, a one-off: settlement and a reception
+    centre). Held constant it became +118 % by 2040; now the year weighs 0.1 and the
+    national wave of 2022–2024 fades with Norway's immigration: 2026 → 2040 between −25 % and
+    +10 % (achieved −8.8 %)."""
+    base = d.kommune_base("3450")
+    weights = base.migration.estimate["huber"][0]
+    assert weights[-1] < 0.2  # the flow year 2025
+    tot = d.project_kommune("3450", "main").sum(["age", "sex"])
+    assert -25 < float(tot.sel(year=2040) / tot.sel(year=2026) - 1) * 100 < 10
+
+
+@pytest.mark.parametrize("kommune", ["3201", "4032", "1151"])
+def test_one_kommune_alone_equals_the_all_kommune_projection(all_main, kommune):
+    """Estimating one kommune with the priors of the others gives exactly the all-kommune run."""
+    one = d.project_kommune(kommune, "main")
+    np.testing.assert_allclose(one.values, all_main["population"].sel(kommune=kommune).transpose(*one.dims).values,
+                               rtol=1e-10)
 
 
 # ----------------------------------------------------------------------------- hindcast
 
 def test_hindcast_baerum_2016_to_2026_with_only_pre_2016_data():
     """Project Bærum from 1.1.2016 with everything estimated from data up to 2015/2016:
-    national TFR held at its 2013–2015 level (1.76), e0 on its 1996–2015 trend, Bærum's
-    fertility factor, net migration (1 250 a year) and its own age pattern from 2006–2016. Reality then changed:
-    Norway's TFR fell to 1.41 (2022) and Bærum's net migration fell to 830 a year. So the
-    forecast must overshoot children and young adults; the old (67+), who are already born
-    and do not move much, must be right. Bounds: 67–79/80–89/90+ within 5 %, 20–66 within
-    8 %, total within 6 %, and children (0 and 1–5) overestimated, by less than 35 %."""
+    national TFR held at its 2013–2015 level (1.76), e0 on its 1996–2015 trend, net immigration
+    at its 2006–2015 mean, Bærum's fertility factor and migration from 2006–2016 (registered
+    net migration 1 530 a year in 2011–2016), the priors from all kommuner up to 2016. Reality
+    then changed: Norway's TFR fell to 1.41 (2022), immigration fell, and Bærum's net migration
+    fell to 830 a year. So the forecast must overshoot children and young adults; the old
+    (67+), who are already born and do not move much, must be right. Achieved: total +5.2 %,
+    67+ within 2.4 %, 20–66 within 7.4 %, children +24 % (0) and +17 % (1–5). Bounds: 67–79/
+    80–89/90+ within 5 %, 20–66 within 8 %, total within 6 %, children overestimated by less
+    than 35 %."""
     pop = d.project_kommune("3201", dm.trend_scenario(2015), base_year=2016, history_last=2016, end_year=2026)
     obs = data.kommune_population("3201").sel(year=[2026])
     dev, total = deviation_table(pop, to_kostra_groups(obs.sum("sex")), [2026], "baerum_hindcast_trend", "registrert 2026")
@@ -94,15 +166,16 @@ def test_hindcast_baerum_2016_to_2026_with_only_pre_2016_data():
 
 def test_hindcast_baerum_with_the_actual_fertility_and_migration_levels():
     """The same hindcast, but told the two levels that later turned out (Norway's TFR implied
-    by the registered population 2016–2025 and Bærum's actual net migration 2016–2026), tests
-    the engine and the age patterns rather than the assumptions: total within 1 %, 67+ groups
-    within 5 %, every group within 10 %."""
+    by the registered population 2016–2025 and Bærum's actual net migration 2016–2026, given as
+    ``migration_level``: the model's 2016 pattern moved to that level), tests the engine and the
+    age patterns rather than the assumptions. Achieved: total +0.1 %, 67+ groups within 4.0 %,
+    every group within 7.7 %. Bounds: 1 %, 5 %, 10 %."""
     hist = data.kommune_population("3201")
     tfr_nat = d.implied_tfr(data.norway_population().sel(year=slice(2016, 2026)))
     base = d.kommune_base("3201", 2016, 2016)
     tfr = {int(y): float(v) * base.fertility_factor for y, v in zip(tfr_nat.year.values, tfr_nat.values)}
-    level = float(d.estimate_migration(hist.sel(year=slice(2016, 2026))).level)
-    assert 700 < level < 950  # Bærum's net migration 2016–2026, persons per year
+    level = d.observed_net_migration(hist.sel(year=slice(2016, 2026)))
+    assert 700 < level < 950  # Bærum's net migration 2016–2026, persons per year (832)
     sc = dm.Scenario("fasit", "Med faktiske nivåer", trend_until=2015, tfr=tfr, migration_level=level)
     pop = d.project_kommune("3201", sc, base_year=2016, history_last=2016, end_year=2026)
     obs = hist.sel(year=[2026])
@@ -170,25 +243,59 @@ def test_user_file_as_base_population():
     assert "Restmetoden" in proj.attrs["assumptions"]
 
 
-def test_migration_pattern_decomposition():
-    b = d.kommune_base("3201")
-    m = b.migration
-    assert float(m.profile.sum()) == pytest.approx(1.0)
-    assert float(m.profile.min()) >= 0.0
-    assert float(m.redistribution.sum()) == pytest.approx(0.0, abs=1e-6)
-    assert float(m.at_level(m.level).sum()) == pytest.approx(m.level)
-    small = d.kommune_base("1151")  # Utsira, about 200 inhabitants
-    assert small.migration.weight_own < 0.01
+def test_user_file_with_several_years_and_a_gap():
+    """A file with 2023, 2025 and 2026 (as in notebook 05): 2024 is filled along the cohorts,
+    and the estimate comes from the file's years alone. The filled 2024 is within 0.2 % of the
+    registered 2024 in total and within 5 % in every KOSTRA group."""
+    reg = data.kommune_population("4601")
+    b = d.kommune_base("4601", base_population=reg.sel(year=[2023, 2025, 2026]))
+    assert b.migration.years == (2023, 2026) and "(2024) fylt langs kohortene" in b.migration.basis
+    filled = d._estimation_history(reg.sel(year=[2023, 2025, 2026]), 2026).sel(year=2024)
+    assert float(filled.sum() / reg.sel(year=2024).sum()) == pytest.approx(1.0, abs=0.002)
+    groups = to_kostra_groups(filled.sum("sex")) / to_kostra_groups(reg.sel(year=2024).sum("sex"))
+    assert float(abs(groups - 1).max()) < 0.05
+    proj = d.project_kommune("4601", "main", base_population=reg.sel(year=[2023, 2025, 2026]))
+    assert float(proj.sel(year=2026).sum()) == float(reg.sel(year=2026).sum())
+
+
+def test_user_file_with_the_shipped_history_gives_the_shipped_projection():
+    reg = data.kommune_population("4003")
+    np.testing.assert_allclose(d.project_kommune("4003", base_population=reg).values,
+                               d.project_kommune("4003").values, rtol=1e-12)
+
+
+def test_kommune_migration_estimate():
+    """Credibility weights: Bærum (133 000) keeps 80 % of its own age pattern and 98 % of its own
+    level; Utsira (≈ 200) under 1 % and 9 %. The immigration part is the population share, and
+    the deviation from the prior halves in 5.1 years for Utsira, 66 for Bærum."""
+    b = d.kommune_base("3201").migration
+    assert 0.78 < b.weight_own < 0.82 and b.weight_level > 0.97
+    assert b.beta == pytest.approx(1.0, abs=1e-6) and b.share == pytest.approx(133_000 / 5_627_400, rel=0.01)
+    assert float(b.immigration_profile.sum()) == pytest.approx(1.0)
+    assert 60 < b.half_life < 70
+    small = d.kommune_base("1151").migration  # Utsira, about 200 inhabitants
+    assert small.weight_own < 0.01 and small.weight_level < 0.1 and small.half_life < 5.5
+    assert float(small.domestic_rate.sel(age=0).sum()) == 0.0  # infants are in the fertility factor
+
+
+def test_migration_level_override_sets_the_kommune_total():
+    """A user's ``migration_level`` [persons per year] replaces the model's migration by its
+    first-year pattern at that level: the realised total equals it every year."""
+    sc = dm.Scenario("egen", "Egen flytting", migration_level={2026: 500, 2030: 1500})
+    ds = d.project_kommune("3201", sc, end_year=2035, components=True)
+    np.testing.assert_allclose(ds["migration_level"].sel(year=[2026, 2028, 2030, 2034]).values,
+                               [500, 1000, 1500, 1500], atol=0.5)
 
 
 def test_draw_dimension_broadcasts_through_the_kommune_projection():
     base = d.kommune_base("3201")
     inp = d.projection_inputs(base, dm.get_scenario("main"))
-    level = xr.DataArray([0.8, 1.0, 1.2], coords={"draw": [0, 1, 2]}, dims="draw") * inp["_level"]
+    factor = xr.DataArray([0.8, 1.0, 1.2], coords={"draw": [0, 1, 2]}, dims="draw")
     from planmodel.population.engine import project
 
     kw = {k: v for k, v in inp.items() if not k.startswith("_")}
-    kw["net_migration"] = base.migration.at_level(level)
+    kw["net_migration"] = kw["net_migration"] * factor
+    kw["net_migration_rate"] = kw["net_migration_rate"] * factor
     ds = project(**kw)
     tot = ds["population"].sel(year=2050).sum(["age", "sex"])
     assert tot.dims == ("draw",) and bool((tot.diff("draw") > 0).all())
@@ -202,7 +309,9 @@ def test_draw_dimension_broadcasts_through_the_kommune_projection():
         (dict(kommune="3201", scenario="ukjent"), InputError, "ukjent scenario 'ukjent'; gyldige: main"),
         (dict(kommune="3201", end_year=2020), InputError, "må være etter basisåret 2026"),
         (dict(kommune="3201", base_year=1999), InputError, "1999 har ingen registrert befolkning"),
-        (dict(kommune="0301", base_year=2024), InputError, "2024 har ingen registrert befolkning for Oslo"),
+        (dict(kommune="0301", base_year=2004), InputError, "2004 har ingen registrert befolkning for Oslo; tilgjengelig: 2005–2026"),
+        (dict(kommune="1160", base_year=2005), InputError, "tilgjengelig: 2006–2026"),
+        (dict(kommune="3201", base_year=2006), InputError, "trenger minst to år med registrert befolkning fram til 2006"),
         (dict(kommune="Bærumm"), KommuneError, "mente du Bærum"),
         (dict(kommune="3201", scenario="ssb_mmmm"), InputError, "ingen SSB-framskriving for Bærum"),
     ],

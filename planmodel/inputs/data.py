@@ -1,18 +1,20 @@
 """Loaders for the shipped data in ``data/`` (see data/README.md for sources and licences).
 
-Every loader returns a new object with named dimensions and ``attrs`` for units and source;
-files are read once per process (cached) and callers get copies, so no caller can change
-another caller's data.
+Every loader returns an object with named dimensions and ``attrs`` for units and source;
+files are read once per process (cached) and callers get copies or, for the large population
+history, a read-only array, so no caller can change another caller's data.
 """
 
 from __future__ import annotations
 
 from functools import lru_cache
 
+import netCDF4
 import numpy as np
 import pandas as pd
 import xarray as xr
 
+from planmodel.core.cache import freeze
 from planmodel.core.paths import data_path
 from planmodel.core.ages import AGES, SEXES
 from planmodel.core.ages import KOSTRA_GROUPS
@@ -28,12 +30,17 @@ SRC_HMD = "Human Mortality Database, Norway, Mx_1x1 (mortality.org), CC BY 4.0"
 SRC_HFD = "Human Fertility Database, Norway, NORasfrRR (humanfertility.org)"
 
 _POP_FILES = {
-    "kommuner": ("population", "kommuner_2025_2026.csv"),
-    "baerum": ("population", "baerum_3201_2005_2026.csv"),
     "norge": ("population", "norge_1986_2026.csv"),
-    "kommuner_2023": ("population", "kommuner_2023_2020-inndeling.csv"),
-    "kommuner_2023_2024": ("population", "kommuner_2023_2024-inndeling.csv"),
 }
+#: The population history of every kommune (2024 borders), 1 January 2005–2026: netCDF4, int32
+#: ``persons`` (kommune, year, age, sex), fill value -1 where the source has no value.
+HISTORY_FILE = ("population", "kommuner_2005_2026.nc")
+
+#: Kommuner split on 1 January of a year, whose history before the split the source divides in
+#: equal halves (SSB 07459 via csdata, mapped to 2024 borders): 1507 Ålesund became 1508 Ålesund
+#: and 1580 Haram in 2024, and every cell of 1508 and 1580 is identical up to 2023. See
+#: :func:`repair_splits`.
+SPLITS: dict[int, tuple[str, ...]] = {2024: ("1508", "1580")}
 
 
 def _to_dataarray(df: pd.DataFrame, dims: list[str], value: str) -> xr.DataArray:
@@ -74,47 +81,85 @@ def norway_population() -> xr.DataArray:
     return da
 
 
-def kommune_population(kommune: str) -> xr.DataArray:
-    """Registered population 1 January of one kommune [persons], dims (year, age, sex).
+def repair_splits(persons: np.ndarray, kommuner: np.ndarray, years: np.ndarray,
+                  splits: dict[int, tuple[str, ...]] = SPLITS) -> np.ndarray:
+    """Rebuild the history before a split of kommuner that the source divided in equal halves.
 
-    Years available: 2025 and 2026 for every kommune (2024 borders), 2005–2026 for Bærum
-    (3201). 2023 is added for every kommune that was not split in 2024, recoded from the
-    2020–23 numbering (see :func:`planmodel.kommuner.map_to_current`).
+    For a split on 1 January ``Y`` into parts ``k1, k2, ...``: before ``Y`` the old kommune is
+    the sum of the parts (that sum is right, only the division is not), and part ``k`` gets
+    ``sum x share_k(a, s)``, its share of the parts in year ``Y`` by five-year age band and sex
+    (bands, so that small cells do not carry their noise back in time). Without the repair the
+    residual method reads the split as +24 466 net in-migrants to Ålesund and -24 216 from
+    Haram in 2023.
+
+    Parameters
+    ----------
+    persons : ndarray (kommune, year, age, sex) [persons], changed in place and returned.
+    kommuner, years : the coordinates of ``persons``.
     """
-    if kommune == "3201":
-        da = _population_table("baerum").sel(kommune=kommune, drop=True).copy()
-    else:
-        tab = _population_table("kommuner")
-        if kommune not in tab.kommune.values:
-            raise KeyError(kommune)
-        da = tab.sel(kommune=kommune, drop=True)
-        y2023 = population_2023_current_codes()
-        if kommune in y2023.kommune.values:
-            da = xr.concat([y2023.sel(kommune=kommune, drop=True), da], dim="year")
-        da = da.copy()
-    da.attrs = {**_population_table("kommuner").attrs, "kommune": kommune}
-    return da
+    kom = [str(k) for k in kommuner]
+    for year, parts in splits.items():
+        idx = [kom.index(k) for k in parts if k in kom]
+        if len(idx) < 2 or year not in years:
+            continue
+        yi = int(np.flatnonzero(np.asarray(years) == year)[0])
+        after = persons[idx, yi]  # (parts, age, sex)
+        band = np.zeros((len(idx), AGES.size // 5 + 1, persons.shape[-1]))
+        np.add.at(band, (slice(None), AGES // 5), after)
+        band = band[:, AGES // 5]  # back on single ages
+        with np.errstate(invalid="ignore", divide="ignore"):
+            share = np.where(band.sum(0) > 0, band / band.sum(0), 1.0 / len(idx))
+        total = persons[idx, :yi].sum(0)  # (years before, age, sex)
+        persons[idx, :yi] = total[None] * share[:, None]
+    return persons
+
+
+@lru_cache(maxsize=1)
+def _population_history() -> xr.DataArray:
+    with netCDF4.Dataset(data_path(*HISTORY_FILE)) as nc:
+        nc.set_auto_mask(False)
+        raw = nc["persons"][:]
+        kommuner = np.asarray(nc["kommune"][:], dtype=str)
+        years = np.asarray(nc["year"][:], dtype=int)
+        ages = np.asarray(nc["age"][:], dtype=int)
+        sexes = [str(x) for x in nc["sex"][:]]
+    if not (np.array_equal(ages, AGES) and sexes == list(SEXES)):
+        raise ValueError(f"{data_path(*HISTORY_FILE)}: ventet alder 0–105 og kjønn {SEXES}")
+    persons = np.where(raw < 0, np.nan, raw.astype(float))
+    persons = repair_splits(persons, kommuner, years)
+    da = xr.DataArray(persons, coords={"kommune": kommuner, "year": years, "age": AGES, "sex": list(SEXES)},
+                      dims=("kommune", "year", "age", "sex"), name="population")
+    da.attrs = {"units": "persons", "source": SRC_07459 + ", 2024-kommuner (csdata)", "reference_date": "1 January",
+                "note": "1508 Ålesund og 1580 Haram før 2024: delt etter 2024-andeler (repair_splits); "
+                        "1160 Vindafjord og 1576 Aure mangler 2005 (NaN)"}
+    return freeze(da)
 
 
 def all_kommuner_population() -> xr.DataArray:
-    """Registered population of all 357 kommuner, 2025 and 2026 [persons], dims
-    (kommune, year, age, sex), kommune codes of 2024."""
-    return _population_table("kommuner").copy()
+    """Registered population of all 357 kommuner 1 January 2005–2026 [persons], dims
+    (kommune, year, age, sex), kommune codes and borders of 2024.
+
+    Read once per process from ``population/kommuner_2005_2026.nc`` (≈ 30 ms) and shared
+    **read-only** (copy it before changing it). 1160 Vindafjord and 1576 Aure have no 2005
+    values (NaN: formed on 1 January 2006). Before 2024, 1508 Ålesund and 1580 Haram are the
+    old 1507 Ålesund divided by the parts' 2024 shares (:func:`repair_splits`).
+    """
+    return _population_history()
 
 
-@lru_cache(maxsize=None)
-def _population_2023_current() -> xr.DataArray:
-    # built by tools/build_data.py with planmodel.kommuner.map_to_current (split 1507 dropped)
-    df = pd.read_csv(data_path(*_POP_FILES["kommuner_2023_2024"]), dtype={"kommune": str})
-    da = _to_dataarray(df, ["kommune", "year", "age", "sex"], "persons")
-    da = da.reindex(age=AGES).astype(float)
-    da.attrs = {"units": "persons", "source": SRC_07459 + ", 2023 omkodet til 2024-kommunenummer"}
+def kommune_population(kommune: str) -> xr.DataArray:
+    """Registered population 1 January of one kommune [persons], dims (year, age, sex).
+
+    Every year 2005–2026 with values (2006–2026 for 1160 Vindafjord and 1576 Aure), 2024
+    kommune number and borders (see :func:`all_kommuner_population`). A new array.
+    """
+    hist = _population_history()
+    if kommune not in hist.indexes["kommune"]:
+        raise KeyError(kommune)
+    da = hist.sel(kommune=kommune, drop=True)
+    da = da.isel(year=np.flatnonzero(da.notnull().all(["age", "sex"]).values)).copy()
+    da.attrs = {**hist.attrs, "kommune": kommune}
     return da
-
-
-def population_2023_current_codes() -> xr.DataArray:
-    """Population 1.1.2023 of every kommune not split in 2024, recoded to 2024 numbers."""
-    return _population_2023_current().copy()
 
 
 @lru_cache(maxsize=None)

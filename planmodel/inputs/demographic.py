@@ -8,14 +8,16 @@ projection used directly). Year-keyed values are **levels that hold**: ``{2026: 
 
 Scenarios shipped (``SCENARIOS``):
 
-- ``main``, ``low``, ``high``: SSB's spirit (MMMM / LLML / HHMH): national fertility and life
-  expectancy paths, read off SSB's 2026 national projection (table 14746, see
-  ``NATIONAL_ASSUMPTIONS``), with the kommune's own fertility level and migration pattern.
-  Low and high move the kommune's net migration by the same share of its population as SSB's
-  low and high alternatives move Norway's.
+- ``main``, ``low``, ``high``: SSB's spirit (MMMM / LLML / HHMH): national fertility, life
+  expectancy and net immigration paths, read off SSB's 2026 national projection (table 14746,
+  see ``NATIONAL_ASSUMPTIONS``), with the kommune's own fertility level and migration model
+  (:mod:`planmodel.population.migration_model`): its population share of Norway's net
+  immigration follows the alternative's national path, so low and high move a kommune in
+  proportion to its size, and its domestic migration is its own, estimated from 2006–2026.
 - ``bolig_hoy``, ``bolig_moderat``, ``bolig_lav``: housing-driven growth as in Bærum's
-  kommuneplan, 825 / 600 / 400 new dwellings a year. Net migration = trend level + (dwellings -
-  reference dwellings) x persons per new dwelling, spread by the kommune's migration profile.
+  kommuneplan, 825 / 600 / 400 new dwellings a year. Net migration = the main alternative's
+  migration + (dwellings - reference dwellings) x persons per new dwelling, spread by the
+  kommune's first-year migration profile.
 - ``ssb_mmmm``, ``ssb_llml``, ``ssb_hhmh``: SSB's own projection used directly as the
   population path (only where a projection for the region is shipped).
 """
@@ -104,11 +106,13 @@ class Scenario:
         up to and including that year (TFR and net immigration held at their latest level,
         e0 continuing its linear trend of the last 20 years) — used for hindcasts
     dwellings : PathSpec or None [dwellings per year], housing-driven migration
-    reference_dwellings : float [dwellings per year], the dwellings that give the trend level
+    reference_dwellings : float [dwellings per year], the dwellings that give the main
+        alternative's migration
     persons_per_dwelling : float [persons per dwelling], net in-migrants per extra dwelling
     ssb_alternative : str or None, use SSB's projection directly (MMMM/LLML/HHMH)
     tfr, e0_male, e0_female, migration_level : optional overrides (PathSpec); ``tfr`` is the
-        kommune's own TFR, ``migration_level`` its own net migration [persons per year]
+        kommune's own TFR, ``migration_level`` its own total net migration [persons per year]
+        (it replaces the migration model by the kommune's first-year age pattern at that level)
     """
 
     id: str
@@ -134,7 +138,7 @@ def trend_scenario(until: int) -> Scenario:
                                 f"levealderen følger trenden {until - 19}–{until}")
 
 
-_HOUSING_NOTE = ("Antakelse: moderat alternativ (600 boliger/år) gir kommunens observerte "
+_HOUSING_NOTE = ("Antakelse: moderat alternativ (600 boliger/år) gir hovedalternativets "
                  "nettoinnflytting; hver bolig mer eller mindre gir ±2,0 nettoinnflyttere "
                  "(personer per ny bolig, antakelse), fordelt etter kommunens flytteprofil.")
 

@@ -2,9 +2,11 @@
 
 The scenarios (fertility, life expectancy and migration paths, and the shipped alternatives)
 are inputs: :mod:`planmodel.inputs.demographic`. This module estimates a kommune's fertility
-level and migration pattern from its registered population (:func:`kommune_base`), builds the
-inputs of the cohort-component engine (:func:`projection_inputs`) and projects
-(:func:`project_kommune`). :func:`population_for` is the cached entry point the model uses.
+level and migration from its registered population history (:func:`kommune_base`; the migration
+model is :mod:`planmodel.population.migration_model`), builds the inputs of the cohort-component
+engine (:func:`projection_inputs`) and projects one kommune (:func:`project_kommune`) or many at
+once in one engine call (:func:`project_kommuner`). :func:`population_for` is the cached entry
+point the model uses.
 """
 
 from __future__ import annotations
@@ -16,33 +18,37 @@ from typing import Mapping
 import numpy as np
 import xarray as xr
 
+from planmodel.core.ages import AGES, SEXES, kostra_group_of_age
+from planmodel.core.cache import freeze, memo
+from planmodel.core.errors import InputError
+from planmodel.core.formatting import tall
 from planmodel.inputs import data
+from planmodel.inputs.demographic import NATIONAL_ASSUMPTIONS, Scenario, get_scenario, path_values
 from planmodel.inputs.kommuner import all_kommuner, resolve_kommune
 from planmodel.population import lifetable
-from planmodel.core.ages import AGES, MAX_AGE, SEXES, kostra_group_of_age
-from planmodel.core.errors import InputError
-from planmodel.core.cache import memo
-from planmodel.core.formatting import prosent, tall
-from planmodel.population.migration import (
-    MigrationPattern,
-    positive_profile,
-    residual_net_migration,
-    smooth_over_age,
-)
 from planmodel.population.engine import project
-from planmodel.inputs.demographic import (NATIONAL_ASSUMPTIONS, Scenario,
-                                         get_scenario, path_values)
-
+from planmodel.population.migration import (MigrationPattern, positive_profile, residual_flows, smooth_over_age,
+                                            survive)
+from planmodel.population.migration_model import (DEFAULT, KommuneMigration, MigrationConfig, Priors, estimate,
+                                                  fill_single_gaps, kommune_migration, migration_paths)
+from planmodel.population.national import (ages_one_plus_share, national_migration_pattern, survival_for,
+                                           survival_for_flows, survival_of_year, survival_table)
 
 #: Default last projection year.
 END_YEAR = 2050
-#: Credibility constant N0 [persons] for blending a kommune's own migration age pattern with
-#: its region's (assumption: at 30 000 inhabitants own and regional pattern weigh equally).
-CREDIBILITY_N0 = 30_000.0
 #: Years of HMD death rates averaged for the base mortality (the latest five).
 MORTALITY_BASE_YEARS = (2019, 2023)
 #: Years of HFD fertility rates averaged for the age pattern of fertility.
 FERTILITY_SHAPE_YEARS = (2018, 2022)
+#: Flow years of the kommune fertility factor (the latest ten) and its credibility constant
+#: [expected children] (see :func:`fertility_factors`).
+FERTILITY_YEARS = 10
+FERTILITY_KAPPA = 20.0
+#: First year of the population history used for kommune estimates. 2005 is left out: the
+#: source lacks about 11 800 persons that year (0.26 %; 1160 Vindafjord and 1576 Aure have no
+#: values at all), and the residual from 2005 to 2006 would read the gap as migration (the
+#: kommuner' sum would be 29 650 net in-migrants against Norway's 17 991).
+HISTORY_FIRST_YEAR = 2006
 
 
 # ---------------------------------------------------------------------------------------------
@@ -115,61 +121,18 @@ def male_share_at_birth(first: int = 2014, last: int = 2023) -> float:
     return float(b["male"].sum() / b["total"].sum())
 
 
-def survival_for(mx: xr.DataArray) -> tuple[xr.DataArray, xr.DataArray]:
-    """Survival ratios (…, age 0..105, sex) and birth survival (…, sex) from death rates
-    with dims (…, sex, age 0..110)."""
-    mx = mx.transpose(..., "age")
-    male = lifetable._male_mask(mx)
-    S, Sb = lifetable.survival_arrays(mx.values, male)
-    dims = [d for d in mx.dims if d != "age"]
-    coords = {d: mx[d] for d in dims}
-    S_da = xr.DataArray(S, dims=dims + ["age"], coords={**coords, "age": AGES})
-    Sb_da = xr.DataArray(Sb, dims=dims, coords=coords)
-    S_da.attrs = {"units": "probability"}
-    Sb_da.attrs = {"units": "probability"}
-    return S_da, Sb_da
-
-
 # ---------------------------------------------------------------------------------------------
-# Kommune estimates: fertility level and migration pattern from registered populations
+# Kommune estimates: fertility level and migration from registered populations
 # ---------------------------------------------------------------------------------------------
+
+# Survival by calendar year is shared with the migration estimate (planmodel.population.national).
+_survival_table = survival_table
+_survival_by_year = survival_of_year
+
 
 def _survival_of_year(year: int) -> xr.DataArray:
     """One-year survival ratios (age, sex) from HMD rates of ``year`` (latest year if later)."""
-    return _survival_by_year(year).copy()
-
-
-def _survival_by_year(year: int, births: bool = False) -> xr.DataArray:
-    """Survival ratios (age, sex) of ``year`` (or birth survival (sex) with ``births``); years
-    outside HMD's range use the nearest year."""
-    S, Sb = _survival_table()
-    y = min(max(year, int(S.year.min())), int(S.year.max()))
-    return (Sb if births else S).sel(year=y, drop=True)
-
-
-@lru_cache(maxsize=None)
-def _survival_table() -> tuple[xr.DataArray, xr.DataArray]:
-    """Survival ratios (year, age, sex) and birth survival (year, sex) for every HMD year,
-    computed once, vectorised over years."""
-    mx = lifetable.kannisto_old_age(data.death_rates())
-    S, Sb = survival_for(mx.transpose("year", "sex", "age"))
-    return S.transpose("year", "age", "sex"), Sb
-
-
-def _child_ratio(pop: xr.DataArray, shape: xr.DataArray) -> tuple[float, float]:
-    """Sum over consecutive years of age-0 children and of fertility-weighted women exposure.
-
-    Returns (children aged 0 on 1 January t+1, sum_x shape(x) * exposure(x, t)) summed over t.
-    """
-    years = pop["year"].values
-    t = np.flatnonzero(np.diff(years) == 1)  # consecutive years, all at once
-    if t.size == 0:
-        return 0.0, 0.0
-    P = pop.transpose("year", "age", "sex").values.astype(float)
-    f = shape.reindex(age=AGES, fill_value=0.0).values
-    F = list(SEXES).index("female")
-    women = 0.5 * (P[t, :, F] + P[t + 1, :, F])  # (T, A)
-    return float(P[t + 1, 0, :].sum()), float((women * f).sum())
+    return survival_of_year(year).copy()
 
 
 def implied_tfr(pop: xr.DataArray) -> xr.DataArray:
@@ -197,157 +160,142 @@ def implied_tfr(pop: xr.DataArray) -> xr.DataArray:
     return out
 
 
-@lru_cache(maxsize=None)
-def _national_child_ratio(first: int, last: int, shape_years: tuple[int, int]) -> float:
-    pop = data.norway_population().sel(year=slice(first, last))
-    kids, exp = _child_ratio(pop, fertility_shape(shape_years))
-    return kids / exp
+def fertility_factors(pop: xr.DataArray, shape: xr.DataArray, years: int = FERTILITY_YEARS,
+                      kappa: float = FERTILITY_KAPPA) -> xr.DataArray:
+    r"""Kommune fertility relative to Norway (indirect standardisation), all kommuner at once [ratio].
 
+    Children aged 0 on 1 January :math:`t+1` per fertility-weighted woman-year of exposure over
+    the last ``years`` flow years, relative to Norway's ratio over the same years, with
+    Poisson–gamma credibility towards 1:
 
-def local_fertility_factor(pop: xr.DataArray, shape_years: tuple[int, int] = FERTILITY_SHAPE_YEARS) -> float:
-    """Kommune fertility relative to Norway (indirect standardisation) [ratio].
+    .. math:: F = \frac{B + \kappa}{E + \kappa}
 
-    Children aged 0 on 1 January per fertility-weighted woman-year of exposure, divided by the
-    same ratio for Norway over the same years. The kommune TFR is the national TFR times this
-    factor. Migration of infants is included in the ratio (kommune births are not shipped).
-    """
-    years = pop["year"].values
-    kids, exp = _child_ratio(pop, fertility_shape(shape_years))
-    if exp <= 0:
-        raise InputError("befolkning", "female", "ingen kvinner 12–55 år: kan ikke anslå fruktbarheten")
-    return (kids / exp) / _national_child_ratio(int(years.min()), int(years.max()), shape_years)
-
-
-@lru_cache(maxsize=None)
-def national_migration_pattern(first: int = 2015, last: int = 2025) -> xr.DataArray:
-    """Norway's mean annual net immigration by age and sex over flow years first..last
-    [persons per year], residual method with HMD rates and HMD births (age 0)."""
-    pop = data.norway_population()
-    births = data.births()
-    flows = []
-    for y in range(first, last + 1):  # one residual per year, each vectorised over age and sex
-        M = residual_net_migration(pop.sel(year=y), pop.sel(year=y + 1), _survival_by_year(y), 1)
-        if y in births.index:
-            Sb = _survival_by_year(y, births=True)
-            b = xr.DataArray([births.loc[y, "male"], births.loc[y, "female"]], coords={"sex": list(SEXES)}, dims="sex")
-            M0 = pop.sel(year=y + 1, age=0) - b * Sb
-            M = xr.where(M["age"] == 0, M0.drop_vars("year", errors="ignore"), M)
-        flows.append(M.fillna(0.0))
-    pattern = xr.concat(flows, dim="year").mean("year").transpose("age", "sex")
-    pattern.attrs = {"units": "persons per year", "years": f"{first}-{last}",
-                     "source": data.SRC_07459 + "; " + data.SRC_HMD}
-    return pattern
-
-
-def _pooled_residuals(pop: xr.DataArray) -> tuple[xr.DataArray, int]:
-    """Mean annual residual net migration over every usable interval of a population history.
-
-    Returns (pattern (age, sex) [persons per year], number of years covered). Intervals of one
-    or two years are used; ages born within an interval carry no estimate there. All one-year
-    intervals are computed in one vectorised step (numpy over interval, age and sex).
-    """
-    years = np.array([int(y) for y in pop["year"].values])
-    gaps = np.diff(years)
-    if not (gaps <= 2).any():
-        raise InputError("befolkning", "year", "trenger minst to år med høyst to års mellomrom")
-    P = pop.transpose("year", "age", "sex").values.astype(float)  # (Y, A, 2)
-    total = np.zeros(P.shape[1:])
-    weight = np.zeros(P.shape[1:])
-    one = np.flatnonzero(gaps == 1)
-    if one.size:
-        S = np.stack([_survival_by_year(int(y)).transpose("age", "sex").values for y in years[one]])  # (I, A, 2)
-        surv = np.zeros_like(S)
-        surv[:, 1:MAX_AGE] = P[one, : MAX_AGE - 1] * S[:, : MAX_AGE - 1]
-        surv[:, MAX_AGE] = P[one, MAX_AGE - 1] * S[:, MAX_AGE - 1] + P[one, MAX_AGE] * S[:, MAX_AGE]
-        M = P[one + 1] - surv
-        M[:, 0] = 0.0  # age 0 was born in the interval: no estimate
-        total[1:] += M[:, 1:].sum(axis=0)
-        weight[1:] += one.size
-    for i in np.flatnonzero(gaps == 2):  # rare (2023 -> 2025 for the kommuner): one at a time
-        S = _survival_of_year(int(years[i]))
-        M = residual_net_migration(pop.isel(year=i), pop.isel(year=i + 1), S, 2).transpose("age", "sex").values
-        ok = ~np.isnan(M)
-        total[ok] += 2 * M[ok]
-        weight[ok] += 2
-    pattern = np.divide(total, weight, out=np.zeros_like(total), where=weight > 0)
-    out = xr.DataArray(pattern, coords={"age": AGES, "sex": list(SEXES)}, dims=("age", "sex"))
-    return out, int(gaps[gaps <= 2].sum())
-
-
-@lru_cache(maxsize=None)
-def _all_kommuner_residuals() -> tuple[xr.DataArray, xr.DataArray]:
-    """Annual residual net migration of every kommune (2023–2026 where 2023 exists), with the
-    2025 population as exposure. Dims (kommune, age, sex)."""
-    p2526 = data.all_kommuner_population()
-    p23 = data.population_2023_current_codes().reindex(kommune=p2526.kommune)
-    S25 = _survival_of_year(2025)
-    S23 = _survival_of_year(2023)
-    M1 = residual_net_migration(p2526.sel(year=2025), p2526.sel(year=2026), S25, 1)
-    M2 = residual_net_migration(p23.sel(year=2023), p2526.sel(year=2025), S23, 2)
-    has23 = p23.sel(year=2023).notnull().all(["age", "sex"])
-    w2 = xr.where(M2.notnull() & has23, 2.0, 0.0)
-    w1 = xr.where(M1.notnull(), 1.0, 0.0)
-    pattern = (M1.fillna(0) * w1 + M2.fillna(0) * w2) / (w1 + w2).where(w1 + w2 > 0)
-    pattern = pattern.fillna(0.0).transpose("kommune", "age", "sex")
-    return pattern, p2526.sel(year=2025).transpose("kommune", "age", "sex")
-
-
-@lru_cache(maxsize=None)
-def _regional_rates() -> xr.DataArray:
-    """Net migration rates by fylke, age and sex [per person per year], smoothed."""
-    pattern, exposure = _all_kommuner_residuals()
-    fylke = all_kommuner().set_index("kommune")["fylke"].reindex(pattern.kommune.values)
-    fy = xr.DataArray(fylke.values, coords={"kommune": pattern.kommune}, dims="kommune", name="fylke")
-    num = smooth_over_age(pattern.groupby(fy).sum())
-    den = smooth_over_age(exposure.groupby(fy).sum())
-    return (num / den.where(den > 0)).fillna(0.0)
-
-
-def estimate_migration(pop: xr.DataArray, fylke: str | None = None, n0: float = CREDIBILITY_N0,
-                       basis_prefix: str = "") -> MigrationPattern:
-    """Migration pattern of a kommune from its registered populations (residual method).
+    where :math:`B` are the kommune's children and :math:`E` the children expected at Norway's
+    ratio; ``kappa`` [children] is the weight of the prior (a kommune expecting 20 births a
+    year, 200 over ten years, keeps 91 % of its own factor; one expecting 2 a year, 50 %).
+    Kommune births are not shipped, so infants' migration is part of the factor.
 
     Parameters
     ----------
-    pop : DataArray (year, age, sex) [persons], at least two years at most two years apart.
-    fylke : str or None
-        Two-digit fylke number whose pooled age pattern is blended in for small kommuner; None
-        uses Norway's immigration pattern as the borrowed shape.
-    n0 : float [persons], credibility constant (see module docstring).
+    pop : DataArray (kommune, year, age, sex) [persons], consecutive years up to the base year.
+    shape : DataArray (age) [share], the age pattern of fertility.
+
+    Returns
+    -------
+    DataArray (kommune) [ratio].
     """
-    own, covered = _pooled_residuals(pop)
-    level = float(own.sum())
-    N = float(pop.isel(year=-1).sum())
-    w = N / (N + n0)
-    exposure = pop.isel(year=-1, drop=True)
-    if fylke is not None:
-        rates = _regional_rates().sel(fylke=fylke, drop=True)
-        borrowed = rates * exposure
-        names = all_kommuner().drop_duplicates("fylke").set_index("fylke")["fylke_name"]
-        borrowed_name = f"{names.get(fylke, 'fylke ' + fylke)} fylke"
-    else:
-        nat = national_migration_pattern()
-        natpop = data.norway_population().sel(year=2025, drop=True)
-        borrowed = smooth_over_age(nat) / natpop * exposure
-        borrowed_name = "landet"
-    blended = w * smooth_over_age(own) + (1.0 - w) * borrowed
-    profile = positive_profile(blended)
-    # impose the kommune's own observed level
-    blended = blended + (level - float(blended.sum())) * profile
-    redistribution = blended - level * profile
-    years = (int(pop.year.values[0]), int(pop.year.values[-1]))
-    share = N / float(data.norway_population().sel(year=min(years[1], 2026)).sum())
-    basis = (f"{basis_prefix}Restmetoden på registrert befolkning {years[0]}–{years[1]} "
-             f"({covered} år). Nivå: kommunens egne tall ({tall(level)} personer per år). "
-             f"Aldersmønster: {prosent(w, 0)} kommunens eget (glattet), {prosent(1 - w, 0)} {borrowed_name}.")
-    return MigrationPattern(level=level, profile=profile.transpose("age", "sex"),
-                            redistribution=redistribution.transpose("age", "sex"),
-                            basis=basis, weight_own=w, years=years, population_share=share)
+    pop = pop.transpose("kommune", "year", "age", "sex").isel(year=slice(-(years + 1), None))
+    f = shape.reindex(age=AGES, fill_value=0.0).values
+    out = _fertility_factors(pop.values, pop.year.values, f, kappa)
+    return xr.DataArray(out, coords={"kommune": pop.kommune.values}, dims="kommune", name="fertility_factor",
+                        attrs={"units": "ratio to Norway", "years": f"{int(pop.year[0])}-{int(pop.year[-1])}",
+                               "kappa": kappa})
 
 
-# ---------------------------------------------------------------------------------------------
-# Scenarios
-# ---------------------------------------------------------------------------------------------
+def _fertility_factors(V: np.ndarray, years: np.ndarray, f: np.ndarray, kappa: float = FERTILITY_KAPPA) -> np.ndarray:
+    """:func:`fertility_factors` on numpy: V (kommune, year, age, sex) [persons] on consecutive
+    ``years``, f (age) the fertility pattern; returns (kommune) [ratio]."""
+    F = list(SEXES).index("female")
+    women = 0.5 * (V[:, :-1, :, F] + V[:, 1:, :, F])  # (K, T, A)
+    kids = V[:, 1:, 0, :].sum((1, 2))
+    expo = (women * f).sum((1, 2))
+    return (kids + kappa) / (expo * _national_child_ratio(tuple(int(y) for y in years), f.tobytes()) + kappa)
+
+
+@lru_cache(maxsize=64)
+def _national_child_ratio(years: tuple[int, ...], shape: bytes) -> float:
+    """Norway's children aged 0 on 1 January t+1 per fertility-weighted woman-year over the
+    flow years of ``years`` (clipped to the registered years); ``shape`` the fertility pattern
+    on ages 0..105 as bytes (a cache key)."""
+    f = np.frombuffer(shape)
+    nat = data.norway_population()
+    yrs = np.clip(np.asarray(years), int(nat.year.min()), int(nat.year.max()))
+    N = nat.sel(year=yrs).transpose("year", "age", "sex").values
+    F = list(SEXES).index("female")
+    return float(N[1:, 0, :].sum() / ((0.5 * (N[:-1, :, F] + N[1:, :, F])) * f).sum())
+
+
+def local_fertility_factor(pop: xr.DataArray, shape_years: tuple[int, int] = FERTILITY_SHAPE_YEARS) -> float:
+    """:func:`fertility_factors` of one kommune, ``pop`` (year, age, sex) [persons] on
+    consecutive years [ratio]."""
+    if float(pop.sel(sex="female", age=slice(12, 55)).sum()) <= 0:
+        raise InputError("befolkning", "female", "ingen kvinner 12–55 år: kan ikke anslå fruktbarheten")
+    return float(fertility_factors(pop.expand_dims(kommune=["k"]), fertility_shape(shape_years))[0])
+
+
+def _estimation_history(hist: xr.DataArray, base_year: int) -> xr.DataArray | None:
+    """The history a kommune's estimates use: years HISTORY_FIRST_YEAR..base_year, the last run of
+    years at most two apart, single missing years filled along cohorts
+    (:func:`~planmodel.population.migration_model.fill_single_gaps`). None with fewer than two
+    years."""
+    hist = hist.sel(year=slice(HISTORY_FIRST_YEAR, base_year))
+    years = np.array([int(y) for y in hist["year"].values])
+    if years.size < 2:
+        return None
+    breaks = np.flatnonzero(np.diff(years) > 2)
+    start = int(breaks[-1]) + 1 if breaks.size else 0
+    hist = hist.isel(year=slice(start, None))
+    if hist.sizes["year"] < 2:
+        return None
+    return fill_single_gaps(hist.transpose("year", "age", "sex").astype(float))
+
+
+@lru_cache(maxsize=16)
+def _all_kommuner_estimate(base_year: int, config: MigrationConfig = DEFAULT) -> dict:
+    """The migration estimate of all shipped kommuner from their history up to ``base_year``
+    (≈ 0.1 s, once per process, base year and configuration); its ``priors`` are what a single
+    kommune borrows. Read-only."""
+    P = data.all_kommuner_population().sel(year=slice(HISTORY_FIRST_YEAR, base_year))
+    V = P.transpose("kommune", "year", "age", "sex").values
+    return freeze(estimate(V, P.kommune.values, P.year.values, config))
+
+
+def priors_for(base_year: int, config: MigrationConfig = DEFAULT) -> Priors:
+    """Fylke age patterns, size-class levels and the adding-up factor from every kommune's
+    history up to ``base_year`` (clipped to the shipped years), so that hindcasts never see
+    later data."""
+    last = _last_history_year()
+    return _all_kommuner_estimate(int(min(max(base_year, HISTORY_FIRST_YEAR + 1), last)), config)["priors"]
+
+
+@lru_cache(maxsize=1)
+def _last_history_year() -> int:
+    return int(data.all_kommuner_population().year.max())
+
+
+@lru_cache(maxsize=None)
+def _fylke_name(code: str) -> str:
+    names = all_kommuner().drop_duplicates("fylke").set_index("fylke")["fylke_name"]
+    return f"{names.get(code[:2], 'fylke ' + code[:2])} fylke"
+
+
+def estimate_migration(pop: xr.DataArray, kommune: str, config: MigrationConfig = DEFAULT,
+                       basis_prefix: str = "") -> KommuneMigration:
+    """A kommune's migration model from its registered population (see
+    :mod:`planmodel.population.migration_model`).
+
+    Parameters
+    ----------
+    pop : DataArray (year, age, sex) [persons], consecutive years (see
+        :func:`_estimation_history`); the last year is the base year.
+    kommune : str, 2024 kommune number (its fylke and size class give the priors).
+    config : :class:`~planmodel.population.migration_model.MigrationConfig`.
+    """
+    pop = pop.transpose("year", "age", "sex").sel(sex=list(SEXES))
+    years = pop.year.values
+    est = estimate(pop.values[None].astype(float), np.array([kommune]), years, config,
+                   priors=priors_for(int(years[-1]), config))
+    return kommune_migration(est, _fylke_name(kommune), (int(years[0]), int(years[-1])), config, basis_prefix)
+
+
+def observed_net_migration(pop: xr.DataArray) -> float:
+    """Mean annual residual net migration (ages 1+) of a history (year, age, sex) on consecutive
+    years [persons per year], Norway's survival of each year."""
+    pop = fill_single_gaps(pop.transpose("year", "age", "sex"))
+    years = pop.year.values
+    M, _ = residual_flows(pop.values[None].astype(float), years, survival_for_flows(years[:-1]))
+    return float(M.sum((2, 3)).mean())
+
 
 @dataclass(frozen=True)
 class KommuneBase:
@@ -359,19 +307,24 @@ class KommuneBase:
     base: xr.DataArray  # (age, sex) persons on 1 January base_year
     history: xr.DataArray  # (year, age, sex) registered persons
     fertility_factor: float
-    migration: MigrationPattern
+    migration: KommuneMigration | MigrationPattern  # MigrationPattern for Norway ("0000")
     sources: tuple[str, ...]
 
 
-def _make_base(code: str, name: str, fylke: str | None, hist: xr.DataArray, base_year: int | None,
-               shipped: "KommuneBase | None" = None, own_only: bool = False) -> KommuneBase:
+def _factor_shape_years(base_year: int) -> tuple[int, int]:
+    """HFD years of the fertility pattern behind a fertility factor: the default years, or the
+    five years before the base year when the default would look past it (hindcasts)."""
+    return FERTILITY_SHAPE_YEARS if base_year > FERTILITY_SHAPE_YEARS[1] else _shape_years(base_year - 1)
+
+
+def _make_base(code: str, name: str, hist: xr.DataArray, base_year: int | None,
+               shipped: "KommuneBase | None" = None, config: MigrationConfig = DEFAULT) -> KommuneBase:
     """Estimate fertility and migration from ``hist`` up to the base year.
 
     With fewer than two usable years (a one-year file from a user), the estimates of the
     shipped data (``shipped``) are used and the base population alone comes from ``hist``.
-    ``own_only`` uses the kommune's own migration age pattern without borrowing a regional one
-    (the regional patterns are estimated from 2023–2026, so hindcasts from earlier years must
-    not see them).
+    Priors (fylke patterns, size-class levels) come from all kommuner' history up to the base
+    year, so a hindcast never sees later data.
     """
     if base_year is None:
         base_year = int(hist.year.max())
@@ -379,45 +332,48 @@ def _make_base(code: str, name: str, fylke: str | None, hist: xr.DataArray, base
         raise InputError("argument", "base_year (--from)",
                          f"{base_year} har ingen registrert befolkning for {name}; tilgjengelig: "
                          f"{int(hist.year.min())}–{int(hist.year.max())}")
-    est = hist.sel(year=slice(base_year - 10, base_year))
-    yrs = est.year.values
-    usable = est.sizes["year"] >= 2 and (np.diff(yrs) <= 2).any()
     base_pop = hist.sel(year=base_year, drop=True).transpose("age", "sex")
     sources = (data.SRC_07459, data.SRC_HMD, data.SRC_HFD)
-    if not usable:
+    if code == "0000":
+        est = hist.sel(year=slice(base_year - 10, base_year))
+        if est.sizes["year"] < 2:
+            raise InputError("argument", "base_year (--from)",
+                             f"trenger minst to år med registrert befolkning fram til {base_year} for {name}")
+        y0, y1 = int(est.year[0]), base_year - 1
+        nat = smooth_over_age(national_migration_pattern(y0, y1))
+        mig = MigrationPattern(level=float(nat.sum()), profile=positive_profile(nat), redistribution=nat * 0.0,
+                               basis=f"Nettoinnvandring til Norge {y0}–{y1 + 1}, restmetoden", years=(y0, y1 + 1),
+                               population_share=1.0)
+        return KommuneBase(code=code, name=name, base_year=base_year, base=base_pop, history=hist,
+                           fertility_factor=1.0, migration=mig, sources=sources)
+    est = _estimation_history(hist, base_year)
+    if est is None:
         if shipped is None:
             raise InputError("argument", "base_year (--from)",
                              f"trenger minst to år med registrert befolkning fram til {base_year} for {name}")
         return replace(shipped, base_year=base_year, base=base_pop, history=hist)
-    if code == "0000":
-        y0, y1 = max(int(yrs[0]), base_year - 10), base_year - 1
-        nat = national_migration_pattern(y0, y1)
-        mig = MigrationPattern(level=float(nat.sum()), profile=positive_profile(smooth_over_age(nat)),
-                               redistribution=smooth_over_age(nat) * 0.0,
-                               basis=f"Nettoinnvandring til Norge {y0}–{y1 + 1}, restmetoden", years=(y0, y1 + 1),
-                               population_share=1.0)
-        ffac = 1.0
-    else:
-        ffac = local_fertility_factor(est, _shape_years(base_year - 1 if own_only else None))
-        mig = estimate_migration(est, fylke=fylke, n0=0.0 if own_only else CREDIBILITY_N0)
+    shape = _fertility_shape(*_factor_shape_years(base_year)).reindex(age=AGES, fill_value=0.0).values
+    V = est.transpose("year", "age", "sex").values[None, -(FERTILITY_YEARS + 1):]
+    ffac = _fertility_factors(V, est.year.values[-(FERTILITY_YEARS + 1):], shape)
+    filled = est.attrs.get("filled_years")
+    prefix = f"År uten tall ({', '.join(map(str, filled))}) fylt langs kohortene. " if filled else ""
+    mig = estimate_migration(est, code, config, basis_prefix=prefix)
     return KommuneBase(code=code, name=name, base_year=base_year, base=base_pop, history=hist,
-                       fertility_factor=ffac, migration=mig, sources=sources)
+                       fertility_factor=float(ffac[0]), migration=mig, sources=sources)
 
 
 @lru_cache(maxsize=None)
 def _kommune_base_cached(code: str, base_year: int | None, history_last: int | None) -> KommuneBase:
     if code == "0000":
         hist = data.norway_population()
-        name, fylke = "Norge", None
+        name = "Norge"
     else:
         k = resolve_kommune(code)
-        code, name, fylke = k.code, k.display_name, k.fylke
+        code, name = k.code, k.display_name
         hist = data.kommune_population(code)
-    own_only = False
     if history_last is not None:
         hist = hist.sel(year=slice(None, history_last))
-        own_only = history_last < 2026
-    return _make_base(code, name, fylke, hist, base_year, own_only=own_only)
+    return _make_base(code, name, hist, base_year)
 
 
 def kommune_base(kommune: str, base_year: int | None = None, history_last: int | None = None,
@@ -426,12 +382,16 @@ def kommune_base(kommune: str, base_year: int | None = None, history_last: int |
 
     Parameters
     ----------
+    kommune : str, 2024 kommune number (``"3201"``; see :func:`project_kommune` for names).
+    base_year : int, optional, 1 January of the base population (default: the last year).
     history_last : int, optional
-        Cut the registered history (hindcasts: estimate only from data up to that year).
+        Cut the registered history (hindcasts: estimate only from data up to that year; the
+        priors borrowed from other kommuner are cut at the base year too).
     base_population : DataArray (year, age, sex) [persons], optional
-        A population the user loaded (e.g. :func:`planmodel.readers.read_population`); it
-        replaces the shipped population. With two or more years, fertility and migration are
-        estimated from it too; with one year, the shipped estimates are kept.
+        A population the user loaded (e.g. :func:`planmodel.inputs.readers.read_population`); it
+        replaces the shipped population. With two or more years (at most two years apart; a
+        single missing year is filled along the cohorts), fertility and migration are estimated
+        from it too; with one year, the shipped estimates are kept.
     """
     if base_population is None:
         return _kommune_base_cached(kommune, base_year, history_last)
@@ -441,8 +401,7 @@ def kommune_base(kommune: str, base_year: int | None = None, history_last: int |
         raise InputError(hist.attrs.get("source", "base_population"), "year", "befolkningen trenger en år-dimensjon (year)")
     if history_last is not None:
         hist = hist.sel(year=slice(None, history_last))
-    fylke = None if shipped.code == "0000" else resolve_kommune(shipped.code).fylke
-    return _make_base(shipped.code, shipped.name, fylke, hist.astype(float), base_year, shipped=shipped)
+    return _make_base(shipped.code, shipped.name, hist.astype(float), base_year, shipped=shipped)
 
 
 def _ssb_single_age(base: KommuneBase, alternative: str, years: np.ndarray) -> xr.DataArray:
@@ -521,50 +480,102 @@ def _survival_paths(national, trend_until, e0m_key, e0f_key, scenario: Scenario,
     return survival_for(mx.transpose("year", "sex", "age"))
 
 
-def projection_inputs(base: KommuneBase, scenario: Scenario, end_year: int = END_YEAR) -> dict:
-    """Arrays for :func:`planmodel.population.project` for a kommune and scenario.
+def _national_inputs(scenario: Scenario, flow: np.ndarray) -> dict:
+    """What a scenario fixes for every kommune alike over the flow years: national ``tfr``
+    (year) [children per woman], ``e0`` (year, sex) [years], Norway's ``net_migration`` (year)
+    [persons per year, all ages], ``survival`` (year, age, sex) and ``birth_survival`` (year,
+    sex) [probability], the fertility age pattern ``shape`` (age) [share]. Cached per national
+    part of the scenario and years (read-only)."""
+    return _national_inputs_cached(scenario.national, scenario.trend_until, repr(scenario.e0_male),
+                                   repr(scenario.e0_female), scenario, int(flow[0]), int(flow[-1]))
 
-    Net migration level in year t [persons per year]:
 
-    .. math:: L_k(t) = L_k + s_k\,[N_{alt}(t) - N_{MMMM}(t)] + (D(t) - D_{ref})\,h
-
-    with the kommune's observed recent level :math:`L_k` (held in the main alternative), its
-    share of Norway's population :math:`s_k`, the national net immigration paths of the
-    scenario's alternative and of the main alternative (so low and high alternatives move a
-    kommune's migration in proportion to its size), and for housing scenarios dwellings
-    :math:`D(t)` against the reference :math:`D_{ref}` at :math:`h` persons per dwelling.
-    For Norway itself the level is the national path :math:`N_{alt}(t)`.
-    """
-    flow = _years(base.base_year, end_year)
+@memo(maxsize=32, key=lambda national, trend_until, e0m_key, e0f_key, scenario, first, last:
+      (national, trend_until, e0m_key, e0f_key, first, last))
+def _national_inputs_cached(national, trend_until, e0m_key, e0f_key, scenario: Scenario, first: int, last: int):
+    flow = np.arange(first, last + 1)
     nat = national_paths(scenario, flow)
-    tfr = nat["tfr"] * base.fertility_factor if scenario.tfr is None else path_values(scenario.tfr, flow, "tfr")
     S, Sb = _survival_paths(scenario.national, scenario.trend_until, repr(scenario.e0_male),
                             repr(scenario.e0_female), scenario, int(flow[0]), int(flow[-1]))
-    fert = tfr * fertility_shape(_shape_years(scenario.trend_until))
+    return {**nat, "survival": S.transpose("year", "age", "sex"), "birth_survival": Sb,
+            "shape": fertility_shape(_shape_years(scenario.trend_until))}
 
-    mig = base.migration
+
+def _kommune_migration_inputs(est: dict, scenario: Scenario, nat: dict, flow: np.ndarray,
+                              base: np.ndarray, config: MigrationConfig = DEFAULT) -> tuple[np.ndarray, np.ndarray]:
+    """Net migration of kommuner for the engine: persons (year, kommune, age, sex) [persons per
+    year] and rates on survivors (same dims) [per survivor per year].
+
+    The model's paths (:func:`~planmodel.population.migration_model.migration_paths`) with the
+    scenario's national net immigration; then, if the scenario sets the kommune's own
+    ``migration_level`` [persons per year], the first year's net migration as a fixed pattern
+    (level × profile + redistribution) moved to that level (all as persons); and for housing
+    scenarios ``(dwellings - reference) * persons_per_dwelling`` extra net in-migrants spread by
+    the positive part of the first year's pattern."""
+    N = nat["net_migration"].values * ages_one_plus_share()
+    persons, rate = migration_paths(est, N, flow, base, config)
+    if scenario.migration_level is None and scenario.dwellings is None:
+        return persons, rate
+    # the first year's net migrants as a fixed pattern: level * profile + redistribution
+    first = persons[0] + rate[0] * survive(base, survival_for_flows(flow[:1])[0])  # (K, A, S)
+    pos = np.clip(first, 0.0, None)
+    total = pos.sum((1, 2), keepdims=True)
+    profile = np.where(total > 0, pos / np.where(total > 0, total, 1.0), est["profile"][None])
     if scenario.migration_level is not None:
-        level = path_values(scenario.migration_level, flow, "migration_level")
-    else:
-        main = national_paths(replace(scenario, national="MMMM"), flow)["net_migration"]
-        if base.code == "0000":
-            level = nat["net_migration"]
-        else:
-            level = mig.level + mig.population_share * (nat["net_migration"] - main)
-        if scenario.dwellings is not None:
-            dw = path_values(scenario.dwellings, flow, "dwellings")
-            level = level + (dw - scenario.reference_dwellings) * scenario.persons_per_dwelling
-    return {
+        level = path_values(scenario.migration_level, flow, "migration_level").values
+        redistribution = first - first.sum((1, 2), keepdims=True) * profile
+        persons = level[:, None, None, None] * profile[None] + redistribution[None]
+        rate = np.zeros_like(rate)
+    if scenario.dwellings is not None:
+        extra = (path_values(scenario.dwellings, flow, "dwellings").values - scenario.reference_dwellings) \
+            * scenario.persons_per_dwelling
+        persons = persons + extra[:, None, None, None] * profile[None]
+    return persons, rate
+
+
+def projection_inputs(base: KommuneBase, scenario: Scenario, end_year: int = END_YEAR,
+                      config: MigrationConfig = DEFAULT) -> dict:
+    r"""Arrays for :func:`planmodel.population.engine.project` for a kommune and scenario.
+
+    Net migration in year t by age and sex (:mod:`planmodel.population.migration_model`):
+
+    .. math:: M_k(t) = \beta_k s_k N_{alt}(t)\,g + d_k(t)\cdot Z_k(t)
+
+    the kommune's share of the scenario's national net immigration :math:`N_{alt}(t)` (so a past
+    wave fades with Norway's immigration, and the low and high alternatives move a kommune in
+    proportion to its size), and its domestic rates :math:`d_k(t)`, fading towards its fylke's
+    pattern at its size class's level (out-migration as rates on the projected survivors,
+    in-migration as persons). A user-set ``migration_level`` replaces both by the first year's
+    pattern at that level; housing scenarios add :math:`(D(t) - D_{ref})\,h` net in-migrants.
+    For Norway the level is the national path :math:`N_{alt}(t)` with Norway's age pattern.
+
+    Returns a dict of the engine's arguments plus ``_tfr`` (year) and ``_e0`` (year, sex).
+    """
+    flow = _years(base.base_year, end_year)
+    nat = _national_inputs(scenario, flow)
+    tfr = nat["tfr"] * base.fertility_factor if scenario.tfr is None else path_values(scenario.tfr, flow, "tfr")
+    out = {
         "base": base.base.assign_attrs(year=base.base_year),
-        "survival": S.transpose("year", "age", "sex"),
-        "birth_survival": Sb,
-        "fertility": fert.transpose("year", "age"),
-        "net_migration": mig.at_level(level).transpose("year", "age", "sex"),
+        "survival": nat["survival"],
+        "birth_survival": nat["birth_survival"],
+        "fertility": (tfr * nat["shape"]).transpose("year", "age"),
         "male_share_at_birth": male_share_at_birth(),
         "_tfr": tfr,
         "_e0": nat["e0"],
-        "_level": level,
     }
+    coords = {"year": flow, "age": AGES, "sex": list(SEXES)}
+    if base.code == "0000":
+        level = nat["net_migration"] if scenario.migration_level is None else \
+            path_values(scenario.migration_level, flow, "migration_level")
+        out["net_migration"] = base.migration.at_level(level).transpose("year", "age", "sex")
+        return out
+    b = base.base.transpose("age", "sex").values[None]
+    persons, rate = _kommune_migration_inputs(base.migration.estimate, scenario, nat, flow, b, config)
+    out["net_migration"] = xr.DataArray(persons[:, 0], coords=coords, dims=("year", "age", "sex"),
+                                        attrs={"units": "persons per year"})
+    out["net_migration_rate"] = xr.DataArray(rate[:, 0], coords=coords, dims=("year", "age", "sex"),
+                                             attrs={"units": "net migrants per survivor per year"})
+    return out
 
 
 def project_kommune(kommune: str, scenario: str | Scenario = "main", end_year: int = END_YEAR,
@@ -589,7 +600,8 @@ def project_kommune(kommune: str, scenario: str | Scenario = "main", end_year: i
     -------
     DataArray (year, age, sex) [persons] with attrs ``units``, ``kommune``, ``kommune_name``,
     ``scenario``, ``scenario_label``, ``sources``, ``assumptions``; or a Dataset with it as
-    ``population`` when ``components=True``.
+    ``population`` when ``components=True`` (with ``tfr``, ``e0`` and ``migration_level``, the
+    realised total net migration per year [persons per year]).
     """
     code = "0000" if str(kommune) in {"0", "0000", "Norge", "norge"} else resolve_kommune(kommune).code
     sc = get_scenario(scenario)
@@ -607,7 +619,8 @@ def project_kommune(kommune: str, scenario: str | Scenario = "main", end_year: i
         ds = project(**{k: v for k, v in inp.items() if not k.startswith("_")})
         ds["tfr"] = inp["_tfr"].assign_attrs(units="children per woman")
         ds["e0"] = inp["_e0"].assign_attrs(units="years")
-        ds["migration_level"] = inp["_level"].assign_attrs(units="persons per year")
+        ds["migration_level"] = ds["net_migration"].sel(year=flow).sum(["age", "sex"]).assign_attrs(
+            units="persons per year", long_name="Nettoinnflytting i alt (realisert)")
         assumptions = [
             f"Fruktbarhet: {'trend' if sc.trend_until else 'SSB-bane ' + sc.national} × kommunefaktor "
             f"{tall(base.fertility_factor, 3)}",
@@ -632,6 +645,62 @@ def project_kommune(kommune: str, scenario: str | Scenario = "main", end_year: i
     ds["population"] = pop
     ds.attrs.update(attrs)
     return ds if components else pop
+
+
+def project_kommuner(scenario: str | Scenario = "main", end_year: int = END_YEAR, base_year: int | None = None,
+                     kommuner=None, config: MigrationConfig = DEFAULT,
+                     national: dict | None = None) -> xr.Dataset:
+    """Project many kommuner at once: one estimate (numpy over kommune, year, age and sex) and
+    one engine call with a ``kommune`` dimension. Each kommune's result equals
+    :func:`project_kommune` with ``history_last=base_year``.
+
+    Parameters
+    ----------
+    scenario : scenario id or :class:`Scenario` (not the ``ssb_*`` ones).
+    end_year : last year (1 January).
+    base_year : base year; only data up to it are used (default: the last registered year).
+    kommuner : kommune numbers (default: all 357).
+    config : :class:`~planmodel.population.migration_model.MigrationConfig`.
+    national : optional replacements of national inputs (``tfr``, ``net_migration`` (year) …;
+        see :func:`_national_inputs`), for example the paths that actually happened when
+        decomposing backtest errors.
+
+    Returns
+    -------
+    Dataset of :func:`planmodel.population.engine.project` with dims (year, kommune, age, sex),
+    plus ``fertility_factor`` (kommune) and attrs ``scenario``, ``base_year``.
+    """
+    sc = get_scenario(scenario)
+    if sc.ssb_alternative is not None:
+        raise InputError("argument", "scenario", "SSBs framskriving brukes bare for enkeltkommuner (project_kommune)")
+    hist = data.all_kommuner_population()
+    base_year = int(hist.year.max()) if base_year is None else int(base_year)
+    if kommuner is not None:
+        hist = hist.sel(kommune=[resolve_kommune(k).code for k in np.atleast_1d(kommuner)])
+    P = hist.sel(year=slice(HISTORY_FIRST_YEAR, base_year))
+    if P.sizes["year"] < 2 or int(P.year[-1]) != base_year:
+        raise InputError("argument", "base_year", f"{base_year}: trenger registrert befolkning "
+                         f"{HISTORY_FIRST_YEAR}–{base_year} (tilgjengelig {int(hist.year.min())}–{int(hist.year.max())})")
+    V = P.transpose("kommune", "year", "age", "sex").values
+    codes = P.kommune.values
+    est = estimate(V, codes, P.year.values, config, priors=priors_for(base_year, config))
+    flow = _years(base_year, end_year)
+    nat = {**_national_inputs(sc, flow), **(national or {})}
+    ffac = fertility_factors(P, fertility_shape(_factor_shape_years(base_year)))
+    persons, rate = _kommune_migration_inputs(est, sc, nat, flow, V[:, -1], config)
+    tfr = nat["tfr"] * ffac if sc.tfr is None else path_values(sc.tfr, flow, "tfr") * xr.ones_like(ffac)
+    dims = ("year", "kommune", "age", "sex")
+    coords = {"year": flow, "kommune": codes, "age": AGES, "sex": list(SEXES)}
+    base = xr.DataArray(V[:, -1], coords={"kommune": codes, "age": AGES, "sex": list(SEXES)},
+                        dims=("kommune", "age", "sex"), attrs={"year": base_year})
+    ds = project(base=base, survival=nat["survival"], birth_survival=nat["birth_survival"],
+                 fertility=(tfr * nat["shape"]).transpose("year", "age", ...),
+                 net_migration=xr.DataArray(persons, coords=coords, dims=dims),
+                 male_share_at_birth=male_share_at_birth(),
+                 net_migration_rate=xr.DataArray(rate, coords=coords, dims=dims))
+    ds["fertility_factor"] = ffac
+    ds.attrs.update(scenario=sc.id, base_year=base_year)
+    return ds
 
 
 def _overrides_key(overrides: Mapping[str, object] | None) -> tuple:

@@ -1,4 +1,7 @@
-r"""Net migration by age and sex: the residual method, smoothing and a kommune's pattern.
+r"""Net migration by age and sex: the residual method, smoothing and a fixed age pattern.
+
+The estimation of a kommune's migration from its long history (the model used in projections)
+is :mod:`planmodel.population.migration_model`; this module has the building blocks.
 
 Residual method (no migration register needed). Between two 1 January populations a gap of
 :math:`n` years apart, a cohort aged :math:`a` at :math:`t` is aged :math:`a+n` at :math:`t+n`:
@@ -8,20 +11,19 @@ Residual method (no migration register needed). Between two 1 January population
     \hat M(a+n, s) = P_{t+n}(a+n, s) - P_t(a, s) \prod_{k=0}^{n-1} S(a+k, s)
 
 and the annual figure is :math:`\hat M / n`. Ages below :math:`n` at :math:`t+n` were born in
-the interval; where births are not known (kommuner) they are left out of the estimate, which is
-why a kommune's level is scaled up by the share of those ages in the national pattern.
+the interval; where births are not known (kommuner) they are left out of the estimate (a
+kommune's infants are part of its fertility factor).
 
-A kommune's migration for projections is written as
+A fixed pattern of net migration is written as
 
 .. math:: M(a, s) = L \, p(a, s) + r(a, s), \qquad \sum p = 1, \quad \sum r = 0
 
 with level :math:`L` [persons per year], a non-negative **profile** :math:`p` (where the net
 migrants of a higher or lower level go) and a zero-sum **redistribution** :math:`r` (the
-kommune's structural age pattern, e.g. young adults leaving and families arriving). Scenarios
-change :math:`L`; :math:`r` stays. The observed pattern is smoothed over age with a Gaussian
-kernel and, because a small kommune's pattern is mostly noise, blended with its region's
-pattern applied to its own age structure (credibility weight
-:math:`w = N / (N + N_0)`, :math:`N` = population, :math:`N_0` = 30 000 by default).
+structural age pattern, e.g. young adults leaving and families arriving). It is used for Norway
+(the national path as level), for a migration level set by the user (``migration_level``: the
+kommune's first-year migration decomposed, then moved to the user's level), and to spread the
+extra in-migrants of the housing alternatives over ages (:math:`p`).
 """
 
 from __future__ import annotations
@@ -91,6 +93,48 @@ def residual_net_migration(pop_t: xr.DataArray, pop_tn: xr.DataArray, survival: 
     M = M.where(M["age"] >= n)
     M.attrs = {"units": "persons per year", "method": f"residual over {n} year(s)"}
     return M
+
+
+def survive(P: np.ndarray, S: np.ndarray) -> np.ndarray:
+    """Survivors at their new age (..., age, sex) of populations P and survival ratios S of the
+    same shape (or broadcastable; age and sex last) [persons]. Age 0 of the result is 0 (births
+    are added elsewhere); the open group 105+ keeps its own survivors and those aged 104."""
+    P = np.asarray(P, dtype=float)
+    Z = np.zeros(np.broadcast_shapes(P.shape, np.shape(S)))
+    Z[..., 1:MAX_AGE, :] = P[..., : MAX_AGE - 1, :] * S[..., : MAX_AGE - 1, :]
+    Z[..., MAX_AGE, :] = P[..., MAX_AGE - 1, :] * S[..., MAX_AGE - 1, :] + P[..., MAX_AGE, :] * S[..., MAX_AGE, :]
+    return Z
+
+
+def residual_flows(P: np.ndarray, years: np.ndarray, survival: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    r"""Residual net migration and survivors for every one-year interval, many populations at once.
+
+    .. math:: Z_t(a, s) = S_t(a-1, s)\,P_t(a-1, s), \qquad M_t(a, s) = P_{t+1}(a, s) - Z_t(a, s)
+              \qquad (a \ge 1)
+
+    (open group 105+ as in the engine). Age 0 gets :math:`M = Z = 0`: births are not known by
+    kommune, so infants' migration is part of the fertility factor.
+
+    Parameters
+    ----------
+    P : ndarray (population, year, age, sex) [persons] on 1 January of ``years``.
+    years : ndarray (year,) of int, consecutive and ascending.
+    survival : ndarray (year - 1, age, sex) [probability], S_t of each flow year t.
+
+    Returns
+    -------
+    M : ndarray (population, year - 1, age, sex) [persons per year], net migrants during year t
+        by age on 1 January t+1.
+    Z : ndarray (population, year - 1, age, sex) [persons], survivors of 1 January t on 1 January
+        t+1 by their new age: the exposure of net migration rates.
+    """
+    years = np.asarray(years)
+    if not np.all(np.diff(years) == 1):
+        raise ValueError("residual_flows trenger påfølgende år")
+    Z = survive(P[:, :-1], np.asarray(survival)[None])
+    M = np.asarray(P[:, 1:], dtype=float) - Z
+    M[..., 0, :] = 0.0
+    return M, Z
 
 
 @dataclass(frozen=True)
