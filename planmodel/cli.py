@@ -1,4 +1,4 @@
-"""Command line: ``planmodel population | run | compare | validate | report | schema | app | bench``.
+"""Command line: ``planmodel population | backtest | run | compare | validate | report | schema | app | bench``.
 
 Errors a user can fix are printed as one line (what was wrong and what is valid) with exit
 code 2 and no traceback.
@@ -40,6 +40,16 @@ def _year(text: str) -> int:
     return y
 
 
+def _count(text: str) -> int:
+    try:
+        n = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} er ikke et heltall") from None
+    if n < 1:
+        raise argparse.ArgumentTypeError(f"{n} må være minst 1")
+    return n
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = _Parser(prog="planmodel", description="planmodel: befolkning, tjenester og økonomiplan for kommuner")
     sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
@@ -55,6 +65,16 @@ def build_parser() -> argparse.ArgumentParser:
     pop.add_argument("--format", choices=FORMATS, default="csv")
     pop.add_argument("--base-file", type=Path, default=None,
                      help="egen befolkningsfil fra SSB (JSON-stat 2.0 eller statbank-CSV, tabell 07459) som basis")
+
+    bt = sub.add_parser("backtest", help="tilbakeskriving: framskriv alle kommuner fra tidligere år og "
+                                         "sammenlign med registrert befolkning og naive metoder")
+    bt.add_argument("--origin", type=_year, nargs="+", default=None,
+                    help="utgangsår, ett eller flere (standard: 2011 2014 2016)")
+    bt.add_argument("--horizon", type=_count, default=10, help="antall år fram (standard 10)")
+    bt.add_argument("--sample", type=_count, default=None,
+                    help="bare et fast utvalg på om lag N kommuner, like mange fra hver størrelsesklasse (raskere)")
+    bt.add_argument("--groups", choices=("total", "kostra"), default="total",
+                    help="totalt etter størrelsesklasse (standard) eller etter KOSTRA-aldersgruppe")
 
     runp = sub.add_parser("run", help="kjør en scenariofil")
     runp.add_argument("scenario", type=Path, help="scenariofil (YAML), for eksempel scenarios/baerum_basis.yaml")
@@ -116,6 +136,65 @@ def cmd_population(args: argparse.Namespace) -> int:
         print(f"{pop.attrs['kommune_name']} ({pop.attrs['kommune']}), {pop.attrs['scenario_label']} — personer")
         print(wide.round(0).astype(int).to_string())
         print(f"Kilde: Statistisk sentralbyrå (SSB), CC BY 4.0, og {pop.attrs['sources']}; bearbeidet av planmodel.")
+    return 0
+
+
+_METHOD_LABELS = {"engine": "planmodel", "constant": "konstant", "linear": "lineær trend", "geometric": "vekstrate"}
+_SIZE_LABELS = {"<2 000": "under 2 000", "2 000–5 000": "2 000–5 000", "5 000–20 000": "5 000–20 000",
+                ">20 000": "over 20 000", "all": "alle"}
+
+
+def cmd_backtest(args: argparse.Namespace) -> int:
+    from planmodel.core.errors import InputError
+    from planmodel.core.formatting import tall
+    from planmodel.inputs import data
+    from planmodel.population import backtest as bt
+
+    if args.horizon > 20:
+        raise InputError("--horizon", str(args.horizon), "horisonten kan være høyst 20 år (dataene dekker 2006–2026)")
+    first, last = bt.valid_origins(args.horizon)
+    if first > last:
+        raise InputError("--horizon", str(args.horizon), f"for lang: ingen utgangsår har {bt.NAIVE_YEARS} år "
+                         f"historie før og {args.horizon} år registrert etter")
+    origins = sorted(set(args.origin or bt.ORIGINS))
+    for o in origins:
+        if not first <= o <= last:
+            raise InputError("--origin", str(o), f"med horisont {args.horizon} år må utgangsåret ligge i {first}–{last}")
+    n_all = data.all_kommuner_population().sizes["kommune"]
+    if args.sample is not None and not 4 <= args.sample <= n_all:
+        raise InputError("--sample", str(args.sample), f"utvalget må ha 4–{n_all} kommuner")
+    kommuner = None if args.sample is None else bt.sample_kommuner(args.sample)
+    df = bt.run(origins, (args.horizon,), kommuner=kommuner)
+    n_k = df["kommune"].nunique()
+    years = ", ".join(map(str, origins[:-1])) + (" og " if len(origins) > 1 else "") + str(origins[-1])
+    print(f"Tilbakeskriving av befolkningen: {n_k} kommuner{' (fast utvalg)' if kommuner is not None else ''}, "
+          f"utgangsår {years}, {args.horizon} år fram")
+    print("Absolutt avvik fra registrert folketall 1. januar, prosent: median / 90-persentil")
+    methods = list(bt.METHODS)
+    cell = lambda r: f"{tall(r['median'], 1):>5} / {tall(r['p90'], 1):>5}"  # noqa: E731
+    if args.groups == "kostra":
+        t = bt.group_table(df, args.horizon)
+        head = f"{'aldersgruppe':<14}" + "".join(f"{_METHOD_LABELS[m]:>16}" for m in methods)
+        lines = [head] + [f"{g:<14}" + "".join(f"{cell(t.loc[(g, m)]):>16}" for m in methods)
+                          for g in dict.fromkeys(t.index.get_level_values(0))]
+        print("\n".join(lines))
+    else:
+        t = bt.table(df, args.horizon)
+        head = f"{'innbyggere':<14}{'n':>6}" + "".join(f"{_METHOD_LABELS[m]:>16}" for m in methods)
+        lines = [head]
+        for size in dict.fromkeys(t.index.get_level_values(0)):
+            lines.append(f"{_SIZE_LABELS[size]:<14}{int(t.loc[(size, 'engine'), 'n']):>6}"
+                         + "".join(f"{cell(t.loc[(size, m)]):>16}" for m in methods))
+        print("\n".join(lines))
+        beats = bt.score(df, args.horizon)["beats"]
+        for i, what in enumerate(("medianen", "90-persentilen")):
+            lost = [_SIZE_LABELS[s] for s, b in beats.items() if not b[i]]
+            print(f"planmodel slår beste naive metode på {what} i "
+                  + ("alle størrelsesklasser." if not lost else f"alle størrelsesklasser unntatt {', '.join(lost)}."))
+        print("n = kommuner × utgangsår; innbyggere ved utgangsåret.")
+    print(f"Naive metoder: konstant folketall, og lineær trend og vekstrate fra de siste {bt.NAIVE_YEARS} årene. "
+          "planmodel bruker bare data fram til utgangsåret, også for de nasjonale banene (trend).")
+    print("Kilde: Statistisk sentralbyrå (SSB), tabell 07459, CC BY 4.0; beregning: planmodel.")
     return 0
 
 
@@ -250,7 +329,7 @@ def main(argv: list[str] | None = None) -> int:
         args = parser.parse_args(argv)
     except SystemExit as exc:  # usage errors (code 2) and --help (code 0), already printed
         return int(exc.code or 0)
-    handler = {"population": cmd_population, "run": cmd_run, "compare": cmd_compare, "validate": cmd_validate,
+    handler = {"population": cmd_population, "backtest": cmd_backtest, "run": cmd_run, "compare": cmd_compare, "validate": cmd_validate,
                "report": cmd_report, "schema": cmd_schema, "app": cmd_app, "bench": cmd_bench}[args.command]
     try:
         return handler(args)
