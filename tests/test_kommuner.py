@@ -8,7 +8,7 @@ import re
 import pandas as pd
 import pytest
 
-from planmodel.inputs import kommuner
+from planmodel.inputs import data, kommuner
 from planmodel.core.paths import data_path
 from planmodel.core.errors import InputError, KommuneError
 from planmodel.inputs.kommuner import (
@@ -321,8 +321,7 @@ def test_map_to_current_population_2023(population_2023):
 def test_map_to_current_2023_is_consistent_with_2025(population_2023):
     """Two years of growth: within 8 % per kommune (largest seen: Råde -5.6 %)."""
     out = map_to_current(population_2023, split="drop")
-    p2025 = pd.read_csv(data_path("population", "kommuner_2025_2026.csv"), dtype={"kommune": str})
-    p2025 = p2025[p2025["year"] == 2025].groupby("kommune")["persons"].sum()
+    p2025 = data.all_kommuner_population().sel(year=2025).sum(["age", "sex"]).to_pandas()
     p2023 = out.groupby("kommune")["persons"].sum()
     ratio = (p2025.reindex(p2023.index) / p2023)
     assert ratio.notna().all()

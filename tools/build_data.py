@@ -9,7 +9,8 @@ Usage::
     python tools/build_data.py /path/to/shared/data-sources
 
 Raw inputs (see data/README.md for origin and licence):
-    population/ssb07459_*.csv, population/norway_population_by_age_sex_2023.csv,
+    population/ssb07459_*.csv (Norway 1986-2026; the kommune table and checks), population/
+    norway_population_by_age_sex_2023.csv (2023 statbank export, kept for the recoding tests),
     mortality_fertility/Mx_1x1.txt, Births.txt, NORasfrRR.txt,
     projections/Framskrevet_folkemengde_*.csv, projections/fylker_14288_JohanWidding/output.csv,
     migration/Flytting etter alder Telemark Panda.csv,
@@ -60,9 +61,10 @@ def build_population(src: Path) -> None:
     pop_dir.mkdir(parents=True, exist_ok=True)
     dtype = {"kommunenummer": str}
 
+    # the kommune table (names, fylke, population 2026); the population itself is in
+    # population/kommuner_2005_2026.nc (build_population_all_kommuner)
     kom = pd.read_csv(src / "population/ssb07459_kommuner_alder_kjonn_2025-2026.csv", dtype=dtype)
     assert kom["kommunenummer"].nunique() == 357
-    _long_population(kom).to_csv(pop_dir / "kommuner_2025_2026.csv", index=False)
 
     names = kom[["kommunenummer", "navn"]].drop_duplicates().rename(
         columns={"kommunenummer": "kommune", "navn": "name"}
@@ -74,16 +76,14 @@ def build_population(src: Path) -> None:
     names["population_2026"] = names["kommune"].map(total26).astype(int)
     names.sort_values("kommune").to_csv(OUT / "kommuner.csv", index=False)
 
-    baerum = pd.read_csv(src / "population/ssb07459_baerum_3201_alder_kjonn_2005-2026.csv", dtype=dtype)
-    _long_population(baerum).to_csv(pop_dir / "baerum_3201_2005_2026.csv", index=False)
-
     norge = pd.read_csv(src / "population/ssb07459_norge_alder_kjonn_1986-2026.csv", dtype=dtype)
     norge["kommunenummer"] = "0"
     out = _long_population(norge).drop(columns="kommune")
     out.to_csv(pop_dir / "norge_1986_2026.csv", index=False)
 
-    # 2023 (SSB statbank CSV, 2020-2023 kommune numbers). Kept in its original codes; the
-    # renumbering table (data/kommune_changes.csv) maps it to 2024 codes at run time.
+    # 2023 (SSB statbank CSV, 2020-2023 kommune numbers), kept in its original codes as a real
+    # SSB export for the tests of the kommune recoding (tests/test_kommuner.py, test_data.py);
+    # the model reads 2023 from population/kommuner_2005_2026.nc.
     raw = pd.read_csv(
         src / "population/norway_population_by_age_sex_2023.csv",
         sep=";", encoding="iso-8859-1", skiprows=2,
@@ -103,14 +103,6 @@ def build_population(src: Path) -> None:
     raw[["kommune", "name"]].drop_duplicates().to_csv(
         pop_dir / "kommunenavn_2023_2020-inndeling.csv", index=False
     )
-    # The same population recoded to the 2024 numbering (merged kommuner summed; 1507 Ålesund,
-    # split in 2024, dropped), so that runs need not rebuild the recoding every time.
-    sys.path.insert(0, str(ROOT))
-    from planmodel.inputs.kommuner import map_to_current
-
-    recoded = map_to_current(long[["kommune", "year", "age", "sex", "persons"]], code_col="kommune", split="drop")
-    recoded = recoded.sort_values(["kommune", "sex", "age"])
-    recoded[["kommune", "year", "age", "sex", "persons"]].to_csv(pop_dir / "kommuner_2023_2024-inndeling.csv", index=False)
 
 
 def _read_hmd(path: Path, value_cols=("female", "male")) -> pd.DataFrame:
@@ -311,21 +303,20 @@ def build_population_all_kommuner(src: Path) -> None:
     assert persons.max() < 2**31
     persons = persons.astype(np.int32)  # sex axis: menn -> male, kvinner -> female
 
-    # checks (SOURCES.md): national sums per year; 2025/2026 and Bærum equal the shipped CSVs
+    # checks (SOURCES.md): national sums per year; 2025/2026 equal SSB's two-year kommune file
+    # and Bærum equals SSB's Bærum file (the raw copies the retired CSVs were made from)
     valid = np.where(persons < 0, 0, persons).astype(np.int64)
     totals = dict(zip(POP_YEARS.tolist(), valid.sum(axis=(0, 2, 3)).tolist()))
     for year, total in NATIONAL_POPULATION.items():
         assert totals[year] == total, (year, totals[year])
-    sex_pos = {"male": 0, "female": 1}
     y0 = int(POP_YEARS[0])
-    for fname in ("kommuner_2025_2026.csv", "baerum_3201_2005_2026.csv"):
-        csv = pd.read_csv(OUT / "population" / fname, dtype={"kommune": str})
-        k_i = np.searchsorted(codes, csv["kommune"].to_numpy())
-        assert (codes[k_i] == csv["kommune"].to_numpy()).all()
-        got = persons[k_i, csv["year"].to_numpy() - y0, csv["age"].to_numpy(), csv["sex"].map(sex_pos).to_numpy()]
-        assert (got == csv["persons"].to_numpy()).all(), fname
-        n_cells = csv["kommune"].nunique() * csv["year"].nunique() * 106 * 2
-        assert len(csv) == n_cells, fname
+    for fname in ("ssb07459_kommuner_alder_kjonn_2025-2026.csv", "ssb07459_baerum_3201_alder_kjonn_2005-2026.csv"):
+        csv = pd.read_csv(src / "population" / fname, dtype={"kommunenummer": str})
+        k_i = np.searchsorted(codes, csv["kommunenummer"].to_numpy())
+        assert (codes[k_i] == csv["kommunenummer"].to_numpy()).all()
+        got = persons[k_i, csv["aar"].to_numpy() - y0, csv["alder"].to_numpy()]  # (rows, sex)
+        assert (got == csv[["menn", "kvinner"]].to_numpy()).all(), fname
+        assert len(csv) == csv["kommunenummer"].nunique() * csv["aar"].nunique() * 106, fname
     assert (persons[np.searchsorted(codes, "3201")] >= 0).all()
 
     path = OUT / "population" / "kommuner_2005_2026.nc"
@@ -561,7 +552,7 @@ def main(argv: list[str]) -> int:
     build_migration(src)
     build_kostra(src)
     build_care_panel(src)
-    # the all-kommune files are checked against kommuner.csv and the population CSVs above
+    # the all-kommune files are checked against kommuner.csv above and the raw population files
     build_population_all_kommuner(src)
     build_kostra_economy(src)
     build_inntektssystem(src)

@@ -2,43 +2,43 @@
 
     .venv/bin/python notebooks/data/make_bergen_07459.py
 
-Reads Bergen's (kommunenummer 4601) rows of two shipped SSB 07459 files:
-
-- ``data/population/kommuner_2023_2020-inndeling.csv`` (1 January 2023; Bergen had the number 4601
-  in the 2020–23 numbering too, so no recoding is involved);
-- ``data/population/kommuner_2025_2026.csv`` (1 January 2025 and 2026).
-
-and writes them as one JSON-stat 2.0 dataset shaped like SSB's PxWebApi answer for table 07459
-(dimensions Region, Kjonn, Alder, ContentsCode, Tid; region code ``K-4601``; sex codes 1 = Menn,
-2 = Kvinner, listed in SSB's order 2, 1; ages ``"000"`` .. ``"104"`` and ``"105+"``; values in
-row-major order). 2024 is missing because the shipped data have no 2024 file. The numbers are
-SSB's, unchanged (CC BY 4.0, Kilde: Statistisk sentralbyrå).
+Reads Bergen's (kommunenummer 4601) 1 January 2023, 2025 and 2026 from the shipped SSB 07459
+history ``data/population/kommuner_2005_2026.nc`` (Bergen has the number 4601 in the 2020–23
+numbering too, and its borders did not change in 2024; its 2023 column equals the 2023 statbank
+export ``data/population/kommuner_2023_2020-inndeling.csv`` cell for cell), and writes them as
+one JSON-stat 2.0 dataset shaped like SSB's PxWebApi answer for table 07459 (dimensions Region,
+Kjonn, Alder, ContentsCode, Tid; region code ``K-4601``; sex codes 1 = Menn, 2 = Kvinner,
+listed in SSB's order 2, 1; ages ``"000"`` .. ``"104"`` and ``"105+"``; values in row-major
+order). 2024 is left out on purpose: the notebook shows how planmodel fills a missing year
+along the cohorts. The numbers are SSB's, unchanged (CC BY 4.0, Kilde: Statistisk sentralbyrå).
 """
 
 from __future__ import annotations
 
-import csv
 import json
 from pathlib import Path
 
+import netCDF4
+import numpy as np
+
 HERE = Path(__file__).resolve().parent
-DATA = HERE.parents[1] / "data" / "population"
-SOURCES = ("kommuner_2023_2020-inndeling.csv", "kommuner_2025_2026.csv")
+SOURCE = HERE.parents[1] / "data" / "population" / "kommuner_2005_2026.nc"
 OUT = HERE / "ssb_07459_bergen_4601_2023-2026_jsonstat2.json"
 KOMMUNE = "4601"
+YEARS = ("2023", "2025", "2026")
 
 
 def read_rows() -> dict[tuple[str, str, int], int]:
-    """{(year, sex, age): persons} for Bergen from the shipped files."""
-    cells: dict[tuple[str, str, int], int] = {}
-    for name in SOURCES:
-        with open(DATA / name, encoding="utf-8", newline="") as f:
-            for row in csv.DictReader(f):
-                if row["kommune"] == KOMMUNE:
-                    key = (row["year"], row["sex"], int(row["age"]))
-                    assert key not in cells, key
-                    cells[key] = int(row["persons"])
-    return cells
+    """{(year, sex, age): persons} for Bergen from the shipped history."""
+    with netCDF4.Dataset(SOURCE) as nc:
+        nc.set_auto_mask(False)
+        k = int(np.flatnonzero(np.asarray(nc["kommune"][:], dtype=str) == KOMMUNE)[0])
+        years = [str(y) for y in nc["year"][:]]
+        sexes = [str(x) for x in nc["sex"][:]]
+        persons = nc["persons"][k]  # (year, age, sex)
+    assert (persons[[years.index(y) for y in YEARS]] >= 0).all()
+    return {(y, sex, age): int(persons[years.index(y), age, sexes.index(sex)])
+            for y in YEARS for sex in sexes for age in range(106)}
 
 
 def main() -> None:
