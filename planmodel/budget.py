@@ -38,6 +38,13 @@ inntektsutjevning, innbyggertilskudd, utgiftsutjevning and the rest of the ramme
 - :math:`w` = ``demographic_compensation``: 1 *with* the system's demographic compensation,
   0 *without* (frie inntekter per inhabitant fixed, only the population counts); :math:`g` real
   growth beyond demography.
+- With the system (:math:`w = 1`) two parts are amounts per kommune, not per inhabitant: the
+  **basistillegg** of the utgiftsutjevning, :math:`B_t = \omega_b U (\bar N_t/357 - N_t)` (every
+  kommune counts as one; weight :math:`\omega_b` = 0,0217), which replaces its base-year value in
+  the per-inhabitant part, and the **rest of the rammetilskudd** (distrikts-, skjønns- and
+  storbytilskudd, særskilt fordeling, INGAR), held at its base-year amount times :math:`(1+g)^t`.
+  A small kommune that shrinks keeps them; without the system (:math:`w = 0`) they too are per
+  inhabitant.
 - Inntektsutjevning per inhabitant :math:`e(s) = a\,(\bar s - s) + b\,\max(0, \theta\bar s - s) - t`
   (62 %, 35 % below 90 %, trekk :math:`t`): used when a scenario sets its own skatt per
   innbygger :math:`s` (:func:`income_equalisation`).
@@ -101,6 +108,8 @@ class IncomeBase:
     age_index_change : :math:`\\Delta D_t`, the kommune's age index minus its base-year value.
     national_need_index : :math:`\\bar D_t`, 1 + the nation's demographic cost per inhabitant
         beyond the base year as a share of national frie inntekter per inhabitant (TBU).
+    basis_amount : :math:`B_t`, the basistillegg part of the utgiftsutjevning by year (Y, 1)
+        [NOK 1000]: weight × U × (Norway's population / number of kommuner − the kommune's).
     """
 
     population0: float
@@ -111,6 +120,7 @@ class IncomeBase:
     tax_per_capita: float
     age_index_change: np.ndarray
     national_need_index: np.ndarray
+    basis_amount: np.ndarray | float = 0.0
 
     @property
     def free_income(self) -> float:
@@ -226,10 +236,16 @@ def income_lines(inp: BudgetInputs, eco: Economy) -> dict[str, np.ndarray]:
         parts = {k: v * factor for k, v in parts.items()}
     t = (inp.years - inp.years[0])[:, None]
     w = eco.demographic_compensation.value
-    lam = (1.0 + eco.free_income_growth.value) ** t * (1.0 + w * (base.national_need_index - 1.0))
-    out = {k: np.where(t == 0, base.parts[k], v) / N0 * P * lam for k, v in parts.items()}
-    out["utgiftsutjevning"] = out["utgiftsutjevning"] + w * eco.expenditure_need_per_capita.value / 1000.0 \
-        * lam * base.age_index_change * P
+    growth = (1.0 + eco.free_income_growth.value) ** t
+    lam = growth * (1.0 + w * (base.national_need_index - 1.0))
+    v0 = {k: np.where(t == 0, base.parts[k], v) for k, v in parts.items()}
+    out = {k: v / N0 * P * lam for k, v in v0.items()}
+    # with the system (w = 1): the basistillegg is an amount per kommune, not per inhabitant, and
+    # the rest of the rammetilskudd (distrikts-, skjønns-, storbytilskudd ...) is set per kommune
+    B = np.broadcast_to(np.asarray(base.basis_amount, dtype=float), P.shape)
+    out["utgiftsutjevning"] = (v0["utgiftsutjevning"] - w * B[:1]) / N0 * P * lam + w * B * lam \
+        + w * eco.expenditure_need_per_capita.value / 1000.0 * lam * base.age_index_change * P
+    out["andre_rammetilskudd"] = growth * v0["andre_rammetilskudd"] * (w + (1.0 - w) * P / N0)
     fi = sum(out.values())
     out["frie_inntekter"] = fi + inp.adjustments.get("frie_inntekter", 0.0)
     out["ovrige_driftsinntekter"] = base.other_income / N0 * P

@@ -1,4 +1,4 @@
-"""Command line: ``planmodel population | backtest | run | compare | validate | report | schema | app | bench``.
+"""Command line: ``planmodel population | backtest | sjekk | run | compare | validate | report | schema | app | bench``.
 
 Errors a user can fix are printed as one line (what was wrong and what is valid) with exit
 code 2 and no traceback.
@@ -22,7 +22,9 @@ class _Parser(argparse.ArgumentParser):
     _NB = (("the following arguments are required", "disse argumentene mangler"),
            ("invalid choice", "ugyldig valg"), ("choose from", "velg mellom"),
            ("unrecognized arguments", "ukjente argumenter"), ("expected one argument", "mangler verdi"),
-           ("invalid int value", "ugyldig heltall"), ("argument", "argument"))
+           ("invalid int value", "ugyldig heltall"), ("one of the arguments", "ett av argumentene"),
+           ("is required", "må oppgis"), ("not allowed with argument", "kan ikke brukes sammen med"),
+           ("expected at least one argument", "mangler verdi"), ("argument", "argument"))
 
     def error(self, message: str) -> None:  # noqa: D401 - argparse API
         for en, nb in self._NB:
@@ -75,6 +77,12 @@ def build_parser() -> argparse.ArgumentParser:
                     help="bare et fast utvalg på om lag N kommuner, like mange fra hver størrelsesklasse (raskere)")
     bt.add_argument("--groups", choices=("total", "kostra"), default="total",
                     help="totalt etter størrelsesklasse (standard) eller etter KOSTRA-aldersgruppe")
+
+    chk = sub.add_parser("sjekk", help="kjør basisalternativet for kommunene og kontroller det mot regnskapet 2025")
+    who = chk.add_mutually_exclusive_group(required=True)
+    who.add_argument("--alle", action="store_true", help="alle 357 kommuner")
+    who.add_argument("--kommune", nargs="+", help="bare disse kommunene (nummer eller navn)")
+    chk.add_argument("--out", type=Path, default=None, help="skriv tabellen (én rad per kommune) til en .csv-fil")
 
     runp = sub.add_parser("run", help="kjør en scenariofil")
     runp.add_argument("scenario", type=Path, help="scenariofil (YAML), for eksempel scenarios/baerum_basis.yaml")
@@ -212,6 +220,23 @@ def _check_out(path: Path | None, allowed=OUT_FORMATS) -> None:
         raise InputError("--out", str(path), f"mappen {path.parent} finnes ikke")
 
 
+def cmd_sjekk(args: argparse.Namespace) -> int:
+    from planmodel.analysis.country import check_kommuner
+    from planmodel.inputs.kommuner import resolve_kommune
+    from planmodel.present.country import summary_lines, write_table
+
+    _check_out(args.out, (".csv",))
+    codes = None if args.alle else [resolve_kommune(k).code for k in args.kommune]
+    table = check_kommuner(codes)
+    print("\n".join(summary_lines(table)))
+    failed = table[table["feil"] != ""]
+    for row in failed.itertuples():
+        print(f"Kunne ikke beregne {row.kommune}: {row.feil}")
+    if args.out is not None:
+        print(f"Tabellen er skrevet til {write_table(table, args.out)}")
+    return 0
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     from planmodel.model.chain import run
     from planmodel.inputs.scenario import load_scenario
@@ -329,7 +354,7 @@ def main(argv: list[str] | None = None) -> int:
         args = parser.parse_args(argv)
     except SystemExit as exc:  # usage errors (code 2) and --help (code 0), already printed
         return int(exc.code or 0)
-    handler = {"population": cmd_population, "backtest": cmd_backtest, "run": cmd_run, "compare": cmd_compare, "validate": cmd_validate,
+    handler = {"population": cmd_population, "backtest": cmd_backtest, "sjekk": cmd_sjekk, "run": cmd_run, "compare": cmd_compare, "validate": cmd_validate,
                "report": cmd_report, "schema": cmd_schema, "app": cmd_app, "bench": cmd_bench}[args.command]
     try:
         return handler(args)

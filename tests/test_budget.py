@@ -206,10 +206,12 @@ def test_own_tax_level_moves_the_inntektsutjevning():
 
 
 def test_demographic_compensation_by_hand():
-    """With the system's compensation (w = 1): every part per inhabitant follows the nation's
-    demographic need (lambda = 1.01 in 2027), and the utgiftsutjevning also follows the kommune's
-    own ageing against the nation's at U = 73 000 kr per inhabitant: an age index up 0.001 gives
-    73 000 x 0.001 x 1 000 inhabitants x 1.01 = 73.73 (NOK 1000). Without (w = 0) nothing moves."""
+    """With the system's compensation (w = 1): the parts per inhabitant follow the nation's
+    demographic need (lambda = 1.01 in 2027), the rest of the rammetilskudd (5) is an amount per
+    kommune, and the utgiftsutjevning also follows the kommune's own ageing against the nation's
+    at U = 73 000 kr per inhabitant: an age index up 0.001 gives 73 000 x 0.001 x 1 000
+    inhabitants x 1.01 = 73.73 (NOK 1000). So FI = 95 x 1.01 + 5 + 73.73 = 174.68. Without (w = 0)
+    nothing moves."""
     Y = YEARS.size
     need = (1.0 + 0.01 * np.arange(Y))[:, None]
     dD = (0.001 * np.arange(Y))[:, None]
@@ -217,14 +219,37 @@ def test_demographic_compensation_by_hand():
     eco = simple_economy(demographic_compensation=1.0)
     assert eco.expenditure_need_per_capita.value == pytest.approx(73_000.0)
     b = compute_budget(inp, eco)
-    assert b["frie_inntekter"][1, 0] == pytest.approx(100.0 * 1.01 + 73.0 * 0.001 * 1000 * 1.01)
+    assert b["frie_inntekter"][1, 0] == pytest.approx(95.0 * 1.01 + 5.0 + 73.0 * 0.001 * 1000 * 1.01)
+    assert b["frie_inntekter"][1, 0] == pytest.approx(174.68)
     assert b["utgiftsutjevning"][1, 0] == pytest.approx(5.0 * 1.01 + 73.73)
     assert b["skatt"][2, 0] == pytest.approx(60.0 * 1.02)
+    assert b["andre_rammetilskudd"][:, 0] == pytest.approx([5.0] * Y)
     without = compute_budget(inp, simple_economy(demographic_compensation=0.0))
     assert without["frie_inntekter"][:, 0] == pytest.approx([100.0] * Y)
     # real growth beyond demography multiplies every part
     grown = compute_budget(inp, simple_economy(free_income_growth=0.01))
     assert grown["frie_inntekter"][2, 0] == pytest.approx(100.0 * 1.01 ** 2)
+
+
+def test_amounts_per_kommune_do_not_follow_the_population():
+    """A kommune that shrinks from 1 000 to 900 inhabitants (w = 1, no national change): the parts
+    per inhabitant fall by 10 %; the basistillegg follows its rule B = weight x U x (N_nat/357 -
+    N) (here from 10 to 10 + 0.0217 x 73 x 100 = 168.41 (NOK 1000): the kommune is smaller, its
+    basis index larger), replacing its base-year value in the per-inhabitant part; the rest of the
+    rammetilskudd stays 5. Without the system (w = 0) everything is per inhabitant."""
+    Y = YEARS.size
+    pop = np.full((Y, 1), 1000.0)
+    pop[1:] = 900.0
+    basis = np.full((Y, 1), 10.0)
+    basis[1:] = 10.0 + 0.0217 * 73.0 * 100
+    inp = flat_inputs(population=pop, income=income_base(basis_amount=basis))
+    b = compute_budget(inp, simple_economy(demographic_compensation=1.0))
+    assert b["skatt"][1, 0] == pytest.approx(54.0)
+    assert b["utgiftsutjevning"][1, 0] == pytest.approx((5.0 - 10.0) * 0.9 + 168.41)
+    assert b["andre_rammetilskudd"][1, 0] == pytest.approx(5.0)
+    assert b["utgiftsutjevning"][0, 0] == pytest.approx(5.0)  # the base year is the accounts
+    w0 = compute_budget(inp, simple_economy(demographic_compensation=0.0))
+    assert w0["utgiftsutjevning"][1, 0] == pytest.approx(4.5) and w0["andre_rammetilskudd"][1, 0] == pytest.approx(4.5)
 
 
 def test_age_index_by_hand():

@@ -79,6 +79,11 @@ def test_population_with_an_old_kommune_number_and_a_user_file(capsys):
         (["population", "--kommune", "3201", "--base-file", "/finnes/ikke.csv"], "/finnes/ikke.csv"),
         (["population", "--kommune", "3201", "--base-file", str(FIXTURES / "invalid")], "invalid"),
         (["population"], "--kommune"),
+        (["sjekk"], "ett av argumentene --alle --kommune må oppgis"),
+        (["sjekk", "--alle", "--kommune", "3201"], "argument --kommune: kan ikke brukes sammen med --alle"),
+        (["sjekk", "--kommune", "Atlantis"], "ukjent kommune 'Atlantis'"),
+        (["sjekk", "--kommune", "3201", "--out", "/finnes/ikke/x.csv"], "mappen /finnes/ikke finnes ikke"),
+        (["sjekk", "--kommune", "3201", "--out", "tabell.xlsx"], "ukjent filtype .xlsx; bruk .csv"),
     ],
 )
 def test_errors_are_one_line_with_exit_code_2(args, message, capsys):
@@ -87,6 +92,21 @@ def test_errors_are_one_line_with_exit_code_2(args, message, capsys):
     assert out == ""
     assert message in err
     assert len(err.strip().splitlines()) == 1
+
+
+def test_sjekk_writes_the_country_table_and_its_summary(capsys, tmp_path):
+    from planmodel.analysis.country import COLUMNS
+    from planmodel.inputs.accounts import kommune_accounts
+
+    out_file = tmp_path / "landet.csv"
+    code, out, err = run(["sjekk", "--kommune", "Utsira", "3201", "--out", str(out_file)], capsys)
+    assert code == 0 and err == ""
+    assert out.startswith("Basisalternativet for 2 kommuner (0 kunne ikke beregnes).")
+    assert "Netto driftsresultat 2030 mellom −6\u00a0% og 10\u00a0% av driftsinntektene: 100,0\u00a0%" in out
+    assert "Kilde: Statistisk sentralbyrå" in out and f"skrevet til {out_file}" in out
+    table = pd.read_csv(out_file, dtype={"kommune": str})
+    assert list(table.columns) == list(COLUMNS) and list(table["kommune"]) == ["1151", "3201"]
+    assert table.loc[1, "ndr_basis"] == pytest.approx(kommune_accounts("3201").ndr_share, abs=1e-9)
 
 
 @pytest.mark.parametrize("args", [["population", "--kommune", "3201", "--to", "abc"],

@@ -390,7 +390,7 @@ def test_validate_options_names_the_source_and_checks_arrays(mini):
     with pytest.raises(InputError, match="coverage_factors: faktorene må være endelige tall og ikke negative"):
         validate_options(mini, ServiceOptions(coverage_factors=neg))
     # infinite values are out of range, and so is NaN (see below)
-    with pytest.raises(InputError, match=r"threshold\.eldre: inf er utenfor"):
+    with pytest.raises(InputError, match=r"threshold\.eldre: inf er ikke et endelig tall"):
         validate_options(mini, ServiceOptions(threshold={"eldre": float("inf")}))
     # valid options pass silently, also at the ends of the ranges
     validate_options(mini, ServiceOptions(threshold={"eldre": -1.0}, breadth=1.0, dropped=("dagsenter",),

@@ -5,6 +5,7 @@ Deviation tables are printed (run with ``-s`` to see them) and written to
 """
 
 from pathlib import Path
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -210,15 +211,52 @@ def test_identity_holds_for_a_real_kommune_projection():
     assert ds.attrs["migration_shortfall_total"] == 0.0
 
 
-def test_housing_alternatives_are_ordered_and_moderate_is_the_trend():
+def test_housing_alternatives_are_ordered_and_relative_to_the_kommunes_own_growth():
     tot = {s: d.project_kommune("3201", s).sum(["age", "sex"]) for s in ("bolig_hoy", "bolig_moderat", "bolig_lav", "main")}
     assert (tot["bolig_hoy"].isel(year=slice(1, None)) > tot["bolig_moderat"].isel(year=slice(1, None))).all()
     assert (tot["bolig_moderat"].isel(year=slice(1, None)) > tot["bolig_lav"].isel(year=slice(1, None))).all()
     xr.testing.assert_allclose(tot["bolig_moderat"], tot["main"])
-    # 225 more dwellings x 2.0 persons = 450 more net in-migrants in 2026; the extra women add
-    # a few births in the same year (half a year of exposure).
+    # Bærum's own growth 2016-2026 by hand: (N2026 - N2016) / 10 persons a year; high = 0.375 x
+    # that more net in-migrants (825/600 - 1), plus a few births in the same year
+    hist = data.kommune_population("3201").sum(["age", "sex"])
+    growth = float(hist.sel(year=2026) - hist.sel(year=2016)) / 10
+    assert d.recent_growth(hist.values[None], hist.year.values)[0] == pytest.approx(growth)
     diff_2027 = float(tot["bolig_hoy"].sel(year=2027) - tot["bolig_moderat"].sel(year=2027))
-    assert 450.0 <= diff_2027 < 460.0
+    assert 0.375 * growth <= diff_2027 < 0.375 * growth + 10
+
+
+def test_recent_growth_by_hand_with_its_floor():
+    years = np.arange(2014, 2027)
+    t = years - years[0]
+    totals = np.array([1000.0 + 10 * t,               # +10 a year
+                       np.full(years.size, 5000.0),   # no change: the floor 0.1 % = 5
+                       2000.0 - 20 * t])              # shrinking 20 a year: its size
+    np.testing.assert_allclose(d.recent_growth(totals, years), [10.0, 5.0, 20.0])
+    np.testing.assert_allclose(d.recent_growth(totals[:, -3:], years[-3:]), [10.0, 5.0, 20.0])
+    assert d.recent_growth(totals[:, -1:], years[-1:])[0] == pytest.approx(1.12)  # one year: the floor
+
+
+@pytest.mark.parametrize("code", ["4032", "1856", "1151", "0301"])
+def test_housing_alternatives_are_plausible_for_every_size(code):
+    """Fyresdal, Røst, Utsira and Oslo: the generic housing alternatives move each kommune by its
+    own growth, never by Bærum's 600 dwellings (Fyresdal with dwellings 10 used to drop to 99
+    inhabitants; Røst's high alternative used to give 7 692)."""
+    now = float(data.kommune_population(code).sel(year=2026).sum())
+    for s in ("bolig_hoy", "bolig_lav"):
+        n2040 = float(d.project_kommune(code, s, end_year=2040).sel(year=2040).sum())
+        main = float(d.project_kommune(code, "main", end_year=2040).sel(year=2040).sum())
+        assert abs(n2040 / main - 1) < 0.15, (code, s, n2040, main)
+        assert 0.6 < n2040 / now < 1.6, (code, s)
+
+
+def test_dwellings_need_a_reference():
+    sc = replace(d.get_scenario("main"), dwellings=825.0)
+    with pytest.raises(InputError, match="reference_dwellings: mangler"):
+        d.project_kommune("3201", sc, end_year=2030)
+    both = replace(sc, reference_dwellings=600.0)
+    a = d.project_kommune("3201", both, end_year=2030).sum(["age", "sex"])
+    b = d.project_kommune("3201", "main", end_year=2030).sum(["age", "sex"])
+    assert 450.0 <= float(a.sel(year=2027) - b.sel(year=2027)) < 460.0  # 225 dwellings x 2.0
 
 
 def test_low_main_high_are_ordered():

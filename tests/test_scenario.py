@@ -187,6 +187,9 @@ def test_resolve_gives_catalogue_library_measures_and_economy():
     ({"demography": {"tfr": 5.0}}, "demography.tfr: 5.0 er utenfor gyldig område; forventet en samlet fruktbarhet mellom 0.5 og 4"),
     ({"demography": {"dwellings": {}}}, "demography.dwellings: en årsbane trenger minst ett år"),
     ({"demography": {"fruktbarhet": 1.5}}, "demography.fruktbarhet: ukjent nøkkel; tillatt her:"),
+    ({"demography": {"dwellings": 800}}, "demography.reference_dwellings: mangler: boligbygging (dwellings) trenger"),
+    ({"demography": {"dwellings": 800, "reference_dwellings": -5}},
+     "demography.reference_dwellings: -5 er utenfor gyldig område"),
     # staff_profile shares
     ({"staff_profile": {"helse_og_omsorg": [0.5, 0.5]}},
      "staff_profile.helse_og_omsorg: forventet 5 andeler (20-29, 30-39, 40-49, 50-59, 60-66) som summerer til 1"),

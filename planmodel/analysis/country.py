@@ -21,6 +21,8 @@ from planmodel.inputs.kommuner import all_kommuner
 from planmodel.inputs.scenario import PlanScenario
 from planmodel.model import run
 
+#: The band of netto driftsresultat [share of driftsinntektene] a basis should stay in (issue 10).
+BAND = (-0.06, 0.10)
 #: The years whose result the table shows.
 CHECK_YEARS = (2027, 2030, 2040)
 #: Columns of the table, with their meaning and unit (bokmål headings are in the docs).
@@ -90,11 +92,13 @@ def summary(table: pd.DataFrame) -> dict:
     2030 and 2040, investment shares, warnings."""
     ok = table[table["feil"] == ""]
     ndr2030 = ok["ndr_2030"]
+    lo, hi = BAND
     return {
         "kommuner": len(table), "feil": int((table["feil"] != "").sum()),
         "basis_avvik_ndr_maks": float((ok["ndr_basis"] - ok["ndr_data"]).abs().max()),
         "basis_avvik_fi_maks": float(((ok["fi_basis"] - ok["fi_data"]) / ok["fi_data"]).abs().max()),
-        "ndr_2030_innenfor": float(((ndr2030 >= -0.06) & (ndr2030 <= 0.10)).mean()),
+        "ndr_2030_innenfor": float(((ndr2030 >= lo) & (ndr2030 <= hi)).mean()),
+        "ndr_data_innenfor": float(((ok["ndr_data"] >= lo) & (ok["ndr_data"] <= hi)).mean()),
         "ndr_2030_percentiler": {q: float(ndr2030.quantile(q)) for q in (0.05, 0.25, 0.5, 0.75, 0.95)},
         "ndr_2040_percentiler": {q: float(ok["ndr_2040"].quantile(q)) for q in (0.05, 0.25, 0.5, 0.75, 0.95)},
         "ndr_2040_uten_percentiler": {q: float(ok["ndr_2040_uten"].quantile(q)) for q in (0.05, 0.5, 0.95)},

@@ -14,10 +14,14 @@ Scenarios shipped (``SCENARIOS``):
   (:mod:`planmodel.population.migration_model`): its population share of Norway's net
   immigration follows the alternative's national path, so low and high move a kommune in
   proportion to its size, and its domestic migration is its own, estimated from 2006–2026.
-- ``bolig_hoy``, ``bolig_moderat``, ``bolig_lav``: housing-driven growth as in Bærum's
-  kommuneplan, 825 / 600 / 400 new dwellings a year. Net migration = the main alternative's
-  migration + (dwellings - reference dwellings) x persons per new dwelling, spread by the
-  kommune's first-year migration profile.
+- ``bolig_hoy``, ``bolig_moderat``, ``bolig_lav``: housing-driven growth **relative to the
+  kommune's own recent growth** (``growth_factor`` 1.375 / 1 / 0.667: the spread of Bærum's
+  kommuneplan, 825 / 600 / 400 dwellings a year, applied to every kommune): net migration = the
+  main alternative's + (factor − 1) × the kommune's average yearly population change over the
+  last ten registered years (its size, at least 0.1 % of today's population), spread by the
+  kommune's first-year migration profile. A user who knows the kommune's dwellings gives
+  ``dwellings`` and ``reference_dwellings`` (the building that gives the main alternative's
+  migration) instead; Bærum's scenario files do so with 825 / 600 / 400 and 600.
 - ``ssb_mmmm``, ``ssb_llml``, ``ssb_hhmh``: SSB's own projection used directly as the
   population path (only where a projection for the region is shipped).
 """
@@ -106,9 +110,11 @@ class Scenario:
         up to and including that year (TFR and net immigration held at their latest level,
         e0 continuing its linear trend of the last 20 years) — used for hindcasts
     dwellings : PathSpec or None [dwellings per year], housing-driven migration
-    reference_dwellings : float [dwellings per year], the dwellings that give the main
-        alternative's migration
+    reference_dwellings : float or None [dwellings per year], the dwellings that give the main
+        alternative's migration (required with ``dwellings``)
     persons_per_dwelling : float [persons per dwelling], net in-migrants per extra dwelling
+    growth_factor : float or None, housing-driven growth relative to the kommune's own recent
+        growth (1 = the main alternative; ignored when ``dwellings`` is given)
     ssb_alternative : str or None, use SSB's projection directly (MMMM/LLML/HHMH)
     tfr, e0_male, e0_female, migration_level : optional overrides (PathSpec); ``tfr`` is the
         kommune's own TFR, ``migration_level`` its own total net migration [persons per year]
@@ -120,8 +126,9 @@ class Scenario:
     national: str = "MMMM"
     trend_until: int | None = None
     dwellings: PathSpec | None = None
-    reference_dwellings: float = 600.0
+    reference_dwellings: float | None = None
     persons_per_dwelling: float = 2.0
+    growth_factor: float | None = None
     ssb_alternative: str | None = None
     tfr: PathSpec | None = None
     e0_male: PathSpec | None = None
@@ -138,9 +145,18 @@ def trend_scenario(until: int) -> Scenario:
                                 f"levealderen følger trenden {until - 19}–{until}")
 
 
-_HOUSING_NOTE = ("Antakelse: moderat alternativ (600 boliger/år) gir hovedalternativets "
-                 "nettoinnflytting; hver bolig mer eller mindre gir ±2,0 nettoinnflyttere "
-                 "(personer per ny bolig, antakelse), fordelt etter kommunens flytteprofil.")
+#: The growth factors of the housing alternatives: the spread of Bærum's kommuneplan (825 / 600 /
+#: 400 dwellings a year) as a share of the middle one, applied to every kommune's own growth.
+HOUSING_FACTORS = {"bolig_hoy": 825 / 600, "bolig_moderat": 1.0, "bolig_lav": 400 / 600}
+#: Years of registered history whose average yearly change is a kommune's "recent growth".
+RECENT_GROWTH_YEARS = 10
+#: The smallest recent growth used, as a share of today's population per year (so that a kommune
+#: that did not grow still has housing alternatives that differ).
+RECENT_GROWTH_FLOOR = 0.001
+_HOUSING_NOTE = ("Antakelse: boligbyggingen endrer kommunens vekst i forhold til dens egen vekst de siste ti "
+                 "årene (høy: 1,375 ganger, lav: 2/3, som spennet 825/600/400 boliger i Bærums kommuneplan); "
+                 "endringen fordeles etter kommunens flytteprofil. Kjenner du kommunens boligbygging, "
+                 "oppgi dwellings og reference_dwellings i scenariofila.")
 
 SCENARIOS: dict[str, Scenario] = {
     "main": Scenario("main", "Hovedalternativ (MMMM)", description="SSBs hovedalternativ nasjonalt; kommunens egen fruktbarhet og flytting"),
@@ -148,12 +164,15 @@ SCENARIOS: dict[str, Scenario] = {
                     description="Lav fruktbarhet, lav levealder, lav innvandring (SSBs lavalternativ)"),
     "high": Scenario("high", "Høy vekst (HHMH)", national="HHMH",
                      description="Høy fruktbarhet, høy levealder, høy innvandring (SSBs høyalternativ)"),
-    "bolig_hoy": Scenario("bolig_hoy", "Høy boligbygging (825 boliger/år)", dwellings=825,
-                          description="Boligdrevet vekst som i Bærums kommuneplan", assumptions=(_HOUSING_NOTE,)),
-    "bolig_moderat": Scenario("bolig_moderat", "Moderat boligbygging (600 boliger/år)", dwellings=600,
-                              description="Boligdrevet vekst som i Bærums kommuneplan", assumptions=(_HOUSING_NOTE,)),
-    "bolig_lav": Scenario("bolig_lav", "Lav boligbygging (400 boliger/år)", dwellings=400,
-                          description="Boligdrevet vekst som i Bærums kommuneplan", assumptions=(_HOUSING_NOTE,)),
+    "bolig_hoy": Scenario("bolig_hoy", "Høy boligbygging (vekst 1,4 × de siste ti årene)",
+                          growth_factor=HOUSING_FACTORS["bolig_hoy"], assumptions=(_HOUSING_NOTE,),
+                          description="Boligdrevet vekst: mer enn kommunens egen vekst de siste ti årene"),
+    "bolig_moderat": Scenario("bolig_moderat", "Moderat boligbygging (som hovedalternativet)",
+                              growth_factor=HOUSING_FACTORS["bolig_moderat"], assumptions=(_HOUSING_NOTE,),
+                              description="Boligbygging som gir hovedalternativets flytting"),
+    "bolig_lav": Scenario("bolig_lav", "Lav boligbygging (vekst 2/3 av de siste ti årene)",
+                          growth_factor=HOUSING_FACTORS["bolig_lav"], assumptions=(_HOUSING_NOTE,),
+                          description="Boligdrevet vekst: mindre enn kommunens egen vekst de siste ti årene"),
     "ssb_mmmm": Scenario("ssb_mmmm", "SSBs framskriving, hovedalternativ", ssb_alternative="MMMM"),
     "ssb_llml": Scenario("ssb_llml", "SSBs framskriving, lav nasjonal vekst", ssb_alternative="LLML"),
     "ssb_hhmh": Scenario("ssb_hhmh", "SSBs framskriving, høy nasjonal vekst", ssb_alternative="HHMH"),

@@ -45,11 +45,13 @@ class Assumption(Value):
 @dataclass(frozen=True)
 class CostKey:
     """The age part of the kostnadsnøkkel: age groups (label, first age, last age) with their
-    weight in the samlet key [share; the rest, 1 − Σ weights, are the other criteria]."""
+    weight in the samlet key [share; the rest, 1 − Σ weights, are the other criteria], and the
+    weight of the basiskriterium (every kommune counts as one, whatever its size)."""
 
     groups: tuple[tuple[str, int, int, float], ...]
     status: str
     source: str
+    basis_weight: float = 0.0
 
     @property
     def age_weight(self) -> float:
@@ -183,6 +185,7 @@ class CostKeyEntry(FileModel):
     status: Choice(STATUSES)
     source: Text(nonempty=True)
     age_groups: dict[Text(), AgeGroupEntry]
+    basis_weight: Number("en vekt i kostnadsnøkkelen", 0.0, 1.0) = 0.0
 
     @model_validator(mode="after")
     def _groups(self):
@@ -190,7 +193,8 @@ class CostKeyEntry(FileModel):
         check(bool(spans) and spans[0][0] == 0 and spans[-1][1] == 105
               and all(b[0] == a[1] + 1 for a, b in zip(spans, spans[1:])),
               "aldersgruppene må dekke 0-105 år uten hull eller overlapp")
-        check(sum(g.weight for g in self.age_groups.values()) <= 1.0 + 1e-9, "vektene kan ikke summere til mer enn 1")
+        check(sum(g.weight for g in self.age_groups.values()) + self.basis_weight <= 1.0 + 1e-9,
+              "vektene kan ikke summere til mer enn 1")
         return self
 
 
@@ -208,7 +212,7 @@ def parse_economy(raw, source: str) -> Economy:
     f = validate(EconomyFile, raw, source)
     key = None if f.cost_key is None else CostKey(
         tuple((label, g.ages[0], g.ages[1], float(g.weight)) for label, g in f.cost_key.age_groups.items()),
-        f.cost_key.status, f.cost_key.source)
+        f.cost_key.status, f.cost_key.source, float(f.cost_key.basis_weight))
     return Economy({name: Assumption(value=None if e.value is None else float(e.value), status=e.status,
                                      source=e.source, name=name, label=e.label, unit=e.unit,
                                      minimum=e.range[0], maximum=e.range[1])

@@ -50,6 +50,8 @@ OVERFLOW_MODES = ("queue", "step_down")
 PATH_LIMITS = {"tfr": (0.5, 4.0, "en samlet fruktbarhet"), "e0_male": (50, 100, "en levealder"),
                "e0_female": (50, 100, "en levealder"), "migration_level": (-1e6, 1e6, "en nettoinnflytting"),
                "dwellings": (0, 1e5, "et antall boliger")}
+#: Demographic assumptions a scenario file may set as one number (not a path).
+SCALAR_DEMOGRAPHY = ("persons_per_dwelling", "reference_dwellings")
 
 
 @dataclass(frozen=True)
@@ -89,8 +91,9 @@ class PlanScenario:
     economy : overrides of the economic assumptions {name: number} (data/okonomi/forutsetninger.yaml).
     staff_profile : the kommune's own staff age profile {sector: shares}.
     catalogue, library : paths of a service catalogue / tiltak library (None = shipped).
-    demography_overrides : {tfr, e0_male, e0_female, migration_level, dwellings,
-        persons_per_dwelling: value or {year: level}} on top of the demographic scenario.
+    demography_overrides : {tfr, e0_male, e0_female, migration_level, dwellings: value or {year:
+        level}; persons_per_dwelling, reference_dwellings: value} on top of the demographic
+        scenario (``dwellings`` needs a ``reference_dwellings``).
     baseline, source, chain : provenance (the file, and the baseline files merged into it).
     """
 
@@ -200,6 +203,7 @@ class DemographySection(FileModel):
     migration_level: _path_type("migration_level") | None = None
     dwellings: _path_type("dwellings") | None = None
     persons_per_dwelling: Number("et antall personer per bolig", 0.0, 10.0) | None = None
+    reference_dwellings: Number("et antall boliger per år", 0.0, 1e5) | None = None
 
 
 class ServicesSection(FileModel):
@@ -312,13 +316,19 @@ def check_scenario(s: PlanScenario) -> None:
     r.check(s.horizon > last, ("plan", "horizon"), f"{s.horizon} må være etter økonomiplanperioden {first}–{last}")
     r.choice(s.demographic, SCENARIOS, ("demography", "scenario"))
     for key, v in s.demography_overrides.items():
-        r.check(key in PATH_LIMITS or key == "persons_per_dwelling", ("demography", key),
-                f"ukjent nøkkel; tillatt her: {', '.join(list(PATH_LIMITS) + ['persons_per_dwelling'])}")
+        r.check(key in PATH_LIMITS or key in SCALAR_DEMOGRAPHY, ("demography", key),
+                f"ukjent nøkkel; tillatt her: {', '.join(list(PATH_LIMITS) + list(SCALAR_DEMOGRAPHY))}")
         if isinstance(v, Mapping):
             r.check(bool(v), ("demography", key), "en årsbane trenger minst ett år")
             for y in v:
                 r.check(BASE_YEAR <= y <= s.horizon + 50, ("demography", key, y),
                         f"året {y} er utenfor {BASE_YEAR}–{s.horizon + 50}")
+    if "dwellings" in s.demography_overrides:
+        r.check("reference_dwellings" in s.demography_overrides
+                or getattr(SCENARIOS.get(s.demographic), "reference_dwellings", None) is not None,
+                ("demography", "reference_dwellings"),
+                "mangler: boligbygging (dwellings) trenger antall boliger per år som gir hovedalternativets "
+                "flytting (for eksempel kommunens boligbygging de siste årene)")
     r.choice(s.overflow, OVERFLOW_MODES, ("services", "overflow"))
     r.choice(s.effect_bound, EFFECT_BOUNDS, ("services", "effect_bound"))
     if isinstance(s.threshold, Mapping):
@@ -470,7 +480,7 @@ def parse_scenario(raw: dict, source: str = "scenario", chain: list[str] | None 
     library_path = None if f.library is None else str(base_dir / f.library)
     price_year = f.price_year if f.price_year is not None else load_catalogue(catalogue_path).price_year
     demo = f.demography
-    overrides = {k: getattr(demo, k) for k in (*PATH_LIMITS, "persons_per_dwelling") if getattr(demo, k) is not None}
+    overrides = {k: getattr(demo, k) for k in (*PATH_LIMITS, *SCALAR_DEMOGRAPHY) if getattr(demo, k) is not None}
     svc = f.services
     token = _RAW.set(raw)
     try:

@@ -21,6 +21,7 @@ from planmodel.core.cache import memo
 from planmodel.inputs.accounts import ACCOUNTS_YEAR, kommune_accounts, national_accounts, national_free_income_per_capita
 from planmodel.inputs.demographic import get_scenario
 from planmodel.inputs.economy import Economy
+from planmodel.inputs.kommuner import all_kommuner
 from planmodel.services.capacity import behovsanalyse, investment_path
 from planmodel.services.costs import cost_arrays, sector_matrix, waiting_costs, waiting_sector_matrix
 from planmodel.services.demand import CatalogueIndex, ServiceOptions, apply_capacity, demand_arrays
@@ -123,12 +124,17 @@ def income_base(accounts, pop: xr.DataArray, nat: xr.DataArray, eco: Economy, ca
                             [(g[1], g[2]) for g in key.groups], [g[3] for g in key.groups])
     cost = national_service_cost_per_capita(catalogue, nat)
     landet = national_accounts()
+    n_kommuner = len(all_kommuner())
+    nat_total = nat.sum(("age", "sex")).transpose("year").values
+    own_total = pop.sum(("age", "sex")).transpose("year").values
+    basis = key.basis_weight * eco.expenditure_need_per_capita.value * (nat_total / n_kommuner - own_total) / 1000.0
     national_idx = 1.0 + (cost - cost[0]) / (landet["free_income"] * 1000.0 / landet["population_1jan"])
     return IncomeBase(population0=float(pop.values[0].sum()), parts=parts,
                       other_income=accounts.gross_operating_income - accounts.free_income,
                       net_operating_result=accounts.net_operating_result, net_debt=accounts.net_debt,
                       tax_per_capita=accounts.tax * 1000.0 / accounts.population_1jan,
-                      age_index_change=(kommune_idx - kommune_idx[0])[:, None], national_need_index=national_idx[:, None])
+                      age_index_change=(kommune_idx - kommune_idx[0])[:, None], national_need_index=national_idx[:, None],
+                      basis_amount=basis[:, None])
 
 
 def prepare(scenario: PlanScenario) -> Prepared:

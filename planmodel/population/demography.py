@@ -23,7 +23,8 @@ from planmodel.core.cache import freeze, memo
 from planmodel.core.errors import InputError
 from planmodel.core.formatting import tall
 from planmodel.inputs import data
-from planmodel.inputs.demographic import NATIONAL_ASSUMPTIONS, Scenario, get_scenario, path_values
+from planmodel.inputs.demographic import (NATIONAL_ASSUMPTIONS, RECENT_GROWTH_FLOOR, RECENT_GROWTH_YEARS, Scenario,
+                                         get_scenario, path_values)
 from planmodel.inputs.kommuner import all_kommuner, resolve_kommune
 from planmodel.population import lifetable
 from planmodel.population.engine import project
@@ -501,8 +502,44 @@ def _national_inputs_cached(national, trend_until, e0m_key, e0f_key, scenario: S
             "shape": fertility_shape(_shape_years(scenario.trend_until))}
 
 
+def recent_growth(totals: np.ndarray, years: np.ndarray, window: int = RECENT_GROWTH_YEARS,
+                  floor: float = RECENT_GROWTH_FLOOR) -> np.ndarray:
+    """A kommune's recent growth for the housing alternatives [persons per year] (K,): the size
+    of its average yearly population change over the last ``window`` registered years (or the
+    years there are), at least ``floor`` × its latest population.
+
+    Parameters
+    ----------
+    totals : (K, Y) registered population on 1 January [persons]; years : (Y,) calendar years.
+    """
+    totals = np.atleast_2d(np.asarray(totals, dtype=float))
+    years = np.asarray(years)
+    first = max(0, years.size - 1 - window)
+    span = max(int(years[-1] - years[first]), 1)
+    change = np.abs(totals[:, -1] - totals[:, first]) / span
+    return np.maximum(change, floor * totals[:, -1])
+
+
+def housing_extra(scenario: Scenario, flow: np.ndarray, growth: np.ndarray) -> np.ndarray | None:
+    """Extra net in-migrants of a housing scenario (Y, K) [persons per year], or None: the
+    user's ``(dwellings − reference_dwellings) × persons_per_dwelling``, or else
+    ``(growth_factor − 1) × recent growth`` (:func:`recent_growth`)."""
+    if scenario.dwellings is not None:
+        if scenario.reference_dwellings is None:
+            raise InputError("demografisk alternativ", "reference_dwellings",
+                             "mangler: boligbygging (dwellings) trenger antall boliger per år som gir "
+                             "hovedalternativets flytting")
+        extra = (path_values(scenario.dwellings, flow, "dwellings").values - scenario.reference_dwellings) \
+            * scenario.persons_per_dwelling
+        return np.broadcast_to(extra[:, None], (flow.size, growth.size))
+    if scenario.growth_factor is not None and scenario.growth_factor != 1.0:
+        return np.broadcast_to((scenario.growth_factor - 1.0) * growth[None, :], (flow.size, growth.size))
+    return None
+
+
 def _kommune_migration_inputs(est: dict, scenario: Scenario, nat: dict, flow: np.ndarray,
-                              base: np.ndarray, config: MigrationConfig = DEFAULT) -> tuple[np.ndarray, np.ndarray]:
+                              base: np.ndarray, config: MigrationConfig = DEFAULT,
+                              growth: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Net migration of kommuner for the engine: persons (year, kommune, age, sex) [persons per
     year] and rates on survivors (same dims) [per survivor per year].
 
@@ -510,11 +547,12 @@ def _kommune_migration_inputs(est: dict, scenario: Scenario, nat: dict, flow: np
     scenario's national net immigration; then, if the scenario sets the kommune's own
     ``migration_level`` [persons per year], the first year's net migration as a fixed pattern
     (level × profile + redistribution) moved to that level (all as persons); and for housing
-    scenarios ``(dwellings - reference) * persons_per_dwelling`` extra net in-migrants spread by
-    the positive part of the first year's pattern."""
+    scenarios the extra net in-migrants of :func:`housing_extra` (``growth``: each kommune's
+    :func:`recent_growth`) spread by the positive part of the first year's pattern."""
     N = nat["net_migration"].values * ages_one_plus_share()
     persons, rate = migration_paths(est, N, flow, base, config)
-    if scenario.migration_level is None and scenario.dwellings is None:
+    extra = housing_extra(scenario, flow, np.zeros(base.shape[0]) if growth is None else np.asarray(growth))
+    if scenario.migration_level is None and extra is None:
         return persons, rate
     # the first year's net migrants as a fixed pattern: level * profile + redistribution
     first = persons[0] + rate[0] * survive(base, survival_for_flows(flow[:1])[0])  # (K, A, S)
@@ -526,10 +564,8 @@ def _kommune_migration_inputs(est: dict, scenario: Scenario, nat: dict, flow: np
         redistribution = first - first.sum((1, 2), keepdims=True) * profile
         persons = level[:, None, None, None] * profile[None] + redistribution[None]
         rate = np.zeros_like(rate)
-    if scenario.dwellings is not None:
-        extra = (path_values(scenario.dwellings, flow, "dwellings").values - scenario.reference_dwellings) \
-            * scenario.persons_per_dwelling
-        persons = persons + extra[:, None, None, None] * profile[None]
+    if extra is not None:
+        persons = persons + extra[:, :, None, None] * profile[None]
     return persons, rate
 
 
@@ -570,7 +606,9 @@ def projection_inputs(base: KommuneBase, scenario: Scenario, end_year: int = END
         out["net_migration"] = base.migration.at_level(level).transpose("year", "age", "sex")
         return out
     b = base.base.transpose("age", "sex").values[None]
-    persons, rate = _kommune_migration_inputs(base.migration.estimate, scenario, nat, flow, b, config)
+    hist = base.history.sel(year=slice(None, base.base_year)).sum(("age", "sex"))
+    growth = recent_growth(hist.values[None], hist["year"].values)
+    persons, rate = _kommune_migration_inputs(base.migration.estimate, scenario, nat, flow, b, config, growth)
     out["net_migration"] = xr.DataArray(persons[:, 0], coords=coords, dims=("year", "age", "sex"),
                                         attrs={"units": "persons per year"})
     out["net_migration_rate"] = xr.DataArray(rate[:, 0], coords=coords, dims=("year", "age", "sex"),
@@ -687,7 +725,8 @@ def project_kommuner(scenario: str | Scenario = "main", end_year: int = END_YEAR
     flow = _years(base_year, end_year)
     nat = {**_national_inputs(sc, flow), **(national or {})}
     ffac = fertility_factors(P, fertility_shape(_factor_shape_years(base_year)))
-    persons, rate = _kommune_migration_inputs(est, sc, nat, flow, V[:, -1], config)
+    persons, rate = _kommune_migration_inputs(est, sc, nat, flow, V[:, -1], config,
+                                              recent_growth(V.sum(axis=(2, 3)), P.year.values))
     tfr = nat["tfr"] * ffac if sc.tfr is None else path_values(sc.tfr, flow, "tfr") * xr.ones_like(ffac)
     dims = ("year", "kommune", "age", "sex")
     coords = {"year": flow, "kommune": codes, "age": AGES, "sex": list(SEXES)}
