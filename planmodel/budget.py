@@ -53,7 +53,9 @@ Driftsinntekter :math:`DI_t = FI_t + O_t`, with the other operating income :math
 refusjoner, øremerkede tilskudd) following the population.
 
 **Capital costs as the accounts book them.** Debt :math:`G` (netto lånegjeld) is in fixed prices,
-so it erodes with inflation: at the start of year :math:`t` it is :math:`G'_t = G_{t-1}/(1+\pi)`.
+so it erodes with inflation: at the start of year :math:`t` it is :math:`G'_t = G_{t-1}/(1+\pi)`
+(in the base year :math:`G_{-1}` is the accounts' debt, so that the capital costs do not step
+down from the base year to the first plan year).
 Interest is the *nominal* rate on the interest-bearing share: :math:`R_t = i\,\eta\,G'_t`;
 avdrag is the minimum repayment over the weighted lifetime :math:`T`: :math:`A_t = G'_t/T`; new
 loans :math:`L_t` finance investments: :math:`G_t = G'_t - A_t + L_t`. Investments :math:`I_t`
@@ -285,7 +287,9 @@ def compute_budget(inp: BudgetInputs, eco: Economy) -> dict[str, np.ndarray]:
     debt = _stock(debt0, decay, loans)
     if inp.debt_at is not None:  # rullering: move the path to the actual debt, same dynamics after
         debt = debt + _carry(inp.years, inp.debt_at, debt, decay)
-    start = np.concatenate([debt0[None], debt[:-1] / (1.0 + pi)], axis=0)  # G'_t: year 0 is the accounts' debt
+    # G'_t: the debt at the start of each year in the year's fixed kroner; in the base year too, so
+    # that capital costs do not step down from the base year to the first plan year
+    start = np.concatenate([debt0[None], debt[:-1]], axis=0) / (1.0 + pi)
     avdrag = start / T + inp.adjustments.get("avdrag", 0.0)
     rate = eco.interest_rate.value if inp.extra_interest is None else eco.interest_rate.value + inp.extra_interest
     renter = rate * eta * start + inp.adjustments.get("renter", 0.0)
