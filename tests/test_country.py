@@ -116,3 +116,12 @@ def test_every_kommune_closes_to_its_accounts():
     assert s["ndr_2030_innenfor"] >= s["ndr_data_innenfor"] - 0.015
     # the median kommune drifts little from its own 2025 result by 2030
     assert abs(float((table["ndr_2030"] - table["ndr_data"]).median())) < 0.005
+
+
+def test_a_non_positive_sector_is_warned_once_in_norwegian():
+    """Sauda's sosialtjeneste has negative netto driftsutgifter in 2025: one warning (from the
+    accounts), with the amount in Norwegian format, and the area is not scaled."""
+    ds = run(PlanScenario(kommune="1135"))
+    about = [w for w in ds.plan.warnings if w.startswith("Sosialtjeneste")]
+    assert about == ["Sosialtjeneste: netto driftsutgifter er \u22126,0\u00a0mill.\u00a0kr (ikke positive) i regnskapet "
+                     "2025; tjenestekostnadene der skaleres ikke, forskjellen ligger i øvrige."]

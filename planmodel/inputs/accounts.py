@@ -22,6 +22,7 @@ import pandas as pd
 
 from planmodel.core.cache import memo
 from planmodel.core.errors import InputError
+from planmodel.core.formatting import mill_kr
 from planmodel.core.paths import data_path
 
 #: The KOSTRA year of the accounts the base year shows.
@@ -130,7 +131,7 @@ def _accounts(code: str) -> KommuneAccounts:
             raise InputError("regnskap", f"{code}.nde_{sid}", f"{v!r} er ikke et tall i dataene")
         sectors[sid] = v
         if v <= 0:
-            warnings.append(f"{name}: netto driftsutgifter er {v / 1000:.1f} mill. kr (ikke positive) i regnskapet "
+            warnings.append(f"{name}: netto driftsutgifter er {mill_kr(v * 1000.0)} (ikke positive) i regnskapet "
                             f"{ACCOUNTS_YEAR}; tjenestekostnadene der skaleres ikke, forskjellen ligger i øvrige.")
     cost_index = float(dki.loc[code, "cost_index"]) if code in dki.index else None
     if cost_index is None:

@@ -239,7 +239,7 @@ def scale_unit_costs(catalogue: Catalogue, coverage: xr.DataArray, pop_base: xr.
                 (f"skalert til regnskapet; faktoren {tall(f, 2)} er langt fra landets {tall(national[area], 2)} "
                  "(kommunens kostnader per bruker skiller seg mye fra katalogens)")
             factor[members] = f
-        if note != "skalert til regnskapet":
+        if note != "skalert til regnskapet" and data > 0:  # a non-positive area: the accounts' own warning says so
             warnings.append(f"{name}: {note}.")
         rows.append({"område": name, "regnskap": data, "modell_før": model, "faktor": f,
                      "faktor_landet": national[area], "merknad": note})
