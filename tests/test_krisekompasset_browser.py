@@ -119,6 +119,19 @@ def test_krisekompasset_in_browser(voila_app, app_page, artifacts_dir, tmp_path)
                           measures=(MeasureChoice("hverdagsrehabilitering", 2029),))
     wait_for_numbers(page, choice)
 
+    # build or wait, and the income rule: labelled menus, the numbers follow the model
+    page.get_by_label("Nye plasser (sykehjem, omsorgsbolig, barnehage, skole)", exact=True).select_option(
+        label="Ikke bygg: de som ikke får plass, venter (med ventekostnad)")
+    choice = PlanScenario(kommune="3201", threshold=0.5, breadth=-0.5, behovsanalyse=False,
+                          measures=(MeasureChoice("hverdagsrehabilitering", 2029),))
+    wait_for_numbers(page, choice)
+    page.get_by_label("Frie inntekter", exact=True).select_option(label="Uten demografikompensasjon (fast per innbygger)")
+    choice = PlanScenario(kommune="3201", threshold=0.5, breadth=-0.5, behovsanalyse=False,
+                          economy={"demographic_compensation": 0.0},
+                          measures=(MeasureChoice("hverdagsrehabilitering", 2029),))
+    wait_for_numbers(page, choice)
+    assert "Til sammenligning med demografikompensasjon" in page.locator(".planmodel-future").inner_text()
+
     # the signals carry a word and a symbol, the 2×2 is there, the credit line too
     signals = page.locator(".planmodel-signals").inner_text()
     assert "Økonomi i balanse:" in signals and "Nok personell:" in signals and "Tilbudet til innbyggerne:" in signals
