@@ -20,7 +20,7 @@ Own tiltak are amounts for this kommune (``scale: fixed``), at the library's pri
 Every value gets status ``assumption`` and the row's ``kilde/begrunnelse`` as source.
 
 :func:`import_tiltak` validates every cell, collects all problems and raises one
-:class:`planmodel.errors.InputError` that lists each bad cell as ``Sheet!A1: problem``; a
+:class:`planmodel.core.errors.InputError` that lists each bad cell as ``Sheet!A1: problem``; a
 workbook with errors never yields half a list. :func:`build_template` makes the template from
 the catalogue, library and goals (``tools/make_tiltaksmal.py`` writes the shipped file), so the
 dropdowns always match what the model accepts.
@@ -307,7 +307,7 @@ def _guide_rows(lib: Library, cat: Catalogue) -> list[tuple[str, str]]:
     lo, hi = YEAR_RANGE
     rows = [
         ("Tiltaksmal", "Fyll inn tiltakene for økonomiplanen her, og les filen inn i planmodel med "
-                       "planmodel.excel_import.import_tiltak(\"fil.xlsx\"). Alle feil meldes samlet, med arket og "
+                       "planmodel.import_tiltak(\"fil.xlsx\"). Alle feil meldes samlet, med arket og "
                        "cellen (for eksempel Tiltak!B5), slik at du kan rette alt på én gang."),
         ("", ""),
         ("Arket Tiltak", "Tiltak fra tiltaksbiblioteket (se arket Tiltaksbibliotek). Én rad per tiltak. "
@@ -565,7 +565,7 @@ def import_tiltak(path: str | Path, catalogue: Catalogue | str | Path | None = N
 
     Raises
     ------
-    planmodel.errors.InputError
+    planmodel.core.errors.InputError
         With field ``"celler"`` and a message that lists every bad cell as
         ``Sheet!A1: problem`` (bokmål), all at once.
     """
@@ -800,7 +800,7 @@ def merged_library_yaml(imported: ImportedTiltak | Mapping, base: str | Path | N
 
     Raises
     ------
-    planmodel.errors.InputError
+    planmodel.core.errors.InputError
         If an own id is already in the base library, or the price years differ.
     """
     own = imported.library_yaml if isinstance(imported, ImportedTiltak) else dict(imported)
@@ -825,7 +825,7 @@ def save_library_yaml(library_yaml: Mapping, path: str | Path) -> Path:
     import yaml
 
     path = Path(path)
-    text = ("# planmodel tiltaksbibliotek, skrevet av planmodel.excel_import. Beløp i 1000 kr (faste priser);\n"
+    text = ("# planmodel tiltaksbibliotek, skrevet av planmodel.inputs.excel_import. Beløp i 1000 kr (faste priser);\n"
             "# investment = beløp det året (strøm), operating = nivå som varer fra det året.\n")
     text += yaml.safe_dump(_plain(dict(library_yaml)), allow_unicode=True, sort_keys=False, width=110)
     path.write_text(text, encoding="utf-8")

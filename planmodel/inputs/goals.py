@@ -263,7 +263,7 @@ def load_goals(path: str | Path | None = None, model_sectors: Iterable[str] | No
 
     Everything is validated before anything is built: unknown or duplicate keys, unknown sector or
     hovedmål references, duplicate ids, and delmål ids that are not ``"<hovedgrep>.<number>"``
-    raise :class:`planmodel.errors.InputError` naming the file, the key path (with line) and what
+    raise :class:`planmodel.core.errors.InputError` naming the file, the key path (with line) and what
     was expected.
 
     Parameters
@@ -428,7 +428,7 @@ def check_links(goals: GoalHierarchy, measures: Iterable | Mapping, source: str 
 
     Raises
     ------
-    planmodel.errors.InputError
+    planmodel.core.errors.InputError
         On an unknown (or retired) delmål id, with the field ``measures.<id>.delmal``, the unknown
         id, a close match and a few valid ids; on a delmål listed twice for one tiltak, on a tiltak
         without delmål, and on two tiltak with the same id.

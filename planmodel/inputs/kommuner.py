@@ -18,7 +18,7 @@ Public API
 Old codes are followed through every later change, so ``0219`` (Bærum until 2019) ->
 ``3024`` (2020–23) -> ``3201`` (from 2024). A kommune that was split (``1507`` Ålesund,
 split 1.1.2024 into ``1508`` Ålesund and ``1580`` Haram) has no single successor: lookups
-raise :class:`~planmodel.errors.KommuneError` naming the successors, and
+raise :class:`~planmodel.core.errors.KommuneError` naming the successors, and
 :func:`map_to_current` refuses to guess unless told to drop those rows.
 """
 
@@ -597,7 +597,7 @@ def map_to_current(
         ``None``: only recode the column, keeping every row.
     split : {"error", "drop"}
         What to do with codes of split kommuner, whose rows cannot be divided between
-        the successors: ``"error"`` raises :class:`~planmodel.errors.KommuneError`;
+        the successors: ``"error"`` raises :class:`~planmodel.core.errors.KommuneError`;
         ``"drop"`` leaves those rows out and lists their codes in
         ``result.attrs["dropped"]``.
     values : str or list of str, optional

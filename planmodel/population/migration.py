@@ -70,7 +70,7 @@ def residual_net_migration(pop_t: xr.DataArray, pop_tn: xr.DataArray, survival: 
     ----------
     pop_t, pop_tn : DataArray (age, sex, ...) [persons] on 1 January t and t+n.
     survival : DataArray (age, sex, ...) [probability], one-year survival ratios S(a) as in
-        :func:`planmodel.lifetable.survival_arrays` (last age = open group), used for every
+        :func:`planmodel.population.lifetable.survival_arrays` (last age = open group), used for every
         year of the interval.
     n : int, years between the two populations (>= 1).
 

@@ -926,7 +926,7 @@ def write_excel(ds: xr.Dataset, path: str | Path, scenario_text: str | None = No
 
     Sheets (see :data:`SHEETS`): *Økonomiplan* (lines × the plan years and the long view
     2035/2040, mill. kr with one decimal and the NDR % row; one block per scenario),
-    *Tiltaksmatrise* (:func:`planmodel.goals.tiltaksmatrise` of the chosen tiltak with
+    *Tiltaksmatrise* (:func:`planmodel.inputs.goals.tiltaksmatrise` of the chosen tiltak with
     operating cost and investment per year [mill. kr] and a per-tiltak sum that counts each
     tiltak once), *Tjenester* (users [persons], cost [mill. kr] and årsverk per service and
     year), *Befolkning* (KOSTRA age groups × years [persons]), *Data* (exactly :func:`to_iamc`)
@@ -948,7 +948,7 @@ def write_excel(ds: xr.Dataset, path: str | Path, scenario_text: str | None = No
         from (own tiltak). Without it the shipped library gives delmål, ansvar and status, and
         the time span is read off the cost paths (first year with a cost, last year with
         operating cost before the horizon).
-    goals : planmodel.goals.GoalHierarchy, optional
+    goals : planmodel.inputs.goals.GoalHierarchy, optional
         Goal hierarchy of the tiltaksmatrise. Default: the shipped Bærum kommuneplan; for any
         other kommune the sheet says in a note that the goals are Bærum's (the shipped tiltak
         library refers to its delmål).

@@ -9,7 +9,7 @@ Contents, top to bottom: title, kommune and scenario; the key message (netto dri
 against the norm of 1,75 % of driftsinntektene in every year of the økonomiplan period and in the
 horizon year, and the inndekningsbehov); a chart of netto driftsresultat; the økonomiplan table;
 the sector frames; three crisis signals (økonomi i balanse, personell, tilbud; the rules of
-:mod:`planmodel.signals`, the same as in the Krisekompasset app); the chosen tiltak
+:mod:`planmodel.present.signals`, the same as in the Krisekompasset app); the chosen tiltak
 with their costs and who pays and who gains; the stress tests of Bærum's LDIP; assumptions and
 limitations (every economic assumption with status and source, which values are anslag, the
 calibration); sources with the SSB attribution.
@@ -17,7 +17,7 @@ calibration); sources with the SSB attribution.
 The pure helpers are shared with the Økonomiplan app (:mod:`planmodel.widgets.okonomiplan_app`):
 :func:`key_numbers` (every key number as the exact text shown, keyed like the ``data-key``
 attributes), :func:`key_message`, :func:`ndr_chart_svg` and
-:func:`table_html`. All numbers go through :mod:`planmodel.formatting` (no-break-space thousands,
+:func:`table_html`. All numbers go through :mod:`planmodel.core.formatting` (no-break-space thousands,
 decimal comma, minus U+2212).
 """
 
@@ -151,7 +151,7 @@ def key_message(ds: xr.Dataset) -> list[str]:
 # Crisis signals
 # ---------------------------------------------------------------------------------------------
 
-#: The signal type of the brief (one definition, :class:`planmodel.signals.Signal`).
+#: The signal type of the brief (one definition, :class:`planmodel.present.signals.Signal`).
 CrisisSignal = Signal
 
 
@@ -171,8 +171,8 @@ def _f(x: float) -> str:
 
 def table_html(df: pd.DataFrame, caption: str | None = None, css_class: str = "planmodel-table",
                row_header: str | None = None, bold_rows: tuple[str, ...] = ()) -> str:
-    """A table of :mod:`planmodel.tables` (numbers, ``attrs`` with title/units/decimals/note) as
-    HTML with Norwegian numbers (:func:`planmodel.tables.formatted`).
+    """A table of :mod:`planmodel.present.tables` (numbers, ``attrs`` with title/units/decimals/note) as
+    HTML with Norwegian numbers (:func:`planmodel.present.tables.formatted`).
 
     Two-level row indexes are shown as group rows. ``caption`` defaults to ``attrs["title"]``;
     units and note are printed under the caption and the table. Numeric cells are right-aligned.
@@ -238,7 +238,7 @@ def balance_table_html(ds: xr.Dataset, numbers: dict[str, str] | None = None) ->
 
 
 def signals_html(signals: list[Signal]) -> str:
-    """The crisis signals (:func:`planmodel.signals.crisis_signals`) as cards: title, symbol,
+    """The crisis signals (:func:`planmodel.present.signals.crisis_signals`) as cards: title, symbol,
     word and colour name (colour only repeats them), headline and text."""
     cards = []
     for s in signals:
@@ -272,7 +272,7 @@ def sector_frames_table(ds: xr.Dataset) -> pd.DataFrame:
 
 
 def frame_parts_table(ds: xr.Dataset, year: int) -> pd.DataFrame:
-    """Each sector's frame in ``year`` split into its parts (planmodel.tables.sector_frame_table)."""
+    """Each sector's frame in ``year`` split into its parts (planmodel.present.tables.sector_frame_table)."""
     rows = {}
     for sid, name in zip(ds["sector"].values, (ds["sector_name"].values if "sector_name" in ds.coords else ds["sector"].values)):
         t = sector_frame_table(ds, str(sid), years=[year])
@@ -428,7 +428,7 @@ def report_html(scenario_or_path: PlanScenario | str | Path, ds: xr.Dataset | No
 
     Parameters
     ----------
-    scenario_or_path : a :class:`~planmodel.scenario.PlanScenario` or the path of a scenario file.
+    scenario_or_path : a :class:`~planmodel.inputs.scenario.PlanScenario` or the path of a scenario file.
     ds : the scenario's :func:`planmodel.model.run` result, if already computed.
 
     Returns
@@ -587,7 +587,7 @@ def write_report(scenario_or_path: PlanScenario | str | Path, out_path: str | Pa
 
     Parameters
     ----------
-    scenario_or_path : a :class:`~planmodel.scenario.PlanScenario` or a scenario file
+    scenario_or_path : a :class:`~planmodel.inputs.scenario.PlanScenario` or a scenario file
         (``scenarios/baerum_krisepakke.yaml``).
     out_path : the file to write; must end in ``.html`` or ``.htm``; its folder must exist.
 
@@ -597,7 +597,7 @@ def write_report(scenario_or_path: PlanScenario | str | Path, out_path: str | Pa
 
     Raises
     ------
-    planmodel.errors.InputError
+    planmodel.core.errors.InputError
         A missing or invalid scenario file, or an output path that is not ``.html`` or whose
         folder does not exist.
     """

@@ -1,7 +1,7 @@
 """The crisis signals of "Lykkes vi?": økonomi i balanse, nok personell and tilbudet.
 
 One set of rules, used by both the Krisekompasset app (:mod:`planmodel.widgets.krisekompasset`)
-and the brief for politicians (:mod:`planmodel.report`), so the same choice never gets two
+and the brief for politicians (:mod:`planmodel.present.report`), so the same choice never gets two
 answers. Pure: a :func:`planmodel.model.run` Dataset in (it carries the terskel and tilbud that made it),
 :class:`Signal` values out; no widgets, no HTML.
 

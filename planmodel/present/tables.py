@@ -1,9 +1,9 @@
 """Tables of the service model laid out for Norwegian readers: Dataset in, DataFrame out.
 
-Every function here is pure: it takes the Dataset of :func:`planmodel.servicemodel.run_services`
+Every function here is pure: it takes the Dataset of :func:`planmodel.services.servicemodel.run_services`
 (or of :func:`~planmodel.analysis.crisis.crisis_matrix`, or a :class:`~planmodel.services.Catalogue`),
 or — for the økonomiplan tables — of :func:`planmodel.model.run` and
-:func:`planmodel.followup.stress_tests`, and returns a new :class:`pandas.DataFrame`. The tables are meant to be read, so
+:func:`planmodel.analysis.followup.stress_tests`, and returns a new :class:`pandas.DataFrame`. The tables are meant to be read, so
 
 - row and column labels are bokmål (sector names, care-level names, *Sum*);
 - money is in **mill. kr** (the model's NOK 1000 divided by 1000) at the catalogue's price year,
@@ -144,7 +144,7 @@ def sector_cost_table(ds: xr.Dataset, years: Iterable[int], demographic: bool = 
 
     Parameters
     ----------
-    ds : Dataset from :func:`~planmodel.servicemodel.run_services` (one alternative: no
+    ds : Dataset from :func:`~planmodel.services.servicemodel.run_services` (one alternative: no
         ``breadth_option``/``threshold_option`` dimensions). Uses ``cost_sector`` or
         ``demographic_cost_sector`` (sector, year) [NOK 1000, fixed prices of ``price_year``].
     years : years to show [calendar year].
@@ -511,7 +511,7 @@ def calibration_table(calibration: Calibration) -> pd.DataFrame:
 
     Parameters
     ----------
-    calibration : from :func:`planmodel.calibration.calibrate`.
+    calibration : from :func:`planmodel.services.calibration.calibrate`.
 
     Returns
     -------
@@ -601,7 +601,7 @@ def breadth_table(catalogue: Catalogue) -> pd.DataFrame:
 #
 # Inputs are the Dataset of :func:`planmodel.model.run` (økonomiplan lines over ``year``, sector
 # frames over (sector, year), tiltak over (measure, year), behovsanalyse over (place_type, year))
-# or of :func:`planmodel.followup.stress_tests`. Money: NOK 1000 in the Dataset, mill. kr here.
+# or of :func:`planmodel.analysis.followup.stress_tests`. Money: NOK 1000 in the Dataset, mill. kr here.
 
 #: Row labels of :func:`okonomiplan_table` that are not sector names (the target row gets its
 #: percentage appended, e.g. "Mål (1,75 %)").
@@ -875,7 +875,7 @@ def measure_cost_frame(ds: xr.Dataset, years: Iterable[int] | None = None) -> pd
     Returns
     -------
     DataFrame indexed by tiltak id (``measure``), one int column per year, values in **NOK
-    1000** (unrounded), as :func:`planmodel.goals.tiltaksmatrise` takes them (``cost=``).
+    1000** (unrounded), as :func:`planmodel.inputs.goals.tiltaksmatrise` takes them (``cost=``).
     The tiltak's effects on the services (savings) are not included.
     """
     years = _plan_period(ds, years)
@@ -895,7 +895,7 @@ def stress_table(st: xr.Dataset, years: Iterable[int] | None = None) -> pd.DataF
 
     Parameters
     ----------
-    st : Dataset from :func:`planmodel.followup.stress_tests` (dims stress, year) with
+    st : Dataset from :func:`planmodel.analysis.followup.stress_tests` (dims stress, year) with
         ``endring_ndr`` [NOK 1000], ``netto_driftsresultat_andel`` [share] and ``stress_label``.
     years : years to show [calendar year]; default the økonomiplan period.
 
@@ -1154,7 +1154,7 @@ def measure_overview_table(library, catalogue: Catalogue | None = None) -> pd.Da
 
 
 def plan_actual_table(part: pd.DataFrame) -> pd.DataFrame:
-    """One table of :func:`planmodel.followup.plan_vs_actual` in mill. kr and percent.
+    """One table of :func:`planmodel.analysis.followup.plan_vs_actual` in mill. kr and percent.
 
     Parameters
     ----------

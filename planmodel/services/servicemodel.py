@@ -72,7 +72,7 @@ def run_services(kommune: str, scenario: str = "main", options: ServiceOptions |
     Parameters
     ----------
     kommune : kommune number or name; scenario : demographic scenario id (see
-        :data:`planmodel.demography.SCENARIOS`); options : :class:`ServiceOptions`;
+        :data:`planmodel.population.demography.SCENARIOS`); options : :class:`ServiceOptions`;
     end_year : last year; catalogue : a :class:`Catalogue` (default: the shipped one);
     population : use this population path (year, age, sex, ...) [persons] instead of projecting.
     staff_profile : {sector: shares by age group} the kommune's own staff age profile (the

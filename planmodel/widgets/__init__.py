@@ -3,7 +3,7 @@
 - :class:`Krisekompasset` — the main app: the crisis options, tiltak and the økonomiplan.
 - :class:`OkonomiplanApp` — tiltak on/off, the balance and the tiltaksmatrise.
 - :class:`PopulationExplorer` — a kommune's projected population by scenario and year.
-- :mod:`planmodel.present.svg` and :mod:`planmodel.widgets.charts` — the charts (pure functions).
+- :mod:`planmodel.present.charts` and :mod:`planmodel.present.svg` — the charts (pure functions, inline SVG).
 """
 
 from planmodel.widgets.krisekompasset import Krisekompasset

@@ -84,7 +84,7 @@ OVERFLOW_LABELS = {"queue": "De venter (kø)", "step_down": "De får tilbud ett 
 #: The build-or-wait choice (the scenario key ``services.behovsanalyse``).
 BUILD_LABELS = {True: "Bygg nye plasser når behovet krever det",
                 False: "Ikke bygg: de som ikke får plass, venter (med ventekostnad)"}
-#: Signal levels: id -> (symbol, word), from :mod:`planmodel.signals`. The word and symbol carry
+#: Signal levels: id -> (symbol, word), from :mod:`planmodel.present.signals`. The word and symbol carry
 #: the meaning, colour only repeats it.
 LEVELS = {level: (LEVEL_SYMBOL[level], LEVEL_WORD[level]) for level in SIGNAL_LEVELS}
 #: Value of the terskel menu entry that keeps a scenario file's terskel per tjenestegruppe.
@@ -281,7 +281,7 @@ def future_html(ds: xr.Dataset, numbers: Mapping[str, str], place: str) -> str:
 
 
 def signals_html(sig: list[Signal]) -> str:
-    """The signals (:func:`planmodel.signals.crisis_signals`) as cards: symbol, word and colour
+    """The signals (:func:`planmodel.present.signals.crisis_signals`) as cards: symbol, word and colour
     name, headline and text (colour only repeats them)."""
     out = []
     for s in sig:
@@ -498,7 +498,7 @@ def excel_link_html(content: bytes, name: str = EXCEL_NAME) -> str:
 
 def build_excel(ds: xr.Dataset, scenario: PlanScenario, scenario_text: str | None = None,
                 scenario_path: str | None = None) -> bytes:
-    """The result as an Excel workbook (:func:`planmodel.export.write_excel`), as bytes."""
+    """The result as an Excel workbook (:func:`planmodel.present.export.write_excel`), as bytes."""
     with tempfile.TemporaryDirectory(prefix="krisekompasset-") as tmp:
         path = Path(tmp) / EXCEL_NAME
         write_excel(ds, path, scenario_text=scenario_text, scenario_path=scenario_path, scenario=scenario)
@@ -605,7 +605,7 @@ class Krisekompasset(widgets.VBox):
     plan_scenario : the :class:`PlanScenario` of the current choices.
     key_numbers : dict id -> the exact text shown (:func:`key_numbers`); empty after an error.
     signals : dict area -> (level, text) (:func:`signals`), derived from ``signal_list``.
-    signal_list : the :class:`planmodel.signals.Signal` list shown (:func:`planmodel.signals.crisis_signals`).
+    signal_list : the :class:`planmodel.present.signals.Signal` list shown (:func:`planmodel.present.signals.crisis_signals`).
     corners : dict (breadth, threshold) -> :func:`corner_summary` of the 2×2.
     message : HTML with the current error or notice ("" when all is well).
     excel_button, excel_link : build the workbook / the download link.

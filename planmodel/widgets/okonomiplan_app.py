@@ -5,13 +5,13 @@ scenario); a message line; key numbers and netto driftsresultat against the norm
 tiltak list (a checkbox and a start year per tiltak, with its cost per plan year); a chart of
 netto driftsresultat; the økonomiplan table; the tiltaksmatrise (Bærum's goal structure) and the
 delmål without tiltak; who pays and who gains (on demand); a download link for the brief
-(:mod:`planmodel.report`); "Om tallene" and the sources.
+(:mod:`planmodel.present.report`); "Om tallene" and the sources.
 
 Every change runs the model once (:func:`planmodel.model.run`, a few milliseconds once the
 kommune's population is projected); samordning (who pays / who gains) is computed only when asked
 for, and kept per set of tiltak. The callbacks only choose what to recompute: the arithmetic is
-in the model and the tables (:mod:`planmodel.tables`, :mod:`planmodel.goals`,
-:mod:`planmodel.samordning`) and the texts in :mod:`planmodel.report`, shared with the brief.
+in the model and the tables (:mod:`planmodel.present.tables`, :mod:`planmodel.inputs.goals`,
+:mod:`planmodel.analysis.samordning`) and the texts in :mod:`planmodel.present.report`, shared with the brief.
 Every key number sits alone in an element with ``data-key`` holding exactly the text of
 :func:`planmodel.present.keynumbers.key_numbers`.
 """
@@ -151,7 +151,7 @@ def key_cards_html(numbers: dict[str, str], ds: xr.Dataset) -> str:
 def matrise_html(matrise: pd.DataFrame) -> str:
     """The tiltaksmatrise as an HTML table: Hovedmål, Hovedgrep, Delmål, Tiltak, Ansvar,
     Tidspunkt and the cost per year [NOK 1000]; repeated goal cells are left blank, and a last
-    row sums the cost with each tiltak counted once (:func:`planmodel.goals.tiltaksmatrise_totals`)."""
+    row sums the cost with each tiltak counted once (:func:`planmodel.inputs.goals.tiltaksmatrise_totals`)."""
     years = [c for c in matrise.columns if isinstance(c, int)]
     text_cols = ["Hovedmål", "Hovedgrep", "Delmål", "Tiltak", "Ansvar", "Tidspunkt"]
     head = "".join(f'<th scope="col" class="txt">{c}</th>' for c in text_cols)

@@ -7,10 +7,10 @@ footer. The charts are inline SVG strings from :mod:`planmodel.present.charts` i
 widgets (a few ms to draw, so a year change redraws at once); matplotlib is left to the notebooks.
 
 The callbacks only choose what to recompute; the arithmetic is in the model
-(:func:`planmodel.demography.project_kommune`, :func:`planmodel.indicators.indicators`,
-:func:`planmodel.ages.to_kostra_groups`) and in the small pure helpers below (``key_numbers``,
+(:func:`planmodel.population.demography.project_kommune`, :func:`planmodel.population.indicators.indicators`,
+:func:`planmodel.core.ages.to_kostra_groups`) and in the small pure helpers below (``key_numbers``,
 ``age_group_table`` ...), which are unit-tested without widgets. Every number shown goes through
-:mod:`planmodel.formatting`.
+:mod:`planmodel.core.formatting`.
 """
 
 from __future__ import annotations
@@ -94,7 +94,7 @@ def kommune_options(table: pd.DataFrame | None = None) -> list[tuple[str, str]]:
     Parameters
     ----------
     table : DataFrame with columns ``kommune`` and ``display_name`` (default:
-        :func:`planmodel.kommuner.all_kommuner`).
+        :func:`planmodel.inputs.kommuner.all_kommuner`).
     """
     df = all_kommuner() if table is None else table
     rows = sorted(zip(df["display_name"], df["kommune"]), key=lambda r: (nb_sort_key(r[0]), r[1]))
@@ -140,7 +140,7 @@ def key_numbers(ind: xr.Dataset, year: int, growth_year: int = GROWTH_YEAR) -> d
 
     Parameters
     ----------
-    ind : Dataset from :func:`planmodel.indicators.indicators`, dim ``year``; its first year
+    ind : Dataset from :func:`planmodel.population.indicators.indicators`, dim ``year``; its first year
         is the base year.
     year : the chosen year.
     growth_year : year to which the growth in persons 80+ is measured (the last year if the
@@ -295,7 +295,7 @@ class PopulationExplorer(widgets.VBox):
     Parameters
     ----------
     kommune : kommune code (default ``"3201"``, Bærum).
-    scenario : scenario id (see :data:`planmodel.demography.SCENARIOS`).
+    scenario : scenario id (see :data:`planmodel.inputs.demographic.SCENARIOS`).
     year : year of the pyramid and the key numbers.
 
     Attributes
