@@ -449,8 +449,11 @@ def test_behovsanalyse_in_the_model_builds_in_blocks_never_beyond_the_need():
         assert float(block.sel(place_type=pt)) > 0
     # places opened cost money over the two years before, and sykehjem places empty the queue
     assert float(ds.queue.sel(capacity_group="institusjon").max()) == pytest.approx(0.0, abs=1e-6)
-    plain = run(PlanScenario(behovsanalyse=False))
-    assert float(plain.plasser_nye.sum()) == 0.0
+    plain = run(PlanScenario(behovsanalyse=False))  # no sykehjem or heldøgn places; barnehage and school are a right
+    care = ["institusjon", "heldogn_bolig"]
+    assert float(plain.plasser_nye.sel(place_type=care).sum()) == 0.0
+    np.testing.assert_array_equal(plain.plasser_nye.sel(place_type=["barnehage", "grunnskole"]).values,
+                                  ds.plasser_nye.sel(place_type=["barnehage", "grunnskole"]).values)
 
 
 def test_waiting_is_never_free():
@@ -514,3 +517,17 @@ def test_places_added_by_hand_are_paid_for():
     # over the two years before opening
     assert extra.sel(year=[2027, 2028]).values.tolist() == pytest.approx([24 * 4_548 / 2] * 2)
     assert float(extra.sum()) == pytest.approx(24 * 4_548)
+
+
+def test_not_building_is_not_a_large_saving():
+    """Not building and letting people wait, or serving them one step down, costs about what
+    building costs: the waiting and the stepped-down get the waiting cost (stepped down: a top-up
+    to it), so neither reads as a free saving (the issue's 'don't build' used to show +7 pp)."""
+    built = run(PlanScenario())
+    wait = run(PlanScenario(behovsanalyse=False))
+    down = run(PlanScenario(behovsanalyse=False, overflow="step_down"))
+    for y in (2030, 2040):
+        ref = float(built.netto_driftsresultat_andel.sel(year=y))
+        for other in (wait, down):
+            assert abs(float(other.netto_driftsresultat_andel.sel(year=y)) - ref) < 0.01, y
+    assert float(down.ventekostnad.sel(year=2040).sum()) > 0 and float(wait.ventekostnad.sel(year=2040).sum()) > 0

@@ -163,6 +163,18 @@ def test_waiting_costs_by_hand(mini):
     # waiting_cost of the mini catalogue's group inst: 500 000 kr per person per year
     wait = waiting_costs(d, mini)
     np.testing.assert_allclose(wait[0, :, 0], [0, 0, 500, 1_000, 250])
+    # served one step down instead (hjemme, 200 000 kr per user at 85): a top-up of 300 000 kr, so
+    # that a stepped-down person costs the same 500 000 kr as one who waits
+    stepped = np.zeros_like(queue)
+    stepped[0, 1:, 0] = [2.0, 1.0, 0.0, 4.0]
+    d2 = DemandArrays(d.by_age, d.demand, None, np.zeros_like(queue), stepped, d.unmet, d.P, d.years, d.lead)
+    np.testing.assert_allclose(waiting_costs(d2, mini)[0, :, 0], [0, 600, 300, 0, 1_200])
+    # with the kommune's own unit costs: hjemme at 450 000 leaves a top-up of 50 000
+    k = mini.arrays()["unit_cost"].values.copy()
+    k[S["hjemme"]] = 450_000.0
+    np.testing.assert_allclose(waiting_costs(d2, mini, unit_cost=k)[0, :, 0], [0, 100, 50, 0, 200])
+    k[S["hjemme"]] = 900_000.0  # never negative
+    assert waiting_costs(d2, mini, unit_cost=k).min() == 0.0
     np.testing.assert_array_equal(waiting_sector_matrix(mini, ["omsorg", "oppvekst"]), [[1.0], [0.0]])
     np.testing.assert_array_equal(waiting_sector_matrix(mini, ["oppvekst", "omsorg"]), [[0.0], [1.0]])
 

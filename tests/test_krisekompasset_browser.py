@@ -120,8 +120,8 @@ def test_krisekompasset_in_browser(voila_app, app_page, artifacts_dir, tmp_path)
     wait_for_numbers(page, choice)
 
     # build or wait, and the income rule: labelled menus, the numbers follow the model
-    page.get_by_label("Nye plasser (sykehjem, omsorgsbolig, barnehage, skole)", exact=True).select_option(
-        label="Ikke bygg: de som ikke får plass, venter (med ventekostnad)")
+    page.get_by_label("Nye plasser i sykehjem og heldøgns omsorgsbolig", exact=True).select_option(
+        label="Ikke bygg: de som ikke får plass, venter eller får tilbud ett trinn ned (det koster)")
     choice = PlanScenario(kommune="3201", threshold=0.5, breadth=-0.5, behovsanalyse=False,
                           measures=(MeasureChoice("hverdagsrehabilitering", 2029),))
     wait_for_numbers(page, choice)

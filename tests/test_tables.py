@@ -512,11 +512,17 @@ def test_handlingsrom_table(package):
 
 def test_balance_table(plan):
     df = T.balance_table(plan, LONG)
-    names = {"Investeringer": "investeringer", "Nye lån": "nye_lan", "Lånegjeld 31.12.": "lanegjeld",
-             "Disposisjonsfond 31.12.": "disposisjonsfond"}
-    assert list(df.index)[:4] == list(names)
+    names = {"Investeringer": "investeringer", "Tilskudd og momskompensasjon": "investeringstilskudd",
+             "Nye lån": "nye_lan", "Egenfinansiering (fra disposisjonsfondet)": "egenfinansiering",
+             "Lånegjeld 31.12.": "lanegjeld", "Disposisjonsfond 31.12.": "disposisjonsfond"}
+    assert list(df.index)[:6] == list(names)
     for label, var in names.items():
         assert df.loc[label].tolist() == [_mill(plan[var].sel(year=y)) for y in LONG]
+    # investeringer = tilskudd + lån + egenfinansiering (each rounded to 0,1)
+    parts = df.loc[["Tilskudd og momskompensasjon", "Nye lån", "Egenfinansiering (fra disposisjonsfondet)"]].sum()
+    assert np.all(np.abs(parts - df.loc["Investeringer"]) <= 0.15 + 1e-9)
+    inv = 100 * plan.investeringer.sel(year=2027) / plan.driftsinntekter.sel(year=2027)
+    assert df.loc["Investeringer i % av driftsinntektene", 2027] == round(float(inv), 1)
     share = 100 * plan.lanegjeld.sel(year=2030) / plan.driftsinntekter.sel(year=2030)
     assert df.loc["Lånegjeld i % av driftsinntektene", 2030] == round(float(share), 1)
     assert df.attrs["units"] == "mill. kr, faste 2025-priser"
@@ -584,7 +590,9 @@ def test_places_table(plan):
     assert list(df["Plasser i basisåret"].iloc[:-1]) == list(plan.plasser_eksisterende.values)
     assert list(df["Plasser per ny enhet"].iloc[:-1]) == list(plan.plasser_blokk.values)
     without = T.places_table(run(PlanScenario(behovsanalyse=False)))
-    assert (without["Nye plasser i alt"].iloc[:-1] == 0).all() and "bygger ikke" in without.attrs["note"]
+    assert (without.loc[["Sykehjemsplasser", "Heldøgns omsorgsboliger"], "Nye plasser i alt"] == 0).all()
+    assert without.loc["Skoleplasser", "Nye plasser i alt"] == df.loc["Skoleplasser", "Nye plasser i alt"]
+    assert "bygger ikke sykehjemsplasser" in without.attrs["note"]
 
 
 def test_scenario_comparison_table(plan, package):

@@ -81,8 +81,9 @@ class PlanScenario:
     overflow : "queue" or "step_down" when sykehjem/heldøgn places are full.
     capacity_additions : {capacity group: {year: places}} places opening in that year (flows).
     behovsanalyse : build barnehage, school, sykehjem and heldøgn places as demand requires
-        (default; "bygg"). With False ("vent"), places stay at today's number plus
-        ``capacity_additions`` and people above capacity wait at the waiting cost.
+        (default; "bygg"). With False ("vent"), sykehjem and heldøgn places stay at today's
+        number plus ``capacity_additions`` and people above capacity wait (or step down) at the
+        waiting cost; barnehage and school places are a legal right and are built either way.
     existing_places : {place type: places} in the base year (default: the base year's users
         rounded up to whole places).
     measures : chosen tiltak.

@@ -155,11 +155,13 @@ def prepare(scenario: PlanScenario) -> Prepared:
     idx = CatalogueIndex.of(catalogue)
     pressure = code in catalogue.pressure_kommuner
     # every variant plans its own places from its own demand (so that the "valg" line is not charged
-    # with queues for places planned for the tiltak variant); without behovsanalyse nothing is built
+    # with queues for places planned for the tiltak variant). Without behovsanalyse no sykehjem or
+    # heldøgn places are built (people wait, at the waiting cost); barnehage and school places are a
+    # legal right and are built either way
     demand = {s: pre.demand[idx.pos[s]] for pt in catalogue.place_types.values() for s in pt.services}
     places = behovsanalyse(catalogue, demand, dict(scenario.existing_places), pressure)
     if not scenario.behovsanalyse:
-        for pl in places.values():
+        for pl in (places[pid] for pid, pt in catalogue.place_types.items() if pt.capacity_group):
             pl["openings"] = np.zeros_like(pl["openings"])
             pl["capacity"] = np.broadcast_to(pl["existing"], pl["demand"].shape).copy()
             pl["investment"] = np.zeros_like(pl["investment"])
@@ -171,7 +173,7 @@ def prepare(scenario: PlanScenario) -> Prepared:
     c0 = lead.flat(cal.coverage, ("service", "age"))
     costs = cost_arrays(d, catalogue, coverage0=c0, measures=ma, unit_cost=_unit_cost(cal))
     sectors, M = sector_matrix(catalogue)
-    wait = waiting_costs(d, catalogue)  # (G, Y, 3) NOK 1000
+    wait = waiting_costs(d, catalogue, _unit_cost(cal))  # (G, Y, 3) NOK 1000
     cost_sector = np.einsum("ks,syn->kyn", M, costs["cost"]) + \
         np.einsum("kg,gyn->kyn", waiting_sector_matrix(catalogue, sectors), wait)  # (K, Y, 3)
     demo_sector = np.einsum("ks,syn->kyn", M, costs["demographic_cost"])[:, :, :1]

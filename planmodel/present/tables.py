@@ -845,22 +845,27 @@ def balance_table(ds: xr.Dataset, years: Iterable[int] | None = None) -> pd.Data
 
     Returns
     -------
-    DataFrame, rows "Investeringer", "Nye lån", "Lånegjeld 31.12.", "Disposisjonsfond 31.12."
-    [mill. kr, 1 decimal], "Lånegjeld i % av driftsinntektene" and "Disposisjonsfond i % av
+    DataFrame, rows "Investeringer", "Tilskudd og momskompensasjon", "Nye lån", "Egenfinansiering
+    (fra disposisjonsfondet)" (investeringer = tilskudd + lån + egenfinansiering), "Lånegjeld
+    31.12.", "Disposisjonsfond 31.12." [mill. kr, 1 decimal], "Investeringer i % av
+    driftsinntektene", "Lånegjeld i % av driftsinntektene" and "Disposisjonsfond i % av
     driftsinntektene" [percent, 1 decimal].
     """
     years = _plan_period(ds, years)
     income = _row(_line(ds, "driftsinntekter"), years)
-    rows = {label: _row(_money(_line(ds, var)), years) for var, label in
-            [("investeringer", "Investeringer"), ("nye_lan", "Nye lån"), ("lanegjeld", "Lånegjeld 31.12."),
-             ("disposisjonsfond", "Disposisjonsfond 31.12.")]}
+    lines = [("investeringer", "Investeringer"), ("investeringstilskudd", "Tilskudd og momskompensasjon"),
+             ("nye_lan", "Nye lån"), ("egenfinansiering", "Egenfinansiering (fra disposisjonsfondet)"),
+             ("lanegjeld", "Lånegjeld 31.12."), ("disposisjonsfond", "Disposisjonsfond 31.12.")]
+    rows = {label: _row(_money(_line(ds, var)), years) for var, label in lines if var in ds}
+    rows["Investeringer i % av driftsinntektene"] = 100.0 * _row(_line(ds, "investeringer"), years) / income
     rows["Lånegjeld i % av driftsinntektene"] = 100.0 * _row(_line(ds, "lanegjeld"), years) / income
     rows["Disposisjonsfond i % av driftsinntektene"] = 100.0 * _row(_line(ds, "disposisjonsfond"), years) / income
     df = pd.DataFrame(rows, index=_year_columns(years)).T
     df.index.name = "Linje"
     return _finish(df, f"Investeringer, lån og fond{_where(ds)}", _price_units(ds), 1,
-                   note="Lånegjeld og disposisjonsfond ved utgangen av året, i faste priser. "
-                        "De to siste linjene er i prosent av driftsinntektene.")
+                   note="Investeringene betales av tilskudd og momskompensasjon, nye lån og egenfinansiering. "
+                        "Lånegjeld og disposisjonsfond ved utgangen av året, i faste priser. "
+                        "De tre siste linjene er i prosent av driftsinntektene.")
 
 
 def measure_cost_frame(ds: xr.Dataset, years: Iterable[int] | None = None) -> pd.DataFrame:
@@ -966,13 +971,14 @@ def places_table(ds: xr.Dataset, years: Iterable[int] | None = None) -> pd.DataF
     first, last = years[0], years[-1]
     if int(ds.attrs.get("behovsanalyse", 1)):
         note = ("Dagens plasser er basisårets brukere rundet opp til hele plasser (eller scenarioets tall). Nye "
-                "plasser åpner når behovet passer dagens kapasitet med minst en halv plass, i enheter på om lag en "
+                "plasser åpner når behovet passerer dagens kapasitet med minst en halv plass, i enheter på om lag en "
                 "tidel av dagens plasser (hele bygningsenheter), aldri mer enn behovet fram til horisonten. "
                 "Investeringen fordeles på de to årene før plassene åpner (brutto, før momskompensasjon og "
                 "investeringstilskudd).")
     else:
-        note = ("Scenarioet bygger ikke (behovsanalyse av): de som ikke får plass, venter, og ventetiden koster "
-                "(se ventekostnad).")
+        note = ("Scenarioet bygger ikke sykehjemsplasser eller heldøgns omsorgsboliger (behovsanalyse av): de som "
+                "ikke får plass, venter eller får tilbud ett trinn ned, og det koster (se ventekostnad). Barnehage- og "
+                "skoleplasser er en rett og bygges likevel.")
     return _finish(df, f"Behovsanalyse: nye plasser og investering {first}–{last}{_where(ds)}",
                    f"plasser; investering i {_price_units(ds)}", decimals, note=note)
 

@@ -84,13 +84,30 @@ def cost_per_inhabitant(catalogue: Catalogue, coverage0: xr.DataArray, pop_base:
     return out.drop_vars([c for c in out.coords if c not in out.dims])
 
 
-def waiting_costs(d: DemandArrays, catalogue: Catalogue) -> np.ndarray:
-    """What the people waiting for a place cost meanwhile (G, Y, N) [NOK 1000]: the queue of each
-    capacity group times its ``waiting_cost`` [NOK per person per year] (sykehus as
-    utskrivningsklar, heavy home services). Waiting is never free."""
-    price = np.array([0.0 if g.waiting_cost is None else g.waiting_cost.value
-                      for g in catalogue.capacity_groups.values()])
-    return d.queue * price[:, None, None] / 1000.0
+#: The age at which the unit cost of the level below is read for people served one step down
+#: (they are old: sykehjem and heldøgn residents are mostly 80+) [years].
+STEP_DOWN_COST_AGE = 85
+
+
+def waiting_costs(d: DemandArrays, catalogue: Catalogue, unit_cost: np.ndarray | None = None) -> np.ndarray:
+    """What the people without a place cost meanwhile (G, Y, N) [NOK 1000]. Neither waiting nor
+    a lower level is free:
+
+    - the **queue** of each capacity group costs its ``waiting_cost`` [NOK per person per year]
+      (sykehus as utskrivningsklar, heavy home services);
+    - people served **one step down** (``overflow="step_down"``) are counted as users of the level
+      below at that level's unit cost, and get a top-up to the same ``waiting_cost``: they need a
+      heavier package than the level's average user (``max(0, waiting_cost − unit cost below)``,
+      the unit cost below at age :data:`STEP_DOWN_COST_AGE`; ``unit_cost`` (S, A) the kommune's
+      own, default the catalogue's).
+    """
+    groups = list(catalogue.capacity_groups.values())
+    price = np.array([0.0 if g.waiting_cost is None else g.waiting_cost.value for g in groups])
+    k = catalogue.arrays()["unit_cost"].values if unit_cost is None else np.asarray(unit_cost)
+    pos = {sid: i for i, sid in enumerate(catalogue.ids)}
+    below = np.array([k[pos[g.step_down_to], STEP_DOWN_COST_AGE] if g.step_down_to else 0.0 for g in groups])
+    topup = np.maximum(price - below, 0.0)
+    return (d.queue * price[:, None, None] + d.stepped_down * topup[:, None, None]) / 1000.0
 
 
 def waiting_sector_matrix(catalogue: Catalogue, sectors: list[str]) -> np.ndarray:

@@ -83,7 +83,7 @@ HORIZONS = (2040, 2050)
 OVERFLOW_LABELS = {"queue": "De venter (kø)", "step_down": "De får tilbud ett trinn ned i omsorgstrappen"}
 #: The build-or-wait choice (the scenario key ``services.behovsanalyse``).
 BUILD_LABELS = {True: "Bygg nye plasser når behovet krever det",
-                False: "Ikke bygg: de som ikke får plass, venter (med ventekostnad)"}
+                False: "Ikke bygg: de som ikke får plass, venter eller får tilbud ett trinn ned (det koster)"}
 #: Signal levels: id -> (symbol, word), from :mod:`planmodel.present.signals`. The word and symbol carry
 #: the meaning, colour only repeats it.
 LEVELS = {level: (LEVEL_SYMBOL[level], LEVEL_WORD[level]) for level in SIGNAL_LEVELS}
@@ -661,10 +661,10 @@ class Krisekompasset(widgets.VBox):
             layout=widgets.Layout(width="auto"))
         self.build = widgets.Dropdown(
             options=[(v, k) for k, v in BUILD_LABELS.items()], value=True,
-            description="Nye plasser (sykehjem, omsorgsbolig, barnehage, skole)", style=_STYLE,
+            description="Nye plasser i sykehjem og heldøgns omsorgsbolig", style=_STYLE,
             layout=widgets.Layout(width="auto"),
             tooltip="Bygg i enheter tilpasset kommunen når behovet passerer dagens plasser, eller la de som "
-                    "ikke får plass vente (ventetiden koster)")
+                    "ikke får plass vente (ventetiden koster). Barnehage- og skoleplasser bygges alltid.")
         self.income_rule = widgets.Dropdown(
             options=_income_rule_options(), value=1.0, description="Frie inntekter", style=_STYLE,
             layout=widgets.Layout(width="auto"),
