@@ -107,8 +107,9 @@ class Scenario:
     national : {"MMMM", "LLML", "HHMH"}, SSB-style national alternative giving the paths of
         fertility, life expectancy and Norway's net immigration
     trend_until : int or None; if set, the national paths are not SSB's but the trend in data
-        up to and including that year (TFR and net immigration held at their latest level,
-        e0 continuing its linear trend of the last 20 years) — used for hindcasts
+        up to and including that year (TFR held at its last year, net immigration at its mean
+        of the last ten years, e0 continuing its linear trend of the last 20 years) — used for
+        hindcasts
     dwellings : PathSpec or None [dwellings per year], housing-driven migration
     reference_dwellings : float or None [dwellings per year], the dwellings that give the main
         alternative's migration (required with ``dwellings``)
@@ -141,8 +142,8 @@ class Scenario:
 def trend_scenario(until: int) -> Scenario:
     """Scenario whose national paths come only from data up to ``until`` (for hindcasts)."""
     return Scenario(f"trend_{until}", f"Trend fra data t.o.m. {until}", trend_until=until,
-                    description=f"Fruktbarhet og innvandring holdt på nivået fram til {until}; "
-                                f"levealderen følger trenden {until - 19}–{until}")
+                    description=f"Fruktbarheten holdt på nivået i {until}, nettoinnvandringen på snittet "
+                                f"{until - 9}–{until}; levealderen følger trenden {until - 19}–{until}")
 
 
 #: The growth factors of the housing alternatives: the spread of Bærum's kommuneplan (825 / 600 /

@@ -7,8 +7,9 @@ For an origin year :math:`O` every kommune is projected with nothing but what wa
   fertility factor, and the priors it borrows from the other kommuner — all cut at :math:`O`);
 - national fertility, mortality and net immigration as *trends known at the origin*
   (:func:`planmodel.inputs.demographic.trend_scenario` of :math:`O-1`: TFR held at its last
-  three HFD years, e0 on its 20-year trend, net immigration held at its mean of the last ten
-  years),
+  HFD year, e0 on its 20-year trend, net immigration held at its mean of the last ten years;
+  the rules for TFR and immigration are chosen on national data before 2011 with
+  :func:`hold_rule_errors`),
 
 and compared with the registered population :math:`H` years later, in total and by KOSTRA age
 group. The error of a forecast :math:`\hat P` of a registered :math:`P` is the absolute
@@ -157,6 +158,41 @@ def score(df: pd.DataFrame, horizon: int = 10) -> dict:
         out["beats"][s] = (float(eng.loc[s, "median"]) < float(nv["median"].min()),
                            float(eng.loc[s, "p90"]) < float(nv["p90"].min()))
     return out
+
+
+def hold_rule_errors(series: pd.Series, windows=(1, 2, 3, 5, 10), horizon: int = 10,
+                     last_outcome: int = 2010) -> pd.DataFrame:
+    """How well "hold the mean of the last n years" forecasts a national series: for every
+    origin year u with n years behind it and an outcome window u+1..u+horizon ending by
+    ``last_outcome``, the forecast is the mean of u-n+1..u and the outcome the mean of the
+    window. Used to choose the rules of the trend scenario on data before every backtest
+    origin (``last_outcome=2010``).
+
+    Parameters
+    ----------
+    series : values by year (index), e.g. :func:`planmodel.population.demography.tfr_history`
+        as a Series or Norway's net immigration by year.
+    windows : the n to compare [years]. horizon : [years]. last_outcome : last year an
+        outcome may use.
+
+    Returns
+    -------
+    DataFrame indexed by n: ``mae`` and ``rmse`` (series units), ``mape`` (%, against the
+    outcome) and ``origins`` (the first and last origin year, the same for every n: those where
+    the longest window fits).
+    """
+    s = series.sort_index()
+    years = s.index.to_numpy()
+    first = int(years[0]) + max(windows) - 1
+    origins = [u for u in range(first, last_outcome - horizon + 1) if u + horizon <= int(years[-1])]
+    outcome = np.array([s.loc[u + 1:u + horizon].mean() for u in origins])
+    rows = {}
+    for n in windows:
+        fc = np.array([s.loc[u - n + 1:u].mean() for u in origins])
+        err = fc - outcome
+        rows[n] = {"mae": np.abs(err).mean(), "rmse": np.sqrt((err ** 2).mean()),
+                   "mape": (np.abs(err) / np.abs(outcome)).mean() * 100, "origins": (origins[0], origins[-1])}
+    return pd.DataFrame(rows).T
 
 
 def sample_kommuner(n: int = 40, seed: int = 2026, year: int = 2016) -> np.ndarray:

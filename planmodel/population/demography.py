@@ -426,12 +426,27 @@ def _years(base_year: int, end_year: int) -> np.ndarray:
     return np.arange(base_year, end_year)
 
 
+#: National paths of a trend scenario (hindcasts): TFR is held at the mean of the last
+#: ``TREND_TFR_YEARS`` HFD years, net immigration at the mean of the last
+#: ``TREND_IMMIGRATION_YEARS`` years. One year for TFR: over the origins 1976–2000 (ten-year
+#: outcomes through 2010, before every backtest origin) the last year missed the mean TFR of
+#: the next ten years by 3.8 % on average, the mean of three years by 4.6 % and of five by
+#: 5.7 % (:func:`planmodel.population.backtest.hold_rule_errors`). Ten years for immigration
+#: (unchanged): before 2011 there are only six origins with a ten-year outcome (1995–2000), all
+#: in one period of rising immigration; they favour the last year, and with a five-year horizon
+#: the mean of five years. That is too little to choose on for a series that comes in waves
+#: (the last year would make the backtest worse; see docs/befolkningsmodell.md, chapter 6).
+TREND_TFR_YEARS = 1
+TREND_IMMIGRATION_YEARS = 10
+
+
 @lru_cache(maxsize=None)
 def _trend_paths(until: int) -> tuple[float, float, float, dict]:
-    """(TFR, e0 male slope, e0 female slope...) from data up to ``until``: TFR mean of the
-    last three HFD years, e0 linear trend over the last 20 HMD years, net immigration mean of
-    the last ten years."""
-    tfr = float(tfr_history().sel(year=slice(until - 2, until)).mean())
+    """(TFR, net immigration, mean e0 slope, e0 paths by sex) from data up to ``until``: TFR
+    the mean of the last ``TREND_TFR_YEARS`` HFD years (the last year), e0 on its linear trend
+    over the last 20 HMD years, net immigration the mean of the last ``TREND_IMMIGRATION_YEARS``
+    years."""
+    tfr = float(tfr_history().sel(year=slice(until - TREND_TFR_YEARS + 1, until)).mean())
     mx = lifetable.kannisto_old_age(data.death_rates().sel(year=slice(until - 19, until)))
     e0 = lifetable.life_expectancy(mx)
     t = e0["year"].astype(float)
@@ -440,7 +455,7 @@ def _trend_paths(until: int) -> tuple[float, float, float, dict]:
     paths = {sex: {until: float(level.sel(sex=sex) + slope.sel(sex=sex) * until),
                    until + 50: float(level.sel(sex=sex) + slope.sel(sex=sex) * (until + 50))}
              for sex in SEXES}
-    nat = float(national_migration_pattern(until - 9, until).sum())
+    nat = float(national_migration_pattern(until - TREND_IMMIGRATION_YEARS + 1, until).sum())
     return tfr, nat, float(slope.mean()), paths
 
 
