@@ -383,3 +383,13 @@ def test_residual_method_agrees_with_registered_migration_in_telemark():
     assert float(abs(diff).max()) <= 40
     pooled_res, pooled_reg = res.sum("kommune").sel(age=slice(5, 89)), reg.sum("kommune").sel(age=slice(5, 89))
     assert np.corrcoef(pooled_res.values, pooled_reg.values)[0, 1] > 0.7
+
+
+def test_explicit_dwellings_say_so_in_the_assumptions():
+    """A scenario file's dwellings replace a relative housing alternative, and the projection's
+    assumptions name the dwellings rule, not the relative one."""
+    pop = d.population_for("3201", "bolig_hoy", 2030, {"dwellings": 825.0, "reference_dwellings": 600.0})
+    assert dm.DWELLINGS_NOTE in pop.attrs["assumptions"]
+    assert "de siste ti årene" not in pop.attrs["assumptions"]
+    main = d.population_for("3201", "main", 2030, {"dwellings": 825.0, "reference_dwellings": 600.0})
+    xr.testing.assert_allclose(pop, main)  # the relative factor is ignored when dwellings are given

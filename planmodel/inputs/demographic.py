@@ -159,6 +159,10 @@ _HOUSING_NOTE = ("Antakelse: boligbyggingen endrer kommunens vekst i forhold til
                  "endringen fordeles etter kommunens flytteprofil. Kjenner du kommunens boligbygging, "
                  "oppgi dwellings og reference_dwellings i scenariofila.")
 
+#: The note of a scenario with explicit dwellings (a scenario file's ``dwellings``).
+DWELLINGS_NOTE = ("Antakelse: boligbyggingen i scenarioet gir (boliger − referanse) × personer per bolig flere "
+                  "nettoinnflyttere per år enn hovedalternativet, fordelt etter kommunens flytteprofil.")
+
 SCENARIOS: dict[str, Scenario] = {
     "main": Scenario("main", "Hovedalternativ (MMMM)", description="SSBs hovedalternativ nasjonalt; kommunens egen fruktbarhet og flytting"),
     "low": Scenario("low", "Lav vekst (LLML)", national="LLML",

@@ -23,8 +23,8 @@ from planmodel.core.cache import freeze, memo
 from planmodel.core.errors import InputError
 from planmodel.core.formatting import tall
 from planmodel.inputs import data
-from planmodel.inputs.demographic import (NATIONAL_ASSUMPTIONS, RECENT_GROWTH_FLOOR, RECENT_GROWTH_YEARS, Scenario,
-                                         get_scenario, path_values)
+from planmodel.inputs.demographic import (DWELLINGS_NOTE, NATIONAL_ASSUMPTIONS, RECENT_GROWTH_FLOOR,
+                                         RECENT_GROWTH_YEARS, Scenario, get_scenario, path_values)
 from planmodel.inputs.kommuner import all_kommuner, resolve_kommune
 from planmodel.population import lifetable
 from planmodel.population.engine import project
@@ -790,6 +790,8 @@ def population_for(kommune: str, demographic: str = "main", horizon: int = 2040,
 def _population_for(code: str, demographic: str, horizon: int, overrides: tuple) -> xr.DataArray:
     demo = get_scenario(demographic)
     if overrides:
-        demo = replace(demo, id=f"{demo.id}+egne", label=f"{demo.label} med egne forutsetninger",
-                       **{k: (dict(v) if isinstance(v, tuple) else v) for k, v in overrides})
+        values = {k: (dict(v) if isinstance(v, tuple) else v) for k, v in overrides}
+        if "dwellings" in values:  # explicit dwellings replace a relative housing alternative, and say so
+            values.update(growth_factor=None, assumptions=(DWELLINGS_NOTE,))
+        demo = replace(demo, id=f"{demo.id}+egne", label=f"{demo.label} med egne forutsetninger", **values)
     return project_kommune(code, demo, end_year=horizon)
