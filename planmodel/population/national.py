@@ -79,21 +79,25 @@ def survival_for_flows(flow_years) -> np.ndarray:
 @lru_cache(maxsize=None)
 def national_migration_pattern(first: int = 2015, last: int = 2025) -> xr.DataArray:
     """Norway's mean annual net immigration by age and sex over flow years first..last
-    [persons per year], residual method with HMD rates and HMD births (age 0)."""
-    pop = data.norway_population()
+    [persons per year], residual method with HMD rates and HMD births (age 0), all years at once."""
+    pop = data.norway_population().transpose("year", "age", "sex")
+    years, M, _ = _national_flows()
+    take = (years >= first) & (years <= last)
+    flows = M[take].copy()  # (T, A, S); age 0 is 0 there (births are not known by kommune)
     births = data.births()
-    flows = []
-    for y in range(first, last + 1):  # one residual per year, each vectorised over age and sex
-        M = residual_net_migration(pop.sel(year=y), pop.sel(year=y + 1), survival_of_year(y), 1)
-        if y in births.index:
-            Sb = survival_of_year(y, births=True)
-            b = xr.DataArray([births.loc[y, "male"], births.loc[y, "female"]], coords={"sex": list(SEXES)}, dims="sex")
-            M0 = pop.sel(year=y + 1, age=0) - b * Sb
-            M = xr.where(M["age"] == 0, M0.drop_vars("year", errors="ignore"), M)
-        flows.append(M.fillna(0.0))
-    pattern = xr.concat(flows, dim="year").mean("year").transpose("age", "sex")
-    pattern.attrs = {"units": "persons per year", "years": f"{first}-{last}",
-                     "source": data.SRC_07459 + "; " + data.SRC_HMD}
+    fy = years[take]
+    known = np.isin(fy, births.index.values)
+    if known.any():  # age 0: the infants on 1 January t+1 minus the surviving births of year t
+        _, Sb = survival_table()
+        yb = np.clip(fy[known], int(Sb.year.min()), int(Sb.year.max()))
+        surv = Sb.sel(year=yb).transpose("year", "sex").values
+        b = births.loc[fy[known], ["male", "female"]].to_numpy(dtype=float)
+        infants = pop.sel(year=fy[known] + 1, age=0).values  # (T, S)
+        flows[known, 0, :] = infants - b * surv
+    pattern = xr.DataArray(np.nan_to_num(flows).mean(axis=0), coords={"age": AGES, "sex": list(SEXES)},
+                           dims=("age", "sex"),
+                           attrs={"units": "persons per year", "years": f"{first}-{last}",
+                                  "source": data.SRC_07459 + "; " + data.SRC_HMD})
     return freeze(pattern)
 
 
