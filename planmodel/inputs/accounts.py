@@ -152,6 +152,7 @@ def _accounts(code: str) -> KommuneAccounts:
         warnings=tuple(warnings))
 
 
+@memo(maxsize=1)
 def national_accounts() -> Mapping[str, float]:
     """Landet (sum of the 357 kommuner): the KOSTRA economy columns [NOK 1000, persons]."""
     _, landet, income, _ = _tables()

@@ -15,7 +15,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 import xarray as xr
 
-from planmodel.population.demography import population_for
+from planmodel.population.demography import overrides_key, population_for
 from planmodel.budget import INCOME_PARTS, BudgetInputs, IncomeBase, age_index, compute_budget
 from planmodel.core.cache import memo
 from planmodel.inputs.accounts import ACCOUNTS_YEAR, kommune_accounts, national_accounts, national_free_income_per_capita
@@ -26,6 +26,7 @@ from planmodel.services.capacity import behovsanalyse, investment_path
 from planmodel.services.costs import cost_arrays, sector_matrix, waiting_costs, waiting_sector_matrix
 from planmodel.services.demand import CatalogueIndex, ServiceOptions, apply_capacity, demand_arrays
 from planmodel.core.lead import Lead
+from planmodel.core.formatting import NBSP, endring
 from planmodel.core.labels import INCOME_RULE_NB
 from planmodel.services.calibration import calibration_for, national_service_cost_per_capita
 from planmodel.services.effects import measure_arrays
@@ -137,6 +138,14 @@ def income_base(accounts, pop: xr.DataArray, nat: xr.DataArray, eco: Economy, ca
                       basis_amount=basis[:, None])
 
 
+@memo(maxsize=64, key=lambda scenario, accounts, pop, eco, catalogue: (
+    scenario.kommune, scenario.demographic, scenario.horizon, overrides_key(scenario.demography_overrides),
+    catalogue.fingerprint, eco.per_capita_grant.value, eco.expenditure_need_per_capita.value, eco.cost_key))
+def _income_base_for(scenario: PlanScenario, accounts, pop: xr.DataArray, eco: Economy, catalogue) -> IncomeBase:
+    """:func:`income_base` of a scenario, once per kommune, population path and the assumptions it uses."""
+    return income_base(accounts, pop, national_population(scenario), eco, catalogue)
+
+
 def prepare(scenario: PlanScenario) -> Prepared:
     """Population, calibration, service model and budget inputs of a scenario (see :func:`run`)."""
     catalogue, library, measures, eco = resolve(scenario)
@@ -203,7 +212,7 @@ def prepare(scenario: PlanScenario) -> Prepared:
     P_total = d.P.sum(axis=0)[:, :1]  # (Y, 1)
     inp = BudgetInputs(
         years=years, sectors=sectors, population=P_total,
-        income=income_base(accounts, pop, national_population(scenario), eco, catalogue),
+        income=_income_base_for(scenario, accounts, pop, eco, catalogue),
         base_frame=cost_sector[:, :1, :1],
         demographic=demo_sector - demo_sector[:, :1],
         options=cost_sector[:, :, :1] - demo_sector,
@@ -232,7 +241,8 @@ def assemble(p: Prepared, inputs: BudgetInputs | None = None, economy: Economy |
     inp = inputs or p.inputs
     eco = economy or p.economy
     b = compute_budget(inp, eco)
-    rules = {rule: compute_budget(inp, eco.with_values({"demographic_compensation": w}, "inntektsregel"))
+    w0 = eco.demographic_compensation.value
+    rules = {rule: b if w == w0 else compute_budget(inp, eco.with_values({"demographic_compensation": w}, "inntektsregel"))
              for rule, w in INCOME_RULES.items()}
     return _assemble(p, inp, b, rules, eco, plan_start)
 
@@ -415,9 +425,9 @@ def population_warnings(pop: xr.DataArray, horizon: int) -> list[str]:
     horizon): more than ±50 % (a housing input or a migration level the user should look at)."""
     years = pop["year"].values
     year = 2040 if 2040 in years else int(years[-1])
-    total = pop.sum(["age", "sex"])
-    change = float(total.sel(year=year) / total.isel(year=0)) - 1.0
+    total = pop.transpose("year", ...).values.reshape(years.size, -1).sum(axis=1)
+    change = float(total[list(years).index(year)] / total[0]) - 1.0
     if abs(change) > PLAUSIBLE_CHANGE:
-        return [f"Befolkningen endres med {change * 100:+.0f} % fra {int(years[0])} til {year}; "
+        return [f"Befolkningen endres med {endring(change * 100)}{NBSP}% fra {int(years[0])} til {year}; "
                 "sjekk boligtall og flytteforutsetninger (mer enn ±50 % er uvanlig)."]
     return []

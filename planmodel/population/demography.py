@@ -757,7 +757,7 @@ def project_kommuner(scenario: str | Scenario = "main", end_year: int = END_YEAR
     return ds
 
 
-def _overrides_key(overrides: Mapping[str, object] | None) -> tuple:
+def overrides_key(overrides: Mapping[str, object] | None) -> tuple:
     """A hashable, order-free key for demography overrides ({name: value or {year: value}})."""
     return tuple(sorted((k, tuple(sorted(v.items())) if isinstance(v, Mapping) else v)
                         for k, v in (overrides or {}).items()))
@@ -780,7 +780,7 @@ def population_for(kommune: str, demographic: str = "main", horizon: int = 2040,
         value or {year: level}} on top of the scenario (a scenario file's ``demography:``).
     """
     code = "0000" if str(kommune) in {"0", "0000", "Norge", "norge"} else resolve_kommune(kommune).code
-    pop = _population_for(code, demographic, int(horizon), _overrides_key(overrides))
+    pop = _population_for(code, demographic, int(horizon), overrides_key(overrides))
     out = pop.copy(deep=False)
     out.attrs = dict(pop.attrs)
     return out
