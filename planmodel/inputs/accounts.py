@@ -105,8 +105,19 @@ def _tables() -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     return kostra, landet, income, dki
 
 
-def _number(row: pd.Series, col: str) -> float:
-    v = float(row[col])
+#: The shipped files, as named in error messages.
+KOSTRA_FILE = "data/kostra/kostra_2025_okonomi_kommuner.csv"
+INCOME_FILE = "data/inntektssystem/inntektssystem_2025_kommuner.csv"
+
+
+def _number(row: pd.Series, col: str, source: str) -> float:
+    """A finite number from a row of a shipped table, or an error naming file, kommune and column."""
+    try:
+        v = float(row[col])
+    except (KeyError, TypeError, ValueError):
+        raise InputError(source, f"{row.name}.{col}", f"{row.get(col)!r} er ikke et tall; forventet et beløp") from None
+    if not math.isfinite(v):
+        raise InputError(source, f"{row.name}.{col}", f"{v!r} er ikke et endelig tall; forventet et beløp")
     return v
 
 
@@ -121,14 +132,14 @@ def kommune_accounts(kommune: str) -> KommuneAccounts:
 def _accounts(code: str) -> KommuneAccounts:
     kostra, _, income, dki = _tables()
     if code not in kostra.index or code not in income.index:
-        raise InputError("regnskap", "kommune", f"{code}: ingen KOSTRA-regnskap {ACCOUNTS_YEAR} for denne kommunen i dataene")
+        raise InputError(KOSTRA_FILE if code not in kostra.index else INCOME_FILE, "kommune",
+                         f"{code}: ingen regnskap {ACCOUNTS_YEAR} for denne kommunen i dataene; forventet et "
+                         "kommunenummer i 2024-inndelingen")
     k, i = kostra.loc[code], income.loc[code]
     warnings = []
     sectors = {}
     for sid, (name, _) in SECTOR_AREAS.items():
-        v = _number(k, f"nde_{sid}")
-        if not math.isfinite(v):
-            raise InputError("regnskap", f"{code}.nde_{sid}", f"{v!r} er ikke et tall i dataene")
+        v = _number(k, f"nde_{sid}", KOSTRA_FILE)
         sectors[sid] = v
         if v <= 0:
             warnings.append(f"{name}: netto driftsutgifter er {mill_kr(v * 1000.0)} (ikke positive) i regnskapet "
@@ -142,13 +153,13 @@ def _accounts(code: str) -> KommuneAccounts:
         warnings.append("Frie inntekter fra KDD er uten fylkeskommunens del; regnskapet (KOSTRA) har også "
                         "fylkesoppgavene, og forskjellen ligger i øvrige.")
     return KommuneAccounts(
-        kommune=code, population_31dec=_number(k, "population_31dec"), population_1jan=_number(i, "population_1jan"),
-        gross_operating_income=_number(k, "gross_operating_income"),
-        net_operating_result=_number(k, "net_operating_result"), net_debt=_number(k, "net_debt"),
-        net_operating_expenditure=_number(k, "net_operating_expenditure"), sectors=MappingProxyType(sectors),
-        tax=_number(i, "tax_before_equalisation"), income_equalisation=_number(i, "net_income_equalisation"),
-        expenditure_equalisation=_number(i, "expenditure_equalisation"), block_grant=_number(i, "block_grant"),
-        free_income=_number(i, "free_income"), cost_index=cost_index, fylke_part_excluded=excluded,
+        kommune=code, population_31dec=_number(k, "population_31dec", KOSTRA_FILE), population_1jan=_number(i, "population_1jan", INCOME_FILE),
+        gross_operating_income=_number(k, "gross_operating_income", KOSTRA_FILE),
+        net_operating_result=_number(k, "net_operating_result", KOSTRA_FILE), net_debt=_number(k, "net_debt", KOSTRA_FILE),
+        net_operating_expenditure=_number(k, "net_operating_expenditure", KOSTRA_FILE), sectors=MappingProxyType(sectors),
+        tax=_number(i, "tax_before_equalisation", INCOME_FILE), income_equalisation=_number(i, "net_income_equalisation", INCOME_FILE),
+        expenditure_equalisation=_number(i, "expenditure_equalisation", INCOME_FILE), block_grant=_number(i, "block_grant", INCOME_FILE),
+        free_income=_number(i, "free_income", INCOME_FILE), cost_index=cost_index, fylke_part_excluded=excluded,
         warnings=tuple(warnings))
 
 

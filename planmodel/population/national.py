@@ -28,7 +28,7 @@ from planmodel.core.ages import AGES, SEXES
 from planmodel.core.cache import freeze
 from planmodel.inputs import data
 from planmodel.population import lifetable
-from planmodel.population.migration import residual_flows, residual_net_migration, smoothing_matrix
+from planmodel.population.migration import residual_flows, smoothing_matrix
 
 
 def survival_for(mx: xr.DataArray) -> tuple[xr.DataArray, xr.DataArray]:
