@@ -1,7 +1,6 @@
 """The økonomiplan: hand-checked arithmetic, properties, stress tests, rullering, plan vs actual,
 samordning, behovsanalyse and error paths."""
 
-from dataclasses import replace
 from pathlib import Path
 
 import numpy as np

@@ -15,7 +15,6 @@ import re
 import xml.dom.minidom
 from dataclasses import replace
 
-import numpy as np
 import pytest
 from openpyxl import load_workbook
 

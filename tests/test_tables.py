@@ -370,7 +370,7 @@ def test_status_table_counts_every_value():
 from planmodel.analysis.followup import Actuals, plan_vs_actual, roll_forward, stress_tests  # noqa: E402
 from planmodel.inputs.library import load_library  # noqa: E402
 from planmodel.model.chain import run  # noqa: E402
-from planmodel.inputs.scenario import MeasureChoice, PlanScenario  # noqa: E402
+from planmodel.inputs.scenario import MeasureChoice  # noqa: E402
 
 PLAN = [2027, 2028, 2029, 2030]
 LONG = [2027, 2030, 2035, 2040]

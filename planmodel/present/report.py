@@ -33,7 +33,7 @@ import xarray as xr
 from planmodel.analysis.followup import stress_tests
 from planmodel.analysis.samordning import samordning, who_pays_who_gains
 from planmodel.core.errors import InputError
-from planmodel.core.formatting import NBSP, mill_kr, prosent, tall
+from planmodel.core.formatting import mill_kr, prosent, tall
 from planmodel.core.io import write_text_atomic
 from planmodel.core.labels import EFFECT_BOUND, INCOME_RULE_SHORT, STATUS
 from planmodel.core.meta import SSB_CREDIT, __version__
