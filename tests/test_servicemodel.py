@@ -225,3 +225,17 @@ def test_kommune_staff_profile_overrides_the_assumption():
     np.testing.assert_allclose(ratio.values, 0.3 / 0.13)
     with pytest.raises(InputError, match="staff_age_profile: helse_og_omsorg: forventet 5 andeler"):
         run_services("3201", end_year=2030, staff_profile={"helse_og_omsorg": [0.5, 0.5]})
+
+
+def test_run_services_carries_the_same_waiting_cost_as_the_plan():
+    """One home for the waiting cost: the service model alone reports ``ventekostnad`` (not in its
+    sector costs) with the same formula and the kommune's own unit costs as the økonomiplan."""
+    from planmodel.model.chain import run as run_plan
+    from planmodel.inputs.scenario import PlanScenario
+    from planmodel.services.servicemodel import run_services
+
+    ds = run_services("3201", options=ServiceOptions(overflow="step_down"), end_year=2040)
+    plan = run_plan(PlanScenario(behovsanalyse=False, overflow="step_down"))
+    np.testing.assert_allclose(ds.ventekostnad.values, plan.ventekostnad.values, rtol=1e-12)
+    assert float(ds.ventekostnad.sel(year=2040).sum()) > 0
+    assert ds.ventekostnad.attrs["units"] == "NOK 1000, 2025 prices"

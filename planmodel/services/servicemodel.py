@@ -17,7 +17,7 @@ import xarray as xr
 from planmodel.population import demography
 from planmodel.population.demography import population_for
 from planmodel.services.calibration import Calibration, calibration_for
-from planmodel.services.costs import cost_arrays, cost_per_inhabitant, sector_matrix
+from planmodel.services.costs import cost_arrays, cost_per_inhabitant, sector_matrix, waiting_costs
 from planmodel.services.demand import DemandArrays, ServiceOptions, demand_arrays, demand_dataset
 from planmodel.inputs.catalogue import Catalogue, load_catalogue
 from planmodel.services.workforce import staff_share_60_66, workforce_arrays
@@ -51,6 +51,11 @@ def service_results(pop: xr.DataArray, catalogue: Catalogue, calibration: Calibr
     }
     for name, (vals, units, label) in sector_vars.items():
         ds[name] = lead.unflat(vals, ("sector", "year"), cc, units=units, long_name=label)
+    unit_cost = None if calibration.unit_cost is None else calibration.unit_cost.values
+    ds["ventekostnad"] = lead.unflat(
+        waiting_costs(d, catalogue, unit_cost), ("capacity_group", "year"),
+        {"capacity_group": list(catalogue.capacity_groups), "year": d.years}, units=price,
+        long_name="Ventekostnad (de som venter, og tillegg for tilbud ett trinn ned)")
     for name, key, units, label in [("cost", "cost", price, "Kostnad"), ("fte", "fte", "årsverk", "Årsverk"),
                                     ("demographic_cost", "demographic_cost", price, "Demografikostnad")]:
         ds[name] = lead.unflat(costs[key], ("service", "year"), cc, units=units, long_name=label)
