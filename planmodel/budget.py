@@ -151,8 +151,6 @@ class BudgetInputs:
     mandatory_minimum: np.ndarray  # (Y, N) mandatory services at minimum standard
     committed_operating: np.ndarray  # (Y, N) operating costs of vedtatte tiltak
     adjustments: dict = field(default_factory=dict)  # rullering level shifts {line: (Y, N) or (K, Y, N)}
-    start_debt: float | None = None
-    start_fund: float | None = None
     investment_factor: float = 1.0  # stress test: all investments scaled
     extra_interest: np.ndarray | None = None  # stress test: added nominal rate by year (Y, 1)
     debt_at: tuple[int, float] | None = None  # rullering: actual debt at the end of a year
@@ -271,8 +269,7 @@ def compute_budget(inp: BudgetInputs, eco: Economy) -> dict[str, np.ndarray]:
     T = eco.repayment_years.value
     eta = eco.interest_bearing_share.value
     lam_loan, gamma = eco.loan_share.value, eco.grant_share.value
-    debt0 = base.net_debt if inp.start_debt is None else inp.start_debt
-    debt0 = np.broadcast_to(np.asarray(debt0, dtype=float), fi[0].shape)
+    debt0 = np.broadcast_to(np.asarray(base.net_debt, dtype=float), fi[0].shape)
     decay = (1.0 - 1.0 / T) / (1.0 + pi)
     if eco.base_investment_share is not None:
         ongoing = eco.base_investment_share.value * income_total[:1] * np.ones_like(fi)
@@ -298,7 +295,7 @@ def compute_budget(inp: BudgetInputs, eco: Economy) -> dict[str, np.ndarray]:
     x0 = fi[:1] - sectors_total[:1] - renter[:1] - avdrag[:1] - base.net_operating_result
     other = x0 / N0 * P + inp.adjustments.get("ovrige_netto_driftsutgifter", 0.0)
     ndr = fi - sectors_total - other - renter - avdrag
-    fund0 = inp.start_fund if inp.start_fund is not None else eco.fund_share.value * income_total[0]
+    fund0 = eco.fund_share.value * income_total[0]
     fund = _stock(np.broadcast_to(np.asarray(fund0, dtype=float), fi[0].shape), 1.0 / (1.0 + pi), ndr - equity)
     if inp.fund_at is not None:
         fund = fund + _carry(inp.years, inp.fund_at, fund, 1.0 / (1.0 + pi))
@@ -325,7 +322,7 @@ def compute_budget(inp: BudgetInputs, eco: Economy) -> dict[str, np.ndarray]:
         "loans": loans, "equity": equity, "debt": debt, "fund": fund,
         "handlingsrom": handlingsrom, "other_income_net": other_income_net, "bound_mandatory": inp.mandatory_minimum,
         "bound_capital": renter + avdrag, "bound_committed": inp.committed_operating, "bound_result": target,
-        "bound_short_term": locked_share * free_today, "free_income_per_capita_base": fi[0] * 1000.0 / P[0],
+        "bound_short_term": locked_share * free_today,
         "remainder": x0,
     }
 

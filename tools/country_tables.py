@@ -15,7 +15,7 @@ import pandas as pd
 
 from planmodel.analysis.country import BAND, check_kommuner, summary
 from planmodel.core.formatting import tall
-from planmodel.present.country import summary_lines
+from planmodel.present.country import summary_lines, write_table
 
 SIZES = [0, 2000, 5000, 20000, 10**7]
 SIZE_LABELS = ["under 2 000", "2 000–5 000", "5 000–20 000", "over 20 000"]
@@ -32,7 +32,7 @@ def main() -> None:
     args = ap.parse_args()
     t = check_kommuner()
     if args.csv:
-        t.to_csv(args.csv, index=False)
+        write_table(t, args.csv)
     lo, hi = BAND
     inside = lambda x: (x >= lo) & (x <= hi)  # noqa: E731
     print("## Sammendrag\n")

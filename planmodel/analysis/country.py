@@ -51,7 +51,7 @@ def check_kommune(code: str, horizon: int = 2040, base: PlanScenario | None = No
     ndr = ds["netto_driftsresultat_andel"]
     rule = ds["netto_driftsresultat_andel_inntektsregel"].sel(income_rule="uten_demografi")
     pop = ds["population"].sum(["age", "sex"])
-    warnings = [w for w in ds.attrs.get("data_warnings", "").split(" | ") if w]
+    warnings = list(ds.plan.warnings)
     row = {
         "kommune": code, "navn": ds.attrs.get("kommune_name", code), "innbyggere_2026": float(pop.isel(year=0)),
         "ndr_data": acc.ndr_share, "ndr_basis": float(ndr.isel(year=0)),

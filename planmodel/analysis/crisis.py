@@ -19,7 +19,7 @@ from planmodel.core.cache import memo
 from planmodel.core.labels import BREADTH_CORNER, THRESHOLD_CORNER
 from planmodel.inputs.catalogue import load_catalogue
 from planmodel.inputs.library import load_library
-from planmodel.inputs.scenario import PlanScenario
+from planmodel.inputs.scenario import SERVICE_EFFECTS, PlanScenario, removed_services
 from planmodel.model import run
 
 #: Corner values: terskel (threshold) and tilbud (breadth).
@@ -38,12 +38,9 @@ def removed_by(scenario: PlanScenario, breadth: float) -> list[str]:
     optional service that a smalt tilbud (-1) removes, or that the scenario drops."""
     catalogue = load_catalogue(scenario.catalogue)
     library = load_library(scenario.library, catalogue)
-    removed = set(scenario.dropped)
-    if breadth <= -1.0:
-        removed |= {sid for sid, s in catalogue.services.items() if s.breadth and s.breadth.narrow == "drop"}
+    removed = removed_services(scenario, catalogue, breadth)
     return [m.id for m in scenario.measures
-            if any(e.service in removed and e.kind in ("coverage", "volunteer_hours", "shift")
-                   for e in library.measures[m.id].effects)]
+            if any(e.service in removed and e.kind in SERVICE_EFFECTS for e in library.measures[m.id].effects)]
 
 
 def corner_scenarios(scenario: PlanScenario) -> dict[tuple[str, str], PlanScenario]:
@@ -62,7 +59,9 @@ def crisis_matrix(scenario: PlanScenario) -> xr.Dataset:
     ``breadth_option`` (narrow, broad) and ``threshold_option`` (high, low), with bokmål labels
     (``breadth_label``, ``threshold_label``); units as in :func:`planmodel.model.run`. The
     coordinate ``omitted`` lists the tiltak left out of the smalt corners."""
-    neutral = replace(scenario, threshold=0.0, breadth=0.0)
+    # the corners do not depend on the scenario's own terskel, tilbud or name: one cache entry for
+    # every choice of those (so that moving a slider in an app does not rerun the four corners)
+    neutral = replace(scenario, threshold=0.0, breadth=0.0, id="krise_2x2")
     return _matrix(neutral.fingerprint, neutral)
 
 

@@ -50,7 +50,7 @@ def samordning(scenario: PlanScenario | Prepared) -> xr.Dataset:
                              dropped=tuple(sc.dropped), effect_bound=sc.effect_bound)
     d = demand_arrays(p.pop, p.catalogue, p.calibration.coverage, options, measures=ma)
     costs = cost_arrays(d, p.catalogue, measures=ma,
-                        unit_cost=None if p.calibration.unit_cost is None else p.calibration.unit_cost.values)
+                        unit_cost=p.calibration.unit_cost_values)
     by_sector = np.einsum("ks,syn->kyn", S2K, costs["cost"])  # (K, Y, M+1)
     effect = np.moveaxis(by_sector[:, :, 1:] - by_sector[:, :, :1], 2, 0)  # (M, K, Y)
     drift = np.zeros_like(effect)

@@ -23,15 +23,13 @@ BREADTH_STEPS = {-1.0: "Smalt tilbud", -0.5: "Noe smalere enn i dag", 0.0: "Som 
 
 #: Which end of every uncertain tiltak effect a run uses (planmodel.core.values.EFFECT_BOUNDS).
 EFFECT_BOUND = {"value": "midtanslaget", "weak": "svakeste ende av spennet", "strong": "sterkeste ende av spennet"}
-#: When places are full (planmodel.inputs.scenario.OVERFLOW_MODES).
+#: When places are full (planmodel.core.values.OVERFLOW_MODES).
 OVERFLOW = {"queue": "De som ikke får plass, venter", "step_down": "De som ikke får plass, får tjeneste ett trinn ned"}
-#: Status of a chosen tiltak.
 #: The two income rules of the økonomiplan (:data:`planmodel.model.chain.INCOME_RULES`).
 INCOME_RULE_NB = {"med_demografi": "Med demografikompensasjon (inntektssystemet)",
                   "uten_demografi": "Uten demografikompensasjon (fast per innbygger)"}
 #: The same, short, for row labels and sentences.
 INCOME_RULE_SHORT = {"med_demografi": "med demografikompensasjon", "uten_demografi": "uten demografikompensasjon"}
-MEASURE_STATUS = {"forslag": "forslag", "vedtatt": "vedtatt"}
 
 #: Crisis signals: levels (best first), their colour and meaning, and the areas of "Lykkes vi?".
 LEVEL_NB = {"green": "grønn", "amber": "gul", "red": "rød"}

@@ -99,6 +99,12 @@ def Year(lo: int = 1900, hi: int = 2100, description: str = "et årstall"):
     return Integer("et årstall", lo, hi, description)
 
 
+def Version(known: int = 1):
+    """A file's ``schema_version``: a whole number, and one this planmodel knows."""
+    return Annotated[Integer("en versjon"),
+                     after(lambda v: None if v == known else f"{v!r}: planmodel kjenner bare versjon {known}")]
+
+
 Share = Number("en andel", 0.0, 1.0)
 
 

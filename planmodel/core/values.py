@@ -10,6 +10,8 @@ STATUSES = ("sourced", "derived", "assumption")
 #: Which end of an uncertain value a run uses: the central value, the end nearest zero (weak
 #: effect) or the end farthest from zero (strong effect).
 EFFECT_BOUNDS = ("value", "weak", "strong")
+#: What happens when the places of a capacity group are full: people wait, or get one step down.
+OVERFLOW_MODES = ("queue", "step_down")
 
 
 @dataclass(frozen=True)

@@ -36,8 +36,6 @@ SECTOR_AREAS: dict[str, tuple[str, tuple[str, ...]]] = {
     "sosial": ("Sosialtjeneste", ("242", "243", "273", "275", "276", "281")),
     "barnevern": ("Barnevern", ("244", "251", "252")),
 }
-SRC_KOSTRA = "KOSTRA 2025 (SSB), endelige tall juni 2026"
-SRC_KDD = "Inntektssystemet 2025 (KDD, sluttavregning inntektsutjevning; Grønt hefte)"
 
 
 @dataclass(frozen=True)
@@ -88,10 +86,6 @@ class KommuneAccounts:
         """Frie inntekter per innbygger (1 January of the accounts year) [NOK per inhabitant]."""
         return self.free_income * 1000.0 / self.population_1jan
 
-    @property
-    def free_income_share(self) -> float:
-        """Frie inntekter as a share of brutto driftsinntekter."""
-        return self.free_income / self.gross_operating_income
 
 
 @memo(maxsize=1, readonly=False)

@@ -30,11 +30,11 @@ from pydantic import BeforeValidator, model_validator
 from pydantic_core import PydanticCustomError
 
 from planmodel.core.schema import (Bool, Choice, FileModel, Integer, Number, Rules, Share, Text, after, check,
-                                   validate)
+                                   Version, validate)
+from planmodel.core.labels import STATUS
 from planmodel.core.values import STATUSES, Value
 from planmodel.core.yamlio import load_strict
 
-STATUS_NB = {"sourced": "kilde", "derived": "beregnet", "assumption": "anslag"}
 BASES = ("users", "inhabitants")
 #: Calibration groups: observed KOSTRA users that a group of services must reproduce.
 CALIBRATION_GROUPS = ("hjemmetjenester", "heldogn_bolig", "institusjon_langtid")
@@ -205,9 +205,9 @@ class Catalogue:
                     "tjeneste": s.name, "service": sid, "sektor": self.sectors[s.sector],
                     "lovpålagt": "ja" if s.mandatory else "nei", "KOSTRA-funksjon": s.kostra_function,
                     "alder": f"{b.ages[0]}–{b.ages[1]}" if b.ages[1] < MAX_AGE else f"{b.ages[0]}+",
-                    "dekningsgrad": b.coverage.value, "dekningsgrad_status": STATUS_NB[b.coverage.status],
-                    "enhetskostnad_kr": b.unit_cost.value, "enhetskostnad_status": STATUS_NB[b.unit_cost.status],
-                    "årsverk_per_bruker": b.fte_per_user.value, "årsverk_status": STATUS_NB[b.fte_per_user.status],
+                    "dekningsgrad": b.coverage.value, "dekningsgrad_status": STATUS[b.coverage.status],
+                    "enhetskostnad_kr": b.unit_cost.value, "enhetskostnad_status": STATUS[b.unit_cost.status],
+                    "årsverk_per_bruker": b.fte_per_user.value, "årsverk_status": STATUS[b.fte_per_user.status],
                     "kilde_dekningsgrad": b.coverage.source, "kilde_enhetskostnad": b.unit_cost.source,
                     "kilde_årsverk": b.fte_per_user.source,
                 })
@@ -384,14 +384,10 @@ class StaffEntry(FileModel):
     retirement_rate_60_66: Share
 
 
-def _version_1(v):
-    return None if v == 1 else f"{v!r}: planmodel kjenner bare versjon 1"
-
-
 class CatalogueFile(FileModel):
     """A service catalogue file (``data/tjenester/tjenestekatalog.yaml``)."""
 
-    schema_version: Annotated[Integer("en versjon"), after(_version_1)]
+    schema_version: Version(1)
     price_year: Integer("et årstall", 2000, 2100)
     unit_cost_units: Text() | None = None
     sectors: dict[Text(), Text()]

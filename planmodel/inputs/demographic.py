@@ -154,10 +154,12 @@ RECENT_GROWTH_YEARS = 10
 #: The smallest recent growth used, as a share of today's population per year (so that a kommune
 #: that did not grow still has housing alternatives that differ).
 RECENT_GROWTH_FLOOR = 0.001
-_HOUSING_NOTE = ("Antakelse: boligbyggingen endrer kommunens vekst i forhold til dens egen vekst de siste ti "
-                 "årene (høy: 1,375 ganger, lav: 2/3, som spennet 825/600/400 boliger i Bærums kommuneplan); "
-                 "endringen fordeles etter kommunens flytteprofil. Kjenner du kommunens boligbygging, "
-                 "oppgi dwellings og reference_dwellings i scenariofila.")
+_HOUSING_NOTE = ("Antakelse: høy boligbygging gir hovedalternativets nettoinnflytting pluss 3/8 av kommunens "
+                 "gjennomsnittlige årlige endring i folketallet de siste ti årene (regnet uten fortegn, minst 0,1 % av "
+                 "folketallet); lav boligbygging gir 1/3 av den samme endringen færre nettoinnflyttere (som spennet "
+                 "825/600/400 boliger i Bærums kommuneplan); "
+                 "tillegget fordeles etter kommunens flytteprofil. Kjenner du kommunens boligbygging, oppgi dwellings og "
+                 "reference_dwellings i scenariofilen.")
 
 #: The note of a scenario with explicit dwellings (a scenario file's ``dwellings``).
 DWELLINGS_NOTE = ("Antakelse: boligbyggingen i scenarioet gir (boliger − referanse) × personer per bolig flere "
@@ -169,15 +171,15 @@ SCENARIOS: dict[str, Scenario] = {
                     description="Lav fruktbarhet, lav levealder, lav innvandring (SSBs lavalternativ)"),
     "high": Scenario("high", "Høy vekst (HHMH)", national="HHMH",
                      description="Høy fruktbarhet, høy levealder, høy innvandring (SSBs høyalternativ)"),
-    "bolig_hoy": Scenario("bolig_hoy", "Høy boligbygging (vekst 1,4 × de siste ti årene)",
+    "bolig_hoy": Scenario("bolig_hoy", "Høy boligbygging (+3/8 av endringen siste ti år)",
                           growth_factor=HOUSING_FACTORS["bolig_hoy"], assumptions=(_HOUSING_NOTE,),
-                          description="Boligdrevet vekst: mer enn kommunens egen vekst de siste ti årene"),
+                          description="Boligdrevet vekst: flere innflyttere enn i hovedalternativet, etter kommunens egen endring de siste ti årene"),
     "bolig_moderat": Scenario("bolig_moderat", "Moderat boligbygging (som hovedalternativet)",
                               growth_factor=HOUSING_FACTORS["bolig_moderat"], assumptions=(_HOUSING_NOTE,),
                               description="Boligbygging som gir hovedalternativets flytting"),
-    "bolig_lav": Scenario("bolig_lav", "Lav boligbygging (vekst 2/3 av de siste ti årene)",
+    "bolig_lav": Scenario("bolig_lav", "Lav boligbygging (−1/3 av endringen siste ti år)",
                           growth_factor=HOUSING_FACTORS["bolig_lav"], assumptions=(_HOUSING_NOTE,),
-                          description="Boligdrevet vekst: mindre enn kommunens egen vekst de siste ti årene"),
+                          description="Boligdrevet vekst: færre innflyttere enn i hovedalternativet, etter kommunens egen endring de siste ti årene"),
     "ssb_mmmm": Scenario("ssb_mmmm", "SSBs framskriving, hovedalternativ", ssb_alternative="MMMM"),
     "ssb_llml": Scenario("ssb_llml", "SSBs framskriving, lav nasjonal vekst", ssb_alternative="LLML"),
     "ssb_hhmh": Scenario("ssb_hhmh", "SSBs framskriving, høy nasjonal vekst", ssb_alternative="HHMH"),

@@ -21,7 +21,7 @@ from pydantic_core import PydanticCustomError
 from planmodel.core.cache import file_key, memo
 from planmodel.core.errors import InputError
 from planmodel.core.paths import data_path
-from planmodel.core.schema import Choice, FileModel, Integer, Number, Text, check, validate
+from planmodel.core.schema import Choice, FileModel, Integer, Number, Text, check, Version, validate
 from planmodel.core.values import STATUSES, Value
 from planmodel.core.yamlio import load_strict
 
@@ -52,10 +52,6 @@ class CostKey:
     status: str
     source: str
     basis_weight: float = 0.0
-
-    @property
-    def age_weight(self) -> float:
-        return sum(g[3] for g in self.groups)
 
 
 class Economy:
@@ -162,12 +158,6 @@ class AssumptionEntry(FileModel):
         return self
 
 
-def _version_1(v):
-    if v != 1:
-        raise PydanticCustomError("pm_rule", f"{v!r}: planmodel kjenner bare versjon 1")
-    return v
-
-
 def _age_span(v):
     if not (isinstance(v, list) and len(v) == 2 and all(isinstance(x, int) and not isinstance(x, bool) for x in v)
             and 0 <= v[0] <= v[1] <= 105):
@@ -201,7 +191,7 @@ class CostKeyEntry(FileModel):
 class EconomyFile(FileModel):
     """The economic assumptions file (``data/okonomi/forutsetninger.yaml``)."""
 
-    schema_version: Annotated[int, BeforeValidator(_version_1)]
+    schema_version: Version(1)
     price_year: Integer("et årstall", 2000, 2100)
     assumptions: dict[Text(), AssumptionEntry]
     cost_key: CostKeyEntry | None = None
@@ -236,7 +226,3 @@ def economy_with(overrides: Mapping[str, float], source: str = "økonomi") -> Ec
     :meth:`Economy.with_values`)."""
     return load_economy().with_values(overrides, source)
 
-
-def economy_names() -> tuple[str, ...]:
-    """The names a scenario may set under ``economy:``."""
-    return load_economy().names

@@ -29,15 +29,13 @@ import difflib
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Annotated, Any, Iterable, Mapping, NamedTuple
+from typing import Any, Iterable, Mapping, NamedTuple
 
 import pandas as pd
-from pydantic import BeforeValidator
-from pydantic_core import PydanticCustomError
 
 from planmodel.core.paths import data_path
 from planmodel.core.errors import InputError
-from planmodel.core.schema import FileModel, Integer, Rules, Text, one_or_per_key, validate
+from planmodel.core.schema import FileModel, Integer, Rules, Text, one_or_per_key, Version, validate
 from planmodel.core.yamlio import load_strict
 from planmodel.inputs.catalogue import load_catalogue
 
@@ -325,16 +323,10 @@ class _RetiredEntry(FileModel):
     reason: Text()
 
 
-def _version(v):
-    if isinstance(v, bool) or v != SCHEMA_VERSION:
-        raise PydanticCustomError("pm_rule", f"{v!r}: planmodel kjenner bare versjon {SCHEMA_VERSION}")
-    return v
-
-
 class GoalsFile(FileModel):
     """A goal hierarchy file (``data/mal/baerum_kommuneplan.yaml``)."""
 
-    schema_version: Annotated[int, BeforeValidator(_version)]
+    schema_version: Version(SCHEMA_VERSION)
     source: Text("kildehenvisning som vises med alt som bygger på planen")
     kommune: Text("kommunenummer i anførselstegn")
     plan: _PlanEntry

@@ -36,9 +36,8 @@ from pydantic import BeforeValidator
 from pydantic_core import PydanticCustomError
 
 from planmodel.core.cache import file_key, memo
-from planmodel.core.errors import InputError
 from planmodel.core.paths import data_path
-from planmodel.core.schema import Choice, FileModel, Integer, Rules, Share, Text, validate
+from planmodel.core.schema import Choice, FileModel, Integer, Rules, Share, Text, Version, validate
 from planmodel.core.values import Value
 from planmodel.core.yamlio import load_strict
 from planmodel.inputs.catalogue import AmountEntry, Catalogue, RangedEntry, load_catalogue
@@ -89,12 +88,6 @@ class Library:
     source: str
     measures: Mapping[str, Measure]
 
-    def get(self, mid: str, where: str = "measures") -> Measure:
-        if mid not in self.measures:
-            raise InputError(self.source if where == "measures" else where, "measures",
-                             f"ukjent tiltak {mid!r}; gyldige: {', '.join(self.measures)}")
-        return self.measures[mid]
-
 
 # --------------------------------------------------------------------------- the file schema
 
@@ -141,16 +134,10 @@ class MeasureEntry(FileModel):
     lifetime_years: Integer("et antall år", 1, 100) = 40
 
 
-def _version_1(v):
-    if v != 1:
-        raise PydanticCustomError("pm_rule", f"{v!r}: planmodel kjenner bare versjon 1")
-    return v
-
-
 class LibraryFile(FileModel):
     """A tiltak library file (``data/tiltak/tiltaksbibliotek.yaml``)."""
 
-    schema_version: Annotated[int, BeforeValidator(_version_1)]
+    schema_version: Version(1)
     price_year: Integer("et årstall", 2000, 2100)
     description: Text() = ""
     measures: dict[Text(), MeasureEntry]
@@ -210,11 +197,10 @@ def load_library(path: str | Path | None = None, catalogue: Catalogue | None = N
     catalogue = catalogue or load_catalogue()
     p = data_path(*SHIPPED) if path is None else Path(path)
     name = "data/" + "/".join(SHIPPED) if path is None else str(path)
-    return _load(*file_key(p), name, catalogue.fingerprint or str(id(catalogue)), catalogue)
+    return _load(*file_key(p), name, catalogue.fingerprint, catalogue)
 
 
 @memo(maxsize=16, key=lambda resolved, mtime, name, fp, catalogue: (resolved, mtime, name, fp), readonly=False)
 def _load(resolved: str, mtime: int | None, name: str, fingerprint: str, catalogue: Catalogue) -> Library:
-    return parse_library(load_strict(name if mtime is None else resolved,
-                                     None if mtime is None else Path(resolved).read_text(encoding="utf-8")),
+    return parse_library(load_strict(name, None if mtime is None else Path(resolved).read_text(encoding="utf-8")),
                          name, catalogue)

@@ -29,11 +29,11 @@ from typing import Annotated, Any, Mapping
 import yaml
 from pydantic import create_model
 
-from planmodel.core.cache import memo
+from planmodel.core.cache import file_key, memo
 from planmodel.core.errors import InputError, KommuneError
 from planmodel.core.schema import (Bool, Choice, FileModel, Integer, Number, Rules, Share, Text, YearKey,
                                    json_schema, one_or_per_key, validate)
-from planmodel.core.values import EFFECT_BOUNDS
+from planmodel.core.values import EFFECT_BOUNDS, OVERFLOW_MODES
 from planmodel.core.yamlio import LineDict, load_strict
 from planmodel.inputs.catalogue import Catalogue, load_catalogue
 from planmodel.inputs.data import BASE_YEAR
@@ -45,7 +45,6 @@ from planmodel.core.schema import after
 from planmodel.inputs.kommuner import all_kommuner
 
 #: What happens when sykehjem / heldøgn places are full: people wait, or are served one step down.
-OVERFLOW_MODES = ("queue", "step_down")
 #: Limits of the demographic paths a scenario may set.
 PATH_LIMITS = {"tfr": (0.5, 4.0, "en samlet fruktbarhet"), "e0_male": (50, 100, "en levealder"),
                "e0_female": (50, 100, "en levealder"), "migration_level": (-1e6, 1e6, "en nettoinnflytting"),
@@ -149,12 +148,15 @@ class PlanScenario:
     @property
     def fingerprint(self) -> str:
         """A short hash of everything that decides the run (the scenario as a file, without
-        its provenance); computed once per object."""
+        its provenance, and the contents of its catalogue and tiltak library, so that a cache
+        keyed on it never returns results of an edited file); computed once per object."""
         cached = self.__dict__.get("_fingerprint")
         if cached is None:
             d = to_yaml_dict(self)
             for k in ("title", "description", "references", "baseline"):
                 d.pop(k, None)
+            d["catalogue_content"] = load_catalogue(self.catalogue).fingerprint
+            d["library_file"] = "" if self.library is None else list(file_key(self.library))
             text = json.dumps(_canonical(d), sort_keys=True, ensure_ascii=False, default=str)
             cached = hashlib.sha256(text.encode()).hexdigest()[:16]
             object.__setattr__(self, "_fingerprint", cached)
@@ -357,16 +359,22 @@ def check_scenario(s: PlanScenario) -> None:
                     f"forventet {n} andeler ({', '.join(catalogue.staff.age_groups)}) som summerer til 1")
 
 
-def _removed_services(s: PlanScenario, catalogue: Catalogue) -> set[str]:
+#: Tiltak effects that need their service to exist (a removed service cannot take them).
+SERVICE_EFFECTS = ("coverage", "volunteer_hours", "shift")
+
+
+def removed_services(s: PlanScenario, catalogue: Catalogue, breadth: float | None = None) -> set[str]:
+    """Ids of the services a scenario removes: its ``dropped`` ones, and at smalt tilbud (``breadth``
+    −1; default the scenario's own) the optional services the catalogue drops."""
     removed = set(s.dropped)
-    if s.breadth <= -1.0:
+    if (s.breadth if breadth is None else breadth) <= -1.0:
         removed |= {sid for sid, svc in catalogue.services.items() if svc.breadth and svc.breadth.narrow == "drop"}
     return removed
 
 
 def _check_measures(r: Rules, s: PlanScenario, catalogue: Catalogue, library: Library, first: int) -> None:
     seen = set()
-    removed = _removed_services(s, catalogue)
+    removed = removed_services(s, catalogue)
     for i, ch in enumerate(s.measures):
         at = ("measures", i)
         r.choice(ch.id, library.measures, at + ("id",))
@@ -384,7 +392,7 @@ def _check_measures(r: Rules, s: PlanScenario, catalogue: Catalogue, library: Li
             late = [k for k in profile if ch.start + k > s.horizon]
             r.check(not late, at + ("start",), f"tiltakets {kind}-profil går til {ch.start + max(late or [0])}, "
                     f"etter horisonten {s.horizon}; start tiltaket tidligere eller forleng horisonten")
-        hit = [e for e in m.effects if e.service in removed and e.kind in ("coverage", "volunteer_hours", "shift")]
+        hit = [e for e in m.effects if e.service in removed and e.kind in SERVICE_EFFECTS]
         r.check(not hit, at + ("id",), f"tiltaket «{m.title}» ({ch.id}) virker på "
                 f"{catalogue.services[hit[0].service].name if hit else ''}, som scenarioet fjerner "
                 "(smalt tilbud eller dropped); velg bort tiltaket eller behold tjenesten")

@@ -18,7 +18,7 @@ import xarray as xr
 from planmodel.population.demography import overrides_key, population_for
 from planmodel.budget import INCOME_PARTS, BudgetInputs, IncomeBase, age_index, compute_budget
 from planmodel.core.cache import memo
-from planmodel.inputs.accounts import ACCOUNTS_YEAR, kommune_accounts, national_accounts, national_free_income_per_capita
+from planmodel.inputs.accounts import ACCOUNTS_YEAR, kommune_accounts, national_free_income_per_capita
 from planmodel.inputs.demographic import get_scenario
 from planmodel.inputs.economy import Economy
 from planmodel.inputs.kommuner import all_kommuner
@@ -95,10 +95,6 @@ def run(scenario: PlanScenario) -> xr.Dataset:
     return assemble(prepare(scenario))
 
 
-def _unit_cost(cal) -> np.ndarray | None:
-    return None if cal.unit_cost is None else cal.unit_cost.values
-
-
 #: The national alternative whose projection of Norway the inntektssystem compares a kommune with.
 _NATIONAL = {"MMMM": "main", "LLML": "low", "HHMH": "high"}
 
@@ -124,12 +120,11 @@ def income_base(accounts, pop: xr.DataArray, nat: xr.DataArray, eco: Economy, ca
     kommune_idx = age_index(pop.sum("sex").transpose("year", "age").values, nat.sum("sex").transpose("year", "age").values,
                             [(g[1], g[2]) for g in key.groups], [g[3] for g in key.groups])
     cost = national_service_cost_per_capita(catalogue, nat)
-    landet = national_accounts()
     n_kommuner = len(all_kommuner())
     nat_total = nat.sum(("age", "sex")).transpose("year").values
     own_total = pop.sum(("age", "sex")).transpose("year").values
     basis = key.basis_weight * eco.expenditure_need_per_capita.value * (nat_total / n_kommuner - own_total) / 1000.0
-    national_idx = 1.0 + (cost - cost[0]) / (landet["free_income"] * 1000.0 / landet["population_1jan"])
+    national_idx = 1.0 + (cost - cost[0]) / national_free_income_per_capita()
     return IncomeBase(population0=float(pop.values[0].sum()), parts=parts,
                       other_income=accounts.gross_operating_income - accounts.free_income,
                       net_operating_result=accounts.net_operating_result, net_debt=accounts.net_debt,
@@ -180,9 +175,9 @@ def prepare(scenario: PlanScenario) -> Prepared:
                                               for pid, pt in catalogue.place_types.items() if pt.capacity_group})
     d = apply_capacity(pre, catalogue, options, opened)
     c0 = lead.flat(cal.coverage, ("service", "age"))
-    costs = cost_arrays(d, catalogue, coverage0=c0, measures=ma, unit_cost=_unit_cost(cal))
+    costs = cost_arrays(d, catalogue, coverage0=c0, measures=ma, unit_cost=cal.unit_cost_values)
     sectors, M = sector_matrix(catalogue)
-    wait = waiting_costs(d, catalogue, _unit_cost(cal))  # (G, Y, 3) NOK 1000
+    wait = waiting_costs(d, catalogue, cal.unit_cost_values)  # (G, Y, 3) NOK 1000
     cost_sector = np.einsum("ks,syn->kyn", M, costs["cost"]) + \
         np.einsum("kg,gyn->kyn", waiting_sector_matrix(catalogue, sectors), wait)  # (K, Y, 3)
     demo_sector = np.einsum("ks,syn->kyn", M, costs["demographic_cost"])[:, :, :1]
@@ -321,7 +316,7 @@ def _assemble(p: Prepared, inp: BudgetInputs, b: dict, rules: dict, eco: Economy
         "users_by_level": (("care_level", "year"), by_level, "persons", "Brukere etter nivå i omsorgstrappen"),
         "queue": (("capacity_group", "year"), d.queue[:, :, v], "persons", "Ventende"),
         "ventekostnad": (("capacity_group", "year"), p.waiting[:, :, v], nok,
-                         "Kostnad for de som venter på plass (sykehus, tunge hjemmetjenester)"),
+                         "Ventekostnad (de som venter, og tillegg for tilbud ett trinn ned)"),
         "capacity": (("capacity_group", "year"), d.capacity[:, :, v], "places", "Plasser"),
         "stepped_down": (("capacity_group", "year"), d.stepped_down[:, :, v], "persons", "Gitt tjeneste ett trinn ned"),
         "unmet_need": (("threshold_group", "year"), d.unmet[:, :, v], "persons", "Udekket behov"),
@@ -405,7 +400,6 @@ def _with_attrs(ds, p: Prepared, b, eco, base_year, first) -> xr.Dataset:
         "breadth": float(scenario.breadth), "dropped": ",".join(scenario.dropped), "overflow": scenario.overflow,
         "effect_bound": scenario.effect_bound, "behovsanalyse": int(scenario.behovsanalyse),
         "calibration": cal.basis,
-        "free_income_per_capita_base": float(np.asarray(b["free_income_per_capita_base"]).ravel()[0]),
         "free_income_per_capita_accounts": float(p.accounts.free_income_per_capita),
         "national_free_income_per_capita": float(national_free_income_per_capita()),
         "data_warnings": " | ".join(warnings),

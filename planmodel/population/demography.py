@@ -33,7 +33,7 @@ from planmodel.population.migration import (MigrationPattern, positive_profile, 
 from planmodel.population.migration_model import (DEFAULT, KommuneMigration, MigrationConfig, Priors, estimate,
                                                   fill_single_gaps, kommune_migration, migration_paths)
 from planmodel.population.national import (ages_one_plus_share, national_migration_pattern, survival_for,
-                                           survival_for_flows, survival_of_year, survival_table)
+                                           survival_for_flows, survival_of_year)
 
 #: Default last projection year.
 END_YEAR = 2050
@@ -126,9 +126,6 @@ def male_share_at_birth(first: int = 2014, last: int = 2023) -> float:
 # Kommune estimates: fertility level and migration from registered populations
 # ---------------------------------------------------------------------------------------------
 
-# Survival by calendar year is shared with the migration estimate (planmodel.population.national).
-_survival_table = survival_table
-_survival_by_year = survival_of_year
 
 
 def _survival_of_year(year: int) -> xr.DataArray:
@@ -216,14 +213,6 @@ def _national_child_ratio(years: tuple[int, ...], shape: bytes) -> float:
     return float(N[1:, 0, :].sum() / ((0.5 * (N[:-1, :, F] + N[1:, :, F])) * f).sum())
 
 
-def local_fertility_factor(pop: xr.DataArray, shape_years: tuple[int, int] = FERTILITY_SHAPE_YEARS) -> float:
-    """:func:`fertility_factors` of one kommune, ``pop`` (year, age, sex) [persons] on
-    consecutive years [ratio]."""
-    if float(pop.sel(sex="female", age=slice(12, 55)).sum()) <= 0:
-        raise InputError("befolkning", "female", "ingen kvinner 12–55 år: kan ikke anslå fruktbarheten")
-    return float(fertility_factors(pop.expand_dims(kommune=["k"]), fertility_shape(shape_years))[0])
-
-
 def _estimation_history(hist: xr.DataArray, base_year: int) -> xr.DataArray | None:
     """The history a kommune's estimates use: years HISTORY_FIRST_YEAR..base_year, the last run of
     years at most two apart, single missing years filled along cohorts
@@ -249,6 +238,16 @@ def _all_kommuner_estimate(base_year: int, config: MigrationConfig = DEFAULT) ->
     P = data.all_kommuner_population().sel(year=slice(HISTORY_FIRST_YEAR, base_year))
     V = P.transpose("kommune", "year", "age", "sex").values
     return freeze(estimate(V, P.kommune.values, P.year.values, config))
+
+
+def _estimate_rows(est: dict, all_codes: np.ndarray, codes: np.ndarray) -> dict:
+    """The rows of an all-kommune estimate for ``codes`` (arrays with a leading kommune axis are
+    selected; the national profile, flow years and priors are shared)."""
+    if len(codes) == len(all_codes) and np.array_equal(codes, all_codes):
+        return est
+    rows = np.searchsorted(all_codes, codes)
+    K = len(all_codes)
+    return {k: v[rows] if isinstance(v, np.ndarray) and v.ndim and v.shape[0] == K else v for k, v in est.items()}
 
 
 def priors_for(base_year: int, config: MigrationConfig = DEFAULT) -> Priors:
@@ -736,7 +735,7 @@ def project_kommuner(scenario: str | Scenario = "main", end_year: int = END_YEAR
                          f"{HISTORY_FIRST_YEAR}–{base_year} (tilgjengelig {int(hist.year.min())}–{int(hist.year.max())})")
     V = P.transpose("kommune", "year", "age", "sex").values
     codes = P.kommune.values
-    est = estimate(V, codes, P.year.values, config, priors=priors_for(base_year, config))
+    est = _estimate_rows(_all_kommuner_estimate(base_year, config), data.all_kommuner_population().kommune.values, codes)
     flow = _years(base_year, end_year)
     nat = {**_national_inputs(sc, flow), **(national or {})}
     ffac = fertility_factors(P, fertility_shape(_factor_shape_years(base_year)))

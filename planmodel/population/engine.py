@@ -39,6 +39,7 @@ import xarray as xr
 
 from planmodel.core.ages import AGES, MAX_AGE, SEXES
 from planmodel.core.errors import InputError
+from planmodel.population.migration import survive
 
 CORE_DIMS = ("year", "age", "sex")
 
@@ -194,9 +195,7 @@ def project(
 
     for t in range(T):  # sequential by nature; every operation inside is vectorised
         P, S = pop[t], surv_a[t]
-        surv = np.zeros_like(P)
-        surv[..., 1:MAX_AGE, :] = P[..., : MAX_AGE - 1, :] * S[..., : MAX_AGE - 1, :]
-        surv[..., MAX_AGE, :] = P[..., MAX_AGE - 1, :] * S[..., MAX_AGE - 1, :] + P[..., MAX_AGE, :] * S[..., MAX_AGE, :]
+        surv = survive(P, S)
         # births need next year's women: survivors and migrants at ages >= 1 come first
         M = mig_a[t] if rate_a is None else mig_a[t] + rate_a[t] * surv  # age 0 completed below
         women_next = np.maximum(surv[..., F] + M[..., F], 0.0)

@@ -187,7 +187,7 @@ def half_lives(exposure: np.ndarray, config: "MigrationConfig" = None) -> np.nda
 
 def _smooth(x: np.ndarray, sd: float) -> np.ndarray:
     """Gaussian smoothing along the age axis (second to last axis, ages 0..105)."""
-    return np.einsum("ij,...js->...is", smoothing_matrix(sd), x)
+    return smoothing_matrix(sd) @ x  # (A, A) @ (..., A, S): a plain matrix product, not einsum
 
 
 def _group_sum(x: np.ndarray, labels: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

@@ -10,7 +10,7 @@ against the norm of 1,75 % of driftsinntektene in every year of the økonomiplan
 horizon year, and the inndekningsbehov); a chart of netto driftsresultat; the økonomiplan table;
 the sector frames; three crisis signals (økonomi i balanse, personell, tilbud; the rules of
 :mod:`planmodel.present.signals`, the same as in the Krisekompasset app); the chosen tiltak
-with their costs and who pays and who gains; the stress tests of Bærum's LDIP; assumptions and
+with their costs and who pays and who gains; stress tests as in a kommune's LDIP; assumptions and
 limitations (every economic assumption with status and source, which values are anslag, the
 calibration); sources with the SSB attribution.
 
@@ -33,7 +33,7 @@ import xarray as xr
 from planmodel.analysis.followup import stress_tests
 from planmodel.analysis.samordning import samordning, who_pays_who_gains
 from planmodel.core.errors import InputError
-from planmodel.core.formatting import mill_kr, prosent, tall
+from planmodel.core.formatting import prosent, tall
 from planmodel.core.io import write_text_atomic
 from planmodel.core.labels import EFFECT_BOUND, INCOME_RULE_SHORT, STATUS
 from planmodel.core.meta import SSB_CREDIT, __version__
@@ -88,11 +88,6 @@ def shown_years(ds: xr.Dataset) -> list[int]:
     return plan + ([hz] if hz not in plan else [])
 
 
-def mill(nok1000: float) -> str:
-    """NOK 1000 as ``'693,3 mill. kr'`` (no-break spaces, decimal comma)."""
-    return mill_kr(float(nok1000) * 1000.0)
-
-
 def _year_list(years: list[int]) -> str:
     if not years:
         return ""
@@ -101,13 +96,13 @@ def _year_list(years: list[int]) -> str:
     return ", ".join(str(y) for y in years[:-1]) + f" og {years[-1]}"
 
 
-def key_message(ds: xr.Dataset) -> list[str]:
+def key_message(ds: xr.Dataset, numbers: dict[str, str] | None = None) -> list[str]:
     """The key message as a few Norwegian sentences (plain text, numbers formatted).
 
     Netto driftsresultat against the norm over the plan period and in the horizon year, the
     inndekningsbehov, and what the chosen tiltak cost.
     """
-    k = key_numbers(ds)
+    k = numbers or key_numbers(ds)
     plan, hz = ds.plan.years, ds.plan.horizon
     period = ds.plan.period_text
     norm = k["resultatmal_andel"]
@@ -161,12 +156,6 @@ CrisisSignal = Signal
 
 def _esc(x) -> str:
     return html.escape(str(x), quote=True)
-
-
-def _f(x: float) -> str:
-    """A coordinate for SVG: one decimal, no negative zero (deterministic text)."""
-    v = round(float(x), 1) + 0.0
-    return f"{v:.1f}"
 
 
 def table_html(df: pd.DataFrame, caption: str | None = None, css_class: str = "planmodel-table",
@@ -470,7 +459,7 @@ def report_html(scenario_or_path: PlanScenario | str | Path, ds: xr.Dataset | No
 
     # key message
     a('<section id="hovedbudskap">\n<h2>Hovedbudskap</h2>\n<div class="message"><ul>')
-    for sentence in key_message(ds):
+    for sentence in key_message(ds, k):
         a(f"<li>{_esc(sentence)}</li>")
     a("</ul></div>\n")
     a(balance_table_html(ds, k))
@@ -510,8 +499,9 @@ def report_html(scenario_or_path: PlanScenario | str | Path, ds: xr.Dataset | No
     a("</section>\n")
 
     # stress tests
-    a('<section id="stresstester">\n<h2>Stresstester</h2>\n<p>Som i Bærums langsiktige drifts- og '
-      "investeringsplan (LDIP): hver test endrer én forutsetning fra første planår, alt annet er som i scenarioet.</p>\n"
+    a('<section id="stresstester">\n<h2>Stresstester</h2>\n<p>Som i en langsiktig drifts- og '
+      "investeringsplan (for eksempel Bærums LDIP): hver test endrer én forutsetning fra første planår, alt annet er "
+      "som i scenarioet.</p>\n"
       '<div class="scroll">')
     a(table_html(stress_table(stress_tests(prepared)), row_header="Stresstest"))
     a("</div>\n</section>\n")

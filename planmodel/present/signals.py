@@ -344,6 +344,16 @@ def signal_dict(signals: list[Signal]) -> dict[str, tuple[str, str]]:
     return {s.area: (s.level, s.text) for s in signals}
 
 
+def rules_text() -> str:
+    """The rules of the three signals in one bokmål paragraph (the module docstring, for users)."""
+    return ("Økonomi: rødt ved under normen i et år i økonomiplanperioden eller driftsunderskudd før horisonten, "
+            "gult ved under normen senere, grønt ellers. Personell (helse og omsorg): rødt ved mangel i "
+            f"økonomiplanperioden, gult ved mangel senere (mindre enn {prosent(SHORTAGE_SHARE, 0)} av behovet regnes "
+            "som nok). Tilbudet: rødt ved fulle plasser (kø eller tilbud ett trinn ned) i økonomiplanperioden eller "
+            "både høyere terskel og smalere tilbud enn i dag, gult ved fulle plasser senere, høyere terskel eller "
+            "smalere tilbud.")
+
+
 def legend() -> str:
     """One sentence in bokmål explaining the three levels, symbol and colour included."""
     return (f"{LEVEL_SYMBOL['green']} {LEVEL_WORD['green']} ({LEVEL_NB['green']}): ingen tegn til krise til og med "
@@ -355,4 +365,4 @@ def legend() -> str:
 
 
 __all__ = ["AREAS", "LEVELS", "LEVEL_COLOURS", "LEVEL_NB", "LEVEL_SYMBOL", "LEVEL_WORD", "Signal", "crisis_signals",
-           "economy_signal", "legend", "offer_signal", "signal_dict", "workforce_signal"]
+           "economy_signal", "legend", "rules_text", "offer_signal", "signal_dict", "workforce_signal"]

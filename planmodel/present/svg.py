@@ -113,6 +113,21 @@ def wrap(text: str, width: int = 24, max_lines: int = 3) -> list[str]:
     return lines or [""]
 
 
+def _segments(xs, vals, px, py) -> list[list[tuple[float, float]]]:
+    """The runs of a series between missing values (None or not finite), as plot points."""
+    segs, cur = [], []
+    for xv, v in zip(xs, vals):
+        if v is None or not math.isfinite(float(v)):
+            if cur:
+                segs.append(cur)
+            cur = []
+        else:
+            cur.append((px(xv), py(float(v))))
+    if cur:
+        segs.append(cur)
+    return segs
+
+
 def _text(x, y, s, size=FONT, anchor="start", weight="normal", fill=AXIS_COLOR, halo=False) -> str:
     """One ``<text>``; ``halo`` draws a white outline under the glyphs so the text stays
     readable where it crosses lines."""
@@ -244,16 +259,7 @@ def line_chart(x: Sequence[int], series: Sequence[tuple[str, Sequence[Number]]],
     ends = []
     for i, (label, vals) in enumerate(series):
         color, dash = COLORS[i % len(COLORS)], DASHES[i % len(DASHES)]
-        segs, cur = [], []
-        for xv, v in zip(xs, vals):
-            if v is None or not math.isfinite(float(v)):
-                if cur:
-                    segs.append(cur)
-                cur = []
-            else:
-                cur.append((px(xv), py(float(v))))
-        if cur:
-            segs.append(cur)
+        segs = _segments(xs, vals, px, py)
         dash_attr = f' stroke-dasharray="{dash}"' if dash else ""
         for seg in segs:
             pts = " ".join(f"{a:.1f},{b:.1f}" for a, b in seg)
@@ -608,16 +614,7 @@ def small_multiples(x: Sequence[int], panels: Sequence[tuple[str, Sequence[Numbe
         g.append(_text(pl, pb + tick_font + 6, str(xmin), size=tick_font, anchor="start"))
         if xmax != xmin:
             g.append(_text(pr, pb + tick_font + 6, str(xmax), size=tick_font, anchor="end"))
-        segs, cur = [], []
-        for xv, v in zip(xs, vals):
-            if v is None or not math.isfinite(float(v)):
-                if cur:
-                    segs.append(cur)
-                cur = []
-            else:
-                cur.append((px(xv), py(float(v))))
-        if cur:
-            segs.append(cur)
+        segs = _segments(xs, vals, px, py)
         for seg in segs:
             if len(seg) == 1:
                 g.append(f'<circle cx="{seg[0][0]:.1f}" cy="{seg[0][1]:.1f}" r="3.5" fill="{COLORS[0]}"/>')

@@ -34,8 +34,8 @@ from planmodel.core.ages import to_kostra_groups
 from planmodel.services.calibration import Calibration, coverage_basis
 from planmodel.core.errors import InputError
 from planmodel.core.formatting import tall
-from planmodel.core.labels import INCOME_RULE_SHORT
-from planmodel.inputs.catalogue import STATUS_NB, Catalogue, load_catalogue
+from planmodel.core.labels import INCOME_RULE_SHORT, STATUS
+from planmodel.inputs.catalogue import Catalogue, load_catalogue
 from planmodel.analysis.crisis import crisis_summary
 
 #: NOK 1000 (the model's money unit) per mill. kr.
@@ -496,7 +496,7 @@ def status_table(catalogue: Catalogue) -> pd.DataFrame:
     kinds = {"Dekningsgrad": "dekningsgrad_status", "Kr per bruker og år": "enhetskostnad_status",
              "Årsverk per bruker": "årsverk_status"}
     df = pd.DataFrame({label: pt[col].value_counts() for label, col in kinds.items()}).T
-    df = df.reindex(columns=list(STATUS_NB.values()), fill_value=0).fillna(0).astype(int)
+    df = df.reindex(columns=list(STATUS.values()), fill_value=0).fillna(0).astype(int)
     df.loc["I alt"] = df.sum()
     df["I alt"] = df.sum(axis=1)
     df.index.name, df.columns.name = "Verdi", "Status"
@@ -549,7 +549,7 @@ def threshold_table(catalogue: Catalogue) -> pd.DataFrame:
             for kind, v, lag in (("lette", light, 0), ("tunge", heavy, g.lag_years)):
                 rows.append({"Tjenestegruppe": g.name, "Terskel": setting, "Tjenester": kind,
                              "Anslag": 100 * v.value, "Lav": 100 * v.low, "Høy": 100 * v.high,
-                             "Etterslep (år)": lag, "Status": STATUS_NB.get(v.status, v.status)})
+                             "Etterslep (år)": lag, "Status": STATUS.get(v.status, v.status)})
     df = pd.DataFrame(rows).set_index(["Tjenestegruppe", "Terskel", "Tjenester"])
     return _finish(df, "Terskel: endring i dekningsgrad ved lav og høy terskel",
                    "prosent endring i dekningsgraden (spenn lav–høy)", {"Anslag": 0, "Lav": 0, "Høy": 0},
@@ -731,7 +731,7 @@ def okonomiplan_table(ds: xr.Dataset, years: Iterable[int] | None = None) -> pd.
     df.index.name = "Linje"
     plan = ds.attrs.get("plan_period", "")
     return _finish(df, f"Økonomiplan{' ' + plan if plan else ''}{_where(ds)}", _price_units(ds), 1,
-                   note="Inntekter og utgifter er positive tall. Brutto driftsresultat = frie inntekter − sum "
+                   note="Inntekter og utgifter er positive tall (en negativ øvrige-linje er en netto inntekt). Brutto driftsresultat = frie inntekter − sum "
                         "netto driftsutgifter; netto driftsresultat = brutto driftsresultat − netto "
                         "renteutgifter − avdrag. Linjen i % er prosent av driftsinntektene; "
                         "inndekningsbehov = mål − netto driftsresultat når det er positivt. "
@@ -1116,12 +1116,13 @@ def measure_library_table(library, catalogue: Catalogue | None = None) -> pd.Dat
             rows.append({"Tiltak": m.title, "Virker på": target, "Virkning": kind,
                          "Anslag": scale * e.change.value, "Lav": scale * low, "Høy": scale * high,
                          "Etterslep (år)": e.lag_years, "Innfasing (år)": e.phase_in_years,
-                         "Status": STATUS_NB.get(e.change.status, e.change.status)})
+                         "Status": STATUS.get(e.change.status, e.change.status)})
     df = pd.DataFrame(rows).set_index(["Tiltak", "Virker på"])
     return _finish(df, "Tiltaksbiblioteket: virkninger på tjenestene",
                    "prosent endring (frivillige timer: timer per år per 100 000 innbyggere)", 0,
-                   note="Lav–høy er spennet i anslaget; effect_bound='weak' bruker enden nærmest null, "
-                        "'strong' enden lengst fra null. Virkningen starter etter etterslepet og fases inn.")
+                   note="Lav–høy er spennet i anslaget; «svakeste virkninger» bruker enden nærmest null, "
+                        "«sterkeste virkninger» enden lengst fra null. Virkningen starter etter etterslepet og "
+                        "fases inn.")
 
 
 def measure_overview_table(library, catalogue: Catalogue | None = None) -> pd.DataFrame:
@@ -1150,7 +1151,7 @@ def measure_overview_table(library, catalogue: Catalogue | None = None) -> pd.Da
                      "Skala": "per 100 000 innb." if m.scale == "per_100k" else "fast",
                      "Drift (1000 kr/år)": m.operating[min(m.operating)].value if m.operating else 0.0,
                      "Investering (1000 kr)": sum(v.value for v in m.investment.values()),
-                     "Status kostnad": ", ".join(sorted({STATUS_NB.get(v.status, v.status) for v in costs})),
+                     "Status kostnad": ", ".join(sorted({STATUS.get(v.status, v.status) for v in costs})),
                      "Virkninger": f"{len(m.effects)}, herav {n_assumed} anslag"})
     df = pd.DataFrame(rows).set_index("Tiltak")
     return _finish(df, "Tiltaksbiblioteket: tiltak, ansvar og kostnader", "1000 kr, faste priser",

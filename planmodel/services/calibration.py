@@ -7,9 +7,10 @@ band is scaled so that the model reproduces the observed number exactly; the spl
 services in a group (for example 17 % praktisk bistand / 83 % hjemmesykepleie) is kept. Where
 the kommune has no figure, the catalogue's national value stays and the output says so.
 
-Shipped observations (data/kostra/): the KOSTRA panel for Oslo, Bærum, Asker and Lillestrøm
-2007–2025 (home services by age, 24-hour housing, long-term institution by age), and KOSTRA 2025
-shares of 80+ with home services and with an institution stay for nine kommuner.
+Shipped observations (data/kostra/): the KOSTRA care panel for all 357 kommuner 2007–2025 (home
+services by age, 24-hour housing, long-term institution by age), KOSTRA 2025 shares of 80+ with
+home services and with an institution stay for nine kommuner, and every kommune's netto
+driftsutgifter per KOSTRA area 2025 (:func:`scale_unit_costs`).
 """
 
 from __future__ import annotations
@@ -65,6 +66,12 @@ class Calibration:
     unit_cost: xr.DataArray | None = None
     cost_table: pd.DataFrame | None = None
     warnings: tuple[str, ...] = ()
+
+    @property
+    def unit_cost_values(self) -> np.ndarray | None:
+        """The scaled unit costs as an array (service, age) [NOK per user per year], or None
+        (the catalogue's own), as :func:`planmodel.services.costs.cost_arrays` takes them."""
+        return None if self.unit_cost is None else self.unit_cost.values
 
     @cached_property
     def basis(self) -> str:

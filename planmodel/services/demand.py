@@ -44,11 +44,10 @@ from types import MappingProxyType
 from planmodel.core.cache import memo
 from planmodel.core.errors import InputError
 from planmodel.core.lead import Lead
-from planmodel.core.values import pick
+from planmodel.core.values import EFFECT_BOUNDS, OVERFLOW_MODES, pick
 from planmodel.inputs.catalogue import Catalogue
+from planmodel.services.capacity import existing_places
 
-OVERFLOW_MODES = ("queue", "step_down")
-EFFECT_BOUNDS = ("value", "weak", "strong")
 
 Number = float | xr.DataArray
 
@@ -313,7 +312,7 @@ def apply_capacity(pre: DemandArrays, catalogue: Catalogue, options: ServiceOpti
         group = by_age[rows]  # (M, A, Y, N)
         D = group.sum(axis=(0, 1))  # (Y, N)
         # existing places: given, or the base year's users rounded up to whole places
-        base_cap = options.base_capacity.get(gid, float(np.ceil(D[0].max() - 1e-9)))
+        base_cap = options.base_capacity.get(gid, float(existing_places(D[0].max())))
         adds = options.capacity_additions.get(gid, {})
         add_path = np.array([sum(v for yr, v in adds.items() if int(yr) <= y) for y in years], dtype=float)[:, None]
         if opened is not None and gid in opened:

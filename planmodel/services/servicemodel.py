@@ -1,4 +1,4 @@
-"""From population to users, årsverk and kroner for a kommune, and the crisis 2×2.
+"""From population to users, årsverk and kroner for a kommune.
 
 ``run_services`` wires the steps: population projection -> calibration of the base year to the
 kommune's KOSTRA users -> demand under the options (threshold, breadth, capacity) -> cost and
@@ -30,7 +30,7 @@ def service_results(pop: xr.DataArray, catalogue: Catalogue, calibration: Calibr
     d: DemandArrays = demand_arrays(pop, catalogue, calibration.coverage, options)
     c0 = d.lead.flat(calibration.coverage, ("service", "age"))
     costs = cost_arrays(d, catalogue, coverage0=c0,
-                        unit_cost=None if calibration.unit_cost is None else calibration.unit_cost.values)
+                        unit_cost=calibration.unit_cost_values)
     sectors, M = sector_matrix(catalogue)
     fte_sector = np.einsum("ks,syn->kyn", M, costs["fte"])
     wf = workforce_arrays(fte_sector, d.P, staff_share_60_66(catalogue, sectors, staff_override),
@@ -51,9 +51,8 @@ def service_results(pop: xr.DataArray, catalogue: Catalogue, calibration: Calibr
     }
     for name, (vals, units, label) in sector_vars.items():
         ds[name] = lead.unflat(vals, ("sector", "year"), cc, units=units, long_name=label)
-    unit_cost = None if calibration.unit_cost is None else calibration.unit_cost.values
     ds["ventekostnad"] = lead.unflat(
-        waiting_costs(d, catalogue, unit_cost), ("capacity_group", "year"),
+        waiting_costs(d, catalogue, calibration.unit_cost_values), ("capacity_group", "year"),
         {"capacity_group": list(catalogue.capacity_groups), "year": d.years}, units=price,
         long_name="Ventekostnad (de som venter, og tillegg for tilbud ett trinn ned)")
     for name, key, units, label in [("cost", "cost", price, "Kostnad"), ("fte", "fte", "årsverk", "Årsverk"),

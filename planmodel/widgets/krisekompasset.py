@@ -69,7 +69,8 @@ from planmodel.present.charts import (care_chart, gap_chart, ndr_chart, populati
                                       workforce_chart)
 from planmodel.present.keynumbers import (CARE_SECTOR, assumption_text, key_numbers, lines,
                                           money_text, ndr_text, norm_text, shown_years)
-from planmodel.present.signals import LEVEL_COLOURS, LEVELS as SIGNAL_LEVELS, Signal, crisis_signals, legend, signal_dict
+from planmodel.present.signals import (LEVEL_COLOURS, LEVELS as SIGNAL_LEVELS, Signal, crisis_signals, legend,
+                                       rules_text, signal_dict)
 from planmodel.widgets.common import BUSY_CLASS as BUSY_CLASS  # re-exported: tests use it
 from planmodel.widgets.common import busy
 from planmodel.widgets.population_explorer import kommune_options, message_html, scenario_options
@@ -267,7 +268,8 @@ def future_html(ds: xr.Dataset, numbers: Mapping[str, str], place: str) -> str:
             ("arsverk_gap_total_horisont", f"Mangel på årsverk, alle sektorer {h}", "behov minus tilgang"),
             ("brukere_omsorgstrapp_horisont", f"Brukere i omsorgstrappen {h}", "personer"),
             ("ventende_plan", f"Ventende på plass {last}", "personer (sykehjem og heldøgns omsorgsbolig)"),
-            ("ventekostnad_plan", f"Ventekostnad {last}", "tilbud mens de venter (korttid, utskrivningsklare)"),
+            ("ventekostnad_plan", f"Ventekostnad {last}",
+             "for de som venter på plass eller får tilbud ett trinn ned (sykehus, tunge hjemmetjenester)"),
             ("udekket_behov_plan", f"Udekket behov {last}", "personer (lette tjenester ved lav terskel)")]
     charts = [ndr_chart(ds, place), gap_chart(ds), sector_chart(ds), population_chart(ds),
               workforce_chart(ds, CARE_SECTOR, "kk-fte-ho"), workforce_chart(ds, None, "kk-fte-total"),
@@ -395,11 +397,7 @@ def method_html(ds: xr.Dataset, scenario: PlanScenario) -> str:
          "øvrige netto driftsutgifter − renter − avdrag. I prosent: netto driftsresultat delt på driftsinntektene."),
         ("Inndekningsbehov", f"Inndekningsbehov = {norm_text(share)} av driftsinntektene minus netto "
          "driftsresultat, når det er positivt: det kommunen må finne for å nå normen det året."),
-        ("Signalene", "Økonomi: rødt ved under normen i et år i økonomiplanperioden eller driftsunderskudd før "
-         "horisonten, gult ved under normen senere, grønt ellers. Personell (helse og omsorg): rødt ved mangel "
-         "i økonomiplanperioden, gult ved mangel senere (mindre enn 1 % av behovet regnes som nok). Tilbudet: "
-         "rødt ved kø i økonomiplanperioden eller både høyere terskel og smalere tilbud enn i dag, gult ved én "
-         "av dem, tilbud ett trinn ned eller kø senere."),
+        ("Signalene", rules_text()),
         ("Fire hjørner", "Tabellen med fire hjørner er fire fulle beregninger med valgt kommune, "
          "befolkningsalternativ, kapasitet og tiltak, der bare terskel og tilbud settes til ytterpunktene."),
     ]
@@ -624,7 +622,6 @@ class Krisekompasset(widgets.VBox):
         self.signals: dict[str, tuple[str, str]] = {}
         self.signal_list: list[Signal] = []
         self.corners: dict = {}
-        self._corner_key: str | None = None
         self._static_key = None
 
         # --- controls -----------------------------------------------------------------------
@@ -963,7 +960,8 @@ class Krisekompasset(widgets.VBox):
         """Set a terskel/tilbud dropdown, adding an option for a value that is not one of the steps."""
         options = _step_options(steps)
         if value is None or isinstance(value, Mapping):
-            parts = [f"{g} {endring(float(v), 2)}" for g, v in (value or {}).items()]
+            parts = [f"{self.catalogue.threshold_groups[g].name if g in self.catalogue.threshold_groups else g} "
+                     f"{endring(float(v), 2)}" for g, v in (value or {}).items()]
             options.append((f"Fra scenariofilen ({', '.join(parts)})", FROM_FILE))
             value = FROM_FILE
         elif float(value) not in steps:

@@ -44,7 +44,7 @@ from planmodel.inputs.library import load_library
 from planmodel.analysis.measures import library_costs
 from planmodel.model import run
 from planmodel.present.charts import ndr_chart
-from planmodel.present.keynumbers import key_numbers
+from planmodel.present.keynumbers import key_numbers, norm_text
 from planmodel.present.report import TABLE_CSS, balance_table_html, report_html, table_html
 from planmodel.analysis.samordning import samordning, who_pays_who_gains
 from planmodel.inputs.scenario import MeasureChoice, PlanScenario, load_scenario
@@ -115,9 +115,18 @@ def start_year_options(measure, first: int, horizon: int) -> list[int]:
 
 def scenario_with(base: PlanScenario, kommune: str, choices: dict[str, tuple[int, str | None]]) -> PlanScenario:
     """``base`` for ``kommune`` with exactly the tiltak in ``choices`` ({id: (start, status)}),
-    in library order of the dict. Everything else (terskel, tilbud, demography, economy) stays."""
+    in library order of the dict. Everything else (terskel, tilbud, demography, economy) stays.
+    For another kommune than the scenario file's, the title and description say whose choices
+    they are (the file's text is about its own kommune)."""
     measures = tuple(MeasureChoice(mid, int(start), None, status) for mid, (start, status) in choices.items())
-    return replace(base, kommune=kommune, measures=measures)
+    if kommune == base.kommune:
+        return replace(base, kommune=kommune, measures=measures)
+    place = OkonomiplanApp._kommune_name(kommune)
+    return replace(base, kommune=kommune, measures=measures, id="okonomiplan",
+                   title=f"Valgene fra «{base.title}» for {place}",
+                   description=f"Terskel, tilbud, befolkningsalternativ, økonomi og tiltak fra «{base.title}», "
+                               f"regnet med {place}s egen befolkning, kalibrering og regnskap.",
+                   source="okonomiplan", baseline=None, chain=())
 
 
 def cost_cell_html(drift: float, investering: float) -> str:
@@ -634,8 +643,9 @@ class OkonomiplanApp(widgets.VBox):
                    if fi is not None else "")
         return ('<section style="padding:10px 14px;border:1px solid #c8c8c8;border-radius:8px;background:#fcfcfc;'
                 'max-width:70em;margin-top:12px"><h3 style="margin-top:0">Om tallene</h3>'
-                f"<p>Beløp i faste {ds.attrs.get('price_year', '')}-priser, basisår {ds.attrs.get('base_year', '')}. "
-                "Netto driftsresultat skal over tid være minst 1,75 % av driftsinntektene (TBU); "
+                f"<p>Beløp i faste {ds.plan.price_year}-priser, basisår {ds.plan.base_year} (regnskap "
+                f"{ds.plan.accounts_year}). Netto driftsresultat skal over tid være minst "
+                f"{norm_text(ds.plan.target_share)} av driftsinntektene (TBU); "
                 "inndekningsbehovet er avstanden til det målet. Tiltakenes virkninger er anslag med spenn."
                 f"{fi_text}</p><p>{html.escape(str(ds.attrs.get('calibration', '')))}</p>"
                 f"<p>Scenario: {html.escape(sc.title)}. {html.escape(sc.description)}</p></section>")
