@@ -112,6 +112,7 @@ class IncomeBase:
         beyond the base year as a share of national frie inntekter per inhabitant (TBU).
     basis_amount : :math:`B_t`, the basistillegg part of the utgiftsutjevning by year (Y, 1)
         [NOK 1000]: weight × U × (Norway's population / number of kommuner − the kommune's).
+    fund : the kommune's own disposisjonsfond [NOK 1000]; None = ``fund_share`` × driftsinntekter.
     """
 
     population0: float
@@ -123,10 +124,71 @@ class IncomeBase:
     age_index_change: np.ndarray
     national_need_index: np.ndarray
     basis_amount: np.ndarray | float = 0.0
+    fund: float | None = None  # disposisjonsfond at the end of the accounts year (None: the economy's share of DI)
 
     @property
     def free_income(self) -> float:
         return float(sum(self.parts.values()))
+
+
+@dataclass(frozen=True)
+class OwnAmounts:
+    """A kommune's own amounts by year (a scenario's ``budget:``), NOK 1000 at fixed prices (Y, 1).
+
+    free_income : the frie inntekter where the kommune gives them, NaN elsewhere.
+    income, expense : the sum of the own general income lines (eiendomsskatt, kraftinntekter,
+        finansinntekter ...) and of the own expense lines (pensjon/premieavvik ...) by year.
+    income0, expense0 : their amounts in the accounts (already inside the base year's øvrige line).
+    lines : {name: (sign, (Y,) amounts)} each line (+1 income, −1 expense), for the tables.
+    """
+
+    free_income: np.ndarray
+    income: np.ndarray
+    expense: np.ndarray
+    income0: float = 0.0
+    expense0: float = 0.0
+    lines: dict = field(default_factory=dict)
+
+
+def own_amounts(budget, years: np.ndarray, accounts_year: int, price_year: int, deflator: float) -> OwnAmounts | None:
+    """The arrays of a scenario's ``budget:`` section (None when it gives nothing).
+
+    Every amount is NOK 1000, at fixed prices of ``price_year`` (``prices: fixed``) or in løpende
+    priser (``nominal``: divided by :math:`(1+\pi)^{year - price\_year}`). A line is a level: it
+    holds from its year until the next one given and after the last; before its first year its
+    first amount holds. Its amount in the accounts year (the key ``accounts_year``, or its first
+    amount) is what the base year's accounts already hold. The frie inntekter are exact in the
+    years given (see :func:`income_lines` for the years between and after).
+    """
+    if not budget:
+        return None
+    nominal = budget.get("prices", "fixed") == "nominal"
+
+    def real(y: int, v: float) -> float:
+        return float(v) / (1.0 + deflator) ** (y - price_year) if nominal else float(v)
+
+    Y = years.size
+    fi = np.full((Y, 1), np.nan)
+    for y, v in budget.get("free_income", {}).items():
+        fi[years == int(y), 0] = real(int(y), v)
+    lines, inc, exp, inc0, exp0 = {}, np.zeros((Y, 1)), np.zeros((Y, 1)), 0.0, 0.0
+    for kind, sign in (("income_lines", 1.0), ("expense_lines", -1.0)):
+        for name, path in budget.get(kind, {}).items():
+            keys = sorted((int(y), real(int(y), v)) for y, v in path.items())
+            ky = np.array([k for k, _ in keys])
+            kv = np.array([v for _, v in keys])
+            at = np.searchsorted(ky, years, side="right") - 1  # the last key at or before each year
+            values = kv[np.maximum(at, 0)]
+            base = dict(keys).get(accounts_year, kv[0])
+            values = np.where(years <= accounts_year + 1, base, values)  # the base year is the accounts
+            lines[name] = (sign, values)
+            if sign > 0:
+                inc[:, 0] += values
+                inc0 += base
+            else:
+                exp[:, 0] += values
+                exp0 += base
+    return OwnAmounts(fi, inc, exp, inc0, exp0, lines)
 
 
 @dataclass
@@ -155,6 +217,7 @@ class BudgetInputs:
     extra_interest: np.ndarray | None = None  # stress test: added nominal rate by year (Y, 1)
     debt_at: tuple[int, float] | None = None  # rullering: actual debt at the end of a year
     fund_at: tuple[int, float] | None = None  # rullering: actual fund at the end of a year
+    own: OwnAmounts | None = None  # the kommune's own amounts by year (a scenario's budget:)
 
 
 def income_equalisation(tax_per_capita: float | np.ndarray, eco: Economy) -> float | np.ndarray:
@@ -247,8 +310,19 @@ def income_lines(inp: BudgetInputs, eco: Economy) -> dict[str, np.ndarray]:
         + w * eco.expenditure_need_per_capita.value / 1000.0 * lam * base.age_index_change * P
     out["andre_rammetilskudd"] = growth * v0["andre_rammetilskudd"] * (w + (1.0 - w) * P / N0)
     fi = sum(out.values())
+    own = inp.own
+    if own is not None and np.isfinite(own.free_income).any():
+        # own frie inntekter: every part scaled to them in the years given; between and after those
+        # years the last ratio to the model holds (the model's growth continues from the own level)
+        given = np.isfinite(own.free_income[:, 0])
+        ratio = np.where(given[:, None], own.free_income / np.where(fi != 0, fi, 1.0), np.nan)
+        last = np.maximum.accumulate(np.where(given, np.arange(given.size), -1))
+        factor = np.where((last >= 0)[:, None], ratio[np.maximum(last, 0)], 1.0)
+        out = {k: v * factor for k, v in out.items()}
+        fi = sum(out.values())
     out["frie_inntekter"] = fi + inp.adjustments.get("frie_inntekter", 0.0)
-    out["ovrige_driftsinntekter"] = base.other_income / N0 * P
+    inc, inc0 = (0.0, 0.0) if own is None else (own.income, own.income0)
+    out["ovrige_driftsinntekter"] = (base.other_income - inc0) / N0 * P + inc
     return out
 
 
@@ -293,9 +367,15 @@ def compute_budget(inp: BudgetInputs, eco: Economy) -> dict[str, np.ndarray]:
 
     # the remainder of the accounts: øvrige netto driftsutgifter (per inhabitant after the base year)
     x0 = fi[:1] - sectors_total[:1] - renter[:1] - avdrag[:1] - base.net_operating_result
-    other = x0 / N0 * P + inp.adjustments.get("ovrige_netto_driftsutgifter", 0.0)
-    ndr = fi - sectors_total - other - renter - avdrag
-    fund0 = eco.fund_share.value * income_total[0]
+    # the kommune's own lines (eiendomsskatt, pensjon ...): their accounts amounts leave the øvrige
+    # line, which follows the population, and the lines follow their own paths
+    own = inp.own
+    own_income, own_expense = (np.zeros_like(fi), np.zeros_like(fi)) if own is None else (
+        np.broadcast_to(own.income, fi.shape), np.broadcast_to(own.expense, fi.shape))
+    net0 = 0.0 if own is None else own.income0 - own.expense0
+    other = (x0 + net0) / N0 * P + inp.adjustments.get("ovrige_netto_driftsutgifter", 0.0)
+    ndr = fi + own_income - own_expense - sectors_total - other - renter - avdrag
+    fund0 = eco.fund_share.value * income_total[0] if base.fund is None else base.fund
     fund = _stock(np.broadcast_to(np.asarray(fund0, dtype=float), fi[0].shape), 1.0 / (1.0 + pi), ndr - equity)
     if inp.fund_at is not None:
         fund = fund + _carry(inp.years, inp.fund_at, fund, 1.0 / (1.0 + pi))
@@ -310,18 +390,19 @@ def compute_budget(inp: BudgetInputs, eco: Economy) -> dict[str, np.ndarray]:
     # not spending that binds
     other_income_net = np.maximum(-other, 0.0)
     free_today = np.maximum(sectors_total - inp.mandatory_minimum, 0.0) + np.maximum(other, 0.0)
-    bound = inp.mandatory_minimum + renter + avdrag + inp.committed_operating + target
-    handlingsrom = fi + other_income_net - bound - locked_share * free_today
+    bound = inp.mandatory_minimum + renter + avdrag + inp.committed_operating + target + own_expense
+    handlingsrom = fi + own_income + other_income_net - bound - locked_share * free_today
     return {
         **{k: inc[k] for k in INCOME_PARTS}, "frie_inntekter": fi,
         "ovrige_driftsinntekter": inc["ovrige_driftsinntekter"], "driftsinntekter": income_total,
+        "egne_inntekter": own_income, "egne_utgifter": own_expense,
         "sector_cost": sector_cost, "netto_driftsutgifter_sektorer": sectors_total, "ovrige_netto_driftsutgifter": other,
-        "brutto_driftsresultat": fi - sectors_total - other, "renter": renter, "avdrag": avdrag,
+        "brutto_driftsresultat": fi + own_income - own_expense - sectors_total - other, "renter": renter, "avdrag": avdrag,
         "netto_driftsresultat": ndr, "ndr_share": ndr / income_total, "target": target, "gap": gap,
         "investment": investment, "investment_share": investment / income_total, "external": external,
         "loans": loans, "equity": equity, "debt": debt, "fund": fund,
         "handlingsrom": handlingsrom, "other_income_net": other_income_net, "bound_mandatory": inp.mandatory_minimum,
-        "bound_capital": renter + avdrag, "bound_committed": inp.committed_operating, "bound_result": target,
+        "bound_capital": renter + avdrag, "bound_committed": inp.committed_operating, "bound_own": own_expense, "bound_result": target,
         "bound_short_term": locked_share * free_today,
         "remainder": x0,
     }

@@ -1,4 +1,5 @@
-"""Command line: ``planmodel population | backtest | sjekk | run | compare | validate | report | schema | app | bench``.
+"""Command line: ``planmodel population | backtest | sjekk | run | compare | validate | report | schema | app |
+kommunedata | bench``.
 
 Errors a user can fix are printed as one line (what was wrong and what is valid) with exit
 code 2 and no traceback.
@@ -110,6 +111,16 @@ def build_parser() -> argparse.ArgumentParser:
 
     sch = sub.add_parser("schema", help="JSON Schema for scenariofiler (for redigering med kontroll mens du skriver)")
     sch.add_argument("--out", type=Path, default=None, help="skriv skjemaet til en .json-fil i stedet for skjermen")
+
+    kd = sub.add_parser("kommunedata", help="arbeidsbok med kommunens tall til utfylling i Excel, og import av den",
+                        description="planmodel kommunedata <kommune> --out k.xlsx   skriver arbeidsboken;  "
+                                    "planmodel kommunedata import k.xlsx --out s.yaml   lager et scenario av den")
+    kd.add_argument("what", nargs="+", metavar="kommune | import FIL",
+                    help="kommunenummer eller -navn; eller «import» og arbeidsboken som skal leses")
+    kd.add_argument("--out", type=Path, required=True,
+                    help="arbeidsboken som skrives (.xlsx), eller scenariofilen ved import (.yaml)")
+    kd.add_argument("--scenario", type=Path, default=None,
+                    help="fyll kolonnen «Egen verdi» fra denne scenariofilen (samme kommune)")
 
     bench = sub.add_parser("bench", help="mål hastighet (benchmark)")
     bench.add_argument("--json", action="store_true", help="ett JSON-objekt per linje")
@@ -342,6 +353,33 @@ def cmd_app(args: argparse.Namespace) -> int:
     return launch(args.name, port=args.port, open_browser=not args.no_browser)
 
 
+def cmd_kommunedata(args: argparse.Namespace) -> int:
+    from planmodel.core.errors import InputError
+
+    if args.what[0] == "import":
+        from planmodel.inputs.kommunedata import import_kommunedata, write_scenario
+
+        if len(args.what) != 2:
+            raise InputError("argument", "import", "oppgi én arbeidsbok: planmodel kommunedata import k.xlsx --out s.yaml")
+        out, pop = write_scenario(import_kommunedata(args.what[1]), args.out)
+        print(f"planmodel kommunedata: skrev {out}" + (f" og {pop}" if pop else ""))
+        print(f"Kjør det med: planmodel run {out}")
+        return 0
+    if len(args.what) != 1:
+        raise InputError("argument", "kommune", "oppgi én kommune, for eksempel: planmodel kommunedata 3201 --out baerum.xlsx")
+    _check_out(args.out, (".xlsx",))
+    from planmodel.present.kommunedata import write_kommunedata
+
+    scenario = None
+    if args.scenario is not None:
+        from planmodel.inputs.scenario import load_scenario
+
+        scenario = load_scenario(args.scenario)
+    write_kommunedata(args.what[0], args.out, scenario)
+    print(f"planmodel kommunedata: skrev {args.out}")
+    return 0
+
+
 def cmd_bench(args: argparse.Namespace) -> int:
     from planmodel.bench import main as bench_main
 
@@ -355,7 +393,8 @@ def main(argv: list[str] | None = None) -> int:
     except SystemExit as exc:  # usage errors (code 2) and --help (code 0), already printed
         return int(exc.code or 0)
     handler = {"population": cmd_population, "backtest": cmd_backtest, "sjekk": cmd_sjekk, "run": cmd_run, "compare": cmd_compare, "validate": cmd_validate,
-               "report": cmd_report, "schema": cmd_schema, "app": cmd_app, "bench": cmd_bench}[args.command]
+               "report": cmd_report, "schema": cmd_schema, "app": cmd_app, "kommunedata": cmd_kommunedata,
+               "bench": cmd_bench}[args.command]
     try:
         return handler(args)
     except PlanmodelError as exc:

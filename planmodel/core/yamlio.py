@@ -103,3 +103,19 @@ def _key_path_at_line(text: str, line: int) -> str | None:
         return None
 
     return walk(root, "")
+
+
+def dump_yaml(data: Any) -> str:
+    """YAML text of plain data, in key order; text that YAML would read as something else (codes
+    such as ``"0301"``, ``yes``, ``null``) is quoted so that it stays text."""
+
+    class _Dumper(yaml.SafeDumper):
+        pass
+
+    def _str(dumper, value):
+        style = '"' if value.isdigit() or value.lower() in {"yes", "no", "on", "off", "true", "false", "null", "~", ""} \
+            else None
+        return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
+
+    _Dumper.add_representer(str, _str)
+    return yaml.dump(data, Dumper=_Dumper, allow_unicode=True, sort_keys=False)

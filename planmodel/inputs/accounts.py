@@ -14,7 +14,7 @@ All amounts are NOK 1000 in 2025 kroner (the price year); populations are person
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from types import MappingProxyType
 from typing import Mapping
 
@@ -155,6 +155,50 @@ def _accounts(code: str) -> KommuneAccounts:
         expenditure_equalisation=_number(i, "expenditure_equalisation", INCOME_FILE), block_grant=_number(i, "block_grant", INCOME_FILE),
         free_income=_number(i, "free_income", INCOME_FILE), cost_index=cost_index, fylke_part_excluded=excluded,
         warnings=tuple(warnings))
+
+
+#: The own base-year figures a scenario may give (``accounts:``), in bokmål, NOK 1000.
+OWN_FIGURES = {
+    "free_income": "Frie inntekter (skatt og rammetilskudd)",
+    "tax": "Skatt på inntekt og formue",
+    "gross_operating_income": "Brutto driftsinntekter",
+    "net_operating_result": "Netto driftsresultat",
+    "net_debt": "Netto lånegjeld",
+    "fund": "Disposisjonsfond",
+}
+
+
+def own_key(own: Mapping) -> tuple:
+    """A hashable key of a scenario's own figures (for caches)."""
+    return tuple(sorted((k, tuple(sorted(v.items())) if isinstance(v, Mapping) else v) for k, v in (own or {}).items()))
+
+
+def with_own_accounts(accounts: KommuneAccounts, own: Mapping, source: str = "scenario") -> KommuneAccounts:
+    """The accounts with a scenario's own base-year figures (``accounts:`` of a scenario file,
+    NOK 1000) in place of the shipped ones. An own ``free_income`` without own driftsinntekter
+    moves the driftsinntekter by the same amount (the other operating income stays); own
+    ``sectors`` replace the KOSTRA netto driftsutgifter of those areas (the unit costs are then
+    scaled to them). Netto driftsutgifter i alt moves with the sectors. A note says what was
+    replaced."""
+    if not own:
+        return accounts
+    changes: dict = {}
+    for key in ("free_income", "tax", "gross_operating_income", "net_operating_result", "net_debt"):
+        if key in own:
+            changes[key] = float(own[key])
+    if "free_income" in own and "gross_operating_income" not in own:
+        changes["gross_operating_income"] = accounts.gross_operating_income + float(own["free_income"]) - accounts.free_income
+    sectors = dict(accounts.sectors)
+    for area, v in own.get("sectors", {}).items():
+        sectors[area] = float(v)
+    if own.get("sectors"):
+        changes["sectors"] = MappingProxyType(sectors)
+        changes["net_operating_expenditure"] = accounts.net_operating_expenditure + sum(
+            sectors[a] - accounts.sectors[a] for a in own["sectors"])
+    names = [OWN_FIGURES.get(k, "") for k in own if k in OWN_FIGURES] + \
+        [f"netto driftsutgifter {SECTOR_AREAS[a][0].lower()}" for a in own.get("sectors", {})]
+    note = f"Egne tall fra {source} i stedet for KOSTRA/KDD {ACCOUNTS_YEAR}: {', '.join(n for n in names if n)}."
+    return replace(accounts, **changes, warnings=accounts.warnings + (note,))
 
 
 @memo(maxsize=1)

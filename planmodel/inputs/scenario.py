@@ -26,7 +26,6 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Annotated, Any, Mapping
 
-import yaml
 from pydantic import create_model
 
 from planmodel.core.cache import file_key, memo
@@ -34,7 +33,8 @@ from planmodel.core.errors import InputError, KommuneError
 from planmodel.core.schema import (Bool, Choice, FileModel, Integer, Number, Rules, Share, Text, YearKey,
                                    json_schema, one_or_per_key, validate)
 from planmodel.core.values import EFFECT_BOUNDS, OVERFLOW_MODES
-from planmodel.core.yamlio import LineDict, load_strict
+from planmodel.core.yamlio import LineDict, dump_yaml, load_strict
+from planmodel.inputs.accounts import ACCOUNTS_YEAR, SECTOR_AREAS
 from planmodel.inputs.catalogue import Catalogue, load_catalogue
 from planmodel.inputs.data import BASE_YEAR
 from planmodel.inputs.demographic import SCENARIOS
@@ -94,6 +94,14 @@ class PlanScenario:
     demography_overrides : {tfr, e0_male, e0_female, migration_level, dwellings: value or {year:
         level}; persons_per_dwelling, reference_dwellings: value} on top of the demographic
         scenario (``dwellings`` needs a ``reference_dwellings``).
+    base_population : path of the kommune's own population file (SSB 07459 as CSV or JSON-stat;
+        its latest year must be the base year): migration and fertility are estimated from its
+        years and the projection starts from it.
+    accounts : the kommune's own base-year figures {free_income, tax, gross_operating_income,
+        net_operating_result, net_debt, fund: NOK 1000; sectors: {KOSTRA area: NOK 1000}}, each
+        replacing the shipped KOSTRA/KDD figure (unit costs are scaled to own sector figures).
+    budget : own amounts by year [NOK 1000] {prices: fixed | nominal; free_income: {year: amount};
+        income_lines / expense_lines: {name: {year: amount}}} (see :mod:`planmodel.budget`).
     baseline, source, chain : provenance (the file, and the baseline files merged into it).
     """
 
@@ -121,6 +129,9 @@ class PlanScenario:
     baseline: str | None = None
     source: str = field(default="scenario", compare=False)
     demography_overrides: Mapping[str, object] = field(default_factory=dict)
+    base_population: str | None = None
+    accounts: Mapping[str, object] = field(default_factory=dict)
+    budget: Mapping[str, object] = field(default_factory=dict)
     references: tuple[str, ...] = ()
     chain: tuple[str, ...] = field(default=(), compare=False)
 
@@ -157,6 +168,7 @@ class PlanScenario:
                 d.pop(k, None)
             d["catalogue_content"] = load_catalogue(self.catalogue).fingerprint
             d["library_file"] = "" if self.library is None else list(file_key(self.library))
+            d["population_file"] = "" if self.base_population is None else list(file_key(self.base_population))
             text = json.dumps(_canonical(d), sort_keys=True, ensure_ascii=False, default=str)
             cached = hashlib.sha256(text.encode()).hexdigest()[:16]
             object.__setattr__(self, "_fingerprint", cached)
@@ -207,6 +219,40 @@ class DemographySection(FileModel):
     dwellings: _path_type("dwellings") | None = None
     persons_per_dwelling: Number("et antall personer per bolig", 0.0, 10.0) | None = None
     reference_dwellings: Number("et antall boliger per år", 0.0, 1e5) | None = None
+    base_population: Text("egen befolkningsfil (CSV eller JSON-stat fra SSB 07459; sti relativt til scenariofilen)",
+                          nonempty=True) | None = None
+
+
+#: The bounds of an amount in NOK 1000 a scenario may give (a kommune's budget is well inside).
+AMOUNT_LIMIT = 1e9
+
+
+def _amount(what: str = "et beløp i 1000 kr", lo: float = -AMOUNT_LIMIT):
+    return Number(what, lo, AMOUNT_LIMIT)
+
+
+class AccountsSection(FileModel):
+    """The kommune's own figures for the base year (regnskapet 2025), NOK 1000; each one given
+    replaces the shipped KOSTRA/KDD figure."""
+
+    free_income: _amount("frie inntekter i 1000 kr", 0.0) | None = None
+    tax: _amount("skatt på inntekt og formue i 1000 kr", 0.0) | None = None
+    gross_operating_income: _amount("brutto driftsinntekter i 1000 kr", 0.0) | None = None
+    net_operating_result: _amount("netto driftsresultat i 1000 kr") | None = None
+    net_debt: _amount("netto lånegjeld i 1000 kr") | None = None
+    fund: _amount("disposisjonsfond i 1000 kr") | None = None
+    sectors: dict[Text(), _amount("netto driftsutgifter i 1000 kr")] = {}
+
+
+class BudgetSection(FileModel):
+    """The kommune's own amounts by year (NOK 1000): frie inntekter (for example from KS'
+    prognosemodell), general income lines (eiendomsskatt, kraftinntekter, finansinntekter ...) and
+    expense lines (pensjon/premieavvik ...), in fixed prices of the price year or løpende priser."""
+
+    prices: Choice(("fixed", "nominal"), "fixed (faste priser i prisåret) eller nominal (løpende priser)") = "fixed"
+    free_income: dict[YearKey, _amount("frie inntekter i 1000 kr", 0.0)] = {}
+    income_lines: dict[Text(), dict[YearKey, _amount("en inntekt i 1000 kr")]] = {}
+    expense_lines: dict[Text(), dict[YearKey, _amount("en utgift i 1000 kr")]] = {}
 
 
 class ServicesSection(FileModel):
@@ -259,6 +305,8 @@ def scenario_file_model():
         services=(ServicesSection, ServicesSection()),
         measures=(list[MeasureEntry], []),
         economy=(economy, economy()),
+        accounts=(AccountsSection, AccountsSection()),
+        budget=(BudgetSection, BudgetSection()),
         staff_profile=(dict[Text(), list[Share]] | None, None),
         catalogue=(Text("egen tjenestekatalog (sti relativt til scenariofilen)") | None, None),
         library=(Text("eget tiltaksbibliotek (sti relativt til scenariofilen)") | None, None),
@@ -273,6 +321,8 @@ _SECTION_NB = {
     "ServicesSection": "Terskel, tilbudsbredde, kapasitet og hvilken ende av usikre virkninger som brukes.",
     "MeasureEntry": "Et valgt tiltak fra tiltaksbiblioteket, med startår (og eventuelt sluttår og status).",
     "EconomySection": "Økonomiske forutsetninger som scenarioet endrer (data/okonomi/forutsetninger.yaml).",
+    "AccountsSection": "Kommunens egne tall for basisåret (regnskapet 2025), i 1000 kr; erstatter KOSTRA/KDD-tallene.",
+    "BudgetSection": "Kommunens egne beløp per år i 1000 kr: frie inntekter, generelle inntekter og utgiftslinjer.",
 }
 
 
@@ -332,6 +382,11 @@ def check_scenario(s: PlanScenario) -> None:
                 ("demography", "reference_dwellings"),
                 "mangler: boligbygging (dwellings) trenger antall boliger per år som gir hovedalternativets "
                 "flytting (for eksempel kommunens boligbygging de siste årene)")
+    if s.base_population is not None:
+        r.check(Path(s.base_population).is_file(), ("demography", "base_population"),
+                f"{s.base_population}: fant ikke filen; forventet en befolkningsfil (SSB 07459, CSV eller JSON-stat) "
+                "i samme mappe som scenariofilen eller en sti relativt til den")
+    _check_own_economy(r, s, first)
     r.choice(s.overflow, OVERFLOW_MODES, ("services", "overflow"))
     r.choice(s.effect_bound, EFFECT_BOUNDS, ("services", "effect_bound"))
     if isinstance(s.threshold, Mapping):
@@ -357,6 +412,23 @@ def check_scenario(s: PlanScenario) -> None:
             r.choice(sector, catalogue.sectors, ("staff_profile", sector))
             r.check(len(shares) == n and abs(sum(shares) - 1) <= 1e-6 and min(shares) >= 0, ("staff_profile", sector),
                     f"forventet {n} andeler ({', '.join(catalogue.staff.age_groups)}) som summerer til 1")
+
+
+def _check_own_economy(r: Rules, s: PlanScenario, first: int) -> None:
+    """The own accounts and amounts by year: known KOSTRA areas, years inside the run."""
+    for area in s.accounts.get("sectors", {}):
+        r.choice(area, SECTOR_AREAS, ("accounts", "sectors", area))
+    for y in s.budget.get("free_income", {}):
+        r.check(first <= y <= s.horizon, ("budget", "free_income", y),
+                f"året {y} er utenfor {first}–{s.horizon}; frie inntekter i basisåret er regnskapet "
+                f"(accounts.free_income)")
+    for kind in ("income_lines", "expense_lines"):
+        for name, path in s.budget.get(kind, {}).items():
+            r.check(bool(path), ("budget", kind, name), "en linje trenger minst ett år")
+            for y in path:
+                r.check(y == ACCOUNTS_YEAR or first <= y <= s.horizon, ("budget", kind, name, y),
+                        f"året {y}: forventet {ACCOUNTS_YEAR} (beløpet i regnskapet som basisåret viser) eller "
+                        f"et år fra {first} til {s.horizon}")
 
 
 #: Tiltak effects that need their service to exist (a removed service cannot take them).
@@ -409,7 +481,7 @@ def _frozen(v: Any) -> Any:
 def _freeze_fields(s: PlanScenario) -> None:
     """Mappings become read-only views and lists tuples: a scenario never changes."""
     for name in ("capacity_additions", "existing_places", "economy", "demography_overrides", "staff_profile",
-                 "threshold"):
+                 "threshold", "accounts", "budget"):
         v = getattr(s, name)
         if isinstance(v, (Mapping, list)):
             object.__setattr__(s, name, _frozen(v))
@@ -491,11 +563,19 @@ def parse_scenario(raw: dict, source: str = "scenario", chain: list[str] | None 
     demo = f.demography
     overrides = {k: getattr(demo, k) for k in (*PATH_LIMITS, *SCALAR_DEMOGRAPHY) if getattr(demo, k) is not None}
     svc = f.services
+    own_pop = None if demo.base_population is None else str(base_dir / demo.base_population)
+    accounts = f.accounts.model_dump(exclude_none=True)
+    if not accounts.get("sectors"):
+        accounts.pop("sectors", None)
+    budget = {k: v for k, v in f.budget.model_dump().items() if v}
+    if set(budget) == {"prices"} and budget["prices"] == "fixed":
+        budget = {}
     token = _RAW.set(raw)
     try:
         return PlanScenario(
             id=f.id, title=f.title, description=f.description, kommune=f.kommune, demographic=demo.scenario,
-            demography_overrides=overrides, horizon=f.plan.horizon, plan_years=f.plan.years, price_year=price_year,
+            demography_overrides=overrides, base_population=own_pop, accounts=accounts, budget=budget,
+            horizon=f.plan.horizon, plan_years=f.plan.years, price_year=price_year,
             threshold=svc.threshold, breadth=float(svc.breadth), overflow=svc.overflow,
             capacity_additions={g: dict(v) for g, v in svc.capacity_additions.items()},
             behovsanalyse=svc.behovsanalyse,
@@ -522,6 +602,8 @@ def to_yaml_dict(s: PlanScenario) -> dict:
     out["plan"] = {"years": s.plan_years, "horizon": s.horizon}
     out["demography"] = {"scenario": s.demographic, **{k: (dict(v) if isinstance(v, Mapping) else v)
                                                        for k, v in s.demography_overrides.items()}}
+    if s.base_population is not None:
+        out["demography"]["base_population"] = s.base_population
     out["services"] = {
         "threshold": dict(s.threshold) if isinstance(s.threshold, Mapping) else s.threshold,
         "breadth": s.breadth, "overflow": s.overflow, "behovsanalyse": s.behovsanalyse,
@@ -532,6 +614,10 @@ def to_yaml_dict(s: PlanScenario) -> dict:
     out["measures"] = [{k: v for k, v in (("id", m.id), ("start", m.start), ("end", m.end), ("status", m.status))
                         if v is not None} for m in s.measures]
     out["economy"] = dict(s.economy)
+    if s.accounts:
+        out["accounts"] = _plain(s.accounts)
+    if s.budget:
+        out["budget"] = _plain(s.budget)
     if s.staff_profile:
         out["staff_profile"] = {k: list(v) for k, v in s.staff_profile.items()}
     if s.catalogue:
@@ -543,16 +629,15 @@ def to_yaml_dict(s: PlanScenario) -> dict:
     return out
 
 
+def _plain(v: Any) -> Any:
+    """Read-only mappings and tuples as plain dicts and lists (for YAML and the schema)."""
+    if isinstance(v, Mapping):
+        return {k: _plain(x) for k, x in v.items()}
+    if isinstance(v, (list, tuple)):
+        return [_plain(x) for x in v]
+    return v
+
+
 def dump_scenario(s: PlanScenario) -> str:
     """YAML text of a scenario; codes are quoted so that they stay strings."""
-
-    class _Dumper(yaml.SafeDumper):
-        pass
-
-    def _str(dumper, data):
-        style = '"' if data.isdigit() or data.lower() in {"yes", "no", "on", "off", "true", "false", "null"} else None
-        return dumper.represent_scalar("tag:yaml.org,2002:str", data, style=style)
-
-    _Dumper.add_representer(str, _str)
-    header = "# planmodel scenario file (see docs/scenarier.md)\n"
-    return header + yaml.dump(to_yaml_dict(s), Dumper=_Dumper, allow_unicode=True, sort_keys=False)
+    return "# planmodel scenario file (see docs/scenarier.md)\n" + dump_yaml(to_yaml_dict(s))

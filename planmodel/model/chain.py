@@ -16,9 +16,13 @@ import numpy as np
 import xarray as xr
 
 from planmodel.population.demography import overrides_key, population_for
-from planmodel.budget import INCOME_PARTS, BudgetInputs, IncomeBase, age_index, compute_budget
-from planmodel.core.cache import memo
-from planmodel.inputs.accounts import ACCOUNTS_YEAR, kommune_accounts, national_free_income_per_capita
+from typing import Mapping
+
+from planmodel.budget import (INCOME_PARTS, BudgetInputs, IncomeBase, age_index, compute_budget, income_equalisation,
+                              own_amounts)
+from planmodel.core.cache import file_key, memo
+from planmodel.inputs.accounts import (ACCOUNTS_YEAR, kommune_accounts, national_free_income_per_capita, own_key,
+                                       with_own_accounts)
 from planmodel.inputs.demographic import get_scenario
 from planmodel.inputs.economy import Economy
 from planmodel.inputs.kommuner import all_kommuner
@@ -107,13 +111,32 @@ def national_population(scenario: PlanScenario) -> xr.DataArray:
     return population_for("0000", alt, scenario.horizon)
 
 
-def income_base(accounts, pop: xr.DataArray, nat: xr.DataArray, eco: Economy, catalogue) -> IncomeBase:
+def income_base(accounts, pop: xr.DataArray, nat: xr.DataArray, eco: Economy, catalogue,
+                own: Mapping[str, float] | None = None) -> IncomeBase:
     """The kommune's base-year accounts as the budget's :class:`~planmodel.budget.IncomeBase`, with
-    its age index against the nation's and the nation's demographic compensation over the years."""
+    its age index against the nation's and the nation's demographic compensation over the years.
+
+    ``own`` are a scenario's own base-year figures (``accounts:``; ``accounts`` already carries
+    them): an own ``tax`` replaces the skatt and moves the inntektsutjevning by the rules; an own
+    ``free_income`` then leaves the rest to the other parts of the rammetilskudd, or, without an own
+    tax, scales every part; an own ``fund`` is the disposisjonsfond."""
+    own = own or {}
     grant = eco.per_capita_grant.value * accounts.population_1jan / 1000.0
     parts = {"skatt": accounts.tax, "inntektsutjevning": accounts.income_equalisation, "innbyggertilskudd": grant,
              "utgiftsutjevning": accounts.expenditure_equalisation}
-    parts["andre_rammetilskudd"] = accounts.block_grant - parts["inntektsutjevning"] - grant - parts["utgiftsutjevning"]
+    booked = kommune_accounts(accounts.kommune)
+    parts["andre_rammetilskudd"] = booked.block_grant - parts["inntektsutjevning"] - grant - parts["utgiftsutjevning"]
+    tax_per_capita = accounts.tax * 1000.0 / accounts.population_1jan
+    if "tax" in own:
+        before = booked.tax * 1000.0 / accounts.population_1jan
+        parts["inntektsutjevning"] += (income_equalisation(tax_per_capita, eco)
+                                       - income_equalisation(before, eco)) * accounts.population_1jan / 1000.0
+    if "free_income" in own:
+        if "tax" in own:
+            parts["andre_rammetilskudd"] = accounts.free_income - sum(v for k, v in parts.items() if k != "andre_rammetilskudd")
+        else:
+            total = sum(parts.values())
+            parts = {k: v * accounts.free_income / total for k, v in parts.items()} if total else parts
     key = eco.cost_key
     years = pop["year"].values
     nat = nat.sel(year=years)
@@ -128,28 +151,33 @@ def income_base(accounts, pop: xr.DataArray, nat: xr.DataArray, eco: Economy, ca
     return IncomeBase(population0=float(pop.values[0].sum()), parts=parts,
                       other_income=accounts.gross_operating_income - accounts.free_income,
                       net_operating_result=accounts.net_operating_result, net_debt=accounts.net_debt,
-                      tax_per_capita=accounts.tax * 1000.0 / accounts.population_1jan,
+                      tax_per_capita=tax_per_capita,
                       age_index_change=(kommune_idx - kommune_idx[0])[:, None], national_need_index=national_idx[:, None],
-                      basis_amount=basis[:, None])
+                      basis_amount=basis[:, None], fund=own.get("fund"))
 
 
 @memo(maxsize=64, key=lambda scenario, accounts, pop, eco, catalogue: (
     scenario.kommune, scenario.demographic, scenario.horizon, overrides_key(scenario.demography_overrides),
-    catalogue.fingerprint, eco.per_capita_grant.value, eco.expenditure_need_per_capita.value, eco.cost_key))
+    scenario.base_population and file_key(scenario.base_population), own_key(scenario.accounts),
+    catalogue.fingerprint, eco.per_capita_grant.value, eco.expenditure_need_per_capita.value, eco.cost_key,
+    eco.national_tax_per_capita.value, eco.equalisation_share.value, eco.equalisation_extra_share.value,
+    eco.equalisation_threshold.value, eco.equalisation_levy_per_capita.value))
 def _income_base_for(scenario: PlanScenario, accounts, pop: xr.DataArray, eco: Economy, catalogue) -> IncomeBase:
-    """:func:`income_base` of a scenario, once per kommune, population path and the assumptions it uses."""
-    return income_base(accounts, pop, national_population(scenario), eco, catalogue)
+    """:func:`income_base` of a scenario, once per kommune, population path, own figures and the
+    assumptions it uses."""
+    return income_base(accounts, pop, national_population(scenario), eco, catalogue, scenario.accounts)
 
 
 def prepare(scenario: PlanScenario) -> Prepared:
     """Population, calibration, service model and budget inputs of a scenario (see :func:`run`)."""
     catalogue, library, measures, eco = resolve(scenario)
-    pop = population_for(scenario.kommune, scenario.demographic, scenario.horizon, scenario.demography_overrides)
+    pop = population_for(scenario.kommune, scenario.demographic, scenario.horizon, scenario.demography_overrides,
+                         scenario.base_population)
     years = pop["year"].values.astype(int)
     base_year = int(years[0])
     code = pop.attrs["kommune"]
-    accounts = kommune_accounts(code)
-    cal = calibration_for(catalogue, pop, code, base_year)
+    accounts = with_own_accounts(kommune_accounts(code), scenario.accounts, scenario.source)
+    cal = calibration_for(catalogue, pop, code, base_year, accounts)
     lead = Lead(("variant",), {"variant": np.array(VARIANTS)}, (len(VARIANTS),))
     base_pop = float(pop.values[0].sum())
     active = np.tile(np.array([[0.0, 1.0, 0.0]]), (len(measures), 1))
@@ -216,6 +244,7 @@ def prepare(scenario: PlanScenario) -> Prepared:
         measures_investment=ma.investment.sum(axis=0)[:, None],
         capacity_investment=invest_capacity, capacity_external=external,
         mandatory_minimum=minimum, committed_operating=committed,
+        own=own_amounts(scenario.budget, years, ACCOUNTS_YEAR, catalogue.price_year, eco.deflator.value),
     )
     fte_sector = np.einsum("ks,syn->kyn", M, costs["fte"][:, :, 1:2])
     wf = workforce_arrays(fte_sector, d.P[:, :, :1], staff_share_60_66(catalogue, sectors, scenario.staff_profile),
@@ -268,6 +297,9 @@ def _assemble(p: Prepared, inp: BudgetInputs, b: dict, rules: dict, eco: Economy
         "ovrige_driftsinntekter": (Y, b["ovrige_driftsinntekter"][:, 0], nok,
                                    "Andre driftsinntekter (gebyrer, refusjoner, øremerkede tilskudd)"),
         "driftsinntekter": (Y, b["driftsinntekter"][:, 0], nok, "Brutto driftsinntekter"),
+        "egne_inntekter": (Y, b["egne_inntekter"][:, 0], nok,
+                           "Egne generelle inntekter (eiendomsskatt, kraftinntekter, finansinntekter o.l.)"),
+        "egne_utgifter": (Y, b["egne_utgifter"][:, 0], nok, "Egne utgiftslinjer (pensjon/premieavvik o.l.)"),
         "netto_driftsutgifter_sektorer": (Y, b["netto_driftsutgifter_sektorer"][:, 0], nok, "Netto driftsutgifter, sektorene"),
         "ovrige_netto_driftsutgifter": (Y, b["ovrige_netto_driftsutgifter"][:, 0], nok,
                                         "Øvrige netto driftsutgifter (resten av regnskapet)"),
@@ -292,6 +324,7 @@ def _assemble(p: Prepared, inp: BudgetInputs, b: dict, rules: dict, eco: Economy
         "bundet_lovpalagt_minimum": (Y, b["bound_mandatory"][:, 0], nok, "Bundet: lovpålagte tjenester på minimumsstandard"),
         "bundet_kapitalkostnader": (Y, b["bound_capital"][:, 0], nok, "Bundet: renter og avdrag"),
         "bundet_vedtatte_tiltak": (Y, b["bound_committed"][:, 0], nok, "Bundet: vedtatte tiltak"),
+        "bundet_egne_utgifter": (Y, b["bound_own"][:, 0], nok, "Bundet: egne utgiftslinjer (pensjon o.l.)"),
         "bundet_resultatmal": (Y, b["bound_result"][:, 0], nok, "Bundet: resultatmålet"),
         "bundet_kort_sikt": (Y, b["bound_short_term"][:, 0], nok, "Bundet på kort sikt: dagens øvrige utgifter"),
         # the two income rules side by side

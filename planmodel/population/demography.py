@@ -19,13 +19,14 @@ import numpy as np
 import xarray as xr
 
 from planmodel.core.ages import AGES, SEXES, kostra_group_of_age
-from planmodel.core.cache import freeze, memo
+from planmodel.core.cache import file_key, freeze, memo
 from planmodel.core.errors import InputError
 from planmodel.core.formatting import tall
 from planmodel.inputs import data
 from planmodel.inputs.demographic import (DWELLINGS_NOTE, NATIONAL_ASSUMPTIONS, RECENT_GROWTH_FLOOR,
                                          RECENT_GROWTH_YEARS, Scenario, get_scenario, path_values)
 from planmodel.inputs.kommuner import all_kommuner, resolve_kommune
+from planmodel.inputs.readers import read_population
 from planmodel.population import lifetable
 from planmodel.population.engine import project
 from planmodel.population.migration import (MigrationPattern, positive_profile, residual_flows, smooth_over_age,
@@ -763,7 +764,7 @@ def overrides_key(overrides: Mapping[str, object] | None) -> tuple:
 
 
 def population_for(kommune: str, demographic: str = "main", horizon: int = 2040,
-                   overrides: Mapping[str, object] | None = None) -> xr.DataArray:
+                   overrides: Mapping[str, object] | None = None, base_file: str | None = None) -> xr.DataArray:
     """A kommune's projected population path (year, age, sex) [persons], base year to horizon.
 
     Cached per resolved kommune *code*, demographic scenario, horizon and overrides (policy
@@ -777,20 +778,31 @@ def population_for(kommune: str, demographic: str = "main", horizon: int = 2040,
     horizon : last year [calendar year, 1 January].
     overrides : {tfr, e0_male, e0_female, migration_level, dwellings, persons_per_dwelling:
         value or {year: level}} on top of the scenario (a scenario file's ``demography:``).
+    base_file : the kommune's own population file (SSB 07459, CSV or JSON-stat;
+        :func:`~planmodel.inputs.readers.read_population`); its latest year must be the base year.
+        Cached on the file's path and modification time.
     """
     code = "0000" if str(kommune) in {"0", "0000", "Norge", "norge"} else resolve_kommune(kommune).code
-    pop = _population_for(code, demographic, int(horizon), overrides_key(overrides))
+    key = None if base_file is None else file_key(base_file)
+    pop = _population_for(code, demographic, int(horizon), overrides_key(overrides), key)
     out = pop.copy(deep=False)
     out.attrs = dict(pop.attrs)
     return out
 
 
 @memo(maxsize=64)
-def _population_for(code: str, demographic: str, horizon: int, overrides: tuple) -> xr.DataArray:
+def _population_for(code: str, demographic: str, horizon: int, overrides: tuple, base_file=None) -> xr.DataArray:
     demo = get_scenario(demographic)
+    own = None
+    if base_file is not None:
+        own = read_population(base_file[0], kommune=None if code == "0000" else code)
+        last = int(own["year"].values.max())
+        if last != data.BASE_YEAR:
+            raise InputError(base_file[0], "year", f"siste år i filen er {last}; forventet {data.BASE_YEAR} "
+                             f"(befolkningen 1. januar {data.BASE_YEAR}, basisåret for alle kommuner i denne versjonen)")
     if overrides:
         values = {k: (dict(v) if isinstance(v, tuple) else v) for k, v in overrides}
         if "dwellings" in values:  # explicit dwellings replace a relative housing alternative, and say so
             values.update(growth_factor=None, assumptions=(DWELLINGS_NOTE,))
         demo = replace(demo, id=f"{demo.id}+egne", label=f"{demo.label} med egne forutsetninger", **values)
-    return project_kommune(code, demo, end_year=horizon)
+    return project_kommune(code, demo, end_year=horizon, base_population=own)

@@ -640,6 +640,13 @@ BOUND_PARTS = {
 
 #: The row of :func:`handlingsrom_table` for a net income in the øvrige line.
 OTHER_INCOME_ROW = "Pluss: øvrige netto inntekter"
+#: The row of :func:`handlingsrom_table` for the kommune's own general income lines.
+OWN_INCOME_ROW = "Pluss: egne generelle inntekter"
+
+
+def _has_own_lines(ds: xr.Dataset) -> bool:
+    """The run has own income or expense lines (a scenario's ``budget:``; shown only then)."""
+    return any(v in ds and bool(np.any(ds[v].values != 0)) for v in ("egne_inntekter", "egne_utgifter"))
 
 #: Block labels of :func:`stress_table`.
 STRESS_CHANGE = "Endring i netto driftsresultat (mill. kr)"
@@ -708,6 +715,10 @@ def okonomiplan_table(ds: xr.Dataset, years: Iterable[int] | None = None) -> pd.
     years = _plan_period(ds, years)
     frames = _money(_require(ds, "sektor_ramme", ("sector", "year")))
     rows: dict[str, np.ndarray] = {OKONOMIPLAN_ROWS["frie_inntekter"]: _row(_money(_line(ds, "frie_inntekter")), years)}
+    own = _has_own_lines(ds)
+    if own:
+        rows["Egne generelle inntekter"] = _row(_money(_line(ds, "egne_inntekter")), years)
+        rows["Egne utgiftslinjer (pensjon o.l.)"] = _row(_money(_line(ds, "egne_utgifter")), years)
     for name, k in zip(_sector_names(ds), range(frames.sizes["sector"])):
         rows[name] = _row(frames.isel(sector=k), years)
     other = _money(_line(ds, "ovrige_netto_driftsutgifter"))
@@ -730,9 +741,10 @@ def okonomiplan_table(ds: xr.Dataset, years: Iterable[int] | None = None) -> pd.
     df = pd.DataFrame(rows, index=_year_columns(years)).T
     df.index.name = "Linje"
     plan = ds.attrs.get("plan_period", "")
+    own_text = " + egne generelle inntekter − egne utgiftslinjer" if own else ""
     return _finish(df, f"Økonomiplan{' ' + plan if plan else ''}{_where(ds)}", _price_units(ds), 1,
-                   note="Inntekter og utgifter er positive tall (en negativ øvrige-linje er en netto inntekt). Brutto driftsresultat = frie inntekter − sum "
-                        "netto driftsutgifter; netto driftsresultat = brutto driftsresultat − netto "
+                   note="Inntekter og utgifter er positive tall (en negativ øvrige-linje er en netto inntekt). Brutto driftsresultat = frie inntekter"
+                        f"{own_text} − sum netto driftsutgifter; netto driftsresultat = brutto driftsresultat − netto "
                         "renteutgifter − avdrag. Linjen i % er prosent av driftsinntektene; "
                         "inndekningsbehov = mål − netto driftsresultat når det er positivt. "
                         + _income_rule_note(ds))
@@ -818,9 +830,14 @@ def handlingsrom_table(ds: xr.Dataset, years: Iterable[int] | None = None) -> pd
     rows = {"Frie inntekter": fi}
     extra = _row(_money(_line(ds, "ovrige_netto_inntekter")), years) if "ovrige_netto_inntekter" in ds else 0.0 * fi
     rows[OTHER_INCOME_ROW] = extra
-    for var, label in BOUND_PARTS.items():
+    if _has_own_lines(ds):
+        rows[OWN_INCOME_ROW] = _row(_money(_line(ds, "egne_inntekter")), years)
+    parts = dict(BOUND_PARTS)
+    if _has_own_lines(ds):
+        parts["bundet_egne_utgifter"] = "Bundet: egne utgiftslinjer (pensjon o.l.)"
+    for var, label in parts.items():
         rows[label] = _row(_money(_line(ds, var)), years)
-    rows["Sum bundet"] = sum(rows[label] for label in BOUND_PARTS.values())
+    rows["Sum bundet"] = sum(rows[label] for label in parts.values())
     room = _row(_money(_line(ds, "handlingsrom")), years)
     rows["Handlingsrom"] = room
     rows["Handlingsrom i % av frie inntekter"] = 100.0 * np.divide(room, fi, out=np.full_like(room, np.nan), where=fi != 0)

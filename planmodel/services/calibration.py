@@ -289,17 +289,22 @@ def coverage_basis(catalogue: Catalogue, calibration: Calibration) -> pd.DataFra
     return pd.DataFrame(rows)
 
 
-def calibration_for(catalogue: Catalogue, pop: xr.DataArray, kommune: str, base_year: int) -> Calibration:
+def calibration_for(catalogue: Catalogue, pop: xr.DataArray, kommune: str, base_year: int,
+                    accounts: KommuneAccounts | None = None) -> Calibration:
     """:func:`calibrate` against the population's base year (its first year) and the kommune's
-    accounts, cached per catalogue, kommune, base year and base population."""
+    accounts (default: the shipped ones; a scenario's own sector figures when given), cached per
+    catalogue, kommune, base year, base population and sector figures."""
     base = pop.isel(year=0)
     digest = hashlib.sha1(np.ascontiguousarray(base.values, dtype=float).tobytes()).hexdigest()
-    return _calibration(catalogue.fingerprint, kommune, base_year, digest, catalogue, base)
+    if accounts is None and kommune != "0000":
+        accounts = kommune_accounts(kommune)
+    sectors = None if accounts is None else tuple(sorted(accounts.sectors.items()))
+    return _calibration(catalogue.fingerprint, kommune, base_year, digest, sectors, catalogue, base, accounts)
 
 
-@memo(maxsize=64, key=lambda fp, kommune, base_year, digest, catalogue, base: (fp, kommune, base_year, digest))
-def _calibration(fingerprint, kommune, base_year, digest, catalogue, base) -> Calibration:
-    accounts = kommune_accounts(kommune) if kommune != "0000" else None
+@memo(maxsize=64, key=lambda fp, kommune, base_year, digest, sectors, catalogue, base, accounts:
+      (fp, kommune, base_year, digest, sectors))
+def _calibration(fingerprint, kommune, base_year, digest, sectors, catalogue, base, accounts) -> Calibration:
     return calibrate(catalogue, base, kommune, base_year - 1, accounts)
 
 
