@@ -185,7 +185,8 @@ def test_round_trip_scenario_to_workbook_to_scenario(tmp_path):
                              "income_lines": {"eiendomsskatt": {2025: 100.0, 2028: 200.0},
                                               "vindkraft": {2027: 50.0}},
                              "expense_lines": {"pensjon": {2027: 300.0}}},
-                     existing_places={"barnehage": 5.0}, economy={"interest_rate": 0.05})
+                     existing_places={"barnehage": 5.0}, users={"hjemmetjenester.80p": 7.0},
+                     economy={"interest_rate": 0.05})
     book = tmp_path / "k.xlsx"
     write_kommunedata("1151", book, s)
     back, _ = _import_and_run(book, tmp_path, "egne.yaml")
@@ -287,3 +288,22 @@ def test_scenario_files_take_the_same_keys_and_refuse_bad_ones(tmp_path):
         PlanScenario(kommune="1151", accounts={"net_debt": float("nan")})
     with pytest.raises(E, match=r"demography\.base_population"):
         PlanScenario(kommune="1151", base_population=str(tmp_path / "finnes_ikke.csv"))
+
+
+def test_own_user_counts_calibrate_the_coverage_where_kostra_has_none(utsira_book, tmp_path):
+    from planmodel.model.chain import prepare
+
+    wb = load_workbook(utsira_book)
+    ws = wb[SHEETS["users"]]
+    r = _row_of(ws, "hjemmetjenester.80p")
+    assert ws.cell(row=r, column=4).value is None  # suppressed in KOSTRA for Utsira
+    assert "ikke i KOSTRA" in ws.cell(row=r, column=6).value
+    s = PlanScenario(kommune="1151", users={"hjemmetjenester.80p": 9.0})
+    table = prepare(s).calibration.table
+    row = table[(table["gruppe"] == "Hjemmetjenester") & (table["alder"] == "80 år og over")].iloc[0]
+    assert row["observert"] == 9.0 and "egne tall" in row["kilde"]
+    ds = run(s)
+    home = [sid for sid in ds["service"].values if "hjemme" in str(sid)]
+    assert home
+    with pytest.raises(InputError, match=r"services\.users\.hjemmetjenester\.90p"):
+        PlanScenario(kommune="1151", users={"hjemmetjenester.90p": 1.0})

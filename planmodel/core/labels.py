@@ -60,3 +60,17 @@ def age_group_label(group: str) -> str:
     if group.endswith("+"):
         return f"{group[:-1]} år\u00a0+"
     return f"{group.replace('-', '–')} år"
+
+
+#: The user counts a kommune may give instead of KOSTRA's (a scenario's ``services.users``, the
+#: groups and age bands the calibration matches): "group.band" -> bokmål label [persons].
+USER_KEYS = {
+    "hjemmetjenester.0_66": "Brukere av hjemmetjenester, 0–66 år",
+    "hjemmetjenester.67_79": "Brukere av hjemmetjenester, 67–79 år",
+    "hjemmetjenester.80p": "Brukere av hjemmetjenester, 80 år og over",
+    "heldogn_bolig.total": "Beboere i heldøgns omsorgsbolig, alle aldre",
+    "institusjon_langtid.0_66": "Langtidsbeboere i sykehjem, 0–66 år",
+    "institusjon_langtid.67_79": "Langtidsbeboere i sykehjem, 67–79 år",
+    "institusjon_langtid.80p": "Langtidsbeboere i sykehjem, 80 år og over",
+    "institusjon_alle.80p": "Personer 80 år og over med opphold i sykehjem i løpet av året",
+}

@@ -22,6 +22,7 @@ from typing import Any
 import numpy as np
 
 from planmodel.core.errors import InputError
+from planmodel.core.labels import USER_KEYS
 from planmodel.core.io import write_text_atomic
 from planmodel.inputs.accounts import ACCOUNTS_YEAR, OWN_FIGURES, SECTOR_AREAS
 from planmodel.inputs.data import BASE_YEAR
@@ -35,7 +36,7 @@ from planmodel.inputs.scenario import AMOUNT_LIMIT, parse_scenario
 
 #: Sheet names by topic.
 SHEETS = {"readme": "Les meg", "scenario": "Scenario", "population": "Befolkning", "accounts": "Regnskap",
-          "years": "År for år", "places": "Plasser", "economy": "Forutsetninger"}
+          "years": "År for år", "places": "Plasser", "users": "Brukere", "economy": "Forutsetninger"}
 #: The header row and the first data row of every data sheet.
 HEADER_ROW, FIRST_ROW = 4, 5
 #: Headers of the sheets with fixed columns.
@@ -43,6 +44,7 @@ COLUMNS = {
     "population": ["Alder", f"Menn, SSB {BASE_YEAR}", f"Kvinner, SSB {BASE_YEAR}", "Menn, egne", "Kvinner, egne"],
     "accounts": ["nøkkel", "Hva", "Enhet", f"Modellens verdi ({ACCOUNTS_YEAR})", "Egen verdi", "Kilde"],
     "places": ["nøkkel", "Plasstype", "Enhet", "Modellens verdi", "Egen verdi", "Kilde"],
+    "users": ["nøkkel", "Brukere", "Enhet", f"KOSTRA {ACCOUNTS_YEAR}", "Egen verdi", "Kilde"],
     "economy": ["nøkkel", "Forutsetning", "Enhet", "Gyldig område", "Modellens verdi", "Egen verdi", "Kilde"],
 }
 #: The first year column of the sheet *År for år* (after key, line and unit).
@@ -284,6 +286,9 @@ def import_kommunedata(path: str | Path) -> KommuneData:
                            else None)
     if places:
         out.setdefault("services", {})["existing_places"] = places
+    users = rd.own_values("users", 6, 5, lambda key: ("et antall brukere", 0, 1e7) if key in USER_KEYS else None)
+    if users:
+        out.setdefault("services", {})["users"] = users
     own_eco = rd.own_values("economy", 7, 6, lambda key: (eco.entry(key).label.lower(), eco.entry(key).minimum,
                                                           eco.entry(key).maximum) if key in eco.names else None)
     if own_eco:

@@ -30,6 +30,7 @@ from pydantic import create_model
 
 from planmodel.core.cache import file_key, memo
 from planmodel.core.errors import InputError, KommuneError
+from planmodel.core.labels import USER_KEYS
 from planmodel.core.schema import (Bool, Choice, FileModel, Integer, Number, Rules, Share, Text, YearKey,
                                    json_schema, one_or_per_key, validate)
 from planmodel.core.values import EFFECT_BOUNDS, OVERFLOW_MODES
@@ -85,6 +86,8 @@ class PlanScenario:
         waiting cost; barnehage and school places are a legal right and are built either way.
     existing_places : {place type: places} in the base year (default: the base year's users
         rounded up to whole places).
+    users : the kommune's own user counts {"group.band": persons} that the coverage is calibrated
+        to in place of KOSTRA's (:data:`planmodel.services.calibration.USER_KEYS`).
     measures : chosen tiltak.
     dropped : optional services removed altogether (never a mandatory one).
     effect_bound : "value", "weak" or "strong" end of every uncertain effect.
@@ -119,6 +122,7 @@ class PlanScenario:
     capacity_additions: Mapping[str, Mapping[int, float]] = field(default_factory=dict)
     behovsanalyse: bool = True
     existing_places: Mapping[str, float] = field(default_factory=dict)
+    users: Mapping[str, float] = field(default_factory=dict)
     measures: tuple[MeasureChoice, ...] = ()
     dropped: tuple[str, ...] = ()
     effect_bound: str = "value"
@@ -263,6 +267,7 @@ class ServicesSection(FileModel):
     overflow: Choice(OVERFLOW_MODES, "når plassene er fulle: queue (venter) eller step_down (ett trinn ned)") = "queue"
     behovsanalyse: Bool = True
     existing_places: dict[Text(), Number("et antall plasser", 0, 1e6)] = {}
+    users: dict[Text(), Number("et antall brukere", 0, 1e7)] = {}
     capacity_additions: dict[Text(), dict[YearKey, Number("et antall plasser", -10000, 10000)]] = {}
     dropped: list[Text()] = []
     effect_bound: Choice(EFFECT_BOUNDS, "value (midtanslag), weak (svakest) eller strong (sterkest)") = "value"
@@ -398,6 +403,8 @@ def check_scenario(s: PlanScenario) -> None:
                 f"{catalogue.services[sid].name} er lovpålagt og kan ikke fjernes")
     for pid in s.existing_places:
         r.choice(pid, catalogue.place_types, ("services", "existing_places", pid))
+    for key in s.users:
+        r.choice(key, USER_KEYS, ("services", "users", key))
     for g, flows in s.capacity_additions.items():
         r.choice(g, catalogue.capacity_groups, ("services", "capacity_additions", g))
         for y in flows:
@@ -480,7 +487,7 @@ def _frozen(v: Any) -> Any:
 
 def _freeze_fields(s: PlanScenario) -> None:
     """Mappings become read-only views and lists tuples: a scenario never changes."""
-    for name in ("capacity_additions", "existing_places", "economy", "demography_overrides", "staff_profile",
+    for name in ("capacity_additions", "existing_places", "users", "economy", "demography_overrides", "staff_profile",
                  "threshold", "accounts", "budget"):
         v = getattr(s, name)
         if isinstance(v, (Mapping, list)):
@@ -580,6 +587,7 @@ def parse_scenario(raw: dict, source: str = "scenario", chain: list[str] | None 
             capacity_additions={g: dict(v) for g, v in svc.capacity_additions.items()},
             behovsanalyse=svc.behovsanalyse,
             existing_places={k: float(v) for k, v in svc.existing_places.items()},
+            users={k: float(v) for k, v in svc.users.items()},
             measures=tuple(MeasureChoice(m.id, m.start, m.end, m.status) for m in f.measures),
             dropped=tuple(svc.dropped), effect_bound=svc.effect_bound,
             economy={k: float(v) for k, v in f.economy.model_dump(exclude_none=True).items()},
@@ -608,6 +616,7 @@ def to_yaml_dict(s: PlanScenario) -> dict:
         "threshold": dict(s.threshold) if isinstance(s.threshold, Mapping) else s.threshold,
         "breadth": s.breadth, "overflow": s.overflow, "behovsanalyse": s.behovsanalyse,
         "existing_places": dict(s.existing_places),
+        **({"users": dict(s.users)} if s.users else {}),
         "capacity_additions": {g: dict(v) for g, v in s.capacity_additions.items()},
         "dropped": list(s.dropped), "effect_bound": s.effect_bound,
     }

@@ -177,7 +177,7 @@ def prepare(scenario: PlanScenario) -> Prepared:
     base_year = int(years[0])
     code = pop.attrs["kommune"]
     accounts = with_own_accounts(kommune_accounts(code), scenario.accounts, scenario.source)
-    cal = calibration_for(catalogue, pop, code, base_year, accounts)
+    cal = calibration_for(catalogue, pop, code, base_year, accounts, scenario.users)
     lead = Lead(("variant",), {"variant": np.array(VARIANTS)}, (len(VARIANTS),))
     base_pop = float(pop.values[0].sum())
     active = np.tile(np.array([[0.0, 1.0, 0.0]]), (len(measures), 1))

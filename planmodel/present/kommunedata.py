@@ -18,8 +18,10 @@ from typing import Any
 
 import numpy as np
 
+from planmodel.budget import INCOME_PARTS
 from planmodel.core.errors import InputError
 from planmodel.core.formatting import prosent
+from planmodel.core.labels import USER_KEYS
 from planmodel.inputs.accounts import ACCOUNTS_YEAR, OWN_FIGURES, SECTOR_AREAS, kommune_accounts
 from planmodel.inputs.catalogue import load_catalogue
 from planmodel.inputs.data import BASE_YEAR
@@ -31,6 +33,7 @@ from planmodel.inputs.kommuner import resolve_kommune
 from planmodel.inputs.readers import read_population
 from planmodel.inputs.scenario import PlanScenario
 from planmodel.model.chain import run
+from planmodel.services.calibration import observed_users
 from planmodel.present.export import save_workbook
 
 SOURCE_SSB = "Kilde: Statistisk sentralbyrå (SSB 07459, 1.1.2026; CC BY 4.0)"
@@ -108,6 +111,7 @@ def write_kommunedata(kommune: str, path: str | Path, scenario: PlanScenario | N
          "modellens utvikling fra ditt siste nivå. En linje (eiendomsskatt, pensjon …) holder sitt nivå til neste "
          f"år som er fylt; kolonnen {ACCOUNTS_YEAR} er beløpet i regnskapet.", None),
         (f"«{SHEETS['places']}»: plasser i dag (modellens anslag er dagens brukere rundet opp).", None),
+        (f"«{SHEETS['users']}»: brukere i omsorgstjenestene (KOSTRA); egne tall kalibrerer dekningsgradene.", None),
         (f"«{SHEETS['economy']}»: de økonomiske forutsetningene, med gyldig område og kilde.", None),
         ("Modellens verdier er basisalternativet i planmodel. Kilde for befolkning og KOSTRA: Statistisk sentralbyrå "
          "(CC BY 4.0).", None),
@@ -187,6 +191,16 @@ def write_kommunedata(kommune: str, path: str | Path, scenario: PlanScenario | N
         own_cell(ws, r, 5, own.accounts.get("sectors", {}).get(area) if own else None)
         ws.cell(row=r, column=6, value=f"{SOURCE_KOSTRA}, funksjon {', '.join(functions)}")
         r += 1
+    r += 1
+    ws.cell(row=r, column=2, value=f"Inntektssystemet {ACCOUNTS_YEAR}, delene av de frie inntektene (til orientering)").font = bold
+    r += 1
+    for part, label in INCOME_PARTS.items():
+        ws.cell(row=r, column=1, value=f"info.{part}")
+        ws.cell(row=r, column=2, value=label)
+        ws.cell(row=r, column=3, value="1000 kr")
+        ws.cell(row=r, column=4, value=float(ds[part].sel(year=BASE_YEAR))).number_format = MONEY
+        ws.cell(row=r, column=6, value=SOURCE_KDD + "; innbyggertilskuddet er likt per innbygger")
+        r += 1
     widths(ws, {"A": 28, "B": 44, "C": 10, "D": 18, "E": 18, "F": 90})
 
     # ---------------------------------------------------------------- År for år
@@ -251,6 +265,26 @@ def write_kommunedata(kommune: str, path: str | Path, scenario: PlanScenario | N
         ws.cell(row=r, column=6, value="KOSTRA-brukere i basisåret (modellens kalibrering)")
         r += 1
     widths(ws, {"A": 22, "B": 40, "C": 10, "D": 16, "E": 16, "F": 60})
+
+    # ---------------------------------------------------------------- Brukere
+    ws = sheet("users", f"Brukere i omsorgstjenestene, KOSTRA {ACCOUNTS_YEAR} (personer)",
+               "Tjenestenes dekningsgrader kalibreres mot disse tallene. Tom KOSTRA-celle: tallet er skjermet eller "
+               "mangler, og katalogens nasjonale dekningsgrad brukes; egne tall fyller hullet.",
+               COLUMNS["users"])
+    observed = observed_users(code, ACCOUNTS_YEAR, ds["population"].sel(year=BASE_YEAR).sum("sex"))
+    r = FIRST_ROW
+    for key, label in USER_KEYS.items():
+        group, band = key.split(".")
+        value, source = observed.get((group, band), (None, "ikke i KOSTRA for kommunen (skjermet eller mangler)"))
+        ws.cell(row=r, column=1, value=key)
+        ws.cell(row=r, column=2, value=label)
+        ws.cell(row=r, column=3, value="personer")
+        if value is not None:
+            ws.cell(row=r, column=4, value=float(value)).number_format = MONEY
+        own_cell(ws, r, 5, own.users.get(key) if own else None)
+        ws.cell(row=r, column=6, value=source)
+        r += 1
+    widths(ws, {"A": 26, "B": 62, "C": 10, "D": 14, "E": 14, "F": 80})
 
     # ---------------------------------------------------------------- Forutsetninger
     ws = sheet("economy", "Økonomiske forutsetninger", "Gyldig område står i kolonne D; kilde og begrunnelse i G.",

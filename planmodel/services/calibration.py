@@ -20,6 +20,8 @@ from dataclasses import dataclass
 from functools import cached_property
 from functools import lru_cache
 
+from typing import Mapping
+
 import numpy as np
 import pandas as pd
 import xarray as xr
@@ -33,6 +35,7 @@ from planmodel.inputs.accounts import (ACCOUNTS_YEAR, SECTOR_AREAS, KommuneAccou
                                        kommune_accounts, national_accounts)
 from planmodel.inputs.data import norway_population
 from planmodel.inputs.catalogue import Catalogue
+from planmodel.core.labels import USER_KEYS  # noqa: F401 (re-exported: the keys own_users takes)
 
 BANDS = {"0_66": (0, 66), "67_79": (67, 79), "80p": (80, MAX_AGE)}
 GROUP_NB = {"hjemmetjenester": "Hjemmetjenester", "heldogn_bolig": "Heldøgns omsorgsbolig",
@@ -137,7 +140,7 @@ def observed_users(kommune: str, kostra_year: int, pop_base: xr.DataArray) -> di
 
 
 def calibrate(catalogue: Catalogue, pop_base: xr.DataArray, kommune: str, kostra_year: int,
-              accounts: KommuneAccounts | None = None) -> Calibration:
+              accounts: KommuneAccounts | None = None, own_users: Mapping[str, float] | None = None) -> Calibration:
     """Scale the catalogue's coverage so the base year reproduces the kommune's observed users.
 
     Parameters
@@ -148,12 +151,17 @@ def calibrate(catalogue: Catalogue, pop_base: xr.DataArray, kommune: str, kostra
     kostra_year : the KOSTRA year whose users are matched (base year - 1).
     accounts : the kommune's accounts; when given, unit costs are scaled to them
         (:func:`scale_unit_costs`).
+    own_users : {"group.band" of :data:`USER_KEYS`: persons} the kommune's own user counts, in
+        place of KOSTRA's (and where KOSTRA has none).
     """
     if "sex" in pop_base.dims:
         pop_base = pop_base.sum("sex")
     arr = catalogue.arrays()
     cov = arr["coverage"].copy()
     obs = observed_users(kommune, kostra_year, pop_base)
+    for key, v in (own_users or {}).items():
+        group, band = key.split(".")
+        obs[(group, band)] = (float(v), "egne tall (scenarioets services.users)")
     groups: dict[str, list[str]] = {}
     for sid, s in catalogue.services.items():
         if s.calibrate is not None:
@@ -290,7 +298,7 @@ def coverage_basis(catalogue: Catalogue, calibration: Calibration) -> pd.DataFra
 
 
 def calibration_for(catalogue: Catalogue, pop: xr.DataArray, kommune: str, base_year: int,
-                    accounts: KommuneAccounts | None = None) -> Calibration:
+                    accounts: KommuneAccounts | None = None, own_users: Mapping[str, float] | None = None) -> Calibration:
     """:func:`calibrate` against the population's base year (its first year) and the kommune's
     accounts (default: the shipped ones; a scenario's own sector figures when given), cached per
     catalogue, kommune, base year, base population and sector figures."""
@@ -299,13 +307,14 @@ def calibration_for(catalogue: Catalogue, pop: xr.DataArray, kommune: str, base_
     if accounts is None and kommune != "0000":
         accounts = kommune_accounts(kommune)
     sectors = None if accounts is None else tuple(sorted(accounts.sectors.items()))
-    return _calibration(catalogue.fingerprint, kommune, base_year, digest, sectors, catalogue, base, accounts)
+    users = tuple(sorted((own_users or {}).items()))
+    return _calibration(catalogue.fingerprint, kommune, base_year, digest, (sectors, users), catalogue, base, accounts)
 
 
-@memo(maxsize=64, key=lambda fp, kommune, base_year, digest, sectors, catalogue, base, accounts:
-      (fp, kommune, base_year, digest, sectors))
-def _calibration(fingerprint, kommune, base_year, digest, sectors, catalogue, base, accounts) -> Calibration:
-    return calibrate(catalogue, base, kommune, base_year - 1, accounts)
+@memo(maxsize=64, key=lambda fp, kommune, base_year, digest, own, catalogue, base, accounts:
+      (fp, kommune, base_year, digest, own))
+def _calibration(fingerprint, kommune, base_year, digest, own, catalogue, base, accounts) -> Calibration:
+    return calibrate(catalogue, base, kommune, base_year - 1, accounts, dict(own[1]))
 
 
 def national_service_cost_per_capita(catalogue: Catalogue, pop_nat: xr.DataArray) -> np.ndarray:
