@@ -231,3 +231,21 @@ def test_population_is_shared_read_only(baerum):
     baerum_attrs = dict(other.attrs)
     other.attrs["kommune_name"] = "Endret"
     assert run(PlanScenario(kommune="3201", threshold=0.5)).attrs["kommune_name"] == baerum_attrs["kommune_name"]
+
+
+def test_fewer_stated_places_than_base_year_users_cost_nothing_in_the_base_year_and_are_built_after():
+    """Bergen states 2 300 sykehjem places against 2 389 users in the base year: the base year is
+    still the accounts (nobody waits, the frames are the basis'), the behovsanalyse builds the
+    difference in the first plan year, and no base-year difference is carried into later frames
+    (it was counted in every year's frame before)."""
+    basis = run(PlanScenario(kommune="4601"))
+    users0 = float(basis["plasser_eksisterende"].sel(place_type="institusjon"))
+    own = run(PlanScenario(kommune="4601", existing_places={"institusjon": users0 - 89}))
+    assert float(own["queue"].sel(capacity_group="institusjon").isel(year=0)) == 0.0
+    np.testing.assert_allclose(own["sektor_ramme"].sel(year=[2026, 2027]).values,
+                               basis["sektor_ramme"].sel(year=[2026, 2027]).values, atol=1e-6)
+    assert float(own["netto_driftsresultat"].sel(year=2026)) == pytest.approx(
+        float(basis["netto_driftsresultat"].sel(year=2026)))
+    built = own["plasser_nye"].sel(place_type="institusjon", year=2027) - \
+        basis["plasser_nye"].sel(place_type="institusjon", year=2027)
+    assert float(built) >= 89

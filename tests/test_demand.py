@@ -300,8 +300,10 @@ def test_several_measure_sets_cannot_combine_with_other_option_dims(mini):
 def test_queue_when_base_capacity_is_short(mini):
     d = demand(mini, ServiceOptions(base_capacity={"inst": 8}))
     assert d.capacity[0, :, 0] == pytest.approx([8.0] * 5)
-    assert users(d, "sykehjem") == pytest.approx([8.0] * 5)
-    assert d.queue[0, :, 0] == pytest.approx([2.0] * 5)
+    # the base year's users are KOSTRA's (paid for in the accounts): all 10 served, nobody waits;
+    # the 8 stated places bind from the next year
+    assert users(d, "sykehjem") == pytest.approx([10.0] + [8.0] * 4)
+    assert d.queue[0, :, 0] == pytest.approx([0.0] + [2.0] * 4)
     assert d.stepped_down[0, :, 0] == pytest.approx([0.0] * 5)
     # demand is before capacity; hjemme is untouched
     assert d.demand[S["sykehjem"], :, 0] == pytest.approx([10.0] * 5)
@@ -310,19 +312,19 @@ def test_queue_when_base_capacity_is_short(mini):
 
 def test_step_down_serves_the_rest_one_level_down(mini):
     d = demand(mini, ServiceOptions(base_capacity={"inst": 8}, overflow="step_down"))
-    assert users(d, "sykehjem") == pytest.approx([8.0] * 5)
-    assert users(d, "hjemme") == pytest.approx([22.0] * 5)
+    assert users(d, "sykehjem") == pytest.approx([10.0] + [8.0] * 4)
+    assert users(d, "hjemme") == pytest.approx([20.0] + [22.0] * 4)
     assert d.queue[0, :, 0] == pytest.approx([0.0] * 5)
-    assert d.stepped_down[0, :, 0] == pytest.approx([2.0] * 5)
+    assert d.stepped_down[0, :, 0] == pytest.approx([0.0] + [2.0] * 4)
     # the stepped-down users keep their age
-    assert d.by_age[S["hjemme"], 80, 0, 0] == pytest.approx(22.0)
+    assert d.by_age[S["hjemme"], 80, 1, 0] == pytest.approx(22.0)
 
 
 def test_capacity_additions_are_flows_that_stay_and_never_below_zero(mini):
     d = demand(mini, ServiceOptions(base_capacity={"inst": 8}, capacity_additions={"inst": {2028: 1, 2029: 2}}))
     assert d.capacity[0, :, 0] == pytest.approx([8, 8, 9, 11, 11])
-    assert d.queue[0, :, 0] == pytest.approx([2, 2, 1, 0, 0])
-    assert users(d, "sykehjem") == pytest.approx([8, 8, 9, 10, 10])  # places beyond demand stay empty
+    assert d.queue[0, :, 0] == pytest.approx([0, 2, 1, 0, 0])  # nobody waits in the base year
+    assert users(d, "sykehjem") == pytest.approx([10, 8, 9, 10, 10])  # places beyond demand stay empty
     closed = demand(mini, ServiceOptions(capacity_additions={"inst": {2027: -4, 2029: -20}}))
     assert closed.capacity[0, :, 0] == pytest.approx([10, 6, 6, 0, 0])
     assert closed.queue[0, :, 0] == pytest.approx([0, 4, 4, 10, 10])
@@ -464,7 +466,9 @@ def test_served_plus_queue_or_stepped_down_is_demand(pop, theta, base, added, ye
     d = demand_arrays(pop, cat, cat.arrays()["coverage"], opts)
     served = d.by_age[S["sykehjem"]].sum(axis=0)
     wanted = d.demand[S["sykehjem"]]
-    assert (served <= d.capacity[0] + 1e-6).all()
+    # the base year's users are all served (KOSTRA's users, paid for in the accounts); places bind after it
+    np.testing.assert_allclose(served[0], wanted[0], rtol=1e-9, atol=1e-6)
+    assert (served[1:] <= d.capacity[0][1:] + 1e-6).all()
     assert (d.capacity >= 0).all()
     if overflow == "queue":
         np.testing.assert_allclose(served + d.queue[0], wanted, rtol=1e-9, atol=1e-6)

@@ -236,7 +236,7 @@ def prepare(scenario: PlanScenario) -> Prepared:
     inp = BudgetInputs(
         years=years, sectors=sectors, population=P_total,
         income=_income_base_for(scenario, accounts, pop, eco, catalogue),
-        base_frame=cost_sector[:, :1, :1],
+        base_frame=demo_sector[:, :1],  # today's practice in the base year; options (incl. a base-year queue) below
         demographic=demo_sector - demo_sector[:, :1],
         options=cost_sector[:, :, :1] - demo_sector,
         measures_effect=cost_sector[:, :, 1:2] - cost_sector[:, :, :1],

@@ -298,7 +298,10 @@ def apply_capacity(pre: DemandArrays, catalogue: Catalogue, options: ServiceOpti
     ``pre`` holds users before capacity (from :func:`demand_arrays` with ``capacity=False``);
     demand does not depend on capacity, so a behovsanalyse can plan places from ``pre.demand``
     and apply them here without recomputing demand. ``opened`` {capacity group: (Y, N) places
-    opening each year} adds places per lead column (each variant its own behovsanalyse)."""
+    opening each year} adds places per lead column (each variant its own behovsanalyse).
+
+    In the base year everybody is served (its users are KOSTRA's, paid for in the accounts), even
+    when the stated places are fewer; they bind from the next year."""
     idx = CatalogueIndex.of(catalogue)
     by_age, years = pre.by_age, pre.years
     S, Y, N = len(idx.ids), years.size, by_age.shape[-1]
@@ -318,7 +321,11 @@ def apply_capacity(pre: DemandArrays, catalogue: Catalogue, options: ServiceOpti
         if opened is not None and gid in opened:
             add_path = add_path + np.cumsum(opened[gid], axis=0)
         cap = np.maximum(base_cap + add_path, 0.0)
-        served = np.minimum(D, cap)
+        # the base year's users are the observed ones (the accounts paid for them): nobody waits
+        # in the base year, even when fewer places are stated; the stated places bind from the next year
+        limit = np.broadcast_to(cap, D.shape).copy()
+        limit[0] = np.maximum(limit[0], D[0])
+        served = np.minimum(D, limit)
         share = np.divide(served, D, out=np.ones_like(D), where=D > 0)
         excess = D - served
         by_age[rows] = group * share[None, None]
