@@ -347,3 +347,19 @@ def test_compare_result_has_resolved_kommune_codes(utsira_file):
     assert list(cmp["scenario_kommune_name"].values) == ["Bærum", "Utsira"]
     assert "tiltak_gevinst" in cmp
     assert export.kommune_names(cmp) == {"baerum_basis": "Bærum", "utsira_basis": "Utsira"}
+
+
+def test_comparison_of_different_horizons_keeps_the_plan_period(tmp_path):
+    """A scenario with horizon 2035 has no values after 2035 in a comparison (NaN): those years
+    are not plan years, and the sheets show 2026, 2027–2030 and 2035/2040 only."""
+    short = PlanScenario(id="kort", title="Kort horisont", horizon=2035)
+    cmp = compare([A, short])
+    assert cmp.plan.years == [2027, 2028, 2029, 2030]
+    wb = load_workbook(export.write_excel(cmp, tmp_path / "h.xlsx"), data_only=True)
+    ws = wb["Økonomiplan kort"]
+    head = find_row(ws, "Mill. kr")
+    assert [ws.cell(row=head, column=j).value for j in range(2, 10)] == ["2026 (basisår)"] + YEARS[1:] + [None]
+    cmp_ws = wb["Sammenligning"]
+    row = next(r for r in range(1, cmp_ws.max_row + 1) if cmp_ws.cell(row=r, column=1).value == "Frie inntekter"
+               and cmp_ws.cell(row=r, column=3).value == 2040)
+    assert cmp_ws.cell(row=row, column=5).value is None and cmp_ws.cell(row=row, column=6).value is None

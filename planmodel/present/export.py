@@ -652,7 +652,7 @@ def _with_cached_values(xml: bytes, cached: Mapping[str, float]) -> bytes:
 
     def fill(m: re.Match) -> bytes:
         ref = m.group(1).decode()
-        if ref not in cached:
+        if ref not in cached or not math.isfinite(cached[ref]):
             return m.group(0)
         return m.group(0)[: -len(m.group(3))] + f"<v>{cached[ref]!r}</v>".encode()
 
@@ -931,7 +931,8 @@ def _sammenligning_sheet(sh: _Sheet, ds: xr.Dataset) -> None:
             values = [float(da.sel(scenario=s, year=y)) * scale + 0.0 if "scenario" in da.dims
                       else float(da.sel(year=y)) * scale + 0.0 for s in ids]
             r = sh.row + 1
-            diffs = [Formula(f"{vcols[k]}{r}-{vcols[0]}{r}", values[k] - values[0]) for k in range(1, n)]
+            diffs = [Formula(f"{vcols[k]}{r}-{vcols[0]}{r}", values[k] - values[0])
+                     if math.isfinite(values[k] - values[0]) else None for k in range(1, n)]
             ylabel = f"{y} (basisår)" if y == base else y
             sh.write([label, unit, ylabel] + values + diffs, [None, None, None] + [fmt] * (2 * n - 1))
     sh.ws.auto_filter.ref = f"A{first_row - 1}:{_col(len(head))}{sh.row}"
