@@ -15,6 +15,8 @@ from planmodel.core.errors import PlanmodelError
 
 GROUPS = ("single", "kostra")
 FORMATS = ("csv", "table")
+#: --priser: fixed prices of the price year or løpende priser (planmodel.present.export.PRICES).
+PRICES = ("fast", "lopende")
 
 
 class _Parser(argparse.ArgumentParser):
@@ -89,10 +91,16 @@ def build_parser() -> argparse.ArgumentParser:
     runp.add_argument("scenario", type=Path, help="scenariofil (YAML), for eksempel scenarios/baerum_basis.yaml")
     runp.add_argument("--out", type=Path, default=None,
                       help="skriv resultatet til .xlsx (Excel), .csv (lang tabell) eller .nc (netCDF)")
+    runp.add_argument("--priser", choices=PRICES, default="fast",
+                      help="beløp i faste priser (standard) eller løpende priser (med kjøringens deflator) i .xlsx og .csv")
 
     cmp = sub.add_parser("compare", help="sammenlign scenariofiler")
     cmp.add_argument("scenarios", type=Path, nargs="+", help="to eller flere scenariofiler; den første er basis")
-    cmp.add_argument("--out", type=Path, default=None, help="skriv sammenligningen til .csv (lang tabell)")
+    cmp.add_argument("--out", type=Path, default=None,
+                     help="skriv sammenligningen til .xlsx (Excel: ett økonomiplanark per scenario og et "
+                          "sammenligningsark) eller .csv (lang tabell)")
+    cmp.add_argument("--priser", choices=PRICES, default="fast",
+                     help="beløp i faste priser (standard) eller løpende priser (med kjøringens deflator)")
     cmp.add_argument("--variable", default="netto_driftsresultat_andel",
                      help="variabel i tabellen på skjermen (standard: netto_driftsresultat_andel)")
 
@@ -249,6 +257,7 @@ def cmd_sjekk(args: argparse.Namespace) -> int:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
+    from planmodel.core.errors import InputError
     from planmodel.model.chain import run
     from planmodel.inputs.scenario import load_scenario
 
@@ -256,32 +265,39 @@ def cmd_run(args: argparse.Namespace) -> int:
     scenario = load_scenario(args.scenario)
     ds = run(scenario)
     if args.out is not None:
+        from planmodel.analysis.samordning import with_measure_gains
         from planmodel.present import export
 
         suffix = args.out.suffix.lower()
         if suffix == ".xlsx":
-            export.write_excel(ds, args.out, scenario_text=args.scenario.read_text(encoding="utf-8"),
-                               scenario_path=str(args.scenario))
+            export.write_excel(with_measure_gains(ds, scenario), args.out,
+                               scenario_text=args.scenario.read_text(encoding="utf-8"),
+                               scenario_path=str(args.scenario), scenario=scenario, priser=args.priser)
         elif suffix == ".csv":
-            export.write_csv(ds, args.out)
+            export.write_csv(with_measure_gains(ds, scenario), args.out, priser=args.priser)
         else:
+            if args.priser != "fast":
+                raise InputError("--priser", args.priser, "netCDF-filen har alltid faste priser; bruk .xlsx eller .csv")
             export.write_netcdf(ds, args.out)
         print(f"planmodel run: skrev {args.out}")
         return 0
-    print(_summary(ds))
+    from planmodel.present.export import in_prices
+
+    print(_summary(in_prices(ds, args.priser)))
     return 0
 
 
 def _summary(ds) -> str:
-    """A short økonomiplan summary for the terminal (mill. kr, fixed prices)."""
+    """A short økonomiplan summary for the terminal (mill. kr, in the prices of ``ds``)."""
     from planmodel.core.formatting import tall
+    from planmodel.present.export import price_text
 
     years = ds.plan.years + [ds.plan.horizon]
     rows = [("Frie inntekter", "frie_inntekter", 1e-3), ("Netto driftsutgifter, sektorene", "netto_driftsutgifter_sektorer", 1e-3),
             ("Netto driftsresultat", "netto_driftsresultat", 1e-3), ("Netto driftsresultat, %", "netto_driftsresultat_andel", 100.0),
             ("Inndekningsbehov", "inndekningsbehov", 1e-3), ("Handlingsrom", "handlingsrom", 1e-3)]
     head = f"{ds.attrs['kommune_name']} ({ds.attrs['kommune']}): {ds.attrs['scenario_title']} — " \
-           f"mill. kr i faste {ds.attrs['price_year']}-priser, økonomiplan {ds.attrs['plan_period']}"
+           f"mill. kr i {price_text(ds)}, økonomiplan {ds.attrs['plan_period']}"
     lines = [head, f"{'':34}" + "".join(f"{y:>11}" for y in years)]
     for label, var, f in rows:
         vals = ds[var].sel(year=years).values * f
@@ -291,17 +307,23 @@ def _summary(ds) -> str:
 
 
 def cmd_compare(args: argparse.Namespace) -> int:
-    from planmodel.analysis.compare import compare, compare_table
+    from planmodel.analysis.compare import as_scenario, compare, compare_table
 
-    _check_out(args.out, (".csv",))
-    cmp = compare(list(args.scenarios))
+    _check_out(args.out, (".xlsx", ".csv"))
+    scenarios = [as_scenario(s) for s in args.scenarios]
+    cmp = compare(scenarios, measure_gains=args.out is not None)
     if args.out is not None:
         from planmodel.present import export
 
-        export.write_csv(cmp, args.out)
+        if args.out.suffix.lower() == ".xlsx":
+            export.write_excel(cmp, args.out, scenario={s.id: s for s in scenarios}, priser=args.priser)
+        else:
+            export.write_csv(cmp, args.out, priser=args.priser)
         print(f"planmodel compare: skrev {args.out}")
         return 0
-    table = compare_table(cmp, args.variable)
+    from planmodel.present.export import in_prices
+
+    table = compare_table(in_prices(cmp, args.priser), args.variable)
     print(f"{table.attrs['title']} ({table.attrs['units']})")
     print(table.to_string())
     return 0

@@ -67,6 +67,15 @@ def sheet_values(path, *only: str) -> dict[str, list[tuple]]:
         wb.close()
 
 
+def sheet_values_cached(path, name: str) -> list[tuple]:
+    """One sheet's values as a reader that does not calculate sees them (formulas: cached results)."""
+    wb = load_workbook(path, read_only=True, data_only=True)
+    try:
+        return list(wb[name].iter_rows(values_only=True))
+    finally:
+        wb.close()
+
+
 def row_index(rows: list[tuple], label: str, start: int = 0) -> int:
     for i in range(start, len(rows)):
         if rows[i] and rows[i][0] == label:
@@ -202,11 +211,14 @@ def test_workbook_sheets_and_layout(workbook_path):
     assert wb.sheetnames == list(export.SHEETS)
     ws = wb["Økonomiplan"]
     head = find_row(ws, "Mill. kr")
-    assert [ws.cell(row=head, column=j).value for j in range(1, 8)] == ["Mill. kr", 2027, 2028, 2029, 2030, 2035, 2040]
-    assert all(ws.cell(row=head, column=j).font.b for j in range(1, 8))
+    assert [ws.cell(row=head, column=j).value for j in range(1, 9)] == [
+        "Mill. kr", "2026 (basisår)", 2027, 2028, 2029, 2030, 2035, 2040]
+    assert all(ws.cell(row=head, column=j).font.b for j in range(1, 9))
     frie = find_row(ws, "Frie inntekter (skatt og rammetilskudd)", head)
     cell = ws.cell(row=frie, column=2)
-    assert isinstance(cell.value, float) and cell.number_format == "#,##0.0"
+    assert cell.value.startswith("=SUM(") and cell.number_format == "#,##0.0"  # thousands separator
+    renter = ws.cell(row=find_row(ws, "Netto renteutgifter", head), column=3)
+    assert isinstance(renter.value, float) and renter.number_format == "#,##0.0"
     data = wb["Data"]
     assert [c.value for c in data[1]] == export.IAMC_COLUMNS
     assert all(c.font.b for c in data[1])
@@ -215,15 +227,16 @@ def test_workbook_sheets_and_layout(workbook_path):
 
 
 def test_okonomiplan_ndr_row_matches_the_dataset(ds, workbook_path):
-    ws = load_workbook(workbook_path)["Økonomiplan"]
+    ws = load_workbook(workbook_path, data_only=True)["Økonomiplan"]  # cached results of the formulas
     row = find_row(ws, export.NDR_PERCENT_LABEL)
-    shown = [round(ws.cell(row=row, column=j).value, 1) for j in range(2, 8)]  # as Excel shows "0.0"
-    years = [2027, 2028, 2029, 2030, 2035, 2040]
+    shown = [round(ws.cell(row=row, column=j).value, 1) for j in range(2, 9)]  # as Excel shows "0.0"
+    years = [2026, 2027, 2028, 2029, 2030, 2035, 2040]
     expected = [round(100 * float(ds["netto_driftsresultat_andel"].sel(year=y)), 1) for y in years]
     assert shown == expected
+    assert shown[0] == 6.0  # the base year is Bærum's accounts 2025: 6,03 %
     assert ws.cell(row=row, column=2).number_format == "0.0"
     ndr = find_row(ws, "Netto driftsresultat")
-    assert round(ws.cell(row=ndr, column=2).value, 1) == round(float(ds["netto_driftsresultat"].sel(year=2027)) / 1000, 1)
+    assert round(ws.cell(row=ndr, column=3).value, 1) == round(float(ds["netto_driftsresultat"].sel(year=2027)) / 1000, 1)
 
 
 def test_tiltaksmatrise_sheet(workbook_path):
@@ -291,14 +304,16 @@ def test_iamc_with_a_scenario_dimension(pair, table):
 
 def test_excel_and_netcdf_with_a_scenario_dimension(pair, tmp_path):
     path = export.write_excel(pair, tmp_path / "pair.xlsx", scenario={"a": A, "b": B})
-    sheets = sheet_values(path, "Økonomiplan", "Tiltaksmatrise")
-    plan = sheets["Økonomiplan"]
-    first = row_index(plan, "Scenario: a (a)")
-    second = row_index(plan, "Scenario: b (b)")
-    row_b = row_index(plan, export.NDR_PERCENT_LABEL, second)
-    assert first < second < row_b
+    sheets = sheet_values(path, "Økonomiplan a", "Økonomiplan b", "Tiltaksmatrise")
+    assert load_workbook(path, read_only=True).sheetnames == [
+        "Sammenligning", "Økonomiplan a", "Økonomiplan b", *export.SHEETS[1:]]
+    plan_b = sheets["Økonomiplan b"]
+    row_index(plan_b, "Scenario: b (b)")
+    row_b = row_index(plan_b, export.NDR_PERCENT_LABEL)
+    assert plan_b[row_b][5].startswith("=")  # a formula: NDR / driftsinntekter * 100
+    plan_b = sheet_values_cached(path, "Økonomiplan b")
     expected = round(100 * float(pair["netto_driftsresultat_andel"].sel(scenario="b", year=2030)), 1)
-    assert round(plan[row_b][4], 1) == expected
+    assert round(plan_b[row_b][5], 1) == expected
     matrise = sheets["Tiltaksmatrise"]
     b_rows = [r for r in matrise if r[0] == "b" and r[5] == "Digitalt tilsyn om natten"]
     assert b_rows and b_rows[0][7] == "2028–2035" and b_rows[0][8] == "vedtatt"

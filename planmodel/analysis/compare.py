@@ -7,6 +7,7 @@ from pathlib import Path
 import pandas as pd
 import xarray as xr
 
+from planmodel.analysis.samordning import with_measure_gains
 from planmodel.core.errors import InputError
 from planmodel.model.chain import run
 from planmodel.inputs.scenario import PlanScenario, load_scenario
@@ -15,20 +16,22 @@ from planmodel.inputs.scenario import PlanScenario, load_scenario
 DIFF_VARIABLES = ("netto_driftsresultat", "netto_driftsresultat_andel", "inndekningsbehov", "handlingsrom",
                   "frie_inntekter", "netto_driftsutgifter_sektorer", "sektor_ramme", "lanegjeld",
                   "disposisjonsfond", "users", "cost", "fte_gap", "queue", "unmet_need")
-_ZERO_FILL = ("tiltak_drift", "tiltak_investering", "plasser_nye", "plasser_investering")
+_ZERO_FILL = ("tiltak_drift", "tiltak_investering", "tiltak_gevinst", "plasser_nye", "plasser_investering")
 
 
 def as_scenario(s: PlanScenario | str | Path) -> PlanScenario:
     return s if isinstance(s, PlanScenario) else load_scenario(s)
 
 
-def compare(scenarios, baseline: int | str = 0) -> xr.Dataset:
+def compare(scenarios, baseline: int | str = 0, measure_gains: bool = False) -> xr.Dataset:
     """Run several scenarios and stack them along ``scenario``.
 
     Parameters
     ----------
     scenarios : list of PlanScenario objects or scenario file paths.
     baseline : index or id of the scenario the differences are taken against.
+    measure_gains : add ``tiltak_gevinst`` (measure, year) per scenario
+        (:func:`planmodel.analysis.samordning.with_measure_gains`), as the Excel export shows it.
 
     Returns
     -------
@@ -53,6 +56,8 @@ def compare(scenarios, baseline: int | str = 0) -> xr.Dataset:
     if not 0 <= baseline < len(scs):
         raise InputError("compare", "baseline", f"indeks {baseline} finnes ikke (0–{len(scs) - 1})")
     runs = [run(s) for s in scs]
+    if measure_gains:
+        runs = [with_measure_gains(r, s) for r, s in zip(runs, scs)]
     attrs = [dict(r.attrs) for r in runs]
     for r in runs:  # attributes differ per scenario; those that differ become coordinates
         r.attrs = {}
@@ -67,7 +72,7 @@ def compare(scenarios, baseline: int | str = 0) -> xr.Dataset:
             out[f"diff_{v}"] = (out[v] - base[v]).assign_attrs(
                 units=out[v].attrs.get("units", ""), long_name=f"Forskjell fra {ids[baseline]}: {out[v].attrs.get('long_name', v)}")
     out = out.assign_coords(scenario_title=("scenario", [s.title for s in scs]),
-                            scenario_kommune=("scenario", [s.kommune for s in scs]))
+                            scenario_kommune=("scenario", [a.get("kommune") or s.kommune for a, s in zip(attrs, scs)]))
     same = {k: v for k, v in attrs[0].items() if all(k in a and a[k] == v for a in attrs[1:])}
     differ = sorted({k for a in attrs for k in a} - set(same) - {"scenario_title", "kommune"})
     out = out.assign_coords({f"scenario_{k}": ("scenario", [a.get(k, "") for a in attrs]) for k in differ})
@@ -87,7 +92,7 @@ def compare_table(cmp: xr.Dataset, variable: str = "netto_driftsresultat", years
     units = da.attrs.get("units", "")
     if "NOK 1000" in units:
         table = (da / 1000.0).round(1).to_pandas()
-        unit = "mill. kr, faste priser"
+        unit = "mill. kr, løpende priser" if "løpende" in units else "mill. kr, faste priser"
     elif units.startswith("share"):
         table = (da * 100).round(2).to_pandas()
         unit = "prosent"

@@ -82,3 +82,19 @@ def who_pays_who_gains(ds: xr.Dataset) -> pd.DataFrame:
     t["Netto"] = t.sum(axis=1).round(1)
     t.attrs = {"units": "mill. kr i faste priser, sum over økonomiplanperioden; + betaler, − får gevinst"}
     return t
+
+
+def with_measure_gains(ds: xr.Dataset, scenario: PlanScenario | Prepared) -> xr.Dataset:
+    """The run result ``ds`` with ``tiltak_gevinst`` (measure, year) [NOK 1000, fixed prices]:
+    each chosen tiltak's saving on the service costs (positive = lower costs), from the
+    :func:`samordning` attribution (the tiltak alone against none, places not capacity-limited),
+    summed over sectors. Together the tiltak may save less than the sum of these (they act on
+    the same users, and places can be full): the run's own total is ``sektor_tiltak_effekt``."""
+    sam = samordning(scenario)
+    gain = -sam["effekt"].sum("sector")
+    gain = gain.reindex(measure=ds["measure"].values, fill_value=0.0).transpose("measure", "year")
+    nok = ds["tiltak_drift"].attrs.get("units", sam["effekt"].attrs.get("units", ""))
+    out = ds.copy()
+    out["tiltak_gevinst"] = (("measure", "year"), gain.values + 0.0,
+                             {"units": nok, "long_name": "Tiltakets gevinst: lavere tjenestekostnader (tiltaket alene)"})
+    return out

@@ -67,7 +67,7 @@ class PlanAccessor:
     def years(self) -> list[int]:
         """The økonomiplan years."""
         self._need("plan_year")
-        flags = np.asarray(self._ds["plan_year"].values, dtype=bool)
+        flags = np.asarray(self._ds["plan_year"].fillna(False).values, dtype=bool)  # NaN: beyond a horizon
         if flags.ndim > 1:  # a comparison: plan years of any scenario
             flags = flags.any(axis=tuple(range(flags.ndim - 1)))
         return [int(y) for y in self._ds["year"].values[flags]]

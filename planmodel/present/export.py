@@ -42,6 +42,9 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
+from planmodel.budget import INCOME_PARTS, to_nominal
+from planmodel.core.formatting import prosent
+from planmodel.core.labels import STATUS
 from planmodel.core.meta import SSB_CREDIT
 from planmodel.core.meta import __version__
 from planmodel.core.ages import KOSTRA_GROUPS, to_kostra_groups
@@ -65,6 +68,8 @@ LONG_VIEW = (2035, 2040)
 NOK1000_PER_MILL = 1000.0
 #: Sheet names of :func:`write_excel`, in order.
 SHEETS = ("Økonomiplan", "Tiltaksmatrise", "Tjenester", "Befolkning", "Data", "Proveniens")
+#: First sheet of a workbook of several scenarios (a comparison); then one Økonomiplan sheet each.
+COMPARISON_SHEET = "Sammenligning"
 #: Excel number formats (built-in codes; Excel shows them in the reader's locale).
 FMT_MILL, FMT_INT, FMT_PCT, FMT_RATIO = "#,##0.0", "#,##0", "0.0", "0.00"
 #: Fixed zip entry time of written workbooks (the earliest a zip file can hold).
@@ -74,9 +79,95 @@ _ZIP_TIME = (1980, 1, 1, 0, 0, 0)
 # ============================================================================ IAMC table
 
 def money_unit(ds: xr.Dataset) -> str:
-    """The money unit string of the IAMC table, e.g. ``"NOK 1000 (2025-priser)"``."""
+    """The money unit string of the IAMC table: ``"NOK 1000 (2025-priser)"`` at fixed prices,
+    ``"NOK 1000 (løpende priser)"`` after :func:`in_prices` with ``"lopende"``."""
+    if ds.attrs.get("prices") == "lopende":
+        return "NOK 1000 (løpende priser)"
     year = ds.attrs.get("price_year")
     return f"NOK 1000 ({year}-priser)" if year is not None else "NOK 1000 (faste priser)"
+
+
+# ============================================================================ prices
+
+#: Price choices of every table and export: fixed prices of the price year, or løpende (nominal).
+PRICES = ("fast", "lopende")
+
+
+def scenario_attr(ds: xr.Dataset, sid: str, name: str, default: Any = None) -> Any:
+    """A run attribute of one scenario: ``attrs[name]``, or in a comparison where the scenarios
+    differ, the coordinate ``scenario_<name>`` at ``sid``."""
+    coord = f"scenario_{name}"
+    if coord in ds.coords:
+        da = ds[coord]
+        v = da.sel(scenario=sid).values if "scenario" in da.dims else da.values
+        v = v.item() if hasattr(v, "item") else v
+        return default if v in (None, "") else v
+    return ds.attrs.get(name, default)
+
+
+def deflator_of(ds: xr.Dataset, sid: str | None = None) -> tuple[float, str, str]:
+    """The deflator the run used, its status and source: ``(0.035, "anslag", "Kommunal deflator ...")``,
+    read from the run's record of its economy (``attrs["economy"]``, one scenario's in a comparison)."""
+    sid = sid if sid is not None else scenario_ids(ds)[0]
+    text = scenario_attr(ds, sid, "economy", "")
+    for item in _split_economy(str(text)):
+        m = re.fullmatch(r"deflator = (\S+) \((\w+): (.*)\)", item, flags=re.S)
+        if m:
+            return float(m.group(1)), STATUS.get(m.group(2), m.group(2)), m.group(3).strip()
+    raise InputError("resultat", "economy", "deflatoren mangler i kjøringens forutsetninger; bruk resultatet av "
+                                            "planmodel.model.run()")
+
+
+def _is_money(da: xr.DataArray) -> bool:
+    return "NOK 1000" in str(da.attrs.get("units", ""))
+
+
+def in_prices(ds: xr.Dataset, priser: str = "fast") -> xr.Dataset:
+    """The result in the chosen prices.
+
+    ``"fast"`` returns ``ds`` unchanged (NOK 1000 at fixed prices of ``attrs["price_year"]``).
+    ``"lopende"`` turns every money variable (units ``NOK 1000 ...``) into nominal kroner of each
+    year with :func:`planmodel.budget.to_nominal` and the run's own deflator
+    (:func:`deflator_of`, per scenario in a comparison): ``value × (1 + deflator)^(year − price year)``.
+    Shares and other units are left as they are. attrs get ``prices`` (``"lopende"``) and, when
+    the scenarios share one deflator, ``deflator`` and ``deflator_source``.
+    """
+    if priser not in PRICES:
+        raise InputError("priser", str(priser), f"ukjent valg; bruk {' eller '.join(PRICES)}")
+    if priser == "fast" or ds.attrs.get("prices") == "lopende":
+        return ds
+    years = ds["year"].values.astype(int)
+    ids = scenario_ids(ds)
+    factors = []
+    for sid in ids:
+        price_year = int(scenario_attr(ds, sid, "price_year"))
+        factors.append(to_nominal(np.ones(years.size), years, price_year, deflator_of(ds, sid)[0]))
+    if "scenario" in ds.dims:
+        factor = xr.DataArray(np.stack(factors), dims=("scenario", "year"), coords={"scenario": ds["scenario"].values})
+    else:
+        factor = xr.DataArray(factors[0], dims="year")
+    out = ds.copy()
+    for name, da in ds.data_vars.items():
+        if _is_money(da) and "year" in da.dims:
+            out[name] = (da * factor).transpose(*da.dims).assign_attrs(
+                {**da.attrs, "units": "NOK 1000, løpende priser"})
+    defl = {sid: deflator_of(ds, sid) for sid in ids}
+    out.attrs = {**ds.attrs, "prices": "lopende", "money_units": "NOK 1000, løpende priser"}
+    if len({v for v in defl.values()}) == 1:
+        out.attrs["deflator"], _, out.attrs["deflator_source"] = defl[ids[0]]
+    return out
+
+
+def price_text(ds: xr.Dataset, sid: str | None = None) -> str:
+    """The sheets' price line: ``"faste 2025-priser"`` or
+    ``"løpende priser: 2025-kroner × (1 + 3,5 %)^(år − 2025); deflator: <kilde>"``."""
+    sid = sid if sid is not None else scenario_ids(ds)[0]
+    year = scenario_attr(ds, sid, "price_year", "")
+    if ds.attrs.get("prices") != "lopende":
+        return f"faste {year}-priser"
+    value, status, source = deflator_of(ds, sid)
+    return (f"løpende priser: {year}-kroner × (1 + {prosent(value, 1)})^(år − {year}); "
+            f"deflator {prosent(value, 1)} ({status}: {source})")
 
 
 def scenario_ids(ds: xr.Dataset) -> list[str]:
@@ -115,6 +206,23 @@ def kommune_codes(ds: xr.Dataset) -> dict[str, str]:
             codes = [_code(c) for c in ds[name].values]
             return {i: c if c.isdigit() and len(c) == 4 else fallback for i, c in zip(ids, codes)}
     return {i: fallback for i in ids}
+
+
+def kommune_names(ds: xr.Dataset) -> dict[str, str]:
+    """Scenario id -> the kommune's name (a comparison of scenarios for different kommuner keeps
+    each run's name in the coordinate ``scenario_kommune_name``; else ``attrs["kommune_name"]``,
+    else the kommunenummer)."""
+    codes = kommune_codes(ds)
+    return {sid: str(scenario_attr(ds, sid, "kommune_name", "") or codes[sid]) for sid in scenario_ids(ds)}
+
+
+def _names_text(ds: xr.Dataset) -> str:
+    """Kommune name(s) for a sheet title: ``"Bærum"``, or ``"Bærum (a, b), Oslo (c)"``."""
+    names = kommune_names(ds)
+    unique = list(dict.fromkeys(names.values()))
+    if len(unique) == 1:
+        return unique[0]
+    return ", ".join(f"{n} ({', '.join(s for s, m in names.items() if m == n)})" for n in unique)
 
 
 def chosen_measures(ds: xr.Dataset) -> np.ndarray:
@@ -386,6 +494,8 @@ def _measures(r: _Rows, d: xr.Dataset, nok: str) -> None:
         r.add(d["tiltak_drift"].where(chosen), [f"Tiltak{SEP}{t}{SEP}Drift" for t in titles], nok)
     if _has(d, "tiltak_investering"):
         r.add(d["tiltak_investering"].where(chosen), [f"Tiltak{SEP}{t}{SEP}Investering" for t in titles], nok)
+    if _has(d, "tiltak_gevinst"):
+        r.add(d["tiltak_gevinst"].where(chosen), [f"Tiltak{SEP}{t}{SEP}Gevinst" for t in titles], nok)
 
 
 def _places(r: _Rows, d: xr.Dataset, nok: str) -> None:
@@ -400,8 +510,9 @@ def _places(r: _Rows, d: xr.Dataset, nok: str) -> None:
 
 # ============================================================================ CSV and netCDF
 
-def write_csv(ds: xr.Dataset, path: str | Path) -> Path:
-    """Write :func:`to_iamc` as CSV.
+def write_csv(ds: xr.Dataset, path: str | Path, priser: str = "fast") -> Path:
+    """Write :func:`to_iamc` as CSV (money at fixed prices, or løpende with ``priser="lopende"``,
+    see :func:`in_prices`; the ``unit`` column says which).
 
     UTF-8 without BOM, comma separator, ``.`` as decimal point, a header row, no index. Floats
     are written in Python's shortest round-trip representation (``repr``: no ``float_format``),
@@ -414,12 +525,14 @@ def write_csv(ds: xr.Dataset, path: str | Path) -> Path:
         A result (see :func:`to_iamc`).
     path : str or Path
         File to write.
+    priser : {"fast", "lopende"}
+        Fixed prices of the price year (default) or løpende priser (:func:`in_prices`).
 
     Returns
     -------
     Path
     """
-    return write_text_atomic(path, to_iamc(ds).to_csv(index=False, lineterminator="\n"))
+    return write_text_atomic(path, to_iamc(in_prices(ds, priser)).to_csv(index=False, lineterminator="\n"))
 
 
 def read_csv(path: str | Path) -> pd.DataFrame:
@@ -515,12 +628,49 @@ def write_netcdf(ds: xr.Dataset, path: str | Path, engine: str | None = None) ->
 
 # ============================================================================ Excel
 
-def save_workbook(wb, path: str | Path) -> Path:
+class Formula(tuple):
+    """An Excel formula with the value it gives (the model's number), for :class:`_Sheet`:
+    ``Formula("SUM(B5:B9)", 1234.5)``. The value is stored as the formula's cached result, so a
+    reader that does not calculate (pandas, openpyxl ``data_only=True``, file previews) sees it."""
+
+    def __new__(cls, text: str, value: float):
+        return super().__new__(cls, (text, float(value) + 0.0))
+
+    @property
+    def text(self) -> str:
+        return self[0]
+
+    @property
+    def value(self) -> float:
+        return self[1]
+
+
+def _with_cached_values(xml: bytes, cached: Mapping[str, float]) -> bytes:
+    """Put cached results into the formula cells (``<f>..</f><v />``) of one sheet's XML."""
+    if not cached:
+        return xml
+
+    def fill(m: re.Match) -> bytes:
+        ref = m.group(1).decode()
+        if ref not in cached or not math.isfinite(cached[ref]):
+            return m.group(0)
+        return m.group(0)[: -len(m.group(3))] + f"<v>{cached[ref]!r}</v>".encode()
+
+    return re.sub(rb'<c r="([A-Z]+[0-9]+)"[^>]*>(<f>[^<]*</f>)(<v ?/>|<v></v>)', fill, xml)
+
+
+def save_workbook(wb, path: str | Path, cached: Mapping[str, Mapping[str, float]] | None = None) -> Path:
     """Save an openpyxl workbook without wall-clock time in it.
 
     openpyxl stamps the save time into ``docProps/core.xml`` and the zip entries; both are
-    removed or fixed here, so the same content gives the same bytes.
+    removed or fixed here, so the same content gives the same bytes. ``cached`` ({sheet title:
+    {cell: value}}) are the results of formula cells, written into the file (openpyxl cannot);
+    Excel recalculates them on opening anyway.
     """
+    cached = cached or {}
+    sheet_xml = {f"xl/worksheets/sheet{i}.xml": cached.get(ws.title, {}) for i, ws in enumerate(wb.worksheets, start=1)}
+    if cached:
+        wb.calculation.fullCalcOnLoad = True
     buf = io.BytesIO()
     wb.save(buf)
     out = io.BytesIO()
@@ -530,6 +680,8 @@ def save_workbook(wb, path: str | Path) -> Path:
             data = zin.read(info.filename)
             if info.filename == "docProps/core.xml":
                 data = re.sub(rb"<dcterms:(created|modified)[^>]*>[^<]*</dcterms:\1>", b"", data)
+            elif sheet_xml.get(info.filename):
+                data = _with_cached_values(data, sheet_xml[info.filename])
             zi = zipfile.ZipInfo(info.filename, date_time=_ZIP_TIME)
             zi.compress_type = zipfile.ZIP_DEFLATED
             zi.external_attr = 0o600 << 16
@@ -548,6 +700,7 @@ class _Sheet:
         self.widths: dict[int, int] = {}
         self.bold = Font(bold=True)
         self.title_font = Font(bold=True, size=13)
+        self.cached: dict[str, float] = {}
 
     def write(self, values: Sequence, fmt: str | Sequence[str | None] | None = None, bold: bool = False,
               title: bool = False, width: bool = True, indent: int = 0) -> int:
@@ -561,7 +714,12 @@ class _Sheet:
                 continue
             if isinstance(v, (np.floating, np.integer)):
                 v = v.item()
-            cell = self.ws.cell(row=self.row, column=j, value=v)
+            if isinstance(v, Formula):
+                cell = self.ws.cell(row=self.row, column=j, value="=" + v.text)
+                self.cached[cell.coordinate] = v.value
+                v = v.value
+            else:
+                cell = self.ws.cell(row=self.row, column=j, value=v)
             f = fmt[j - 1] if isinstance(fmt, (list, tuple)) else fmt
             if f and isinstance(v, (int, float)) and not isinstance(v, bool):
                 cell.number_format = f
@@ -607,54 +765,180 @@ def _line(da: xr.DataArray, years: list[int], scale: float = 1.0) -> list[float]
 NDR_PERCENT_LABEL = "Netto driftsresultat i % av driftsinntektene"
 
 
-def _okonomiplan_sheet(sh: _Sheet, ds: xr.Dataset) -> None:
+#: Lines of the comparison sheet: (label, unit, variable or None for the sum of netto driftsutgifter, scale).
+COMPARISON_LINES = (
+    ("Frie inntekter", "mill. kr", "frie_inntekter"),
+    ("Sum netto driftsutgifter", "mill. kr", None),
+    ("Netto driftsresultat", "mill. kr", "netto_driftsresultat"),
+    (NDR_PERCENT_LABEL, "% (prosentpoeng i forskjellen)", "netto_driftsresultat_andel"),
+    ("Inndekningsbehov (avstand til målet)", "mill. kr", "inndekningsbehov"),
+    ("Handlingsrom", "mill. kr", "handlingsrom"),
+    ("Investeringer", "mill. kr", "investeringer"),
+    ("Lånegjeld ved utgangen av året", "mill. kr", "lanegjeld"),
+    ("Disposisjonsfond ved utgangen av året", "mill. kr", "disposisjonsfond"),
+)
+#: Identities are written as formulas only when the model's numbers satisfy them to this
+#: tolerance [NOK 1000] (floating-point rounding); otherwise the lines stay values.
+IDENTITY_TOLERANCE = 1e-6
+
+
+def _sheet_name(wb, text: str) -> str:
+    """A valid, unique Excel sheet name (at most 31 characters, none of []:*?/\\)."""
+    base = re.sub(r"[\[\]:*?/\\]", "_", text)[:31]
+    name, k = base, 2
+    while name in wb.sheetnames:
+        tail = f" ({k})"
+        name, k = base[: 31 - len(tail)] + tail, k + 1
+    return name
+
+
+def _exact(a, b) -> bool:
+    return bool(np.all(np.abs(np.asarray(a, dtype=float) - np.asarray(b, dtype=float)) <= IDENTITY_TOLERANCE))
+
+
+def _sheet_years(ds: xr.Dataset) -> tuple[int, list[int], list[int]]:
+    """Base year, økonomiplan years and long-view years of the Økonomiplan sheets."""
     plan, long = _plan_years(ds)
-    years = plan + long
-    name = ds.attrs.get("kommune_name") or kommune_codes(ds)[scenario_ids(ds)[0]]
-    period = ds.attrs.get("plan_period") or (f"{plan[0]}–{plan[-1]}" if plan else "")
+    return ds.plan.base_year, plan, long
+
+
+def _year_labels(base: int, years: list[int]) -> list:
+    return [f"{base} (basisår)"] + years
+
+
+def _okonomiplan_sheet(sh: _Sheet, ds: xr.Dataset, sid: str) -> None:
+    """One scenario's økonomiplan: the base year (the accounts), the plan years and the long view,
+    in mill. kr; sums and the result lines are Excel formulas where the model's identity holds."""
+    base, plan, long = _sheet_years(ds)
+    years = [base] + plan + long
+    d = _select(ds, sid)
+    name = kommune_names(ds)[sid]
+    period = scenario_attr(ds, sid, "plan_period") or (f"{plan[0]}–{plan[-1]}" if plan else "")
     sh.write([f"Økonomiplan {period} – {name}"], title=True)
-    sh.write([f"Beløp i mill. kr, faste {ds.attrs.get('price_year', '')}-priser. Inntekter og utgifter er "
-              "positive tall; resultatlinjene er inntekter minus utgifter."], width=False)
-    titles = scenario_titles(ds)
-    pct_scale = 100.0  # share -> percent
-    for sid in scenario_ids(ds):
-        d = _select(ds, sid)
-        sh.blank()
-        sh.write([f"Scenario: {titles[sid]} ({sid})"], bold=True)
-        sh.write(["", "Økonomiplanperioden"] + [None] * (len(plan) - 1) + (["Langsiktig"] if long else []),
-                 bold=True, width=False)
-        sh.header(["Mill. kr"] + years)
-        m = 1.0 / NOK1000_PER_MILL
+    sh.write([f"Beløp i mill. kr, {price_text(ds, sid)}. Inntekter og utgifter er positive tall; "
+              "resultatlinjene er inntekter minus utgifter."], width=False)
+    accounts = scenario_attr(ds, sid, "accounts_year")
+    sh.write([f"Basisåret {base} er kommunens eget regnskap" + (f" {accounts} (KOSTRA) og inntektssystemet {accounts}"
+              if accounts else "") + "; summene og resultatlinjene er formler av linjene over."], width=False)
+    sh.blank()
+    sh.write([f"Scenario: {scenario_titles(ds)[sid]} ({sid})"], bold=True)
+    sh.write(["", "Basisår", "Økonomiplanperioden"] + [None] * (len(plan) - 1) + (["Langsiktig"] if long else []),
+             bold=True, width=False)
+    sh.header(["Mill. kr"] + _year_labels(base, years[1:]))
+    m = 1.0 / NOK1000_PER_MILL
+    cols = [_col(j) for j in range(2, 2 + len(years))]
+    rows: dict[str, int] = {}
 
-        def money(label, da, bold=False, indent=0):
-            sh.write([label] + _line(da, years, m), FMT_MILL, bold=bold, indent=indent)
+    def vals(da, scale=m):
+        return _line(da, years, scale)
 
-        money("Frie inntekter (skatt og rammetilskudd)", d["frie_inntekter"])
-        sh.write(["Netto driftsutgifter:"])
-        for k, sname in enumerate(_labels(d, "sector_name", "sector")):
-            money(sname, d["sektor_ramme"].isel(sector=k), indent=2)
-        money("Øvrige netto driftsutgifter", d["ovrige_netto_driftsutgifter"], indent=2)
-        money("Sum netto driftsutgifter", d["netto_driftsutgifter_sektorer"] + d["ovrige_netto_driftsutgifter"], True)
-        money("Brutto driftsresultat", d["brutto_driftsresultat"])
-        money("Netto renteutgifter", d["renter"])
-        money("Avdrag", d["avdrag"])
-        money("Netto driftsresultat", d["netto_driftsresultat"], True)
-        sh.write([NDR_PERCENT_LABEL] + _line(d["netto_driftsresultat_andel"], years, pct_scale),
-                 FMT_PCT, bold=True)
-        money("Mål for netto driftsresultat", d["resultatmal"])
-        money("Inndekningsbehov (avstand til målet)", d["inndekningsbehov"], True)
-        money("Driftsinntekter i alt (beregnet)", d["driftsinntekter"])
-        money("Investeringer", d["investeringer"])
-        money("Nye lån", d["nye_lan"])
-        money("Lånegjeld ved utgangen av året", d["lanegjeld"])
-        money("Disposisjonsfond ved utgangen av året", d["disposisjonsfond"])
-        money("Handlingsrom (frie inntekter som ikke er bundet)", d["handlingsrom"], True)
+    def money(key, label, values, bold=False, indent=0, fmt=FMT_MILL):
+        rows[key] = sh.write([label] + list(values), fmt, bold=bold, indent=indent)
+        return rows[key]
+
+    def formula(make, values):
+        """Formula cells, one per year column: make(col) -> formula text; values are the model's."""
+        return [Formula(make(c), v) for c, v in zip(cols, values)]
+
+    fi = d["frie_inntekter"]
+    parts = [k for k in INCOME_PARTS if k in d.data_vars]
+    if parts and _exact(sum(d[k] for k in parts), fi):
+        for k in parts:
+            money(k, INCOME_PARTS[k], vals(d[k]), indent=2)
+        first, last = rows[parts[0]], rows[parts[-1]]
+        money("fi", "Frie inntekter (skatt og rammetilskudd)",
+              formula(lambda c: f"SUM({c}{first}:{c}{last})", vals(fi)), True)
+    else:
+        money("fi", "Frie inntekter (skatt og rammetilskudd)", vals(fi), True)
+    sh.write(["Netto driftsutgifter:"])
+    for k, sname in enumerate(_labels(d, "sector_name", "sector")):
+        money(f"sector{k}", sname, vals(d["sektor_ramme"].isel(sector=k)), indent=2)
+    money("other", "Øvrige netto driftsutgifter", vals(d["ovrige_netto_driftsutgifter"]), indent=2)
+    total = d["netto_driftsutgifter_sektorer"] + d["ovrige_netto_driftsutgifter"]
+    if _exact(d["sektor_ramme"].sum("sector"), d["netto_driftsutgifter_sektorer"]):
+        first = rows["sector0"] if "sector0" in rows else rows["other"]
+        money("sum", "Sum netto driftsutgifter",
+              formula(lambda c: f"SUM({c}{first}:{c}{rows['other']})", vals(total)), True)
+    else:
+        money("sum", "Sum netto driftsutgifter", vals(total), True)
+    brutto = d["brutto_driftsresultat"]
+    if _exact(fi - total, brutto):
+        money("brutto", "Brutto driftsresultat",
+              formula(lambda c: f"{c}{rows['fi']}-{c}{rows['sum']}", vals(brutto)))
+    else:
+        money("brutto", "Brutto driftsresultat", vals(brutto))
+    money("renter", "Netto renteutgifter", vals(d["renter"]))
+    money("avdrag", "Avdrag", vals(d["avdrag"]))
+    ndr = d["netto_driftsresultat"]
+    if _exact(brutto - d["renter"] - d["avdrag"], ndr):
+        money("ndr", "Netto driftsresultat",
+              formula(lambda c: f"{c}{rows['brutto']}-{c}{rows['renter']}-{c}{rows['avdrag']}", vals(ndr)), True)
+    else:
+        money("ndr", "Netto driftsresultat", vals(ndr), True)
+    # the rows below: percent, target, gap, driftsinntekter (the percent refers to driftsinntekter)
+    pct = vals(d["netto_driftsresultat_andel"], 100.0)
+    di_row = sh.row + 4
+    share_exact = _exact(ndr / d["driftsinntekter"] * 1e6, d["netto_driftsresultat_andel"] * 1e6)
+    money("pct", NDR_PERCENT_LABEL,
+          formula(lambda c: f"{c}{rows['ndr']}/{c}{di_row}*100", pct) if share_exact else pct, True, fmt=FMT_PCT)
+    money("target", "Mål for netto driftsresultat", vals(d["resultatmal"]))
+    gap = d["inndekningsbehov"]
+    if _exact(np.maximum(d["resultatmal"] - ndr, 0.0), gap):
+        money("gap", "Inndekningsbehov (avstand til målet)",
+              formula(lambda c: f"MAX(0,{c}{rows['target']}-{c}{rows['ndr']})", vals(gap)), True)
+    else:
+        money("gap", "Inndekningsbehov (avstand til målet)", vals(gap), True)
+    assert money("di", "Driftsinntekter i alt (beregnet)", vals(d["driftsinntekter"])) == di_row
+    money("inv", "Investeringer", vals(d["investeringer"]))
+    money("loans", "Nye lån", vals(d["nye_lan"]))
+    money("debt", "Lånegjeld ved utgangen av året", vals(d["lanegjeld"]))
+    money("fund", "Disposisjonsfond ved utgangen av året", vals(d["disposisjonsfond"]))
+    money("hr", "Handlingsrom (frie inntekter som ikke er bundet)", vals(d["handlingsrom"]), True)
     sh.blank()
     if long:
         sh.write([f"Langsiktig: {' og '.join(map(str, long))} ligger etter økonomiplanperioden og viser retningen, "
                   "ikke et budsjett."], width=False)
     sh.write([SSB_CREDIT], width=False)
     sh.finish(freeze="B1")
+
+
+def _sammenligning_sheet(sh: _Sheet, ds: xr.Dataset) -> None:
+    """Key lines per scenario side by side, one row per line and year, with each scenario's
+    difference from the first as a formula."""
+    base, plan, long = _sheet_years(ds)
+    years = [base] + plan + long
+    ids = scenario_ids(ds)
+    titles, names = scenario_titles(ds), kommune_names(ds)
+    sh.write([f"Sammenligning av scenarioer – {_names_text(ds)}"], title=True)
+    sh.write([f"Beløp i mill. kr, {price_text(ds)}; netto driftsresultat i % av driftsinntektene. "
+              f"Forskjell = scenarioet minus det første ({titles[ids[0]]}). År {base} er basisåret "
+              "(kommunens regnskap)."], width=False)
+    if ds.attrs.get("prices") == "lopende" and len({deflator_of(ds, s) for s in ids}) > 1:
+        for sid in ids[1:]:
+            sh.write([f"{titles[sid]}: {price_text(ds, sid)}"], width=False)
+    sh.blank()
+    head = ["Linje", "Enhet", "År"] + [f"{titles[s]} ({names[s]})" for s in ids] \
+        + [f"Forskjell: {titles[s]} − {titles[ids[0]]}" for s in ids[1:]]
+    sh.header(head)
+    first_row = sh.row + 1
+    n = len(ids)
+    vcols = [_col(4 + k) for k in range(n)]
+    for label, unit, var in COMPARISON_LINES:
+        da = ds["netto_driftsutgifter_sektorer"] + ds["ovrige_netto_driftsutgifter"] if var is None else ds[var]
+        scale = 100.0 if var == "netto_driftsresultat_andel" else 1.0 / NOK1000_PER_MILL
+        fmt = FMT_PCT if var == "netto_driftsresultat_andel" else FMT_MILL
+        for y in years:
+            values = [float(da.sel(scenario=s, year=y)) * scale + 0.0 if "scenario" in da.dims
+                      else float(da.sel(year=y)) * scale + 0.0 for s in ids]
+            r = sh.row + 1
+            diffs = [Formula(f"{vcols[k]}{r}-{vcols[0]}{r}", values[k] - values[0])
+                     if math.isfinite(values[k] - values[0]) else None for k in range(1, n)]
+            ylabel = f"{y} (basisår)" if y == base else y
+            sh.write([label, unit, ylabel] + values + diffs, [None, None, None] + [fmt] * (2 * n - 1))
+    sh.ws.auto_filter.ref = f"A{first_row - 1}:{_col(len(head))}{sh.row}"
+    sh.blank()
+    sh.write([SSB_CREDIT], width=False)
+    sh.finish(freeze=f"D{first_row}")
 
 
 def _measure_objects(ds: xr.Dataset, d: xr.Dataset, scenario):
@@ -715,16 +999,29 @@ def _tiltaksmatrise_sheet(sh: _Sheet, ds: xr.Dataset, scenarios: Mapping, goals)
     plan, long = _plan_years(ds)
     years = plan + long
     multi = "scenario" in ds.dims
-    sh.write(["Tiltaksmatrise: tiltak, delmål og kostnad per år"], title=True)
-    sh.write(["Beløp i mill. kr, faste " f"{ds.attrs.get('price_year', '')}-priser. Drift = årlig driftskostnad "
-              "(nivå); Investering = beløpet det året."], width=False)
+    gains = "tiltak_gevinst" in ds.data_vars
+    sh.write(["Tiltaksmatrise: tiltak, delmål, kostnad og gevinst per år" if gains
+              else "Tiltaksmatrise: tiltak, delmål og kostnad per år"], title=True)
+    sh.write([f"Beløp i mill. kr, {price_text(ds)}. Drift = årlig driftskostnad (nivå); Investering = beløpet "
+              "det året" + ("; Gevinst = lavere kostnader i tjenestene som tiltaket virker på (tiltaket alene, "
+                            "positive tall er innsparing)." if gains else ".")], width=False)
     notes = [MATRIX_NOTE]
-    kommune = kommune_codes(ds)[scenario_ids(ds)[0]]
-    if goals.kommune != kommune:
-        name = ds.attrs.get("kommune_name") or kommune
-        notes.append(f"Målstrukturen er {goals.source.removeprefix('Kilde: ')} (eksempelet som følger med planmodel); "
-                     f"{name} ({kommune}) har ingen egen målstruktur her. Tiltakenes delmål viser til denne.")
-    money_cols = [f"Drift {y}" for y in years] + [f"Investering {y}" for y in years]
+    if gains:
+        notes.append("Gevinsten per tiltak er tiltakets virkning alene mot ingen tiltak (samordningsberegningen, uten "
+                     "kapasitetsgrense). Tiltakene sammen kan gi mindre enn summen, fordi de virker på de samme "
+                     "brukerne og plassene kan være fulle; raden «Gevinst i kjøringen» er modellens samlede virkning "
+                     "(sektorrammenes linje «tiltak virkning»).")
+    else:
+        notes.append("Gevinst per tiltak er ikke beregnet i dette resultatet (bruk planmodel run/compare, eller "
+                     "planmodel.analysis.samordning.with_measure_gains).")
+    codes, names = kommune_codes(ds), kommune_names(ds)
+    for code in dict.fromkeys(codes.values()):
+        if goals.kommune != code:
+            name = next(names[s] for s in codes if codes[s] == code)
+            notes.append(f"Målstrukturen er {goals.source.removeprefix('Kilde: ')} (eksempelet som følger med "
+                         f"planmodel); {name} ({code}) har ingen egen målstruktur her. Tiltakenes delmål viser til denne.")
+    kinds = [("Drift", "tiltak_drift"), ("Investering", "tiltak_investering")] + ([("Gevinst", "tiltak_gevinst")] if gains else [])
+    money_cols = [f"{label} {y}" for label, _ in kinds for y in years]
     head = (["Scenario"] if multi else []) + MATRIX_COLUMNS + money_cols
     sh.blank()
     sh.header(head)
@@ -737,8 +1034,11 @@ def _tiltaksmatrise_sheet(sh: _Sheet, ds: xr.Dataset, scenarios: Mapping, goals)
         if not items:
             sh.write(([sid] if multi else []) + ["Ingen tiltak er valgt i dette scenarioet."])
             continue
-        drift = d["tiltak_drift"].sel(year=years).to_pandas() / NOK1000_PER_MILL
-        inv = d["tiltak_investering"].sel(year=years).to_pandas() / NOK1000_PER_MILL
+        frames = [d[var].sel(year=years).to_pandas() / NOK1000_PER_MILL for _, var in kinds]
+
+        def money(mid):
+            return [float(f.loc[mid, y]) + 0.0 for f in frames for y in years]
+
         linked = [m for m in items if _links_ok(goals, m)]
         rows = []
         if linked:
@@ -750,24 +1050,34 @@ def _tiltaksmatrise_sheet(sh: _Sheet, ds: xr.Dataset, scenarios: Mapping, goals)
                 rows.append((m.id, ["", "", "", ", ".join(m.delmal) + " (ukjent delmål)" if m.delmal else "",
                                     m.title, m.ansvar, tidspunkt(m.start, m.end), m.status]))
         for mid, cells in rows:
-            vals = [float(drift.loc[mid, y]) + 0.0 for y in years] + [float(inv.loc[mid, y]) + 0.0 for y in years]
-            sh.write(([sid] if multi else []) + cells + vals, fmt)
+            sh.write(([sid] if multi else []) + cells + money(mid), fmt)
         for m in items:
-            totals.append((sid, m.title, [float(drift.loc[m.id, y]) for y in years] + [float(inv.loc[m.id, y]) for y in years]))
+            totals.append((sid, m.title, money(m.id)))
     if first_data <= sh.row:
         sh.ws.auto_filter.ref = f"A{first_data - 1}:{_col(len(head))}{sh.row}"
     if totals:
         sh.blank()
+        lead = [None] if multi else []
         sh.write((["Scenario"] if multi else []) + ["Sum per tiltak (hvert tiltak telt én gang)"]
                  + [None] * (len(MATRIX_COLUMNS) - 1) + money_cols, bold=True)
         pad = [None] * (len(MATRIX_COLUMNS) - 1)
+        first_money = len(lead) + len(MATRIX_COLUMNS) + 1
         for sid in scenario_ids(ds):
             mine = [t for t in totals if t[0] == sid]
+            if not mine:
+                continue
+            top = sh.row + 1
             for _, title, vals in mine:
                 sh.write(([sid] if multi else []) + [title] + pad + vals, fmt)
-            if mine:
-                total = list(np.sum([v for _, _, v in mine], axis=0) + 0.0)
-                sh.write(([sid] if multi else []) + ["Sum"] + pad + total, fmt, bold=True)
+            bottom = sh.row
+            total = np.sum([v for _, _, v in mine], axis=0) + 0.0
+            cells = [Formula(f"SUM({_col(first_money + j)}{top}:{_col(first_money + j)}{bottom})", v)
+                     for j, v in enumerate(total)]
+            sh.write(([sid] if multi else []) + ["Sum"] + pad + cells, fmt, bold=True)
+            if gains:
+                run_gain = -_select(ds, sid)["sektor_tiltak_effekt"].sum("sector").sel(year=years).values / NOK1000_PER_MILL
+                sh.write(([sid] if multi else []) + ["Gevinst i kjøringen (alle tiltakene sammen)"] + pad
+                         + [None] * (2 * len(years)) + [float(v) + 0.0 for v in run_gain], fmt)
     sh.blank()
     for note in notes:
         sh.write([note], width=False)
@@ -791,9 +1101,8 @@ def _links_ok(goals, m) -> bool:
 def _tjenester_sheet(sh: _Sheet, ds: xr.Dataset) -> None:
     years = [int(y) for y in ds["year"].values]
     multi = "scenario" in ds.dims
-    sh.write([f"Tjenester: brukere, kostnad og årsverk per år – {ds.attrs.get('kommune_name', '')}".rstrip(" –")],
-             title=True)
-    sh.write([f"Kostnad i mill. kr, faste {ds.attrs.get('price_year', '')}-priser. Brukere i personer "
+    sh.write([f"Tjenester: brukere, kostnad og årsverk per år – {_names_text(ds)}"], title=True)
+    sh.write([f"Kostnad i mill. kr, {price_text(ds)}. Brukere i personer "
               "(betjent, etter kapasitetsgrensen), årsverk i årsverk."], width=False)
     sh.blank()
     sh.header((["Scenario"] if multi else []) + ["Sektor", "Tjeneste", "Måltall", "Enhet"] + years)
@@ -819,8 +1128,7 @@ def _tjenester_sheet(sh: _Sheet, ds: xr.Dataset) -> None:
 def _befolkning_sheet(sh: _Sheet, ds: xr.Dataset) -> None:
     years = [int(y) for y in ds["year"].values]
     multi = "scenario" in ds.dims
-    sh.write([f"Befolkning 1. januar etter KOSTRA-aldersgruppe – {ds.attrs.get('kommune_name', '')}".rstrip(" –")],
-             title=True)
+    sh.write([f"Befolkning 1. januar etter KOSTRA-aldersgruppe – {_names_text(ds)}"], title=True)
     sh.write(["Personer. Framskrevet med planmodel; basisåret er registrert befolkning (SSB 07459)."], width=False)
     sh.blank()
     sh.header((["Scenario"] if multi else []) + ["Aldersgruppe"] + years)
@@ -873,7 +1181,7 @@ def _proveniens_sheet(sh: _Sheet, ds: xr.Dataset, scenario_text: str | None, sce
     kom = kommune_codes(ds)
     for sid, title in scenario_titles(ds).items():
         rows.append(("Scenario", f"{sid} – {title}"))
-        rows.append(("Kommune", f"{kom[sid]} {a.get('kommune_name', '') or ''}".strip()))
+        rows.append(("Kommune", f"{kom[sid]} {kommune_names(ds)[sid]}".strip()))
     if scenario_path:
         rows.append(("Scenariofil", str(scenario_path)))
     if scenario_text is not None:
@@ -884,6 +1192,7 @@ def _proveniens_sheet(sh: _Sheet, ds: xr.Dataset, scenario_text: str | None, sce
         if a.get(key) not in (None, ""):
             rows.append((label, a[key]))
     rows.append(("Pengeenhet", f"Data-arket og CSV: {money_unit(ds)}; de andre arkene: mill. kr"))
+    rows.append(("Priser", price_text(ds)[:1].upper() + price_text(ds)[1:]))
     if a.get("free_income_per_capita_accounts") is not None:
         rows.append((f"Frie inntekter per innbygger {a.get('accounts_year', '')} (kr)",
                      float(a["free_income_per_capita_accounts"])))
@@ -921,16 +1230,23 @@ _EXCEL_NEEDS = ("frie_inntekter", "driftsinntekter", "sektor_ramme", "ovrige_net
 
 
 def write_excel(ds: xr.Dataset, path: str | Path, scenario_text: str | None = None,
-                scenario_path: str | None = None, *, scenario=None, goals=None) -> Path:
+                scenario_path: str | None = None, *, scenario=None, goals=None, priser: str = "fast") -> Path:
     """Write the result as an Excel workbook for Norwegian readers.
 
-    Sheets (see :data:`SHEETS`): *Økonomiplan* (lines × the plan years and the long view
-    2035/2040, mill. kr with one decimal and the NDR % row; one block per scenario),
-    *Tiltaksmatrise* (:func:`planmodel.inputs.goals.tiltaksmatrise` of the chosen tiltak with
-    operating cost and investment per year [mill. kr] and a per-tiltak sum that counts each
-    tiltak once), *Tjenester* (users [persons], cost [mill. kr] and årsverk per service and
-    year), *Befolkning* (KOSTRA age groups × years [persons]), *Data* (exactly :func:`to_iamc`)
-    and *Proveniens*. Cells hold unrounded numbers with display formats; header rows are bold.
+    Sheets (see :data:`SHEETS`): *Økonomiplan* (lines × the base year ``"2026 (basisår)"``, the
+    plan years and the long view 2035/2040, mill. kr with one decimal and the NDR % row; the
+    frie inntekter as the sum of their parts, the sum of netto driftsutgifter, brutto and netto
+    driftsresultat, the NDR % and the inndekningsbehov are Excel formulas of the lines above, each
+    only where the model's numbers satisfy the identity, with the model's number as the cached
+    result), *Tiltaksmatrise* (:func:`planmodel.inputs.goals.tiltaksmatrise` of the chosen tiltak
+    with operating cost, investment and — when the result has ``tiltak_gevinst`` — gevinst per
+    year [mill. kr], and a per-tiltak sum that counts each tiltak once), *Tjenester* (users
+    [persons], cost [mill. kr] and årsverk per service and year), *Befolkning* (KOSTRA age groups
+    × years [persons]), *Data* (exactly :func:`to_iamc`) and *Proveniens*. With a ``scenario``
+    dimension (a comparison) the workbook starts with *Sammenligning* (key lines per scenario
+    side by side, differences from the first as formulas) and has one *Økonomiplan <id>* sheet per
+    scenario, each titled with its own kommune. Cells hold unrounded numbers with display formats
+    (thousands separators); header rows are bold.
 
     Parameters
     ----------
@@ -952,6 +1268,9 @@ def write_excel(ds: xr.Dataset, path: str | Path, scenario_text: str | None = No
         Goal hierarchy of the tiltaksmatrise. Default: the shipped Bærum kommuneplan; for any
         other kommune the sheet says in a note that the goals are Bærum's (the shipped tiltak
         library refers to its delmål).
+    priser : {"fast", "lopende"}
+        Fixed prices of the price year (default) or løpende priser (:func:`in_prices`: the run's
+        deflator, stated in every sheet's header and in *Proveniens*).
 
     Returns
     -------
@@ -972,18 +1291,30 @@ def write_excel(ds: xr.Dataset, path: str | Path, scenario_text: str | None = No
     else:
         scenarios = {sid: scenario for sid in scenario_ids(ds)} if "scenario" not in ds.dims else {scenario.id: scenario}
     goals = goals if goals is not None else load_goals()
+    ds = in_prices(ds, priser)
     table = to_iamc(ds)
     wb = Workbook()
     wb.remove(wb.active)
     wb.properties.creator = f"planmodel {__version__}"
-    wb.properties.title = f"Økonomiplan – {ds.attrs.get('kommune_name', '')}".rstrip(" –")
-    _okonomiplan_sheet(_Sheet(wb.create_sheet(SHEETS[0])), ds)
-    _tiltaksmatrise_sheet(_Sheet(wb.create_sheet(SHEETS[1])), ds, scenarios, goals)
-    _tjenester_sheet(_Sheet(wb.create_sheet(SHEETS[2])), ds)
-    _befolkning_sheet(_Sheet(wb.create_sheet(SHEETS[3])), ds)
-    _data_sheet(_Sheet(wb.create_sheet(SHEETS[4])), table)
-    _proveniens_sheet(_Sheet(wb.create_sheet(SHEETS[5])), ds, scenario_text, scenario_path, goals)
-    return save_workbook(wb, path)
+    wb.properties.title = f"Økonomiplan – {_names_text(ds)}"
+    sheets: list[_Sheet] = []
+
+    def sheet(name: str) -> _Sheet:
+        sheets.append(_Sheet(wb.create_sheet(_sheet_name(wb, name))))
+        return sheets[-1]
+
+    if "scenario" in ds.dims:
+        _sammenligning_sheet(sheet(COMPARISON_SHEET), ds)
+        for sid in scenario_ids(ds):
+            _okonomiplan_sheet(sheet(f"{SHEETS[0]} {sid}"), ds, sid)
+    else:
+        _okonomiplan_sheet(sheet(SHEETS[0]), ds, scenario_ids(ds)[0])
+    _tiltaksmatrise_sheet(sheet(SHEETS[1]), ds, scenarios, goals)
+    _tjenester_sheet(sheet(SHEETS[2]), ds)
+    _befolkning_sheet(sheet(SHEETS[3]), ds)
+    _data_sheet(sheet(SHEETS[4]), table)
+    _proveniens_sheet(sheet(SHEETS[5]), ds, scenario_text, scenario_path, goals)
+    return save_workbook(wb, path, cached={sh.ws.title: sh.cached for sh in sheets if sh.cached})
 
 
 def read_excel_data(path: str | Path) -> pd.DataFrame:

@@ -50,6 +50,7 @@ import numpy as np
 import xarray as xr
 
 from planmodel.analysis.crisis import CORNERS, crisis_matrix, removed_by
+from planmodel.analysis.samordning import with_measure_gains
 from planmodel.core.errors import InputError, PlanmodelError
 from planmodel.core.formatting import NBSP, endring, prosent, tall
 from planmodel.core.labels import (BREADTH_CORNER, BREADTH_STEPS, INCOME_RULE_NB, INCOME_RULE_SHORT, LEVEL_SYMBOL,
@@ -496,10 +497,12 @@ def excel_link_html(content: bytes, name: str = EXCEL_NAME) -> str:
 
 def build_excel(ds: xr.Dataset, scenario: PlanScenario, scenario_text: str | None = None,
                 scenario_path: str | None = None) -> bytes:
-    """The result as an Excel workbook (:func:`planmodel.present.export.write_excel`), as bytes."""
+    """The result as an Excel workbook (:func:`planmodel.present.export.write_excel`, with gevinst
+    per tiltak), as bytes."""
     with tempfile.TemporaryDirectory(prefix="krisekompasset-") as tmp:
         path = Path(tmp) / EXCEL_NAME
-        write_excel(ds, path, scenario_text=scenario_text, scenario_path=scenario_path, scenario=scenario)
+        write_excel(with_measure_gains(ds, scenario), path, scenario_text=scenario_text,
+                    scenario_path=scenario_path, scenario=scenario)
         return path.read_bytes()
 
 
