@@ -323,9 +323,12 @@ def cmd_compare(args: argparse.Namespace) -> int:
         return 0
     from planmodel.present.export import in_prices
 
+    from planmodel.core.formatting import tall
+
     table = compare_table(in_prices(cmp, args.priser), args.variable)
+    decimals = 2 if table.attrs["units"] == "prosent" else 1
     print(f"{table.attrs['title']} ({table.attrs['units']})")
-    print(table.to_string())
+    print(table.map(lambda x: tall(x, decimals)).to_string())
     return 0
 
 
