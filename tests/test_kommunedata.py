@@ -206,7 +206,9 @@ def test_cli_round_trip_small_and_large_kommune(kommune, tmp_path, capsys):
     assert main(["run", str(out)]) == 0
     basis = tmp_path / "basis.yaml"
     basis.write_text(f'id: basis\ntitle: Basis\nkommune: "{kommune}"\n', encoding="utf-8")
-    assert main(["compare", str(basis), str(out), "--out", str(tmp_path / "c.csv")]) == 0
+    assert main(["compare", str(basis), str(out), "--out", str(tmp_path / "c.xlsx")]) == 0
+    sheets = load_workbook(tmp_path / "c.xlsx", read_only=True).sheetnames
+    assert sheets[:3] == ["Sammenligning", "Økonomiplan basis", f"Økonomiplan {load_scenario(out).id}"]
     again = tmp_path / "again.xlsx"
     assert main(["kommunedata", kommune, "--scenario", str(out), "--out", str(again)]) == 0
     assert load_workbook(again)[SHEETS["accounts"]].cell(row=_row_of(load_workbook(again)[SHEETS["accounts"]], "fund"),
