@@ -35,7 +35,6 @@ from planmodel.core.errors import InputError, PlanmodelError
 from planmodel.core.formatting import NBSP, tall
 from planmodel.inputs.goals import (
     delmal_uten_tiltak,
-    load_goals,
     scenario_goals,
     tiltaksmatrise,
     tiltaksmatrise_totals,
@@ -239,7 +238,6 @@ class OkonomiplanApp(widgets.VBox):
         self.key_numbers: dict[str, str] = {}
         self._samordning_cache: dict[tuple, pd.DataFrame] = {}
         self._scenarios, problems = load_base_scenarios(scenario_dir)
-        self.goals = load_goals()  # Bærum's: the default of the default kommune; each scenario's own in _render_matrise
         self._goals_cache: dict = {}
         style = {"description_width": "initial"}
 
