@@ -263,7 +263,7 @@ def test_not_a_workbook_and_an_own_id_that_clashes(tmp_path, capsys):
 def test_a_scenario_that_names_a_missing_goals_file(tmp_path):
     scen = tmp_path / "s.yaml"
     scen.write_text(UTSIRA + "goals: mangler.yaml\n", encoding="utf-8")
-    with pytest.raises(InputError, match=r"mangler\.yaml: filen finnes ikke"):
+    with pytest.raises(InputError, match=r"s\.yaml: goals.*fant ikke målstrukturen .*mangler\.yaml"):
         load_scenario(scen)
     scen.write_text(UTSIRA + "goals: 12\n", encoding="utf-8")
     with pytest.raises(InputError, match="goals"):

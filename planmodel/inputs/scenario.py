@@ -356,6 +356,7 @@ def check_scenario(s: PlanScenario) -> None:
     library = load_library(s.library, catalogue)
     _check_measures(r, s, catalogue, library, first)
     if s.goals is not None:
+        r.check(Path(s.goals).is_file(), ("goals",), f"fant ikke målstrukturen {s.goals} (sti fra scenariofilens mappe)")
         load_goals(s.goals, list(catalogue.sectors))
     load_economy().with_values(dict(s.economy), s.source)
     if s.staff_profile is not None:
