@@ -1,5 +1,5 @@
-"""Command line: ``planmodel population | backtest | sjekk | run | compare | validate | report | schema | app |
-kommunedata | bench``.
+"""Command line: ``planmodel population | backtest | sjekk | run | compare | validate | report | schema | tiltak |
+mal | kommunedata | app | bench``.
 
 Errors a user can fix are printed as one line (what was wrong and what is valid) with exit
 code 2 and no traceback.
@@ -129,6 +129,23 @@ def build_parser() -> argparse.ArgumentParser:
                     help="arbeidsboken som skrives (.xlsx), eller scenariofilen ved import (.yaml)")
     kd.add_argument("--scenario", type=Path, default=None,
                     help="fyll kolonnen «Egen verdi» fra denne scenariofilen (samme kommune)")
+
+    tk = sub.add_parser("tiltak", help="tiltak fra Excel: skriv tiltaksmalen eller les den inn i et scenario")
+    tks = tk.add_subparsers(dest="tiltak_command", required=True, parser_class=_Parser)
+    tmal = tks.add_parser("mal", help="skriv tiltaksmalen (Excel) til en fil")
+    tmal.add_argument("--out", type=Path, required=True, help="Excel-filen som skrives (.xlsx)")
+    tmal.add_argument("--scenario", type=Path, default=None,
+                      help="scenariofil: malen får scenarioets tiltaksbibliotek og kommunens delmål (standard: "
+                           "biblioteket som følger med og Bærums målstruktur)")
+    timp = tks.add_parser("import", help="les en utfylt tiltaksmal inn i et scenario (egne tiltak og valgte tiltak)")
+    timp.add_argument("workbook", type=Path, help="utfylt tiltaksmal (.xlsx)")
+    timp.add_argument("--scenario", type=Path, required=True, help="scenariofilen som får tiltakene (YAML)")
+
+    mal = sub.add_parser("mal", help="målstruktur (kommuneplanens hovedmål, hovedgrep og delmål)")
+    mals = mal.add_subparsers(dest="mal_command", required=True, parser_class=_Parser)
+    ny = mals.add_parser("ny", help="skriv en tom målstruktur med ett eksempel på hvert nivå")
+    ny.add_argument("--out", type=Path, required=True, help="YAML-filen som skrives, for eksempel mal.yaml")
+    ny.add_argument("--kommune", default=None, help="kommunenummer eller navn som skrives i filen")
 
     bench = sub.add_parser("bench", help="mål hastighet (benchmark)")
     bench.add_argument("--json", action="store_true", help="ett JSON-objekt per linje")
@@ -372,6 +389,52 @@ def cmd_schema(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_tiltak(args: argparse.Namespace) -> int:
+    from planmodel.inputs import excel_import
+
+    if args.tiltak_command == "mal":
+        from planmodel.present.export import save_workbook
+
+        _check_out(args.out, (".xlsx",))
+        if args.scenario is None:
+            wb = excel_import.build_template()
+        else:
+            from planmodel.inputs.catalogue import load_catalogue
+            from planmodel.inputs.goals import scenario_goals
+            from planmodel.inputs.scenario import load_scenario
+
+            s = load_scenario(args.scenario)
+            goals = scenario_goals(s)
+            wb = excel_import.build_template(load_catalogue(s.catalogue), s.library,
+                                             goals if goals is not None else False)
+        save_workbook(wb, args.out)
+        print(f"planmodel tiltak mal: skrev {args.out}")
+        return 0
+    done = excel_import.import_into_scenario(args.workbook, args.scenario)
+    own = ", ".join(done.own) or "ingen"
+    print(f"planmodel tiltak import: {len(done.chosen)} tiltak i {done.scenario} (measures); "
+          f"egne tiltak ({own}) i {done.library}")
+    if done.replaced:
+        print(f"Erstattet fra forrige innlesing: {', '.join(done.replaced)}")
+    print(f"Kjør scenarioet med: planmodel run {done.scenario}")
+    return 0
+
+
+def cmd_mal(args: argparse.Namespace) -> int:
+    from planmodel.inputs.goals import write_goals_template
+
+    _check_out(args.out, (".yaml", ".yml"))
+    code, name = "0000", None
+    if args.kommune is not None:
+        from planmodel.inputs.kommuner import resolve_kommune
+
+        k = resolve_kommune(args.kommune)
+        code, name = k.code, k.name
+    path = write_goals_template(args.out, code, name)
+    print(f"planmodel mal ny: skrev {path}; pek på den fra scenarioet med goals: {path.name}")
+    return 0
+
+
 def cmd_app(args: argparse.Namespace) -> int:
     from planmodel.apps import launch
 
@@ -418,7 +481,8 @@ def main(argv: list[str] | None = None) -> int:
     except SystemExit as exc:  # usage errors (code 2) and --help (code 0), already printed
         return int(exc.code or 0)
     handler = {"population": cmd_population, "backtest": cmd_backtest, "sjekk": cmd_sjekk, "run": cmd_run, "compare": cmd_compare, "validate": cmd_validate,
-               "report": cmd_report, "schema": cmd_schema, "app": cmd_app, "kommunedata": cmd_kommunedata,
+               "report": cmd_report, "schema": cmd_schema, "tiltak": cmd_tiltak, "mal": cmd_mal, "app": cmd_app,
+               "kommunedata": cmd_kommunedata,
                "bench": cmd_bench}[args.command]
     try:
         return handler(args)

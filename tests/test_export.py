@@ -251,10 +251,25 @@ def test_tiltaksmatrise_sheet(workbook_path):
     assert not any(r and isinstance(r[0], str) and "Bærum kommune, kommuneplanens" in r[0] for r in rows)
 
 
-def test_tiltaksmatrise_for_another_kommune_says_the_goals_are_baerums(ds, tmp_path):
+def test_tiltaksmatrise_for_another_kommune_has_no_goals_by_default(ds, tmp_path):
     other = ds.copy()
     other.attrs = {**ds.attrs, "kommune": "0301", "kommune_name": "Oslo"}
-    rows = sheet_values(export.write_excel(other, tmp_path / "oslo.xlsx"), "Tiltaksmatrise")["Tiltaksmatrise"]
+    book = sheet_values(export.write_excel(other, tmp_path / "oslo.xlsx"), "Tiltaksmatrise", "Proveniens")
+    rows = book["Tiltaksmatrise"]
+    notes = [r[0] for r in rows if r and isinstance(r[0], str) and "målstruktur" in r[0]]
+    assert notes and "ingen målstruktur" in notes[0] and "Bærum" not in notes[0]
+    assert not any(isinstance(v, str) and v.startswith("HM1 ") for r in rows for v in r)  # no Bærum hovedmål
+    found = dict((r[0], r[1]) for r in book["Proveniens"] if r and r[0])
+    assert found["Målstruktur"].startswith("ingen")
+
+
+def test_tiltaksmatrise_with_baerums_goals_for_another_kommune_says_so(ds, tmp_path):
+    from planmodel.inputs.goals import load_goals
+
+    other = ds.copy()
+    other.attrs = {**ds.attrs, "kommune": "0301", "kommune_name": "Oslo"}
+    rows = sheet_values(export.write_excel(other, tmp_path / "oslo.xlsx", goals=load_goals()),
+                        "Tiltaksmatrise")["Tiltaksmatrise"]
     notes = [r[0] for r in rows if r and isinstance(r[0], str) and "målstruktur" in r[0]]
     assert notes and "Bærum" in notes[0] and "Oslo (0301)" in notes[0]
 

@@ -196,13 +196,16 @@ def test_tiltaksmatrise_lists_the_chosen_tiltak(app):
     assert "Målstrukturen (hovedmål, hovedgrep og delmål) er fra Bærum kommunes" in app.matrise_note.value
 
 
-def test_other_kommune_says_the_goals_are_baerums_example(app):
+def test_other_kommune_shows_tiltak_without_baerums_goals(app):
     app.kommune.value = "0301"
-    assert "Målstrukturen er hentet fra Bærum kommunes" in app.matrise_note.value
-    assert "brukes her som eksempel: Oslo (0301) har sin egen kommuneplan" in app.matrise_note.value
+    assert "Oslo (0301) har ingen målstruktur i planmodel" in app.matrise_note.value
     assert "Basisscenarioet er laget for Bærum; for Oslo (0301)" in app.message.value
     want = expected("0301", "baerum_basis", {})
     assert subset(app.key_numbers, want) == want
+    app.measure_boxes["hverdagsrehabilitering"].value = True
+    table = app.matrise_view.value
+    assert ">Hverdagsrehabilitering<" in table and "Bærekraftige tjenester" not in table
+    assert ">BO1.1, BO3.1<" in table  # the tiltak's delmål as written, no goal links
 
 
 def test_samordning_table_is_the_models(app):

@@ -14,7 +14,14 @@ Year columns of an own tiltak, written down once (the library's two kinds of pro
 
 - ``investering år k`` is a **flow**: the amount [NOK 1000] spent in the year ``start + k``;
 - ``drift år 0`` / ``drift fra år k`` is a **level that holds**: the yearly operating cost
-  [NOK 1000 per year] from the year ``start + k`` until the next filled column (or ``slutt``).
+  [NOK 1000 per year] from the year ``start + k`` until the next filled column (or ``slutt``);
+  a negative amount is a saving.
+
+Delmål are codes of the kommune's målstruktur (its scenario's ``goals``); a kommune without one
+writes the delmål as free text (``goals=False``), which is not checked.
+
+:func:`import_into_scenario` (``planmodel tiltak import``) writes the own tiltak into a library
+file next to a scenario and the chosen tiltak into the scenario's ``measures``.
 
 Own tiltak are amounts for this kommune (``scale: fixed``), at the library's price year (2025).
 Every value gets status ``assumption`` and the row's ``kilde/begrunnelse`` as source.
@@ -39,10 +46,11 @@ from typing import Any
 from planmodel.core.paths import data_path
 from planmodel.core.errors import InputError
 from planmodel.inputs.library import MEASURE_STATUSES, Library, load_library, parse_library
-from planmodel.inputs.scenario import MeasureChoice
+from planmodel.inputs.scenario import MeasureChoice, load_scenario
 from planmodel.inputs.catalogue import Catalogue, load_catalogue
 from planmodel.core.yamlio import load_strict
-from planmodel.inputs.goals import load_goals
+from planmodel.inputs.goals import load_goals, scenario_goals
+from planmodel.core.io import write_text_atomic
 
 #: Where the shipped template lives (under ``data/``).
 TEMPLATE = ("maler", "tiltaksmal.xlsx")
@@ -91,14 +99,17 @@ COLUMN_HELP: dict[str, str] = {
     "tittel": "Navnet på tiltaket slik det skal stå i tabellene.",
     "sektor": "Sektoren som har kostnaden (velg fra listen; se arket Koder).",
     "delmål": "Delmål i kommuneplanen tiltaket svarer på, skilt med komma (for eksempel BO1.1, BO3.2); "
-              "se arket Koder.",
+              "se arket Koder. Har kommunen ingen målstruktur i planmodel, skriv delmålet som tekst.",
     "ansvar": "Enhet eller leder som har ansvaret.",
     "investering år 0": "Investering i startåret, 1000 kr (2025-priser). Beløpet gjelder bare det året.",
     "investering år 1": "Investering året etter start, 1000 kr. Beløpet gjelder bare det året.",
     "investering år 2": "Investering to år etter start, 1000 kr. Beløpet gjelder bare det året.",
-    "drift år 0": "Årlig driftskostnad fra startåret, 1000 kr per år. Nivået varer til neste utfylte driftskolonne.",
-    "drift fra år 1": "Årlig driftskostnad fra året etter start (nytt nivå som varer), 1000 kr per år.",
-    "drift fra år 2": "Årlig driftskostnad fra to år etter start (nytt nivå som varer), 1000 kr per år.",
+    "drift år 0": "Årlig driftskostnad fra startåret, 1000 kr per år. Nivået varer til neste utfylte driftskolonne. "
+                  "Negativt beløp = innsparing.",
+    "drift fra år 1": "Årlig driftskostnad fra året etter start (nytt nivå som varer), 1000 kr per år. "
+                      "Negativt beløp = innsparing.",
+    "drift fra år 2": "Årlig driftskostnad fra to år etter start (nytt nivå som varer), 1000 kr per år. "
+                      "Negativt beløp = innsparing.",
     "virkning på tjeneste": "Tjenesten tiltaket virker på (valgfritt; velg fra listen).",
     "type": "coverage (dekningsgrad), unit_cost (enhetskostnad) eller fte (årsverk per bruker).",
     "endring": "Relativ endring når tiltaket virker fullt ut: -0,05 = 5 % færre / lavere. Må være større enn -1.",
@@ -166,6 +177,10 @@ def _library(library: Library | str | Path | None, catalogue: Catalogue) -> Libr
 
 
 def _goals(goals, catalogue: Catalogue):
+    """The goal hierarchy: the given one, None for ``False`` (no målstruktur: delmål are free text),
+    or the shipped Bærum kommuneplan for ``None``."""
+    if goals is False:
+        return None
     if goals is not None:
         return goals
     return load_goals(model_sectors=list(catalogue.sectors))
@@ -181,8 +196,9 @@ def build_template(catalogue: Catalogue | str | Path | None = None, library: Lib
         Service catalogue for the sector and service dropdowns (default: shipped).
     library : Library or path, optional
         Tiltak library for the id dropdown (default: shipped).
-    goals : GoalHierarchy, optional
-        Goal hierarchy whose delmål are listed (default: shipped Bærum kommuneplan).
+    goals : GoalHierarchy or False, optional
+        Goal hierarchy whose delmål are listed (default: shipped Bærum kommuneplan; ``False``: the
+        kommune has none and writes delmål as text).
 
     Returns
     -------
@@ -223,7 +239,8 @@ def build_template(catalogue: Catalogue | str | Path | None = None, library: Lib
         ("status", "betydning", [("forslag", "foreslått, ikke vedtatt"),
                                  ("vedtatt", "vedtatt; binder handlingsrommet")]),
         ("type", "betydning", list(EFFECT_TYPES.items())),
-        ("delmål", "delmål (vi vil ...)", [(d.id, d.text) for d in gh.delmal.values()]),
+        ("delmål", "delmål (vi vil ...)", [(d.id, d.text) for d in gh.delmal.values()] if gh is not None else
+         [("(fritekst)", "kommunen har ingen målstruktur i planmodel: skriv delmålet som tekst")]),
     ]
     ranges = {}
     for b, (key, label, items) in enumerate(code_blocks):
@@ -273,6 +290,11 @@ def build_template(catalogue: Catalogue | str | Path | None = None, library: Lib
                               showErrorMessage=True, errorTitle="Ugyldig beløp",
                               error="Skriv et beløp i 1000 kr (0 eller mer).")
 
+    def level():
+        return DataValidation(type="decimal", operator="between", formula1="-1000000000", formula2="1000000000",
+                              allow_blank=True, showErrorMessage=True, errorTitle="Ugyldig beløp",
+                              error="Skriv et beløp i 1000 kr per år (negativt = innsparing).")
+
     rows_chosen, rows_own = 200, 100
     header(chosen, CHOSEN_COLUMNS, {"id": 32, "status": 12})
     validate(chosen, "id", CHOSEN_COLUMNS, listed(f"{SHEET_LIBRARY}!$A$2:$A${n_lib + 1}", "et tiltak"), rows_chosen)
@@ -288,8 +310,10 @@ def build_template(catalogue: Catalogue | str | Path | None = None, library: Lib
     validate(own, "type", OWN_COLUMNS, listed(ranges["type"], "en type"), rows_own)
     for col in ("start", "slutt"):
         validate(own, col, OWN_COLUMNS, year(), rows_own)
-    for col in (*INVESTMENT_COLUMNS, *OPERATING_COLUMNS):
+    for col in INVESTMENT_COLUMNS:
         validate(own, col, OWN_COLUMNS, amount(), rows_own)
+    for col in OPERATING_COLUMNS:
+        validate(own, col, OWN_COLUMNS, level(), rows_own)
 
     # --- instructions
     guide.column_dimensions["A"].width = 24
@@ -306,9 +330,10 @@ def build_template(catalogue: Catalogue | str | Path | None = None, library: Lib
 def _guide_rows(lib: Library, cat: Catalogue) -> list[tuple[str, str]]:
     lo, hi = YEAR_RANGE
     rows = [
-        ("Tiltaksmal", "Fyll inn tiltakene for økonomiplanen her, og les filen inn i planmodel med "
-                       "planmodel.import_tiltak(\"fil.xlsx\"). Alle feil meldes samlet, med arket og "
-                       "cellen (for eksempel Tiltak!B5), slik at du kan rette alt på én gang."),
+        ("Tiltaksmal", "Fyll inn tiltakene for økonomiplanen her, og les filen inn i et scenario med kommandoen "
+                       "planmodel tiltak import fil.xlsx --scenario scenario.yaml (ingen Python trengs). "
+                       "Alle feil meldes samlet, med arket og cellen (for eksempel Tiltak!B5), slik at du kan "
+                       "rette alt på én gang."),
         ("", ""),
         ("Arket Tiltak", "Tiltak fra tiltaksbiblioteket (se arket Tiltaksbibliotek). Én rad per tiltak. "
                          "Tomme rader hoppes over."),
@@ -325,7 +350,8 @@ def _guide_rows(lib: Library, cat: Catalogue) -> list[tuple[str, str]]:
         ("Årsregelen", "Investering = beløpet det året (strøm): investering år 1 = 2000 betyr 2 mill. kr året etter "
                        "start og ingenting ellers. Drift = nivå som varer fra det året: drift år 0 = 500 og drift fra "
                        "år 2 = 1200 betyr 0,5 mill. kr per år de to første årene og 1,2 mill. kr per år fra det tredje "
-                       "året, til sluttåret."),
+                       "året, til sluttåret. Et negativt driftsbeløp er en innsparing: drift år 0 = -300 betyr "
+                       "0,3 mill. kr lavere utgifter per år fra startåret."),
         ("Virkning", "Ett tiltak kan ha én virkning på én tjeneste. coverage endrer hvor mange som får tjenesten, "
                      "unit_cost kostnaden per bruker og fte årsverk per bruker. endring -0,05 betyr 5 % nedgang når "
                      "virkningen er fullt innfaset. lav og høy gir spennet i usikre anslag (lav ≤ endring ≤ høy); "
@@ -333,9 +359,13 @@ def _guide_rows(lib: Library, cat: Catalogue) -> list[tuple[str, str]]:
         ("Kilde", "Alle beløp og virkninger regnes som anslag (status assumption) med teksten i kilde/begrunnelse "
                   "som kilde. Feltet må fylles ut når tiltaket har kostnad eller virkning."),
         ("Årstall", f"start og slutt må være hele årstall fra {lo} til {hi}; slutt kan ikke være før start."),
-        ("Innlesing", "import_tiltak gir valgene (MeasureChoice) og de egne tiltakene som et tiltaksbibliotek. "
-                      "merged_library_yaml slår dem sammen med biblioteket som følger med, og save_library_yaml "
-                      "skriver filen scenarioet peker på (library)."),
+        ("Innlesing", "planmodel tiltak import fil.xlsx --scenario s.yaml legger de egne tiltakene i filen "
+                      "s_tiltak.yaml ved siden av scenarioet (sammen med tiltaksbiblioteket scenarioet bruker) og "
+                      "de valgte tiltakene under measures i scenarioet. Les du inn på nytt, erstattes tiltakene "
+                      "fra forrige innlesing. Deretter: planmodel run s.yaml."),
+        ("Delmål", "Delmål er kodene i kommunens målstruktur (nøkkelen goals i scenarioet; se arket Koder). "
+                   "Har kommunen ingen målstruktur, skrives delmålet som tekst; det kontrolleres ikke og vises "
+                   "slik i tiltaksmatrisen."),
         ("Lister", f"Nedtrekkslistene henter verdier fra arkene Tiltaksbibliotek ({len(lib.measures)} tiltak) og "
                    f"Koder ({len(cat.sectors)} sektorer, {len(cat.services)} tjenester, delmål). Ikke endre dem."),
     ]
@@ -554,8 +584,9 @@ def import_tiltak(path: str | Path, catalogue: Catalogue | str | Path | None = N
     library : Library or path, optional
         The library the *Tiltak* sheet chooses from; own ids must not clash with it
         (default: shipped).
-    goals : GoalHierarchy, optional
-        Goal hierarchy the delmål must exist in (default: shipped Bærum kommuneplan).
+    goals : GoalHierarchy or False, optional
+        Goal hierarchy the delmål must exist in (default: shipped Bærum kommuneplan). ``False``:
+        the kommune has no målstruktur; the delmål cell is free text (not checked, optional).
 
     Returns
     -------
@@ -664,8 +695,7 @@ def _read_own(rows: list[_Row], lib: Library, cat: Catalogue, gh) -> tuple[dict,
         end = r.end_after_start(start)
         status = r.choice("status", MEASURE_STATUSES, "status") or "forslag"
         investment = _amounts(r, INVESTMENT_COLUMNS, "investering kan ikke være negativ")
-        operating = _amounts(r, OPERATING_COLUMNS, "driftskostnaden kan ikke være negativ; en innsparing legges inn "
-                                                   "som virkning (type unit_cost eller fte)")
+        operating = _amounts(r, OPERATING_COLUMNS, None)  # negative = a saving
         effect = _effect(r, cat)
         source = r.text(SOURCE_COLUMN)
         needs_source = effect is not None or any(v != 0 for v in [*investment.values(), *operating.values()])
@@ -696,7 +726,13 @@ def _read_own(rows: list[_Row], lib: Library, cat: Catalogue, gh) -> tuple[dict,
     return measures, choices
 
 
+#: The delmål of an own tiltak without one, when the kommune has no målstruktur.
+NO_DELMAL = "ikke oppgitt"
+
+
 def _delmal(r: _Row, gh) -> list[str]:
+    if gh is None:  # no målstruktur: the cell as written, not checked
+        return [r.text("delmål") or NO_DELMAL]
     text = r.text("delmål", required="mangler delmål (minst ett, for eksempel BO1.1; se arket Koder)")
     if text is None:
         return []
@@ -717,13 +753,15 @@ def _delmal(r: _Row, gh) -> list[str]:
     return out
 
 
-def _amounts(r: _Row, columns: Mapping[str, int], negative: str) -> dict[int, float]:
+def _amounts(r: _Row, columns: Mapping[str, int], negative: str | None) -> dict[int, float]:
+    """The amounts of a row by year after start; ``negative`` is the problem text for a negative
+    amount (None: negative amounts are allowed, e.g. savings)."""
     out = {}
     for col, k in columns.items():
         x = r.number(col, "et tall (beløp i 1000 kr)")
         if x is None:
             continue
-        if x < 0:
+        if x < 0 and negative is not None:
             r.bad(col, f"{_show(r.raw(col))}: {negative}")
             continue
         out[k] = x
@@ -806,6 +844,10 @@ def merged_library_yaml(imported: ImportedTiltak | Mapping, base: str | Path | N
     own = imported.library_yaml if isinstance(imported, ImportedTiltak) else dict(imported)
     name = str(base) if base is not None else "data/tiltak/tiltaksbibliotek.yaml"
     raw = _plain(load_strict(base if base is not None else data_path("tiltak", "tiltaksbibliotek.yaml")))
+    return _merge_library(raw, name, own)
+
+
+def _merge_library(raw: dict, name: str, own: Mapping) -> dict:
     if raw.get("price_year") != own.get("price_year"):
         raise InputError(name, "price_year", f"{raw.get('price_year')!r}: de egne tiltakene har prisår "
                                              f"{own.get('price_year')!r}")
@@ -819,14 +861,187 @@ def merged_library_yaml(imported: ImportedTiltak | Mapping, base: str | Path | N
     return out
 
 
-def save_library_yaml(library_yaml: Mapping, path: str | Path) -> Path:
-    """Write a library dict as YAML (UTF-8, keys in the given order) that
-    :func:`planmodel.measures.load_library` reads."""
+def save_library_yaml(library_yaml: Mapping, path: str | Path, header: str = "") -> Path:
+    """Write a library dict as YAML (UTF-8, keys in the given order, atomically) that
+    :func:`planmodel.measures.load_library` reads; ``header`` is written first (comment lines)."""
+    return write_text_atomic(path, _library_text(library_yaml, header))
+
+
+def _library_text(library_yaml: Mapping, header: str = "") -> str:
     import yaml
 
-    path = Path(path)
-    text = ("# planmodel tiltaksbibliotek, skrevet av planmodel.inputs.excel_import. Beløp i 1000 kr (faste priser);\n"
-            "# investment = beløp det året (strøm), operating = nivå som varer fra det året.\n")
-    text += yaml.safe_dump(_plain(dict(library_yaml)), allow_unicode=True, sort_keys=False, width=110)
-    path.write_text(text, encoding="utf-8")
-    return path
+    text = header + ("# planmodel tiltaksbibliotek, skrevet av planmodel.inputs.excel_import. Beløp i 1000 kr "
+                     "(faste priser);\n# investment = beløp det året (strøm), operating = nivå som varer fra det "
+                     "året (negativt = innsparing).\n")
+    return text + yaml.safe_dump(_plain(dict(library_yaml)), allow_unicode=True, sort_keys=False, width=110)
+
+
+# ================================================================================ into a scenario
+
+#: First line of a library file written by :func:`import_into_scenario`; the JSON after it names
+#: the tiltak the last import added (so that the next import replaces them).
+IMPORT_MARK = "# planmodel tiltak import: "
+
+
+@dataclass(frozen=True)
+class ScenarioImport:
+    """What :func:`import_into_scenario` did.
+
+    Attributes
+    ----------
+    scenario, library : Path
+        The scenario file rewritten and the library file written.
+    own : tuple of str
+        Ids of the own tiltak added to the library (sheet *Nye tiltak*).
+    chosen : tuple of MeasureChoice
+        Every tiltak the workbook chose (now in the scenario's ``measures``).
+    replaced : tuple of str
+        Ids from the previous import that this one replaced or removed.
+    """
+
+    scenario: Path
+    library: Path
+    own: tuple[str, ...]
+    chosen: tuple[MeasureChoice, ...]
+    replaced: tuple[str, ...] = ()
+
+
+def library_file_for(scenario_path: str | Path) -> Path:
+    """The library file :func:`import_into_scenario` writes: ``<scenario-stem>_tiltak.yaml`` next to it."""
+    p = Path(scenario_path)
+    return p.with_name(f"{p.stem}_tiltak.yaml")
+
+
+def _read_mark(path: Path) -> dict:
+    import json
+
+    try:
+        first = path.read_text(encoding="utf-8").split("\n", 1)[0]
+    except OSError:
+        return {}
+    if not first.startswith(IMPORT_MARK):
+        return {}
+    try:
+        mark = json.loads(first[len(IMPORT_MARK):])
+    except ValueError:
+        return {}
+    return mark if isinstance(mark, dict) else {}
+
+
+def import_into_scenario(workbook: str | Path, scenario_path: str | Path) -> ScenarioImport:
+    """Read a filled-in tiltak template into a scenario file (``planmodel tiltak import``).
+
+    1. The own tiltak (sheet *Nye tiltak*) are added to the library the scenario uses (its
+       ``library``, or the shipped one) and written as ``<scenario-stem>_tiltak.yaml`` next to the
+       scenario; the scenario's ``library`` then names that file.
+    2. Every tiltak the workbook chooses is put in the scenario's ``measures`` (an entry with the
+       same id is replaced; other entries are kept).
+    3. A new import replaces what the previous one added (own tiltak and chosen entries, listed
+       on the first line of the library file), so importing twice does not duplicate anything.
+
+    Delmål are checked against the scenario's målstruktur (:func:`planmodel.inputs.goals.scenario_goals`);
+    without one they are free text. The scenario file is rewritten atomically, and only its
+    top-level ``measures`` and ``library`` keys change: every other line, comment included, is
+    kept (a comment *inside* the old ``measures`` list is lost). Nothing is written unless the
+    new scenario validates.
+
+    Raises
+    ------
+    planmodel.core.errors.InputError
+        Bad cells (all at once, ``Sheet!A1: problem``), a bad scenario, or an own id that clashes
+        with the scenario's library.
+    """
+    import json
+
+
+    scenario_path, workbook = Path(scenario_path), Path(workbook)
+    if not scenario_path.exists():
+        raise InputError(str(scenario_path), "", "scenariofilen finnes ikke")
+    s = load_scenario(scenario_path)
+    cat = load_catalogue(s.catalogue)
+    target = library_file_for(scenario_path)
+    current = Path(s.library) if s.library else None
+    ours = current is not None and current.exists() and current.resolve() == target.resolve()
+    mark = _read_mark(target) if ours else {}
+    prev_own = [str(x) for x in mark.get("own", [])]
+    prev_chosen = [str(x) for x in mark.get("chosen", [])]
+    base_name = str(current) if current is not None else "data/tiltak/tiltaksbibliotek.yaml"
+    raw = _plain(load_strict(current if current is not None else data_path("tiltak", "tiltaksbibliotek.yaml")))
+    if not isinstance(raw, dict):
+        raise InputError(base_name, "", "forventet et tiltaksbibliotek (nøkkel: verdi øverst i filen)")
+    base = {**raw, "measures": {k: v for k, v in (raw.get("measures") or {}).items() if k not in prev_own}}
+    if ours and "description" in base:  # drop the previous import's part of the description
+        base["description"] = str(base["description"]).split(" + Egne tiltak fra ")[0]
+    base_lib = parse_library(base, base_name, cat)
+    goals = scenario_goals(s)
+    imp = import_tiltak(workbook, cat, base_lib, goals if goals is not None else False)
+    merged = _merge_library(base, base_name, imp.library_yaml)
+    new_ids = [c.id for c in imp.choices]
+    drop = set(prev_own) | set(prev_chosen) | set(new_ids)
+    measures = [m for m in s.measures if m.id not in drop] + list(imp.choices)
+    header = IMPORT_MARK + json.dumps({"workbook": workbook.name, "own": list(imp.own_ids), "chosen": new_ids},
+                                      ensure_ascii=False) + "\n"
+    library_text = _library_text(merged, header)
+    old_scenario = scenario_path.read_text(encoding="utf-8")
+    new_scenario = set_top_level(old_scenario, "measures", _measures_yaml(measures))
+    new_scenario = set_top_level(new_scenario, "library", _scalar_yaml("library", target.name))
+    old_library = target.read_text(encoding="utf-8") if target.exists() else None
+    write_text_atomic(target, library_text)
+    write_text_atomic(scenario_path, new_scenario)
+    try:
+        load_scenario(scenario_path)
+    except InputError:  # put both files back as they were
+        write_text_atomic(scenario_path, old_scenario)
+        if old_library is None:
+            target.unlink(missing_ok=True)
+        else:
+            write_text_atomic(target, old_library)
+        raise
+    replaced = tuple(dict.fromkeys(x for x in prev_own + prev_chosen))
+    return ScenarioImport(scenario_path, target, imp.own_ids, imp.choices, replaced)
+
+
+def _measures_yaml(measures: Sequence[MeasureChoice]) -> str:
+    import yaml
+
+    items = [{k: v for k, v in (("id", m.id), ("start", m.start), ("end", m.end), ("status", m.status))
+              if v is not None} for m in measures]
+    if not items:
+        return "measures: []\n"
+    return yaml.safe_dump({"measures": items}, allow_unicode=True, sort_keys=False, default_flow_style=None,
+                          width=200)
+
+
+def _scalar_yaml(key: str, value: str) -> str:
+    import yaml
+
+    return yaml.safe_dump({key: value}, allow_unicode=True, sort_keys=False)
+
+
+_TOP_KEY = re.compile(r"^([^\s#-][^:]*?)\s*:")
+
+
+def set_top_level(text: str, key: str, block: str) -> str:
+    r"""YAML text with the top-level ``key`` (its line and the indented lines under it) replaced by
+    ``block``, or ``block`` appended when the key is missing. Every other line is kept as it was,
+    comments included; comment lines just above the next key stay with that key.
+
+    Examples
+    --------
+    >>> set_top_level("id: a\n# valg\nmeasures: []\nx: 1\n", "measures", "measures:\n- {id: b, start: 2027}\n")
+    'id: a\n# valg\nmeasures:\n- {id: b, start: 2027}\nx: 1\n'
+    """
+    lines = text.splitlines(keepends=True)
+    start = next((i for i, line in enumerate(lines) if (m := _TOP_KEY.match(line)) and m.group(1).strip() == key),
+                 None)
+    if not block.endswith("\n"):
+        block += "\n"
+    if start is None:
+        sep = "" if not text or text.endswith("\n") else "\n"
+        return text + sep + block
+    end = start + 1
+    while end < len(lines) and not (_TOP_KEY.match(lines[end]) or lines[end].startswith("---")):
+        end += 1
+    while end > start + 1 and (not lines[end - 1].strip() or lines[end - 1].startswith("#")):
+        end -= 1  # blank lines and comments at the margin before the next key belong to that key
+    return "".join(lines[:start]) + block + "".join(lines[end:])

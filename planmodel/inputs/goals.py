@@ -35,6 +35,7 @@ import pandas as pd
 
 from planmodel.core.paths import data_path
 from planmodel.core.errors import InputError
+from planmodel.core.io import write_text_atomic
 from planmodel.core.schema import FileModel, Integer, Rules, Text, one_or_per_key, Version, validate
 from planmodel.core.yamlio import load_strict
 from planmodel.inputs.catalogue import load_catalogue
@@ -288,6 +289,107 @@ def load_goals(path: str | Path | None = None, model_sectors: Iterable[str] | No
     return parse_goals(raw, name, model_sectors)
 
 
+#: The kommune the shipped målstruktur belongs to (Bærum): its default målstruktur.
+DEFAULT_KOMMUNE = "3201"
+
+
+def default_goals_file(kommune: str) -> Path | None:
+    """The målstruktur a kommune gets when its scenario names none: Bærum's shipped file for
+    Bærum (``"3201"``), none for every other kommune (its tiltak are shown without goal links)."""
+    return data_path(*DEFAULT_FILE) if str(kommune) == DEFAULT_KOMMUNE else None
+
+
+def scenario_goals(scenario) -> GoalHierarchy | None:
+    """The målstruktur of a scenario: its ``goals`` file, else :func:`default_goals_file` of its
+    kommune; ``None`` when the kommune has none.
+
+    ``scenario`` is read by duck typing (``goals``, ``kommune``, ``catalogue``), e.g. a
+    :class:`planmodel.inputs.scenario.PlanScenario`.
+    """
+    path = getattr(scenario, "goals", None)
+    if path is None:
+        path = default_goals_file(getattr(scenario, "kommune", ""))
+        if path is None:
+            return None
+        path = None  # load_goals names the shipped file as data/mal/...
+    return load_goals(path, list(load_catalogue(getattr(scenario, "catalogue", None)).sectors))
+
+
+#: An empty målstruktur with one example of each level (written by :func:`write_goals_template`).
+TEMPLATE_TEXT = """# Målstruktur for {name}: kommuneplanens hovedmål, hovedgrep og delmål.
+#
+# Fyll inn kommunens egne mål med planens ord, og pek på filen fra scenarioet:
+#   goals: {file}
+# Tiltak knyttes til delmålene med delmål-id (for eksempel HG1.1) i tiltaksmalen (kolonnen delmål).
+# Regler: id-er begynner med en bokstav og har bare bokstaver, sifre og _; en delmål-id er
+# "<hovedgrep-id>.<nummer>". sectors.*.model_sectors er modellens sektorer: {sectors}.
+# Se docs/scenarier.md (nøkkelen goals).
+
+schema_version: 1
+source: "Kilde: {name}, kommuneplanens samfunnsdel"
+kommune: "{kommune}"
+plan:
+  name: "Kommuneplanens samfunnsdel"
+  first_year: {first}
+  last_year: {last}
+
+hovedmal:
+  HM1:
+    text: "Eksempel: gode og bærekraftige tjenester for alle innbyggere"
+    short: "Bærekraftige tjenester"
+
+sectors:
+  helse_og_omsorg:
+    name: "Helse og omsorg"
+    model_sectors: [helse_og_omsorg]
+
+hovedgrep:
+  HG1:
+    sector: helse_og_omsorg
+    title: "Eksempel: mestring og selvhjulpenhet"
+    hovedmal: [HM1]
+    delmal:
+      HG1.1: "eksempel: flere eldre skal kunne bo hjemme lenger"
+"""
+
+
+def write_goals_template(path: str | Path, kommune: str = "0000", name: str | None = None,
+                         first_year: int = 2026, last_year: int = 2038) -> Path:
+    """Write an empty målstruktur file with one example hovedmål, sector, hovedgrep and delmål.
+
+    The file is valid as written (:func:`load_goals` reads it), so a kommune can start from it
+    and replace the examples. Written atomically; an existing file is not overwritten.
+
+    Parameters
+    ----------
+    path : str or Path
+        The ``.yaml`` file to write.
+    kommune : str
+        Kommune number (four digits) written into the file.
+    name : str, optional
+        The kommune's name for the comments and ``source`` (default: ``"Kommunen"``).
+    first_year, last_year : int
+        The plan period.
+
+    Raises
+    ------
+    planmodel.core.errors.InputError
+        If the file exists already, or its folder does not.
+    """
+    path = Path(path)
+    if path.exists():
+        raise InputError(str(path), "", "filen finnes allerede; velg et annet filnavn eller slett den først")
+    if not path.parent.exists():
+        raise InputError(str(path), "", f"mappen {path.parent} finnes ikke")
+    if not re.fullmatch(r"\d{4}", str(kommune)):
+        raise InputError("kommune", str(kommune), "forventet et kommunenummer med fire sifre, f.eks. \"1151\"")
+    sectors = ", ".join(load_catalogue().sectors)
+    text = TEMPLATE_TEXT.format(name=name or "Kommunen", kommune=kommune, file=path.name, sectors=sectors,
+                                first=first_year, last=last_year)
+    parse_goals(load_strict(str(path), text=text), str(path), list(load_catalogue().sectors))  # valid as written
+    return write_text_atomic(path, text)
+
+
 class _PlanEntry(FileModel):
     name: Text()
     first_year: Integer("et årstall", 1900, 2200)
@@ -462,12 +564,14 @@ def tidspunkt(start: int | None, end: int | None) -> str:
     return str(start) if start == end else f"{start}–{end}"
 
 
-def tiltaksmatrise(goals: GoalHierarchy, measures: Iterable | Mapping, cost: pd.DataFrame | None = None) -> pd.DataFrame:
+def tiltaksmatrise(goals: GoalHierarchy | None, measures: Iterable | Mapping, cost: pd.DataFrame | None = None) -> pd.DataFrame:
     """The tiltaksmatrise: one row per (delmål, tiltak) link, traced up to the hovedmål.
 
     Parameters
     ----------
-    goals : GoalHierarchy
+    goals : GoalHierarchy or None
+        None for a kommune without a målstruktur: one row per tiltak, empty goal columns and the
+        tiltak's delmål as written in ``Delmål`` (not checked).
     measures : iterable of measure objects, or mapping id -> measure
         The chosen tiltak (see the module docstring for the attributes read).
     cost : pandas.DataFrame, optional
@@ -490,6 +594,8 @@ def tiltaksmatrise(goals: GoalHierarchy, measures: Iterable | Mapping, cost: pd.
     The note is also in ``attrs["note"]``.
     """
     items = _measure_list(measures)
+    if goals is None:
+        return _matrix_without_goals(items, cost)
     check_links(goals, items)
     years = _cost_years(cost, [m.id for m in items])
     links = [(goals.order(did), n, did, m) for n, m in enumerate(items) for did in m.delmal]
@@ -510,6 +616,29 @@ def tiltaksmatrise(goals: GoalHierarchy, measures: Iterable | Mapping, cost: pd.
     out = pd.DataFrame(rows, columns=MATRIX_COLUMNS + [y for y, _ in years],
                        index=pd.MultiIndex.from_tuples(index, names=["delmal", "measure"]))
     out.attrs.update(_attrs(goals))
+    if years:
+        out.attrs["units"] = cost.attrs.get("units", "NOK 1000")
+    return out
+
+
+def _matrix_without_goals(items: list, cost: pd.DataFrame | None) -> pd.DataFrame:
+    """The tiltaksmatrise of a kommune without a målstruktur: one row per tiltak in the given order,
+    no hovedmål, sector or hovedgrep, and the tiltak's delmål as written (free text, not checked)."""
+    years = _cost_years(cost, [m.id for m in items])
+    rows, index = [], []
+    for m in items:
+        text = ", ".join(m.delmal)
+        row = {"Hovedmål": "", "Sektor": "", "Hovedgrep": "", "Delmål": text, "Tiltak": m.title, "Ansvar": m.ansvar,
+               "Tidspunkt": tidspunkt(getattr(m, "start", None), getattr(m, "end", None)),
+               "Status": getattr(m, "status", "")}
+        for y, col in years:
+            row[y] = float(cost.loc[m.id, col])
+        rows.append(row)
+        index.append((text, m.id))
+    out = pd.DataFrame(rows, columns=MATRIX_COLUMNS + [y for y, _ in years],
+                       index=pd.MultiIndex.from_tuples(index, names=["delmal", "measure"]))
+    out.attrs.update({"source": "", "plan": "", "kommune": "", "hovedmal": {},
+                      "note": "Ingen målstruktur: delmål står slik tiltaket oppgir dem, uten kontroll."})
     if years:
         out.attrs["units"] = cost.attrs.get("units", "NOK 1000")
     return out

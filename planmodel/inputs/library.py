@@ -10,7 +10,8 @@ Year-keyed profiles, written down once (the two kinds are named apart):
 - ``investment`` is a **flow**: ``{0: 3000, 1: 1000}`` means NOK 3 000 000 in the start year and
   NOK 1 000 000 the year after, nothing else.
 - ``operating`` is a **level that holds**: ``{0: 500, 2: 1200}`` means NOK 500 000 a year in the
-  first two years and NOK 1 200 000 a year from the third year on (until ``end``).
+  first two years and NOK 1 200 000 a year from the third year on (until ``end``). A negative
+  operating level is a saving (NOK 1000 less a year); investments cannot be negative.
 
 Amounts are NOK 1000 at the catalogue's price year. Effects on the service model:
 
@@ -37,7 +38,7 @@ from pydantic_core import PydanticCustomError
 
 from planmodel.core.cache import file_key, memo
 from planmodel.core.paths import data_path
-from planmodel.core.schema import Choice, FileModel, Integer, Rules, Share, Text, Version, validate
+from planmodel.core.schema import Choice, FileModel, Integer, Number, Rules, Share, Text, Version, validate
 from planmodel.core.values import Value
 from planmodel.core.yamlio import load_strict
 from planmodel.inputs.catalogue import AmountEntry, Catalogue, RangedEntry, load_catalogue
@@ -120,13 +121,19 @@ class EffectEntry(FileModel):
     substitution: Share | None = None
 
 
+class OperatingEntry(AmountEntry):
+    """A yearly operating level [NOK 1000 a year]; negative = a saving."""
+
+    value: Number("et beløp i 1000 kr per år (negativt = innsparing)")
+
+
 class MeasureEntry(FileModel):
     title: Text()
     sector: Text()
     delmal: list[Text()]
     ansvar: Text()
     scale: Choice(SCALES)
-    operating: dict[ProfileKey, AmountEntry]
+    operating: dict[ProfileKey, OperatingEntry]
     investment: dict[ProfileKey, AmountEntry] = {}
     effects: list[EffectEntry]
     description: Text() = ""

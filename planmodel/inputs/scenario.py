@@ -40,6 +40,7 @@ from planmodel.inputs.catalogue import Catalogue, load_catalogue
 from planmodel.inputs.data import BASE_YEAR
 from planmodel.inputs.demographic import SCENARIOS
 from planmodel.inputs.economy import Economy, load_economy
+from planmodel.inputs.goals import load_goals
 from planmodel.inputs.kommuner import resolve_kommune
 from planmodel.inputs.library import MEASURE_STATUSES, Library, Measure, load_library
 from planmodel.core.schema import after
@@ -94,6 +95,8 @@ class PlanScenario:
     economy : overrides of the economic assumptions {name: number} (data/okonomi/forutsetninger.yaml).
     staff_profile : the kommune's own staff age profile {sector: shares}.
     catalogue, library : paths of a service catalogue / tiltak library (None = shipped).
+    goals : path of the kommune's målstruktur (None = Bærum's shipped file for Bærum, none otherwise;
+        see :func:`planmodel.inputs.goals.scenario_goals`).
     demography_overrides : {tfr, e0_male, e0_female, migration_level, dwellings: value or {year:
         level}; persons_per_dwelling, reference_dwellings: value} on top of the demographic
         scenario (``dwellings`` needs a ``reference_dwellings``).
@@ -130,6 +133,7 @@ class PlanScenario:
     staff_profile: Mapping[str, tuple[float, ...]] | None = None
     catalogue: str | None = None
     library: str | None = None
+    goals: str | None = None
     baseline: str | None = None
     source: str = field(default="scenario", compare=False)
     demography_overrides: Mapping[str, object] = field(default_factory=dict)
@@ -315,6 +319,7 @@ def scenario_file_model():
         staff_profile=(dict[Text(), list[Share]] | None, None),
         catalogue=(Text("egen tjenestekatalog (sti relativt til scenariofilen)") | None, None),
         library=(Text("eget tiltaksbibliotek (sti relativt til scenariofilen)") | None, None),
+        goals=(Text("kommunens målstruktur (sti relativt til scenariofilen)") | None, None),
         references=(list[Text()], []),
     )
 
@@ -412,6 +417,9 @@ def check_scenario(s: PlanScenario) -> None:
                     f"året {y} er utenfor {first}–{s.horizon} (fra første planår til horisonten)")
     library = load_library(s.library, catalogue)
     _check_measures(r, s, catalogue, library, first)
+    if s.goals is not None:
+        r.check(Path(s.goals).is_file(), ("goals",), f"fant ikke målstrukturen {s.goals} (sti fra scenariofilens mappe)")
+        load_goals(s.goals, list(catalogue.sectors))
     load_economy().with_values(dict(s.economy), s.source)
     if s.staff_profile is not None:
         n = len(catalogue.staff.age_groups)
@@ -566,6 +574,7 @@ def parse_scenario(raw: dict, source: str = "scenario", chain: list[str] | None 
     base_dir = Path(source).parent if source != "scenario" else Path(".")
     catalogue_path = None if f.catalogue is None else str(base_dir / f.catalogue)
     library_path = None if f.library is None else str(base_dir / f.library)
+    goals_path = None if f.goals is None else str(base_dir / f.goals)
     price_year = f.price_year if f.price_year is not None else load_catalogue(catalogue_path).price_year
     demo = f.demography
     overrides = {k: getattr(demo, k) for k in (*PATH_LIMITS, *SCALAR_DEMOGRAPHY) if getattr(demo, k) is not None}
@@ -592,7 +601,7 @@ def parse_scenario(raw: dict, source: str = "scenario", chain: list[str] | None 
             dropped=tuple(svc.dropped), effect_bound=svc.effect_bound,
             economy={k: float(v) for k, v in f.economy.model_dump(exclude_none=True).items()},
             staff_profile=None if f.staff_profile is None else {k: tuple(v) for k, v in f.staff_profile.items()},
-            catalogue=catalogue_path, library=library_path, baseline=f.baseline, source=source,
+            catalogue=catalogue_path, library=library_path, goals=goals_path, baseline=f.baseline, source=source,
             references=tuple(f.references), chain=tuple(chain or [source]))
     finally:
         _RAW.reset(token)
@@ -633,6 +642,8 @@ def to_yaml_dict(s: PlanScenario) -> dict:
         out["catalogue"] = s.catalogue
     if s.library:
         out["library"] = s.library
+    if s.goals:
+        out["goals"] = s.goals
     if s.references:
         out["references"] = list(s.references)
     return out

@@ -53,7 +53,8 @@ from planmodel.core.io import write_bytes_atomic, write_text_atomic
 from planmodel.inputs.catalogue import load_catalogue
 from planmodel.population.indicators import indicators
 from planmodel.inputs.library import load_library
-from planmodel.inputs.goals import MATRIX_COLUMNS, check_links, load_goals, tidspunkt, tiltaksmatrise
+from planmodel.inputs.goals import (MATRIX_COLUMNS, check_links, default_goals_file, load_goals, scenario_goals,
+                                     tidspunkt, tiltaksmatrise)
 
 #: Columns of the IAMC table, in order.
 IAMC_COLUMNS = ["kommune", "scenario", "variable", "unit", "year", "value"]
@@ -966,6 +967,11 @@ def _measure_objects(ds: xr.Dataset, d: xr.Dataset, scenario):
         ch = choices.get(mid)
         if ch is not None:
             start, end, status = ch.start, ch.end, ch.status or (lib_m.status if lib_m else "")
+        elif "measure_start" in d.coords:  # the run's own start and end (-1 = no end): as from the scenario
+            start = int(d["measure_start"].sel(measure=mid).values)
+            end = int(d["measure_end"].sel(measure=mid).values)
+            end = None if end < 0 else end
+            status = _coord_value(d, "measure_status", mid) or (lib_m.status if lib_m else "")
         else:
             drift, inv = np.nan_to_num(drift), np.nan_to_num(inv)
             used = [y for y, a, b in zip(years, drift, inv) if a != 0 or b != 0]
@@ -1015,11 +1021,15 @@ def _tiltaksmatrise_sheet(sh: _Sheet, ds: xr.Dataset, scenarios: Mapping, goals)
         notes.append("Gevinst per tiltak er ikke beregnet i dette resultatet (bruk planmodel run/compare, eller "
                      "planmodel.analysis.samordning.with_measure_gains).")
     codes, names = kommune_codes(ds), kommune_names(ds)
-    for code in dict.fromkeys(codes.values()):
-        if goals.kommune != code:
-            name = next(names[s] for s in codes if codes[s] == code)
-            notes.append(f"Målstrukturen er {goals.source.removeprefix('Kilde: ')} (eksempelet som følger med "
-                         f"planmodel); {name} ({code}) har ingen egen målstruktur her. Tiltakenes delmål viser til denne.")
+    if goals is None:
+        notes.append("Kommunen har ingen målstruktur i planmodel (nøkkelen goals i scenarioet); tiltakene vises "
+                     "uten kobling til hovedmål og hovedgrep, med delmålet slik det er skrevet i tiltaket.")
+    else:
+        for code in dict.fromkeys(codes.values()):
+            if goals.kommune != code:
+                name = next(names[s] for s in codes if codes[s] == code)
+                notes.append(f"Målstrukturen er {goals.source.removeprefix('Kilde: ')} (eksempelet som følger med "
+                             f"planmodel); {name} ({code}) har ingen egen målstruktur her. Tiltakenes delmål viser til denne.")
     kinds = [("Drift", "tiltak_drift"), ("Investering", "tiltak_investering")] + ([("Gevinst", "tiltak_gevinst")] if gains else [])
     money_cols = [f"{label} {y}" for label, _ in kinds for y in years]
     head = (["Scenario"] if multi else []) + MATRIX_COLUMNS + money_cols
@@ -1039,7 +1049,7 @@ def _tiltaksmatrise_sheet(sh: _Sheet, ds: xr.Dataset, scenarios: Mapping, goals)
         def money(mid):
             return [float(f.loc[mid, y]) + 0.0 for f in frames for y in years]
 
-        linked = [m for m in items if _links_ok(goals, m)]
+        linked = [m for m in items if goals is not None and _links_ok(goals, m)]
         rows = []
         if linked:
             mat = tiltaksmatrise(goals, linked)
@@ -1047,7 +1057,8 @@ def _tiltaksmatrise_sheet(sh: _Sheet, ds: xr.Dataset, scenarios: Mapping, goals)
                 rows.append((mid, [row[c] for c in MATRIX_COLUMNS]))
         for m in items:
             if m not in linked:
-                rows.append((m.id, ["", "", "", ", ".join(m.delmal) + " (ukjent delmål)" if m.delmal else "",
+                unknown = " (ukjent delmål)" if goals is not None else ""
+                rows.append((m.id, ["", "", "", ", ".join(m.delmal) + unknown if m.delmal else "",
                                     m.title, m.ansvar, tidspunkt(m.start, m.end), m.status]))
         for mid, cells in rows:
             sh.write(([sid] if multi else []) + cells + money(mid), fmt)
@@ -1088,6 +1099,16 @@ def _col(n: int) -> str:
     from openpyxl.utils import get_column_letter
 
     return get_column_letter(n)
+
+
+def _default_goals(ds: xr.Dataset, scenarios: Mapping):
+    """The målstruktur of the (first) scenario (its ``goals`` key); without a scenario, the default of
+    the result's kommune (Bærum's file for Bærum, otherwise none)."""
+    first = scenarios.get(scenario_ids(ds)[0]) if scenarios else None
+    if first is not None:
+        return scenario_goals(first)
+    path = default_goals_file(kommune_codes(ds)[scenario_ids(ds)[0]])
+    return None if path is None else load_goals()
 
 
 def _links_ok(goals, m) -> bool:
@@ -1207,7 +1228,7 @@ def _proveniens_sheet(sh: _Sheet, ds: xr.Dataset, scenario_text: str | None, sce
         rows.append(("Økonomisk forutsetning", item))
     for src in [s.strip() for s in str(a.get("sources", "")).split("; ") if s.strip()]:
         rows.append(("Datakilde", src))
-    rows.append(("Målstruktur", goals.source))
+    rows.append(("Målstruktur", goals.source if goals is not None else "ingen (kommunen har ingen målstruktur i planmodel)"))
     rows.append(("Kilde", SSB_CREDIT))
     rows.append(("Reproduserbarhet", "Filen har ikke tidspunkt for kjøringen: samme scenario og samme "
                                       "planmodel-versjon gir samme fil."))
@@ -1265,9 +1286,10 @@ def write_excel(ds: xr.Dataset, path: str | Path, scenario_text: str | None = No
         the time span is read off the cost paths (first year with a cost, last year with
         operating cost before the horizon).
     goals : planmodel.inputs.goals.GoalHierarchy, optional
-        Goal hierarchy of the tiltaksmatrise. Default: the shipped Bærum kommuneplan; for any
-        other kommune the sheet says in a note that the goals are Bærum's (the shipped tiltak
-        library refers to its delmål).
+        Goal hierarchy of the tiltaksmatrise. Default: the scenario's målstruktur
+        (:func:`planmodel.inputs.goals.scenario_goals`: its ``goals`` key, else Bærum's shipped file
+        for Bærum and none for other kommuner). Without one, the tiltak are listed without goal
+        links and a note says so; a målstruktur of another kommune gets a note too.
     priser : {"fast", "lopende"}
         Fixed prices of the price year (default) or løpende priser (:func:`in_prices`: the run's
         deflator, stated in every sheet's header and in *Proveniens*).
@@ -1290,7 +1312,8 @@ def write_excel(ds: xr.Dataset, path: str | Path, scenario_text: str | None = No
         scenarios = {str(k): v for k, v in scenario.items()}
     else:
         scenarios = {sid: scenario for sid in scenario_ids(ds)} if "scenario" not in ds.dims else {scenario.id: scenario}
-    goals = goals if goals is not None else load_goals()
+    if goals is None:
+        goals = _default_goals(ds, scenarios)
     ds = in_prices(ds, priser)
     table = to_iamc(ds)
     wb = Workbook()

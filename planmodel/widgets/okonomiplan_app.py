@@ -35,7 +35,7 @@ from planmodel.core.errors import InputError, PlanmodelError
 from planmodel.core.formatting import NBSP, tall
 from planmodel.inputs.goals import (
     delmal_uten_tiltak,
-    load_goals,
+    scenario_goals,
     tiltaksmatrise,
     tiltaksmatrise_totals,
 )
@@ -238,7 +238,7 @@ class OkonomiplanApp(widgets.VBox):
         self.key_numbers: dict[str, str] = {}
         self._samordning_cache: dict[tuple, pd.DataFrame] = {}
         self._scenarios, problems = load_base_scenarios(scenario_dir)
-        self.goals = load_goals()
+        self._goals_cache: dict = {}
         style = {"description_width": "initial"}
 
         self.message = widgets.HTML()
@@ -589,8 +589,25 @@ class OkonomiplanApp(widgets.VBox):
             self._sum_cells[i].value = f'<div class="planmodel-cost" data-key="tiltak_kostnad_{y}">{k[f"tiltak_kostnad_{y}"]}</div>'
         self._sum_cells[-1].value = f'<div class="planmodel-cost" data-key="tiltak_kostnad_sum">{k["tiltak_kostnad_sum"]}</div>'
 
+    def _scenario_goals(self, sc: PlanScenario):
+        """The målstruktur of a scenario (its goals key, else Bærum's for Bærum, else None), cached."""
+        key = (sc.goals, sc.kommune, sc.catalogue)
+        if key not in self._goals_cache:
+            self._goals_cache[key] = scenario_goals(sc)
+        return self._goals_cache[key]
+
     def _render_matrise(self, sc: PlanScenario, ds: xr.Dataset) -> None:
-        goals = self.goals
+        goals = self._scenario_goals(sc)
+        measures = [self._library.measures[m.id].chosen(m.start, m.end, m.status) for m in sc.measures]
+        if goals is None:
+            self.matrise_note.value = ('<div class="note">' + html.escape(
+                f"{self.place} har ingen målstruktur i planmodel (nøkkelen goals i scenarioet). Tiltakene vises "
+                "uten kobling til hovedmål og hovedgrep, med delmålet slik det står i tiltaket.") + "</div>")
+            self.matrise_view.value = (matrise_html(tiltaksmatrise(None, measures, cost=measure_cost_frame(ds)))
+                                       if measures else '<div class="note">Ingen tiltak er valgt; kryss av tiltak '
+                                                        'i listen over.</div>')
+            self.delmal_view.value = ""
+            return
         own = sc.kommune == goals.kommune
         plan = f"{goals.plan.name.lower()} {goals.plan.period}"
         owner = self._kommune_name(goals.kommune)
@@ -600,7 +617,6 @@ class OkonomiplanApp(widgets.VBox):
                 f"sin egen kommuneplan, og tiltakene er knyttet til {owner}s delmål.")
         note = html.escape(note)
         self.matrise_note.value = f'<div class="note">{note}</div>'
-        measures = [self._library.measures[m.id].chosen(m.start, m.end, m.status) for m in sc.measures]
         if measures:
             matrise = tiltaksmatrise(goals, measures, cost=measure_cost_frame(ds))
             self.matrise_view.value = matrise_html(matrise)
