@@ -309,3 +309,64 @@ def test_own_user_counts_calibrate_the_coverage_where_kostra_has_none(utsira_boo
     assert home
     with pytest.raises(InputError, match=r"services\.users\.hjemmetjenester\.90p"):
         PlanScenario(kommune="1151", users={"hjemmetjenester.90p": 1.0})
+
+
+def test_the_excel_okonomiplan_shows_own_lines_and_its_brutto_formula_adds_them(tmp_path):
+    from planmodel.present.export import write_excel
+
+    s = PlanScenario(kommune="1151", budget={"income_lines": {"eiendomsskatt": {2025: 400.0, 2027: 700.0}},
+                                             "expense_lines": {"pensjon": {2027: 100.0}}})
+    path = write_excel(run(s), tmp_path / "o.xlsx", scenario=s)
+    ws = load_workbook(path)["Økonomiplan"]
+    labels = {ws.cell(row=r, column=1).value: r for r in range(1, ws.max_row + 1)}
+    own_in = labels["Egne generelle inntekter (eiendomsskatt, kraftinntekter o.l.)"]
+    own_out = labels["Egne utgiftslinjer (pensjon o.l.)"]
+    brutto = ws.cell(row=labels["Brutto driftsresultat"], column=3).value  # the first plan year
+    assert brutto == f"=C{labels['Frie inntekter (skatt og rammetilskudd)']}+C{own_in}-C{own_out}-C{labels['Sum netto driftsutgifter']}"
+    assert ws.cell(row=own_in, column=3).value == pytest.approx(0.7)  # mill. kr
+
+
+def _fill_goals(src, dst, rows):
+    wb = load_workbook(src)
+    ws = wb[SHEETS["goals"]]
+    for i, row in enumerate(rows):
+        for j, v in enumerate(row, start=1):
+            ws.cell(row=5 + i, column=j, value=v)
+    wb.save(dst)
+    return dst
+
+
+GOALS = [("plan", "Kommuneplanens samfunnsdel 2024–2036", None, 2024, 2036),
+         ("hovedmal", "HM1", "Gode tjenester for alle", "Gode tjenester", None),
+         ("sektor", "HO", "Helse og omsorg", "helse_og_omsorg", None),
+         ("hovedgrep", "HG1", "Mestring", "HO", "HM1"),
+         ("delmal", "HG1.1", "Flere bor hjemme lenger", None, None)]
+
+
+def test_the_goals_sheet_becomes_the_kommunes_own_malstruktur_and_goes_round(utsira_book, tmp_path):
+    book = _fill_goals(utsira_book, tmp_path / "g.xlsx", GOALS)
+    s, out = _import_and_run(book, tmp_path, "g.yaml")
+    assert (tmp_path / "g_mal.yaml").is_file() and s.goals.endswith("g_mal.yaml")
+    from planmodel.inputs.goals import scenario_goals
+
+    goals = scenario_goals(s)
+    assert goals.kommune == "1151" and list(goals.delmal) == ["HG1.1"] and goals.plan.first_year == 2024
+    assert goals.sector_map["HO"] == ("helse_og_omsorg",)
+    # and back: the workbook made from the scenario holds the same rows, which import to the same file
+    again = tmp_path / "again.xlsx"
+    write_kommunedata("1151", again, s)
+    back, _ = _import_and_run(again, tmp_path, "h.yaml")
+    assert (tmp_path / "h_mal.yaml").read_text(encoding="utf-8").split("\n", 1)[1] == \
+        (tmp_path / "g_mal.yaml").read_text(encoding="utf-8").split("\n", 1)[1]
+
+
+def test_bad_goal_rows_are_reported_by_cell(utsira_book, tmp_path):
+    bad = _fill_goals(utsira_book, tmp_path / "b.xlsx", GOALS[:4] + [("delmal", "HG9.1", "Feil hovedgrep", None, None),
+                                                                    ("mål", "X", "y", None, None)])
+    with pytest.raises(InputError) as exc:
+        import_kommunedata(bad)
+    assert "Målstruktur!B9: 'HG9.1'" in str(exc.value) and "Målstruktur!A10: 'mål'" in str(exc.value)
+    wrong_sector = _fill_goals(utsira_book, tmp_path / "w.xlsx", GOALS[:3] + [("hovedgrep", "HG1", "Mestring", "XX", "HM1")])
+    with pytest.raises(InputError, match="Målstruktur"):
+        import_kommunedata(wrong_sector)
+    assert not list(tmp_path.glob("*.yaml"))

@@ -31,12 +31,14 @@ from planmodel.inputs.catalogue import load_catalogue
 from planmodel.inputs.demographic import SCENARIOS
 from planmodel.inputs.economy import load_economy
 from planmodel.inputs.excel_import import _Problems, _blank, _cell_error, _number, _open, _text
+from planmodel.inputs.goals import parse_goals
 from planmodel.inputs.kommuner import resolve_kommune
 from planmodel.inputs.scenario import AMOUNT_LIMIT, parse_scenario
 
 #: Sheet names by topic.
 SHEETS = {"readme": "Les meg", "scenario": "Scenario", "population": "Befolkning", "accounts": "Regnskap",
-          "years": "År for år", "places": "Plasser", "users": "Brukere", "economy": "Forutsetninger"}
+          "years": "År for år", "places": "Plasser", "users": "Brukere", "economy": "Forutsetninger",
+          "goals": "Målstruktur"}
 #: The header row and the first data row of every data sheet.
 HEADER_ROW, FIRST_ROW = 4, 5
 #: Headers of the sheets with fixed columns.
@@ -45,6 +47,8 @@ COLUMNS = {
     "accounts": ["nøkkel", "Hva", "Enhet", f"Modellens verdi ({ACCOUNTS_YEAR})", "Egen verdi", "Kilde"],
     "places": ["nøkkel", "Plasstype", "Enhet", "Modellens verdi", "Egen verdi", "Kilde"],
     "users": ["nøkkel", "Brukere", "Enhet", f"KOSTRA {ACCOUNTS_YEAR}", "Egen verdi", "Kilde"],
+    "goals": ["nivå", "id", "tekst / tittel / navn", "kort navn / sektor / modellens sektorer / første år",
+              "hovedmål / siste år"],
     "economy": ["nøkkel", "Forutsetning", "Enhet", "Gyldig område", "Modellens verdi", "Egen verdi", "Kilde"],
 }
 #: The first year column of the sheet *År for år* (after key, line and unit).
@@ -64,14 +68,36 @@ def line_years(horizon: int, plan_years: int = 4) -> list[int]:
     return [ACCOUNTS_YEAR] + list(range(BASE_YEAR + 1, BASE_YEAR + 1 + plan_years))
 
 
+#: The levels of the sheet *Målstruktur* (column A) and what columns B–E hold on each.
+GOAL_LEVELS = {
+    "plan": "plan: navn | første år | siste år",
+    "hovedmal": "hovedmål: id | tekst | kort navn",
+    "sektor": "sektor: id | navn | modellens sektorer (kommaliste)",
+    "hovedgrep": "hovedgrep: id | tittel | sektor-id | hovedmål-id-er (kommaliste)",
+    "delmal": "delmål: id (<hovedgrep-id>.<nummer>) | tekst",
+}
+
+
 @dataclass(frozen=True)
 class KommuneData:
-    """What a filled workbook says: the scenario mapping (as a scenario file) and, when the
-    population sheet is filled, the population (age, sex) [persons] for the base year."""
+    """What a filled workbook says: the scenario mapping (as a scenario file), when the population
+    sheet is filled the population (age, sex) [persons] for the base year, and when the sheet
+    *Målstruktur* is filled the goals file's mapping."""
 
     scenario: dict
     population: np.ndarray | None
     source: str
+    goals: dict | None = None
+
+
+def goals_rows(goals) -> list[tuple]:
+    """A :class:`~planmodel.inputs.goals.GoalHierarchy` as rows of the sheet *Målstruktur*."""
+    rows: list[tuple] = [("plan", goals.plan.name, None, goals.plan.first_year, goals.plan.last_year)]
+    rows += [("hovedmal", h.id, h.text, h.short, None) for h in goals.hovedmal.values()]
+    rows += [("sektor", sid, name, ", ".join(goals.sector_map.get(sid, ())), None) for sid, name in goals.sectors.items()]
+    rows += [("hovedgrep", g.id, g.title, g.sector, ", ".join(g.hovedmal)) for g in goals.hovedgrep.values()]
+    rows += [("delmal", d.id, d.text, None, None) for d in goals.delmal.values()]
+    return rows
 
 
 def _cell(col: int, row: int) -> str:
@@ -294,9 +320,74 @@ def import_kommunedata(path: str | Path) -> KommuneData:
     if own_eco:
         out["economy"] = own_eco
 
+    goals = _read_goals(rd, out.get("kommune") or "", problems)
     if problems.items:
         raise _cell_error(path, problems.lines())
-    return KommuneData(out, population, str(path))
+    return KommuneData(out, population, str(path), goals)
+
+
+def _read_goals(rd: _Reader, kommune: str, problems: _Problems) -> dict | None:
+    """The goals file mapping from the filled sheet *Målstruktur*, or None when it is empty."""
+    ws = rd.sheet("goals")
+    if ws is None:
+        return None
+    rows = rd.rows(ws, 5)
+    if not rows:
+        return None
+    raw: dict = {"schema_version": 1, "source": f"Kilde: {kommune}, kommuneplanens samfunnsdel (kommunedata-arbeidsboken)",
+                 "kommune": kommune, "plan": {"name": "Kommuneplanens samfunnsdel", "first_year": BASE_YEAR,
+                                              "last_year": BASE_YEAR + 12},
+                 "hovedmal": {}, "sectors": {}, "hovedgrep": {}}
+    delmal: list[tuple[int, str, str]] = []
+
+    def text(r: int, col: int, v: Any, what: str) -> str | None:
+        if _blank(v):
+            problems.add(ws.title, _cell(col, r), f"mangler {what}")
+            return None
+        return _text(v)
+
+    def ids(v: Any) -> list[str]:
+        return [] if _blank(v) else [x.strip() for x in _text(v).split(",") if x.strip()]
+
+    for r, level, cells in rows:
+        if level not in GOAL_LEVELS:
+            problems.add(ws.title, _cell(1, r), f"{level!r}: forventet et nivå: {', '.join(GOAL_LEVELS)}")
+            continue
+        if level == "plan":
+            first = rd.number(ws, r, 4, cells[3], "et årstall", 1990, 2100, integer=True)
+            last = rd.number(ws, r, 5, cells[4], "et årstall", 1990, 2100, integer=True)
+            raw["plan"] = {"name": _text(cells[1]) if not _blank(cells[1]) else "Kommuneplanens samfunnsdel",
+                           "first_year": int(first) if first is not None else BASE_YEAR,
+                           "last_year": int(last) if last is not None else BASE_YEAR + 12}
+            continue
+        gid = text(r, 2, cells[1], f"id for {level}")
+        body = text(r, 3, cells[2], "tekst")
+        if gid is None or body is None:
+            continue
+        if level == "hovedmal":
+            raw["hovedmal"][gid] = {"text": body, "short": _text(cells[3]) if not _blank(cells[3]) else body[:40]}
+        elif level == "sektor":
+            raw["sectors"][gid] = {"name": body, "model_sectors": ids(cells[3])}
+        elif level == "hovedgrep":
+            raw["hovedgrep"][gid] = {"sector": _text(cells[3]) if not _blank(cells[3]) else "",
+                                     "title": body, "hovedmal": ids(cells[4]), "delmal": {}}
+        else:
+            delmal.append((r, gid, body))
+    for r, did, body in delmal:
+        owner = did.rsplit(".", 1)[0]
+        if owner not in raw["hovedgrep"]:
+            problems.add(ws.title, _cell(2, r), f"{did!r}: forventet <hovedgrep-id>.<nummer> for et hovedgrep på arket "
+                                                f"({', '.join(raw['hovedgrep']) or 'ingen'})")
+            continue
+        raw["hovedgrep"][owner]["delmal"][did] = body
+    if problems.items:
+        return None
+    try:
+        parse_goals(raw, f"{ws.title} (målstrukturen)", list(load_catalogue().sectors))
+    except InputError as exc:
+        problems.add(ws.title, "", str(exc))
+        return None
+    return raw
 
 
 def population_csv(population: np.ndarray, kommune: str, name: str) -> str:
@@ -312,10 +403,9 @@ def population_csv(population: np.ndarray, kommune: str, name: str) -> str:
 
 
 def write_scenario(data: KommuneData, out: str | Path) -> tuple[Path, Path | None]:
-    """Write the scenario file ``out`` (and ``<stem>_befolkning.csv`` beside it when the workbook
-    has an own population). The scenario is validated first, with the population file written to
-    a temporary name; an invalid scenario writes nothing."""
-
+    """Write the scenario file ``out``, and beside it ``<stem>_befolkning.csv`` when the workbook
+    has an own population and ``<stem>_mal.yaml`` when it has a målstruktur. The scenario is
+    validated first, with the side files under temporary names; an invalid scenario writes nothing."""
     out = Path(out)
     if out.suffix.lower() not in (".yaml", ".yml"):
         raise InputError(str(out), "--out", f"{out.suffix or 'ingen filtype'}: forventet en scenariofil (.yaml)")
@@ -325,24 +415,34 @@ def write_scenario(data: KommuneData, out: str | Path) -> tuple[Path, Path | Non
     if not raw.get("id"):  # no own id: the file name, as a scenario id
         stem = "".join(ch if ch.isascii() and (ch.isalnum() or ch in "_-") else "_" for ch in out.stem.lower())
         raw = {"id": stem or "egne_tall", **raw}
-    pop_path = None
-    tmp = None
+    side: list[tuple[Path, Path]] = []  # (temporary, final) files beside the scenario
     try:
         if data.population is not None:
             k = resolve_kommune(raw["kommune"])
-            pop_path = out.with_name(f"{out.stem}_befolkning.csv")
-            tmp = out.with_name(f".{out.stem}_befolkning.csv.tmp")
+            final, tmp = out.with_name(f"{out.stem}_befolkning.csv"), out.with_name(f".{out.stem}_befolkning.csv.tmp")
             write_text_atomic(tmp, population_csv(data.population, k.code, k.name))
+            side.append((tmp, final))
             raw.setdefault("demography", {})["base_population"] = tmp.name
+        if data.goals is not None:
+            final, tmp = out.with_name(f"{out.stem}_mal.yaml"), out.with_name(f".{out.stem}_mal.yaml.tmp")
+            write_text_atomic(tmp, "# Målstruktur fra kommunedata-arbeidsboken " + Path(data.source).name +
+                              " (se docs/egne-tall.md)\n" + dump_yaml(data.goals))
+            side.append((tmp, final))
+            raw["goals"] = tmp.name
         parse_scenario(raw, str(out))
-        if tmp is not None:
-            raw["demography"]["base_population"] = pop_path.name
-            tmp.replace(pop_path)
-            tmp = None
+        if data.population is not None:
+            raw["demography"]["base_population"] = out.with_name(f"{out.stem}_befolkning.csv").name
+        if data.goals is not None:
+            raw["goals"] = out.with_name(f"{out.stem}_mal.yaml").name
+        for tmp, final in side:
+            tmp.replace(final)
+        side = []
         text = "# planmodel-scenario fra kommunedata-arbeidsboken " + Path(data.source).name + \
             " (se docs/egne-tall.md)\n" + dump_yaml(raw)
         write_text_atomic(out, text)
     finally:
-        if tmp is not None and tmp.exists():
-            tmp.unlink()
-    return out, pop_path
+        for tmp, _ in side:
+            if tmp.exists():
+                tmp.unlink()
+    pop = out.with_name(f"{out.stem}_befolkning.csv") if data.population is not None else None
+    return out, pop

@@ -851,6 +851,12 @@ def _okonomiplan_sheet(sh: _Sheet, ds: xr.Dataset, sid: str) -> None:
               formula(lambda c: f"SUM({c}{first}:{c}{last})", vals(fi)), True)
     else:
         money("fi", "Frie inntekter (skatt og rammetilskudd)", vals(fi), True)
+    own = [k for k in ("egne_inntekter", "egne_utgifter") if k in d.data_vars and bool((d[k] != 0).any())]
+    if own:  # a scenario's own general income and expense lines (budget:)
+        money("own_in", "Egne generelle inntekter (eiendomsskatt, kraftinntekter o.l.)",
+              vals(d["egne_inntekter"] if "egne_inntekter" in d.data_vars else 0 * fi))
+        money("own_out", "Egne utgiftslinjer (pensjon o.l.)",
+              vals(d["egne_utgifter"] if "egne_utgifter" in d.data_vars else 0 * fi))
     sh.write(["Netto driftsutgifter:"])
     for k, sname in enumerate(_labels(d, "sector_name", "sector")):
         money(f"sector{k}", sname, vals(d["sektor_ramme"].isel(sector=k)), indent=2)
@@ -863,9 +869,11 @@ def _okonomiplan_sheet(sh: _Sheet, ds: xr.Dataset, sid: str) -> None:
     else:
         money("sum", "Sum netto driftsutgifter", vals(total), True)
     brutto = d["brutto_driftsresultat"]
-    if _exact(fi - total, brutto):
+    own_net = (d["egne_inntekter"] - d["egne_utgifter"]) if own else 0.0
+    own_text = (lambda c: f"+{c}{rows['own_in']}-{c}{rows['own_out']}") if own else (lambda c: "")
+    if _exact(fi + own_net - total, brutto):
         money("brutto", "Brutto driftsresultat",
-              formula(lambda c: f"{c}{rows['fi']}-{c}{rows['sum']}", vals(brutto)))
+              formula(lambda c: f"{c}{rows['fi']}{own_text(c)}-{c}{rows['sum']}", vals(brutto)))
     else:
         money("brutto", "Brutto driftsresultat", vals(brutto))
     money("renter", "Netto renteutgifter", vals(d["renter"]))

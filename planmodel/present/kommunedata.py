@@ -27,8 +27,9 @@ from planmodel.inputs.catalogue import load_catalogue
 from planmodel.inputs.data import BASE_YEAR
 from planmodel.inputs.demographic import SCENARIOS
 from planmodel.inputs.economy import load_economy
-from planmodel.inputs.kommunedata import (COLUMNS, EXPENSE_LINES, FIRST_ROW, HEADER_ROW, INCOME_LINES, PRICES_NB,
-                                          SHEETS, YEAR_COLUMNS_FIRST, line_years)
+from planmodel.inputs.goals import scenario_goals
+from planmodel.inputs.kommunedata import (COLUMNS, EXPENSE_LINES, FIRST_ROW, GOAL_LEVELS, HEADER_ROW, INCOME_LINES,
+                                          PRICES_NB, SHEETS, YEAR_COLUMNS_FIRST, goals_rows, line_years)
 from planmodel.inputs.kommuner import resolve_kommune
 from planmodel.inputs.readers import read_population
 from planmodel.inputs.scenario import PlanScenario
@@ -113,6 +114,8 @@ def write_kommunedata(kommune: str, path: str | Path, scenario: PlanScenario | N
         (f"«{SHEETS['places']}»: plasser i dag (modellens anslag er dagens brukere rundet opp).", None),
         (f"«{SHEETS['users']}»: brukere i omsorgstjenestene (KOSTRA); egne tall kalibrerer dekningsgradene.", None),
         (f"«{SHEETS['economy']}»: de økonomiske forutsetningene, med gyldig område og kilde.", None),
+        (f"«{SHEETS['goals']}»: kommunens målstruktur (hovedmål, hovedgrep, delmål) som tiltakene knyttes til; "
+         "tom betyr ingen målstruktur.", None),
         ("Modellens verdier er basisalternativet i planmodel. Kilde for befolkning og KOSTRA: Statistisk sentralbyrå "
          "(CC BY 4.0).", None),
     ]
@@ -303,6 +306,24 @@ def write_kommunedata(kommune: str, path: str | Path, scenario: PlanScenario | N
         ws.cell(row=r, column=7, value=a.source)
         r += 1
     widths(ws, {"A": 30, "B": 60, "C": 22, "D": 16, "E": 14, "F": 14, "G": 90})
+
+    # ---------------------------------------------------------------- Målstruktur
+    ws = sheet("goals", "Målstruktur: kommuneplanens hovedmål, sektorer, hovedgrep og delmål",
+               "Én rad per mål; kolonne A sier nivået: " + "; ".join(GOAL_LEVELS.values()) +
+               ". Eksempel: hovedmal | HM1 | Gode tjenester for alle | Gode tjenester; sektor | HO | Helse og omsorg | "
+               "helse_og_omsorg; hovedgrep | HG1 | Mestring | HO | HM1; delmal | HG1.1 | Flere bor hjemme lenger. "
+               "Tom: kommunen har ingen målstruktur i planmodel (tiltak vises uten mål). Modellens sektorer: "
+               + ", ".join(load_catalogue().sectors) + ".",
+               COLUMNS["goals"])
+    own_goals = scenario_goals(own) if own is not None and own.goals is not None else None
+    for i, row in enumerate(goals_rows(own_goals) if own_goals is not None else []):
+        for j, v in enumerate(row, start=1):
+            if v is not None:
+                own_cell(ws, FIRST_ROW + i, j, v, None)
+    dv = DataValidation(type="list", formula1='"' + ",".join(GOAL_LEVELS) + '"', allow_blank=True)
+    ws.add_data_validation(dv)
+    dv.add(f"A{FIRST_ROW}:A{FIRST_ROW + 300}")
+    widths(ws, {"A": 12, "B": 12, "C": 70, "D": 34, "E": 22})
     return save_workbook(wb, path)
 
 
