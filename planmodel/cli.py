@@ -15,8 +15,9 @@ from planmodel.core.errors import PlanmodelError
 
 GROUPS = ("single", "kostra")
 FORMATS = ("csv", "table")
-#: --priser: fixed prices of the price year or løpende priser (planmodel.present.export.PRICES).
-PRICES = ("fast", "lopende")
+#: --priser: fixed prices of the price year, løpende priser, or fixed prices of the budget year
+#: (planmodel.present.export.PRICES).
+PRICES = ("fast", "lopende", "budsjettaar")
 
 
 class _Parser(argparse.ArgumentParser):
@@ -92,7 +93,8 @@ def build_parser() -> argparse.ArgumentParser:
     runp.add_argument("--out", type=Path, default=None,
                       help="skriv resultatet til .xlsx (Excel), .csv (lang tabell) eller .nc (netCDF)")
     runp.add_argument("--priser", choices=PRICES, default="fast",
-                      help="beløp i faste priser (standard) eller løpende priser (med kjøringens deflator) i .xlsx og .csv")
+                      help="beløp i faste 2025-priser (standard), løpende priser eller faste priser i budsjettåret "
+                           "(budsjettaar; begge med kjøringens deflator) i tabellen, .xlsx og .csv")
 
     cmp = sub.add_parser("compare", help="sammenlign scenariofiler")
     cmp.add_argument("scenarios", type=Path, nargs="+", help="to eller flere scenariofiler; den første er basis")
@@ -100,7 +102,8 @@ def build_parser() -> argparse.ArgumentParser:
                      help="skriv sammenligningen til .xlsx (Excel: ett økonomiplanark per scenario og et "
                           "sammenligningsark) eller .csv (lang tabell)")
     cmp.add_argument("--priser", choices=PRICES, default="fast",
-                     help="beløp i faste priser (standard) eller løpende priser (med kjøringens deflator)")
+                     help="beløp i faste 2025-priser (standard), løpende priser eller faste priser i budsjettåret "
+                          "(budsjettaar; begge med kjøringens deflator)")
     cmp.add_argument("--variable", default="netto_driftsresultat_andel",
                      help="variabel i tabellen på skjermen (standard: netto_driftsresultat_andel)")
 

@@ -249,7 +249,7 @@ def test_lopende_priser_in_csv(ds, tmp_path):
 def test_deflator_is_read_from_the_run(ds):
     value, status, source = export.deflator_of(ds)
     assert value == DEFLATOR and status == "anslag" and "deflator" in source
-    with pytest.raises(InputError, match="ukjent valg; bruk fast eller lopende"):
+    with pytest.raises(InputError, match="ukjent valg; bruk fast, lopende, budsjettaar"):
         export.in_prices(ds, "nominell")
 
 
@@ -363,3 +363,21 @@ def test_comparison_of_different_horizons_keeps_the_plan_period(tmp_path):
     row = next(r for r in range(1, cmp_ws.max_row + 1) if cmp_ws.cell(row=r, column=1).value == "Frie inntekter"
                and cmp_ws.cell(row=r, column=3).value == 2040)
     assert cmp_ws.cell(row=row, column=5).value is None and cmp_ws.cell(row=row, column=6).value is None
+
+
+def test_budget_year_prices_scale_every_year_by_the_deflator_to_the_first_plan_year(tmp_path):
+    from planmodel import cli
+    from planmodel.inputs.scenario import PlanScenario
+    from planmodel.model.chain import run
+    from planmodel.present.export import PRICES, in_prices, price_text
+
+    assert cli.PRICES == PRICES
+    ds = run(PlanScenario(kommune="1151"))
+    by = in_prices(ds, "budsjettaar")
+    factor = 1.035 ** (2027 - 2025)
+    for y in (2026, 2027, 2035):
+        assert float(by["frie_inntekter"].sel(year=y)) == pytest.approx(float(ds["frie_inntekter"].sel(year=y)) * factor)
+    assert float(by["netto_driftsresultat_andel"].sel(year=2030)) == float(ds["netto_driftsresultat_andel"].sel(year=2030))
+    assert by["frie_inntekter"].attrs["units"] == "NOK 1000, faste 2027-priser"
+    assert price_text(by).startswith("faste 2027-priser (budsjettåret): 2025-kroner × (1 + 3,5\u00a0%)^2")
+    assert in_prices(by, "lopende") is by  # a converted result is not converted again

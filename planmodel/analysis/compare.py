@@ -92,7 +92,8 @@ def compare_table(cmp: xr.Dataset, variable: str = "netto_driftsresultat", years
     units = da.attrs.get("units", "")
     if "NOK 1000" in units:
         table = (da / 1000.0).round(1).to_pandas()
-        unit = "mill. kr, løpende priser" if "løpende" in units else "mill. kr, faste priser"
+        unit = "mill. kr, løpende priser" if "løpende" in units else (
+            "mill. kr, " + units.split(", ", 1)[1] if "faste" in units else "mill. kr, faste priser")
     elif units.startswith("share"):
         table = (da * 100).round(2).to_pandas()
         unit = "prosent"

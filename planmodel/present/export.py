@@ -84,14 +84,17 @@ def money_unit(ds: xr.Dataset) -> str:
     ``"NOK 1000 (løpende priser)"`` after :func:`in_prices` with ``"lopende"``."""
     if ds.attrs.get("prices") == "lopende":
         return "NOK 1000 (løpende priser)"
+    if ds.attrs.get("prices") == "budsjettaar":
+        return f"NOK 1000 ({ds.attrs.get('budget_year')}-priser)"
     year = ds.attrs.get("price_year")
     return f"NOK 1000 ({year}-priser)" if year is not None else "NOK 1000 (faste priser)"
 
 
 # ============================================================================ prices
 
-#: Price choices of every table and export: fixed prices of the price year, or løpende (nominal).
-PRICES = ("fast", "lopende")
+#: Price choices of every table and export: fixed prices of the price year, løpende (nominal), or
+#: fixed prices of the budget year (the first plan year, as an økonomiplan is usually presented).
+PRICES = ("fast", "lopende", "budsjettaar")
 
 
 def scenario_attr(ds: xr.Dataset, sid: str, name: str, default: Any = None) -> Any:
@@ -130,30 +133,37 @@ def in_prices(ds: xr.Dataset, priser: str = "fast") -> xr.Dataset:
     ``"lopende"`` turns every money variable (units ``NOK 1000 ...``) into nominal kroner of each
     year with :func:`planmodel.budget.to_nominal` and the run's own deflator
     (:func:`deflator_of`, per scenario in a comparison): ``value × (1 + deflator)^(year − price year)``.
-    Shares and other units are left as they are. attrs get ``prices`` (``"lopende"``) and, when
-    the scenarios share one deflator, ``deflator`` and ``deflator_source``.
+    ``"budsjettaar"`` gives fixed prices of the budget year (the first plan year ``attrs["plan_start"]``):
+    every year × ``(1 + deflator)^(budget year − price year)``, the way an økonomiplan is usually
+    presented. Shares and other units are left as they are. attrs get ``prices`` (the choice),
+    ``budget_year`` for the budget year, and, when the scenarios share one deflator, ``deflator``
+    and ``deflator_source``.
     """
     if priser not in PRICES:
-        raise InputError("priser", str(priser), f"ukjent valg; bruk {' eller '.join(PRICES)}")
-    if priser == "fast" or ds.attrs.get("prices") == "lopende":
+        raise InputError("priser", str(priser), f"ukjent valg; bruk {', '.join(PRICES)}")
+    if priser == "fast" or ds.attrs.get("prices") in ("lopende", "budsjettaar"):
         return ds
     years = ds["year"].values.astype(int)
     ids = scenario_ids(ds)
     factors = []
+    budget_year = int(ds.attrs.get("plan_start", years[0] + 1))
     for sid in ids:
         price_year = int(scenario_attr(ds, sid, "price_year"))
-        factors.append(to_nominal(np.ones(years.size), years, price_year, deflator_of(ds, sid)[0]))
+        at = np.full(years.size, budget_year) if priser == "budsjettaar" else years
+        factors.append(to_nominal(np.ones(years.size), at, price_year, deflator_of(ds, sid)[0]))
     if "scenario" in ds.dims:
         factor = xr.DataArray(np.stack(factors), dims=("scenario", "year"), coords={"scenario": ds["scenario"].values})
     else:
         factor = xr.DataArray(factors[0], dims="year")
+    units = "NOK 1000, løpende priser" if priser == "lopende" else f"NOK 1000, faste {budget_year}-priser"
     out = ds.copy()
     for name, da in ds.data_vars.items():
         if _is_money(da) and "year" in da.dims:
-            out[name] = (da * factor).transpose(*da.dims).assign_attrs(
-                {**da.attrs, "units": "NOK 1000, løpende priser"})
+            out[name] = (da * factor).transpose(*da.dims).assign_attrs({**da.attrs, "units": units})
     defl = {sid: deflator_of(ds, sid) for sid in ids}
-    out.attrs = {**ds.attrs, "prices": "lopende", "money_units": "NOK 1000, løpende priser"}
+    out.attrs = {**ds.attrs, "prices": priser, "money_units": units}
+    if priser == "budsjettaar":
+        out.attrs["budget_year"] = budget_year
     if len({v for v in defl.values()}) == 1:
         out.attrs["deflator"], _, out.attrs["deflator_source"] = defl[ids[0]]
     return out
@@ -164,9 +174,13 @@ def price_text(ds: xr.Dataset, sid: str | None = None) -> str:
     ``"løpende priser: 2025-kroner × (1 + 3,5 %)^(år − 2025); deflator: <kilde>"``."""
     sid = sid if sid is not None else scenario_ids(ds)[0]
     year = scenario_attr(ds, sid, "price_year", "")
-    if ds.attrs.get("prices") != "lopende":
+    if ds.attrs.get("prices") not in ("lopende", "budsjettaar"):
         return f"faste {year}-priser"
     value, status, source = deflator_of(ds, sid)
+    if ds.attrs.get("prices") == "budsjettaar":
+        by = ds.attrs.get("budget_year")
+        return (f"faste {by}-priser (budsjettåret): {year}-kroner × (1 + {prosent(value, 1)})^{int(by) - int(year)}; "
+                f"deflator {prosent(value, 1)} ({status}: {source})")
     return (f"løpende priser: {year}-kroner × (1 + {prosent(value, 1)})^(år − {year}); "
             f"deflator {prosent(value, 1)} ({status}: {source})")
 
@@ -922,7 +936,7 @@ def _sammenligning_sheet(sh: _Sheet, ds: xr.Dataset) -> None:
     sh.write([f"Beløp i mill. kr, {price_text(ds)}; netto driftsresultat i % av driftsinntektene. "
               f"Forskjell = scenarioet minus det første ({titles[ids[0]]}). År {base} er basisåret "
               "(kommunens regnskap)."], width=False)
-    if ds.attrs.get("prices") == "lopende" and len({deflator_of(ds, s) for s in ids}) > 1:
+    if ds.attrs.get("prices") in ("lopende", "budsjettaar") and len({deflator_of(ds, s) for s in ids}) > 1:
         for sid in ids[1:]:
             sh.write([f"{titles[sid]}: {price_text(ds, sid)}"], width=False)
     sh.blank()
