@@ -180,7 +180,7 @@ def own_amounts(budget, years: np.ndarray, accounts_year: int, price_year: int, 
             at = np.searchsorted(ky, years, side="right") - 1  # the last key at or before each year
             values = kv[np.maximum(at, 0)]
             base = dict(keys).get(accounts_year, kv[0])
-            values = np.where(years <= accounts_year + 1, base, values)  # the base year is the accounts
+            values = np.where(years <= max(accounts_year + 1, int(years[0])), base, values)  # the base year is the accounts
             lines[name] = (sign, values)
             if sign > 0:
                 inc[:, 0] += values

@@ -370,3 +370,35 @@ def test_bad_goal_rows_are_reported_by_cell(utsira_book, tmp_path):
     with pytest.raises(InputError, match="Målstruktur"):
         import_kommunedata(wrong_sector)
     assert not list(tmp_path.glob("*.yaml"))
+
+
+def _population_file(path, year: int, kommune="1151", name="Utsira"):
+    from planmodel.inputs.kommunedata import population_csv
+    from planmodel.population.demography import population_for
+
+    pop = population_for(kommune, "main", 2035).sel(year=year).transpose("age", "sex").values.round()
+    path.write_text(population_csv(pop, kommune, name).replace("Persons 2026", f"Persons {year}"), encoding="utf-8")
+    return path
+
+
+def test_an_own_population_file_ending_later_moves_the_base_year_and_the_plan(tmp_path):
+    f = _population_file(tmp_path / "p.csv", 2027)
+    s = PlanScenario(kommune="1151", base_population=str(f), budget={"free_income": {2028: 50_000.0}})
+    assert s.base_year == 2027 and s.plan_period == (2028, 2031)
+    ds = run(s)
+    assert int(ds["year"].values[0]) == 2027 and ds.plan.years == [2028, 2029, 2030, 2031]
+    acc = kommune_accounts("1151")
+    assert float(ds["netto_driftsresultat"].sel(year=2027)) == pytest.approx(acc.net_operating_result)
+    assert float(ds["frie_inntekter"].sel(year=2028)) == pytest.approx(50_000.0)
+    assert any("Basisåret 2027 (fra egen befolkningsfil)" in w for w in ds.plan.warnings)
+    with pytest.raises(InputError, match=r"budget\.free_income\.2027: året 2027 er utenfor 2028"):
+        PlanScenario(kommune="1151", base_population=str(f), budget={"free_income": {2027: 1.0}})
+    with pytest.raises(InputError, match="arbeidsboken gjelder basisåret 2026"):
+        write_kommunedata("1151", tmp_path / "k.xlsx", s)
+
+
+def test_a_population_file_ending_before_the_base_year_is_refused(tmp_path):
+    f = _population_file(tmp_path / "old.csv", 2026)
+    f.write_text(f.read_text(encoding="utf-8").replace("Persons 2026", "Persons 2024"), encoding="utf-8")
+    with pytest.raises(InputError, match=r"demography\.base_population: siste år i old\.csv er 2024; forventet basisåret 2026"):
+        PlanScenario(kommune="1151", base_population=str(f))

@@ -193,7 +193,7 @@ def test_cli_validate_run_and_compare(capsys, tmp_path):
     (["run", "scenarios/baerum_basis.yaml", "--out", "x.docx"], "ukjent filtype .docx"),
     (["run", "scenarios/baerum_basis.yaml", "--out", "/finnes/ikke/x.csv"], "mappen /finnes/ikke finnes ikke"),
     (["compare", "scenarios/baerum_basis.yaml", "--out", "x.nc"], "ukjent filtype .nc; bruk .xlsx, .csv"),
-    (["compare", "scenarios/baerum_basis.yaml", "--priser", "nominell"], "ugyldig valg: 'nominell' (velg mellom 'fast', 'lopende')"),
+    (["compare", "scenarios/baerum_basis.yaml", "--priser", "nominell"], "ugyldig valg: 'nominell' (velg mellom 'fast', 'lopende', 'budsjettaar')"),
     (["run", str(INVALID / "out_of_range.yaml")], "services.threshold (linje 5): 1.4 er utenfor"),
 ])
 def test_cli_errors_are_one_line_with_exit_code_2(args, message, capsys, monkeypatch):

@@ -42,6 +42,7 @@ from planmodel.inputs.demographic import SCENARIOS
 from planmodel.inputs.economy import Economy, load_economy
 from planmodel.inputs.goals import load_goals
 from planmodel.inputs.kommuner import resolve_kommune
+from planmodel.inputs.readers import read_population
 from planmodel.inputs.library import MEASURE_STATUSES, Library, Measure, load_library
 from planmodel.core.schema import after
 from planmodel.inputs.kommuner import all_kommuner
@@ -149,13 +150,16 @@ class PlanScenario:
     # ------------------------------------------------------------------ what it says
     @property
     def base_year(self) -> int:
-        """1 January of the latest registered population: every projection starts here."""
-        return BASE_YEAR
+        """1 January of the population the projection starts from: the latest registered year
+        (2026), or the last year of the kommune's own population file (``base_population``)."""
+        if self.base_population is None:
+            return BASE_YEAR
+        return population_file_base_year(self.base_population, self.kommune)
 
     @property
     def plan_period(self) -> tuple[int, int]:
-        """First and last year of the økonomiplan."""
-        return BASE_YEAR + 1, BASE_YEAR + self.plan_years
+        """First and last year of the økonomiplan (from the year after the base year)."""
+        return self.base_year + 1, self.base_year + self.plan_years
 
     def thresholds(self, groups) -> dict[str, float]:
         """The terskel per threshold group: one number for all, or the mapping (0 = today's
@@ -375,7 +379,15 @@ def check_scenario(s: PlanScenario) -> None:
     catalogue = load_catalogue(s.catalogue)
     r.check(s.price_year == catalogue.price_year, ("price_year",),
             f"{s.price_year}: tjenestekatalogen har prisår {catalogue.price_year}")
-    first, last = BASE_YEAR + 1, BASE_YEAR + s.plan_years
+    if s.base_population is not None:
+        r.check(Path(s.base_population).is_file(), ("demography", "base_population"),
+                f"{s.base_population}: fant ikke filen; forventet en befolkningsfil (SSB 07459, CSV eller JSON-stat) "
+                "i samme mappe som scenariofilen eller en sti relativt til den")
+        own_base = population_file_base_year(s.base_population, code)
+        r.check(BASE_YEAR <= own_base <= LAST_OWN_BASE_YEAR, ("demography", "base_population"),
+                f"siste år i {Path(s.base_population).name} er {own_base}; forventet basisåret {BASE_YEAR} eller et "
+                f"senere år til og med {LAST_OWN_BASE_YEAR} (befolkningen 1. januar)")
+    first, last = s.base_year + 1, s.base_year + s.plan_years
     r.check(s.horizon > last, ("plan", "horizon"), f"{s.horizon} må være etter økonomiplanperioden {first}–{last}")
     r.choice(s.demographic, SCENARIOS, ("demography", "scenario"))
     for key, v in s.demography_overrides.items():
@@ -384,18 +396,14 @@ def check_scenario(s: PlanScenario) -> None:
         if isinstance(v, Mapping):
             r.check(bool(v), ("demography", key), "en årsbane trenger minst ett år")
             for y in v:
-                r.check(BASE_YEAR <= y <= s.horizon + 50, ("demography", key, y),
-                        f"året {y} er utenfor {BASE_YEAR}–{s.horizon + 50}")
+                r.check(s.base_year <= y <= s.horizon + 50, ("demography", key, y),
+                        f"året {y} er utenfor {s.base_year}–{s.horizon + 50}")
     if "dwellings" in s.demography_overrides:
         r.check("reference_dwellings" in s.demography_overrides
                 or getattr(SCENARIOS.get(s.demographic), "reference_dwellings", None) is not None,
                 ("demography", "reference_dwellings"),
                 "mangler: boligbygging (dwellings) trenger antall boliger per år som gir hovedalternativets "
                 "flytting (for eksempel kommunens boligbygging de siste årene)")
-    if s.base_population is not None:
-        r.check(Path(s.base_population).is_file(), ("demography", "base_population"),
-                f"{s.base_population}: fant ikke filen; forventet en befolkningsfil (SSB 07459, CSV eller JSON-stat) "
-                "i samme mappe som scenariofilen eller en sti relativt til den")
     _check_own_economy(r, s, first)
     r.choice(s.overflow, OVERFLOW_MODES, ("services", "overflow"))
     r.choice(s.effect_bound, EFFECT_BOUNDS, ("services", "effect_bound"))
@@ -444,6 +452,16 @@ def _check_own_economy(r: Rules, s: PlanScenario, first: int) -> None:
                 r.check(y == ACCOUNTS_YEAR or first <= y <= s.horizon, ("budget", kind, name, y),
                         f"året {y}: forventet {ACCOUNTS_YEAR} (beløpet i regnskapet som basisåret viser) eller "
                         f"et år fra {first} til {s.horizon}")
+
+
+#: The latest base year an own population file may have (1 January).
+LAST_OWN_BASE_YEAR = BASE_YEAR + 4
+
+
+@memo(maxsize=32, key=lambda path, kommune: (file_key(path), kommune))
+def population_file_base_year(path: str, kommune: str) -> int:
+    """The last year of a population file (its 1 January is the run's base year)."""
+    return int(read_population(path, kommune=kommune)["year"].values.max())
 
 
 #: Tiltak effects that need their service to exist (a removed service cannot take them).

@@ -420,6 +420,11 @@ def _with_attrs(ds, p: Prepared, b, eco, base_year, first) -> xr.Dataset:
     scenario, catalogue, pop, cal = p.scenario, p.catalogue, p.pop, p.calibration
     nok = f"NOK 1000, {catalogue.price_year} prices"
     warnings = list(p.accounts.warnings) + list(cal.warnings) + population_warnings(pop, scenario.horizon)
+    if base_year - 1 > ACCOUNTS_YEAR:  # an own population file with a later base year
+        warnings.append(f"Basisåret {base_year} (fra egen befolkningsfil) viser regnskapet {ACCOUNTS_YEAR} og "
+                        f"inntektssystemet {ACCOUNTS_YEAR}, de siste i dataene, og brukertallene fra KOSTRA "
+                        f"{ACCOUNTS_YEAR}; oppgi kommunens tall for {base_year - 1} som egne tall (accounts, "
+                        "services.users).")
     ds.attrs = {
         "kommune": pop.attrs.get("kommune"), "kommune_name": pop.attrs.get("kommune_name"),
         "scenario": scenario.id, "scenario_title": scenario.title, "scenario_fingerprint": scenario.fingerprint,

@@ -779,7 +779,8 @@ def population_for(kommune: str, demographic: str = "main", horizon: int = 2040,
     overrides : {tfr, e0_male, e0_female, migration_level, dwellings, persons_per_dwelling:
         value or {year: level}} on top of the scenario (a scenario file's ``demography:``).
     base_file : the kommune's own population file (SSB 07459, CSV or JSON-stat;
-        :func:`~planmodel.inputs.readers.read_population`); its latest year must be the base year.
+        :func:`~planmodel.inputs.readers.read_population`); its latest year is the base year
+        (2026 or later).
         Cached on the file's path and modification time.
     """
     code = "0000" if str(kommune) in {"0", "0000", "Norge", "norge"} else resolve_kommune(kommune).code
@@ -797,9 +798,9 @@ def _population_for(code: str, demographic: str, horizon: int, overrides: tuple,
     if base_file is not None:
         own = read_population(base_file[0], kommune=None if code == "0000" else code)
         last = int(own["year"].values.max())
-        if last != data.BASE_YEAR:
-            raise InputError(base_file[0], "year", f"siste år i filen er {last}; forventet {data.BASE_YEAR} "
-                             f"(befolkningen 1. januar {data.BASE_YEAR}, basisåret for alle kommuner i denne versjonen)")
+        if last < data.BASE_YEAR:
+            raise InputError(base_file[0], "year", f"siste år i filen er {last}; forventet {data.BASE_YEAR} eller "
+                             "senere (befolkningen 1. januar i basisåret; det siste året i filen er basisåret)")
     if overrides:
         values = {k: (dict(v) if isinstance(v, tuple) else v) for k, v in overrides}
         if "dwellings" in values:  # explicit dwellings replace a relative housing alternative, and say so

@@ -57,6 +57,11 @@ def write_kommunedata(kommune: str, path: str | Path, scenario: PlanScenario | N
     if scenario is not None and scenario.kommune != code:
         raise InputError(scenario.source, "kommune", f"scenarioet gjelder {scenario.kommune}, ikke {code}; "
                          "bruk samme kommune")
+    if scenario is not None and scenario.base_year != BASE_YEAR:
+        raise InputError(scenario.source, "demography.base_population",
+                         f"scenarioet har basisår {scenario.base_year} (fra befolkningsfilen); arbeidsboken gjelder "
+                         f"basisåret {BASE_YEAR}. Endre tallene i scenariofilen, eller bruk en befolkningsfil som "
+                         f"slutter i {BASE_YEAR}")
     basis = PlanScenario(id="basis", title="Basisalternativ", kommune=code)
     ds = run(basis)
     name = str(ds.attrs.get("kommune_name", code))

@@ -314,7 +314,9 @@ def calibration_for(catalogue: Catalogue, pop: xr.DataArray, kommune: str, base_
 @memo(maxsize=64, key=lambda fp, kommune, base_year, digest, own, catalogue, base, accounts:
       (fp, kommune, base_year, digest, own))
 def _calibration(fingerprint, kommune, base_year, digest, own, catalogue, base, accounts) -> Calibration:
-    return calibrate(catalogue, base, kommune, base_year - 1, accounts, dict(own[1]))
+    # KOSTRA's users of the year before the base year; a later base year (an own population file)
+    # uses the latest KOSTRA year in the data
+    return calibrate(catalogue, base, kommune, min(base_year - 1, ACCOUNTS_YEAR), accounts, dict(own[1]))
 
 
 def national_service_cost_per_capita(catalogue: Catalogue, pop_nat: xr.DataArray) -> np.ndarray:
