@@ -249,3 +249,25 @@ def test_fewer_stated_places_than_base_year_users_cost_nothing_in_the_base_year_
     built = own["plasser_nye"].sel(place_type="institusjon", year=2027) - \
         basis["plasser_nye"].sel(place_type="institusjon", year=2027)
     assert float(built) >= 89
+
+
+def test_places_added_by_hand_count_in_the_behovsanalyse_and_are_not_built_twice():
+    """Bærum adds 24 sykehjem places in 2028 by hand: with the behovsanalyse on, the analysis builds
+    only what is still needed (over the horizon the total of hand-added and planned places is the
+    basis' total, up to one block), the plasser table shows the hand-added places, and the
+    investment in planned places falls accordingly."""
+    basis = run(PlanScenario(kommune="3201"))
+    hand = run(PlanScenario(kommune="3201", capacity_additions={"institusjon": {2028: 24}}))
+    inst = dict(place_type="institusjon")
+    planned_basis = float(basis["plasser_nye"].sel(**inst).sum())
+    planned_hand = float(hand["plasser_nye"].sel(**inst).sum())
+    block = float(basis["plasser_blokk"].sel(**inst))
+    assert planned_hand + 24 == pytest.approx(planned_basis, abs=block)
+    assert planned_hand < planned_basis
+    cap_basis = basis["plasser"].sel(**inst)
+    cap_hand = hand["plasser"].sel(**inst)
+    assert float(cap_hand.sel(year=2028)) >= float(hand["capacity"].sel(capacity_group="institusjon", year=2028)) - 1e-9
+    assert float(cap_hand.sel(year=2040)) == pytest.approx(float(cap_basis.sel(year=2040)), abs=block)
+    # without the behovsanalyse the hand-added places are still places
+    wait = run(PlanScenario(kommune="3201", behovsanalyse=False, capacity_additions={"institusjon": {2028: 24}}))
+    assert float(wait["plasser"].sel(**inst, year=2028) - wait["plasser"].sel(**inst, year=2027)) == 24.0

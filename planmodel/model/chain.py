@@ -191,13 +191,25 @@ def prepare(scenario: PlanScenario) -> Prepared:
     # heldøgn places are built (people wait, at the waiting cost); barnehage and school places are a
     # legal right and are built either way
     demand = {s: pre.demand[idx.pos[s]] for pt in catalogue.place_types.values() for s in pt.services}
-    places = behovsanalyse(catalogue, demand, dict(scenario.existing_places), pressure)
+    years_arr = pop["year"].values.astype(int)
+    by_hand = {}
+    for pid, pt in catalogue.place_types.items():  # places opened or closed by hand count as capacity
+        flows = scenario.capacity_additions.get(pt.capacity_group) if pt.capacity_group else None
+        if flows:
+            path = np.zeros((years_arr.size, 1))
+            for y, n in flows.items():
+                path[years_arr == int(y), 0] += float(n)
+            by_hand[pid] = path
+    places = behovsanalyse(catalogue, demand, dict(scenario.existing_places), pressure, by_hand)
     if not scenario.behovsanalyse:
         for pl in (places[pid] for pid, pt in catalogue.place_types.items() if pt.capacity_group):
             pl["openings"] = np.zeros_like(pl["openings"])
             pl["capacity"] = np.broadcast_to(pl["existing"], pl["demand"].shape).copy()
             pl["investment"] = np.zeros_like(pl["investment"])
             pl["external"] = np.zeros_like(pl["external"])
+        for pid, path in by_hand.items():  # the hand-added places are capacity either way
+            if catalogue.place_types[pid].capacity_group:
+                places[pid]["capacity"] = np.maximum(places[pid]["capacity"] + np.cumsum(path, axis=0), 0.0)
     opened = {pt.capacity_group: places[pid]["openings"] for pid, pt in catalogue.place_types.items() if pt.capacity_group}
     options = replace(options, base_capacity={pt.capacity_group: float(places[pid]["existing"][0])
                                               for pid, pt in catalogue.place_types.items() if pt.capacity_group})

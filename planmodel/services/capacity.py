@@ -37,7 +37,8 @@ def existing_places(base_demand: np.ndarray) -> np.ndarray:
     return np.ceil(np.asarray(base_demand, dtype=float) - 1e-9)
 
 
-def plan_places(demand: np.ndarray, existing: np.ndarray | float, block: np.ndarray | int) -> np.ndarray:
+def plan_places(demand: np.ndarray, existing: np.ndarray | float, block: np.ndarray | int,
+                added: np.ndarray | None = None) -> np.ndarray:
     """New places opening each year (Y, N) [places] (see the module docstring for the rule).
 
     Parameters
@@ -45,11 +46,15 @@ def plan_places(demand: np.ndarray, existing: np.ndarray | float, block: np.ndar
     demand : (Y, N) persons needing a place each year; year 0 is the base year (nothing opens).
     existing : (N,) or scalar, places in the base year (whole places).
     block : (N,) or scalar, places per new block.
+    added : (Y, N) or (Y, 1), optional, places the scenario opens (or closes, negative) by hand each
+        year (``capacity_additions``): they count as capacity, so only the rest of the need is built.
     """
     demand = np.asarray(demand, dtype=float)
     Y, N = demand.shape
     block = np.broadcast_to(np.asarray(block, dtype=float), (N,))
     capacity = np.broadcast_to(np.asarray(existing, dtype=float), (N,)).copy()
+    if added is not None:  # the need left after the hand-added places
+        demand = demand - np.cumsum(np.broadcast_to(np.asarray(added, dtype=float), (Y, N)), axis=0)
     future_peak = np.maximum.accumulate(demand[::-1], axis=0)[::-1]  # highest demand from t on
     openings = np.zeros((Y, N))
     for t in range(1, Y):  # sequential by nature; a few dozen years, vectorised over N
@@ -82,7 +87,7 @@ def investment_path(openings: np.ndarray, cost_per_place: float | np.ndarray, ye
 
 def behovsanalyse(catalogue: Catalogue, demand_by_service: dict[str, np.ndarray],
                   existing: dict[str, np.ndarray | float] | None = None,
-                  pressure: bool = False) -> dict[str, dict[str, np.ndarray]]:
+                  pressure: bool = False, added: dict[str, np.ndarray] | None = None) -> dict[str, dict[str, np.ndarray]]:
     """Places and investment per place type of the catalogue.
 
     Parameters
@@ -91,6 +96,8 @@ def behovsanalyse(catalogue: Catalogue, demand_by_service: dict[str, np.ndarray]
     demand_by_service : {service id: (Y, N) demand before capacity [persons]}.
     existing : {place type: places in the base year}; default :func:`existing_places`.
     pressure : the kommune is in one of Husbanken's pressområder (higher cost per place).
+    added : {place type: (Y, 1) places opened (or closed) by hand each year}: counted as capacity,
+        so the behovsanalyse builds only the rest; included in ``capacity``.
 
     Returns
     -------
@@ -100,14 +107,17 @@ def behovsanalyse(catalogue: Catalogue, demand_by_service: dict[str, np.ndarray]
     """
     out = {}
     existing = existing or {}
+    added = added or {}
     for pid, pt in catalogue.place_types.items():
         demand = sum(np.asarray(demand_by_service[s], dtype=float) for s in pt.services)
         have = np.broadcast_to(np.asarray(existing.get(pid, existing_places(demand[0])), dtype=float),
                                demand.shape[1:]).copy()
         block = np.array([pt.block(e) for e in have], dtype=float)
-        openings = plan_places(demand, have, block)
+        by_hand = added.get(pid)
+        openings = plan_places(demand, have, block, by_hand)
         investment = investment_path(openings, pt.cost(pressure).value)
+        hand = 0.0 if by_hand is None else np.cumsum(np.broadcast_to(by_hand, demand.shape), axis=0)
         out[pid] = {"demand": demand, "existing": have, "block": block,
-                    "capacity": have + np.cumsum(openings, axis=0), "openings": openings,
+                    "capacity": np.maximum(have + np.cumsum(openings, axis=0) + hand, 0.0), "openings": openings,
                     "investment": investment, "external": investment * pt.external_share.value}
     return out
