@@ -320,7 +320,12 @@ def income_lines(inp: BudgetInputs, eco: Economy) -> dict[str, np.ndarray]:
         factor = np.where((last >= 0)[:, None], ratio[np.maximum(last, 0)], 1.0)
         out = {k: v * factor for k, v in out.items()}
         fi = sum(out.values())
-    out["frie_inntekter"] = fi + inp.adjustments.get("frie_inntekter", 0.0)
+    adj = inp.adjustments.get("frie_inntekter")
+    if adj is not None:  # rullering: the actual frie inntekter; the parts move in proportion, so they still sum
+        factor = np.divide(fi + adj, fi, out=np.ones_like(fi + adj), where=fi != 0)
+        out = {k: v * factor for k, v in out.items()}
+        fi = sum(out.values())
+    out["frie_inntekter"] = fi
     inc, inc0 = (0.0, 0.0) if own is None else (own.income, own.income0)
     out["ovrige_driftsinntekter"] = (base.other_income - inc0) / N0 * P + inc
     return out

@@ -530,3 +530,18 @@ def test_not_building_is_not_a_large_saving():
         for other in (wait, down):
             assert abs(float(other.netto_driftsresultat_andel.sel(year=y)) - ref) < 0.01, y
     assert float(down.ventekostnad.sel(year=2040).sum()) > 0 and float(wait.ventekostnad.sel(year=2040).sum()) > 0
+
+
+def test_the_income_parts_sum_to_the_frie_inntekter_after_a_rullering():
+    """A rullering moves the frie inntekter to the actual level; the parts move with them."""
+    from planmodel.analysis.followup import Actuals, roll_forward
+    from planmodel.budget import INCOME_PARTS
+    from planmodel.inputs.scenario import PlanScenario
+    from planmodel.model.chain import run
+
+    s = PlanScenario(kommune="1151")
+    fi27 = float(run(s)["frie_inntekter"].sel(year=2027))
+    ds = roll_forward(s, Actuals(year=2027, frie_inntekter=fi27 + 2_000.0))
+    parts = sum(ds[k] for k in INCOME_PARTS)
+    np.testing.assert_allclose(parts.values, ds["frie_inntekter"].values, rtol=1e-12)
+    assert float(ds["frie_inntekter"].sel(year=2027)) == pytest.approx(fi27 + 2_000.0)
