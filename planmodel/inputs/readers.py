@@ -25,6 +25,14 @@ https://www.ssb.no/diverse/standardtegn-i-tabeller, and the PxWebApi user guide,
 Only ``-`` stands for a number; every other symbol becomes NaN, never zero, and the symbol is
 kept beside the value (``status``). In JSON-stat 2.0 SSB puts ``null`` in ``value`` and the
 symbol in ``status``.
+
+Bad input (issue 13): every reader raises only :class:`~planmodel.core.errors.InputError`, with
+one printable line naming the file, the field or line/column, what was found and what was
+expected; lists of offending cells stop after a few with "… og N til". Files are at most
+:data:`MAX_FILE_BYTES`; text is UTF-8, UTF-16 with BOM, ISO-8859-1 or cp1252 (NUL characters are
+refused); every number is finite; a base population is whole persons (within
+:data:`INTEGER_TOLERANCE`) with a positive total up to :data:`MAX_POPULATION` per year. The rules
+for users: docs/egne-tall.md, "Innlesing av SSB-filer: reglene".
 """
 
 from __future__ import annotations
