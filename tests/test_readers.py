@@ -407,3 +407,111 @@ def test_error_messages_are_in_bokmal(reader, path):
     assert info.value.problem and not ENGLISH.search(info.value.problem), info.value.problem
     # the field is an identifier (`value`, `dimension.Alder.category.index`, `file`) or a place in the file
     assert not re.search(r"\b(line|column|header|top level)\b", info.value.field), info.value.field
+
+
+# --- issue 13: every bad input answered clearly ----------------------------------------------
+
+INVALID_ISSUE13 = [
+    (read_jsonstat, "bad_role.json", "role", r"'time'; forventet et objekt som \{'time': \['Tid'\]"),
+    (read_jsonstat, "bad_extension.json", "extension.px", r"\['07459'\]; forventet et objekt"),
+    (read_jsonstat, "bad_unit.json", "dimension.ContentsCode.category.unit", "'antall'; forventet et objekt kode"),
+    (read_jsonstat, "bad_index_type.json", "dimension.Alder.category.index", "2; forventet en liste med koder"),
+    (read_jsonstat, "bad_label.json", "dimension.Alder.category.label", "etiketten for '080' er .*; forventet tekst"),
+    (read_jsonstat, "huge_value.json", "value[1]", "inf er ikke et endelig tall"),
+    (read_statbank_csv, "infinite_value.csv", "linje 24, kolonne 'Persons 2023 Males'",
+     "'1e999' er ikke et endelig tall"),
+    (read_statbank_csv, "year_twice.csv", "linje 3 (overskriftslinje)",
+     r"kolonnene \['år', 'Tid'\] betyr det samme \(year\)"),
+    (read_statbank_csv, "utf16_no_bom.csv", "file", "teksten har et NUL-tegn .*UTF-16 uten byte order mark"),
+    (read_population, "zero_population.csv", "value", "befolkningen i år 2023 er til sammen 0 personer"),
+    (read_population, "huge_population.csv", "value",
+     "befolkningen i år 2023 er til sammen 1e\\+300 personer, over grensen på 10 000 000 personer"),
+    (read_population, "fractional_population.csv", "value",
+     "1 verdi er ikke hele personer: år 2023, alder 7, menn = 655.5"),
+    (read_population, "infinite_value.csv", "linje 24, kolonne 'Persons 2023 Males'", "'1e999' er ikke et endelig"),
+]
+
+
+@pytest.mark.parametrize("reader, name, field, problem", INVALID_ISSUE13, ids=[c[1] for c in INVALID_ISSUE13])
+def test_issue13_invalid_file(reader, name, field, problem):
+    with pytest.raises(InputError, match=where(INVALID / name, field) + problem) as info:
+        reader(INVALID / name)
+    assert "\n" not in str(info.value)
+
+
+@pytest.mark.parametrize("reader", [read_jsonstat, read_statbank_csv, read_population])
+def test_a_folder_is_not_a_file(reader):
+    with pytest.raises(InputError, match=where(INVALID, "file") + "er en mappe, ikke en fil"):
+        reader(INVALID)
+
+
+@pytest.mark.parametrize("reader", [read_jsonstat, read_statbank_csv, read_population])
+def test_nul_byte_in_file_name(reader):
+    with pytest.raises(InputError, match=r"^a\\x00b\.csv: file: filnavnet inneholder et NUL-tegn"):
+        reader("a\x00b.csv")
+
+
+@pytest.mark.parametrize("reader", [read_jsonstat, read_statbank_csv, read_population])
+def test_file_size_cap(reader, monkeypatch):
+    import planmodel.inputs.readers as readers
+
+    monkeypatch.setattr(readers, "MAX_FILE_BYTES", 1000)
+    with pytest.raises(InputError, match=where(CSV_EXCERPT, "file") + r"filen er 0,0 MB, over grensen på 0,0 MB"):
+        reader(CSV_EXCERPT)
+
+
+def test_path_of_the_wrong_type():
+    with pytest.raises(InputError, match=r"^argument path: 5 er ikke en filsti"):
+        read_population(5)
+
+
+def test_many_bad_rows_give_a_short_message(tmp_path):
+    path = tmp_path / "bad.csv"
+    rows = [f'"K-3024 Bærum";"{i} years";x;y' for i in range(10_000)]
+    path.write_text('"region";"age";"Persons 2023 Males";"Persons 2023 Females"\n' + "\n".join(rows), encoding="utf-8")
+    with pytest.raises(InputError, match=r"'x' er verken et tall.*linje 6 'x' … og 9995 til$") as info:
+        read_statbank_csv(path)
+    assert len(str(info.value)) < 400
+
+
+def test_many_negative_cells_give_a_short_message(tmp_path):
+    text = (INVALID / "zero_population.csv").read_bytes().replace(b";0\r\n", b";-1\r\n")
+    path = tmp_path / "neg.csv"
+    path.write_bytes(text)
+    with pytest.raises(InputError, match=r"106 negative befolkningstall: .* … og 101 til$"):
+        read_population(path)
+
+
+@pytest.mark.parametrize("encoding", ["iso-8859-1", "cp1252", "utf-16", "utf-8-sig"])
+def test_population_in_other_encodings_is_read(encoding, tmp_path):
+    expected = read_population(CSV_NB)
+    text = CSV_NB.read_text(encoding="utf-8-sig")
+    csv_path, json_path = tmp_path / "p.csv", tmp_path / "p.json"
+    csv_path.write_bytes(text.encode(encoding))
+    json_path.write_bytes(J_BAERUM.read_text(encoding="utf-8").encode(encoding))
+    xr.testing.assert_equal(read_population(csv_path).drop_attrs(), expected.drop_attrs())
+    assert float(read_population(json_path).sum()) == float(expected.sum())
+
+
+def test_partial_population_may_be_zero_but_not_huge(tmp_path):
+    pop = read_population(INVALID / "zero_population.csv", partial=True)
+    assert float(pop.sum()) == 0
+    with pytest.raises(InputError, match="over grensen på 10 000 000 personer"):
+        read_population(INVALID / "huge_population.csv", partial=True)
+
+
+def test_cli_refuses_a_bad_base_file_with_exit_code_2(capsys):
+    from planmodel import cli
+
+    code = cli.main(["population", "--kommune", "3024", "--base-file", str(INVALID / "zero_population.csv")])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert "zero_population.csv: value: befolkningen i år 2023 er til sammen 0 personer" in err
+    assert len(err.strip().splitlines()) == 1 and "Traceback" not in err
+
+
+def test_scenario_key_base_population_refuses_a_bad_file():
+    from planmodel.inputs.scenario import PlanScenario
+
+    with pytest.raises(InputError, match="zero_population.csv: value: befolkningen i år 2023 er til sammen 0"):
+        PlanScenario(kommune="3201", base_population=str(INVALID / "zero_population.csv"))

@@ -25,12 +25,22 @@ https://www.ssb.no/diverse/standardtegn-i-tabeller, and the PxWebApi user guide,
 Only ``-`` stands for a number; every other symbol becomes NaN, never zero, and the symbol is
 kept beside the value (``status``). In JSON-stat 2.0 SSB puts ``null`` in ``value`` and the
 symbol in ``status``.
+
+Bad input (issue 13): every reader raises only :class:`~planmodel.core.errors.InputError`, with
+one printable line naming the file, the field or line/column, what was found and what was
+expected; lists of offending cells stop after a few with "… og N til". Files are at most
+:data:`MAX_FILE_BYTES`; text is UTF-8, UTF-16 with BOM, ISO-8859-1 or cp1252 (NUL characters are
+refused); every number is finite; a base population is whole persons (within
+:data:`INTEGER_TOLERANCE`) with a positive total up to :data:`MAX_POPULATION` per year. The rules
+for users: docs/egne-tall.md, "Innlesing av SSB-filer: reglene".
 """
 
 from __future__ import annotations
 
 import csv
+import errno
 import json
+import math
 import os
 import re
 from collections.abc import Iterable, Mapping, Sequence
@@ -84,13 +94,142 @@ _SEX_CODES = {"1": "male", "2": "female", "0": "total"}  # SSB Klass 2 (kjønn)
 _SEX_NB = {"male": "menn", "female": "kvinner", "total": "begge kjønn"}  # for messages
 
 _TABLE_PREFIX = re.compile(r"^\s*(\d{5}):\s*")
-_YEAR_TOKEN = re.compile(r"^(1[89]\d\d|2[01]\d\d)$")
-_NUMBER = re.compile(r"^[+-]?(?:\d+(?:[.,]\d*)?|[.,]\d+)(?:[eE][+-]?\d+)?$")
+_YEAR_TOKEN = re.compile(r"^(1[89][0-9][0-9]|2[01][0-9][0-9])$")
+_NUMBER = re.compile(r"^[+-]?(?:[0-9]+(?:[.,][0-9]*)?|[.,][0-9]+)(?:[eE][+-]?[0-9]+)?$")
 _REGION_LABEL = re.compile(r"^(?:[A-Za-z]{1,3}-)?(\d[\d-]*|Rest)(?:\s+(.*))?$")
 _AGE_TEXT = re.compile(
-    r"^(\d{1,3})(\+)?\s*(?:years?|år)?\s*(or older|or over|eller eldre|og eldre|og over)?$",
+    r"^([0-9]{1,3})(\+)?\s*(?:years?|år)?\s*(or older|or over|eller eldre|og eldre|og over)?$",
     re.IGNORECASE,
 )
+
+#: Largest file the readers open [bytes]. SSB's 07459 for every kommune, single ages, both
+#: sexes and 40 years is about 30 MB as CSV; a base population needs one kommune.
+MAX_FILE_BYTES = 100 * 1024 * 1024
+#: Largest number of cells a JSON-stat dataset may declare (product of ``size``).
+MAX_CELLS = 20_000_000
+#: Upper bound of a kommune's (or Norway's) total population in one year [persons].
+MAX_POPULATION = 10_000_000
+#: How far a population cell may be from a whole number of persons.
+INTEGER_TOLERANCE = 0.01
+#: How many offending cells, lines or names a message lists before "… og N til".
+LISTED = 5
+
+
+def _read_bytes(path: Any, what: str) -> tuple[str, bytes]:
+    """``(name for messages, file content)``; every problem opening the file is an InputError."""
+    if not isinstance(path, (str, os.PathLike)):
+        raise InputError("argument path", "", f"{_short(path)} er ikke en filsti; {what}")
+    try:
+        name = os.fsdecode(path)
+    except (TypeError, UnicodeError):
+        raise InputError("argument path", "", f"{_short(path)} er ikke en filsti; {what}") from None
+    if "\x00" in name:
+        raise InputError(_printable(name), "file", f"filnavnet inneholder et NUL-tegn (\\x00); {what}")
+    p = Path(name)
+    try:
+        if p.is_dir():
+            raise InputError(name, "file", f"er en mappe, ikke en fil; {what}")
+        if not p.is_file():
+            raise InputError(name, "file", f"finnes ikke; {what}")
+        size = p.stat().st_size
+        if size > MAX_FILE_BYTES:
+            problem = (
+                f"filen er {_mb(size)}, over grensen på {_mb(MAX_FILE_BYTES)}; "
+                "last ned bare kommunen og årene du trenger"
+            )
+            raise InputError(name, "file", problem)
+        with p.open("rb") as fh:
+            raw = fh.read(MAX_FILE_BYTES + 1)
+    except OSError as exc:
+        reason = _OS_ERRORS.get(exc.errno, f"feilkode {exc.errno}")
+        raise InputError(name, "file", f"kan ikke leses ({reason}); {what}") from None
+    if len(raw) > MAX_FILE_BYTES:  # grew while reading
+        raise InputError(name, "file", f"filen er over grensen på {_mb(MAX_FILE_BYTES)}")
+    return name, raw
+
+
+_OS_ERRORS = {
+    errno.ENAMETOOLONG: "filnavnet er for langt",
+    errno.EACCES: "mangler lesetilgang",
+    errno.EPERM: "mangler lesetilgang",
+    errno.ENOTDIR: "en del av stien er ikke en mappe",
+    errno.ELOOP: "for mange symbolske lenker",
+    errno.EISDIR: "er en mappe",
+    errno.EIO: "lesefeil på disken",
+}
+
+
+def _mb(n_bytes: int) -> str:
+    mb = n_bytes / 1024 / 1024
+    return f"{mb:.0f} MB" if mb >= 10 else f"{mb:.1f} MB".replace(".", ",")
+
+
+def _decode(raw: bytes, name: str, field: str, encoding: str | None = None) -> tuple[str, str]:
+    """Text of a downloaded file and the encoding used.
+
+    Without ``encoding``: UTF-16 if the file starts with a UTF-16 byte order mark, else UTF-8
+    (with or without BOM), else ISO-8859-1 (cp1252 if the file has bytes 0x80-0x9F, where
+    the two differ). Text with NUL characters (UTF-16 without BOM, a binary file such as an
+    Excel workbook) is refused.
+    """
+    if encoding is not None:
+        if not isinstance(encoding, str):
+            raise InputError(name, "encoding", f"{_short(encoding)} er ikke navnet på en tegnkoding")
+        try:
+            text, used = raw.decode(encoding), encoding
+        except LookupError:
+            problem = f"{_short(encoding)} er ikke en kjent tegnkoding (SSB bruker 'iso-8859-1')"
+            raise InputError(name, "encoding", problem) from None
+        except UnicodeError as exc:
+            start = getattr(exc, "start", 0)
+            problem = f"filen er ikke gyldig {encoding} (feil ved byte {start}); SSB bruker 'iso-8859-1'"
+            raise InputError(name, "encoding", problem) from None
+    elif raw.startswith((b"\xff\xfe", b"\xfe\xff")) and not raw.startswith(b"\xff\xfe\x00\x00"):
+        try:
+            text, used = raw.decode("utf-16"), "utf-16"
+        except UnicodeError as exc:
+            problem = (
+                f"filen starter som UTF-16 (byte order mark), men er ikke gyldig UTF-16 (feil ved byte "
+                f"{getattr(exc, 'start', 0)}); lagre den som UTF-8"
+            )
+            raise InputError(name, field, problem) from None
+    else:
+        try:
+            text, used = raw.decode("utf-8-sig"), "utf-8"
+        except UnicodeDecodeError:
+            # SSB's ISO-8859-1, or cp1252 if the file uses bytes 0x80-0x9F (control characters in
+            # ISO-8859-1, e.g. the euro sign in cp1252)
+            used = "cp1252" if re.search(rb"[\x80-\x9f]", raw) and _is_cp1252(raw) else "iso-8859-1"
+            text = raw.decode(used)
+    nul = text.find("\x00")
+    if nul >= 0:
+        line = text.count("\n", 0, nul) + 1
+        problem = (
+            f"teksten har et NUL-tegn (linje {line}); filen er trolig UTF-16 uten byte order mark, UTF-32 "
+            "eller en binærfil (for eksempel en Excel-arbeidsbok), ikke tekst. Lagre den som CSV/JSON i UTF-8"
+        )
+        raise InputError(name, field, problem)
+    return text, used
+
+
+def _is_cp1252(raw: bytes) -> bool:
+    try:
+        raw.decode("cp1252")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def _printable(text: str) -> str:
+    """``text`` on one line: control characters (newlines, NUL ...) written as escapes."""
+    if text.isprintable():
+        return text
+    return "".join(ch if ch.isprintable() else repr(ch)[1:-1] for ch in text)
+
+
+def _one_line(exc: InputError) -> InputError:
+    """The same error with source, field and problem on one printable line."""
+    return InputError(_clip(_printable(exc.source), 200), _printable(str(exc.field)), _printable(str(exc.problem)))
 
 
 # --------------------------------------------------------------------------------------------
@@ -136,20 +275,30 @@ def read_jsonstat(
     InputError
         Unreadable file or JSON, ``class`` other than ``dataset``, missing or inconsistent
         ``id``/``size``/``dimension``, a category index that does not match ``size``, or a
-        ``value``/``status`` whose length is not the product of ``size``. The message names the
-        file, the field (``value``, ``dimension.Alder.category.index`` ...) and what was expected.
+        ``value``/``status`` whose length is not the product of ``size``, a value that is not a
+        finite number, ``role``/``extension``/``note``/``category.unit`` of the wrong type, a
+        directory, a file over :data:`MAX_FILE_BYTES` or a dataset over :data:`MAX_CELLS` cells.
+        The message is one line and names the file, the field (``value``,
+        ``dimension.Alder.category.index`` ...) and what was expected.
     """
+    try:
+        return _read_jsonstat(source, with_status)
+    except InputError as exc:
+        raise _one_line(exc) from None
+
+
+def _read_jsonstat(source, with_status: bool) -> xr.DataArray | xr.Dataset:
     name, attrs_source, doc = _load_json(source)
     dims, sizes = _check_dataset(doc, name)
     categories = [_read_category(doc, name, dim, i, size) for i, (dim, size) in enumerate(zip(dims, sizes))]
-    n_cells = int(np.prod(sizes, dtype=np.int64))
+    n_cells = math.prod(sizes)
     values, status = _read_values(doc, name, n_cells, sizes)
 
     coords: dict[str, Any] = {}
     for dim, (codes, labels) in zip(dims, categories):
         coords[dim] = codes
         coords[f"{dim}_label"] = (dim, [labels[c] for c in codes])
-    attrs = _jsonstat_attrs(doc, dims, categories, attrs_source)
+    attrs = _jsonstat_attrs(doc, dims, categories, attrs_source, name)
     attrs["suppressed"] = int(np.isnan(values).sum())
 
     shape = tuple(sizes)
@@ -165,24 +314,15 @@ def _load_json(source) -> tuple[str, str, dict]:
     if isinstance(source, Mapping):
         name, text, doc = "json", None, dict(source)
     elif isinstance(source, (bytes, bytearray)):
-        name, text, doc = "json", None, None
-        try:
-            text = bytes(source).decode("utf-8-sig")
-        except UnicodeDecodeError as exc:
-            problem = f"er ikke gyldig UTF-8-tekst (feil ved byte {exc.start}); {_JSONSTAT_HINT}"
-            raise InputError(name, "", problem) from None
+        name, doc = "json", None
+        if len(source) > MAX_FILE_BYTES:
+            raise InputError(name, "", f"teksten er over grensen på {_mb(MAX_FILE_BYTES)}")
+        text, _ = _decode(bytes(source), name, "")
     elif isinstance(source, str) and source.lstrip().startswith(("{", "[")):
         name, text, doc = "json", source, None
     elif isinstance(source, (str, os.PathLike)):
-        path = Path(source)
-        name = str(source)
-        if not path.is_file():
-            raise InputError(name, "file", f"finnes ikke; {_JSONSTAT_HINT}")
-        try:
-            text = path.read_text(encoding="utf-8-sig")
-        except UnicodeDecodeError as exc:
-            problem = f"filen er ikke gyldig UTF-8-tekst (feil ved byte {exc.start}); {_JSONSTAT_HINT}"
-            raise InputError(name, "file", problem) from None
+        name, raw = _read_bytes(source, _JSONSTAT_HINT)
+        text, _ = _decode(raw, name, "file")
         doc = None
     else:
         problem = f"{type(source).__name__} er verken en filsti, JSON-tekst eller en dict"
@@ -194,6 +334,10 @@ def _load_json(source) -> tuple[str, str, dict]:
         except json.JSONDecodeError as exc:
             field = f"linje {exc.lineno}, kolonne {exc.colno}"
             raise InputError(name, field, f"er ikke gyldig JSON; {_JSONSTAT_HINT}") from None
+        except RecursionError:
+            raise InputError(name, "file", f"JSON-strukturen er for dypt nøstet; {_JSONSTAT_HINT}") from None
+        except ValueError as exc:  # e.g. an integer with more than 4300 digits
+            raise InputError(name, "file", f"har et tall JSON-leseren ikke kan lese ({_short(str(exc))})") from None
     if not isinstance(doc, dict):
         raise InputError(name, "(øverste nivå)", f"er en {type(doc).__name__}; {_JSONSTAT_HINT}")
     attrs_source = Path(name).name if name != "json" else "json"
@@ -207,10 +351,10 @@ def _check_dataset(doc: dict, name: str) -> tuple[list[str], list[int]]:
         hint = " (dette ser ut som JSON-stat 1.x; be API-et om format=json-stat2)" if "dataset" in doc else ""
         raise InputError(name, "class", f"mangler; forventet 'dataset'{hint}")
     if cls != "dataset":
-        raise InputError(name, "class", f"{cls!r} støttes ikke, bare 'dataset'; {_JSONSTAT_HINT}")
+        raise InputError(name, "class", f"{_short(cls)} støttes ikke, bare 'dataset'; {_JSONSTAT_HINT}")
     version = doc.get("version")
-    if version is not None and not str(version).startswith("2"):
-        raise InputError(name, "version", f"{version!r} støttes ikke; forventet JSON-stat '2.0'")
+    if version is not None and not (isinstance(version, str) and version.startswith("2")):
+        raise InputError(name, "version", f"{_short(version)} støttes ikke; forventet JSON-stat '2.0'")
 
     dims = doc.get("id")
     if dims is None:
@@ -218,21 +362,35 @@ def _check_dataset(doc: dict, name: str) -> tuple[list[str], list[int]]:
     if not isinstance(dims, list) or not dims or not all(isinstance(d, str) for d in dims):
         raise InputError(name, "id", f"{_short(dims)}; forventet en liste med minst ett dimensjonsnavn")
     if len(set(dims)) != len(dims):
-        raise InputError(name, "id", f"{dims} har samme dimensjonsnavn flere ganger")
+        raise InputError(name, "id", f"{_short(dims)} har samme dimensjonsnavn flere ganger")
+    taken = {"value", "status"} | {f"{d}_label" for d in dims}
+    clash = [d for d in dims if d in taken or not d.strip()]
+    if clash:
+        problem = (
+            f"dimensjonsnavnet {clash[0]!r} kan ikke brukes (tomt, 'value', 'status' eller navnet på en annen "
+            "dimensjon + '_label')"
+        )
+        raise InputError(name, "id", _short(problem, 200))
 
     sizes = doc.get("size")
     if sizes is None:
-        raise InputError(name, "size", f"mangler; forventet antall kategorier i hver av {dims}")
+        raise InputError(name, "size", f"mangler; forventet antall kategorier i hver av {_short(dims)}")
     if not isinstance(sizes, list) or not all(isinstance(s, int) and not isinstance(s, bool) and s >= 0 for s in sizes):
         raise InputError(name, "size", f"{_short(sizes)}; forventet en liste med antall kategorier per dimensjon")
     if len(sizes) != len(dims):
         n_dims = _count(len(dims), "dimensjon", "dimensjoner")
-        problem = f"har {_count(len(sizes), 'verdi', 'verdier')}, men 'id' har {n_dims} {dims}"
+        problem = f"har {_count(len(sizes), 'verdi', 'verdier')}, men 'id' har {n_dims} {_short(dims)}"
+        raise InputError(name, "size", problem)
+    if math.prod(sizes) > MAX_CELLS:
+        problem = (
+            f"{_short(sizes)} gir {math.prod(sizes)} celler, over grensen på {MAX_CELLS}; "
+            "last ned bare kommunen og årene du trenger"
+        )
         raise InputError(name, "size", problem)
 
     dimension = doc.get("dimension")
     if dimension is None:
-        raise InputError(name, "dimension", f"mangler; forventet et objekt med én oppføring for hver av {dims}")
+        raise InputError(name, "dimension", f"mangler; forventet et objekt med én oppføring for hver av {_short(dims)}")
     if not isinstance(dimension, dict):
         problem = f"{_short(dimension)}; forventet et objekt med én oppføring per navn i 'id'"
         raise InputError(name, "dimension", problem)
@@ -262,11 +420,17 @@ def _read_category(doc: dict, name: str, dim: str, pos: int, size: int) -> tuple
             raise InputError(name, f"{field}.index", problem)
         codes = [str(next(iter(labels)))]
     elif isinstance(index, list):
+        if not all(isinstance(c, (str, int)) and not isinstance(c, bool) for c in index):
+            bad = next(c for c in index if not isinstance(c, (str, int)) or isinstance(c, bool))
+            problem = f"{_short(bad)} er ikke en kategorikode; forventet koder som tekst, for eksempel '0301'"
+            raise InputError(name, f"{field}.index", problem)
         codes = [str(c) for c in index]
     elif isinstance(index, dict):
         positions = list(index.values())
-        if sorted(positions) != list(range(len(index))) or not all(isinstance(p, int) for p in positions):
-            problem = f"posisjonene {_short(positions)} er ikke 0..{len(index) - 1}"
+        if not all(isinstance(p, int) and not isinstance(p, bool) for p in positions) or sorted(positions) != list(
+            range(len(index))
+        ):
+            problem = f"posisjonene {_short(positions)} er ikke heltallene 0..{len(index) - 1}"
             raise InputError(name, f"{field}.index", problem)
         codes = [str(code) for code, _ in sorted(index.items(), key=lambda kv: kv[1])]
     else:
@@ -284,7 +448,11 @@ def _read_category(doc: dict, name: str, dim: str, pos: int, size: int) -> tuple
         )
     unknown = set(map(str, labels)) - set(codes)
     if unknown:
-        problem = f"etiketter for koder som ikke finnes i 'index': {sorted(unknown)[:5]}"
+        problem = f"etiketter for koder som ikke finnes i 'index': {_listing(sorted(unknown)[:LISTED], len(unknown))}"
+        raise InputError(name, f"{field}.label", problem)
+    bad = [k for k, v in labels.items() if not isinstance(v, (str, int, float)) or isinstance(v, bool)]
+    if bad:
+        problem = f"etiketten for {bad[0]!r} er {_short(labels[bad[0]])}; forventet tekst"
         raise InputError(name, f"{field}.label", problem)
     label_of = {str(k): str(v) for k, v in labels.items()}
     return codes, {c: label_of.get(c, c) for c in codes}
@@ -299,9 +467,14 @@ def _read_values(doc: dict, name: str, n_cells: int, sizes: list[int]) -> tuple[
     cells = _cells_from(raw, name, "value", n_cells, sizes, default=None)
     status = np.array(_cells_from(doc.get("status", ""), name, "status", n_cells, sizes, default=""), dtype=object)
 
-    if not any(isinstance(v, (str, bool, list, dict)) for v in cells):  # usual case: numbers, nulls
-        values = np.array(cells, dtype=float).reshape(n_cells)  # None -> NaN
-        return _apply_nil(values, status, name)
+    if all(v is None or type(v) in (int, float) for v in cells):  # usual case: numbers, nulls
+        try:
+            values = np.array(cells, dtype=float).reshape(n_cells)  # None -> NaN
+        except OverflowError:  # an integer beyond float: reported below, cell by cell
+            pass
+        else:
+            _check_finite(values, cells, name)
+            return _apply_nil(values, status, name)
     values = np.full(n_cells, np.nan)
     for i, v in enumerate(cells):
         if v is None:
@@ -309,21 +482,36 @@ def _read_values(doc: dict, name: str, n_cells: int, sizes: list[int]) -> tuple[
         if isinstance(v, bool):
             raise InputError(name, f"value[{i}]", f"{v!r} er ikke et tall")
         if isinstance(v, (int, float)):
-            values[i] = float(v)
+            try:
+                values[i] = float(v)
+            except OverflowError:
+                values[i] = np.inf
+            if not math.isfinite(values[i]):
+                raise InputError(name, f"value[{i}]", f"{_short(v)} er ikke et endelig tall; forventet et vanlig tall")
         elif isinstance(v, str) and v.strip() in SSB_SYMBOLS:
             # Some producers put the symbol in 'value' itself; move it to 'status'.
             status[i] = status[i] or v.strip()
         else:
-            problem = f"{v!r} er verken et tall, null eller et av SSBs symboler {list(SSB_SYMBOLS)}"
+            problem = f"{_short(v)} er verken et tall, null eller et av SSBs symboler {list(SSB_SYMBOLS)}"
             raise InputError(name, f"value[{i}]", problem)
     return _apply_nil(values, status, name)
+
+
+def _check_finite(values: np.ndarray, cells: list, name: str) -> None:
+    bad = np.flatnonzero(np.isinf(values) | (np.isnan(values) & np.array([c is not None for c in cells], dtype=bool)))
+    if len(bad):
+        i = int(bad[0])
+        problem = f"{_short(cells[i])} er ikke et endelig tall; forventet et tall eller null"
+        if len(bad) > 1:
+            problem += f" (og {len(bad) - 1} andre celler)"
+        raise InputError(name, f"value[{i}]", problem)
 
 
 def _apply_nil(values: np.ndarray, status: np.ndarray, name: str) -> tuple[np.ndarray, np.ndarray]:
     """Check the status symbols and set cells marked ``-`` (SSB: nil, exactly zero) to 0."""
     for i, s in enumerate(status):
         if not isinstance(s, str):
-            problem = f"{s!r} er ikke tekst; forventet et av SSBs symboler {list(SSB_SYMBOLS)}"
+            problem = f"{_short(s)} er ikke tekst; forventet et av SSBs symboler {list(SSB_SYMBOLS)}"
             raise InputError(name, f"status[{i}]", problem)
     values[(status == _NIL) & np.isnan(values)] = 0.0
     return values, status.astype(str)
@@ -336,7 +524,7 @@ def _cells_from(raw, name: str, field: str, n_cells: int, sizes: list[int], defa
             raise InputError(
                 name,
                 field,
-                f"har {_count(len(raw), 'verdi', 'verdier')}, men size {sizes} "
+                f"har {_count(len(raw), 'verdi', 'verdier')}, men size {_short(sizes)} "
                 f"gir {_count(n_cells, 'celle', 'celler')}",
             )
         return list(raw)
@@ -348,7 +536,8 @@ def _cells_from(raw, name: str, field: str, n_cells: int, sizes: list[int], defa
             except ValueError:
                 i = -1
             if not 0 <= i < n_cells:
-                raise InputError(name, f"{field}.{key}", f"er ikke en celleindeks 0..{n_cells - 1} (size {sizes})")
+                problem = f"er ikke en celleindeks 0..{n_cells - 1} (size {_short(sizes)})"
+                raise InputError(name, f"{field}.{_clip(str(key), 20)}", problem)
             cells[i] = v
         return cells
     if field == "status" and isinstance(raw, str):
@@ -356,35 +545,71 @@ def _cells_from(raw, name: str, field: str, n_cells: int, sizes: list[int], defa
     raise InputError(name, field, f"{_short(raw)}; forventet en liste eller et objekt indeks -> {field}")
 
 
-def _jsonstat_attrs(doc: dict, dims: list[str], categories: list, attrs_source: str) -> dict:
+def _role(doc: dict, name: str) -> dict[str, list[str]]:
+    """``role`` (``{"time": ["Tid"], "geo": ["Region"], "metric": [...]}``), checked."""
+    role = doc.get("role")
+    if role is None:
+        return {}
+    if not isinstance(role, dict):
+        problem = f"{_short(role)}; forventet et objekt som {{'time': ['Tid'], 'geo': ['Region']}}"
+        raise InputError(name, "role", problem)
+    for key, v in role.items():
+        if not isinstance(v, list) or not all(isinstance(d, str) for d in v):
+            raise InputError(name, f"role.{_clip(str(key), 20)}", f"{_short(v)}; forventet en liste med dimensjonsnavn")
+    return {k: list(v) for k, v in role.items()}
+
+
+def _jsonstat_attrs(doc: dict, dims: list[str], categories: list, attrs_source: str, name: str) -> dict:
     attrs: dict[str, Any] = {"source": attrs_source}
     for key in ("label", "updated"):
         if key in doc:
-            attrs[key] = str(doc[key])
-    units = _jsonstat_units(doc, dims, categories)
+            if not isinstance(doc[key], str):
+                raise InputError(name, key, f"{_short(doc[key])}; forventet tekst")
+            attrs[key] = doc[key]
+    units = _jsonstat_units(doc, dims, categories, name)
     if units is not None:
         attrs["units"] = units
     note = doc.get("note")
     if note:
-        attrs["note"] = [str(n) for n in note] if isinstance(note, list) else [str(note)]
-    px = (doc.get("extension") or {}).get("px") or {}
-    if px.get("tableid"):
-        attrs["table"] = str(px["tableid"])
+        if isinstance(note, str):
+            note = [note]
+        if not isinstance(note, list) or not all(isinstance(n, str) for n in note):
+            raise InputError(name, "note", f"{_short(note)}; forventet tekst eller en liste med tekster")
+        attrs["note"] = list(note)
+    extension = doc.get("extension")
+    if extension is not None and not isinstance(extension, dict):
+        raise InputError(name, "extension", f"{_short(extension)}; forventet et objekt")
+    px = (extension or {}).get("px")
+    if px is not None and not isinstance(px, dict):
+        raise InputError(name, "extension.px", f"{_short(px)}; forventet et objekt")
+    tableid = (px or {}).get("tableid")
+    if tableid is not None and not isinstance(tableid, (str, int)):
+        raise InputError(name, "extension.px.tableid", f"{_short(tableid)}; forventet et tabellnummer som '07459'")
+    if tableid:
+        attrs["table"] = str(tableid)
     if isinstance(doc.get("source"), str):
         attrs["provider"] = doc["source"]
-    attrs["role"] = {k: list(v) for k, v in (doc.get("role") or {}).items()}
+    attrs["role"] = _role(doc, name)
     attrs["labels"] = {dim: dict(labels) for dim, (_codes, labels) in zip(dims, categories)}
     return attrs
 
 
-def _jsonstat_units(doc: dict, dims: list[str], categories: list) -> str | dict | None:
+def _jsonstat_units(doc: dict, dims: list[str], categories: list, name: str) -> str | dict | None:
     """Unit from ``category.unit`` of the metric dimension(s), else the single contents label."""
-    role_metric = (doc.get("role") or {}).get("metric") or []
-    metric_dims = [d for d in dims if d in role_metric or "unit" in doc["dimension"][d].get("category", {})]
+    role_metric = _role(doc, name).get("metric", [])
+    metric_dims = [d for d in dims if d in role_metric or "unit" in doc["dimension"][d]["category"]]
     bases: dict[str, str] = {}
     for dim in metric_dims:
-        for code, unit in (doc["dimension"][dim]["category"].get("unit") or {}).items():
-            if isinstance(unit, dict) and unit.get("base"):
+        units = doc["dimension"][dim]["category"].get("unit") or {}
+        if not isinstance(units, dict):
+            field = f"dimension.{dim}.category.unit"
+            problem = f"{_short(units)}; forventet et objekt kode -> {{'base': ..., 'decimals': ...}}"
+            raise InputError(name, field, problem)
+        for code, unit in units.items():
+            if unit is not None and not isinstance(unit, dict):
+                field = f"dimension.{dim}.category.unit.{_clip(str(code), 20)}"
+                raise InputError(name, field, f"{_short(unit)}; forventet et objekt som {{'base': 'personer'}}")
+            if unit and unit.get("base"):
                 bases[str(code)] = str(unit["base"])
     if bases:
         distinct = set(bases.values())
@@ -450,8 +675,14 @@ def read_statbank_csv(path: str | os.PathLike, encoding: str | None = None) -> p
         number nor an SSB symbol. The message names the file, the line/column and what was
         expected.
     """
-    name = str(path)
-    lines, used_encoding = _read_lines(Path(path), name, encoding)
+    try:
+        return _read_statbank_csv(path, encoding)
+    except InputError as exc:
+        raise _one_line(exc) from None
+
+
+def _read_statbank_csv(path, encoding: str | None) -> pd.DataFrame:
+    name, lines, used_encoding = _read_lines(path, encoding)
     title, header_pos, header = _find_header(lines, name)
     rows, line_numbers, notes = _data_rows(lines, header_pos, header, name)
     df = pd.DataFrame(rows, columns=header, dtype=str)
@@ -459,35 +690,15 @@ def read_statbank_csv(path: str | os.PathLike, encoding: str | None = None) -> p
     value_cols, parsed = _value_columns(df, header, line_numbers, name)
     dim_cols = [c for c in header if c not in value_cols]
     long = _melt(df, dim_cols, value_cols, parsed, name)
-    long.attrs = {"source": Path(path).name, "encoding": used_encoding, "title": title, "notes": notes}
+    long.attrs = {"source": Path(name).name, "encoding": used_encoding, "title": title, "notes": notes}
     return long
 
 
-def _read_lines(path: Path, name: str, encoding: str | None) -> tuple[list[str], str]:
-    if not path.is_file():
-        raise InputError(name, "file", "finnes ikke; forventet en CSV-fil eksportert fra SSBs statistikkbank")
-    raw = path.read_bytes()
-    if encoding is not None:
-        try:
-            return _lines(raw.decode(encoding)), encoding
-        except LookupError:
-            problem = f"{encoding!r} er ikke en kjent tegnkoding (SSB bruker 'iso-8859-1')"
-            raise InputError(name, "encoding", problem) from None
-        except UnicodeDecodeError as exc:
-            problem = f"filen er ikke gyldig {encoding} (feil ved byte {exc.start}); SSB bruker 'iso-8859-1'"
-            raise InputError(name, "encoding", problem) from None
-    try:
-        return _lines(raw.decode("utf-8-sig")), "utf-8"
-    except UnicodeDecodeError:
-        pass
-    # Not UTF-8: SSB's ISO-8859-1, or cp1252 if the file uses bytes 0x80-0x9F (where the two
-    # differ; in ISO-8859-1 they are control characters, in cp1252 e.g. the euro sign).
-    if not re.search(rb"[\x80-\x9f]", raw):
-        return _lines(raw.decode("iso-8859-1")), "iso-8859-1"
-    try:
-        return _lines(raw.decode("cp1252")), "cp1252"
-    except UnicodeDecodeError:
-        return _lines(raw.decode("iso-8859-1")), "iso-8859-1"
+def _read_lines(path, encoding: str | None) -> tuple[str, list[str], str]:
+    """(name for messages, lines, encoding used)."""
+    name, raw = _read_bytes(path, "forventet en CSV-fil eksportert fra SSBs statistikkbank")
+    text, used = _decode(raw, name, "file", encoding)
+    return name, _lines(text), used
 
 
 def _lines(text: str) -> list[str]:
@@ -503,17 +714,27 @@ def _find_header(lines: list[str], name: str) -> tuple[list[str], int, list[str]
     """
     title: list[str] = []
     for pos, line in enumerate(lines):
-        fields = _split(line)
+        fields = _split(line, name, pos)
         if len(fields) >= 2:
             header = [f.strip() for f in fields]
             empty = [i + 1 for i, f in enumerate(header) if not f]
             if empty:
                 which = "kolonne" if len(empty) == 1 else "kolonnene"
-                problem = f"{which} nr. {_listing(empty, len(empty))} mangler navn"
+                problem = f"{which} nr. {_listing(empty[:LISTED], len(empty))} mangler navn"
                 raise InputError(name, f"linje {pos + 1} (overskriftslinje)", problem)
             dup = sorted({f for f in header if header.count(f) > 1})
             if dup:
-                problem = f"samme kolonnenavn flere ganger: {dup}"
+                problem = f"samme kolonnenavn flere ganger: {_listing([repr(d) for d in dup[:LISTED]], len(dup))}"
+                raise InputError(name, f"linje {pos + 1} (overskriftslinje)", problem)
+            kinds = [_column_kind(f) for f in header]
+            twice = sorted({k for k in kinds if k and kinds.count(k) > 1})
+            if twice:
+                cols = [f for f, k in zip(header, kinds) if k == twice[0]]
+                problem = f"kolonnene {_short(cols)} betyr det samme ({twice[0]}); forventet én av dem"
+                raise InputError(name, f"linje {pos + 1} (overskriftslinje)", problem)
+            reserved = [f for f in header if f.lower() in _RESERVED]
+            if reserved:
+                problem = f"kolonnenavnet {reserved[0]!r} er reservert; forventet dimensjons- og verdikolonner"
                 raise InputError(name, f"linje {pos + 1} (overskriftslinje)", problem)
             return title, pos, header
         if line.strip():
@@ -528,8 +749,23 @@ def _find_header(lines: list[str], name: str) -> tuple[list[str], int, list[str]
     )
 
 
-def _split(line: str) -> list[str]:
-    return next(csv.reader([line], delimiter=_CSV_SEP, quotechar='"'), [])
+_RESERVED = {"value", "status", "heading", "_column", "_cell"}
+
+
+def _column_kind(header: str) -> str | None:
+    """``"year"``, ``"sex"``, ``"contents"`` for a stub column SSB names so, else None."""
+    low = header.lower()
+    for kind, names in (("year", _TIME_NAMES), ("sex", _SEX_NAMES), ("contents", _CONTENTS_NAMES)):
+        if low in names:
+            return kind
+    return None
+
+
+def _split(line: str, name: str = "", pos: int = 0) -> list[str]:
+    try:
+        return next(csv.reader([line], delimiter=_CSV_SEP, quotechar='"'), [])
+    except csv.Error as exc:  # e.g. a field over csv.field_size_limit() (128 kB)
+        raise InputError(name, f"linje {pos + 1}", f"kan ikke leses som CSV ({_short(str(exc))})") from None
 
 
 def _data_rows(
@@ -542,7 +778,7 @@ def _data_rows(
     for pos in range(header_pos + 1, len(lines)):
         if not lines[pos].strip():
             continue
-        fields = _split(lines[pos])
+        fields = _split(lines[pos], name, pos)
         if len(fields) == len(header):
             if notes:
                 problem = "datarad etter fotnotelinjer; forventet alle dataradene samlet i én blokk"
@@ -606,12 +842,13 @@ def _value_columns(
             is_num, is_sym, is_empty = _cell_kinds(df[c])
             bad = ~(is_num | is_sym | is_empty)
             if bad.any():
-                row = int(np.flatnonzero(bad.to_numpy())[0])
-                raise InputError(
-                    name,
-                    f"linje {line_numbers[row]}, kolonne {c!r}",
-                    f"{df[c].iloc[row]!r} er verken et tall eller et av SSBs symboler {list(SSB_SYMBOLS)}",
-                )
+                rows = np.flatnonzero(bad.to_numpy())
+                row = int(rows[0])
+                problem = f"{_short(df[c].iloc[row])} er verken et tall eller et av SSBs symboler {list(SSB_SYMBOLS)}"
+                if len(rows) > 1:
+                    more = [f"linje {line_numbers[int(r)]} {_short(df[c].iloc[int(r)], 20)}" for r in rows[1:LISTED]]
+                    problem += f"; det samme gjelder {_listing(more, len(rows) - 1, '; ')}"
+                raise InputError(name, f"linje {line_numbers[row]}, kolonne {_short(c, 40)}", problem)
     else:
         value_cols = []
         for c in header:
@@ -624,11 +861,22 @@ def _value_columns(
         raise InputError(
             name,
             "verdikolonner",
-            f"fant ingen blant {header}; forventet kolonner med tall (eller SSB-symboler) med overskrifter som "
-            "'Persons 2023 Males' eller 'Personer 2023 Kvinner'",
+            f"fant ingen blant {_short(header, 200)}; forventet kolonner med tall (eller SSB-symboler) med "
+            "overskrifter som 'Persons 2023 Males' eller 'Personer 2023 Kvinner'",
         )
+    for c in value_cols:  # numbers beyond float (1e999) are refused, not read as infinity
+        cell = df[c].str.strip()
+        number = pd.to_numeric(cell.where(_cell_kinds(df[c])[0]).str.replace(",", ".", regex=False), errors="coerce")
+        rows = np.flatnonzero(np.isinf(number.to_numpy(dtype=float)))
+        if len(rows):
+            row = int(rows[0])
+            problem = f"{_short(cell.iloc[row])} er ikke et endelig tall (for stort); forventet et vanlig tall"
+            if len(rows) > 1:
+                more = [f"linje {line_numbers[int(r)]}" for r in rows[1:LISTED]]
+                problem += f"; det samme gjelder {_listing(more, len(rows) - 1, '; ')}"
+            raise InputError(name, f"linje {line_numbers[row]}, kolonne {_short(c, 40)}", problem)
     if len(value_cols) == len(header):
-        problem = f"{header} har ingen dimensjonskolonne (for eksempel 'region', 'age') foran verdiene"
+        problem = f"{_short(header, 200)} har ingen dimensjonskolonne (for eksempel 'region', 'age') foran verdiene"
         raise InputError(name, "overskriftslinje", problem)
     return value_cols, parsed
 
@@ -672,7 +920,15 @@ def _melt(df: pd.DataFrame, dim_cols: list[str], value_cols: list[str], parsed: 
     cell = long["_cell"].str.strip()
     is_sym = cell.isin(list(SSB_SYMBOLS))
     number = cell.where(~is_sym & (cell != ""), None).str.replace(",", ".", regex=False)
-    long["value"] = pd.to_numeric(number, errors="raise").astype(float)
+    long["value"] = pd.to_numeric(number, errors="coerce").astype(float)
+    bad = np.flatnonzero((number.notna() & ~np.isfinite(long["value"].fillna(0.0))).to_numpy())
+    if len(bad):
+        cells = [_short(long["_cell"].iloc[i], 30) for i in bad[:LISTED]]
+        problem = (
+            f"{_count(len(bad), 'verdi', 'verdier')} er ikke et endelig tall (for stort): "
+            f"{_listing(cells, len(bad), '; ')}; forventet vanlige tall"
+        )
+        raise InputError(name, "value", problem)
     long.loc[cell == _NIL, "value"] = 0.0  # SSB "-" = nil (zero)
     long["status"] = cell.where(is_sym, "").astype(str)
 
@@ -682,9 +938,9 @@ def _melt(df: pd.DataFrame, dim_cols: list[str], value_cols: list[str], parsed: 
 
 def _to_years(col: pd.Series, name: str) -> pd.Series:
     text = col.astype(str).str.strip()
-    bad = ~text.str.fullmatch(r"\d{4}")
+    bad = ~text.str.fullmatch(r"[0-9]{4}")
     if bad.any():
-        raise InputError(name, "year", f"{text[bad].iloc[0]!r} er ikke et firesifret årstall")
+        raise InputError(name, "year", f"{_short(text[bad].iloc[0])} er ikke et firesifret årstall")
     return text.astype(np.int64)
 
 
@@ -735,21 +991,28 @@ def read_population(
         but no ``kommune`` (the message lists some codes), unknown ``kommune`` or ``year``,
         missing single ages (unless ``partial``), ages that are not single years, categories
         other than men and women, several contents or other categories that cannot be a single
-        population, duplicate cells, suppressed (NaN) or negative values. Each message names the
-        file, the field and the offending cells.
+        population, duplicate cells, suppressed (NaN) or negative values, values that are not
+        (near) whole numbers, and a year whose total is 0 (unless ``partial``) or over
+        :data:`MAX_POPULATION`. Each message is one line and names the file, the field and the
+        first offending cells ("… og N til" for the rest).
     """
-    name = str(path)
-    p = Path(path)
-    if not p.is_file():
-        problem = "finnes ikke; forventet en SSB-fil (tabell 07459) i JSON-stat 2.0 eller CSV fra statistikkbanken"
-        raise InputError(name, "file", problem)
+    try:
+        return _read_population(path, kommune, year, partial)
+    except InputError as exc:
+        raise _one_line(exc) from None
+
+
+def _read_population(path, kommune, year, partial: bool) -> xr.DataArray:
+    hint = "forventet en SSB-fil (tabell 07459) i JSON-stat 2.0 eller CSV fra statistikkbanken"
+    name, raw = _read_bytes(path, hint)
+    p = Path(name)
     if kommune is not None and not isinstance(kommune, str):
         raise InputError(
             name,
             "kommune",
             f"{kommune!r} er ikke tekst; skriv kommunenummeret som tekst med fire tegn, for eksempel '0301'",
         )
-    if _looks_like_json(p):
+    if _looks_like_json(p, raw):
         long, meta = _population_long_jsonstat(p, name)
     else:
         long, meta = _population_long_csv(p, name)
@@ -757,17 +1020,16 @@ def read_population(
     return _population_array(long, name, meta, kommune, year, partial)
 
 
-def _looks_like_json(path: Path) -> bool:
+def _looks_like_json(path: Path, raw: bytes) -> bool:
     if path.suffix.lower() == ".json":
         return True
-    with path.open("rb") as fh:
-        head = fh.read(64).lstrip(b"\xef\xbb\xbf \t\r\n")
+    head = raw[:64].lstrip(b"\xef\xbb\xbf \t\r\n")
     return head.startswith(b"{")
 
 
 def _population_long_jsonstat(path: Path, name: str) -> tuple[pd.DataFrame, dict]:
     """07459-style JSON-stat -> long table region/region_label/year/age/sex/value/status."""
-    ds = read_jsonstat(path, with_status=True)
+    ds = _read_jsonstat(path, with_status=True)
     dims = list(ds["value"].dims)
     role = ds.attrs.get("role", {})
 
@@ -781,7 +1043,7 @@ def _population_long_jsonstat(path: Path, name: str) -> tuple[pd.DataFrame, dict
     sex = find(None, lambda d: d in _SEX_NAMES)
     for dim, what in ((time, "år (Tid)"), (age, "alder (Alder)"), (sex, "kjønn (Kjonn)")):
         if dim is None:
-            problem = f"{dims} har ingen dimensjon for {what}; forventet en tabell som SSBs 07459"
+            problem = f"{_short(dims, 200)} har ingen dimensjon for {what}; forventet en tabell som SSBs 07459"
             raise InputError(name, "id", problem)
     others = [d for d in dims if d not in {region, time, age, sex}]
     for d in others:
@@ -790,7 +1052,7 @@ def _population_long_jsonstat(path: Path, name: str) -> tuple[pd.DataFrame, dict
             raise InputError(
                 name,
                 f"dimension.{d}",
-                f"har {len(codes)} kategorier {codes[:5]}; en befolkning trenger nøyaktig én",
+                f"har {len(codes)} kategorier {_short(codes[:LISTED])}; en befolkning trenger nøyaktig én",
             )
 
     labels = ds.attrs["labels"]
@@ -814,12 +1076,13 @@ def _population_long_jsonstat(path: Path, name: str) -> tuple[pd.DataFrame, dict
 
 def _population_long_csv(path: Path, name: str) -> tuple[pd.DataFrame, dict]:
     """StatBank CSV (07459) -> long table region/region_label/year/age/sex/value/status."""
-    df = read_statbank_csv(path)
+    df = _read_statbank_csv(path, None)
     cols = {c.lower(): c for c in df.columns}
     region = next((cols[c] for c in cols if c in _REGION_NAMES), None)
     age = next((cols[c] for c in cols if c in _AGE_NAMES), None)
     if age is None:
-        raise InputError(name, "age", f"ingen alderskolonne blant {list(df.columns)}; forventet 'age' eller 'alder'")
+        problem = f"ingen alderskolonne blant {_short(list(df.columns), 200)}; forventet 'age' eller 'alder'"
+        raise InputError(name, "age", problem)
     if "sex" not in df.columns:
         problem = "fant ikke kjønn i kolonneoverskriftene eller i en kolonne 'sex'/'kjønn'; forventet menn og kvinner"
         raise InputError(name, "sex", problem)
@@ -829,9 +1092,9 @@ def _population_long_csv(path: Path, name: str) -> tuple[pd.DataFrame, dict]:
     for c in [c for c in df.columns if c not in known]:
         distinct = df[c].unique()
         if len(distinct) > 1:
-            raise InputError(
-                name, c, f"har {len(distinct)} kategorier {list(distinct[:5])}; en befolkning trenger nøyaktig én"
-            )
+            found = _short(list(distinct[:LISTED]))
+            problem = f"har {len(distinct)} kategorier {found}; en befolkning trenger nøyaktig én"
+            raise InputError(name, c, problem)
 
     if region is not None:
         labels = df[region].astype(str).str.strip()
@@ -928,6 +1191,7 @@ def _population_array(
         cells = [f"{_cell(y, a, x)} = {v:g}" for (y, a, x), v in zip(neg.index[:5], neg["value"].iloc[:5])]
         n = _count(len(neg), "negativt befolkningstall", "negative befolkningstall")
         raise InputError(name, "value", f"{n}: {_listing(cells, len(neg), '; ')}")
+    _check_counts(s["value"], name, partial)
 
     data = s["value"].to_numpy(dtype=float).reshape(len(years), len(ages), len(SEXES))
     attrs = {"units": "persons", **meta, "kommune": kommune, "kommune_name": kommune_name}
@@ -940,6 +1204,32 @@ def _population_array(
     )
 
 
+def _check_counts(values: pd.Series, name: str, partial: bool) -> None:
+    """Persons are (near) whole numbers, and each year's total is positive and plausible."""
+    frac = values[(values - values.round()).abs() > INTEGER_TOLERANCE]
+    if len(frac):
+        cells = [f"{_cell(y, a, x)} = {v:g}" for (y, a, x), v in zip(frac.index[:LISTED], frac.iloc[:LISTED])]
+        problem = (
+            f"{_count(len(frac), 'verdi', 'verdier')} er ikke hele personer: {_listing(cells, len(frac), '; ')}; "
+            "forventet antall personer (heltall) som i SSBs tabell 07459"
+        )
+        raise InputError(name, "value", problem)
+    totals = values.round().groupby(level="year").sum()
+    for y, total in totals.items():
+        if not partial and total <= 0:
+            problem = (
+                f"befolkningen i år {y} er til sammen 0 personer; forventet en kommune med innbyggere "
+                "(er det riktig fil og riktig kolonne?)"
+            )
+            raise InputError(name, "value", problem)
+        if not total <= MAX_POPULATION:
+            problem = (
+                f"befolkningen i år {y} er til sammen {total:.4g} personer, over grensen på "
+                f"{MAX_POPULATION:_} personer; forventet én kommune (eller hele landet)".replace("_", " ")
+            )
+            raise InputError(name, "value", problem)
+
+
 def _current_codes(code: str) -> list[str]:
     """2024 codes an older kommune number became ([] if unknown)."""
     try:
@@ -950,6 +1240,8 @@ def _current_codes(code: str) -> list[str]:
 
 def _select_region(long: pd.DataFrame, name: str, kommune: str | None) -> tuple[pd.DataFrame, str, str]:
     codes = list(dict.fromkeys(long["region"]))
+    if not codes:
+        raise InputError(name, "value", "filen har ingen celler; forventet befolkningstall for minst én region")
     if kommune is None:
         if len(codes) > 1:
             problem = (
@@ -973,7 +1265,14 @@ def _select_region(long: pd.DataFrame, name: str, kommune: str | None) -> tuple[
 def _select_years(long: pd.DataFrame, name: str, year) -> pd.DataFrame:
     if year is None:
         return long
-    wanted = [year] if isinstance(year, (int, np.integer)) else list(year)
+    if isinstance(year, (int, np.integer)) and not isinstance(year, bool):
+        wanted = [int(year)]
+    elif isinstance(year, Iterable) and not isinstance(year, (str, bytes)):
+        wanted = list(year)
+    else:
+        raise InputError(name, "year", f"{_short(year)} er ikke et årstall eller en liste med årstall")
+    if not all(isinstance(y, (int, np.integer)) and not isinstance(y, bool) for y in wanted):
+        raise InputError(name, "year", f"{_short(wanted)}; forventet årstall som heltall, for eksempel 2024")
     available = sorted(long["year"].unique())
     unknown = [y for y in wanted if y not in available]
     if unknown:
@@ -986,9 +1285,10 @@ def _select_years(long: pd.DataFrame, name: str, year) -> pd.DataFrame:
 
 
 def _check_sexes(long: pd.DataFrame, name: str) -> None:
-    other = sorted(set(long["sex"]) - set(SEXES))
+    other = sorted(set(map(str, long["sex"])) - set(SEXES))
     if other:
-        raise InputError(name, "sex", f"fant kategoriene {other}; forventet bare menn og kvinner {SEXES}")
+        found = _listing([repr(o) for o in other], len(other))
+        raise InputError(name, "sex", f"fant kategoriene {found}; forventet bare menn og kvinner {SEXES}")
 
 
 def _check_duplicates(long: pd.DataFrame, name: str) -> None:
@@ -1031,12 +1331,14 @@ def _ranges(values: Iterable[int]) -> str:
         else:
             out.append(str(start) if start == prev else f"{start}-{prev}")
             start = prev = v
-    return ", ".join(out)
+    return _listing(out, len(out), limit=12)
 
 
-def _listing(items: Sequence[str], total: int, sep: str = ", ") -> str:
-    text = sep.join(str(i) for i in items)
-    return text if total <= len(items) else f"{text}, ... ({total} i alt)"
+def _listing(items: Sequence[str], total: int, sep: str = ", ", limit: int = 8) -> str:
+    """The first ``limit`` of ``total`` items, then "… og N til" for the rest."""
+    shown = [str(i) for i in list(items)[:limit]]
+    text = sep.join(shown)
+    return text if total <= len(shown) else f"{text} … og {total - len(shown)} til"
 
 
 def _count(n: int, one: str, many: str) -> str:
@@ -1050,5 +1352,8 @@ def _cell(year, age, sex) -> str:
 
 
 def _short(obj: Any, limit: int = 60) -> str:
-    text = repr(obj)
+    return _clip(repr(obj), limit)
+
+
+def _clip(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 3] + "..."
