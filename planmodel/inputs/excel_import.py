@@ -36,6 +36,7 @@ dropdowns always match what the model accepts.
 from __future__ import annotations
 
 import difflib
+import math
 import re
 import warnings
 from collections.abc import Mapping, Sequence
@@ -50,7 +51,7 @@ from planmodel.inputs.scenario import MeasureChoice, load_scenario
 from planmodel.inputs.catalogue import Catalogue, load_catalogue
 from planmodel.core.yamlio import load_strict
 from planmodel.inputs.goals import load_goals, scenario_goals
-from planmodel.core.io import write_text_atomic
+from planmodel.core.io import formulas_as_text, write_text_atomic
 
 #: Where the shipped template lives (under ``data/``).
 TEMPLATE = ("maler", "tiltaksmal.xlsx")
@@ -324,6 +325,7 @@ def build_template(catalogue: Catalogue | str | Path | None = None, library: Lib
         guide.cell(row=row, column=1).font = bold
         guide.cell(row=row, column=2).alignment = wrap
     guide["A1"].font = Font(bold=True, size=14)
+    formulas_as_text(wb)  # library titles and descriptions are text, whatever they start with
     return wb
 
 
@@ -416,14 +418,16 @@ def _number(v: Any) -> float | None:
     """A cell as a number: Excel numbers, or text like ``1 500,5``, ``−0,05`` or ``-5 %``."""
     if isinstance(v, bool):
         return None
-    if isinstance(v, (int, float)):
-        return float(v)
+    if isinstance(v, (int, float)):  # 1e999 in a cell reads as inf: not a number anyone meant
+        return float(v) if math.isfinite(v) else None
     if isinstance(v, str):
         t = v.strip().replace("\u2212", "-").replace("\u00a0", "").replace("\u202f", "").replace(" ", "")
         pct = t.endswith("%")
         t = t.rstrip("%")
         if _NUMBER.match(t):
             x = float(t.replace(",", "."))
+            if not math.isfinite(x):  # "1e999"
+                return None
             return x / 100.0 if pct else x
     return None
 
@@ -537,6 +541,34 @@ def _show(v: Any) -> str:
     return repr(v) if isinstance(v, str) else str(v)
 
 
+def value_rows(ws, min_row: int = 1, max_col: int | None = None, also=None) -> list[tuple[int, tuple]]:
+    """(row number, values of columns 1..``max_col``) of the rows from ``min_row`` that hold a value.
+
+    Bounded by the cells actually in the file, not by the used range the sheet claims: an .xlsx
+    may say it reaches row 1 048 576 (a styled empty cell, a stale ``<dimension>``), and walking
+    that range would take minutes. ``also`` is a second worksheet (the same sheet read with its
+    formulas) whose filled rows count too. ``max_col`` None: up to the last column with a value.
+    """
+    def filled(sheet) -> set[tuple[int, int]]:
+        cells = getattr(sheet, "_cells", None)
+        if cells is None:  # a read-only sheet streams its cells: keep the ones holding values
+            return {(c.row, c.column) for row in sheet.iter_rows(min_row=min_row) for c in row
+                    if getattr(c, "value", None) is not None}
+        return {rc for rc, c in cells.items() if c.value is not None}
+
+    present = {rc for rc in filled(ws) if rc[0] >= min_row and (max_col is None or rc[1] <= max_col)}
+    if also is not None:
+        present |= {rc for rc in filled(also) if rc[0] >= min_row and (max_col is None or rc[1] <= max_col)}
+    if not present:
+        return []
+    width = max_col if max_col is not None else max(c for _, c in present)
+    get = ws._cells.get if hasattr(ws, "_cells") else (lambda rc: ws.cell(row=rc[0], column=rc[1]))
+    out = []
+    for r in sorted({r for r, _ in present}):
+        out.append((r, tuple(getattr(get((r, c)), "value", None) for c in range(1, width + 1))))
+    return out
+
+
 def _sheet_rows(wb, wb_formulas, name: str, columns: Sequence[str], problems: _Problems) -> list[_Row] | None:
     """The non-empty rows of a sheet (header checked), or None when the sheet cannot be read."""
     from openpyxl.utils import get_column_letter
@@ -545,8 +577,8 @@ def _sheet_rows(wb, wb_formulas, name: str, columns: Sequence[str], problems: _P
         problems.add(name, "", f"arket mangler; bruk tiltaksmalen (arkene {SHEET_CHOSEN} og {SHEET_OWN})")
         return None
     ws = wb[name]
-    head = [c.value for c in ws[1]][: len(columns)] if ws.max_row >= 1 else []
-    head += [None] * (len(columns) - len(head))
+    first = value_rows(ws, 1, len(columns))
+    head = list(first[0][1]) if first and first[0][0] == 1 else [None] * len(columns)
     ok = True
     for j, (want, got) in enumerate(zip(columns, head), start=1):
         if _blank(got) or _text(got).lower() != want:
@@ -557,9 +589,7 @@ def _sheet_rows(wb, wb_formulas, name: str, columns: Sequence[str], problems: _P
         return None
     wsf = wb_formulas[name]
     rows = []
-    for r, cells in enumerate(ws.iter_rows(min_row=2, max_col=len(columns), values_only=True), start=2):
-        if all(_blank(v) for v in cells):
-            continue
+    for r, cells in value_rows(ws, 2, len(columns), also=wsf):
         row = _Row(name, r, columns, cells, problems)
         for col in columns:  # a formula Excel has never calculated has no value to read
             f = wsf[row.ref(col)].value
@@ -567,6 +597,8 @@ def _sheet_rows(wb, wb_formulas, name: str, columns: Sequence[str], problems: _P
                 row.bad(col, "formelen har ingen beregnet verdi; åpne filen i Excel og lagre den, "
                              "eller skriv inn verdien")
                 row.values[col] = UNCALCULATED
+        if all(_blank(v) for v in row.values.values()):
+            continue
         rows.append(row)
     return rows
 
@@ -625,10 +657,18 @@ def import_tiltak(path: str | Path, catalogue: Catalogue | str | Path | None = N
     return ImportedTiltak(tuple(choices + own_choices), library_yaml, str(path))
 
 
+#: At most this many bad cells are listed in the message; the rest are counted ("… og N til").
+MAX_LISTED_CELLS = 50
+
+
 def _cell_error(path: Path, lines: list[str]) -> InputError:
+    """One InputError listing the bad cells (the first :data:`MAX_LISTED_CELLS`); ``.cells`` has all."""
     n = len(lines)
     head = "1 celle må rettes" if n == 1 else f"{n} celler må rettes"
-    err = InputError(str(path), "celler", head + ":\n  " + "\n  ".join(lines))
+    shown = lines[:MAX_LISTED_CELLS]
+    if n > len(shown):
+        shown = shown + [f"… og {n - len(shown)} til"]
+    err = InputError(str(path), "celler", head + ":\n  " + "\n  ".join(shown))
     err.cells = lines
     return err
 
