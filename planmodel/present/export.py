@@ -49,7 +49,7 @@ from planmodel.core.meta import SSB_CREDIT
 from planmodel.core.meta import __version__
 from planmodel.core.ages import KOSTRA_GROUPS, to_kostra_groups
 from planmodel.core.errors import InputError
-from planmodel.core.io import formulas_as_text, write_bytes_atomic, write_text_atomic
+from planmodel.core.io import atomic_path, formulas_as_text, write_bytes_atomic, write_text_atomic
 from planmodel.inputs.catalogue import load_catalogue
 from planmodel.population.indicators import indicators
 from planmodel.inputs.library import load_library
@@ -632,12 +632,9 @@ def write_netcdf(ds: xr.Dataset, path: str | Path, engine: str | None = None) ->
     """
     path = Path(path)
     engine = engine or _netcdf_engine()
-    tmp = path.with_name(f".{path.name}.tmp")
-    try:
-        netcdf_ready(ds).to_netcdf(tmp, engine=engine)
-        tmp.replace(path)  # atomic: the file is complete or not there
-    finally:
-        tmp.unlink(missing_ok=True)
+    ready = netcdf_ready(ds)
+    with atomic_path(path) as tmp:  # atomic: the file is complete or not there
+        ready.to_netcdf(tmp, engine=engine)
     return path
 
 
