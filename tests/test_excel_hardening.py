@@ -160,12 +160,12 @@ def test_rows_far_down_are_still_read(tmp_path):
     assert any(line.startswith("Nye tiltak!A5000") for line in exc.value.cells)
 
 
-def _with_value(path: Path, cell: str, xml_value: str) -> Path:
-    """``path`` with the number in ``cell`` of *Nye tiltak* replaced by ``xml_value`` as stored."""
+def _with_value(path: Path, cell: str, xml_value: str, sheet: str = "Nye tiltak") -> Path:
+    """``path`` with the number in ``cell`` of ``sheet`` replaced by ``xml_value`` as stored."""
     with zipfile.ZipFile(path) as z:
         files = {n: z.read(n) for n in z.namelist()}
         sheets = re.findall(rb'<sheet [^>]*name="([^"]+)"[^>]*r:id="(rId\d+)"', files["xl/workbook.xml"])
-    rid = dict((n.decode(), r.decode()) for n, r in sheets)["Nye tiltak"]
+    rid = dict((n.decode(), r.decode()) for n, r in sheets)[sheet]
     target = re.search(rf'Id="{rid}"[^>]*Target="([^"]+)"|Target="([^"]+)"[^>]*Id="{rid}"'.encode(),
                        files["xl/_rels/workbook.xml.rels"])
     name = "xl/" + (target.group(1) or target.group(2)).decode().lstrip("/").removeprefix("xl/")
@@ -205,3 +205,37 @@ def test_the_list_of_bad_cells_is_capped(tmp_path):
     assert f"{n} celler må rettes" in message
     assert message.count("Nye tiltak!") == excel_import.MAX_LISTED_CELLS
     assert message.rstrip().endswith(f"… og {n - excel_import.MAX_LISTED_CELLS} til")
+
+
+@pytest.mark.parametrize("stored", ["NaN", "inf", "-Infinity"])
+def test_a_stored_value_that_is_no_number_names_its_cell(tmp_path, stored):
+    """openpyxl refuses the whole workbook for one such cell; the message names the cell."""
+    col = excel_import.OWN_COLUMNS.index("drift år 0")
+    cell = f"{chr(ord('A') + col)}2"
+    path = _with_value(fill(tmp_path), cell, stored)
+    with pytest.raises(InputError) as exc:
+        import_tiltak(path)
+    assert exc.value.cells == [f"Nye tiltak!{cell}: {stored!r} er ikke et tall"]
+    assert "\n" not in str(exc.value).split(":", 1)[0]
+
+
+def test_a_stored_nan_in_the_kommunedata_workbook_names_its_cell(tmp_path):
+    book = write_kommunedata("1151", tmp_path / "utsira.xlsx")
+    wb = load_workbook(book)
+    ws = wb["Regnskap"]
+    row = next(r for r in range(5, ws.max_row + 1) if ws.cell(row=r, column=1).value == "net_debt")
+    ws.cell(row=row, column=5, value=12345)
+    wb.save(tmp_path / "fylt.xlsx")
+    path = _with_value(tmp_path / "fylt.xlsx", f"E{row}", "NaN", sheet="Regnskap")
+    with pytest.raises(InputError) as exc:
+        import_kommunedata(path)
+    assert exc.value.cells == [f"Regnskap!E{row}: 'NaN' er ikke et tall"]
+
+
+def test_a_broken_workbook_is_one_line_of_bokmal(tmp_path):
+    path = tmp_path / "ødelagt.xlsx"
+    with zipfile.ZipFile(path, "w") as z:
+        z.writestr("xl/workbook.xml", "<ikke xml")
+    with pytest.raises(InputError) as exc:
+        import_tiltak(path)
+    assert "\n" not in str(exc.value) and "kan ikke leses som Excel-fil" in str(exc.value)

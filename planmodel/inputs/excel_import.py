@@ -394,6 +394,69 @@ def _open(path: Path, data_only: bool):
         return load_workbook(path, data_only=data_only)
 
 
+def _cast_like_openpyxl(text: str) -> None:
+    """Raise ValueError when openpyxl cannot read ``text`` as the number of a numeric cell."""
+    if "." in text or "E" in text or "e" in text:
+        float(text)
+    else:
+        int(text)
+
+
+def unreadable_number_cells(path: Path, limit: int = 1000) -> list[str]:
+    """``Sheet!A1: ...`` for the numeric cells whose stored value is not a number (``inf``,
+    ``NaN``: written by other programs, never by Excel). openpyxl refuses the whole workbook
+    for one such cell; this names the cells instead. Empty when there are none or the file is
+    not a readable zip of sheets."""
+    import xml.etree.ElementTree as ET
+    import zipfile
+
+    ns = {"m": "http://schemas.openxmlformats.org/spreadsheetml/2006/main",
+          "r": "http://schemas.openxmlformats.org/officeDocument/2006/relationships",
+          "p": "http://schemas.openxmlformats.org/package/2006/relationships"}
+    out: list[str] = []
+    try:
+        with zipfile.ZipFile(path) as z:
+            book = ET.fromstring(z.read("xl/workbook.xml"))
+            rels = ET.fromstring(z.read("xl/_rels/workbook.xml.rels"))
+            targets = {r.get("Id"): r.get("Target", "") for r in rels.findall("p:Relationship", ns)}
+            for sheet in book.findall("m:sheets/m:sheet", ns):
+                target = targets.get(sheet.get(f"{{{ns['r']}}}id"), "")
+                name = target.lstrip("/") if target.startswith("/") else "xl/" + target
+                if name not in z.namelist():
+                    continue
+                xml = z.read(name)
+                for m in re.finditer(rb'<c\b([^>]*?)(?:/>|>(.*?)</c>)', xml, re.S):
+                    attrs, body = m.group(1), m.group(2) or b""
+                    kind = re.search(rb'\bt="([^"]*)"', attrs)
+                    if kind and kind.group(1) != b"n":
+                        continue
+                    v = re.search(rb"<v>([^<]*)</v>", body)
+                    if not v or not v.group(1).strip():
+                        continue
+                    text = v.group(1).decode("utf-8", "replace").strip()
+                    try:
+                        _cast_like_openpyxl(text)
+                    except ValueError:
+                        ref = re.search(rb'\br="([A-Z]+[0-9]+)"', attrs)
+                        cell = ref.group(1).decode() if ref else "?"
+                        out.append(f"{sheet.get('name')}!{cell}: {text!r} er ikke et tall")
+                        if len(out) >= limit:
+                            return out
+    except (OSError, KeyError, zipfile.BadZipFile, ET.ParseError):
+        return out
+    return out
+
+
+def unreadable_workbook(path: Path, exc: Exception, field: str = "") -> InputError:
+    """The InputError for a workbook openpyxl cannot open: its bad number cells when that is the
+    reason (see :func:`unreadable_number_cells`), else one line naming the file."""
+    cells = unreadable_number_cells(path)
+    if cells:
+        return _cell_error(path, cells)
+    return InputError(str(path), field, f"kan ikke leses som Excel-fil (.xlsx): {type(exc).__name__}; "
+                                        "forventet en arbeidsbok lagret av Excel eller planmodel")
+
+
 class _Uncalculated:
     """Marks a formula cell without a calculated value (already reported; not checked again)."""
 
@@ -641,7 +704,7 @@ def import_tiltak(path: str | Path, catalogue: Catalogue | str | Path | None = N
     try:
         wb, wbf = _open(path, True), _open(path, False)
     except Exception as exc:  # noqa: BLE001 - zipfile, XML and openpyxl errors all mean "not a workbook"
-        raise InputError(str(path), "", f"kan ikke leses som Excel-fil (.xlsx): {exc}") from None
+        raise unreadable_workbook(path, exc) from None
     problems = _Problems()
     chosen_rows = _sheet_rows(wb, wbf, SHEET_CHOSEN, CHOSEN_COLUMNS, problems)
     own_rows = _sheet_rows(wb, wbf, SHEET_OWN, OWN_COLUMNS, problems)

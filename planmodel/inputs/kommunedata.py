@@ -30,7 +30,7 @@ from planmodel.core.yamlio import dump_yaml
 from planmodel.inputs.catalogue import load_catalogue
 from planmodel.inputs.demographic import SCENARIOS
 from planmodel.inputs.economy import load_economy
-from planmodel.inputs.excel_import import _Problems, _blank, _cell_error, _number, _open, _text, value_rows
+from planmodel.inputs.excel_import import _Problems, _blank, _cell_error, _number, _open, _text, unreadable_workbook, value_rows
 from planmodel.inputs.goals import parse_goals
 from planmodel.inputs.kommuner import resolve_kommune
 from planmodel.inputs.scenario import AMOUNT_LIMIT, parse_scenario
@@ -178,7 +178,7 @@ def import_kommunedata(path: str | Path) -> KommuneData:
     try:
         wb = _open(path, data_only=True)
     except Exception as exc:  # openpyxl raises many kinds for a file that is not a workbook
-        raise InputError(str(path), "fil", f"kan ikke leses som Excel-arbeidsbok (.xlsx): {type(exc).__name__}") from None
+        raise unreadable_workbook(path, exc, "fil") from None
     problems = _Problems()
     rd = _Reader(wb, problems)
     out: dict = {}
