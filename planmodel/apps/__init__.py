@@ -23,6 +23,13 @@ TEMPLATES_DIR = APPS_DIR.parent / "templates"
 TEMPLATE = "planmodel"
 HOST = "127.0.0.1"
 DEFAULT_PORT = 8866
+#: Host names (besides loopback addresses such as 127.0.0.1 and ::1) the server answers to. A
+#: request with any other ``Host`` header gets 403: a web page on another site cannot reach the
+#: app (and its kernel) by pointing its own name at 127.0.0.1 (DNS rebinding).
+LOCAL_HOSTNAMES = ("localhost",)
+#: Tornado settings for Voilà. Voilà turns jupyter_server's host check off
+#: (``allow_remote_access=True``); its ``tornado_settings`` are applied after that and turn it on.
+TORNADO_SETTINGS = {"allow_remote_access": False, "local_hostnames": list(LOCAL_HOSTNAMES)}
 
 
 def available_apps() -> list[str]:
@@ -44,13 +51,16 @@ def voila_argv(name: str = "befolkning", port: int = DEFAULT_PORT, open_browser:
 
     Voilà 0.5 has no ``--ip`` alias and wants ``=True``/``=False`` for boolean aliases (see
     the Jupyter notes). ``port_retries=0`` makes Voilà fail rather than move to another port
-    than the address printed.
+    than the address printed. :data:`TORNADO_SETTINGS` make it answer only requests whose
+    ``Host`` is 127.0.0.1, localhost or another loopback address (403 otherwise).
     """
     argv = [
         str(app_path(name)),
         f"--port={int(port)}",
         f"--Voila.ip={HOST}",
         "--Voila.port_retries=0",
+        # a dict literal: traitlets' key=value form would make False the (true) string "False"
+        f"--Voila.tornado_settings={TORNADO_SETTINGS!r}",
         f"--template={TEMPLATE}",
         "--theme=light",
         "--show_tracebacks=False",

@@ -36,6 +36,7 @@ dropdowns always match what the model accepts.
 from __future__ import annotations
 
 import difflib
+import math
 import re
 import warnings
 from collections.abc import Mapping, Sequence
@@ -50,7 +51,7 @@ from planmodel.inputs.scenario import MeasureChoice, load_scenario
 from planmodel.inputs.catalogue import Catalogue, load_catalogue
 from planmodel.core.yamlio import load_strict
 from planmodel.inputs.goals import load_goals, scenario_goals
-from planmodel.core.io import write_text_atomic
+from planmodel.core.io import formulas_as_text, write_text_atomic
 
 #: Where the shipped template lives (under ``data/``).
 TEMPLATE = ("maler", "tiltaksmal.xlsx")
@@ -324,6 +325,7 @@ def build_template(catalogue: Catalogue | str | Path | None = None, library: Lib
         guide.cell(row=row, column=1).font = bold
         guide.cell(row=row, column=2).alignment = wrap
     guide["A1"].font = Font(bold=True, size=14)
+    formulas_as_text(wb)  # library titles and descriptions are text, whatever they start with
     return wb
 
 
@@ -392,6 +394,69 @@ def _open(path: Path, data_only: bool):
         return load_workbook(path, data_only=data_only)
 
 
+def _cast_like_openpyxl(text: str) -> None:
+    """Raise ValueError when openpyxl cannot read ``text`` as the number of a numeric cell."""
+    if "." in text or "E" in text or "e" in text:
+        float(text)
+    else:
+        int(text)
+
+
+def unreadable_number_cells(path: Path, limit: int = 1000) -> list[str]:
+    """``Sheet!A1: ...`` for the numeric cells whose stored value is not a number (``inf``,
+    ``NaN``: written by other programs, never by Excel). openpyxl refuses the whole workbook
+    for one such cell; this names the cells instead. Empty when there are none or the file is
+    not a readable zip of sheets."""
+    import xml.etree.ElementTree as ET
+    import zipfile
+
+    ns = {"m": "http://schemas.openxmlformats.org/spreadsheetml/2006/main",
+          "r": "http://schemas.openxmlformats.org/officeDocument/2006/relationships",
+          "p": "http://schemas.openxmlformats.org/package/2006/relationships"}
+    out: list[str] = []
+    try:
+        with zipfile.ZipFile(path) as z:
+            book = ET.fromstring(z.read("xl/workbook.xml"))
+            rels = ET.fromstring(z.read("xl/_rels/workbook.xml.rels"))
+            targets = {r.get("Id"): r.get("Target", "") for r in rels.findall("p:Relationship", ns)}
+            for sheet in book.findall("m:sheets/m:sheet", ns):
+                target = targets.get(sheet.get(f"{{{ns['r']}}}id"), "")
+                name = target.lstrip("/") if target.startswith("/") else "xl/" + target
+                if name not in z.namelist():
+                    continue
+                xml = z.read(name)
+                for m in re.finditer(rb'<c\b([^>]*?)(?:/>|>(.*?)</c>)', xml, re.S):
+                    attrs, body = m.group(1), m.group(2) or b""
+                    kind = re.search(rb'\bt="([^"]*)"', attrs)
+                    if kind and kind.group(1) != b"n":
+                        continue
+                    v = re.search(rb"<v>([^<]*)</v>", body)
+                    if not v or not v.group(1).strip():
+                        continue
+                    text = v.group(1).decode("utf-8", "replace").strip()
+                    try:
+                        _cast_like_openpyxl(text)
+                    except ValueError:
+                        ref = re.search(rb'\br="([A-Z]+[0-9]+)"', attrs)
+                        cell = ref.group(1).decode() if ref else "?"
+                        out.append(f"{sheet.get('name')}!{cell}: {text!r} er ikke et tall")
+                        if len(out) >= limit:
+                            return out
+    except (OSError, KeyError, zipfile.BadZipFile, ET.ParseError):
+        return out
+    return out
+
+
+def unreadable_workbook(path: Path, exc: Exception, field: str = "") -> InputError:
+    """The InputError for a workbook openpyxl cannot open: its bad number cells when that is the
+    reason (see :func:`unreadable_number_cells`), else one line naming the file."""
+    cells = unreadable_number_cells(path)
+    if cells:
+        return _cell_error(path, cells)
+    return InputError(str(path), field, f"kan ikke leses som Excel-fil (.xlsx): {type(exc).__name__}; "
+                                        "forventet en arbeidsbok lagret av Excel eller planmodel")
+
+
 class _Uncalculated:
     """Marks a formula cell without a calculated value (already reported; not checked again)."""
 
@@ -416,14 +481,16 @@ def _number(v: Any) -> float | None:
     """A cell as a number: Excel numbers, or text like ``1 500,5``, ``−0,05`` or ``-5 %``."""
     if isinstance(v, bool):
         return None
-    if isinstance(v, (int, float)):
-        return float(v)
+    if isinstance(v, (int, float)):  # 1e999 in a cell reads as inf: not a number anyone meant
+        return float(v) if math.isfinite(v) else None
     if isinstance(v, str):
         t = v.strip().replace("\u2212", "-").replace("\u00a0", "").replace("\u202f", "").replace(" ", "")
         pct = t.endswith("%")
         t = t.rstrip("%")
         if _NUMBER.match(t):
             x = float(t.replace(",", "."))
+            if not math.isfinite(x):  # "1e999"
+                return None
             return x / 100.0 if pct else x
     return None
 
@@ -537,6 +604,34 @@ def _show(v: Any) -> str:
     return repr(v) if isinstance(v, str) else str(v)
 
 
+def value_rows(ws, min_row: int = 1, max_col: int | None = None, also=None) -> list[tuple[int, tuple]]:
+    """(row number, values of columns 1..``max_col``) of the rows from ``min_row`` that hold a value.
+
+    Bounded by the cells actually in the file, not by the used range the sheet claims: an .xlsx
+    may say it reaches row 1 048 576 (a styled empty cell, a stale ``<dimension>``), and walking
+    that range would take minutes. ``also`` is a second worksheet (the same sheet read with its
+    formulas) whose filled rows count too. ``max_col`` None: up to the last column with a value.
+    """
+    def filled(sheet) -> set[tuple[int, int]]:
+        cells = getattr(sheet, "_cells", None)
+        if cells is None:  # a read-only sheet streams its cells: keep the ones holding values
+            return {(c.row, c.column) for row in sheet.iter_rows(min_row=min_row) for c in row
+                    if getattr(c, "value", None) is not None}
+        return {rc for rc, c in cells.items() if c.value is not None}
+
+    present = {rc for rc in filled(ws) if rc[0] >= min_row and (max_col is None or rc[1] <= max_col)}
+    if also is not None:
+        present |= {rc for rc in filled(also) if rc[0] >= min_row and (max_col is None or rc[1] <= max_col)}
+    if not present:
+        return []
+    width = max_col if max_col is not None else max(c for _, c in present)
+    get = ws._cells.get if hasattr(ws, "_cells") else (lambda rc: ws.cell(row=rc[0], column=rc[1]))
+    out = []
+    for r in sorted({r for r, _ in present}):
+        out.append((r, tuple(getattr(get((r, c)), "value", None) for c in range(1, width + 1))))
+    return out
+
+
 def _sheet_rows(wb, wb_formulas, name: str, columns: Sequence[str], problems: _Problems) -> list[_Row] | None:
     """The non-empty rows of a sheet (header checked), or None when the sheet cannot be read."""
     from openpyxl.utils import get_column_letter
@@ -545,8 +640,8 @@ def _sheet_rows(wb, wb_formulas, name: str, columns: Sequence[str], problems: _P
         problems.add(name, "", f"arket mangler; bruk tiltaksmalen (arkene {SHEET_CHOSEN} og {SHEET_OWN})")
         return None
     ws = wb[name]
-    head = [c.value for c in ws[1]][: len(columns)] if ws.max_row >= 1 else []
-    head += [None] * (len(columns) - len(head))
+    first = value_rows(ws, 1, len(columns))
+    head = list(first[0][1]) if first and first[0][0] == 1 else [None] * len(columns)
     ok = True
     for j, (want, got) in enumerate(zip(columns, head), start=1):
         if _blank(got) or _text(got).lower() != want:
@@ -557,9 +652,7 @@ def _sheet_rows(wb, wb_formulas, name: str, columns: Sequence[str], problems: _P
         return None
     wsf = wb_formulas[name]
     rows = []
-    for r, cells in enumerate(ws.iter_rows(min_row=2, max_col=len(columns), values_only=True), start=2):
-        if all(_blank(v) for v in cells):
-            continue
+    for r, cells in value_rows(ws, 2, len(columns), also=wsf):
         row = _Row(name, r, columns, cells, problems)
         for col in columns:  # a formula Excel has never calculated has no value to read
             f = wsf[row.ref(col)].value
@@ -567,6 +660,8 @@ def _sheet_rows(wb, wb_formulas, name: str, columns: Sequence[str], problems: _P
                 row.bad(col, "formelen har ingen beregnet verdi; åpne filen i Excel og lagre den, "
                              "eller skriv inn verdien")
                 row.values[col] = UNCALCULATED
+        if all(_blank(v) for v in row.values.values()):
+            continue
         rows.append(row)
     return rows
 
@@ -609,7 +704,7 @@ def import_tiltak(path: str | Path, catalogue: Catalogue | str | Path | None = N
     try:
         wb, wbf = _open(path, True), _open(path, False)
     except Exception as exc:  # noqa: BLE001 - zipfile, XML and openpyxl errors all mean "not a workbook"
-        raise InputError(str(path), "", f"kan ikke leses som Excel-fil (.xlsx): {exc}") from None
+        raise unreadable_workbook(path, exc) from None
     problems = _Problems()
     chosen_rows = _sheet_rows(wb, wbf, SHEET_CHOSEN, CHOSEN_COLUMNS, problems)
     own_rows = _sheet_rows(wb, wbf, SHEET_OWN, OWN_COLUMNS, problems)
@@ -625,10 +720,18 @@ def import_tiltak(path: str | Path, catalogue: Catalogue | str | Path | None = N
     return ImportedTiltak(tuple(choices + own_choices), library_yaml, str(path))
 
 
+#: At most this many bad cells are listed in the message; the rest are counted ("… og N til").
+MAX_LISTED_CELLS = 50
+
+
 def _cell_error(path: Path, lines: list[str]) -> InputError:
+    """One InputError listing the bad cells (the first :data:`MAX_LISTED_CELLS`); ``.cells`` has all."""
     n = len(lines)
     head = "1 celle må rettes" if n == 1 else f"{n} celler må rettes"
-    err = InputError(str(path), "celler", head + ":\n  " + "\n  ".join(lines))
+    shown = lines[:MAX_LISTED_CELLS]
+    if n > len(shown):
+        shown = shown + [f"… og {n - len(shown)} til"]
+    err = InputError(str(path), "celler", head + ":\n  " + "\n  ".join(shown))
     err.cells = lines
     return err
 

@@ -30,7 +30,7 @@ from planmodel.core.yamlio import dump_yaml
 from planmodel.inputs.catalogue import load_catalogue
 from planmodel.inputs.demographic import SCENARIOS
 from planmodel.inputs.economy import load_economy
-from planmodel.inputs.excel_import import _Problems, _blank, _cell_error, _number, _open, _text
+from planmodel.inputs.excel_import import _Problems, _blank, _cell_error, _number, _open, _text, unreadable_workbook, value_rows
 from planmodel.inputs.goals import parse_goals
 from planmodel.inputs.kommuner import resolve_kommune
 from planmodel.inputs.scenario import AMOUNT_LIMIT, parse_scenario
@@ -119,10 +119,10 @@ class _Reader:
         return self.wb[name]
 
     def rows(self, ws, last_col: int):
-        """(row number, key, cells) for the data rows (keys in column A), bounded by the used range."""
+        """(row number, key, cells) for the data rows (keys in column A), bounded by the rows that
+        hold values (not by the used range the file claims, which may reach row 1 048 576)."""
         out = []
-        for r, values in enumerate(ws.iter_rows(min_row=FIRST_ROW, max_row=min(ws.max_row, FIRST_ROW + 500),
-                                                max_col=last_col, values_only=True), start=FIRST_ROW):
+        for r, values in value_rows(ws, FIRST_ROW, last_col):
             if values and not _blank(values[0]):
                 out.append((r, _text(values[0]), list(values) + [None] * (last_col - len(values))))
         return out
@@ -178,7 +178,7 @@ def import_kommunedata(path: str | Path) -> KommuneData:
     try:
         wb = _open(path, data_only=True)
     except Exception as exc:  # openpyxl raises many kinds for a file that is not a workbook
-        raise InputError(str(path), "fil", f"kan ikke leses som Excel-arbeidsbok (.xlsx): {type(exc).__name__}") from None
+        raise unreadable_workbook(path, exc, "fil") from None
     problems = _Problems()
     rd = _Reader(wb, problems)
     out: dict = {}
@@ -261,7 +261,7 @@ def import_kommunedata(path: str | Path) -> KommuneData:
 
     ws = rd.sheet("years")
     if ws is not None:
-        header = [c.value for c in ws[HEADER_ROW]]
+        header = next((v for r, v in value_rows(ws, HEADER_ROW) if r == HEADER_ROW), ())
         years: dict[int, int] = {}
         for col, h in enumerate(header, start=1):
             if col >= YEAR_COLUMNS_FIRST and not _blank(h):

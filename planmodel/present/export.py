@@ -49,7 +49,7 @@ from planmodel.core.meta import SSB_CREDIT
 from planmodel.core.meta import __version__
 from planmodel.core.ages import KOSTRA_GROUPS, to_kostra_groups
 from planmodel.core.errors import InputError
-from planmodel.core.io import write_bytes_atomic, write_text_atomic
+from planmodel.core.io import atomic_path, formulas_as_text, write_bytes_atomic, write_text_atomic
 from planmodel.inputs.catalogue import load_catalogue
 from planmodel.population.indicators import indicators
 from planmodel.inputs.library import load_library
@@ -632,12 +632,9 @@ def write_netcdf(ds: xr.Dataset, path: str | Path, engine: str | None = None) ->
     """
     path = Path(path)
     engine = engine or _netcdf_engine()
-    tmp = path.with_name(f".{path.name}.tmp")
-    try:
-        netcdf_ready(ds).to_netcdf(tmp, engine=engine)
-        tmp.replace(path)  # atomic: the file is complete or not there
-    finally:
-        tmp.unlink(missing_ok=True)
+    ready = netcdf_ready(ds)
+    with atomic_path(path) as tmp:  # atomic: the file is complete or not there
+        ready.to_netcdf(tmp, engine=engine)
     return path
 
 
@@ -680,9 +677,11 @@ def save_workbook(wb, path: str | Path, cached: Mapping[str, Mapping[str, float]
     openpyxl stamps the save time into ``docProps/core.xml`` and the zip entries; both are
     removed or fixed here, so the same content gives the same bytes. ``cached`` ({sheet title:
     {cell: value}}) are the results of formula cells, written into the file (openpyxl cannot);
-    Excel recalculates them on opening anyway.
+    Excel recalculates them on opening anyway. Only those cells are written as formulas: any
+    other cell whose text starts with ``=`` (a title the user wrote) is saved as text.
     """
     cached = cached or {}
+    formulas_as_text(wb, keep={title: cells.keys() for title, cells in cached.items()})
     sheet_xml = {f"xl/worksheets/sheet{i}.xml": cached.get(ws.title, {}) for i, ws in enumerate(wb.worksheets, start=1)}
     if cached:
         wb.calculation.fullCalcOnLoad = True
@@ -735,6 +734,8 @@ class _Sheet:
                 v = v.value
             else:
                 cell = self.ws.cell(row=self.row, column=j, value=v)
+                if isinstance(v, str):
+                    cell.data_type = "s"  # text stays text, also when it starts with "="
             f = fmt[j - 1] if isinstance(fmt, (list, tuple)) else fmt
             if f and isinstance(v, (int, float)) and not isinstance(v, bool):
                 cell.number_format = f

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import html
 from pathlib import Path
+from types import SimpleNamespace
 
 import numpy as np
 import pandas as pd
@@ -341,12 +342,16 @@ def accounts_table(ds: xr.Dataset) -> pd.DataFrame:
 
 
 def effect_status_table(scenario: PlanScenario) -> pd.DataFrame:
-    """The effects of the chosen tiltak on the services, with their ranges and status."""
+    """The effects of the chosen tiltak on the services, with their ranges and status (no rows
+    when no chosen tiltak has an effect: the tiltak template allows tiltak with costs only)."""
     catalogue = load_catalogue(scenario.catalogue)
     library = load_library(scenario.library, catalogue)
-    chosen = [library.measures[m.id].title for m in scenario.measures]
-    t = measure_library_table(library, catalogue)
-    t = t[t.index.get_level_values(0).isin(chosen)]
+    chosen = {m.id: library.measures[m.id] for m in scenario.measures
+              if m.id in library.measures and library.measures[m.id].effects}
+    if not chosen:
+        return pd.DataFrame(columns=["Virkning", "Anslag", "Lav", "Høy", "Status"],
+                            index=pd.MultiIndex.from_arrays([[], []], names=["Tiltak", "Virker på"]))
+    t = measure_library_table(SimpleNamespace(measures=chosen), catalogue)
     t = t.drop(columns=[c for c in ("Etterslep (år)", "Innfasing (år)") if c in t.columns])
     return t
 
@@ -529,11 +534,14 @@ def report_html(scenario_or_path: PlanScenario | str | Path, ds: xr.Dataset | No
     a(table_html(status_table(catalogue)))
     if scenario.measures:
         eff = effect_status_table(scenario)
-        n_eff = len(eff)
-        n_ass = int((eff["Status"] == "anslag").sum())
-        a(f"<details><summary>Tiltakenes virkninger: {n_ass} av {n_eff} er anslag</summary>")
-        a(table_html(eff, row_header="Virker på"))
-        a("</details>")
+        if eff.empty:
+            a('<p class="note">De valgte tiltakene har ingen virkninger på tjenestene i tiltaksbiblioteket; '
+              "bare kostnadene deres er med i beregningen.</p>")
+        else:
+            n_ass = int((eff["Status"] == "anslag").sum())
+            a(f"<details><summary>Tiltakenes virkninger: {n_ass} av {len(eff)} er anslag</summary>")
+            a(table_html(eff, row_header="Virker på"))
+            a("</details>")
     a("</div>\n<h3>Begrensninger</h3><ul>")
     for text in LIMITATIONS:
         a(f"<li>{_esc(text)}</li>")
