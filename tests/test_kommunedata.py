@@ -402,3 +402,15 @@ def test_a_population_file_ending_before_the_base_year_is_refused(tmp_path):
     f.write_text(f.read_text(encoding="utf-8").replace("Persons 2026", "Persons 2024"), encoding="utf-8")
     with pytest.raises(InputError, match=r"demography\.base_population: siste år i old\.csv er 2024; forventet basisåret 2026"):
         PlanScenario(kommune="1151", base_population=str(f))
+
+
+def test_a_decimal_population_cell_is_reported_in_the_workbook(utsira_book, tmp_path):
+    wb = load_workbook(utsira_book)
+    ws = wb[SHEETS["population"]]
+    for a in range(106):
+        ws.cell(row=5 + a, column=4, value=ws.cell(row=5 + a, column=2).value)
+        ws.cell(row=5 + a, column=5, value=ws.cell(row=5 + a, column=3).value)
+    ws.cell(row=15, column=4, value=10.4)
+    wb.save(tmp_path / "dec.xlsx")
+    with pytest.raises(InputError, match=r"Befolkning!D15: 10\.4 er ikke et helt tall"):
+        import_kommunedata(tmp_path / "dec.xlsx")

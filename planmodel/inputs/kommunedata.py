@@ -224,7 +224,7 @@ def import_kommunedata(path: str | Path) -> KommuneData:
             if age is None or not float(age).is_integer() or not 0 <= age <= 105:
                 continue
             for j, col in ((0, 4), (1, 5)):
-                x = rd.number(ws, r, col, cells[col - 1], "et antall personer", 0, 1e7)
+                x = rd.number(ws, r, col, cells[col - 1], "et antall personer", 0, 1e7, integer=True)
                 if x is not None:
                     own[int(age), j] = x
                     filled += 1
