@@ -248,15 +248,46 @@ def cmd_backtest(args: argparse.Namespace) -> int:
 OUT_FORMATS = (".xlsx", ".csv", ".nc")
 
 
-def _check_out(path: Path | None, allowed=OUT_FORMATS) -> None:
+def _same_file(a: Path, b: Path) -> bool:
+    try:
+        return a.resolve() == b.resolve() or (a.exists() and b.exists() and a.samefile(b))
+    except (OSError, ValueError):
+        return False
+
+
+def _check_in(*paths: Path | None) -> None:
+    """Input files named on the command line: no NUL byte in the name (the file itself is
+    checked by its reader: exists, a regular file, UTF-8)."""
+    from planmodel.core.errors import InputError
+
+    for path in paths:
+        if path is not None and "\0" in str(path):
+            raise InputError(str(path).replace("\0", "\\0"), "", "filnavnet inneholder et nulltegn (\\0)")
+
+
+def _check_out(path: Path | None, allowed=OUT_FORMATS, inputs=()) -> None:
+    """The file ``--out`` names: a known type, in a folder that exists, not a folder itself,
+    and never one of the command's input files (it would be overwritten)."""
     from planmodel.core.errors import InputError
 
     if path is None:
         return
+    if "\0" in str(path):
+        raise InputError("--out", str(path).replace("\0", "\\0"), "filnavnet inneholder et nulltegn (\\0)")
+    if path.is_dir():
+        raise InputError("--out", str(path), f"{path} er en mappe; oppgi et filnavn, for eksempel {path / ('resultat' + allowed[0])}")
     if path.suffix.lower() not in allowed:
         raise InputError("--out", str(path), f"ukjent filtype {path.suffix or '(ingen)'}; bruk {', '.join(allowed)}")
     if not path.parent.exists():
         raise InputError("--out", str(path), f"mappen {path.parent} finnes ikke")
+    if not path.parent.is_dir():
+        raise InputError("--out", str(path), f"{path.parent} er ikke en mappe")
+    if path.exists() and not path.is_file():
+        raise InputError("--out", str(path), "dette er ikke en vanlig fil (men for eksempel en enhet); oppgi en fil")
+    for src in inputs:
+        if src is not None and _same_file(path, Path(src)):
+            raise InputError("--out", str(path), f"er en av inndatafilene ({src}) og ville blitt overskrevet; "
+                                                 "skriv til en annen fil")
 
 
 def cmd_sjekk(args: argparse.Namespace) -> int:
@@ -281,8 +312,10 @@ def cmd_run(args: argparse.Namespace) -> int:
     from planmodel.model.chain import run
     from planmodel.inputs.scenario import load_scenario
 
-    _check_out(args.out)
+    _check_in(args.scenario)
+    _check_out(args.out, inputs=(args.scenario,))
     scenario = load_scenario(args.scenario)
+    _check_out(args.out, inputs=_scenario_files(scenario))
     ds = run(scenario)
     if args.out is not None:
         from planmodel.analysis.samordning import with_measure_gains
@@ -307,6 +340,13 @@ def cmd_run(args: argparse.Namespace) -> int:
     return 0
 
 
+def _scenario_files(scenario) -> list[str]:
+    """Every file a scenario reads: the chain of scenario files, catalogue, library, goals,
+    own population file."""
+    return [*scenario.chain, *(f for f in (scenario.catalogue, scenario.library, scenario.goals,
+                                           scenario.base_population) if f)]
+
+
 def _summary(ds) -> str:
     """A short økonomiplan summary for the terminal (mill. kr, in the prices of ``ds``)."""
     from planmodel.core.formatting import tall
@@ -329,8 +369,16 @@ def _summary(ds) -> str:
 def cmd_compare(args: argparse.Namespace) -> int:
     from planmodel.analysis.compare import as_scenario, compare, compare_table
 
-    _check_out(args.out, (".xlsx", ".csv"))
+    from planmodel.core.errors import InputError
+    from planmodel.core.schema import listing
+
+    _check_in(*args.scenarios)
+    _check_out(args.out, (".xlsx", ".csv"), inputs=args.scenarios)
+    if len(args.scenarios) < 2:
+        raise InputError("compare", "scenarier", f"fikk én scenariofil ({args.scenarios[0]}); oppgi to eller flere "
+                                                 "(den første er basis), eller bruk planmodel run for én")
     scenarios = [as_scenario(s) for s in args.scenarios]
+    _check_out(args.out, (".xlsx", ".csv"), inputs=[f for s in scenarios for f in _scenario_files(s)])
     cmp = compare(scenarios, measure_gains=args.out is not None)
     if args.out is not None:
         from planmodel.present import export
@@ -345,7 +393,17 @@ def cmd_compare(args: argparse.Namespace) -> int:
 
     from planmodel.core.formatting import tall
 
-    table = compare_table(in_prices(cmp, args.priser), args.variable)
+    shown = in_prices(cmp, args.priser)
+    tables = sorted(v for v, da in shown.data_vars.items()
+                    if set(da.dims) == {"scenario", "year"} and not v.startswith("diff_"))
+    if args.variable in shown.data_vars and args.variable not in tables:
+        extra = [d for d in shown[args.variable].dims if d not in ("scenario", "year")]
+        raise InputError("--variable", args.variable,
+                         f"har flere dimensjoner ({', '.join(extra)} i tillegg til scenario og år) og kan ikke vises som "
+                         f"én tabell; velg en av: {listing(tables, 40)}, eller bruk --out for alt")
+    if args.variable not in shown.data_vars:
+        raise InputError("--variable", args.variable, f"ukjent variabel; velg en av: {listing(tables, 40)}")
+    table = compare_table(shown, args.variable)
     decimals = 2 if table.attrs["units"] == "prosent" else 1
     print(f"{table.attrs['title']} ({table.attrs['units']})")
     print(table.map(lambda x: tall(x, decimals)).to_string())
@@ -359,6 +417,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
     bad = 0
     for path in args.scenarios:
         try:
+            _check_in(path)
             s = load_scenario(path)
         except PlanmodelError as exc:
             print(f"FEIL {exc}", file=sys.stderr)
@@ -371,6 +430,8 @@ def cmd_validate(args: argparse.Namespace) -> int:
 def cmd_report(args: argparse.Namespace) -> int:
     from planmodel.present.report import write_report
 
+    _check_in(args.scenario)
+    _check_out(args.out, (".html", ".htm"), inputs=(args.scenario,))
     out = write_report(args.scenario, args.out)
     print(f"planmodel report: notatet er skrevet til {out}")
     return 0

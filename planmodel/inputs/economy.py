@@ -23,7 +23,7 @@ from planmodel.core.errors import InputError
 from planmodel.core.paths import data_path
 from planmodel.core.schema import Choice, FileModel, Integer, Number, Text, check, Version, validate
 from planmodel.core.values import STATUSES, Value
-from planmodel.core.yamlio import load_strict
+from planmodel.core.yamlio import load_strict, read_input_text
 
 #: Units an assumption may have (how it is shown: percent, kroner, years).
 UNITS = ("share", "share per year", "NOK per inhabitant", "years")
@@ -217,7 +217,7 @@ def load_economy(path: str | Path | None = None) -> Economy:
 
 @memo(maxsize=8, readonly=False)
 def _load(resolved: str, mtime: int | None, name: str) -> Economy:
-    text = None if mtime is None else Path(resolved).read_text(encoding="utf-8")
+    text = None if mtime is None else read_input_text(resolved, name)
     return parse_economy(load_strict(name, text), name)
 
 
