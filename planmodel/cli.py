@@ -337,6 +337,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     from planmodel.present.export import in_prices
 
     print(_summary(in_prices(ds, args.priser)))
+    for w in ds.plan.warnings:  # e.g. out-migration cut at the population: never silent
+        print(f"planmodel run: merknad: {w}", file=sys.stderr)
     return 0
 
 
@@ -459,7 +461,7 @@ def cmd_tiltak(args: argparse.Namespace) -> int:
     if args.tiltak_command == "mal":
         from planmodel.present.export import save_workbook
 
-        _check_out(args.out, (".xlsx",))
+        _check_out(args.out, (".xlsx",), inputs=(args.scenario,))
         if args.scenario is None:
             wb = excel_import.build_template()
         else:
@@ -474,6 +476,11 @@ def cmd_tiltak(args: argparse.Namespace) -> int:
         save_workbook(wb, args.out)
         print(f"planmodel tiltak mal: skrev {args.out}")
         return 0
+    from planmodel.core.errors import InputError
+
+    _check_in(args.workbook, args.scenario)
+    if _same_file(args.workbook, args.scenario):
+        raise InputError("--scenario", str(args.scenario), "er den samme filen som arbeidsboken; oppgi scenariofilen (YAML)")
     done = excel_import.import_into_scenario(args.workbook, args.scenario)
     own = ", ".join(done.own) or "ingen"
     print(f"planmodel tiltak import: {len(done.chosen)} tiltak i {done.scenario} (measures); "
@@ -513,13 +520,20 @@ def cmd_kommunedata(args: argparse.Namespace) -> int:
 
         if len(args.what) != 2:
             raise InputError("argument", "import", "oppgi én arbeidsbok: planmodel kommunedata import k.xlsx --out s.yaml")
+        _check_in(Path(args.what[1]), args.out)
+        if _same_file(args.out, Path(args.what[1])):
+            raise InputError("--out", str(args.out), f"er arbeidsboken som leses ({args.what[1]}) og ville blitt "
+                                                     "overskrevet; skriv til en .yaml-fil")
+        if args.out.is_dir():
+            raise InputError("--out", str(args.out), f"{args.out} er en mappe; oppgi et filnavn, for eksempel "
+                                                     f"{args.out / 'scenario.yaml'}")
         out, pop = write_scenario(import_kommunedata(args.what[1]), args.out)
         print(f"planmodel kommunedata: skrev {out}" + (f" og {pop}" if pop else ""))
         print(f"Kjør det med: planmodel run {out}")
         return 0
     if len(args.what) != 1:
         raise InputError("argument", "kommune", "oppgi én kommune, for eksempel: planmodel kommunedata 3201 --out baerum.xlsx")
-    _check_out(args.out, (".xlsx",))
+    _check_out(args.out, (".xlsx",), inputs=(args.scenario,))
     from planmodel.present.kommunedata import write_kommunedata
 
     scenario = None

@@ -282,7 +282,7 @@ def test_cli_compare_multi_dimensional_variable(capsys):
 
 # ------------------------------------------------------------------------------ fuzz
 
-_SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=list(HealthCheck))
+_SETTINGS = settings(max_examples=int(__import__("os").environ.get("PM_FUZZ_EXAMPLES", "150")), deadline=None, suppress_health_check=list(HealthCheck))
 
 
 def _loads_or_input_error(folder: Path, text: str) -> None:
@@ -323,3 +323,54 @@ def test_fuzz_mutated_shipped_scenarios(tmp_path_factory, i, cuts):
         load_scenario(p)
     except InputError as exc:
         assert "\n" not in str(exc)
+
+
+_LEAF = st.one_of(st.none(), st.booleans(), st.integers(-10**6, 10**6), st.floats(allow_nan=True, allow_infinity=True),
+                  st.text(max_size=20), st.dates(), st.sampled_from(["0301", "3201", "forslag", "kanskje", "institusjon",
+                                                                     "baerum_basis", "../x", "/dev/zero", "."]))
+_VALUE = st.recursive(_LEAF, lambda inner: st.one_of(st.lists(inner, max_size=3),
+                                                     st.dictionaries(st.one_of(st.text(max_size=8), st.integers(2020, 2060)),
+                                                                     inner, max_size=3)), max_leaves=6)
+
+
+def _paths(node, prefix=()):
+    yield prefix
+    if isinstance(node, dict):
+        for k, v in node.items():
+            yield from _paths(v, prefix + (k,))
+    elif isinstance(node, list):
+        for i, v in enumerate(node):
+            yield from _paths(v, prefix + (i,))
+
+
+@_SETTINGS
+@given(i=st.integers(0, len(_SHIPPED) - 1), pick=st.integers(0, 10**6), value=_VALUE)
+def test_fuzz_shipped_scenarios_with_one_value_replaced(tmp_path_factory, i, pick, value):
+    import yaml
+
+    data = yaml.safe_load(_SHIPPED[i])
+    paths = [p for p in _paths(data) if p]
+    path = paths[pick % len(paths)]
+    node = data
+    for part in path[:-1]:
+        node = node[part]
+    node[path[-1]] = value
+    folder = tmp_path_factory.mktemp("fz")
+    for p in SCENARIOS:
+        shutil.copy(p, folder / p.name)
+    _loads_or_input_error(folder, yaml.safe_dump(data, allow_unicode=True))
+
+
+def test_cli_workbook_imports_never_overwrite_their_input(tmp_path, capsys):
+    book = tmp_path / "k.xlsx"
+    book.write_bytes(b"not really a workbook")
+    assert "ville blitt overskrevet" in _cli_error(["kommunedata", "import", book, "--out", book], capsys)
+    assert "er en mappe" in _cli_error(["kommunedata", "import", book, "--out", tmp_path], capsys)
+    assert "samme filen" in _cli_error(["tiltak", "import", book, "--scenario", book], capsys)
+    assert book.read_bytes() == b"not really a workbook"
+
+
+def test_cli_run_prints_the_data_warnings(tmp_path, capsys):
+    p = write(tmp_path, "utsira.yaml", 'id: u\ntitle: U\nkommune: "1151"\ndemography: {migration_level: -1000}\n')
+    assert cli.main(["run", str(p)]) == 0
+    assert "merknad: Netto utflytting er større enn befolkningen" in capsys.readouterr().err

@@ -43,6 +43,7 @@ from types import MappingProxyType
 
 from planmodel.core.cache import memo
 from planmodel.core.errors import InputError
+from planmodel.core.schema import listing
 from planmodel.core.lead import Lead
 from planmodel.core.values import EFFECT_BOUNDS, OVERFLOW_MODES, pick
 from planmodel.inputs.catalogue import Catalogue
@@ -125,7 +126,7 @@ def validate_options(catalogue: Catalogue, options: ServiceOptions, source: str 
         raise InputError(source, "breadth", f"{_short(bv)} er utenfor [-1, 1] (-1 = smalt, 1 = bredt tilbud)")
     for sid in options.dropped:
         if sid not in catalogue.services:
-            raise InputError(source, "dropped", f"ukjent tjeneste {sid!r}; gyldige: {', '.join(catalogue.services)}")
+            raise InputError(source, "dropped", f"ukjent tjeneste {sid!r}; gyldige: {listing(catalogue.services)}")
         if catalogue.services[sid].mandatory:
             raise InputError(source, f"dropped.{sid}",
                              f"{catalogue.services[sid].name} er lovpålagt og kan ikke fjernes")
