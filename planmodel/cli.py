@@ -246,6 +246,8 @@ def cmd_backtest(args: argparse.Namespace) -> int:
 
 
 OUT_FORMATS = (".xlsx", ".csv", ".nc")
+#: Most problems listed one by one on the terminal; the rest are counted ("… og N til").
+MAX_LISTED = 20
 
 
 def _same_file(a: Path, b: Path) -> bool:
@@ -300,8 +302,11 @@ def cmd_sjekk(args: argparse.Namespace) -> int:
     table = check_kommuner(codes)
     print("\n".join(summary_lines(table)))
     failed = table[table["feil"] != ""]
-    for row in failed.itertuples():
+    for row in list(failed.itertuples())[:MAX_LISTED]:
         print(f"Kunne ikke beregne {row.kommune}: {row.feil}")
+    if len(failed) > MAX_LISTED:
+        print(f"… og {len(failed) - MAX_LISTED} til" + (" (alle står i tabellen)" if args.out is not None else
+                                                       " (skriv alle til en tabell med --out)"))
     if args.out is not None:
         print(f"Tabellen er skrevet til {write_table(table, args.out)}")
     return 0

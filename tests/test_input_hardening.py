@@ -374,3 +374,39 @@ def test_cli_run_prints_the_data_warnings(tmp_path, capsys):
     p = write(tmp_path, "utsira.yaml", 'id: u\ntitle: U\nkommune: "1151"\ndemography: {migration_level: -1000}\n')
     assert cli.main(["run", str(p)]) == 0
     assert "merknad: Netto utflytting er større enn befolkningen" in capsys.readouterr().err
+
+
+def test_arrays_in_the_python_api_are_named_not_printed():
+    import numpy as np
+    import xarray as xr
+
+    from planmodel.inputs.economy import load_economy
+
+    arr = xr.DataArray(np.zeros(3), dims="x")
+    assert "fikk et xarray.DataArray-objekt" in error(lambda: PlanScenario(threshold=arr))
+    name = next(iter(load_economy().names))
+    assert "et xarray.DataArray-objekt er ikke et endelig tall" in error(lambda: load_economy().with_values({name: arr}))
+    assert "nan er ikke et endelig tall" in error(lambda: load_economy().with_values({name: math.nan}))
+    assert PlanScenario(breadth=np.float64(0.5), plan_years=np.int64(4)).plan_years == 4
+
+
+def test_cli_sjekk_lists_at_most_twenty_failures(monkeypatch, capsys):
+    import pandas as pd
+
+    import planmodel.analysis.country as country
+    import planmodel.present.country as present
+
+    table = pd.DataFrame({"kommune": [f"{i:04d}" for i in range(25)], "feil": ["x"] * 25})
+    monkeypatch.setattr(country, "check_kommuner", lambda codes: table)
+    monkeypatch.setattr(present, "summary_lines", lambda t: ["oppsummering"])
+    assert cli.main(["sjekk", "--kommune", "3201"]) == 0
+    out = capsys.readouterr().out
+    assert out.count("Kunne ikke beregne") == 20 and "… og 5 til" in out
+
+
+def test_written_yaml_never_has_aliases():
+    from planmodel.core.yamlio import dump_yaml
+
+    shared = [1, 2]
+    text = dump_yaml({"a": shared, "b": shared})
+    assert "&" not in text and load_strict("x.yaml", text) == {"a": [1, 2], "b": [1, 2]}

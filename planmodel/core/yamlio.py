@@ -247,7 +247,8 @@ def dump_yaml(data: Any) -> str:
     such as ``"0301"``, ``yes``, ``null``) is quoted so that it stays text."""
 
     class _Dumper(yaml.SafeDumper):
-        pass
+        def ignore_aliases(self, data):  # never write &id001 / *id001: load_strict refuses them
+            return True
 
     def _str(dumper, value):
         style = '"' if value.isdigit() or value.lower() in {"yes", "no", "on", "off", "true", "false", "null", "~", ""} \
