@@ -3,6 +3,7 @@ arguments give one line of bokmål (an InputError; exit code 2 on the command li
 traceback, a hang or a silent change."""
 
 import math
+import os
 import shutil
 from pathlib import Path
 
@@ -282,7 +283,9 @@ def test_cli_compare_multi_dimensional_variable(capsys):
 
 # ------------------------------------------------------------------------------ fuzz
 
-_SETTINGS = settings(max_examples=int(__import__("os").environ.get("PM_FUZZ_EXAMPLES", "150")), deadline=None, suppress_health_check=list(HealthCheck))
+#: Examples per fuzz test (PM_FUZZ_EXAMPLES=3000 for a longer search); no example database is written.
+_SETTINGS = settings(max_examples=int(os.environ.get("PM_FUZZ_EXAMPLES", "150")), deadline=None,
+                     suppress_health_check=list(HealthCheck), database=None)
 
 
 def _loads_or_input_error(folder: Path, text: str) -> None:
@@ -410,3 +413,12 @@ def test_written_yaml_never_has_aliases():
     shared = [1, 2]
     text = dump_yaml({"a": shared, "b": shared})
     assert "&" not in text and load_strict("x.yaml", text) == {"a": [1, 2], "b": [1, 2]}
+
+
+def test_aliases_elsewhere_are_bounded():
+    ok = "a: &a [1, 2]\nb: *a\n"
+    assert load_strict("x.yaml", ok) == {"a": [1, 2], "b": [1, 2]}
+    assert "ankre og -aliaser" in error(lambda: load_strict("x.yaml", ok, aliases=False))
+    layers = ["l0: &l0 [" + ", ".join(["x"] * 10) + "]"]
+    layers += [f"l{i}: &l{i} [" + ", ".join([f"*l{i - 1}"] * 10) + "]" for i in range(1, 9)]
+    assert "gir mer enn" in error(lambda: load_strict("x.yaml", "\n".join(layers) + "\n"))

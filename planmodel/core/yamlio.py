@@ -4,10 +4,18 @@ PyYAML's default loader silently keeps the last of two duplicate keys and turns 
 an int and ``NO`` into False. :func:`load_strict` refuses duplicates (naming the key path and
 both lines); the file schemas (:mod:`planmodel.core.schema`) then require codes to be strings,
 so an unquoted code is caught with a clear message, and use the recorded lines in every error.
+
+Before any YAML is parsed, :func:`read_input_bytes` checks that the path is a regular file (not
+a folder, not a device such as ``/dev/zero``) under a size cap, and :func:`decode_text` that it
+is UTF-8 (Latin-1 and UTF-16 files are named with how to fix them). Anchors and aliases
+(``&a`` / ``*a``) and nesting deeper than :data:`MAX_DEPTH` are refused before anything is
+built, so that no small file expands into millions of values; a leading-zero number such as
+``0301`` keeps its digits (:class:`CodeInt`) so that a message can show it as written.
 """
 
 from __future__ import annotations
 
+import stat as _stat
 from pathlib import Path
 from typing import Any
 
@@ -34,7 +42,6 @@ def read_input_bytes(path: str | Path, name: str | None = None, max_bytes: int =
         raise InputError(name, "", "filen finnes ikke") from None
     except OSError as exc:
         raise InputError(name, "", f"kan ikke lese filen ({exc.strerror or exc})") from None
-    import stat as _stat
     if _stat.S_ISDIR(st.st_mode):
         raise InputError(name, "", "dette er en mappe; forventet en fil")
     if not _stat.S_ISREG(st.st_mode):
@@ -137,40 +144,59 @@ _StrictLoader.add_constructor("tag:yaml.org,2002:int", _construct_int)
 
 #: Deepest nesting of lists and tables in a YAML file.
 MAX_DEPTH = 40
+#: Most values a YAML file may hold once its aliases are expanded (files that allow aliases).
+MAX_NODES = 1_000_000
 
 
-def _check_events(text: str, name: str) -> None:
-    """Refuse anchors and aliases (``&a`` / ``*a``: two small files could otherwise expand to
-    millions of values when merged) and nesting deeper than :data:`MAX_DEPTH`, before anything
-    is built (one pass over the parser's events, nothing expanded)."""
-    depth = 0
+def _check_events(text: str, name: str, aliases: bool) -> None:
+    """Refuse (``aliases=False``) or bound (at most :data:`MAX_NODES` values once expanded)
+    anchors and aliases (``&a`` / ``*a``: a small file could otherwise expand to millions of
+    values), and refuse nesting deeper than :data:`MAX_DEPTH` — before anything is built, in
+    one pass over the parser's events (nothing is expanded)."""
+    sizes: dict[str, int] = {}
+    stack: list[list] = []  # [anchor, values so far] of each open list or table
     for ev in yaml.parse(text, Loader=_Base):
-        if isinstance(ev, yaml.AliasEvent) or getattr(ev, "anchor", None) is not None:
-            line = ev.start_mark.line + 1
+        line = ev.start_mark.line + 1
+        if not aliases and (isinstance(ev, yaml.AliasEvent) or getattr(ev, "anchor", None) is not None):
             raise InputError(name, f"linje {line}", f"YAML-ankre og -aliaser (&{ev.anchor} / *{ev.anchor}) er ikke "
                                                    "tillatt; skriv verdiene ut")
         if isinstance(ev, yaml.CollectionStartEvent):
-            depth += 1
-            if depth > MAX_DEPTH:
-                raise InputError(name, f"linje {ev.start_mark.line + 1}",
-                                 f"lister og tabeller er nestet mer enn {MAX_DEPTH} nivåer dypt")
-        elif isinstance(ev, yaml.CollectionEndEvent):
-            depth -= 1
+            stack.append([ev.anchor, 1])
+            if len(stack) > MAX_DEPTH:
+                raise InputError(name, f"linje {line}", f"lister og tabeller er nestet mer enn {MAX_DEPTH} nivåer dypt")
+            continue
+        if isinstance(ev, yaml.CollectionEndEvent):
+            anchor, n = stack.pop()
+        elif isinstance(ev, yaml.AliasEvent):
+            anchor, n = None, sizes.get(ev.anchor, 1)
+        elif isinstance(ev, yaml.ScalarEvent):
+            anchor, n = ev.anchor, 1
+        else:
+            continue
+        if anchor is not None:
+            sizes[anchor] = n
+        if stack:
+            stack[-1][1] += n
+            if stack[-1][1] > MAX_NODES:
+                raise InputError(name, f"linje {line}", f"aliasene (*navn) gir mer enn {MAX_NODES:,} verdier; "
+                                                       "skriv verdiene ut eller del opp filen".replace(",", " "))
 
 
-def load_strict(path: str | Path, text: str | None = None) -> Any:
+def load_strict(path: str | Path, text: str | None = None, aliases: bool = True) -> Any:
     """Load a YAML file strictly; syntax errors and duplicate keys become :class:`InputError`.
 
     Parameters
     ----------
     path : file to read (also the name used in messages).
     text : YAML text to parse instead of reading ``path``.
+    aliases : allow anchors and aliases (bounded: :data:`MAX_NODES` values once expanded);
+        False refuses them (scenario files, which are merged through their baselines).
     """
     name = str(path).replace("\0", "\\0")
     if text is None:
         text = read_input_text(path, name)
     try:
-        _check_events(text, name)
+        _check_events(text, name, aliases)
         loader = _StrictLoader(text)
         try:
             return loader.get_single_data()

@@ -621,7 +621,7 @@ def _raw_with_baseline(path, seen: tuple = (), root=None) -> tuple[dict, list[st
     with the chain spelled out; a bad key in a baseline file names that file."""
     path = Path(path)
     root = root or path
-    raw = load_strict(path)
+    raw = load_strict(path, aliases=False)
     r = Rules(str(path), raw)
     if not isinstance(raw, dict):
         r.fail((), f"forventet en tabell (nøkkel: verdi) øverst i filen, fikk {kind_of(raw)}")
