@@ -246,17 +246,50 @@ def cmd_backtest(args: argparse.Namespace) -> int:
 
 
 OUT_FORMATS = (".xlsx", ".csv", ".nc")
+#: Most problems listed one by one on the terminal; the rest are counted ("… og N til").
+MAX_LISTED = 20
 
 
-def _check_out(path: Path | None, allowed=OUT_FORMATS) -> None:
+def _same_file(a: Path, b: Path) -> bool:
+    try:
+        return a.resolve() == b.resolve() or (a.exists() and b.exists() and a.samefile(b))
+    except (OSError, ValueError):
+        return False
+
+
+def _check_in(*paths: Path | None) -> None:
+    """Input files named on the command line: no NUL byte in the name (the file itself is
+    checked by its reader: exists, a regular file, UTF-8)."""
+    from planmodel.core.errors import InputError
+
+    for path in paths:
+        if path is not None and "\0" in str(path):
+            raise InputError(str(path).replace("\0", "\\0"), "", "filnavnet inneholder et nulltegn (\\0)")
+
+
+def _check_out(path: Path | None, allowed=OUT_FORMATS, inputs=()) -> None:
+    """The file ``--out`` names: a known type, in a folder that exists, not a folder itself,
+    and never one of the command's input files (it would be overwritten)."""
     from planmodel.core.errors import InputError
 
     if path is None:
         return
+    if "\0" in str(path):
+        raise InputError("--out", str(path).replace("\0", "\\0"), "filnavnet inneholder et nulltegn (\\0)")
+    if path.is_dir():
+        raise InputError("--out", str(path), f"{path} er en mappe; oppgi et filnavn, for eksempel {path / ('resultat' + allowed[0])}")
     if path.suffix.lower() not in allowed:
         raise InputError("--out", str(path), f"ukjent filtype {path.suffix or '(ingen)'}; bruk {', '.join(allowed)}")
     if not path.parent.exists():
         raise InputError("--out", str(path), f"mappen {path.parent} finnes ikke")
+    if not path.parent.is_dir():
+        raise InputError("--out", str(path), f"{path.parent} er ikke en mappe")
+    if path.exists() and not path.is_file():
+        raise InputError("--out", str(path), "dette er ikke en vanlig fil (men for eksempel en enhet); oppgi en fil")
+    for src in inputs:
+        if src is not None and _same_file(path, Path(src)):
+            raise InputError("--out", str(path), f"er en av inndatafilene ({src}) og ville blitt overskrevet; "
+                                                 "skriv til en annen fil")
 
 
 def cmd_sjekk(args: argparse.Namespace) -> int:
@@ -269,8 +302,11 @@ def cmd_sjekk(args: argparse.Namespace) -> int:
     table = check_kommuner(codes)
     print("\n".join(summary_lines(table)))
     failed = table[table["feil"] != ""]
-    for row in failed.itertuples():
+    for row in list(failed.itertuples())[:MAX_LISTED]:
         print(f"Kunne ikke beregne {row.kommune}: {row.feil}")
+    if len(failed) > MAX_LISTED:
+        print(f"… og {len(failed) - MAX_LISTED} til" + (" (alle står i tabellen)" if args.out is not None else
+                                                       " (skriv alle til en tabell med --out)"))
     if args.out is not None:
         print(f"Tabellen er skrevet til {write_table(table, args.out)}")
     return 0
@@ -281,8 +317,10 @@ def cmd_run(args: argparse.Namespace) -> int:
     from planmodel.model.chain import run
     from planmodel.inputs.scenario import load_scenario
 
-    _check_out(args.out)
+    _check_in(args.scenario)
+    _check_out(args.out, inputs=(args.scenario,))
     scenario = load_scenario(args.scenario)
+    _check_out(args.out, inputs=_scenario_files(scenario))
     ds = run(scenario)
     if args.out is not None:
         from planmodel.analysis.samordning import with_measure_gains
@@ -304,7 +342,16 @@ def cmd_run(args: argparse.Namespace) -> int:
     from planmodel.present.export import in_prices
 
     print(_summary(in_prices(ds, args.priser)))
+    for w in ds.plan.warnings:  # e.g. out-migration cut at the population: never silent
+        print(f"planmodel run: merknad: {w}", file=sys.stderr)
     return 0
+
+
+def _scenario_files(scenario) -> list[str]:
+    """Every file a scenario reads: the chain of scenario files, catalogue, library, goals,
+    own population file."""
+    return [*scenario.chain, *(f for f in (scenario.catalogue, scenario.library, scenario.goals,
+                                           scenario.base_population) if f)]
 
 
 def _summary(ds) -> str:
@@ -329,8 +376,16 @@ def _summary(ds) -> str:
 def cmd_compare(args: argparse.Namespace) -> int:
     from planmodel.analysis.compare import as_scenario, compare, compare_table
 
-    _check_out(args.out, (".xlsx", ".csv"))
+    from planmodel.core.errors import InputError
+    from planmodel.core.schema import listing
+
+    _check_in(*args.scenarios)
+    _check_out(args.out, (".xlsx", ".csv"), inputs=args.scenarios)
+    if len(args.scenarios) < 2:
+        raise InputError("compare", "scenarier", f"fikk én scenariofil ({args.scenarios[0]}); oppgi to eller flere "
+                                                 "(den første er basis), eller bruk planmodel run for én")
     scenarios = [as_scenario(s) for s in args.scenarios]
+    _check_out(args.out, (".xlsx", ".csv"), inputs=[f for s in scenarios for f in _scenario_files(s)])
     cmp = compare(scenarios, measure_gains=args.out is not None)
     if args.out is not None:
         from planmodel.present import export
@@ -345,7 +400,17 @@ def cmd_compare(args: argparse.Namespace) -> int:
 
     from planmodel.core.formatting import tall
 
-    table = compare_table(in_prices(cmp, args.priser), args.variable)
+    shown = in_prices(cmp, args.priser)
+    tables = sorted(v for v, da in shown.data_vars.items()
+                    if set(da.dims) == {"scenario", "year"} and not v.startswith("diff_"))
+    if args.variable in shown.data_vars and args.variable not in tables:
+        extra = [d for d in shown[args.variable].dims if d not in ("scenario", "year")]
+        raise InputError("--variable", args.variable,
+                         f"har flere dimensjoner ({', '.join(extra)} i tillegg til scenario og år) og kan ikke vises som "
+                         f"én tabell; velg en av: {listing(tables, 40)}, eller bruk --out for alt")
+    if args.variable not in shown.data_vars:
+        raise InputError("--variable", args.variable, f"ukjent variabel; velg en av: {listing(tables, 40)}")
+    table = compare_table(shown, args.variable)
     decimals = 2 if table.attrs["units"] == "prosent" else 1
     print(f"{table.attrs['title']} ({table.attrs['units']})")
     print(table.map(lambda x: tall(x, decimals)).to_string())
@@ -359,6 +424,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
     bad = 0
     for path in args.scenarios:
         try:
+            _check_in(path)
             s = load_scenario(path)
         except PlanmodelError as exc:
             print(f"FEIL {exc}", file=sys.stderr)
@@ -371,6 +437,8 @@ def cmd_validate(args: argparse.Namespace) -> int:
 def cmd_report(args: argparse.Namespace) -> int:
     from planmodel.present.report import write_report
 
+    _check_in(args.scenario)
+    _check_out(args.out, (".html", ".htm"), inputs=(args.scenario,))
     out = write_report(args.scenario, args.out)
     print(f"planmodel report: notatet er skrevet til {out}")
     return 0
@@ -398,7 +466,7 @@ def cmd_tiltak(args: argparse.Namespace) -> int:
     if args.tiltak_command == "mal":
         from planmodel.present.export import save_workbook
 
-        _check_out(args.out, (".xlsx",))
+        _check_out(args.out, (".xlsx",), inputs=(args.scenario,))
         if args.scenario is None:
             wb = excel_import.build_template()
         else:
@@ -413,6 +481,11 @@ def cmd_tiltak(args: argparse.Namespace) -> int:
         save_workbook(wb, args.out)
         print(f"planmodel tiltak mal: skrev {args.out}")
         return 0
+    from planmodel.core.errors import InputError
+
+    _check_in(args.workbook, args.scenario)
+    if _same_file(args.workbook, args.scenario):
+        raise InputError("--scenario", str(args.scenario), "er den samme filen som arbeidsboken; oppgi scenariofilen (YAML)")
     done = excel_import.import_into_scenario(args.workbook, args.scenario)
     own = ", ".join(done.own) or "ingen"
     print(f"planmodel tiltak import: {len(done.chosen)} tiltak i {done.scenario} (measures); "
@@ -452,13 +525,20 @@ def cmd_kommunedata(args: argparse.Namespace) -> int:
 
         if len(args.what) != 2:
             raise InputError("argument", "import", "oppgi én arbeidsbok: planmodel kommunedata import k.xlsx --out s.yaml")
+        _check_in(Path(args.what[1]), args.out)
+        if _same_file(args.out, Path(args.what[1])):
+            raise InputError("--out", str(args.out), f"er arbeidsboken som leses ({args.what[1]}) og ville blitt "
+                                                     "overskrevet; skriv til en .yaml-fil")
+        if args.out.is_dir():
+            raise InputError("--out", str(args.out), f"{args.out} er en mappe; oppgi et filnavn, for eksempel "
+                                                     f"{args.out / 'scenario.yaml'}")
         out, pop = write_scenario(import_kommunedata(args.what[1]), args.out)
         print(f"planmodel kommunedata: skrev {out}" + (f" og {pop}" if pop else ""))
         print(f"Kjør det med: planmodel run {out}")
         return 0
     if len(args.what) != 1:
         raise InputError("argument", "kommune", "oppgi én kommune, for eksempel: planmodel kommunedata 3201 --out baerum.xlsx")
-    _check_out(args.out, (".xlsx",))
+    _check_out(args.out, (".xlsx",), inputs=(args.scenario,))
     from planmodel.present.kommunedata import write_kommunedata
 
     scenario = None

@@ -310,10 +310,10 @@ def test_line_numbers_come_from_strict_yaml():
     assert fails(raw, "plan.yaml") == "plan.yaml: paths.2030 (linje 8): inf er ikke et endelig tall; forventet et antall"
     raw = load_strict("plan.yaml", text + "farge: rød\n")
     assert fails(raw, "plan.yaml").startswith("plan.yaml: farge (linje 9): ukjent nøkkel")
-    # the unquoted code that YAML 1.1 reads as the octal number 193 is caught with its line
+    # the unquoted code (YAML 1.1 would read the octal number 193) is shown as written, with its line
     raw = load_strict("plan.yaml", text.replace("id: a", "id: 0301"))
-    assert fails(raw, "plan.yaml") == ('plan.yaml: id (linje 1): 193 er ikke tekst (sett koder i anførselstegn, '
-                                       'for eksempel "0301")')
+    assert fails(raw, "plan.yaml") == ('plan.yaml: id (linje 1): 0301 er ikke tekst (sett koder i anførselstegn, '
+                                       'for eksempel "0301"); uten anførselstegn leser YAML det som et tall')
 
 
 def test_duplicate_keys_and_bad_yaml_are_input_errors():

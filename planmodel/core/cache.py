@@ -46,11 +46,11 @@ def freeze(obj: Any) -> Any:
 
 def file_key(path: str | Path) -> tuple[str, int | None]:
     """A cache key for a file: its resolved path and modification time (None if missing)."""
-    p = Path(path).resolve()
     try:
+        p = Path(path).resolve()
         return str(p), p.stat().st_mtime_ns
-    except OSError:
-        return str(p), None
+    except (OSError, ValueError):  # missing, unreadable, or a NUL byte in the name
+        return str(path), None
 
 
 def memo(maxsize: int = 32, key: Callable[..., Hashable] | None = None, readonly: bool = True):

@@ -19,9 +19,11 @@ The same models give the JSON Schema that an editor can validate a file against 
 
 from __future__ import annotations
 
+import datetime
 import math
+import numbers
 import typing
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Annotated, Any, Literal
 
 from pydantic import (
@@ -51,13 +53,57 @@ class FileModel(BaseModel):
 # --------------------------------------------------------------------------- value checks
 
 def kind_of(value: Any) -> str:
-    """What a YAML value is, in bokmål (for messages)."""
-    return {dict: "en tabell", list: "en liste", str: "tekst", bool: "true/false", type(None): "ingenting"}.get(
-        type(value), "et tall" if isinstance(value, (int, float)) else type(value).__name__)
+    """What a YAML (or Python) value is, in bokmål (for messages): "en tabell", "en dato" ..."""
+    if isinstance(value, bool):
+        return "true/false"
+    if value is None:
+        return "ingenting"
+    if isinstance(value, str):
+        return "tekst"
+    if isinstance(value, numbers.Number):
+        return "et tall"
+    if isinstance(value, Mapping):
+        return "en tabell"
+    if isinstance(value, (list, tuple)):
+        return "en liste"
+    if isinstance(value, datetime.datetime):
+        return "et tidspunkt"
+    if isinstance(value, datetime.date):
+        return "en dato"
+    if isinstance(value, (bytes, bytearray)):
+        return "binærdata"
+    return f"et {type(value).__module__.split('.')[0]}.{type(value).__name__}-objekt"
 
 
-def _fail(kind: str, message: str, **ctx) -> PydanticCustomError:
-    return PydanticCustomError(kind, message.replace("{", "{{").replace("}", "}}"), ctx)
+#: Longest value shown in a message.
+SHOW_CHARS = 60
+
+
+def shown(value: Any) -> str:
+    """A value as a message shows it: text and numbers as written (shortened), anything else by
+    what it is ("en tabell", "en dato 2024-01-01") — never a long Python repr."""
+    if isinstance(value, str):
+        r = repr(value)
+        return r if len(r) <= SHOW_CHARS else r[:SHOW_CHARS - 4] + "…'"
+    if value is None:
+        return kind_of(value)
+    if isinstance(value, (bool, int, float)):
+        return repr(value)
+    if isinstance(value, datetime.date):
+        return f"{kind_of(value)} ({value.isoformat()})"
+    return kind_of(value)
+
+
+def listing(items: Iterable[Any], limit: int = 12) -> str:
+    """``"a, b, c"``; more than ``limit`` items end with ``"… og N til"``."""
+    items = [str(x) for x in items]
+    if len(items) <= limit:
+        return ", ".join(items)
+    return ", ".join(items[:limit]) + f" … og {len(items) - limit} til"
+
+
+def _fail(kind: str, message: str) -> PydanticCustomError:
+    return PydanticCustomError(kind, message)
 
 
 def _span(lo: float | None, hi: float | None) -> str:
@@ -68,15 +114,18 @@ def _span(lo: float | None, hi: float | None) -> str:
 
 def _number_check(what: str, lo: float | None, hi: float | None, integer: bool):
     def check(v: Any) -> Any:
+        if isinstance(v, (numbers.Integral, numbers.Real)) and not isinstance(v, (bool, int, float)):
+            v = int(v) if isinstance(v, numbers.Integral) else float(v)  # numpy numbers from Python
         if isinstance(v, bool) or not isinstance(v, (int, float)):
-            raise _fail("pm_type", f"{v!r} er ikke {what}")
+            raise _fail("pm_type", f"{v!r} er ikke {what}" if isinstance(v, (bool, str)) or v is None
+                        else f"forventet {what}, fikk {shown(v)}")
         if not math.isfinite(v):
             raise _fail("pm_finite", f"{v!r} er ikke et endelig tall; forventet {what}")
         if integer and not isinstance(v, int):
             raise _fail("pm_type", f"{v!r} er ikke {what} (et helt tall)")
         if lo is not None and v < lo or hi is not None and v > hi:
             raise _fail("pm_range", f"{v!r} er utenfor gyldig område; forventet {what} {_span(lo, hi)}")
-        return v
+        return int(v) if integer else v
     return check
 
 
@@ -111,13 +160,20 @@ Share = Number("en andel", 0.0, 1.0)
 def _text_check(choices: Sequence[str] | None, nonempty: bool):
     def check(v: Any) -> Any:
         if not isinstance(v, str):
+            if getattr(v, "text", ""):  # yamlio.CodeInt: 0301 written without quotes
+                raise _fail("pm_type", f"{v.text} er ikke tekst (sett koder i anførselstegn, for eksempel \"{v.text}\"); "
+                                       "uten anførselstegn leser YAML det som et tall")
             hint = " (sett koder i anførselstegn, for eksempel \"0301\")" if isinstance(v, (int, float)) \
                 and not isinstance(v, bool) else ""
-            raise _fail("pm_type", f"{v!r} er ikke tekst{hint}")
+            if isinstance(v, (bool, int, float, str)) or v is None:
+                raise _fail("pm_type", f"{v!r} er ikke tekst{hint}")
+            if isinstance(v, datetime.date):
+                hint = f" (sett teksten i anførselstegn: \"{v.isoformat()}\")"
+            raise _fail("pm_type", f"forventet tekst, fikk {shown(v)}{hint}")
         if nonempty and not v.strip():
             raise _fail("pm_empty", "teksten er tom")
         if choices is not None and v not in choices:
-            raise _fail("pm_choice", f"ukjent verdi {v!r}; gyldige: {', '.join(choices)}")
+            raise _fail("pm_choice", f"ukjent verdi {shown(v)}; gyldige: {listing(choices)}")
         return v
     return check
 
@@ -136,7 +192,9 @@ def Choice(choices: Iterable[str], description: str = ""):
 
 def _bool_check(v: Any) -> Any:
     if not isinstance(v, bool):
-        raise _fail("pm_type", f"{v!r} er ikke true/false")
+        if isinstance(v, (int, float, str)) or v is None:
+            raise _fail("pm_type", f"{v!r} er ikke true/false")
+        raise _fail("pm_type", f"forventet true eller false, fikk {shown(v)}")
     return v
 
 
@@ -188,9 +246,16 @@ def key_path(loc: Sequence[Any], data: Any) -> str:
     mapping keys after dots (a year key stays ``capacity_additions.institusjon.2045``). When
     ``data`` came from :func:`planmodel.core.yamlio.load_strict`, the line of the last key
     found is added: ``"services.terskel (linje 7)"``."""
+    return locate(loc, data)[0]
+
+
+def locate(loc: Sequence[Any], data: Any) -> tuple[str, str | None]:
+    """(key path as :func:`key_path` gives it, the file the last key found was read from or
+    None): after a baseline merge a key may come from another file than the one loaded."""
     out = ""
     node = data
     line = None
+    file = None
     for part in loc:
         if _is_tag(part) or part == "[key]":
             continue
@@ -201,11 +266,19 @@ def key_path(loc: Sequence[Any], data: Any) -> str:
         lines = getattr(node, "lines", None)
         if lines is not None and part in lines:
             line = lines[part]
+            file = getattr(node, "files", {}).get(part)
         try:
             node = node[part]
         except (KeyError, IndexError, TypeError):
             node = None
-    return f"{out} (linje {line})" if out and line is not None else out
+    return (f"{out} (linje {line})" if out and line is not None else out), file
+
+
+def _blame(source: str, file: str | None, problem: str) -> tuple[str, str]:
+    """(file to name, problem): a key read from a baseline file is reported in that file."""
+    if file and file != source:
+        return file, f"{problem} (i basisalternativet til {source})"
+    return source, problem
 
 
 class Rules:
@@ -220,7 +293,9 @@ class Rules:
         return key_path(loc, self.raw) or "(øverste nivå)"
 
     def fail(self, loc: Sequence[Any], problem: str) -> typing.NoReturn:
-        raise InputError(self.source, self.where(loc), problem)
+        path, file = locate(loc, self.raw)
+        source, problem = _blame(self.source, file, problem)
+        raise InputError(source, path or "(øverste nivå)", problem)
 
     def check(self, condition: bool, loc: Sequence[Any], problem: str) -> None:
         if not condition:
@@ -229,7 +304,7 @@ class Rules:
     def choice(self, value: str, choices: Iterable[str], loc: Sequence[Any]) -> str:
         choices = list(choices)
         if value not in choices:
-            self.fail(loc, f"ukjent verdi {value!r}; gyldige: {', '.join(choices)}")
+            self.fail(loc, f"ukjent verdi {shown(value)}; gyldige: {listing(choices)}")
         return value
 
 
@@ -285,6 +360,8 @@ def message(model: type[BaseModel], err: dict, data: Any) -> tuple[str, str]:
     if kind == "extra_forbidden":
         return key_path(loc, data), f"ukjent nøkkel; tillatt her: {_allowed(_model_at(model, loc[:-1]))}"
     path = key_path(loc, data) or "(øverste nivå)"
+    if kind in ("int_type", "float_type", "string_type", "bool_type", "literal_error", "int_from_float"):
+        return path, f"{shown(value)} har feil type ({kind_of(value)})"
     if kind.startswith("pm_"):
         return path, err["msg"]
     if kind in ("dict_type", "model_type", "model_attributes_type", "mapping_type"):
@@ -298,7 +375,7 @@ def message(model: type[BaseModel], err: dict, data: Any) -> tuple[str, str]:
     if kind == "value_error":
         return path, str(err["msg"]).removeprefix("Value error, ")
     if kind == "union_tag_invalid":
-        return path, f"{value!r} har feil form"
+        return path, f"{shown(value)} har feil form"
     return path, str(err["msg"])
 
 
@@ -308,7 +385,10 @@ def validate(model: type[BaseModel], data: Any, source: str, context: dict | Non
     try:
         return model.model_validate(data, context=context)
     except ValidationError as exc:
-        path, problem = message(model, exc.errors(include_url=False)[0], data)
+        err = exc.errors(include_url=False)[0]
+        path, problem = message(model, err, data)
+        file = locate(tuple(err["loc"]) if err["type"] not in ("missing",) else tuple(err["loc"])[:-1], data)[1]
+        source, problem = _blame(str(source), file, problem)
         raise InputError(source, path, problem) from None
 
 

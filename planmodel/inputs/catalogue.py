@@ -33,7 +33,7 @@ from planmodel.core.schema import (Bool, Choice, FileModel, Integer, Number, Rul
                                    Version, validate)
 from planmodel.core.labels import STATUS
 from planmodel.core.values import STATUSES, Value
-from planmodel.core.yamlio import load_strict
+from planmodel.core.yamlio import load_strict, read_input_bytes
 
 BASES = ("users", "inhabitants")
 #: Calibration groups: observed KOSTRA users that a group of services must reproduce.
@@ -505,7 +505,7 @@ def load_catalogue(path: str | Path | None = None) -> Catalogue:
 
 @memo(maxsize=16, readonly=False)
 def _load(resolved: str, mtime: int | None, name: str) -> Catalogue:
-    raw_bytes = Path(resolved).read_bytes() if mtime is not None else None
+    raw_bytes = read_input_bytes(resolved, name) if mtime is not None else None
     raw = load_strict(name, None if raw_bytes is None else raw_bytes.decode("utf-8"))
     return parse_catalogue(raw, name, hashlib.sha256(raw_bytes).hexdigest()[:16] if raw_bytes else name)
 

@@ -23,7 +23,8 @@ from planmodel.core.errors import InputError
 from planmodel.core.paths import data_path
 from planmodel.core.schema import Choice, FileModel, Integer, Number, Text, check, Version, validate
 from planmodel.core.values import STATUSES, Value
-from planmodel.core.yamlio import load_strict
+from planmodel.core.schema import listing, shown
+from planmodel.core.yamlio import load_strict, read_input_text
 
 #: Units an assumption may have (how it is shown: percent, kroner, years).
 UNITS = ("share", "share per year", "NOK per inhabitant", "years")
@@ -110,10 +111,10 @@ class Economy:
         entries = dict(self._entries)
         for key, val in overrides.items():
             if key not in entries:
-                raise InputError(source, f"economy.{key}", f"ukjent nøkkel; tillatt her: {', '.join(entries)}")
+                raise InputError(source, f"economy.{key}", f"ukjent nøkkel; tillatt her: {listing(entries, 40)}")
             a = entries[key]
             if isinstance(val, bool) or not isinstance(val, (int, float)) or not math.isfinite(val):
-                raise InputError(source, f"economy.{key}", f"{val!r} er ikke et tall")
+                raise InputError(source, f"economy.{key}", f"{shown(val)} er ikke et endelig tall")
             if not a.minimum <= val <= a.maximum:
                 raise InputError(source, f"economy.{key}", f"{val!r} er utenfor gyldig område; forventet "
                                  f"{a.label.lower()} mellom {a.minimum:g} og {a.maximum:g}")
@@ -217,7 +218,7 @@ def load_economy(path: str | Path | None = None) -> Economy:
 
 @memo(maxsize=8, readonly=False)
 def _load(resolved: str, mtime: int | None, name: str) -> Economy:
-    text = None if mtime is None else Path(resolved).read_text(encoding="utf-8")
+    text = None if mtime is None else read_input_text(resolved, name)
     return parse_economy(load_strict(name, text), name)
 
 

@@ -37,7 +37,7 @@ from planmodel.core.paths import data_path
 from planmodel.core.errors import InputError
 from planmodel.core.io import write_text_atomic
 from planmodel.core.schema import FileModel, Integer, Rules, Text, one_or_per_key, Version, validate
-from planmodel.core.yamlio import load_strict
+from planmodel.core.yamlio import load_strict, read_input_text
 from planmodel.inputs.catalogue import load_catalogue
 
 SCHEMA_VERSION = 1
@@ -283,9 +283,7 @@ def load_goals(path: str | Path | None = None, model_sectors: Iterable[str] | No
         file, name = data_path(*DEFAULT_FILE), "data/" + "/".join(DEFAULT_FILE)
     else:
         file = name = str(path)
-    if not Path(file).exists():
-        raise InputError(name, "", "filen finnes ikke")
-    raw = load_strict(name, text=Path(file).read_text(encoding="utf-8"))
+    raw = load_strict(name, text=read_input_text(file, name))
     return parse_goals(raw, name, model_sectors)
 
 

@@ -40,7 +40,7 @@ from planmodel.core.cache import file_key, memo
 from planmodel.core.paths import data_path
 from planmodel.core.schema import Choice, FileModel, Integer, Number, Rules, Share, Text, Version, validate
 from planmodel.core.values import Value
-from planmodel.core.yamlio import load_strict
+from planmodel.core.yamlio import load_strict, read_input_text
 from planmodel.inputs.catalogue import AmountEntry, Catalogue, RangedEntry, load_catalogue
 
 EFFECT_KINDS = ("coverage", "unit_cost", "fte", "shift", "volunteer_hours")
@@ -209,5 +209,5 @@ def load_library(path: str | Path | None = None, catalogue: Catalogue | None = N
 
 @memo(maxsize=16, key=lambda resolved, mtime, name, fp, catalogue: (resolved, mtime, name, fp), readonly=False)
 def _load(resolved: str, mtime: int | None, name: str, fingerprint: str, catalogue: Catalogue) -> Library:
-    return parse_library(load_strict(name, None if mtime is None else Path(resolved).read_text(encoding="utf-8")),
+    return parse_library(load_strict(name, None if mtime is None else read_input_text(resolved, name)),
                          name, catalogue)

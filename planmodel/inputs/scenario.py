@@ -19,6 +19,7 @@ Year keys in scenario files (the one rule, written once):
 from __future__ import annotations
 
 import contextvars
+import typing
 import hashlib
 import json
 from dataclasses import dataclass, field
@@ -32,7 +33,7 @@ from planmodel.core.cache import file_key, memo
 from planmodel.core.errors import InputError, KommuneError
 from planmodel.core.labels import USER_KEYS
 from planmodel.core.schema import (Bool, Choice, FileModel, Integer, Number, Rules, Share, Text, YearKey,
-                                   json_schema, one_or_per_key, validate)
+                                   json_schema, kind_of, one_or_per_key, shown, validate)
 from planmodel.core.values import EFFECT_BOUNDS, OVERFLOW_MODES
 from planmodel.core.yamlio import LineDict, dump_yaml, load_strict
 from planmodel.inputs.accounts import ACCOUNTS_YEAR, SECTOR_AREAS
@@ -310,7 +311,8 @@ def scenario_file_model():
         id=(Annotated[Text("scenarioets id (a–z, 0–9, _ og -)"), after(_scenario_id)], ...),
         title=(Text("tittel på norsk"), ...),
         description=(Text(), ""),
-        baseline=(Text("id (filnavn uten .yaml) til basisalternativet i samme mappe") | None, None),
+        baseline=(Annotated[Text("id (filnavn uten .yaml) til basisalternativet i samme mappe"), after(_scenario_id)]
+                  | None, None),
         kommune=(Text("kommunenummer i anførselstegn (\"3201\") eller navn"), ...),
         price_year=(Integer("et årstall", 2000, 2100) | None, None),
         plan=(PlanSection, PlanSection()),
@@ -367,6 +369,7 @@ def check_scenario(s: PlanScenario) -> None:
     :class:`PlanScenario` is made, so no other code needs to validate one."""
     raw = _RAW.get()
     if raw is None:  # made in Python: check the file form of the object against the schema
+        _check_python_form(s)
         raw = to_yaml_dict(s)
         validate(scenario_file_model(), raw, s.source)
     r = Rules(s.source, raw)
@@ -376,6 +379,7 @@ def check_scenario(s: PlanScenario) -> None:
         r.fail(("kommune",), str(exc))
     object.__setattr__(s, "kommune", code)
     _freeze_fields(s)
+    _check_files(r, s.catalogue, s.library)
     catalogue = load_catalogue(s.catalogue)
     r.check(s.price_year == catalogue.price_year, ("price_year",),
             f"{s.price_year}: tjenestekatalogen har prisår {catalogue.price_year}")
@@ -435,6 +439,44 @@ def check_scenario(s: PlanScenario) -> None:
             r.choice(sector, catalogue.sectors, ("staff_profile", sector))
             r.check(len(shares) == n and abs(sum(shares) - 1) <= 1e-6 and min(shares) >= 0, ("staff_profile", sector),
                     f"forventet {n} andeler ({', '.join(catalogue.staff.age_groups)}) som summerer til 1")
+
+
+def _check_files(r: Rules, catalogue: str | None, library: str | None) -> None:
+    """An own catalogue or library is a regular file (not a folder, not a device)."""
+    for key, what, path in (("catalogue", "tjenestekatalogen", catalogue), ("library", "tiltaksbiblioteket", library)):
+        if path is not None:
+            ok = "\0" not in path and Path(path).is_file()
+            r.check(ok, (key,), f"fant ikke {what} {path!r} som en vanlig fil (sti fra scenariofilens mappe; "
+                                "ikke en mappe eller en enhet)")
+
+
+def _check_python_form(s: PlanScenario) -> None:
+    """The shape of a scenario made in Python, before its file form is built: tiltak as
+    :class:`MeasureChoice` objects, lists of ids as lists (not one text), mappings as mappings."""
+    def fail(field: str, problem: str) -> typing.NoReturn:
+        raise InputError(s.source, field, problem)
+
+    for name in ("measures", "dropped", "references"):
+        v = getattr(s, name)
+        if isinstance(v, (str, bytes)) or not isinstance(v, (list, tuple)):
+            fail(name, f"forventet en liste, fikk {shown(v) if isinstance(v, str) else kind_of(v)}")
+    for i, m in enumerate(s.measures):
+        if not isinstance(m, MeasureChoice):
+            fail(f"measures[{i}]", f"forventet MeasureChoice(id, start) (for eksempel MeasureChoice({shown(m)}, 2027)), "
+                                   f"fikk {kind_of(m)}" if isinstance(m, str) else
+                 f"forventet MeasureChoice(id, start), fikk {kind_of(m)}")
+    for name in ("capacity_additions", "existing_places", "users", "economy", "demography_overrides", "accounts",
+                 "budget"):
+        v = getattr(s, name)
+        if not isinstance(v, Mapping):
+            fail(name, f"forventet en tabell (dict), fikk {kind_of(v)}")
+    for name in ("catalogue", "library", "goals", "base_population"):
+        v = getattr(s, name)
+        if v is not None and not isinstance(v, str):
+            if isinstance(v, Path):
+                object.__setattr__(s, name, str(v))
+            else:
+                fail(name, f"forventet en filsti (tekst), fikk {kind_of(v)}")
 
 
 def _check_own_economy(r: Rules, s: PlanScenario, first: int) -> None:
@@ -535,46 +577,80 @@ def resolve(scenario: PlanScenario) -> tuple[Catalogue, Library, list[Measure], 
 
 def _merge(parent: dict, child: dict) -> dict:
     """Child keys override the parent; mappings are merged key by key, lists are replaced.
-    Line numbers are kept for the keys the child gives."""
+    Line numbers (and the file, :func:`_tag`) are kept for every key."""
     out = LineDict(parent)
+    out.lines.update(getattr(parent, "lines", {}))
+    out.files.update(getattr(parent, "files", {}))
+    child_lines = getattr(child, "lines", {})
+    child_files = getattr(child, "files", {})
     for k, v in child.items():
         if isinstance(v, dict) and isinstance(out.get(k), dict):
             out[k] = _merge(out[k], v)
         else:
             out[k] = v
-        lines = getattr(child, "lines", {})
-        if k in lines:
-            out.lines[k] = lines[k]
+        out.lines.pop(k, None)
+        out.files.pop(k, None)
+        if k in child_lines:
+            out.lines[k] = child_lines[k]
+        if k in child_files:
+            out.files[k] = child_files[k]
     return out
 
 
-def _raw_with_baseline(path, seen: tuple = (), root=None) -> tuple[dict, list[str]]:
-    """The file's mapping merged onto its baseline chain (baseline files in the same folder).
+def _tag(node: Any, file: str) -> None:
+    """Mark every key of a baseline file's mappings with that file, so that a problem in it
+    names the baseline file (not the file that was loaded)."""
+    if isinstance(node, LineDict):
+        for k, v in node.items():
+            node.files.setdefault(k, file)
+            _tag(v, file)
+    elif isinstance(node, list):
+        for v in node:
+            _tag(v, file)
 
-    Problems in the chain are reported against the file the user loaded (``root``), with the
-    chain spelled out."""
+
+#: Longest chain of baseline files (a scenario, its baseline, the baseline's baseline ...).
+MAX_BASELINE_DEPTH = 10
+
+
+def _raw_with_baseline(path, seen: tuple = (), root=None) -> tuple[dict, list[str]]:
+    """The file's mapping merged onto its baseline chain (baseline files in the same folder,
+    named by a plain id: never a path, so no file outside the folder is read).
+
+    Problems with the chain itself are reported against the file the user loaded (``root``),
+    with the chain spelled out; a bad key in a baseline file names that file."""
     path = Path(path)
     root = root or path
-    raw = load_strict(path)
+    raw = load_strict(path, aliases=False)
     r = Rules(str(path), raw)
     if not isinstance(raw, dict):
-        r.fail((), "forventet en tabell (nøkkel: verdi) øverst i filen")
+        r.fail((), f"forventet en tabell (nøkkel: verdi) øverst i filen, fikk {kind_of(raw)}")
     chain = [str(path)]
     base_id = raw.get("baseline")
     if base_id is None:
         return raw, chain
     if not isinstance(base_id, str):
-        r.fail(("baseline",), f"{base_id!r} er ikke tekst")
+        r.fail(("baseline",), f"forventet tekst (id-en til et scenario i samme mappe), fikk {shown(base_id)}")
+    if _scenario_id(base_id) is not None or not base_id:
+        r.fail(("baseline",), "forventet id-en (filnavnet uten .yaml) til et scenario i samme mappe; bare a–z, "
+                              "0–9, _ og -, ingen sti")
     base_path = path.parent / f"{base_id}.yaml"
     names = [Path(x).stem for x in seen] + [path.stem]
     if str(base_path.resolve()) in seen or base_path.resolve() == path.resolve():
         raise InputError(str(root), "baseline", f"basisalternativene gir en sirkel: {' -> '.join(names + [base_id])}")
-    if not base_path.exists():
+    if len(names) >= MAX_BASELINE_DEPTH:
+        raise InputError(str(root), "baseline", f"kjeden av basisalternativer er lengre enn {MAX_BASELINE_DEPTH} filer "
+                                                f"({' -> '.join(names[:3])} -> …); bygg på et basisalternativ nærmere")
+    if not base_path.is_file():
         via = f" (via {' -> '.join(names)})" if len(names) > 1 else ""
         raise InputError(str(root), "baseline",
                          f"fant ikke basisalternativet {base_id!r}{via}; ventet filen {base_path.name} i samme mappe")
     parent, parent_chain = _raw_with_baseline(base_path, seen + (str(path.resolve()),), root)
-    parent = LineDict({k: v for k, v in parent.items() if k not in ("id", "title", "description", "baseline", "references")})
+    _tag(parent, str(base_path))
+    kept = LineDict({k: v for k, v in parent.items() if k not in ("id", "title", "description", "baseline", "references")})
+    kept.lines.update({k: n for k, n in getattr(parent, "lines", {}).items() if k in kept})
+    kept.files.update({k: f for k, f in getattr(parent, "files", {}).items() if k in kept})
+    parent = kept
     return _merge(parent, raw), parent_chain + chain
 
 
@@ -593,6 +669,7 @@ def parse_scenario(raw: dict, source: str = "scenario", chain: list[str] | None 
     catalogue_path = None if f.catalogue is None else str(base_dir / f.catalogue)
     library_path = None if f.library is None else str(base_dir / f.library)
     goals_path = None if f.goals is None else str(base_dir / f.goals)
+    _check_files(Rules(source, raw), catalogue_path, library_path)
     price_year = f.price_year if f.price_year is not None else load_catalogue(catalogue_path).price_year
     demo = f.demography
     overrides = {k: getattr(demo, k) for k in (*PATH_LIMITS, *SCALAR_DEMOGRAPHY) if getattr(demo, k) is not None}

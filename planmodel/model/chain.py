@@ -57,7 +57,8 @@ def _variant_options(scenario: PlanScenario) -> ServiceOptions:
         th = along([scenario.threshold, scenario.threshold, 1.0])
     return ServiceOptions(threshold=th, breadth=along([scenario.breadth, scenario.breadth, -1.0]),
                           overflow=scenario.overflow, capacity_additions=dict(scenario.capacity_additions),
-                          dropped=tuple(scenario.dropped), effect_bound=scenario.effect_bound)
+                          dropped=tuple(scenario.dropped), effect_bound=scenario.effect_bound, source=scenario.source,
+                          refuse_overclosing=True)
 
 
 @dataclass
@@ -467,11 +468,16 @@ PLAUSIBLE_CHANGE = 0.5
 def population_warnings(pop: xr.DataArray, horizon: int) -> list[str]:
     """A warning when the population path implies an implausible change by 2040 (or the
     horizon): more than ±50 % (a housing input or a migration level the user should look at)."""
+    out = []
+    cut = float(pop.attrs.get("migration_shortfall_total", 0.0))
+    if cut >= 1.0:
+        out.append(f"Netto utflytting er større enn befolkningen i noen aldre: {cut:,.0f} personer kunne ikke flytte ut "
+                   "og er blitt værende i beregningen; sjekk flytteforutsetningene (migration_level).".replace(",", NBSP))
     years = pop["year"].values
     year = 2040 if 2040 in years else int(years[-1])
     total = pop.transpose("year", ...).values.reshape(years.size, -1).sum(axis=1)
     change = float(total[list(years).index(year)] / total[0]) - 1.0
     if abs(change) > PLAUSIBLE_CHANGE:
-        return [f"Befolkningen endres med {endring(change * 100)}{NBSP}% fra {int(years[0])} til {year}; "
+        return out + [f"Befolkningen endres med {endring(change * 100)}{NBSP}% fra {int(years[0])} til {year}; "
                 "sjekk boligtall og flytteforutsetninger (mer enn ±50 % er uvanlig)."]
-    return []
+    return out

@@ -693,6 +693,8 @@ def project_kommune(kommune: str, scenario: str | Scenario = "main", end_year: i
         "sources": "; ".join(sources),
         "assumptions": " | ".join(assumptions),
         "long_name": "Befolkning 1. januar",
+        # net out-migration larger than the population at some age and sex (cut in the engine)
+        "migration_shortfall_total": float(ds.attrs.get("migration_shortfall_total", 0.0)),
     }
     pop.attrs = attrs
     ds["population"] = pop

@@ -43,6 +43,7 @@ from types import MappingProxyType
 
 from planmodel.core.cache import memo
 from planmodel.core.errors import InputError
+from planmodel.core.schema import listing
 from planmodel.core.lead import Lead
 from planmodel.core.values import EFFECT_BOUNDS, OVERFLOW_MODES, pick
 from planmodel.inputs.catalogue import Catalogue
@@ -80,6 +81,26 @@ class ServiceOptions:
     dropped: tuple[str, ...] = ()
     effect_bound: str = "value"
     coverage_factors: xr.DataArray | None = None
+    source: str = "tjenestevalg"
+    refuse_overclosing: bool = False
+
+
+def _short(values) -> str:
+    """A number, or the range of an array of numbers, for a message (never an array's repr)."""
+    a = np.asarray(values.values if isinstance(values, xr.DataArray) else values, dtype=float)
+    if a.size == 1:
+        return f"{float(a.reshape(-1)[0])!r}"
+    bad = a[~np.isfinite(a)]
+    return f"{float(bad[0])!r} (blant {a.size} verdier)" if bad.size else f"verdier fra {a.min():g} til {a.max():g}"
+
+
+def _numbers(value, source: str, key: str, what: str) -> np.ndarray:
+    """``value`` (a number or a DataArray) as a float array; text and other objects are an InputError."""
+    try:
+        return np.asarray(value.values if isinstance(value, xr.DataArray) else value, dtype=float)
+    except (TypeError, ValueError):
+        shown = repr(value) if isinstance(value, str) and len(value) < 40 else type(value).__name__
+        raise InputError(source, key, f"{shown} er ikke et tall; forventet {what}") from None
 
 
 def validate_options(catalogue: Catalogue, options: ServiceOptions, source: str = "tjenestevalg") -> None:
@@ -93,19 +114,19 @@ def validate_options(catalogue: Catalogue, options: ServiceOptions, source: str 
         if g != "(alle)" and g not in catalogue.threshold_groups:
             raise InputError(source, f"threshold.{g}",
                              f"ukjent tjenestegruppe; gyldige: {', '.join(catalogue.threshold_groups)}")
-        tv = np.asarray(t.values if isinstance(t, xr.DataArray) else t, dtype=float)
+        tv = _numbers(t, source, f"threshold.{g}", "en terskel i [-1, 1]")
         if not np.isfinite(tv).all():
-            raise InputError(source, f"threshold.{g}", f"{t!r} er ikke et endelig tall; forventet en terskel i [-1, 1]")
+            raise InputError(source, f"threshold.{g}", f"{_short(tv)} er ikke et endelig tall; forventet en terskel i [-1, 1]")
         if tv.min() < -1 or tv.max() > 1:
-            raise InputError(source, f"threshold.{g}", f"{t!r} er utenfor [-1, 1] (-1 = lav terskel, 1 = høy terskel)")
-    bv = np.asarray(options.breadth.values if isinstance(options.breadth, xr.DataArray) else options.breadth, dtype=float)
+            raise InputError(source, f"threshold.{g}", f"{_short(tv)} er utenfor [-1, 1] (-1 = lav terskel, 1 = høy terskel)")
+    bv = _numbers(options.breadth, source, "breadth", "et tilbud i [-1, 1]")
     if not np.isfinite(bv).all():
-        raise InputError(source, "breadth", f"{options.breadth!r} er ikke et endelig tall; forventet et tilbud i [-1, 1]")
+        raise InputError(source, "breadth", f"{_short(bv)} er ikke et endelig tall; forventet et tilbud i [-1, 1]")
     if bv.min() < -1 or bv.max() > 1:
-        raise InputError(source, "breadth", f"{options.breadth!r} er utenfor [-1, 1] (-1 = smalt, 1 = bredt tilbud)")
+        raise InputError(source, "breadth", f"{_short(bv)} er utenfor [-1, 1] (-1 = smalt, 1 = bredt tilbud)")
     for sid in options.dropped:
         if sid not in catalogue.services:
-            raise InputError(source, "dropped", f"ukjent tjeneste {sid!r}; gyldige: {', '.join(catalogue.services)}")
+            raise InputError(source, "dropped", f"ukjent tjeneste {sid!r}; gyldige: {listing(catalogue.services)}")
         if catalogue.services[sid].mandatory:
             raise InputError(source, f"dropped.{sid}",
                              f"{catalogue.services[sid].name} er lovpålagt og kan ikke fjernes")
@@ -320,7 +341,13 @@ def apply_capacity(pre: DemandArrays, catalogue: Catalogue, options: ServiceOpti
         add_path = np.array([sum(v for yr, v in adds.items() if int(yr) <= y) for y in years], dtype=float)[:, None]
         if opened is not None and gid in opened:
             add_path = add_path + np.cumsum(opened[gid], axis=0)
-        cap = np.maximum(base_cap + add_path, 0.0)
+        short = base_cap + add_path
+        if options.refuse_overclosing and float(short.min()) < -0.5:
+            at = int(np.argmin(short.min(axis=1)))
+            raise InputError(options.source, f"services.capacity_additions.{gid}",
+                             f"stenger {base_cap - float(short[at].min()):,.0f} plasser innen {int(years[at])}, men det "
+                             f"finnes bare {base_cap:,.0f} plasser; steng høyst så mange".replace(",", " "))
+        cap = np.maximum(short, 0.0)
         # the base year's users are the observed ones (the accounts paid for them): nobody waits
         # in the base year, even when fewer places are stated; the stated places bind from the next year
         limit = np.broadcast_to(cap, D.shape).copy()
