@@ -339,15 +339,15 @@ def apply_capacity(pre: DemandArrays, catalogue: Catalogue, options: ServiceOpti
         base_cap = options.base_capacity.get(gid, float(existing_places(D[0].max())))
         adds = options.capacity_additions.get(gid, {})
         add_path = np.array([sum(v for yr, v in adds.items() if int(yr) <= y) for y in years], dtype=float)[:, None]
+        by_hand = base_cap + add_path  # today's places and those opened or closed by hand
+        if options.refuse_overclosing and float(by_hand.min()) < -0.5:
+            at = int(np.argmin(by_hand.min(axis=1)))
+            raise InputError(options.source, f"services.capacity_additions.{gid}",
+                             f"stenger {base_cap - float(by_hand[at].min()):,.0f} plasser innen {int(years[at])}, men det "
+                             f"finnes bare {base_cap:,.0f} plasser; steng høyst så mange".replace(",", " "))
         if opened is not None and gid in opened:
             add_path = add_path + np.cumsum(opened[gid], axis=0)
-        short = base_cap + add_path
-        if options.refuse_overclosing and float(short.min()) < -0.5:
-            at = int(np.argmin(short.min(axis=1)))
-            raise InputError(options.source, f"services.capacity_additions.{gid}",
-                             f"stenger {base_cap - float(short[at].min()):,.0f} plasser innen {int(years[at])}, men det "
-                             f"finnes bare {base_cap:,.0f} plasser; steng høyst så mange".replace(",", " "))
-        cap = np.maximum(short, 0.0)
+        cap = np.maximum(base_cap + add_path, 0.0)
         # the base year's users are the observed ones (the accounts paid for them): nobody waits
         # in the base year, even when fewer places are stated; the stated places bind from the next year
         limit = np.broadcast_to(cap, D.shape).copy()
