@@ -50,7 +50,7 @@ WRITERS = ["csv", "netcdf", "excel", "rapport", "skjema", "kommunedata", "tiltak
 
 
 @pytest.mark.parametrize("what", WRITERS)
-def test_a_failed_write_leaves_the_old_file_and_no_temporary_file(what, utsira, tmp_path, monkeypatch):
+def test_a_failed_write_leaves_the_old_file_and_no_temporary_file(what, utsira, tmp_path, monkeypatch, capsys):
     name, write = _writers(utsira)[what]
     target = tmp_path / name
     fresh = what == "målstruktur"  # it never overwrites a file
@@ -62,8 +62,13 @@ def test_a_failed_write_leaves_the_old_file_and_no_temporary_file(what, utsira, 
         raise OSError(28, "Ingen plass igjen på enheten")
 
     monkeypatch.setattr("os.fsync", disk_full)  # the last step before the rename fails
-    with pytest.raises(OSError):
-        write(target)
+    from planmodel.core.errors import InputError
+
+    if what == "skjema":  # through the command line: one line on stderr and exit code 2
+        assert write(target) == 2 and "disken er full" in capsys.readouterr().err
+    else:
+        with pytest.raises(InputError, match="disken er full"):  # one line for the user, not an OSError
+            write(target)
     assert sorted(p.name for p in tmp_path.iterdir()) == before
     if not fresh:
         assert target.read_bytes() == b"den gamle filen\n"
@@ -85,7 +90,9 @@ def test_a_netcdf_write_failing_midway_leaves_the_old_file(utsira, tmp_path, mon
         raise OSError(28, "Ingen plass igjen på enheten")
 
     monkeypatch.setattr(xr.Dataset, "to_netcdf", half)
-    with pytest.raises(OSError):
+    from planmodel.core.errors import InputError
+
+    with pytest.raises(InputError, match="disken er full"):
         export.write_netcdf(utsira[1], target)
     assert target.read_bytes() == old
     assert [p.name for p in tmp_path.iterdir()] == ["ut.nc"]
@@ -105,3 +112,38 @@ def test_a_new_file_gets_the_usual_permissions_not_those_of_a_temporary_file(tmp
         assert path.stat().st_mode & 0o777 == 0o640
     finally:
         os.umask(umask)
+
+
+def test_a_device_or_folder_is_never_replaced_by_a_write(tmp_path):
+    """As root, renaming over /dev/null would replace the device with a file: refused instead."""
+    from planmodel.core.errors import InputError
+    from planmodel.core.io import write_bytes_atomic
+
+    with pytest.raises(InputError, match="er ikke en vanlig fil"):
+        write_bytes_atomic("/dev/null", b"x")
+    assert Path("/dev/null").is_char_device()
+    with pytest.raises(InputError, match="er ikke en vanlig fil"):
+        write_bytes_atomic(tmp_path, b"x")
+    with pytest.raises(InputError, match="finnes ikke"):
+        write_bytes_atomic(tmp_path / "nei" / "x.csv", b"x")
+
+
+def test_a_full_disk_is_one_line_and_leaves_the_old_file(tmp_path, monkeypatch):
+    import errno
+    import os as _os
+
+    from planmodel.core import io as core_io
+    from planmodel.core.errors import InputError
+
+    target = tmp_path / "ut.csv"
+    target.write_text("gammel", encoding="utf-8")
+
+    def full(fd):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(core_io.os, "fsync", full)
+    with pytest.raises(InputError, match=r"kunne ikke skrive filen \(disken er full\); den gamle filen er urørt"):
+        core_io.write_text_atomic(target, "ny")
+    assert target.read_text(encoding="utf-8") == "gammel"
+    assert [p.name for p in tmp_path.iterdir()] == ["ut.csv"]
+    del _os  # noqa: F821

@@ -183,7 +183,9 @@ def test_failed_write_keeps_the_old_file_and_removes_the_temp_file(tmp_path, mon
         raise OSError("disk full")
 
     monkeypatch.setattr(core_io.os, "replace", broken_replace)
-    with pytest.raises(OSError, match="disk full"):
+    from planmodel.core.errors import InputError
+
+    with pytest.raises(InputError, match=r"kunne ikke skrive filen \(disk full\); den gamle filen er urørt"):
         core_io.write_text_atomic(path, "ny\n")
     assert path.read_text(encoding="utf-8") == "gammel\n"
     assert _temp_files(tmp_path) == []
@@ -211,7 +213,9 @@ def test_text_that_cannot_be_encoded_never_touches_the_file(tmp_path):
 
 
 def test_atomic_write_into_a_missing_folder_fails_cleanly(tmp_path):
-    with pytest.raises(FileNotFoundError):
+    from planmodel.core.errors import InputError
+
+    with pytest.raises(InputError, match="finnes ikke"):
         core_io.write_text_atomic(tmp_path / "finnes_ikke" / "x.txt", "x")
     assert list(tmp_path.iterdir()) == []
 

@@ -3,11 +3,14 @@ workbook holds the user's text as text (never a formula made from it)."""
 
 from __future__ import annotations
 
+import errno
 import os
 import tempfile
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
+
+from planmodel.core.errors import InputError
 
 
 def _new_file_mode(path: Path) -> int:
@@ -33,7 +36,15 @@ def atomic_path(path: str | Path) -> Iterator[Path]:
     ...     ds.to_netcdf(tmp)
     """
     path = Path(path)
-    fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    if path.exists() and not path.is_file():  # never replace a folder, a device (/dev/null) or a socket
+        raise InputError(str(path), "fil", "finnes og er ikke en vanlig fil (en mappe eller en enhet); "
+                                           "forventet et filnavn å skrive til")
+    if not path.parent.is_dir():
+        raise InputError(str(path), "fil", f"mappen {path.parent} finnes ikke; lag den først")
+    try:
+        fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    except OSError as exc:
+        raise InputError(str(path), "fil", f"kan ikke skrive i mappen {path.parent} ({_why(exc)})") from None
     os.close(fd)
     tmp = Path(name)
     try:
@@ -42,8 +53,18 @@ def atomic_path(path: str | Path) -> Iterator[Path]:
             os.fsync(f.fileno())
         os.chmod(tmp, _new_file_mode(path))
         os.replace(tmp, path)
+    except OSError as exc:  # full disk, no access: the old file stays, and the user gets one line
+        raise InputError(str(path), "fil", f"kunne ikke skrive filen ({_why(exc)}); den gamle filen er urørt") from None
     finally:
         tmp.unlink(missing_ok=True)
+
+
+_ERRNO_NB = {errno.ENOSPC: "disken er full", errno.EACCES: "ingen skrivetilgang", errno.EPERM: "ikke tillatt",
+             errno.EROFS: "skrivebeskyttet filsystem", errno.EDQUOT: "diskkvoten er brukt opp"}
+
+
+def _why(exc: OSError) -> str:
+    return _ERRNO_NB.get(exc.errno, exc.strerror or str(exc) or type(exc).__name__)
 
 
 def write_bytes_atomic(path: str | Path, data: bytes) -> Path:
