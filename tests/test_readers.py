@@ -159,7 +159,7 @@ def test_jsonstat_invalid_file(name, field, problem):
 
 def test_jsonstat_missing_file():
     path = FIX / "no_such_file.json"
-    with pytest.raises(InputError, match=where(path, "file") + "finnes ikke; forventet et JSON-stat 2.0-datasett"):
+    with pytest.raises(InputError, match=where(path, "fil") + "finnes ikke; forventet et JSON-stat 2.0-datasett"):
         read_jsonstat(path)
 
 
@@ -263,7 +263,7 @@ def test_statbank_csv_invalid_file(name, field, problem):
 
 def test_statbank_csv_missing_file():
     path = FIX / "no_such_file.csv"
-    with pytest.raises(InputError, match=where(path, "file") + "finnes ikke; forventet en CSV-fil eksportert fra SSBs"):
+    with pytest.raises(InputError, match=where(path, "fil") + "finnes ikke; forventet en CSV-fil eksportert fra SSBs"):
         read_statbank_csv(path)
 
 
@@ -375,7 +375,7 @@ def test_population_suppressed_values():
 def test_population_missing_file():
     path = FIX / "no_such_population.csv"
     problem = r"finnes ikke; forventet en SSB-fil \(tabell 07459\) i JSON-stat 2.0 eller CSV"
-    with pytest.raises(InputError, match=where(path, "file") + problem):
+    with pytest.raises(InputError, match=where(path, "fil") + problem):
         read_population(path)
 
 
@@ -422,7 +422,7 @@ INVALID_ISSUE13 = [
      "'1e999' er ikke et endelig tall"),
     (read_statbank_csv, "year_twice.csv", "linje 3 (overskriftslinje)",
      r"kolonnene \['år', 'Tid'\] betyr det samme \(year\)"),
-    (read_statbank_csv, "utf16_no_bom.csv", "file", "teksten har et NUL-tegn .*UTF-16 uten byte order mark"),
+    (read_statbank_csv, "utf16_no_bom.csv", "fil", "teksten har et NUL-tegn .*UTF-16 uten byte order mark"),
     (read_population, "zero_population.csv", "value", "befolkningen i år 2023 er til sammen 0 personer"),
     (read_population, "huge_population.csv", "value",
      "befolkningen i år 2023 er til sammen 1e\\+300 personer, over grensen på 10 000 000 personer"),
@@ -441,13 +441,13 @@ def test_issue13_invalid_file(reader, name, field, problem):
 
 @pytest.mark.parametrize("reader", [read_jsonstat, read_statbank_csv, read_population])
 def test_a_folder_is_not_a_file(reader):
-    with pytest.raises(InputError, match=where(INVALID, "file") + "er en mappe, ikke en fil"):
+    with pytest.raises(InputError, match=where(INVALID, "fil") + "er en mappe, ikke en fil"):
         reader(INVALID)
 
 
 @pytest.mark.parametrize("reader", [read_jsonstat, read_statbank_csv, read_population])
 def test_nul_byte_in_file_name(reader):
-    with pytest.raises(InputError, match=r"^a\\x00b\.csv: file: filnavnet inneholder et NUL-tegn"):
+    with pytest.raises(InputError, match=r"^a\\x00b\.csv: fil: filnavnet inneholder et NUL-tegn"):
         reader("a\x00b.csv")
 
 
@@ -456,7 +456,7 @@ def test_file_size_cap(reader, monkeypatch):
     import planmodel.inputs.readers as readers
 
     monkeypatch.setattr(readers, "MAX_FILE_BYTES", 1000)
-    with pytest.raises(InputError, match=where(CSV_EXCERPT, "file") + r"filen er 0,0 MB, over grensen på 0,0 MB"):
+    with pytest.raises(InputError, match=where(CSV_EXCERPT, "fil") + r"filen er 0,0 MB, over grensen på 0,0 MB"):
         reader(CSV_EXCERPT)
 
 

@@ -45,10 +45,12 @@ def compare(scenarios, baseline: int | str = 0, measure_gains: bool = False) -> 
     """
     scs = [as_scenario(s) for s in scenarios]
     if not scs:
-        raise InputError("compare", "scenarios", "trenger minst ett scenario")
+        raise InputError("sammenligning", "scenarier", "trenger minst ett scenario")
     ids = [s.id for s in scs]
     if len(set(ids)) != len(ids):
-        raise InputError("compare", "scenarios", f"to scenarioer har samme id: {ids}")
+        same = sorted({i for i in ids if ids.count(i) > 1})
+        raise InputError("sammenligning", "scenarier", f"flere scenarioer har samme id ({', '.join(same)}); gi hvert "
+                         "scenario sin egen id (nøkkelen id i scenariofilen)")
     if isinstance(baseline, str):
         if baseline not in ids:
             raise InputError("compare", "baseline", f"ukjent scenario {baseline!r}; valgt: {', '.join(ids)}")

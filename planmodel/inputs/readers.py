@@ -124,27 +124,27 @@ def _read_bytes(path: Any, what: str) -> tuple[str, bytes]:
     except (TypeError, UnicodeError):
         raise InputError("argument path", "", f"{_short(path)} er ikke en filsti; {what}") from None
     if "\x00" in name:
-        raise InputError(_printable(name), "file", f"filnavnet inneholder et NUL-tegn (\\x00); {what}")
+        raise InputError(_printable(name), "fil", f"filnavnet inneholder et NUL-tegn (\\x00); {what}")
     p = Path(name)
     try:
         if p.is_dir():
-            raise InputError(name, "file", f"er en mappe, ikke en fil; {what}")
+            raise InputError(name, "fil", f"er en mappe, ikke en fil; {what}")
         if not p.is_file():
-            raise InputError(name, "file", f"finnes ikke; {what}")
+            raise InputError(name, "fil", f"finnes ikke; {what}")
         size = p.stat().st_size
         if size > MAX_FILE_BYTES:
             problem = (
                 f"filen er {_mb(size)}, over grensen på {_mb(MAX_FILE_BYTES)}; "
                 "last ned bare kommunen og årene du trenger"
             )
-            raise InputError(name, "file", problem)
+            raise InputError(name, "fil", problem)
         with p.open("rb") as fh:
             raw = fh.read(MAX_FILE_BYTES + 1)
     except OSError as exc:
         reason = _OS_ERRORS.get(exc.errno, f"feilkode {exc.errno}")
-        raise InputError(name, "file", f"kan ikke leses ({reason}); {what}") from None
+        raise InputError(name, "fil", f"kan ikke leses ({reason}); {what}") from None
     if len(raw) > MAX_FILE_BYTES:  # grew while reading
-        raise InputError(name, "file", f"filen er over grensen på {_mb(MAX_FILE_BYTES)}")
+        raise InputError(name, "fil", f"filen er over grensen på {_mb(MAX_FILE_BYTES)}")
     return name, raw
 
 
@@ -322,7 +322,7 @@ def _load_json(source) -> tuple[str, str, dict]:
         name, text, doc = "json", source, None
     elif isinstance(source, (str, os.PathLike)):
         name, raw = _read_bytes(source, _JSONSTAT_HINT)
-        text, _ = _decode(raw, name, "file")
+        text, _ = _decode(raw, name, "fil")
         doc = None
     else:
         problem = f"{type(source).__name__} er verken en filsti, JSON-tekst eller en dict"
@@ -335,9 +335,9 @@ def _load_json(source) -> tuple[str, str, dict]:
             field = f"linje {exc.lineno}, kolonne {exc.colno}"
             raise InputError(name, field, f"er ikke gyldig JSON; {_JSONSTAT_HINT}") from None
         except RecursionError:
-            raise InputError(name, "file", f"JSON-strukturen er for dypt nøstet; {_JSONSTAT_HINT}") from None
+            raise InputError(name, "fil", f"JSON-strukturen er for dypt nøstet; {_JSONSTAT_HINT}") from None
         except ValueError as exc:  # e.g. an integer with more than 4300 digits
-            raise InputError(name, "file", f"har et tall JSON-leseren ikke kan lese ({_short(str(exc))})") from None
+            raise InputError(name, "fil", f"har et tall JSON-leseren ikke kan lese ({_short(str(exc))})") from None
     if not isinstance(doc, dict):
         raise InputError(name, "(øverste nivå)", f"er en {type(doc).__name__}; {_JSONSTAT_HINT}")
     attrs_source = Path(name).name if name != "json" else "json"
@@ -697,7 +697,7 @@ def _read_statbank_csv(path, encoding: str | None) -> pd.DataFrame:
 def _read_lines(path, encoding: str | None) -> tuple[str, list[str], str]:
     """(name for messages, lines, encoding used)."""
     name, raw = _read_bytes(path, "forventet en CSV-fil eksportert fra SSBs statistikkbank")
-    text, used = _decode(raw, name, "file", encoding)
+    text, used = _decode(raw, name, "fil", encoding)
     return name, _lines(text), used
 
 
