@@ -139,7 +139,6 @@ class OwnAmounts:
     income, expense : the sum of the own general income lines (eiendomsskatt, kraftinntekter,
         finansinntekter ...) and of the own expense lines (pensjon/premieavvik ...) by year.
     income0, expense0 : their amounts in the accounts (already inside the base year's øvrige line).
-    lines : {name: (sign, (Y,) amounts)} each line (+1 income, −1 expense), for the tables.
     """
 
     free_income: np.ndarray
@@ -147,7 +146,6 @@ class OwnAmounts:
     expense: np.ndarray
     income0: float = 0.0
     expense0: float = 0.0
-    lines: dict = field(default_factory=dict)
 
 
 def own_amounts(budget, years: np.ndarray, accounts_year: int, price_year: int, deflator: float) -> OwnAmounts | None:
@@ -171,9 +169,9 @@ def own_amounts(budget, years: np.ndarray, accounts_year: int, price_year: int, 
     fi = np.full((Y, 1), np.nan)
     for y, v in budget.get("free_income", {}).items():
         fi[years == int(y), 0] = real(int(y), v)
-    lines, inc, exp, inc0, exp0 = {}, np.zeros((Y, 1)), np.zeros((Y, 1)), 0.0, 0.0
+    inc, exp, inc0, exp0 = np.zeros((Y, 1)), np.zeros((Y, 1)), 0.0, 0.0
     for kind, sign in (("income_lines", 1.0), ("expense_lines", -1.0)):
-        for name, path in budget.get(kind, {}).items():
+        for path in budget.get(kind, {}).values():
             keys = sorted((int(y), real(int(y), v)) for y, v in path.items())
             ky = np.array([k for k, _ in keys])
             kv = np.array([v for _, v in keys])
@@ -181,14 +179,13 @@ def own_amounts(budget, years: np.ndarray, accounts_year: int, price_year: int, 
             values = kv[np.maximum(at, 0)]
             base = dict(keys).get(accounts_year, kv[0])
             values = np.where(years <= max(accounts_year + 1, int(years[0])), base, values)  # the base year is the accounts
-            lines[name] = (sign, values)
             if sign > 0:
                 inc[:, 0] += values
                 inc0 += base
             else:
                 exp[:, 0] += values
                 exp0 += base
-    return OwnAmounts(fi, inc, exp, inc0, exp0, lines)
+    return OwnAmounts(fi, inc, exp, inc0, exp0)
 
 
 @dataclass

@@ -84,7 +84,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     chk = sub.add_parser("sjekk", help="kjør basisalternativet for kommunene og kontroller det mot regnskapet 2025")
     who = chk.add_mutually_exclusive_group(required=True)
-    who.add_argument("--alle", action="store_true", help="alle 357 kommuner")
+    who.add_argument("--alle", action="store_true", help="alle kommunene")
     who.add_argument("--kommune", nargs="+", help="bare disse kommunene (nummer eller navn)")
     chk.add_argument("--out", type=Path, default=None, help="skriv tabellen (én rad per kommune) til en .csv-fil")
 
@@ -314,25 +314,27 @@ def cmd_sjekk(args: argparse.Namespace) -> int:
 
 def cmd_run(args: argparse.Namespace) -> int:
     from planmodel.core.errors import InputError
-    from planmodel.model.chain import run
+    from planmodel.model.chain import assemble, prepare
     from planmodel.inputs.scenario import load_scenario
 
     _check_in(args.scenario)
     _check_out(args.out, inputs=(args.scenario,))
     scenario = load_scenario(args.scenario)
     _check_out(args.out, inputs=_scenario_files(scenario))
-    ds = run(scenario)
+    prepared = prepare(scenario)  # once: the gains per tiltak below reuse it
+    ds = assemble(prepared)
     if args.out is not None:
         from planmodel.analysis.samordning import with_measure_gains
         from planmodel.present import export
 
         suffix = args.out.suffix.lower()
+        if suffix in (".xlsx", ".csv"):
+            shown = with_measure_gains(ds, prepared)
         if suffix == ".xlsx":
-            export.write_excel(with_measure_gains(ds, scenario), args.out,
-                               scenario_text=args.scenario.read_text(encoding="utf-8"),
+            export.write_excel(shown, args.out, scenario_text=args.scenario.read_text(encoding="utf-8"),
                                scenario_path=str(args.scenario), scenario=scenario, priser=args.priser)
         elif suffix == ".csv":
-            export.write_csv(with_measure_gains(ds, scenario), args.out, priser=args.priser)
+            export.write_csv(shown, args.out, priser=args.priser)
         else:
             if args.priser != "fast":
                 raise InputError("--priser", args.priser, "netCDF-filen har alltid faste priser; bruk .xlsx eller .csv")

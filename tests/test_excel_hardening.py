@@ -133,13 +133,19 @@ def test_a_workbook_claiming_a_million_rows_is_read_quickly(tmp_path):
     assert [c.id for c in imp.choices] == ["hverdagsrehabilitering", "kveldsteam"]
 
 
-def test_a_kommunedata_workbook_claiming_a_million_rows_is_read_quickly(tmp_path):
+def _filled_kommunedata(tmp_path) -> int:
+    """Utsira's kommunedata workbook with an own netto lånegjeld, saved as fylt.xlsx; its row."""
     book = write_kommunedata("1151", tmp_path / "utsira.xlsx")
     wb = load_workbook(book)
     ws = wb["Regnskap"]
     row = next(r for r in range(5, ws.max_row + 1) if ws.cell(row=r, column=1).value == "net_debt")
     ws.cell(row=row, column=5, value=12345)
     wb.save(tmp_path / "fylt.xlsx")
+    return row
+
+
+def test_a_kommunedata_workbook_claiming_a_million_rows_is_read_quickly(tmp_path):
+    _filled_kommunedata(tmp_path)
     huge = claim_huge(tmp_path / "fylt.xlsx", tmp_path / "stor.xlsx")
     t = time.perf_counter()
     data = import_kommunedata(huge)
@@ -220,12 +226,7 @@ def test_a_stored_value_that_is_no_number_names_its_cell(tmp_path, stored):
 
 
 def test_a_stored_nan_in_the_kommunedata_workbook_names_its_cell(tmp_path):
-    book = write_kommunedata("1151", tmp_path / "utsira.xlsx")
-    wb = load_workbook(book)
-    ws = wb["Regnskap"]
-    row = next(r for r in range(5, ws.max_row + 1) if ws.cell(row=r, column=1).value == "net_debt")
-    ws.cell(row=row, column=5, value=12345)
-    wb.save(tmp_path / "fylt.xlsx")
+    row = _filled_kommunedata(tmp_path)
     path = _with_value(tmp_path / "fylt.xlsx", f"E{row}", "NaN", sheet="Regnskap")
     with pytest.raises(InputError) as exc:
         import_kommunedata(path)

@@ -320,12 +320,7 @@ def test_fuzz_mutated_shipped_scenarios(tmp_path_factory, i, cuts):
     folder = tmp_path_factory.mktemp("fz")
     for p in SCENARIOS:  # baselines in the same folder
         shutil.copy(p, folder / p.name)
-    p = folder / "f.yaml"
-    p.write_text(text, encoding="utf-8")
-    try:
-        load_scenario(p)
-    except InputError as exc:
-        assert "\n" not in str(exc)
+    _loads_or_input_error(folder, text)
 
 
 _LEAF = st.one_of(st.none(), st.booleans(), st.integers(-10**6, 10**6), st.floats(allow_nan=True, allow_infinity=True),

@@ -9,7 +9,7 @@ import xarray as xr
 
 from planmodel.analysis.samordning import with_measure_gains
 from planmodel.core.errors import InputError
-from planmodel.model.chain import run
+from planmodel.model.chain import assemble, prepare, run
 from planmodel.inputs.scenario import PlanScenario, load_scenario
 
 #: variables whose difference to the baseline is reported as ``diff_<name>``
@@ -57,9 +57,11 @@ def compare(scenarios, baseline: int | str = 0, measure_gains: bool = False) -> 
         baseline = ids.index(baseline)
     if not 0 <= baseline < len(scs):
         raise InputError("compare", "baseline", f"indeks {baseline} finnes ikke (0–{len(scs) - 1})")
-    runs = [run(s) for s in scs]
-    if measure_gains:
-        runs = [with_measure_gains(r, s) for r, s in zip(runs, scs)]
+    if measure_gains:  # each scenario prepared once, for its run and its gains per tiltak
+        prepared = [prepare(s) for s in scs]
+        runs = [with_measure_gains(assemble(p), p) for p in prepared]
+    else:
+        runs = [run(s) for s in scs]
     attrs = [dict(r.attrs) for r in runs]
     for r in runs:  # attributes differ per scenario; those that differ become coordinates
         r.attrs = {}

@@ -47,6 +47,7 @@ from typing import Any
 from planmodel.core.paths import data_path
 from planmodel.core.errors import InputError
 from planmodel.inputs.library import MEASURE_STATUSES, Library, load_library, parse_library
+from planmodel.inputs.library import SHIPPED as SHIPPED_LIBRARY
 from planmodel.inputs.scenario import MeasureChoice, load_scenario
 from planmodel.inputs.catalogue import Catalogue, load_catalogue
 from planmodel.core.yamlio import load_strict
@@ -1068,8 +1069,8 @@ def import_into_scenario(workbook: str | Path, scenario_path: str | Path) -> Sce
     mark = _read_mark(target) if ours else {}
     prev_own = [str(x) for x in mark.get("own", [])]
     prev_chosen = [str(x) for x in mark.get("chosen", [])]
-    base_name = str(current) if current is not None else "data/tiltak/tiltaksbibliotek.yaml"
-    raw = _plain(load_strict(current if current is not None else data_path("tiltak", "tiltaksbibliotek.yaml")))
+    base_name = str(current) if current is not None else "data/" + "/".join(SHIPPED_LIBRARY)
+    raw = _plain(load_strict(current if current is not None else data_path(*SHIPPED_LIBRARY)))
     if not isinstance(raw, dict):
         raise InputError(base_name, "", "forventet et tiltaksbibliotek (nøkkel: verdi øverst i filen)")
     base = {**raw, "measures": {k: v for k, v in (raw.get("measures") or {}).items() if k not in prev_own}}

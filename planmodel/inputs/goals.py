@@ -304,12 +304,9 @@ def scenario_goals(scenario) -> GoalHierarchy | None:
     ``scenario`` is read by duck typing (``goals``, ``kommune``, ``catalogue``), e.g. a
     :class:`planmodel.inputs.scenario.PlanScenario`.
     """
-    path = getattr(scenario, "goals", None)
-    if path is None:
-        path = default_goals_file(getattr(scenario, "kommune", ""))
-        if path is None:
-            return None
-        path = None  # load_goals names the shipped file as data/mal/...
+    path = getattr(scenario, "goals", None)  # None below: the shipped file, as load_goals names it
+    if path is None and default_goals_file(getattr(scenario, "kommune", "")) is None:
+        return None
     return load_goals(path, list(load_catalogue(getattr(scenario, "catalogue", None)).sectors))
 
 
@@ -381,10 +378,10 @@ def write_goals_template(path: str | Path, kommune: str = "0000", name: str | No
         raise InputError(str(path), "", f"mappen {path.parent} finnes ikke")
     if not re.fullmatch(r"\d{4}", str(kommune)):
         raise InputError("kommune", str(kommune), "forventet et kommunenummer med fire sifre, f.eks. \"1151\"")
-    sectors = ", ".join(load_catalogue().sectors)
-    text = TEMPLATE_TEXT.format(name=name or "Kommunen", kommune=kommune, file=path.name, sectors=sectors,
+    sectors = list(load_catalogue().sectors)
+    text = TEMPLATE_TEXT.format(name=name or "Kommunen", kommune=kommune, file=path.name, sectors=", ".join(sectors),
                                 first=first_year, last=last_year)
-    parse_goals(load_strict(str(path), text=text), str(path), list(load_catalogue().sectors))  # valid as written
+    parse_goals(load_strict(str(path), text=text), str(path), sectors)  # valid as written
     return write_text_atomic(path, text)
 
 
@@ -592,51 +589,41 @@ def tiltaksmatrise(goals: GoalHierarchy | None, measures: Iterable | Mapping, co
     The note is also in ``attrs["note"]``.
     """
     items = _measure_list(measures)
-    if goals is None:
-        return _matrix_without_goals(items, cost)
+    if goals is None:  # no målstruktur: one row per tiltak, its delmål as written (free text, not checked)
+        entries = [(", ".join(m.delmal), ("", "", "", ", ".join(m.delmal)), m) for m in items]
+        attrs = {"source": "", "plan": "", "kommune": "", "hovedmal": {},
+                 "note": "Ingen målstruktur: delmål står slik tiltaket oppgir dem, uten kontroll."}
+        return _matrix(entries, cost, attrs, items)
     check_links(goals, items)
-    years = _cost_years(cost, [m.id for m in items])
     links = [(goals.order(did), n, did, m) for n, m in enumerate(items) for did in m.delmal]
     links.sort(key=lambda x: (x[0], x[1]))
-    rows, index = [], []
+    entries = []
     for _, _, did, m in links:
         d = goals.delmal[did]
         hg = goals.hovedgrep[d.hovedgrep]
-        row = {"Hovedmål": ", ".join(goals.hovedmal[h].label for h in hg.hovedmal),
-               "Sektor": goals.sectors[hg.sector], "Hovedgrep": hg.label, "Delmål": d.label,
+        entries.append((did, (", ".join(goals.hovedmal[h].label for h in hg.hovedmal), goals.sectors[hg.sector],
+                              hg.label, d.label), m))
+    return _matrix(entries, cost, _attrs(goals), items)
+
+
+def _matrix(entries: list, cost: pd.DataFrame | None, attrs: dict, items: list) -> pd.DataFrame:
+    """The tiltaksmatrise frame: ``entries`` (delmål key, (hovedmål, sektor, hovedgrep, delmål), tiltak),
+    one row each, with the cost years when ``cost`` is given (it must have a row for every tiltak of
+    ``items``)."""
+    years = _cost_years(cost, [m.id for m in items])
+    rows, index = [], []
+    for key, (hovedmal, sektor, hovedgrep, delmal), m in entries:
+        row = {"Hovedmål": hovedmal, "Sektor": sektor, "Hovedgrep": hovedgrep, "Delmål": delmal,
                "Tiltak": m.title, "Ansvar": m.ansvar,
                "Tidspunkt": tidspunkt(getattr(m, "start", None), getattr(m, "end", None)),
                "Status": getattr(m, "status", "")}
         for y, col in years:
             row[y] = float(cost.loc[m.id, col])
         rows.append(row)
-        index.append((did, m.id))
+        index.append((key, m.id))
     out = pd.DataFrame(rows, columns=MATRIX_COLUMNS + [y for y, _ in years],
                        index=pd.MultiIndex.from_tuples(index, names=["delmal", "measure"]))
-    out.attrs.update(_attrs(goals))
-    if years:
-        out.attrs["units"] = cost.attrs.get("units", "NOK 1000")
-    return out
-
-
-def _matrix_without_goals(items: list, cost: pd.DataFrame | None) -> pd.DataFrame:
-    """The tiltaksmatrise of a kommune without a målstruktur: one row per tiltak in the given order,
-    no hovedmål, sector or hovedgrep, and the tiltak's delmål as written (free text, not checked)."""
-    years = _cost_years(cost, [m.id for m in items])
-    rows, index = [], []
-    for m in items:
-        text = ", ".join(m.delmal)
-        row = {"Hovedmål": "", "Sektor": "", "Hovedgrep": "", "Delmål": text, "Tiltak": m.title, "Ansvar": m.ansvar,
-               "Tidspunkt": tidspunkt(getattr(m, "start", None), getattr(m, "end", None)),
-               "Status": getattr(m, "status", "")}
-        for y, col in years:
-            row[y] = float(cost.loc[m.id, col])
-        rows.append(row)
-        index.append((text, m.id))
-    out = pd.DataFrame(rows, columns=MATRIX_COLUMNS + [y for y, _ in years],
-                       index=pd.MultiIndex.from_tuples(index, names=["delmal", "measure"]))
-    out.attrs.update({"source": "", "plan": "", "kommune": "", "hovedmal": {},
-                      "note": "Ingen målstruktur: delmål står slik tiltaket oppgir dem, uten kontroll."})
+    out.attrs.update(attrs)
     if years:
         out.attrs["units"] = cost.attrs.get("units", "NOK 1000")
     return out

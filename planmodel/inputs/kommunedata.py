@@ -166,9 +166,6 @@ def _show(x: float) -> str:
     return f"{x:,.0f}".replace(",", " ") if abs(x) >= 1000 and float(x).is_integer() else f"{x:g}"
 
 
-AMOUNT = AMOUNT_LIMIT  # NOK 1000: the bound of every amount, as in scenario files
-
-
 def import_kommunedata(path: str | Path) -> KommuneData:
     """Read a filled kommunedata workbook; every bad cell is reported (sheet, cell, problem) in
     one :class:`InputError`. The result is not yet validated as a scenario (see :func:`write_scenario`)."""
@@ -190,14 +187,11 @@ def import_kommunedata(path: str | Path) -> KommuneData:
         code = _text(rows["kommune"][1][2]) if "kommune" in rows and not _blank(rows["kommune"][1][2]) else None
         if not code:
             problems.add(ws.title, "C5", "mangler kommunenummeret; lag arbeidsboken på nytt med planmodel kommunedata")
-
-        def own_or_model(key: str, default: str) -> str:
-            r, cells = rows.get(key, (0, [None] * 5))
-            return _text(cells[3]) if not _blank(cells[3]) else (_text(cells[2]) if not _blank(cells[2]) else default)
-
         if "id" in values and not _blank(values["id"][1]):
             out["id"] = _text(values["id"][1])
-        out["title"] = own_or_model("title", f"Egne tall for {code}")
+        model_title, own_title = rows.get("title", (0, [None] * 5))[1][2:4]
+        title = own_title if not _blank(own_title) else model_title
+        out["title"] = f"Egne tall for {code}" if _blank(title) else _text(title)
         out["kommune"] = code
         if "demographic" in values and not _blank(values["demographic"][1]):
             r, v = values["demographic"]
@@ -248,12 +242,12 @@ def import_kommunedata(path: str | Path) -> KommuneData:
             if key.startswith("sectors."):
                 area = key.split(".", 1)[1]
                 if area in SECTOR_AREAS:
-                    x = rd.number(ws, r, 5, v, "netto driftsutgifter i 1000 kr", -AMOUNT, AMOUNT)
+                    x = rd.number(ws, r, 5, v, "netto driftsutgifter i 1000 kr", -AMOUNT_LIMIT, AMOUNT_LIMIT)
                     if x is not None:
                         accounts.setdefault("sectors", {})[area] = x
             elif key in OWN_FIGURES:
-                lo = 0.0 if key in ("free_income", "tax", "gross_operating_income") else -AMOUNT
-                x = rd.number(ws, r, 5, v, f"{OWN_FIGURES[key].lower()} i 1000 kr", lo, AMOUNT)
+                lo = 0.0 if key in ("free_income", "tax", "gross_operating_income") else -AMOUNT_LIMIT
+                x = rd.number(ws, r, 5, v, f"{OWN_FIGURES[key].lower()} i 1000 kr", lo, AMOUNT_LIMIT)
                 if x is not None:
                     accounts[key] = x
         if accounts:
@@ -287,13 +281,13 @@ def import_kommunedata(path: str | Path) -> KommuneData:
                 what, lo = "frie inntekter i 1000 kr", 0.0
             elif kind in ("income_lines", "expense_lines") and name:
                 target = budget.setdefault(kind, {}).setdefault(name, {})
-                what, lo = ("en inntekt" if kind == "income_lines" else "en utgift") + " i 1000 kr", -AMOUNT
+                what, lo = ("en inntekt" if kind == "income_lines" else "en utgift") + " i 1000 kr", -AMOUNT_LIMIT
             else:
                 continue
             for col, y in years.items():
                 if key == "free_income" and y == ACCOUNTS_YEAR:
                     continue
-                x = rd.number(ws, r, col, cells[col - 1], what, lo, AMOUNT)
+                x = rd.number(ws, r, col, cells[col - 1], what, lo, AMOUNT_LIMIT)
                 if x is not None:
                     target[y] = x
         for kind in ("income_lines", "expense_lines"):

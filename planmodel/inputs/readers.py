@@ -335,7 +335,7 @@ def _load_json(source) -> tuple[str, str, dict]:
             field = f"linje {exc.lineno}, kolonne {exc.colno}"
             raise InputError(name, field, f"er ikke gyldig JSON; {_JSONSTAT_HINT}") from None
         except RecursionError:
-            raise InputError(name, "fil", f"JSON-strukturen er for dypt nøstet; {_JSONSTAT_HINT}") from None
+            raise InputError(name, "fil", f"JSON-strukturen er for dypt nestet; {_JSONSTAT_HINT}") from None
         except ValueError as exc:  # e.g. an integer with more than 4300 digits
             raise InputError(name, "fil", f"har et tall JSON-leseren ikke kan lese ({_short(str(exc))})") from None
     if not isinstance(doc, dict):
@@ -825,6 +825,14 @@ def _cell_kinds(col: pd.Series) -> tuple[pd.Series, pd.Series, pd.Series]:
     return s.str.match(_NUMBER), s.isin(list(SSB_SYMBOLS)), s == ""
 
 
+def _raise_rows(name: str, column: str, rows, line_numbers, problem: str, item=lambda r: "") -> None:
+    """Raise ``problem`` at the first bad row of a CSV column, listing the next ones (with ``item(row)``)."""
+    if len(rows) > 1:
+        more = [f"linje {line_numbers[int(r)]}{item(int(r))}" for r in rows[1:LISTED]]
+        problem += f"; det samme gjelder {_listing(more, len(rows) - 1, '; ')}"
+    raise InputError(name, f"linje {line_numbers[int(rows[0])]}, kolonne {_short(column, 40)}", problem)
+
+
 def _value_columns(
     df: pd.DataFrame, header: list[str], line_numbers: list[int], name: str
 ) -> tuple[list[str], dict[str, dict]]:
@@ -843,12 +851,9 @@ def _value_columns(
             bad = ~(is_num | is_sym | is_empty)
             if bad.any():
                 rows = np.flatnonzero(bad.to_numpy())
-                row = int(rows[0])
-                problem = f"{_short(df[c].iloc[row])} er verken et tall eller et av SSBs symboler {list(SSB_SYMBOLS)}"
-                if len(rows) > 1:
-                    more = [f"linje {line_numbers[int(r)]} {_short(df[c].iloc[int(r)], 20)}" for r in rows[1:LISTED]]
-                    problem += f"; det samme gjelder {_listing(more, len(rows) - 1, '; ')}"
-                raise InputError(name, f"linje {line_numbers[row]}, kolonne {_short(c, 40)}", problem)
+                _raise_rows(name, c, rows, line_numbers,
+                            f"{_short(df[c].iloc[int(rows[0])])} er verken et tall eller et av SSBs symboler "
+                            f"{list(SSB_SYMBOLS)}", lambda r: " " + _short(df[c].iloc[r], 20))
     else:
         value_cols = []
         for c in header:
@@ -869,12 +874,8 @@ def _value_columns(
         number = pd.to_numeric(cell.where(_cell_kinds(df[c])[0]).str.replace(",", ".", regex=False), errors="coerce")
         rows = np.flatnonzero(np.isinf(number.to_numpy(dtype=float)))
         if len(rows):
-            row = int(rows[0])
-            problem = f"{_short(cell.iloc[row])} er ikke et endelig tall (for stort); forventet et vanlig tall"
-            if len(rows) > 1:
-                more = [f"linje {line_numbers[int(r)]}" for r in rows[1:LISTED]]
-                problem += f"; det samme gjelder {_listing(more, len(rows) - 1, '; ')}"
-            raise InputError(name, f"linje {line_numbers[row]}, kolonne {_short(c, 40)}", problem)
+            _raise_rows(name, c, rows, line_numbers,
+                        f"{_short(cell.iloc[int(rows[0])])} er ikke et endelig tall (for stort); forventet et vanlig tall")
     if len(value_cols) == len(header):
         problem = f"{_short(header, 200)} har ingen dimensjonskolonne (for eksempel 'region', 'age') foran verdiene"
         raise InputError(name, "overskriftslinje", problem)
@@ -920,15 +921,7 @@ def _melt(df: pd.DataFrame, dim_cols: list[str], value_cols: list[str], parsed: 
     cell = long["_cell"].str.strip()
     is_sym = cell.isin(list(SSB_SYMBOLS))
     number = cell.where(~is_sym & (cell != ""), None).str.replace(",", ".", regex=False)
-    long["value"] = pd.to_numeric(number, errors="coerce").astype(float)
-    bad = np.flatnonzero((number.notna() & ~np.isfinite(long["value"].fillna(0.0))).to_numpy())
-    if len(bad):
-        cells = [_short(long["_cell"].iloc[i], 30) for i in bad[:LISTED]]
-        problem = (
-            f"{_count(len(bad), 'verdi', 'verdier')} er ikke et endelig tall (for stort): "
-            f"{_listing(cells, len(bad), '; ')}; forventet vanlige tall"
-        )
-        raise InputError(name, "value", problem)
+    long["value"] = pd.to_numeric(number, errors="coerce").astype(float)  # finite: _value_columns checked them
     long.loc[cell == _NIL, "value"] = 0.0  # SSB "-" = nil (zero)
     long["status"] = cell.where(is_sym, "").astype(str)
 

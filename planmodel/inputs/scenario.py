@@ -90,7 +90,7 @@ class PlanScenario:
     existing_places : {place type: places} in the base year (default: the base year's users
         rounded up to whole places).
     users : the kommune's own user counts {"group.band": persons} that the coverage is calibrated
-        to in place of KOSTRA's (:data:`planmodel.services.calibration.USER_KEYS`).
+        to in place of KOSTRA's (:data:`planmodel.core.labels.USER_KEYS`).
     measures : chosen tiltak.
     dropped : optional services removed altogether (never a mandatory one).
     effect_bound : "value", "weak" or "strong" end of every uncertain effect.
@@ -391,7 +391,8 @@ def check_scenario(s: PlanScenario) -> None:
         r.check(BASE_YEAR <= own_base <= LAST_OWN_BASE_YEAR, ("demography", "base_population"),
                 f"siste år i {Path(s.base_population).name} er {own_base}; forventet basisåret {BASE_YEAR} eller et "
                 f"senere år til og med {LAST_OWN_BASE_YEAR} (befolkningen 1. januar)")
-    first, last = s.base_year + 1, s.base_year + s.plan_years
+    base = own_base if s.base_population is not None else BASE_YEAR  # s.base_year, read once
+    first, last = base + 1, base + s.plan_years
     r.check(s.horizon > last, ("plan", "horizon"), f"{s.horizon} må være etter økonomiplanperioden {first}–{last}")
     r.choice(s.demographic, SCENARIOS, ("demography", "scenario"))
     for key, v in s.demography_overrides.items():
@@ -400,8 +401,8 @@ def check_scenario(s: PlanScenario) -> None:
         if isinstance(v, Mapping):
             r.check(bool(v), ("demography", key), "en årsbane trenger minst ett år")
             for y in v:
-                r.check(s.base_year <= y <= s.horizon + 50, ("demography", key, y),
-                        f"året {y} er utenfor {s.base_year}–{s.horizon + 50}")
+                r.check(base <= y <= s.horizon + 50, ("demography", key, y),
+                        f"året {y} er utenfor {base}–{s.horizon + 50}")
     if "dwellings" in s.demography_overrides:
         r.check("reference_dwellings" in s.demography_overrides
                 or getattr(SCENARIOS.get(s.demographic), "reference_dwellings", None) is not None,

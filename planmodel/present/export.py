@@ -540,7 +540,7 @@ def write_csv(ds: xr.Dataset, path: str | Path, priser: str = "fast") -> Path:
         A result (see :func:`to_iamc`).
     path : str or Path
         File to write.
-    priser : {"fast", "lopende"}
+    priser : {"fast", "lopende", "budsjettaar"}
         Fixed prices of the price year (default) or løpende priser (:func:`in_prices`).
 
     Returns
@@ -1041,8 +1041,8 @@ def _tiltaksmatrise_sheet(sh: _Sheet, ds: xr.Dataset, scenarios: Mapping, goals)
                      "brukerne og plassene kan være fulle; raden «Gevinst i kjøringen» er modellens samlede virkning "
                      "(sektorrammenes linje «tiltak virkning»).")
     else:
-        notes.append("Gevinst per tiltak er ikke beregnet i dette resultatet (bruk planmodel run/compare, eller "
-                     "planmodel.analysis.samordning.with_measure_gains).")
+        notes.append("Gevinst per tiltak er ikke beregnet i dette resultatet; lag filen med planmodel run eller "
+                     "planmodel compare (kommandolinjen), så kommer den med.")
     codes, names = kommune_codes(ds), kommune_names(ds)
     if goals is None:
         notes.append("Kommunen har ingen målstruktur i planmodel (nøkkelen goals i scenarioet); tiltakene vises "
@@ -1313,7 +1313,7 @@ def write_excel(ds: xr.Dataset, path: str | Path, scenario_text: str | None = No
         (:func:`planmodel.inputs.goals.scenario_goals`: its ``goals`` key, else Bærum's shipped file
         for Bærum and none for other kommuner). Without one, the tiltak are listed without goal
         links and a note says so; a målstruktur of another kommune gets a note too.
-    priser : {"fast", "lopende"}
+    priser : {"fast", "lopende", "budsjettaar"}
         Fixed prices of the price year (default) or løpende priser (:func:`in_prices`: the run's
         deflator, stated in every sheet's header and in *Proveniens*).
 

@@ -35,7 +35,6 @@ from planmodel.inputs.accounts import (ACCOUNTS_YEAR, SECTOR_AREAS, KommuneAccou
                                        kommune_accounts, national_accounts)
 from planmodel.inputs.data import norway_population
 from planmodel.inputs.catalogue import Catalogue
-from planmodel.core.labels import USER_KEYS  # noqa: F401 (re-exported: the keys own_users takes)
 
 BANDS = {"0_66": (0, 66), "67_79": (67, 79), "80p": (80, MAX_AGE)}
 GROUP_NB = {"hjemmetjenester": "Hjemmetjenester", "heldogn_bolig": "Heldøgns omsorgsbolig",
@@ -151,7 +150,7 @@ def calibrate(catalogue: Catalogue, pop_base: xr.DataArray, kommune: str, kostra
     kostra_year : the KOSTRA year whose users are matched (base year - 1).
     accounts : the kommune's accounts; when given, unit costs are scaled to them
         (:func:`scale_unit_costs`).
-    own_users : {"group.band" of :data:`USER_KEYS`: persons} the kommune's own user counts, in
+    own_users : {"group.band" of :data:`planmodel.core.labels.USER_KEYS`: persons} the kommune's own user counts, in
         place of KOSTRA's (and where KOSTRA has none).
     """
     if "sex" in pop_base.dims:

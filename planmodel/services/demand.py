@@ -103,8 +103,10 @@ def _numbers(value, source: str, key: str, what: str) -> np.ndarray:
         raise InputError(source, key, f"{shown} er ikke et tall; forventet {what}") from None
 
 
-def validate_options(catalogue: Catalogue, options: ServiceOptions, source: str = "tjenestevalg") -> None:
-    """Check every option before anything is computed; errors name the option and the value."""
+def validate_options(catalogue: Catalogue, options: ServiceOptions, source: str | None = None) -> None:
+    """Check every option before anything is computed; errors name the option and the value (and
+    ``source``, default the options' own)."""
+    source = source or options.source
     if options.overflow not in OVERFLOW_MODES:
         raise InputError(source, "overflow", f"{options.overflow!r}; gyldige: {', '.join(OVERFLOW_MODES)}")
     if options.effect_bound not in EFFECT_BOUNDS:
@@ -113,7 +115,7 @@ def validate_options(catalogue: Catalogue, options: ServiceOptions, source: str 
     for g, t in thresholds.items():
         if g != "(alle)" and g not in catalogue.threshold_groups:
             raise InputError(source, f"threshold.{g}",
-                             f"ukjent tjenestegruppe; gyldige: {', '.join(catalogue.threshold_groups)}")
+                             f"ukjent tjenestegruppe; gyldige: {listing(catalogue.threshold_groups)}")
         tv = _numbers(t, source, f"threshold.{g}", "en terskel i [-1, 1]")
         if not np.isfinite(tv).all():
             raise InputError(source, f"threshold.{g}", f"{_short(tv)} er ikke et endelig tall; forventet en terskel i [-1, 1]")
