@@ -16,6 +16,7 @@ import xml.dom.minidom
 from dataclasses import replace
 
 import pytest
+from types import SimpleNamespace
 from openpyxl import load_workbook
 
 from planmodel.apps import available_apps
@@ -72,7 +73,7 @@ CHECKED = ["folkemengde_i_dag", "personer_80_i_dag", "ndr_andel_i_dag", "arsverk
 
 def shown(app: Krisekompasset, key: str) -> str:
     """The text of the element ``data-key=<key>`` in the app's HTML (exactly one)."""
-    html = "".join(w.value for w in (app.now_view, app.future_view))
+    html = "".join(w.value for w in (app.verdict_view, app.now_view, app.future_view))
     found = re.findall(rf'data-key="{re.escape(key)}"[^>]*>([^<]*)<', html)
     assert len(found) == 1, f"{key}: {len(found)} elements"
     return found[0]
@@ -105,6 +106,9 @@ def reset(app: Krisekompasset) -> None:
     app.overflow.value = "queue"
     app.build.value = True
     app.income_rule.value = 1.0
+    app.growth.value = 0.0
+    app.effect_bound.value = "value"
+    app.plan_years.value = 4
     for mid, box in app.measure_boxes.items():
         box.value = False
         app.measure_starts[mid].value = app.measure_starts[mid].min
@@ -170,7 +174,7 @@ def test_build_or_wait_is_a_real_choice(app):
 def test_income_rules_side_by_side_and_chosen(app):
     reset(app)
     ds = app.result
-    table = app.future_view.value
+    table = app.verdict_view.value
     for y in (2027, 2030, 2040):  # the other rule is in the table for comparison
         want = prosent(float(ds.netto_driftsresultat_andel_inntektsregel.sel(income_rule="uten_demografi", year=y)), 1)
         assert shown(app, f"ndr_andel_uten_demografi_{y}") == want
@@ -178,7 +182,7 @@ def test_income_rules_side_by_side_and_chosen(app):
     assert "Netto driftsresultat (med demografikompensasjon)" in table
     app.income_rule.value = 0.0
     assert_shows(app, PlanScenario(kommune="3201", economy={"demographic_compensation": 0.0}))
-    assert "Til sammenligning med demografikompensasjon" in app.future_view.value
+    assert "Til sammenligning med demografikompensasjon" in app.verdict_view.value
     assert "Tallene er regnet uten demografikompensasjon" in app.signals["okonomi"][1]
     assert [label for label, _ in app.income_rule.options] == [
         "Med demografikompensasjon (inntektssystemet)", "Uten demografikompensasjon (fast per innbygger)"]
@@ -302,9 +306,20 @@ def test_smalt_corner_leaves_out_tiltak_on_removed_services():
     assert {m.id for m in corners[("broad", "high")].measures} == {m.id for m in crisis.measures}
     app = Krisekompasset(scenario="baerum_krisepakke")
     assert "tatt ut" in app.matrix_view.value
-    app.breadth.value = -1.0  # the model refuses: a Norwegian message naming the tiltak
-    assert "Forebyggende hjemmebesøk til alle 75-åringer" in app.message.value
-    assert "smalt tilbud" in app.message.value and app.key_numbers == {}
+    shown_before = app.verdict_view.value
+    numbers = dict(app.key_numbers)
+    app.breadth.value = -1.0  # cannot be combined: said beside the tilbud and the tiltak, the page keeps its numbers
+    note = app.breadth_note.value
+    assert "Smalt tilbud fjerner" in note and "Forebyggende hjemmebesøk til alle 75-åringer" in note
+    assert "Forebyggende hjemmebesøk til eldre" in note  # the removed service, by name
+    assert "Virker på" in app.measure_notes["forebyggende_hjemmebesok_alle"].value
+    assert app.message.value == "" and app.key_numbers == numbers and app.result is not None
+    assert 'data-stale="true"' in app.verdict_view.value and "forrige gyldige valg" in app.verdict_view.value
+    assert app.stale and "Smalt tilbud kan ikke kombineres" in app.stale
+    assert app.verdict_view.value.replace(app.verdict_view.value[:app.verdict_view.value.index("</div>") + 6], "") != ""
+    app.breadth.value = 0.0  # back: the stale notice and the notes go
+    assert app.stale == "" and app.breadth_note.value == "" and 'data-stale' not in app.verdict_view.value
+    assert app.verdict_view.value == shown_before
 
 
 def test_query_string_preselects():
@@ -318,10 +333,9 @@ def test_query_string_preselects():
     assert app.plan_scenario.kommune == "0301"
     assert app.result.attrs["kommune"] == "0301"
     app.apply_query_string("scenario=finnes_ikke")
-    assert "Scenarioet i lenken (scenario=finnes_ikke) finnes ikke" in app.message.value
+    assert "scenario=finnes_ikke: finnes ikke" in app.message.value
     app.apply_query_string("kommune=Bærumm")
-    assert "Kommunen i lenken (kommune=Bærumm) ble ikke funnet" in app.message.value
-    assert kk.query_values("kommune=%20&scenario=x") == {"scenario": "x"}
+    assert "kommune=Bærumm: ble ikke funnet" in app.message.value
 
 
 def test_user_errors_are_norwegian_messages_not_tracebacks():
@@ -333,12 +347,14 @@ def test_user_errors_are_norwegian_messages_not_tracebacks():
     assert 'role="alert"' in app.message.value
     assert "ingen SSB-framskriving for Bærum" in app.message.value
     assert "Traceback" not in app.message.value
-    assert app.result is None and app.key_numbers == {} and app.now_view.value == ""
-    with pytest.raises(kk.InputError, match="ingen beregning å lagre"):
-        app.excel_bytes()
+    # the page keeps Skien's last valid numbers and says so above them
+    assert app.result.attrs["kommune"] == "4003" and 'data-stale="true"' in app.verdict_view.value
+    assert "Ingen SSB-framskriving for Bærum" in app.stale
     app.demography.value = "main"
-    assert app.message.value == ""
+    assert app.message.value == "" and app.stale == ""
     assert_shows(app, PlanScenario(kommune="3201"))
+    with pytest.raises(kk.InputError, match="ingen beregning å lagre"):
+        kk.Krisekompasset.excel_bytes(SimpleNamespace(result=None))
 
 
 def test_excel_download(app):

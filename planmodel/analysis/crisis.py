@@ -19,7 +19,7 @@ from planmodel.core.cache import memo
 from planmodel.core.labels import BREADTH_CORNER, THRESHOLD_CORNER
 from planmodel.inputs.catalogue import load_catalogue
 from planmodel.inputs.library import load_library
-from planmodel.inputs.scenario import SERVICE_EFFECTS, PlanScenario, removed_services
+from planmodel.inputs.scenario import SERVICE_EFFECTS, PlanScenario, services_removed
 from planmodel.model import run
 
 #: Corner values: terskel (threshold) and tilbud (breadth).
@@ -33,14 +33,29 @@ KEEP = ("netto_driftsresultat", "netto_driftsresultat_andel", "inndekningsbehov"
         "fte_gap")
 
 
+def measure_conflicts(measure_ids, breadth: float, dropped=(), catalogue: str | None = None,
+                      library: str | None = None) -> dict[str, list[str]]:
+    """The tiltak among ``measure_ids`` that cannot be combined with tilbud ``breadth`` (and the
+    services ``dropped``): tiltak id -> names of the removed services it acts on, in the order
+    given. A tiltak acts on a service through its coverage, volunteer hours or shift effects
+    (:data:`planmodel.inputs.scenario.SERVICE_EFFECTS`); an optional service is removed at smalt
+    tilbud (-1) or when dropped."""
+    cat = load_catalogue(catalogue)
+    lib = load_library(library, cat)
+    removed = services_removed(dropped, breadth, cat)
+    out = {}
+    for mid in measure_ids:
+        hit = [e.service for e in lib.measures[mid].effects if e.service in removed and e.kind in SERVICE_EFFECTS]
+        if hit:
+            out[mid] = [cat.services[s].name for s in dict.fromkeys(hit)]
+    return out
+
+
 def removed_by(scenario: PlanScenario, breadth: float) -> list[str]:
     """Ids of the chosen tiltak that cannot be combined with ``breadth``: they act on an
     optional service that a smalt tilbud (-1) removes, or that the scenario drops."""
-    catalogue = load_catalogue(scenario.catalogue)
-    library = load_library(scenario.library, catalogue)
-    removed = removed_services(scenario, catalogue, breadth)
-    return [m.id for m in scenario.measures
-            if any(e.service in removed and e.kind in SERVICE_EFFECTS for e in library.measures[m.id].effects)]
+    return list(measure_conflicts([m.id for m in scenario.measures], breadth, scenario.dropped,
+                                  scenario.catalogue, scenario.library))
 
 
 def corner_scenarios(scenario: PlanScenario) -> dict[tuple[str, str], PlanScenario]:

@@ -511,13 +511,19 @@ def population_file_base_year(path: str, kommune: str) -> int:
 SERVICE_EFFECTS = ("coverage", "volunteer_hours", "shift")
 
 
-def removed_services(s: PlanScenario, catalogue: Catalogue, breadth: float | None = None) -> set[str]:
-    """Ids of the services a scenario removes: its ``dropped`` ones, and at smalt tilbud (``breadth``
-    −1; default the scenario's own) the optional services the catalogue drops."""
-    removed = set(s.dropped)
-    if (s.breadth if breadth is None else breadth) <= -1.0:
+def services_removed(dropped, breadth: float, catalogue: Catalogue) -> set[str]:
+    """Ids of the services removed by ``dropped`` and, at smalt tilbud (``breadth`` −1), the
+    optional services the catalogue drops."""
+    removed = set(dropped)
+    if breadth <= -1.0:
         removed |= {sid for sid, svc in catalogue.services.items() if svc.breadth and svc.breadth.narrow == "drop"}
     return removed
+
+
+def removed_services(s: PlanScenario, catalogue: Catalogue, breadth: float | None = None) -> set[str]:
+    """Ids of the services a scenario removes (:func:`services_removed` of its ``dropped`` and its
+    ``breadth``, or the ``breadth`` given)."""
+    return services_removed(s.dropped, s.breadth if breadth is None else breadth, catalogue)
 
 
 def _check_measures(r: Rules, s: PlanScenario, catalogue: Catalogue, library: Library, first: int) -> None:

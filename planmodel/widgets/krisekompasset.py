@@ -43,13 +43,14 @@ from collections.abc import Mapping
 from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
-from urllib.parse import parse_qs
 
 import ipywidgets as widgets
 import numpy as np
 import xarray as xr
 
-from planmodel.analysis.crisis import CORNERS, crisis_matrix, removed_by
+from planmodel.analysis.choices import choice_effects
+from planmodel.analysis.crisis import CORNERS, crisis_matrix, measure_conflicts, removed_by
+from planmodel.analysis.measures import library_costs
 from planmodel.analysis.samordning import with_measure_gains
 from planmodel.core.errors import InputError, PlanmodelError
 from planmodel.core.formatting import NBSP, endring, prosent, tall
@@ -63,25 +64,29 @@ from planmodel.inputs.demographic import SCENARIOS
 from planmodel.inputs.economy import economy_with
 from planmodel.inputs.kommuner import resolve_kommune
 from planmodel.inputs.library import load_library
-from planmodel.inputs.scenario import MeasureChoice, PlanScenario, dump_scenario, load_scenario
+from planmodel.inputs.scenario import PlanScenario, dump_scenario, load_scenario
 from planmodel.model import run
 from planmodel.model.chain import INCOME_RULES
+from planmodel.model.result import AMOUNT_TOLERANCE
 from planmodel.present.charts import (care_chart, gap_chart, ndr_chart, population_chart, sector_chart,
                                       workforce_chart)
 from planmodel.present.keynumbers import (CARE_SECTOR, assumption_text, key_numbers, lines,
-                                          money_text, ndr_text, norm_text, shown_years)
+                                          MIDDLE_YEAR, money_text, ndr_text, norm_text, shown_years)
 from planmodel.present.signals import (LEVEL_COLOURS, LEVELS as SIGNAL_LEVELS, Signal, crisis_signals, legend,
                                        rules_text, signal_dict)
 from planmodel.widgets.common import BUSY_CLASS as BUSY_CLASS  # re-exported: tests use it
 from planmodel.widgets.common import busy
 from planmodel.widgets.population_explorer import kommune_options, message_html, scenario_options
+from planmodel.present.appstate import (EFFECT_STEPS, GROWTH_STEPS, HORIZONS, PLAN_YEARS, Choices, base_compensation,
+                                       base_growth, choices_from_query, scenario_from_choices, scenario_of)
 from planmodel.present.export import write_excel
+from planmodel.present.proposals import (MAX_PROPOSALS, Proposal, comparison_html, proposal_chart, proposal_table,
+                                         proposal_table_html)
+from planmodel.present.report import report_html
 
 log = logging.getLogger(__name__)
 
 DEFAULT_KOMMUNE = "3201"  # Bærum
-#: Horizons offered (the last year of the long view).
-HORIZONS = (2040, 2050)
 OVERFLOW_LABELS = {"queue": "De venter (kø)", "step_down": "De får tilbud ett trinn ned i omsorgstrappen"}
 #: The build-or-wait choice (the scenario key ``services.behovsanalyse``).
 BUILD_LABELS = {True: "Bygg nye plasser når behovet krever det",
@@ -125,6 +130,30 @@ _CSS = """<style>
 .pm-panel { padding: 12px 16px; border: 1px solid #c8c8c8; border-radius: 8px; background: #fcfcfc;
   max-width: 75em; margin: 12px 0; }
 .pm-measure-desc { font-size: 0.9em; color: #555; margin: 0 0 6px 28px; max-width: 60em; }
+.planmodel-krisekompasset .planmodel-title h2 { margin: 2px 0; }
+.pm-subtitle { font-size: 1em; color: #333; }
+.pm-verdict-box { margin: 4px 0; }
+.pm-verdict { border-left: 14px solid; border-radius: 8px; padding: 8px 12px; font-size: 1.2em; display: flex;
+  gap: 10px; align-items: baseline; }
+.pm-verdict-symbol { font-size: 1.5em; font-weight: 700; line-height: 1; }
+.pm-verdict-box .pm-table { font-size: 1em; margin: 4px 0; }
+.pm-verdict-box .pm-table th, .pm-verdict-box .pm-table td { padding: 3px 9px; }
+.pm-verdict-box .pm-other-rule { color: #555; font-size: 0.9em; }
+.pm-chips { display: flex; flex-wrap: wrap; gap: 6px 10px; margin: 4px 0; }
+.pm-chip { border: 1px solid; border-left-width: 8px; border-radius: 6px; padding: 3px 10px; font-size: 0.95em; }
+.pm-stale { background: #eeeeee; border: 2px dashed #555; padding: 6px 10px; margin-bottom: 6px; }
+.pm-is-stale .pm-verdict, .pm-is-stale table, .pm-is-stale .pm-chips { opacity: 0.55; }
+.pm-conflict { color: #8a1c1c; background: #fdecee; border-left: 6px solid #b00020; padding: 4px 8px; margin: 4px 0;
+  max-width: 48em; }
+.pm-measure-cost { font-size: 0.92em; color: #1b4f72; margin: 0 0 2px 28px; }
+.pm-measure-cost.pm-not-chosen { color: #555; }
+.pm-explain { margin: 0 0 6px 0; max-width: 48em; font-size: 0.95em; color: #333; }
+.pm-explain-list { font-size: 0.92em; max-width: 60em; color: #333; padding-left: 1.2em; }
+.pm-effects-box h3 { font-size: 1.15em; }
+.pm-effects th, .pm-effects td { padding: 3px 8px; font-size: 0.95em; }
+.pm-effects tr.pm-total th, .pm-effects tr.pm-total td { font-weight: 700; border-top: 2px solid #888; }
+@media print { .planmodel-krisekompasset .widget-dropdown, .planmodel-krisekompasset .widget-button,
+  .planmodel-krisekompasset .widget-slider, .planmodel-krisekompasset .widget-text { display: none; } }
 </style>"""
 
 
@@ -275,7 +304,7 @@ def future_html(ds: xr.Dataset, numbers: Mapping[str, str], place: str) -> str:
     charts = [ndr_chart(ds, place), gap_chart(ds), sector_chart(ds), population_chart(ds),
               workforce_chart(ds, CARE_SECTOR, "kk-fte-ho"), workforce_chart(ds, None, "kk-fte-total"),
               care_chart(ds)]
-    return ("<h3>Økonomien</h3>" + cards_html(numbers, econ) + okonomiplan_table_html(ds, numbers)
+    return ("<h3>Økonomien</h3>" + cards_html(numbers, econ)
             + f'<div class="pm-grid">{charts[0]}{charts[1]}</div>'
             + "<h3>Befolkning og kostnader</h3>" + cards_html(numbers, people)
             + f'<div class="pm-grid">{charts[2]}{charts[3]}</div>'
@@ -313,8 +342,23 @@ def failing_html(corners: Mapping[tuple[str, str], Mapping[str, float]], year: i
             f"{_esc(example)}</p>")
 
 
+def corner_first_below(cm: xr.Dataset, ds: xr.Dataset) -> dict[tuple[str, str], int | None]:
+    """Per corner of a 2×2, the first judged year (plan years and on to the horizon) with netto
+    driftsresultat below the norm (an inndekningsbehov above the tolerance of
+    :meth:`planmodel.model.result` ``below_norm``), or None."""
+    years = ds.plan.judged_years
+    gap = cm["inndekningsbehov"].sel(year=years)
+    out = {}
+    for b, t in CORNERS:
+        vals = gap.sel(breadth_option=b, threshold_option=t).values
+        below = [y for y, g in zip(years, vals) if g > AMOUNT_TOLERANCE]
+        out[(b, t)] = below[0] if below else None
+    return out
+
+
 def matrix_html(corners: Mapping[tuple[str, str], Mapping[str, float]], current: Mapping[str, float],
-                threshold, breadth: float, year: int, omitted: list[str] = ()) -> str:
+                threshold, breadth: float, year: int, omitted: list[str] = (),
+                first_below: Mapping[tuple[str, str], int | None] | None = None) -> str:
     """The crisis 2×2 (rows smalt/bredt tilbud, columns høy/lav terskel) in ``year``, the
     current choice's corner marked with a border and a text, and the current choice below.
     ``omitted``: titles of tiltak left out of the smalt corners
@@ -334,7 +378,9 @@ def matrix_html(corners: Mapping[tuple[str, str], Mapping[str, float]], current:
             cells.append(f'<td data-corner="{b}-{t}"{cls}>{mark}'
                          f'Netto driftsresultat: <strong>{_esc(tx["ndr"])}</strong><br>'
                          f'Inndekningsbehov: <strong>{_esc(tx["gap"])}</strong><br>'
-                         f'Udekket behov: {_esc(tx["unmet"])} personer<br>Ventende: {_esc(tx["queue"])} personer</td>')
+                         f'Udekket behov: {_esc(tx["unmet"])} personer<br>Ventende: {_esc(tx["queue"])} personer'
+                         + (f'<br><span class="pm-first-below">{_esc(_first_below_text(first_below[(b, t)]))}</span>'
+                            if first_below is not None else "") + "</td>")
         rows.append(f'<tr><th scope="row">{_esc(BREADTH_CORNER[b])}</th>{"".join(cells)}</tr>')
     cur = corner_texts(current)
     where = ("" if corner is not None else
@@ -342,12 +388,30 @@ def matrix_html(corners: Mapping[tuple[str, str], Mapping[str, float]], current:
     return (f'<table class="pm-table pm-matrix"><caption>{year}, med valgte tiltak, '
             f'befolkningsalternativ og kapasitet</caption><thead><tr><td></td>{head}</tr></thead>'
             f"<tbody>{''.join(rows)}</tbody></table>"
+            + '<ul class="pm-explain-list">' + "".join(f"<li><strong>{_esc(k)}:</strong> {_esc(v)}</li>"
+                                                      for k, v in MATRIX_EXPLAIN) + "</ul>"
             f'<p data-corner="current">Ditt valg i {year}: netto driftsresultat <strong>{_esc(cur["ndr"])}</strong>, '
             f'inndekningsbehov <strong>{_esc(cur["gap"])}</strong>, udekket behov {_esc(cur["unmet"])} personer, '
             f"ventende {_esc(cur['queue'])} personer.{_esc(where)}</p>"
             + (f"<p>I hjørnene med smalt tilbud er {_esc(_join(omitted))} tatt ut: "
                f"{'tiltaket' if len(omitted) == 1 else 'tiltakene'} virker på tjenester "
                "som et smalt tilbud fjerner.</p>" if omitted else ""))
+
+
+def _first_below_text(year: int | None) -> str:
+    return "Under normen fra " + str(year) if year is not None else "Minst normen hvert år"
+
+
+#: One line per figure of the 2×2 that needs it ("hva betyr dette").
+MATRIX_EXPLAIN = (
+    ("Netto driftsresultat", "i prosent av driftsinntektene; normen er målet kommunen har satt."),
+    ("Inndekningsbehov", "det som mangler for å nå normen det året, i mill. kr. 0,0 mill. kr betyr at normen er nådd "
+     "det året – se «Under normen fra» for når gapet åpner seg."),
+    ("Udekket behov", "personer som ville fått lette tjenester (som hjemmehjelp) ved lav terskel, men ikke ved "
+     "terskelen i hjørnet. Også dagens terskel gir udekket behov målt mot lav terskel; signalet for tilbudet ser "
+     "på endringen fra i dag og på om plassene er fulle, ikke på dette tallet alene."),
+    ("Ventende", "personer som trenger plass i sykehjem eller heldøgns omsorgsbolig når plassene er fulle."),
+)
 
 
 def _join(items) -> str:
@@ -507,6 +571,135 @@ def build_excel(ds: xr.Dataset, scenario: PlanScenario, scenario_text: str | Non
 
 
 # =============================================================================================
+# The verdict first: balance, the gap per year, the other signals, what the choices change
+# =============================================================================================
+
+def _signed_mill(nok1000: float) -> str:
+    """NOK 1000 -> ``"+12,3 mill. kr"`` (a change; minus is U+2212)."""
+    return f"{endring(float(nok1000) / 1000.0, 1)}{NBSP}mill.{NBSP}kr"
+
+
+def verdict_html(ds: xr.Dataset, numbers: Mapping[str, str], sig: list[Signal], stale: str = "") -> str:
+    """The verdict at the top: one sentence and one colour for the økonomi (the same rule as the
+    signal and the brief), the gap and netto driftsresultat per year (plan years, 2035, horizon),
+    and the personell and tilbud signals as one line each. ``stale``: why the current choice could
+    not be computed (the figures are then the last valid choice's, and the panel says so)."""
+    eco = next(s for s in sig if s.area == "okonomi")
+    edge, bg = LEVEL_COLOURS[eco.level]
+    chips = "".join(
+        f'<div class="pm-chip" data-signal-chip="{s.area}" data-level="{s.level}" '
+        f'style="border-color:{LEVEL_COLOURS[s.level][0]};background:{LEVEL_COLOURS[s.level][1]}">'
+        f'<span aria-hidden="true" style="color:{LEVEL_COLOURS[s.level][0]};font-weight:700">{s.symbol}</span> '
+        f"<strong>{_esc(s.title)}: {_esc(s.word)}</strong> – {_esc(s.headline)}</div>"
+        for s in sig if s.area != "okonomi")
+    notice = (f'<div class="pm-stale" role="alert" data-stale="true"><strong>Valget ditt kan ikke beregnes:</strong> '
+              f"{_esc(stale)} Tallene under er fra forrige gyldige valg.</div>" if stale else "")
+    return (f'<section class="pm-verdict-box{" pm-is-stale" if stale else ""}" aria-label="Svaret">{notice}'
+            f'<div class="pm-verdict" data-verdict-level="{eco.level}" style="border-color:{edge};background:{bg}">'
+            f'<span class="pm-verdict-symbol" aria-hidden="true" style="color:{edge}">{eco.symbol}</span>'
+            f'<span data-key="verdict"><strong>{_esc(eco.word)} ({_esc(eco.level_nb)}):</strong> '
+            f"{_esc(verdict_sentence(eco))}</span></div>"
+            + okonomiplan_table_html(ds, numbers) + f'<div class="pm-chips">{chips}</div></section>')
+
+
+def verdict_sentence(economy: Signal) -> str:
+    """The økonomi signal's verdict as one sentence (its headline)."""
+    text = economy.headline.rstrip(".")
+    return f"{text}."
+
+
+def effects_html(effects: xr.Dataset | None, year: int, stale: bool = False) -> str:
+    """"Hva valgene endrer" in ``year``: per terskel, tilbud, places and tiltak (each alone against
+    today's practice), their samspill and the total, in mill. kr of netto driftsresultat, årsverk
+    and persons (:func:`planmodel.analysis.choices.choice_effects`)."""
+    if effects is None:
+        return ""
+    e = effects.sel(year=year)
+    kinds = [str(k) for k in effects["choice_kind"].values]
+    n_measures = kinds.count("tiltak")
+    rows = []
+
+    def row(i: int, label: str, cls: str = "") -> str:
+        cid = str(effects["choice"].values[i])
+        return (f'<tr data-choice="{_esc(cid)}"{cls}><th scope="row">{_esc(label)}</th>'
+                f'<td data-effect="ndr">{_esc(_signed_mill(float(e["ndr"][i])))}</td>'
+                f'<td data-effect="fte">{_esc(endring(float(e["fte"][i])))}</td>'
+                f'<td data-effect="unmet">{_esc(endring(float(e["unmet"][i])))}</td></tr>')
+
+    for i, kind in enumerate(kinds):
+        label = str(effects["choice_label"].values[i])
+        if kind == "tiltak" and n_measures > 4:
+            continue  # many tiltak: one summary row here, each tiltak beside its checkbox
+        rows.append(row(i, label, ' class="pm-total"' if kind == "i_alt" else ""))
+    if n_measures > 4:
+        idx = [i for i, k in enumerate(kinds) if k == "tiltak"]
+        ndr = float(e["ndr"][idx].sum())
+        fte = float(e["fte"][idx].sum())
+        unmet = float(e["unmet"][idx].sum())
+        rows.insert(len([k for k in kinds if k in ("terskel", "tilbud", "plasser")]),
+                    f'<tr data-choice="tiltak"><th scope="row">{n_measures} tiltak (hvert for seg, summert; '
+                    f"se ved hvert tiltak)</th><td data-effect=\"ndr\">{_esc(_signed_mill(ndr))}</td>"
+                    f'<td data-effect="fte">{_esc(endring(fte))}</td><td data-effect="unmet">{_esc(endring(unmet))}</td></tr>')
+    if len(kinds) == 1:
+        body = ('<p class="pm-none">Ingen valg som skiller seg fra dagens praksis: terskel og tilbud som i dag, '
+                "ingen tiltak.</p>")
+    else:
+        body = ('<table class="pm-table pm-effects"><thead><tr><th scope="col" style="text-align:left">Valg</th>'
+                '<th scope="col">Netto driftsresultat</th><th scope="col">Årsverk (behov)</th>'
+                f'<th scope="col">Udekket behov (personer)</th></tr></thead><tbody>{"".join(rows)}</tbody></table>')
+    return (f'<section class="pm-effects-box{" pm-is-stale" if stale else ""}" aria-label="Hva valgene endrer">'
+            f"<h3 style=\"margin:0 0 4px 0\">Hva valgene endrer i {year}</h3>"
+            '<p class="pm-explain">Hvert valg alene mot dagens praksis (terskel og tilbud som i dag, ingen tiltak). '
+            "Pluss er bedre netto driftsresultat; årsverk er endring i behovet. Samspill: valgene virker på de "
+            "samme brukerne, så summen av enkeltvalgene er ikke hele endringen.</p>"
+            f"{body}</section>")
+
+
+def measure_note_html(effects: xr.Dataset | None, mid: str, year: int, chosen: bool, drift: float | None,
+                      conflict: list[str] | None, breadth_word: str, first: int = 0) -> str:
+    """The line beside a tiltak: a conflict with the tilbud, what it changes alone in ``year``
+    (when chosen) or its operating cost (when not chosen) [mill. kr]."""
+    if conflict:
+        return (f'<div class="pm-conflict" role="alert">⚠ Virker på {_esc(_join(conflict))}, som {_esc(breadth_word)} '
+                "fjerner. Velg bort tiltaket eller et bredere tilbud.</div>")
+    if chosen and effects is not None and f"tiltak:{mid}" in effects["choice"].values:
+        e = effects.sel(choice=f"tiltak:{mid}", year=year)
+        return (f'<div class="pm-measure-cost" data-measure-cost="{_esc(mid)}">I {year}, alene mot dagens praksis: '
+                f'netto driftsresultat <strong data-effect="ndr">{_esc(_signed_mill(float(e["ndr"])))}</strong>, '
+                f'årsverk <strong data-effect="fte">{_esc(endring(float(e["fte"])))}</strong></div>')
+    if drift is not None:
+        return (f'<div class="pm-measure-cost pm-not-chosen">Driftskostnad i {year} hvis valgt fra {first}: '
+                f"{_esc(money_text(drift))} (gevinsten vises når tiltaket er valgt)</div>")
+    return ""
+
+
+def conflict_html(text: str) -> str:
+    """A conflict note beside a control (empty text: nothing)."""
+    return f'<div class="pm-conflict" role="alert">⚠ {_esc(text)}</div>' if text else ""
+
+
+def share_html(query: str) -> str:
+    """The link that carries every choice, and a script-free way to keep the address bar in step:
+    the page's address is replaced with the same query (``history.replaceState``), so a reload or a
+    bookmark reopens the same choices."""
+    href = f"?{query}"
+    q = html.escape(href, quote=True)
+    return (f'<p style="margin:4px 0"><a class="planmodel-share-link" href="{q}">Lenke til akkurat dette valget</a> '
+            "– høyreklikk og kopier lenken for å dele den; den åpner siden med de samme valgene "
+            "(kommune, alternativ, terskel, tilbud, tiltak med startår og planperiode).</p>"
+            f'<img alt="" src="data:," style="display:none" '
+            f"onerror=\"try{{history.replaceState(null,'',{html.escape(repr(href), quote=True)})}}catch(e){{}}\">")
+
+
+def data_link_html(content: bytes, name: str, mime: str, text: str, cls: str) -> str:
+    """A download link holding ``content`` as a data URL (works offline, no server route)."""
+    b64 = base64.b64encode(content).decode("ascii")
+    size = tall(len(content) / 1000)
+    return (f'<a class="{cls}" download="{_esc(name)}" href="data:{mime};base64,{b64}" '
+            f'style="font-size:1.1em;font-weight:600">{_esc(text)} ({size}{NBSP}kB)</a>')
+
+
+# =============================================================================================
 # Scenario files and choices
 # =============================================================================================
 
@@ -517,60 +710,6 @@ def shipped_scenarios(folder: Path = SCENARIO_DIR) -> dict[str, tuple[PlanScenar
         sc = load_scenario(path)
         out[sc.id] = (sc, path)
     return dict(sorted(out.items(), key=lambda kv: kv[1][0].title))
-
-
-def base_compensation(base: PlanScenario) -> float:
-    """The demographic compensation (``economy.demographic_compensation``) a scenario runs with:
-    its own value or the shipped default."""
-    return float(economy_with(dict(base.economy), "scenario").demographic_compensation.value)
-
-
-def scenario_from_choices(base: PlanScenario, *, kommune: str, demographic: str, horizon: int, threshold,
-                          breadth: float, overflow: str, measures: Mapping[str, int],
-                          behovsanalyse: bool | None = None, compensation: float | None = None) -> PlanScenario:
-    """The scenario of the app's choices on top of ``base`` (a scenario file or the defaults).
-
-    ``measures`` maps the chosen tiltak ids to their start years. Tiltak that are in ``base``
-    keep their end year and status (and order); new ones are appended. ``threshold=None``
-    keeps the base's threshold (a mapping per tjenestegruppe). ``behovsanalyse`` (build or wait)
-    and ``compensation`` (the income rule: 1 with the state's demographic compensation, 0
-    without) default to the base's. Returns ``base`` itself when nothing differs, otherwise a
-    scenario with id ``krisekompasset``.
-    """
-    chosen = []
-    in_base = set()
-    for m in base.measures:
-        in_base.add(m.id)
-        if m.id in measures:
-            chosen.append(replace(m, start=int(measures[m.id])))
-    chosen += [MeasureChoice(mid, int(start)) for mid, start in measures.items() if mid not in in_base]
-    economy = dict(base.economy)
-    if compensation is not None and float(compensation) != base_compensation(base):
-        economy["demographic_compensation"] = float(compensation)
-    sc = replace(base, kommune=kommune, demographic=demographic, horizon=int(horizon),
-                 threshold=base.threshold if threshold is None else float(threshold), breadth=float(breadth),
-                 overflow=overflow, measures=tuple(chosen), economy=economy,
-                 behovsanalyse=base.behovsanalyse if behovsanalyse is None else bool(behovsanalyse))
-    if sc == base:
-        return base
-    origin = f" (utgangspunkt: {base.title})" if base.baseline is not None or base.source != "scenario" else ""
-    return replace(sc, id="krisekompasset", title=f"Eget valg i Krisekompasset{origin}",
-                   description="Valgt i Krisekompasset.", source="krisekompasset", chain=())
-
-
-def _income_rule_options(extra: float | None = None) -> list[tuple[str, float]]:
-    """The income rules as menu options (value: the demographic compensation, 1 or 0), with a
-    scenario file's own partial value added when it is neither."""
-    options = [(INCOME_RULE_NB[r], float(w)) for r, w in INCOME_RULES.items()]
-    if extra is not None and float(extra) not in [v for _, v in options]:
-        options.append((f"Demografikompensasjon {prosent(float(extra), 0)} (fra scenariofilen)", float(extra)))
-    return options
-
-
-def query_values(query_string: str) -> dict[str, str]:
-    """``kommune`` and ``scenario`` from a URL query string (empty values left out)."""
-    q = parse_qs(query_string or "")
-    return {k: q[k][0].strip() for k in ("kommune", "scenario") if q.get(k) and q[k][0].strip()}
 
 
 # =============================================================================================
@@ -588,6 +727,35 @@ def _step_options(steps: Mapping[float, str]) -> list[tuple[str, float]]:
     return [(label, value) for value, label in steps.items()]
 
 
+def _income_rule_options(extra: float | None = None) -> list[tuple[str, float]]:
+    """The income rules as menu options (value: the demographic compensation, 1 or 0), with a
+    scenario file's own partial value added when it is neither."""
+    options = [(INCOME_RULE_NB[r], float(w)) for r, w in INCOME_RULES.items()]
+    if extra is not None and float(extra) not in [v for _, v in options]:
+        options.append((f"Demografikompensasjon {prosent(float(extra), 0)} (fra scenariofilen)", float(extra)))
+    return options
+
+
+def _growth_options(extra: float | None = None) -> list[tuple[str, float]]:
+    options = [(label, float(v)) for v, label in GROWTH_STEPS.items()]
+    if extra is not None and float(extra) not in GROWTH_STEPS:
+        options.append((f"{prosent(float(extra), 1)} per år (fra scenariofilen)", float(extra)))
+    return options
+
+
+def view_years(plan: tuple[int, int], horizon: int) -> list[tuple[str, int]]:
+    """The years the page can show in the 2×2 and the cost per choice: the last plan year, 2030
+    (when it is not the same) and the horizon."""
+    last = plan[1]
+    out = [(f"{last} (siste planår)", last)]
+    if last < MIDDLE_YEAR < horizon:
+        out.append((f"{MIDDLE_YEAR}", MIDDLE_YEAR))
+    if 2030 not in (y for _, y in out) and plan[0] <= 2030 < horizon:
+        out.insert(0, ("2030", 2030))
+    out.append((f"{horizon} (horisonten)", horizon))
+    return sorted(out, key=lambda o: o[1])
+
+
 class Krisekompasset(widgets.VBox):
     """The crisis-planning app for one kommune (see the module docstring).
 
@@ -598,18 +766,21 @@ class Krisekompasset(widgets.VBox):
 
     Attributes
     ----------
-    kommune, demography, horizon, overflow, scenario_picker : Dropdown.
+    kommune, demography, horizon, plan_years, view_year, overflow, scenario_picker : Dropdown.
     threshold, breadth : Dropdown over the five steps (value -1 .. 1); ``threshold_slider``
         and ``breadth_slider`` follow them (the terskel slider runs from høy to lav).
-    measure_boxes : dict tiltak id -> Checkbox; ``measure_starts`` : dict id -> BoundedIntText.
-    result : the current :func:`planmodel.model.run` Dataset (None after an error).
-    plan_scenario : the :class:`PlanScenario` of the current choices.
-    key_numbers : dict id -> the exact text shown (:func:`key_numbers`); empty after an error.
+    income_rule, growth, effect_bound : the economy assumptions the signal depends on.
+    measure_boxes : dict tiltak id -> Checkbox; ``measure_starts`` : dict id -> BoundedIntText;
+        ``measure_notes`` : dict id -> HTML beside it (conflict, or what it changes).
+    result : the last valid :func:`planmodel.model.run` Dataset (kept when a choice conflicts).
+    effects : :func:`planmodel.analysis.choices.choice_effects` of ``result``'s scenario.
+    plan_scenario : the :class:`PlanScenario` of ``result``.
+    stale : why the current choice could not be computed ("" when the page shows it).
+    key_numbers : dict id -> the exact text shown (:func:`key_numbers`).
     signals : dict area -> (level, text) (:func:`signals`), derived from ``signal_list``.
-    signal_list : the :class:`planmodel.present.signals.Signal` list shown (:func:`planmodel.present.signals.crisis_signals`).
-    corners : dict (breadth, threshold) -> :func:`corner_summary` of the 2×2.
-    message : HTML with the current error or notice ("" when all is well).
-    excel_button, excel_link : build the workbook / the download link.
+    corners : dict (breadth, threshold) -> :func:`corner_summary` of the 2×2 in ``view_year``.
+    proposals : dict name -> :class:`planmodel.present.proposals.Proposal` saved in this session.
+    message : HTML with the current notice ("" when all is well).
     """
 
     def __init__(self, kommune: str = DEFAULT_KOMMUNE, scenario: str | None = None, **kwargs):
@@ -620,58 +791,76 @@ class Krisekompasset(widgets.VBox):
         self.catalogue = load_catalogue()
         self.library = load_library(None, self.catalogue)
         self.result: xr.Dataset | None = None
+        self.effects: xr.Dataset | None = None
         self.plan_scenario: PlanScenario = self._base
+        self.stale = ""
         self.key_numbers: dict[str, str] = {}
         self.signals: dict[str, tuple[str, str]] = {}
         self.signal_list: list[Signal] = []
         self.corners: dict = {}
+        self.proposals: dict[str, Proposal] = {}
+        self._scenario_of: dict[str, PlanScenario] = {}
+        self._compared: list[str] = []
+        self._drift_cache: dict = {}
         self._static_key = None
 
         # --- controls -----------------------------------------------------------------------
+        wide = widgets.Layout(width="auto")
         self.scenario_picker = widgets.Dropdown(
             options=[("Egne valg (ingen scenariofil)", "")] + [(sc.title, sid) for sid, (sc, _) in self._scenarios.items()],
-            value="", description="Start fra scenario", style=_STYLE, layout=widgets.Layout(width="auto"),
-            tooltip="Scenariofilene i mappen scenarios/ – setter alle valgene under")
+            value="", description="Start fra scenario", style=_STYLE, layout=widgets.Layout(width="auto", max_width="30em"),
+            tooltip="Scenariofilene som følger med planmodel – setter alle valgene under")
         self.kommune = widgets.Dropdown(
             options=kommune_options(), value=kommune, description="Kommune", style=_STYLE,
-            layout=widgets.Layout(width="auto"), tooltip="Velg kommune (skriv forbokstaven for å hoppe i lista)")
+            layout=wide, tooltip="Velg kommune (skriv forbokstaven for å hoppe i lista)")
         self.demography = widgets.Dropdown(
             options=scenario_options(kommune), value="main", description="Befolkningsalternativ", style=_STYLE,
-            layout=widgets.Layout(width="auto"), tooltip="Forutsetninger for fruktbarhet, levealder, flytting og boligbygging")
+            layout=wide, tooltip="Forutsetninger for fruktbarhet, levealder, flytting og boligbygging")
         self.horizon = widgets.Dropdown(
             options=[(str(h), h) for h in HORIZONS], value=HORIZONS[0], description="Horisont", style=_STYLE,
-            layout=widgets.Layout(width="auto"), tooltip="Siste år i det lange perspektivet")
+            layout=wide, tooltip="Siste år i det lange perspektivet")
+        self.plan_years = widgets.Dropdown(
+            options=self._plan_options(), value=4, description="Økonomiplan", style=_STYLE, layout=wide,
+            tooltip="Økonomiplanperioden: minst de fire neste budsjettårene (kommuneloven § 14-4)")
+        self.view_year = widgets.Dropdown(
+            options=view_years(self._base.plan_period, HORIZONS[0]), value=self._base.plan_period[1],
+            description="Vis året", style=_STYLE, layout=wide,
+            tooltip="Året som «Hva valgene endrer» og tabellen med fire hjørner viser")
         self.threshold = widgets.Dropdown(
-            options=_step_options(THRESHOLD_STEPS), value=0.0, description="Terskel", style=_STYLE,
-            layout=widgets.Layout(width="auto"),
+            options=_step_options(THRESHOLD_STEPS), value=0.0, description="Terskel", style=_STYLE, layout=wide,
             tooltip="Hvor lett det er å få hjemmetjenester og andre lette tjenester (høy terskel: færre og senere)")
         self.threshold_slider = widgets.FloatSlider(
             value=0.0, min=-1.0, max=1.0, step=0.5, readout=False, continuous_update=False,
-            tooltip="Terskel: dra mot venstre for høy, mot høyre for lav", layout=widgets.Layout(width="14em"))
+            tooltip="Terskel: dra mot venstre for høy, mot høyre for lav", layout=widgets.Layout(width="12em"))
         self.breadth = widgets.Dropdown(
-            options=_step_options(BREADTH_STEPS), value=0.0, description="Tilbud", style=_STYLE,
-            layout=widgets.Layout(width="auto"),
+            options=_step_options(BREADTH_STEPS), value=0.0, description="Tilbud", style=_STYLE, layout=wide,
             tooltip="Hvor mange valgfrie tjenester kommunen gir (smalt: fjernes eller halveres)")
         self.breadth_slider = widgets.FloatSlider(
             value=0.0, min=-1.0, max=1.0, step=0.5, readout=False, continuous_update=False,
-            tooltip="Tilbud: dra mot venstre for smalt, mot høyre for bredt", layout=widgets.Layout(width="14em"))
+            tooltip="Tilbud: dra mot venstre for smalt, mot høyre for bredt", layout=widgets.Layout(width="12em"))
         self.overflow = widgets.Dropdown(
             options=[(v, k) for k, v in OVERFLOW_LABELS.items()], value="queue",
-            description="Når plassene i sykehjem og heldøgns omsorgsbolig er fulle", style=_STYLE,
-            layout=widgets.Layout(width="auto"))
+            description="Når plassene i sykehjem og heldøgns omsorgsbolig er fulle", style=_STYLE, layout=wide)
         self.build = widgets.Dropdown(
             options=[(v, k) for k, v in BUILD_LABELS.items()], value=True,
-            description="Nye plasser i sykehjem og heldøgns omsorgsbolig", style=_STYLE,
-            layout=widgets.Layout(width="auto"),
+            description="Nye plasser i sykehjem og heldøgns omsorgsbolig", style=_STYLE, layout=wide,
             tooltip="Bygg i enheter tilpasset kommunen når behovet passerer dagens plasser, eller la de som "
                     "ikke får plass vente (ventetiden koster). Barnehage- og skoleplasser bygges alltid.")
         self.income_rule = widgets.Dropdown(
-            options=_income_rule_options(), value=1.0, description="Frie inntekter", style=_STYLE,
-            layout=widgets.Layout(width="auto"),
+            options=_income_rule_options(), value=1.0, description="Frie inntekter", style=_STYLE, layout=wide,
             tooltip="Med demografikompensasjon følger inntektene inntektssystemet (staten kompenserer "
                     "befolkningsendringene); uten står de fast per innbygger")
+        self.growth = widgets.Dropdown(
+            options=_growth_options(), value=0.0, description="Realvekst i frie inntekter utover demografi",
+            style=_STYLE, layout=wide,
+            tooltip="Per innbygger og år. Standard 0 % er et anslag; statsbudsjettet 2026 ga om lag 0,9 %")
+        self.effect_bound = widgets.Dropdown(
+            options=[(v, k) for k, v in EFFECT_STEPS.items()], value="value", description="Tiltakenes virkning",
+            style=_STYLE, layout=wide,
+            tooltip="Virkningene av tiltakene er anslag med spenn; velg svakeste, midtre eller sterkeste ende")
         self.measure_boxes: dict[str, widgets.Checkbox] = {}
         self.measure_starts: dict[str, widgets.BoundedIntText] = {}
+        self.measure_notes: dict[str, widgets.HTML] = {}
         for mid, m in self.library.measures.items():
             box = widgets.Checkbox(value=False, description=m.title, indent=False, tooltip=m.description,
                                    layout=widgets.Layout(width="auto"))
@@ -682,11 +871,16 @@ class Krisekompasset(widgets.VBox):
                 description=f'<span class="pm-sr-only">{_esc(m.title)}, </span>startår',
                 tooltip=f"Startår for {m.title}", layout=widgets.Layout(width="11em"))
             start.add_class("planmodel-measure-start")
-            self.measure_boxes[mid], self.measure_starts[mid] = box, start
+            note = _html(cls="planmodel-measure-note")
+            note.add_class(f"planmodel-measure-note-{mid}")
+            self.measure_boxes[mid], self.measure_starts[mid], self.measure_notes[mid] = box, start, note
 
         # --- outputs ------------------------------------------------------------------------
         self.title = _html(cls="planmodel-title")
         self.message = _html(cls="planmodel-message")
+        self.verdict_view = _html(cls="planmodel-verdict")
+        self.effects_view = _html(cls="planmodel-effects")
+        self.breadth_note = _html(cls="planmodel-breadth-note")
         self.now_view = _html(cls="planmodel-now")
         self.future_view = _html(cls="planmodel-future")
         self.signals_view = _html(cls="planmodel-signals")
@@ -694,46 +888,71 @@ class Krisekompasset(widgets.VBox):
         self.matrix_view = _html(cls="planmodel-matrix")
         self.method_view = _html(cls="planmodel-method-panel")
         self.assumptions_view = _html(cls="planmodel-assumptions-panel")
-        self.excel_button = widgets.Button(description="Lag Excel-fil av valget", icon="",
+        self.share_view = _html(cls="planmodel-share")
+        self.excel_button = widgets.Button(description="Lag Excel-fil", icon="", layout=widgets.Layout(width="auto"),
                                            tooltip="Lager en Excel-fil med økonomiplan, tiltak, tjenester og kilder")
         self.excel_link = _html(cls="planmodel-excel")
+        self.notat_button = widgets.Button(description="Lag notat", icon="", layout=widgets.Layout(width="auto"),
+                                           tooltip="Notat til folkevalgte for dette valget; åpne filen og skriv ut "
+                                                   "til PDF fra nettleseren")
+        self.notat_link = _html(cls="planmodel-notat")
+        # proposals side by side
+        self.proposal_name = widgets.Text(value="", placeholder="for eksempel Kommunedirektøren",
+                                          description="Navn på forslaget", style=_STYLE,
+                                          layout=widgets.Layout(width="26em"))
+        self.save_button = widgets.Button(description="Lagre forslaget", layout=widgets.Layout(width="auto"),
+                                          tooltip="Lagrer alle valgene nå under navnet")
+        self.proposal_pick = widgets.SelectMultiple(options=[], value=(), rows=4, description="Sammenlign (2–4)",
+                                                    style=_STYLE, layout=widgets.Layout(width="26em"))
+        self.open_button = widgets.Button(description="Åpne valgt forslag", layout=widgets.Layout(width="auto"),
+                                          tooltip="Setter alle valgene til det (første) valgte forslaget")
+        self.delete_button = widgets.Button(description="Slett valgte forslag", layout=widgets.Layout(width="auto"))
+        self.compare_view = _html(cls="planmodel-compare")
+        self.compare_notat_link = _html(cls="planmodel-compare-notat")
         for w, name in [(self.scenario_picker, "scenario"), (self.kommune, "kommune"),
-                        (self.demography, "demography"), (self.horizon, "horizon"), (self.threshold, "threshold"),
+                        (self.demography, "demography"), (self.horizon, "horizon"), (self.plan_years, "plan-years"),
+                        (self.view_year, "view-year"), (self.threshold, "threshold"),
                         (self.threshold_slider, "threshold-slider"), (self.breadth, "breadth"),
                         (self.breadth_slider, "breadth-slider"), (self.overflow, "overflow"),
-                        (self.build, "build"), (self.income_rule, "income-rule"),
-                        (self.excel_button, "excel-button")]:
+                        (self.build, "build"), (self.income_rule, "income-rule"), (self.growth, "growth"),
+                        (self.effect_bound, "effect-bound"), (self.excel_button, "excel-button"),
+                        (self.notat_button, "notat-button"), (self.proposal_name, "proposal-name"),
+                        (self.save_button, "save-proposal"), (self.proposal_pick, "proposal-pick"),
+                        (self.open_button, "open-proposal"), (self.delete_button, "delete-proposal")]:
             w.add_class(f"planmodel-{name}")
 
-        row = dict(flex_flow="row wrap", gap="8px 24px", align_items="center")
-        top_controls = widgets.HBox([self.scenario_picker, self.kommune, self.demography, self.horizon],
-                                    layout=widgets.Layout(**row))
+        row = dict(flex_flow="row wrap", gap="4px 20px", align_items="center")
+        top_controls = widgets.HBox([self.kommune, self.scenario_picker, self.demography, self.horizon,
+                                     self.plan_years, self.view_year], layout=widgets.Layout(**row))
+        top_controls.add_class("planmodel-top-controls")
+
         def slider_row(left: str, slider: widgets.FloatSlider, right: str) -> widgets.HBox:
             # the end labels are for the eye; the menu beside the slider carries the accessible name
             return widgets.HBox([_html(f'<span aria-hidden="true">{left}</span>'), slider,
                                  _html(f'<span aria-hidden="true">{right}</span>')],
                                 layout=widgets.Layout(align_items="center", gap="6px"))
 
-        pair = dict(align_items="center", gap="6px 16px", flex_flow="row wrap")
-        th_box = widgets.HBox([self.threshold, slider_row("høy", self.threshold_slider, "lav")],
-                              layout=widgets.Layout(**pair))
-        br_box = widgets.HBox([self.breadth, slider_row("smalt", self.breadth_slider, "bredt")],
-                              layout=widgets.Layout(**pair))
+        pair = dict(align_items="center", gap="4px 16px", flex_flow="row wrap")
+        th_box = widgets.VBox([widgets.HBox([self.threshold, slider_row("høy", self.threshold_slider, "lav")],
+                                            layout=widgets.Layout(**pair))])
+        br_box = widgets.VBox([widgets.HBox([self.breadth, slider_row("smalt", self.breadth_slider, "bredt")],
+                                            layout=widgets.Layout(**pair)), self.breadth_note])
         options_box = widgets.VBox([
-            _html("<h3>Krisevalg</h3><p style='margin:0 0 6px 0;max-width:48em'>Terskel og tilbud gjelder "
-                  "omsorgstjenestene og de valgfrie tjenestene; slidere og lister viser det samme valget.</p>"),
+            _html("<h3>Krisevalg</h3><p class='pm-explain'>Terskel og tilbud gjelder omsorgstjenestene og de "
+                  "valgfrie tjenestene; slidere og lister viser det samme valget.</p>"),
             th_box, br_box, self.build, self.overflow,
-            _html("<h3>Inntekter</h3><p style='margin:0 0 6px 0;max-width:48em'>Økonomiplanen viser begge "
-                  "inntektsreglene side om side; valget her bestemmer hovedtallene og signalet.</p>"),
-            self.income_rule])
+            _html("<h3>Økonomiske forutsetninger</h3><p class='pm-explain'>Signalet og svaret øverst avhenger av "
+                  "disse; økonomiplantabellen viser alltid begge inntektsreglene.</p>"),
+            self.income_rule, self.growth, self.effect_bound])
         sectors: dict[str, list] = {}
         for mid, m in self.library.measures.items():
             sectors.setdefault(m.sector, []).append(
                 widgets.VBox([widgets.HBox([self.measure_boxes[mid], self.measure_starts[mid]],
                                            layout=widgets.Layout(align_items="center", gap="12px", flex_flow="row wrap")),
+                              self.measure_notes[mid],
                               _html(f'<div class="pm-measure-desc">{_esc(m.description)}</div>')]))
-        measure_groups = [_html("<h3>Tiltak</h3><p style='margin:0 0 6px 0;max-width:48em'>Kryss av tiltakene "
-                                "som skal med; startåret er første år med virkning og kostnad.</p>")]
+        measure_groups = [_html("<h3>Tiltak</h3><p class='pm-explain'>Kryss av tiltakene som skal med; startåret er "
+                                "første år med virkning og kostnad. Ved hvert valgt tiltak står hva det endrer.</p>")]
         for sector in self.catalogue.sectors:
             if sector in sectors:
                 measure_groups.append(_html(f'<h4 style="margin:10px 0 2px 0;font-size:1.1em">'
@@ -743,36 +962,60 @@ class Krisekompasset(widgets.VBox):
         success = widgets.VBox([_html("<h3>Signaler</h3>"), self.signals_view, self.failing_view,
                                 _html("<h3>Fire hjørner: smalt eller bredt tilbud, høy eller lav terskel</h3>"),
                                 self.matrix_view])
-        column = dict(flex="1 1 560px", min_width="420px")  # in the row: 560 px wide, wrapping below
+        column = dict(flex="1 1 520px", min_width="400px")
+        self.verdict_view.layout = widgets.Layout(flex="1 1 560px", min_width="0")
+        self.effects_view.layout = widgets.Layout(flex="1 1 380px", min_width="0")
+        verdict_row = widgets.HBox([self.verdict_view, self.effects_view],
+                                   layout=widgets.Layout(flex_flow="row wrap", gap="4px 20px", align_items="flex-start"))
+        verdict_row.add_class("planmodel-verdict-row")
+        proposals_box = widgets.VBox([
+            _html("<h2>Forslag side om side</h2><p class='pm-explain'>Lagre valgene med et navn (for eksempel "
+                  "«Kommunedirektøren» eller «Opposisjonen»), velg to til fire forslag og sammenlign dem. "
+                  "Forslagene lagres bare mens siden er åpen; lenken ved hvert forslag åpner det igjen.</p>"),
+            widgets.HBox([self.proposal_name, self.save_button], layout=widgets.Layout(**row)),
+            widgets.HBox([self.proposal_pick, widgets.VBox([self.open_button, self.delete_button])],
+                         layout=widgets.Layout(**row)),
+            self.compare_view, self.compare_notat_link])
+        proposals_box.add_class("planmodel-proposals")
         css = widgets.HTML(_CSS, layout=widgets.Layout(display="none"))
         super().__init__([
-            css, self.title, top_controls, self.message,
-            _html("<h2>Hvor er vi?</h2>"), self.now_view,
-            _html("<h2>Hvor skal vi?</h2>"), self.future_view,
+            css, self.title, top_controls, self.message, verdict_row,
             widgets.HBox([widgets.VBox([_html("<h2>Hvordan kommer vi dit?</h2>"), how], layout=widgets.Layout(**column)),
                           widgets.VBox([_html("<h2>Lykkes vi?</h2>"), success], layout=widgets.Layout(**column))],
                          layout=widgets.Layout(flex_flow="row wrap", gap="12px 32px", align_items="flex-start")),
+            proposals_box,
+            _html("<h2>Hvor er vi?</h2>"), self.now_view,
+            _html("<h2>Hvor skal vi?</h2>"), self.future_view,
             self.method_view, self.assumptions_view,
-            _html("<h3>Last ned</h3>"), widgets.HBox([self.excel_button, self.excel_link],
-                                                     layout=widgets.Layout(align_items="center", gap="16px")),
+            _html("<h2>Del, skriv ut og last ned</h2>"), self.share_view,
+            widgets.HBox([self.notat_button, self.notat_link, self.excel_button, self.excel_link],
+                         layout=widgets.Layout(align_items="center", gap="8px 16px", flex_flow="row wrap")),
             _html(footer_html()),
         ], **kwargs)
         self.add_class("planmodel-krisekompasset")
 
         # --- events ---------------------------------------------------------------------------
-        for w in [self.demography, self.horizon, self.overflow, self.breadth, self.build, self.income_rule]:
+        for w in [self.demography, self.overflow, self.breadth, self.build, self.income_rule, self.growth,
+                  self.effect_bound]:
             w.observe(self._on_change, "value")
+        self.horizon.observe(self._on_period, "value")
+        self.plan_years.observe(self._on_period, "value")
+        self.view_year.observe(self._on_view_year, "value")
         self.threshold.observe(self._on_threshold, "value")
         self.threshold_slider.observe(self._on_threshold_slider, "value")
         self.breadth.observe(self._on_breadth_sync, "value")
         self.breadth_slider.observe(self._on_breadth_slider, "value")
         self.kommune.observe(self._on_kommune, "value")
-        self.horizon.observe(self._on_horizon_bounds, "value")
         self.scenario_picker.observe(self._on_picker, "value")
         for mid in self.measure_boxes:
             self.measure_boxes[mid].observe(self._on_change, "value")
             self.measure_starts[mid].observe(self._on_start, "value")
         self.excel_button.on_click(self._on_excel)
+        self.notat_button.on_click(self._on_notat)
+        self.save_button.on_click(self._on_save)
+        self.open_button.on_click(self._on_open)
+        self.delete_button.on_click(self._on_delete)
+        self.proposal_pick.observe(self._on_pick, "value")
 
         self._set_start_bounds()
         if scenario:
@@ -790,18 +1033,33 @@ class Krisekompasset(widgets.VBox):
         """Ticked tiltak id -> start year, in library order."""
         return {mid: int(self.measure_starts[mid].value) for mid, box in self.measure_boxes.items() if box.value}
 
+    def choices(self) -> Choices:
+        """Every choice of the controls as a :class:`~planmodel.present.appstate.Choices` (what the link carries)."""
+        return Choices(kommune=self.kommune.value, scenario=self.scenario_picker.value or "",
+                       demographic=self.demography.value, horizon=int(self.horizon.value),
+                       plan_years=int(self.plan_years.value),
+                       threshold=None if self.threshold.value == FROM_FILE else float(self.threshold.value),
+                       breadth=float(self.breadth.value), overflow=self.overflow.value, build=bool(self.build.value),
+                       compensation=float(self.income_rule.value), growth=float(self.growth.value),
+                       effect_bound=self.effect_bound.value, measures=self.chosen_measures(),
+                       year=int(self.view_year.value))
+
     def current_scenario(self) -> PlanScenario:
-        """The :class:`PlanScenario` of the controls (see :func:`scenario_from_choices`)."""
-        return scenario_from_choices(
-            self._base, kommune=self.kommune.value, demographic=self.demography.value, horizon=self.horizon.value,
-            threshold=None if self.threshold.value == FROM_FILE else self.threshold.value,
-            breadth=self.breadth.value, overflow=self.overflow.value,
-            measures=self.chosen_measures(), behovsanalyse=self.build.value, compensation=self.income_rule.value)
+        """The :class:`PlanScenario` of the controls (see :func:`scenario_from_choices`); raises the
+        scenario's InputError when the choices do not fit together."""
+        return scenario_of(self.choices(), self._base)
+
+    def conflicts(self) -> dict[str, list[str]]:
+        """Chosen tiltak that the chosen tilbud makes impossible: id -> the removed services they act on."""
+        return measure_conflicts(list(self.chosen_measures()), float(self.breadth.value), self._base.dropped,
+                                 self._base.catalogue, self._base.library)
 
     def update(self) -> None:
-        """Recompute the current choice and redraw (one ``run()``; the 2×2 only when needed)."""
+        """Recompute the current choice and redraw (one ``run()``; the 2×2 and the single choices
+        only when needed, from caches)."""
         with self._busy():
             self.excel_link.value = ""
+            self.notat_link.value = ""
             self._guarded(self._compute_and_render)
 
     def apply_scenario(self, scenario_id: str) -> None:
@@ -814,29 +1072,35 @@ class Krisekompasset(widgets.VBox):
             self._load_base(scenario_id)
 
     def apply_query_string(self, query_string: str) -> None:
-        """Preselect from the page address: ``?kommune=<code or name>&scenario=<scenario id>``.
-
-        The scenario is applied first (it sets its own kommune); a kommune given as well then
-        replaces it (the scenario's choices are kept, its kommune-specific settings are not).
-        """
-        q = query_values(query_string)
-        problems = []
-        if "scenario" in q:
-            if q["scenario"] in self._scenarios:
-                self.apply_scenario(q["scenario"])
-            else:
-                problems.append(f"Scenarioet i lenken (scenario={q['scenario']}) finnes ikke; gyldige: "
-                                f"{', '.join(self._scenarios)}.")
-        if "kommune" in q:
+        """Set every choice from the page address (:func:`planmodel.present.appstate.choices_from_query`),
+        e.g. ``?kommune=3201&terskel=0.5&tiltak=hverdagsrehabilitering:2028``. A scenario in the
+        link is applied first (it sets its own choices), then every other choice the link gives.
+        Bad values are named in one message and left as they were."""
+        choices, problems, given = choices_from_query(query_string, self.library.measures)
+        sid = choices.scenario
+        if sid and sid not in self._scenarios:
+            problems.append(f"scenario={sid}: finnes ikke (gyldige: {', '.join(self._scenarios)})")
+            given.discard("scenario")
+        if "kommune" in given:
             try:
-                code = resolve_kommune(q["kommune"]).code
+                choices = replace(choices, kommune=resolve_kommune(choices.kommune).code)
             except PlanmodelError as exc:
-                problems.append(f"Kommunen i lenken (kommune={q['kommune']}) ble ikke funnet: {exc}.")
-            else:
-                if code != self.kommune.value:
-                    self.kommune.value = code
+                problems.append(f"kommune={choices.kommune}: ble ikke funnet ({exc})")
+                given.discard("kommune")
+        with self._silent():
+            if "scenario" in given:
+                self._load_base(sid, recompute=False)
+            start = self.choices()
+            if "kommune" in given and choices.kommune != start.kommune:
+                self.kommune.value = choices.kommune
+                self._kommune_changed()
+            wanted = replace(self.choices(), **{k: getattr(choices, k) for k in given if k not in ("scenario", "kommune")})
+            self._set_controls(wanted, given)
         if problems:
-            self.message.value = message_html(" ".join(problems))
+            self.update()
+            self.message.value = message_html("Lenken hadde verdier som ikke kunne brukes: " + "; ".join(problems) + ".")
+        else:
+            self.update()
 
     def excel_bytes(self) -> bytes:
         """The current result as an Excel workbook (bytes); see :func:`build_excel`."""
@@ -851,6 +1115,64 @@ class Krisekompasset(widgets.VBox):
             text = dump_scenario(sc)
         return build_excel(self.result, sc, scenario_text=text, scenario_path=path)
 
+    def notat_bytes(self) -> bytes:
+        """The brief (notat til folkevalgte, :func:`planmodel.present.report.report_html`) of the
+        shown choice, as UTF-8 HTML."""
+        if self.result is None:
+            raise InputError("Krisekompasset", "", "ingen beregning å lage notat av; rett opp valget først")
+        return report_html(self.plan_scenario, self.result).encode("utf-8")
+
+    def save_proposal(self, name: str) -> Proposal:
+        """Save the shown choices as proposal ``name`` (replacing one with the same name) and
+        return it. Only a choice that can be computed can be saved."""
+        name = " ".join(str(name).split())
+        if not name:
+            raise InputError("Navn på forslaget", "", "skriv et navn, for eksempel Kommunedirektøren")
+        if len(name) > 60:
+            raise InputError("Navn på forslaget", "", f"navnet har {len(name)} tegn; bruk høyst 60")
+        if self.stale or self.result is None:
+            raise InputError("Navn på forslaget", "", "valget kan ikke beregnes; rett opp valget før du lagrer det")
+        p = Proposal(name, self.choices())
+        self.proposals[name] = p
+        self._scenario_of[name] = self.plan_scenario
+        with self._silent():
+            self.proposal_pick.options = list(self.proposals)
+        return p
+
+    def compare_proposals(self, names: list[str] | tuple[str, ...]) -> list[tuple[str, list[str]]]:
+        """Compare two to four saved proposals: the rows of
+        :func:`planmodel.present.proposals.proposal_table` in the shown year, also drawn on the page."""
+        names = [n for n in names if n in self.proposals]
+        if not 2 <= len(names) <= MAX_PROPOSALS:
+            raise InputError("Sammenlign", "", f"velg to til {MAX_PROPOSALS} forslag (valgt: {len(names)})")
+        results, effects = {}, {}
+        for n in names:
+            sc = self._scenario_of[n]
+            results[n] = run(sc)
+            effects[n] = choice_effects(sc, results[n])
+        year = self._compare_year(results)
+        rows = proposal_table(results, effects, year)
+        links = "".join(f'<li><a class="planmodel-proposal-link" href="?{html.escape(self.proposals[n].choices.to_query(), quote=True)}">'
+                        f"{_esc(n)}</a></li>" for n in names)
+        self.compare_view.value = (
+            proposal_table_html(rows, names, f"Forslagene side om side; personer, årsverk og valg i {year}, "
+                                f"faste {self.result.attrs.get('price_year', '')}-priser")
+            + f'<div class="pm-grid">{proposal_chart(results)}</div>'
+            + f"<p>Lenker som åpner hvert forslag:</p><ul>{links}</ul>")
+        self._compared = names
+        self.compare_notat_link.value = data_link_html(
+            comparison_html([(n, self._scenario_of[n]) for n in names], year, results).encode("utf-8"),
+            "notat-forslag.html", "text/html", "Last ned notat om forslagene (HTML, skriv ut til PDF)",
+            "planmodel-compare-notat-link")
+        return rows
+
+    def _compare_year(self, results: Mapping[str, xr.Dataset]) -> int:
+        """The shown year, if every proposal has it; else the earliest last plan year among them."""
+        year = int(self.view_year.value)
+        if all(year in lines(ds).index and year >= ds.plan.years[0] for ds in results.values()):
+            return year
+        return min(ds.plan.years[-1] for ds in results.values())
+
     # --- callbacks --------------------------------------------------------------------------
     def _on_change(self, _change) -> None:
         if not self._quiet:
@@ -860,6 +1182,19 @@ class Krisekompasset(widgets.VBox):
         mid = next((k for k, w in self.measure_starts.items() if w is _change.owner), None)
         if not self._quiet and mid is not None and self.measure_boxes[mid].value:
             self.update()
+
+    def _on_period(self, _change) -> None:
+        if self._quiet:
+            return
+        with self._silent():
+            self._set_start_bounds()
+            self._refresh_view_years()
+        self.update()
+
+    def _on_view_year(self, _change) -> None:
+        if not self._quiet and self.result is not None:
+            with self._busy():
+                self._guarded(self._render_year)
 
     def _on_threshold(self, change) -> None:
         if change.new != FROM_FILE:
@@ -889,15 +1224,16 @@ class Krisekompasset(widgets.VBox):
         if self._quiet:
             return
         with self._silent():
-            if self.scenario_picker.value and self._base.kommune != self.kommune.value:
-                self.scenario_picker.value = ""  # a scenario file belongs to its kommune
-                self._base = PlanScenario(kommune=self.kommune.value)
-            self._refresh_demography_menu()
+            self._kommune_changed()
         self.update()
 
-    def _on_horizon_bounds(self, _change) -> None:
-        with self._silent():
-            self._set_start_bounds()
+    def _kommune_changed(self) -> None:
+        if self.scenario_picker.value and self._base.kommune != self.kommune.value:
+            self.scenario_picker.value = ""  # a scenario file belongs to its kommune
+            self._base = PlanScenario(kommune=self.kommune.value)
+        elif not self.scenario_picker.value:
+            self._base = PlanScenario(kommune=self.kommune.value)
+        self._refresh_demography_menu()
 
     def _on_picker(self, change) -> None:
         if self._quiet:
@@ -908,20 +1244,75 @@ class Krisekompasset(widgets.VBox):
             self._base = PlanScenario(kommune=self.kommune.value)
             self.update()
 
-    def _on_excel(self, _button) -> None:
+    def _offer(self, w: widgets.HTML, make) -> None:
+        """Run a button's ``make()`` (returns the HTML of a link) with a Norwegian message on failure."""
         with self._busy():
-            self.excel_link.value = '<span role="status">Lager Excel-filen …</span>'
+            w.value = '<span role="status">Lager filen …</span>'
             try:
-                self.excel_link.value = excel_link_html(self.excel_bytes())
+                w.value = make()
             except PlanmodelError as exc:
-                self.excel_link.value = ""
-                self.message.value = message_html(f"Kunne ikke lage Excel-filen: {exc}")
+                w.value = ""
+                self.message.value = message_html(f"Kunne ikke lage filen: {exc}")
             except Exception as exc:
-                self.excel_link.value = ""
+                w.value = ""
                 self.message.value = message_html(
-                    f"Uventet feil da Excel-filen ble laget ({type(exc).__name__}). Feilen er logget.")
-                log.exception("Krisekompasset: Excel")
+                    f"Uventet feil da filen ble laget ({type(exc).__name__}). Feilen er logget.")
+                log.exception("Krisekompasset: fil")
                 raise
+
+    def _on_excel(self, _button) -> None:
+        self._offer(self.excel_link, lambda: excel_link_html(self.excel_bytes()))
+
+    def _on_notat(self, _button) -> None:
+        self._offer(self.notat_link, lambda: data_link_html(
+            self.notat_bytes(), "notat.html", "text/html", "Last ned notatet (HTML, skriv ut til PDF)",
+            "planmodel-notat-link"))
+
+    def _on_save(self, _button) -> None:
+        try:
+            p = self.save_proposal(self.proposal_name.value)
+        except PlanmodelError as exc:
+            self.message.value = message_html(f"Forslaget ble ikke lagret: {exc.problem if isinstance(exc, InputError) else exc}.")
+            return
+        self.message.value = ""
+        self.proposal_name.value = ""
+        picked = [n for n in self.proposal_pick.value if n in self.proposals]
+        if p.name not in picked and len(picked) < MAX_PROPOSALS:
+            picked.append(p.name)
+        self.proposal_pick.value = tuple(picked)  # -> _on_pick compares when two or more
+
+    def _on_pick(self, _change) -> None:
+        if self._quiet:
+            return
+        names = list(self.proposal_pick.value)
+        if len(names) < 2:
+            self.compare_view.value = ('<p class="pm-explain">Velg minst to forslag i lista for å sammenligne dem.</p>'
+                                       if self.proposals else "")
+            self.compare_notat_link.value = ""
+            return
+        with self._busy():
+            try:
+                self.compare_proposals(names)
+            except PlanmodelError as exc:
+                self.compare_view.value = conflict_html(exc.problem if isinstance(exc, InputError) else str(exc))
+                self.compare_notat_link.value = ""
+
+    def _on_open(self, _button) -> None:
+        names = list(self.proposal_pick.value)
+        if not names:
+            self.message.value = message_html("Velg forslaget du vil åpne i lista «Sammenlign».")
+            return
+        self.apply_query_string(self.proposals[names[0]].choices.to_query())
+
+    def _on_delete(self, _button) -> None:
+        for n in self.proposal_pick.value:
+            self.proposals.pop(n, None)
+            self._scenario_of.pop(n, None)
+        with self._silent():
+            self.proposal_pick.value = ()
+            self.proposal_pick.options = list(self.proposals)
+        self.compare_view.value = ""
+        self.compare_notat_link.value = ""
 
     # --- internals ---------------------------------------------------------------------------
     def _busy(self):
@@ -937,6 +1328,20 @@ class Krisekompasset(widgets.VBox):
         finally:
             self._quiet = was
 
+    def _plan_options(self) -> list[tuple[str, int]]:
+        first = self._base.plan_period[0]
+        return [(f"{first}–{first + n - 1} ({n} år{', lovens minimum' if n == 4 else ''})", n) for n in PLAN_YEARS]
+
+    def _refresh_view_years(self) -> None:
+        first = self._base.plan_period[0]
+        options = view_years((first, first + int(self.plan_years.value) - 1), int(self.horizon.value))
+        current = self.view_year.value
+        with self.view_year.hold_sync():
+            if [v for _, v in options] != [v for _, v in self.view_year.options]:
+                self.view_year.options = options
+            values = [v for _, v in options]
+            self.view_year.value = current if current in values else first + int(self.plan_years.value) - 1
+
     def _refresh_demography_menu(self) -> None:
         current = self.demography.value
         options = scenario_options(self.kommune.value, keep=current)
@@ -947,7 +1352,7 @@ class Krisekompasset(widgets.VBox):
 
     def _set_start_bounds(self) -> None:
         """Start years from the first plan year to the last year the tiltak's cost profile fits."""
-        first = self.plan_scenario.plan_period[0]
+        first = self._base.plan_period[0]
         h = int(self.horizon.value)
         for mid, w in self.measure_starts.items():
             m = self.library.measures[mid]
@@ -977,99 +1382,175 @@ class Krisekompasset(widgets.VBox):
                 dropdown.options = options
             dropdown.value = value
 
-    def _load_base(self, scenario_id: str) -> None:
+    def _set_controls(self, c: Choices, given=None) -> None:
+        """Set the controls to ``c`` (silently; the caller recomputes). Terskel ``None`` keeps the
+        scenario file's. A horizon or plan length not offered is added to its menu."""
+        if c.demographic not in [v for _, v in self.demography.options] and c.demographic in SCENARIOS:
+            self.demography.options = list(self.demography.options) + [(SCENARIOS[c.demographic].label, c.demographic)]
+        if c.demographic in [v for _, v in self.demography.options]:
+            self.demography.value = c.demographic
+        if c.horizon not in [v for _, v in self.horizon.options]:
+            self.horizon.options = [(str(h), h) for h in sorted({v for _, v in self.horizon.options} | {c.horizon})]
+        self.horizon.value = c.horizon
+        if c.plan_years not in [v for _, v in self.plan_years.options]:
+            first = self._base.plan_period[0]
+            self.plan_years.options = list(self.plan_years.options) + [
+                (f"{first}–{first + c.plan_years - 1} ({c.plan_years} år)", c.plan_years)]
+        self.plan_years.value = c.plan_years
+        self._set_start_bounds()
+        self._refresh_view_years()
+        if c.threshold is None:
+            self._set_step_value(self.threshold, THRESHOLD_STEPS, self._base.threshold)
+            self.threshold_slider.value = self._step(
+                self.threshold, -float(np.mean(list(self._base.thresholds(self.catalogue.threshold_groups).values()))))
+        else:
+            self._set_step_value(self.threshold, THRESHOLD_STEPS, c.threshold)
+            self.threshold_slider.value = self._step(self.threshold, -float(c.threshold))
+        self._set_step_value(self.breadth, BREADTH_STEPS, c.breadth)
+        self.breadth_slider.value = self._step(self.breadth, float(c.breadth))
+        self.overflow.value = c.overflow
+        self.build.value = bool(c.build)
+        options = _income_rule_options(c.compensation)
+        if [v for _, v in options] != [v for _, v in self.income_rule.options]:
+            self.income_rule.options = options
+        self.income_rule.value = float(c.compensation)
+        options = _growth_options(c.growth)
+        if [v for _, v in options] != [v for _, v in self.growth.options]:
+            self.growth.options = options
+        self.growth.value = float(c.growth)
+        self.effect_bound.value = c.effect_bound
+        for mid, box in self.measure_boxes.items():
+            box.value = mid in c.measures
+            if mid in c.measures:
+                w = self.measure_starts[mid]
+                w.value = max(w.min, min(w.max, int(c.measures[mid])))
+        if c.year is not None and c.year in [v for _, v in self.view_year.options]:
+            self.view_year.value = c.year
+
+    def _load_base(self, scenario_id: str, recompute: bool = True) -> None:
         sc, _path = self._scenarios[scenario_id]
         with self._silent():
             self._base = sc
+            if self.scenario_picker.value != scenario_id:
+                self.scenario_picker.value = scenario_id
             self.kommune.value = sc.kommune
             self._refresh_demography_menu()
-            if sc.demographic not in [v for _, v in self.demography.options]:
-                self.demography.options = list(self.demography.options) + [(SCENARIOS[sc.demographic].label, sc.demographic)]
-            self.demography.value = sc.demographic
-            if sc.horizon not in HORIZONS:
-                self.horizon.options = [(str(h), h) for h in sorted(set(HORIZONS) | {sc.horizon})]
-            self.horizon.value = sc.horizon
-            self._set_start_bounds()
-            self._set_step_value(self.threshold, THRESHOLD_STEPS, sc.threshold)
-            self.threshold_slider.value = self._step(
-                self.threshold, -float(np.mean(list(sc.thresholds(self.catalogue.threshold_groups).values()))))
-            self._set_step_value(self.breadth, BREADTH_STEPS, sc.breadth)
-            self.breadth_slider.value = self.breadth.value
-            self.overflow.value = sc.overflow
-            self.build.value = bool(sc.behovsanalyse)
-            w_base = base_compensation(sc)
-            options = _income_rule_options(w_base)
-            if [v for _, v in options] != [v for _, v in self.income_rule.options]:
-                self.income_rule.options = options
-            self.income_rule.value = w_base
-            starts = {m.id: m.start for m in sc.measures}
-            for mid, box in self.measure_boxes.items():
-                box.value = mid in starts
-                if mid in starts:
-                    w = self.measure_starts[mid]
-                    w.value = max(w.min, min(w.max, starts[mid]))
-        self.update()
+            self.plan_years.options = self._plan_options()
+            self._set_controls(Choices(
+                kommune=sc.kommune, scenario=scenario_id, demographic=sc.demographic, horizon=sc.horizon,
+                plan_years=sc.plan_years, threshold=None if isinstance(sc.threshold, Mapping) else float(sc.threshold),
+                breadth=float(sc.breadth), overflow=sc.overflow, build=bool(sc.behovsanalyse),
+                compensation=base_compensation(sc), growth=base_growth(sc), effect_bound=sc.effect_bound,
+                measures={m.id: m.start for m in sc.measures}))
+        if recompute:
+            self.update()
+
+    def _library_drift(self, sc: PlanScenario):
+        """Operating cost per year of every tiltak started in the first plan year [NOK 1000]
+        (:func:`planmodel.analysis.measures.library_costs`), kept per kommune and horizon."""
+        key = (sc.kommune, sc.demographic, sc.horizon, sc.plan_period[0], sc.library, sc.catalogue)
+        if key not in self._drift_cache:
+            if len(self._drift_cache) > 8:
+                self._drift_cache.clear()
+            self._drift_cache[key] = library_costs(sc, {mid: sc.plan_period[0] for mid in self.library.measures})[0]
+        return self._drift_cache[key]
 
     def _guarded(self, action) -> None:
-        """Run ``action``; errors a user can fix become a Norwegian message, never a traceback.
-        Anything else is a bug: say so in the app, log it and re-raise."""
+        """Run ``action``; errors a user can fix become a Norwegian message beside the control
+        that caused them, and the page keeps the last valid result. Anything else is a bug: say
+        so in the app, log it and re-raise."""
         try:
             action()
         except PlanmodelError as exc:
             problem = exc.problem if isinstance(exc, InputError) else str(exc)
-            self._clear()
-            self.message.value = message_html(f"Kan ikke beregne dette valget for {self.place}: {problem}.")
+            self._show_stale(problem)
         except Exception as exc:
-            self._clear()
-            self.message.value = message_html(
-                f"Uventet feil i planmodel ({type(exc).__name__}). Feilen er logget; prøv et annet valg.")
+            self._show_stale(f"uventet feil i planmodel ({type(exc).__name__}); feilen er logget – prøv et annet valg")
             log.exception("Krisekompasset: %s", self.plan_scenario)
             raise
 
-    def _clear(self) -> None:
-        self.result = None
-        self.key_numbers = {}
-        self.signals = {}
-        self.signal_list = []
-        self.corners = {}
-        self._static_key = None
-        for w in (self.now_view, self.future_view, self.signals_view, self.failing_view, self.matrix_view,
-                  self.method_view, self.assumptions_view):
-            w.value = ""
+    def _show_stale(self, problem: str) -> None:
+        """The current choice cannot be computed: say why beside the control and on top, keep the last result."""
+        conflicts = self.conflicts()
+        if conflicts:
+            names = sorted({s for v in conflicts.values() for s in v})
+            titles = [self.library.measures[m].title for m in conflicts]
+            self.breadth_note.value = conflict_html(
+                f"{self.breadth.label} fjerner {_join(names)}, som {_join(titles)} virker på. Velg bort "
+                f"{'tiltaket' if len(titles) == 1 else 'tiltakene'} eller et bredere tilbud.")
+            where = "se merknaden ved «Tilbud» og ved tiltakene."
+        else:
+            self.breadth_note.value = ""
+            where = ""
+        for mid, note in self.measure_notes.items():
+            if mid in conflicts:
+                note.value = measure_note_html(None, mid, 0, True, None, conflicts[mid], self.breadth.label.lower())
+        if conflicts:
+            self.stale = (f"{self.breadth.label} kan ikke kombineres med "
+                          f"{_join([self.library.measures[m].title for m in conflicts])}; {where}")
+        else:
+            self.stale = f"{problem[:1].upper()}{problem[1:]}."
+            self.message.value = message_html(f"Kan ikke beregne dette valget for {self.place}: {problem}.")
+        if self.result is None:
+            return
+        self.verdict_view.value = verdict_html(self.result, self.key_numbers, self.signal_list, self.stale)
+        self.effects_view.value = effects_html(self.effects, int(self.view_year.value), stale=True)
+        self.add_class("planmodel-stale")
 
     def _compute_and_render(self) -> None:
+        conflicts = self.conflicts()
+        if conflicts:  # say it beside the controls, without a failed run
+            raise InputError("Krisekompasset", "tilbud", "tilbudet og tiltakene passer ikke sammen")
         sc = self.current_scenario()
-        self.plan_scenario = sc
         ds = run(sc)
-        year = ds.plan.last
-        self.corners = corner_summaries(crisis_matrix(sc), year)  # cached: terskel and tilbud are not in its key
+        effects = choice_effects(sc, ds)
         numbers = key_numbers(ds)
         sig = crisis_signals(ds)
-        self.result, self.key_numbers, self.signal_list, self.signals = ds, numbers, sig, signal_dict(sig)
+        self.plan_scenario, self.result, self.effects = sc, ds, effects
+        self.key_numbers, self.signal_list, self.signals = numbers, sig, signal_dict(sig)
+        self.stale = ""
+        self.remove_class("planmodel-stale")
+        self.breadth_note.value = ""
         if self.scenario_picker.value and sc is self._base:
             subtitle = f"Scenario: {sc.title}"
         elif sc.id == "krisekompasset" and self.scenario_picker.value:
             subtitle = sc.title
         else:
             subtitle = "Egne valg"
-        self.title.value = (f'<h2 style="margin:4px 0;font-size:1.8em">{_esc(self.place)}</h2>'
-                            f'<div style="font-size:1.15em">{_esc(subtitle)}. Økonomiplan '
+        self.title.value = (f'<h2 style="margin:2px 0;font-size:1.6em">Krisekompasset: {_esc(self.place)}</h2>'
+                            f'<div class="pm-subtitle">{_esc(subtitle)}. Økonomiplan '
                             f'{_esc(ds.plan.period_text)} og langsikt til {ds.plan.horizon}, faste '
                             f"{_esc(ds.attrs.get('price_year', ''))}-priser.</div>")
+        self.verdict_view.value = verdict_html(ds, numbers, sig)
         self.now_view.value = now_html(ds, numbers)
         self.future_view.value = future_html(ds, numbers, self.place)
         self.signals_view.value = signals_html(sig)
-        self.failing_view.value = failing_html(self.corners, year)
-        omitted = [self.library.measures[m].title for m in removed_by(sc, -1.0)]
-        self.matrix_view.value = matrix_html(self.corners, corner_summary(ds, year), sc.threshold, sc.breadth, year,
-                                             omitted)
+        self._render_year()
         static = (sc.demographic, sc.kommune, tuple(sorted(m.id for m in sc.measures)), tuple(sorted(sc.economy.items())))
         if static != self._static_key:  # the panels depend on neither terskel nor tilbud
             self.method_view.value = method_html(ds, sc)
             self.assumptions_view.value = assumptions_html(ds, sc)
             self._static_key = static
+        self.share_view.value = share_html(self.choices().to_query())
         self.message.value = ""
+
+    def _render_year(self) -> None:
+        """The parts that show one chosen year: what the choices change, beside each tiltak, the 2×2."""
+        sc, ds, year = self.plan_scenario, self.result, int(self.view_year.value)
+        self.effects_view.value = effects_html(self.effects, year)
+        chosen = self.chosen_measures()
+        drift = self._library_drift(sc) if len(chosen) < len(self.measure_boxes) else None
+        first = sc.plan_period[0]
+        for mid, note in self.measure_notes.items():
+            d = None if drift is None or mid in chosen or year not in drift.columns else float(drift.loc[mid, year])
+            note.value = measure_note_html(self.effects, mid, year, mid in chosen, d, None, "", first)
+        self.corners = corner_summaries(crisis_matrix(sc), year)  # cached: terskel and tilbud are not in its key
+        self.failing_view.value = failing_html(self.corners, year)
+        omitted = [self.library.measures[m].title for m in removed_by(sc, -1.0)]
+        self.matrix_view.value = matrix_html(self.corners, corner_summary(ds, year), sc.threshold, sc.breadth, year,
+                                             omitted, first_below=corner_first_below(crisis_matrix(sc), ds))
+        self.share_view.value = share_html(self.choices().to_query())
 
 
 __all__ = ["Krisekompasset", "signals", "corner_summary", "corner_summaries", "scenario_from_choices",
-           "build_excel", "shipped_scenarios"]
+           "build_excel", "shipped_scenarios", "verdict_html", "effects_html", "view_years"]
