@@ -16,12 +16,13 @@ import xml.dom.minidom
 from dataclasses import replace
 
 import pytest
+from html import unescape as html_unescape
 from types import SimpleNamespace
 from openpyxl import load_workbook
 
 from planmodel.apps import available_apps
 from planmodel.present.export import SHEETS
-from planmodel.core.formatting import mill_kr, prosent, tall
+from planmodel.core.formatting import endring, mill_kr, prosent, tall
 from planmodel.model.chain import run
 from planmodel.inputs.scenario import MeasureChoice, PlanScenario, load_scenario
 from planmodel.present.signals import crisis_signals
@@ -480,3 +481,123 @@ def test_bench_app_without_chromium(monkeypatch, tmp_path):
     rows = bench_app.measure("krisekompasset", n=2)
     assert len(rows) == 1 and rows[0]["n"] == 0 and "mangler" in rows[0]["name"]
     assert set(rows[0]) >= {"name", "median_s", "min_s", "max_s", "n"}
+
+
+# --- the verdict first, cost per choice, proposals, the link ----------------------------------
+
+def _cell(html: str, choice: str, effect: str) -> str:
+    row = re.search(rf'<tr data-choice="{re.escape(choice)}"[^>]*>(.*?)</tr>', html)
+    assert row, f"no row {choice}"
+    return re.search(rf'data-effect="{effect}">([^<]*)<', row.group(1)).group(1)
+
+
+def test_shown_cost_per_choice_equals_the_model(app):
+    reset(app)
+    app.threshold.value = 1.0
+    app.measure_boxes["hverdagsrehabilitering"].value = True
+    app.measure_starts["hverdagsrehabilitering"].value = 2028
+    sc = PlanScenario(kommune="3201", threshold=1.0, measures=(MeasureChoice("hverdagsrehabilitering", 2028),))
+    basis = run(PlanScenario(kommune="3201"))
+    year = app.view_year.value
+    assert year == 2030
+
+    def change(s, var):
+        ds = run(s)
+        a, b = ds[var], basis[var]
+        extra = [d for d in a.dims if d != "year"]
+        return float((a.sum(extra) - b.sum(extra)).sel(year=year)) if extra else float((a - b).sel(year=year))
+
+    terskel = PlanScenario(kommune="3201", threshold=1.0)
+    tiltak = PlanScenario(kommune="3201", measures=(MeasureChoice("hverdagsrehabilitering", 2028),))
+    html = app.effects_view.value
+    assert _cell(html, "terskel", "ndr") == f"{endring(change(terskel, 'netto_driftsresultat') / 1000, 1)}\u00a0mill.\u00a0kr"
+    assert _cell(html, "terskel", "fte") == endring(change(terskel, "fte_sector"))
+    assert _cell(html, "terskel", "unmet") == endring(change(terskel, "unmet_need"))
+    assert _cell(html, "tiltak:hverdagsrehabilitering", "ndr") == (
+        f"{endring(change(tiltak, 'netto_driftsresultat') / 1000, 1)}\u00a0mill.\u00a0kr")
+    assert _cell(html, "i_alt", "ndr") == f"{endring(change(sc, 'netto_driftsresultat') / 1000, 1)}\u00a0mill.\u00a0kr"
+    # the same number beside the tiltak's checkbox
+    note = app.measure_notes["hverdagsrehabilitering"].value
+    assert f"{endring(change(tiltak, 'netto_driftsresultat') / 1000, 1)}\u00a0mill.\u00a0kr" in note
+    assert "alene mot dagens praksis" in note
+    # another year: the table and the 2×2 follow
+    app.view_year.value = 2040
+    assert "Hva valgene endrer i 2040" in app.effects_view.value and "<caption>2040," in app.matrix_view.value
+    year = 2040
+    assert _cell(app.effects_view.value, "terskel", "fte") == endring(change(terskel, "fte_sector"))
+    app.view_year.value = 2030
+
+
+def test_verdict_is_the_economy_signal_and_the_gap_per_year(app):
+    reset(app)
+    app.income_rule.value = 0.0
+    app.plan_years.value = 4
+    ds = app.result
+    eco = next(s for s in app.signal_list if s.area == "okonomi")
+    v = app.verdict_view.value
+    assert f'data-verdict-level="{eco.level}"' in v and eco.headline in v and eco.word in v
+    for y in (2027, 2028, 2029, 2030, 2035, 2040):
+        assert f'data-key="inndekning_{y}">{mill_kr(1000 * float(ds.inndekningsbehov.sel(year=y)), 1)}<' in v
+    for area in ("personell", "tilbud"):
+        assert f'data-signal-chip="{area}" data-level="{app.signals[area][0]}"' in v
+
+
+def test_plan_period_growth_and_effects_are_choices(app):
+    reset(app)
+    app.plan_years.value = 6
+    assert app.plan_scenario.plan_period == (2027, 2032) and app.result.plan.years[-1] == 2032
+    assert [v for _, v in app.view_year.options] == [2030, 2032, 2035, 2040]
+    app.growth.value = 0.009
+    assert app.plan_scenario.economy["free_income_growth"] == 0.009
+    app.effect_bound.value = "weak"
+    assert app.plan_scenario.effect_bound == "weak"
+    assert_shows(app, PlanScenario(kommune="3201", plan_years=6, economy={"free_income_growth": 0.009},
+                                   effect_bound="weak"))
+    reset(app)
+
+
+def test_proposals_side_by_side_and_the_link_reopens_them():
+    app = Krisekompasset()
+    app.threshold.value = 1.0
+    app.measure_boxes["hverdagsrehabilitering"].value = True
+    app.proposal_name.value = "Kommunedirektøren"
+    app.save_button.click()
+    assert list(app.proposals) == ["Kommunedirektøren"] and app.proposal_pick.value == ("Kommunedirektøren",)
+    assert "Velg minst to" in app.compare_view.value
+    app.threshold.value = 0.0
+    app.breadth.value = 1.0
+    app.proposal_name.value = "  Opposisjonen "
+    app.save_button.click()
+    assert app.proposal_pick.value == ("Kommunedirektøren", "Opposisjonen")
+    table = app.compare_view.value
+    assert 'data-proposal="0">Kommunedirektøren' in table and 'data-proposal="1">Opposisjonen' in table
+    a = run(PlanScenario(kommune="3201", threshold=1.0, measures=(MeasureChoice("hverdagsrehabilitering", 2027),)))
+    assert prosent(float(a.netto_driftsresultat_andel.sel(year=2030)), 1) in table
+    assert "notat-forslag.html" in app.compare_notat_link.value
+    # a name is needed; the same name replaces
+    app.proposal_name.value = ""
+    app.save_button.click()
+    assert "skriv et navn" in app.message.value
+    # open a proposal: every choice comes back
+    app.proposal_pick.value = ("Kommunedirektøren",)
+    app.open_button.click()
+    assert app.threshold.value == 1.0 and app.breadth.value == 0.0 and app.chosen_measures() == {"hverdagsrehabilitering": 2027}
+    # the link carries every choice and reopens it in a fresh app
+    app.plan_years.value = 5
+    app.view_year.value = 2035
+    link = re.search(r'class="planmodel-share-link" href="\?([^"]*)"', app.share_view.value).group(1)
+    fresh = Krisekompasset()
+    fresh.apply_query_string(html_unescape(link))
+    assert fresh.choices() == app.choices() and fresh.message.value == ""
+    assert fresh.key_numbers == app.key_numbers
+    app.delete_button.click()
+    assert list(app.proposals) == ["Opposisjonen"]
+
+
+def test_notat_from_the_app(app):
+    reset(app)
+    app.notat_button.click()
+    href = re.search(r'href="data:text/html;base64,([^"]+)"', app.notat_link.value).group(1)
+    import base64
+    doc = base64.b64decode(href).decode("utf-8")
+    assert doc.startswith("<!DOCTYPE html>") and "Notat til folkevalgte" in doc and "@media print" in doc

@@ -1135,8 +1135,10 @@ class Krisekompasset(widgets.VBox):
         p = Proposal(name, self.choices())
         self.proposals[name] = p
         self._scenario_of[name] = self.plan_scenario
-        with self._silent():
+        picked = tuple(n for n in self.proposal_pick.value if n in self.proposals)
+        with self._silent(), self.proposal_pick.hold_sync():
             self.proposal_pick.options = list(self.proposals)
+            self.proposal_pick.value = picked  # new options clear the selection
         return p
 
     def compare_proposals(self, names: list[str] | tuple[str, ...]) -> list[tuple[str, list[str]]]:
