@@ -471,7 +471,7 @@ def test_app_notebook_is_wiring_only():
     assert nb["metadata"]["kernelspec"]["name"] == "python3"
     assert nb["metadata"]["title"] == "planmodel – Krisekompasset"
     assert all(not c.get("outputs") and c.get("execution_count") is None for c in nb["cells"] if c["cell_type"] == "code")
-    assert len(nb["cells"]) == 3
+    assert len(nb["cells"]) == 2  # the widget carries its own title: the verdict starts the page
 
 
 def test_bench_app_without_chromium(monkeypatch, tmp_path):

@@ -136,9 +136,14 @@ _CSS = """<style>
 .pm-verdict { border-left: 14px solid; border-radius: 8px; padding: 8px 12px; font-size: 1.2em; display: flex;
   gap: 10px; align-items: baseline; }
 .pm-verdict-symbol { font-size: 1.5em; font-weight: 700; line-height: 1; }
-.pm-verdict-box .pm-table { font-size: 1em; margin: 4px 0; }
-.pm-verdict-box .pm-table th, .pm-verdict-box .pm-table td { padding: 3px 9px; }
-.pm-verdict-box .pm-other-rule { color: #555; font-size: 0.9em; }
+.pm-verdict-box .pm-table { font-size: 0.95em; margin: 2px 0; line-height: 1.2; }
+.pm-verdict-box .pm-table th, .pm-verdict-box .pm-table td { padding: 2px 7px; }
+.pm-verdict-box .pm-table th[scope=row] { font-weight: 600; max-width: 16em; }
+.pm-verdict-box .pm-table caption { font-weight: 400; font-size: 0.95em; color: #333; }
+.pm-verdict-box .pm-other-rule { color: #555; font-size: 0.85em; }
+.pm-verdict-box .pm-other-rule th { font-weight: 400; }
+.planmodel-top-controls .widget-dropdown, .planmodel-top-controls .widget-label { margin-top: 1px; margin-bottom: 1px; }
+.pm-effects-box p, .pm-effects-box td, .pm-effects-box th { line-height: 1.25; }
 .pm-chips { display: flex; flex-wrap: wrap; gap: 6px 10px; margin: 4px 0; }
 .pm-chip { border: 1px solid; border-left-width: 8px; border-radius: 6px; padding: 3px 10px; font-size: 0.95em; }
 .pm-stale { background: #eeeeee; border: 2px dashed #555; padding: 6px 10px; margin-bottom: 6px; }
@@ -246,15 +251,17 @@ def now_html(ds: xr.Dataset, numbers: Mapping[str, str]) -> str:
 
 
 def okonomiplan_table_html(ds: xr.Dataset, numbers: Mapping[str, str]) -> str:
-    """Netto driftsresultat and inndekningsbehov per year (plan years, 2035, horizon)."""
+    """Netto driftsresultat and inndekningsbehov per year (plan years, 2035, horizon), compact: the
+    norm, the income rule and the prices are in the caption; the other income rule's rows follow
+    in grey for comparison."""
     years = shown_years(ds)
     plan = set(ds.plan.years)
-    head = "".join(f'<th scope="col">{y}{"" if y in plan else " (langsikt)"}</th>' for y in years)
+    head = "".join(f'<th scope="col">{y}{"" if y in plan else "*"}</th>' for y in years)
     norm = norm_text(ds.plan.target_share)
     ndr = "".join(f'<td data-key="ndr_andel_{y}">{_esc(numbers[f"ndr_andel_{y}"])}</td>' for y in years)
     gap = "".join(f'<td data-key="inndekning_{y}">{_esc(numbers[f"inndekning_{y}"])}</td>' for y in years)
     rule = str(ds.attrs.get("income_rule", ""))
-    chosen = f" ({INCOME_RULE_SHORT[rule]})" if rule in INCOME_RULE_SHORT else ""
+    chosen = f", {INCOME_RULE_SHORT[rule]}" if rule in INCOME_RULE_SHORT else ""
     other_rows = ""
     for other in (r for r in INCOME_RULE_SHORT if r != rule and f"ndr_andel_{r}_{years[0]}" in numbers):
         cells = "".join(f'<td data-key="ndr_andel_{other}_{y}">{_esc(numbers[f"ndr_andel_{other}_{y}"])}</td>'
@@ -262,16 +269,15 @@ def okonomiplan_table_html(ds: xr.Dataset, numbers: Mapping[str, str]) -> str:
         gcells = "".join(f'<td data-key="inndekning_{other}_{y}">{_esc(numbers[f"inndekning_{other}_{y}"])}</td>'
                          for y in years)
         other_rows += (f'<tr class="pm-other-rule"><th scope="row">Til sammenligning {INCOME_RULE_SHORT[other]}: '
-                       f"netto driftsresultat (%)</th>{cells}</tr>"
+                       f"netto driftsresultat</th>{cells}</tr>"
                        f'<tr class="pm-other-rule"><th scope="row">Til sammenligning {INCOME_RULE_SHORT[other]}: '
                        f"inndekningsbehov</th>{gcells}</tr>")
     return ('<table class="pm-table planmodel-okonomiplan-table">'
-            f"<caption>Økonomiplan {_esc(ds.attrs.get('plan_period', ''))} og langsikt, faste "
-            f"{_esc(ds.attrs.get('price_year', ''))}-priser</caption>"
+            f"<caption>Økonomiplan {_esc(ds.attrs.get('plan_period', ''))} og langsikt (*), faste "
+            f"{_esc(ds.attrs.get('price_year', ''))}-priser{_esc(chosen)}; norm {_esc(norm)}</caption>"
             f'<thead><tr><th scope="col" style="text-align:left">År</th>{head}</tr></thead><tbody>'
-            f'<tr><th scope="row">Netto driftsresultat{_esc(chosen)} (% av driftsinntektene; norm {_esc(norm)})</th>'
-            f"{ndr}</tr>"
-            f'<tr><th scope="row">Inndekningsbehov{_esc(chosen)} (avstand til normen)</th>{gap}</tr>'
+            f'<tr><th scope="row">Netto driftsresultat, % av driftsinntektene</th>{ndr}</tr>'
+            f'<tr><th scope="row">Inndekningsbehov (det som mangler til normen)</th>{gap}</tr>'
             f"{other_rows}</tbody></table>")
 
 
@@ -599,7 +605,7 @@ def verdict_html(ds: xr.Dataset, numbers: Mapping[str, str], sig: list[Signal], 
             f'<span class="pm-verdict-symbol" aria-hidden="true" style="color:{edge}">{eco.symbol}</span>'
             f'<span data-key="verdict"><strong>{_esc(eco.word)} ({_esc(eco.level_nb)}):</strong> '
             f"{_esc(verdict_sentence(eco))}</span></div>"
-            + okonomiplan_table_html(ds, numbers) + f'<div class="pm-chips">{chips}</div></section>')
+            f'<div class="pm-chips">{chips}</div>' + okonomiplan_table_html(ds, numbers) + "</section>")
 
 
 def verdict_sentence(economy: Signal) -> str:
