@@ -180,7 +180,7 @@ def test_income_rules_side_by_side_and_chosen(app):
         want = prosent(float(ds.netto_driftsresultat_andel_inntektsregel.sel(income_rule="uten_demografi", year=y)), 1)
         assert shown(app, f"ndr_andel_uten_demografi_{y}") == want
     assert "Til sammenligning uten demografikompensasjon" in table
-    assert "Netto driftsresultat (med demografikompensasjon)" in table
+    assert "med demografikompensasjon; norm 1,75\u00a0%</caption>" in table  # the rule chosen, in the caption
     app.income_rule.value = 0.0
     assert_shows(app, PlanScenario(kommune="3201", economy={"demographic_compensation": 0.0}))
     assert "Til sammenligning med demografikompensasjon" in app.verdict_view.value

@@ -107,18 +107,25 @@ def _figures_of(ds: xr.Dataset) -> np.ndarray:
     return np.stack(rows)
 
 
-def _normalised(s: PlanScenario) -> PlanScenario:
-    # the name of a scenario does not change its numbers: one cache entry for every name
-    return replace(s, id="valg", title="Valg", description="", baseline=None, chain=())
-
-
-@memo(maxsize=256, key=lambda s: _normalised(s).fingerprint)
+@memo(maxsize=256, key=lambda s: s.fingerprint)
 def _figures(s: PlanScenario) -> tuple[np.ndarray, np.ndarray]:
     ds = run(s)
     return ds["year"].values.astype(int), _figures_of(ds)
 
 
 def choice_effects(scenario: PlanScenario, result: xr.Dataset | None = None) -> xr.Dataset:
+    """What each choice of ``scenario`` changes against its basis (see :func:`_choice_effects`);
+    kept for the last scenarios (the basis and the single choices do not depend on the
+    scenario's name)."""
+    return _cached_effects(scenario.fingerprint, scenario, result)
+
+
+@memo(maxsize=64, key=lambda fingerprint, scenario, result: fingerprint)
+def _cached_effects(fingerprint: str, scenario: PlanScenario, result: xr.Dataset | None) -> xr.Dataset:
+    return _choice_effects(scenario, result)
+
+
+def _choice_effects(scenario: PlanScenario, result: xr.Dataset | None = None) -> xr.Dataset:
     """What each choice of ``scenario`` changes against its basis (see the module docstring).
 
     ``result``: the scenario's own :func:`planmodel.model.run`, when the caller has it (saves a run).

@@ -67,7 +67,9 @@ class PlanAccessor:
     def years(self) -> list[int]:
         """The økonomiplan years."""
         self._need("plan_year")
-        flags = np.asarray(self._ds["plan_year"].fillna(False).values, dtype=bool)  # NaN: beyond a horizon
+        vals = self._ds["plan_year"].values
+        # NaN (beyond a horizon in a comparison) is no plan year; plain numpy, the signals ask often
+        flags = vals if vals.dtype == bool else np.nan_to_num(vals.astype(float), nan=0.0) != 0.0
         if flags.ndim > 1:  # a comparison: plan years of any scenario
             flags = flags.any(axis=tuple(range(flags.ndim - 1)))
         return [int(y) for y in self._ds["year"].values[flags]]

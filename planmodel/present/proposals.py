@@ -173,12 +173,14 @@ def choices_text(scenario: PlanScenario) -> list[str]:
 
 
 def comparison_html(named: list[tuple[str, PlanScenario]], year: int,
-                    results: Mapping[str, xr.Dataset] | None = None) -> str:
+                    results: Mapping[str, xr.Dataset] | None = None,
+                    rows: list[tuple[str, list[str]]] | None = None) -> str:
     """A notat til folkevalgte comparing two to four proposals: one HTML document (no script, no
     external resource, a print stylesheet) with the table of :func:`proposal_table`, the chart of
     :func:`proposal_chart`, and per proposal its choices, key message and crisis signals.
 
-    ``results``: name -> the proposal's run, when the caller has them.
+    ``results``: name -> the proposal's run, and ``rows`` the :func:`proposal_table`, when the
+    caller has them.
     """
     esc = svg.esc
     results = dict(results or {})
@@ -186,7 +188,8 @@ def comparison_html(named: list[tuple[str, PlanScenario]], year: int,
         if name not in results:
             results[name] = run(sc)
     results = {name: results[name] for name, _ in named}
-    effects = {name: choice_effects(sc, results[name]) for name, sc in named}
+    if rows is None:
+        rows = proposal_table(results, {name: choice_effects(sc, results[name]) for name, sc in named}, year)
     names = [n for n, _ in named]
     first = results[names[0]]
     kommuner = sorted({f"{r.attrs.get('kommune_name', '')} ({r.attrs.get('kommune', '')})" for r in results.values()})
@@ -205,7 +208,7 @@ def comparison_html(named: list[tuple[str, PlanScenario]], year: int,
              f'<p class="meta">{len(names)} forslag: {esc(", ".join(names))}. Beløp i faste {esc(price)}-priser; '
              f"personer, årsverk og valg i {year}.</p>\n</header>\n"
              '<section id="sammenligning">\n<h2>Sammenligning</h2>\n<div class="scroll">',
-             proposal_table_html(proposal_table(results, effects, year), names, f"Forslagene i {year}"),
+             proposal_table_html(rows, names, f"Forslagene i {year}"),
              "</div>\n",
              f'<figure style="margin:1rem 0">{proposal_chart(results, "notat-forslag")}</figure>\n',
              '<p class="note">«Hva valgene endrer» er hvert valg alene mot dagens praksis (terskel og tilbud som i '

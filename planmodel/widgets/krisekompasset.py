@@ -301,12 +301,16 @@ def future_html(ds: xr.Dataset, numbers: Mapping[str, str], place: str) -> str:
             ("arsverk_gap_ho_plan", f"Mangel på årsverk, helse og omsorg {last}",
              "behov minus tilgang (minus = overskudd)"),
             ("arsverk_gap_ho_horisont", f"Mangel på årsverk, helse og omsorg {h}", "behov minus tilgang"),
-            ("arsverk_gap_total_horisont", f"Mangel på årsverk, alle sektorer {h}", "behov minus tilgang"),
+            ("arsverk_gap_total_horisont", f"Mangel på årsverk, alle sektorer {h}",
+             "behov minus tilgang; sektorer med overskudd (minus) trekker fra, så tallet kan være lavere "
+             "enn mangelen i helse og omsorg alene"),
             ("brukere_omsorgstrapp_horisont", f"Brukere i omsorgstrappen {h}", "personer"),
             ("ventende_plan", f"Ventende på plass {last}", "personer (sykehjem og heldøgns omsorgsbolig)"),
             ("ventekostnad_plan", f"Ventekostnad {last}",
              "for de som venter på plass eller får tilbud ett trinn ned (sykehus, tunge hjemmetjenester)"),
-            ("udekket_behov_plan", f"Udekket behov {last}", "personer (lette tjenester ved lav terskel)")]
+            ("udekket_behov_plan", f"Udekket behov {last}",
+             "personer som ville fått lette tjenester ved lav terskel; også dagens terskel gir udekket behov, "
+             "signalet for tilbudet ser på endringen fra i dag")]
     charts = [ndr_chart(ds, place), gap_chart(ds), sector_chart(ds), population_chart(ds),
               workforce_chart(ds, CARE_SECTOR, "kk-fte-ho"), workforce_chart(ds, None, "kk-fte-total"),
               care_chart(ds)]
@@ -1169,7 +1173,7 @@ class Krisekompasset(widgets.VBox):
             + f"<p>Lenker som åpner hvert forslag:</p><ul>{links}</ul>")
         self._compared = names
         self.compare_notat_link.value = data_link_html(
-            comparison_html([(n, self._scenario_of[n]) for n in names], year, results).encode("utf-8"),
+            comparison_html([(n, self._scenario_of[n]) for n in names], year, results, rows).encode("utf-8"),
             "notat-forslag.html", "text/html", "Last ned notat om forslagene (HTML, skriv ut til PDF)",
             "planmodel-compare-notat-link")
         return rows
