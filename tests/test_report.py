@@ -187,7 +187,7 @@ def test_key_message_states_balance_and_gap(brief, model):
     plan, hz = plan_and_horizon(model)
     gap_plan = float(model["inndekningsbehov"].sel(year=plan).sum())
     if gap_plan > 0.5:
-        assert f"Inndekningsbehovet er til sammen {mill_kr(gap_plan * 1000)}" in body
+        assert f"inndekningsbehovet er til sammen {mill_kr(gap_plan * 1000)} i perioden" in body
     else:
         assert "Kommunen er i økonomisk balanse i økonomiplanperioden 2027–2030" in body
     assert f"I {hz} er netto driftsresultat {prosent(float(model['netto_driftsresultat_andel'].sel(year=hz)), 1)}" in body

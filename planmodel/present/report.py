@@ -43,15 +43,12 @@ from planmodel.inputs.demographic import SCENARIOS
 from planmodel.inputs.goals import tidspunkt
 from planmodel.inputs.library import load_library
 from planmodel.inputs.scenario import PlanScenario, load_scenario, resolve
-from planmodel.model import AMOUNT_TOLERANCE, assemble, prepare
+from planmodel.model import assemble, prepare
 from planmodel.present.charts import ndr_chart
 from planmodel.present.keynumbers import assumption_text, key_numbers
-from planmodel.present.signals import LEVEL_COLOURS, Signal, crisis_signals, legend
+from planmodel.present.signals import LEVEL_COLOURS, Signal, balance_verdict, crisis_signals, legend
 from planmodel.present.tables import (formatted, measure_library_table, okonomiplan_table, sector_frame_table,
                                       status_table, stress_table)
-
-#: Below this (NOK 1000) an amount counts as zero in messages (the signals' tolerance).
-_EPS = AMOUNT_TOLERANCE
 
 LIMITATIONS = (
     "Tiltakenes virkninger er anslag med spenn (tiltaksbiblioteket); virkningen kan bli svakere eller sterkere.",
@@ -100,33 +97,17 @@ def _year_list(years: list[int]) -> str:
 def key_message(ds: xr.Dataset, numbers: dict[str, str] | None = None) -> list[str]:
     """The key message as a few Norwegian sentences (plain text, numbers formatted).
 
-    Netto driftsresultat against the norm over the plan period and in the horizon year, the
-    inndekningsbehov, and what the chosen tiltak cost.
+    The balance (netto driftsresultat against the norm over the plan period and in the horizon
+    year, the inndekningsbehov) is :func:`planmodel.present.signals.balance_verdict`'s sentences,
+    the same rule as the økonomi signal beside it; then the other income rule and what the chosen
+    tiltak cost.
     """
     k = numbers or key_numbers(ds)
     plan, hz = ds.plan.years, ds.plan.horizon
-    period = ds.plan.period_text
-    norm = k["resultatmal_andel"]
-    shares = ds["netto_driftsresultat_andel"].sel(year=plan).values
-    lo, hi = int(plan[int(np.argmin(shares))]), int(plan[int(np.argmax(shares))])
-    below = ds.plan.below_norm(plan)
-    out = []
-    if not below:
-        out.append(f"Kommunen er i økonomisk balanse i økonomiplanperioden {period}: netto driftsresultat "
-                   f"ligger mellom {k[f'ndr_andel_{lo}']} ({lo}) og {k[f'ndr_andel_{hi}']} ({hi}) av "
-                   f"driftsinntektene, over normen på {norm}.")
-    else:
-        out.append(f"Netto driftsresultat er under normen på {norm} i {len(below)} av {len(plan)} år i "
-                   f"økonomiplanperioden {period} ({_year_list(below)}); lavest er {k[f'ndr_andel_{lo}']} i "
-                   f"{lo}. Inndekningsbehovet er til sammen {k['inndekning_plan']} i perioden.")
-    if hz not in plan:
-        if float(ds["inndekningsbehov"].sel(year=hz)) > _EPS:
-            after = ds.plan.below_norm(ds.plan.later_years)
-            first = f" Resultatet er under normen fra {after[0]}." if after and after[0] < hz else ""
-            out.append(f"I {hz} er netto driftsresultat {k[f'ndr_andel_{hz}']}; for å nå normen må "
-                       f"{k[f'inndekning_{hz}']} dekkes inn det året.{first}")
-        else:
-            out.append(f"I {hz} er netto driftsresultat {k[f'ndr_andel_{hz}']}, over normen.")
+    verdict = balance_verdict(ds)
+    out = [verdict.sentence]
+    if verdict.horizon_sentence:
+        out.append(verdict.horizon_sentence)
     rule = str(ds.attrs.get("income_rule", ""))
     other = next((r for r in INCOME_RULE_SHORT if r != rule), None)
     if rule in INCOME_RULE_SHORT and f"ndr_andel_{other}_{hz}" in k:
