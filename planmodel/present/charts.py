@@ -5,6 +5,19 @@ Every chart is drawn by :mod:`planmodel.present.svg`, from a :func:`planmodel.mo
 a projected population (:func:`population_pyramid`, :func:`age_group_panels`). Each carries a
 ``<title>``, an ``aria-labelledby`` and a text description with the numbers, and gives the same
 text for the same data. Matplotlib is left to the notebooks.
+
+The value axis (the rule for every chart here):
+
+- **Levels start at 0**: persons, årsverk and kroner — bars (:func:`sector_chart`,
+  :func:`population_chart`, :func:`care_chart`, :func:`gap_chart`), lines
+  (:func:`workforce_chart`), the pyramid and the small multiples. A level drawn from its own
+  minimum (an årsverk axis from 3 250) makes a growth of a few per cent look like a doubling.
+- **Shares keep their own scale**: netto driftsresultat in % of driftsinntektene
+  (:func:`ndr_chart`) is read against the norm (the reference line), and the distance to it is
+  what matters; zero is drawn darker when it is inside the range.
+
+:func:`planmodel.present.svg.line_chart` starts at 0 unless told ``from_zero=False``; the bar and
+column charts always include 0.
 """
 
 from __future__ import annotations
@@ -44,7 +57,7 @@ def ndr_chart(ds: xr.Dataset, place: str, chart_id: str = "kk-ndr") -> str:
     return svg.line_chart(years, [("Netto driftsresultat", vals)], title="Netto driftsresultat mot normen",
                           y_label="% av driftsinntektene", chart_id=chart_id, fmt=_f1,
                           reference=[(100 * share, f"Norm {norm_text(share)}")],
-                          shade=(plan[0], plan[-1], "Økonomiplan"), desc=desc)
+                          shade=(plan[0], plan[-1], "Økonomiplan"), desc=desc, from_zero=False)
 
 
 def gap_chart(ds: xr.Dataset) -> str:
