@@ -26,13 +26,14 @@ import numpy as np
 import xarray as xr
 
 from planmodel.core.formatting import tall
-from planmodel.core.labels import age_group_label
+from planmodel.core.ages import MAX_AGE
+from planmodel.core.labels import age_group_label, age_range_label
 from planmodel.present import svg
 from planmodel.present.keynumbers import Lines, lines, norm_text
 
-#: Broad age groups of the population chart: label -> (first, last age).
-AGE_GROUPS = {"0–19 år": (0, 19), "20–66 år": (20, 66), "67–79 år": (67, 79), "80–89 år": (80, 89),
-              "90 år og over": (90, 200)}
+#: Broad age groups of the population chart: label (:func:`planmodel.core.labels.age_range_label`)
+#: -> (first, last age).
+AGE_GROUPS = {age_range_label(lo, hi): (lo, hi) for lo, hi in ((0, 19), (20, 66), (67, 79), (80, 89), (90, MAX_AGE))}
 
 
 def _f0(v: float) -> str:

@@ -24,6 +24,7 @@ import math
 from collections.abc import Callable, Sequence
 
 from planmodel.core.ages import SEX_LABELS_NB
+from planmodel.core.labels import age_range_label
 from planmodel.core.formatting import tall
 
 #: Okabe–Ito colours (colour-blind safe), in series order.
@@ -531,7 +532,7 @@ def pyramid_chart(ages: Sequence[int], men: Sequence[Number], women: Sequence[Nu
                 continue
             v = float(v)
             xa, xb = sorted((mid, px(v, side)))
-            age_text = f"{a} år og over" if open_last and i == n - 1 else f"{a} år"
+            age_text = age_range_label(a) if open_last and i == n - 1 else age_range_label(a, a)
             bars.append(f'<rect x="{xa:.1f}" y="{y_top(i)}" width="{xb - xa:.1f}" height="{bar_px}" '
                         f'data-sex="{sex}" data-age="{a}"><title>{name}, {age_text}: {esc(fmt(v))}</title></rect>')
         bars.append("</g>")
