@@ -194,6 +194,14 @@ class PlanScenario:
         return cached
 
 
+def plan_start_choices(s: PlanScenario, count: int = 4) -> list[int]:
+    """The first years an økonomiplan of ``s`` may start in, earliest first: the year after the
+    base year and the ``count - 1`` years after it, each whose plan period (``plan_years`` long)
+    ends before the horizon (the rule :func:`check_scenario` applies to ``plan_start``)."""
+    first = s.base_year + 1
+    return [y for y in range(first, first + count) if y + s.plan_years - 1 < s.horizon]
+
+
 def _canonical(obj):
     """Numbers as floats (1 and 1.0 are the same value; a file always gives what YAML read),
     mapping keys as text, recursively: equal scenarios hash equally."""

@@ -45,7 +45,7 @@ from planmodel.inputs.library import load_library
 from planmodel.inputs.scenario import PlanScenario, load_scenario, resolve
 from planmodel.model import assemble, prepare
 from planmodel.present.charts import ndr_chart
-from planmodel.present.keynumbers import assumption_text, key_numbers
+from planmodel.present.keynumbers import assumption_text, key_numbers, money_decimals
 from planmodel.present.signals import LEVEL_COLOURS, Signal, balance_verdict, crisis_signals, legend
 from planmodel.present.tables import (formatted, measure_library_table, okonomiplan_table, sector_frame_table,
                                       status_table, stress_table)
@@ -261,7 +261,8 @@ def frame_parts_table(ds: xr.Dataset, year: int) -> pd.DataFrame:
 
 def chosen_measures_table(ds: xr.Dataset, scenario: PlanScenario) -> pd.DataFrame:
     """The chosen tiltak: ansvar, tidspunkt, status and cost per plan year
-    (drift + investering) [NOK 1000, whole numbers], with a Sum row."""
+    (drift + investering) [mill. kr, :func:`planmodel.present.keynumbers.money_decimals` decimals],
+    with a Sum row."""
     catalogue = load_catalogue(scenario.catalogue)
     library = load_library(scenario.library, catalogue)
     plan = ds.plan.years
@@ -276,8 +277,8 @@ def chosen_measures_table(ds: xr.Dataset, scenario: PlanScenario) -> pd.DataFram
                "Tidspunkt": tidspunkt(ch.start if ch else None, ch.end if ch else None),
                "Status": (ch.status if ch and ch.status else m.status)}
         for y, d, i in zip(plan, drift, inv):
-            row[str(y)] = float(d + i)
-        row["Herav investering"] = float(inv.sum())
+            row[str(y)] = float(d + i) / 1000.0
+        row["Herav investering"] = float(inv.sum()) / 1000.0
         rows.append(row)
     cols = ["Tiltak", "Ansvar", "Tidspunkt", "Status"] + [str(y) for y in plan] + ["Herav investering"]
     df = pd.DataFrame(rows, columns=cols).set_index("Tiltak")
@@ -286,10 +287,13 @@ def chosen_measures_table(ds: xr.Dataset, scenario: PlanScenario) -> pd.DataFram
         for c in [str(y) for y in plan] + ["Herav investering"]:
             total[c] = float(df[c].sum())
         df.loc["Sum"] = pd.Series(total)
+    decimals = money_decimals(ds)
+    if rows:
         for c in [str(y) for y in plan] + ["Herav investering"]:
-            df[c] = df[c].astype(float).round(0) + 0.0
+            df[c] = df[c].astype(float).round(decimals) + 0.0
     price = ds.attrs.get("price_year", "")
-    df.attrs = {"title": "Valgte tiltak og hva de koster", "units": f"1000 kr, faste {price}-priser", "decimals": 0,
+    df.attrs = {"title": "Valgte tiltak og hva de koster", "units": f"mill. kr, faste {price}-priser",
+                "decimals": decimals,
                 "note": f"Kostnad per år = drift + investering; «Herav investering» er summen for {plan[0]}–{plan[-1]}. "
                         "Gevinstene (lavere utgifter i tjenestene) ligger i sektorrammene og i tabellen under."}
     return df
@@ -392,12 +396,6 @@ def _as_scenario(scenario_or_path: PlanScenario | str | Path) -> PlanScenario:
                                             f"{type(scenario_or_path).__name__}")
 
 
-def _source_name(scenario: PlanScenario) -> str:
-    """The scenario file's name without folders (no machine paths in the brief)."""
-    src = str(scenario.source or "")
-    return Path(src).name if src and src != "scenario" else ""
-
-
 def report_html(scenario_or_path: PlanScenario | str | Path, ds: xr.Dataset | None = None) -> str:
     """The brief as one HTML document (see the module docstring).
 
@@ -431,12 +429,11 @@ def report_html(scenario_or_path: PlanScenario | str | Path, ds: xr.Dataset | No
       f"<title>{_esc(title)}</title>\n<style>{_CSS}</style>\n</head>\n<body>\n<main>\n")
 
     # header
-    src = _source_name(scenario)
     a('<header>\n<p class="kicker">Notat til folkevalgte · planmodel</p>\n'
       f"<h1>{_esc(title)}</h1>\n"
       f'<p class="meta"><strong>Kommune:</strong> <span data-key="kommune">{_esc(kommune)}</span> · '
       f'<strong>Scenario:</strong> <span data-key="scenario">{_esc(scenario.title)}</span> '
-      f"({_esc(scenario.id)}{', fil ' + _esc(src) if src else ''})</p>\n"
+      f"({_esc(scenario.id)})</p>\n"
       f'<p class="meta">Beløp i faste {price}-priser. Basisår {ds.attrs.get("base_year", "")}, '
       f"økonomiplanperiode {period}, langsiktsår {hz}.</p>\n")
     if scenario.description:
