@@ -28,8 +28,7 @@ from __future__ import annotations
 import base64
 import html
 import logging
-from collections.abc import Mapping
-from dataclasses import fields, replace
+from dataclasses import replace
 from pathlib import Path
 from urllib.parse import parse_qs
 
@@ -39,7 +38,7 @@ import xarray as xr
 
 from planmodel.core.meta import SSB_CREDIT
 from planmodel.core.paths import SCENARIO_DIR
-from planmodel.core.errors import InputError, PlanmodelError
+from planmodel.core.errors import PlanmodelError
 from planmodel.core.formatting import NBSP, tall
 from planmodel.inputs.goals import (
     GoalHierarchy,
@@ -60,7 +59,8 @@ from planmodel.inputs.scenario import MeasureChoice, PlanScenario, load_scenario
 from planmodel.inputs.catalogue import load_catalogue
 from planmodel.present.tables import measure_cost_frame, okonomiplan_table
 from planmodel.widgets.common import BUSY_CLASS as BUSY_CLASS  # re-exported: tests use it
-from planmodel.widgets.common import busy, heading
+from planmodel.widgets.common import (KOMMUNE_OWN, busy, heading, is_basis, kommune_name, kommune_own_parts,
+                                      neutral_title, scenario_label, user_problem, word_list)
 from planmodel.widgets.population_explorer import kommune_options, message_html
 
 log = logging.getLogger(__name__)
@@ -112,76 +112,6 @@ def load_base_scenarios(folder: str | Path = SCENARIO_DIR) -> tuple[dict[str, Pl
         except PlanmodelError as exc:
             problems.append(f"Scenarioet «{sid}» kunne ikke leses og er utelatt: {user_problem(exc)}")
     return scenarios, problems
-
-
-def user_problem(exc: PlanmodelError) -> str:
-    """What went wrong, for a user of the app: the problem and the key it concerns, without the
-    file path (a politician cannot use one; the log has it)."""
-    if isinstance(exc, InputError):
-        return f"{exc.problem} (nøkkelen {exc.field})" if exc.field else exc.problem
-    return str(exc)
-
-
-#: What a scenario file holds that is its own kommune's (PlanScenario field -> bokmål): left out
-#: when the file's choices are used for another kommune.
-KOMMUNE_OWN = {
-    "accounts": "egne regnskapstall", "budget": "egne beløp per år", "base_population": "egen befolkningsfil",
-    "demography_overrides": "egne befolkningsforutsetninger (boligbygging, fruktbarhet, levealder, flytting)",
-    "users": "egne brukertall", "existing_places": "dagens plasser", "capacity_additions": "planlagte nye plasser",
-    "staff_profile": "aldersfordelingen i personalet", "goals": "målstrukturen",
-}
-
-
-def kommune_name(code: str) -> str:
-    """The kommune's Norwegian name (``"3201"`` -> ``"Bærum"``, ``"0301"`` -> ``"Oslo"``), or the
-    code if it is unknown."""
-    try:
-        return resolve_kommune(code).display_name
-    except PlanmodelError:
-        return code
-
-
-def is_basis(sc: PlanScenario) -> bool:
-    """The scenario makes no choice that carries over to another kommune: today's terskel and
-    tilbud, no tiltak or removed services, no changed economic assumption, the defaults of
-    :class:`PlanScenario` otherwise (a basisalternativ; its kommune's own parts,
-    :data:`KOMMUNE_OWN`, do not count)."""
-    defaults = {f.name: f.default for f in fields(PlanScenario)}
-    thresholds = sc.threshold.values() if isinstance(sc.threshold, Mapping) else [sc.threshold]
-    return (all(float(v) == 0.0 for v in thresholds) and sc.breadth == 0.0 and not sc.measures and not sc.dropped
-            and not sc.economy
-            and all(getattr(sc, k) == defaults[k] for k in ("demographic", "overflow", "behovsanalyse", "effect_bound")))
-
-
-def neutral_title(sc: PlanScenario) -> str:
-    """The title without its kommune: ``"Bærum – krisepakke for ..."`` -> ``"Krisepakke for ..."``."""
-    name = kommune_name(sc.kommune)
-    for sep in (" – ", ": ", " - "):
-        if sc.title.startswith(name + sep):
-            rest = sc.title[len(name) + len(sep):]
-            return rest[:1].upper() + rest[1:]
-    return sc.title
-
-
-def scenario_label(sc: PlanScenario, kommune: str) -> str:
-    """A base scenario as the menu names it for ``kommune``: its own title for its own kommune;
-    for another, ``"Basis for Oslo"`` for a basisalternativ, else its title without the file
-    kommune and where the choices come from."""
-    if kommune == sc.kommune:
-        return sc.title
-    if is_basis(sc):
-        return f"Basis for {kommune_name(kommune)}"
-    return f"{neutral_title(sc)} (valgene fra {kommune_name(sc.kommune)})"
-
-
-def _year_list_words(items: list[str]) -> str:
-    """``["a", "b", "c"]`` -> ``"a, b og c"``."""
-    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + f" og {items[-1]}"
-
-
-def kommune_own_parts(sc: PlanScenario) -> list[str]:
-    """The parts of ``sc`` that are its kommune's own (:data:`KOMMUNE_OWN`), in bokmål."""
-    return [text for key, text in KOMMUNE_OWN.items() if getattr(sc, key)]
 
 
 def start_year_options(measure, first: int, horizon: int) -> list[int]:
@@ -740,7 +670,7 @@ class OkonomiplanApp(widgets.VBox):
                            f"regnet med {name}s egen befolkning, kalibrering og regnskap.")
         left_out = kommune_own_parts(base) if sc.kommune != base.kommune else []
         if left_out:
-            parts = _year_list_words(left_out)
+            parts = word_list(left_out)
             notices.append(f"{parts[:1].upper() + parts[1:]} i scenarioet gjelder {kommune_name(base.kommune)} og er "
                            f"ikke brukt for {name}.")
         self.message.value = message_html(" ".join(notices), kind="info") if notices else ""
