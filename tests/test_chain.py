@@ -76,6 +76,16 @@ def test_attrs_record_the_inputs(baerum, utsira):
     assert baerum.netto_driftsresultat.attrs["units"] == "NOK 1000, 2025 prices"
 
 
+def test_a_later_plan_start_moves_the_plan_years_not_the_numbers(baerum):
+    """plan.start (a later økonomiplan) marks other plan years; the projection and every amount
+    stay the same, so the key numbers of a year do not depend on the plan period chosen."""
+    later = run(PlanScenario(kommune="3201", plan_start=2029))
+    assert later.plan.years == [2029, 2030, 2031, 2032] and later.attrs["plan_period"] == "2029–2032"
+    assert later.attrs["plan_start"] == 2029 and later.plan.base_year == 2026
+    for var in ("netto_driftsresultat", "inndekningsbehov", "fte_gap", "population"):
+        np.testing.assert_array_equal(later[var].values, baerum[var].values, err_msg=var)
+
+
 # ------------------------------------------------------------------------- ds.plan
 
 def test_plan_accessor_reads_what_the_run_recorded(baerum, utsira):

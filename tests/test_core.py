@@ -16,7 +16,9 @@ from planmodel.core import io as core_io
 from planmodel.core.cache import file_key, freeze, memo
 from planmodel.core.errors import InputError
 from planmodel.core.formatting import MINUS, NBSP, endring, mill_kr, personer, prosent, tall
-from planmodel.core.labels import THRESHOLD_STEPS, breadth_text, threshold_text
+from planmodel.core.labels import (THRESHOLD_STEPS, USER_KEYS, age_group_label, age_range_label, breadth_text,
+                                   threshold_text)
+from planmodel.core.ages import KOSTRA_GROUPS
 from planmodel.core.schema import (Bool, Choice, FileModel, Integer, Number, Share, Text, YearKey, after, key_path,
                                    validate)
 from planmodel.core.yamlio import load_strict
@@ -339,6 +341,18 @@ def test_key_path_without_line_numbers_and_at_the_top():
 # =========================================================================================
 # formatting and labels
 # =========================================================================================
+
+def test_age_labels_have_one_form():
+    """An age group is written one way everywhere: "80–89 år", "0 år", "90 år og over" (an
+    open group), never "90+" or "90 år +" (core.labels is the single home)."""
+    assert age_range_label(80, 89) == "80–89 år" and age_range_label(0, 0) == "0 år"
+    assert age_range_label(90) == age_range_label(90, 105) == age_range_label(90, 200) == "90 år og over"
+    assert [age_group_label(g) for g in KOSTRA_GROUPS] == [
+        "0 år", "1–5 år", "6–12 år", "13–15 år", "16–19 år", "20–44 år", "45–66 år", "67–79 år", "80–89 år",
+        "90 år og over"]
+    assert age_group_label("85+") == "85 år og over" and age_group_label("3-4") == "3–4 år"
+    assert USER_KEYS["hjemmetjenester.80p"] == "Brukere av hjemmetjenester, 80 år og over"
+
 
 @pytest.mark.parametrize("x, decimals, text", [
     (1234567.8, 0, f"1{NBSP}234{NBSP}568"),

@@ -30,21 +30,25 @@ PLAN = [2027, 2028, 2029, 2030]
 HORIZON = 2040
 
 
-def expected(kommune: str, base: str, choices: dict[str, tuple[int, str | None]]) -> dict[str, str]:
-    """What the app must show for these choices, stated from the model API and the formatters."""
+def expected(kommune: str, base: str, choices: dict[str, tuple[int, str | None]],
+             plan: list[int] = PLAN) -> dict[str, str]:
+    """What the app must show for these choices, stated from the model API and the formatters
+    (money in mill. kr; tiltak costs with one decimal, as for Bærum and Oslo)."""
     sc = load_scenario(SCENARIO_DIR / f"{base}.yaml")
-    sc = replace(sc, kommune=kommune, measures=tuple(MeasureChoice(m, s, None, st) for m, (s, st) in choices.items()))
+    sc = replace(sc, kommune=kommune, measures=tuple(MeasureChoice(m, s, None, st) for m, (s, st) in choices.items()),
+                 plan_start=plan[0])
     ds = run(sc)
+    assert ds.plan.years == plan
     out = {}
-    for y in PLAN + [HORIZON]:
+    for y in plan + [HORIZON]:
         out[f"ndr_andel_{y}"] = prosent(float(ds["netto_driftsresultat_andel"].sel(year=y)), 1)
         out[f"ndr_{y}"] = mill_kr(float(ds["netto_driftsresultat"].sel(year=y)) * 1000)
         out[f"inndekning_{y}"] = mill_kr(float(ds["inndekningsbehov"].sel(year=y)) * 1000)
-    out["inndekning_plan"] = mill_kr(float(ds["inndekningsbehov"].sel(year=PLAN).sum()) * 1000)
+    out["inndekning_plan"] = mill_kr(float(ds["inndekningsbehov"].sel(year=plan).sum()) * 1000)
     out["tiltak_antall"] = str(len(choices))
-    cost = (ds["tiltak_drift"] + ds["tiltak_investering"]).sel(year=PLAN)
-    for y in PLAN:
-        out[f"tiltak_kostnad_{y}"] = tall(float(cost.sel(year=y).sum())) if choices else "0"
+    cost = (ds["tiltak_drift"] + ds["tiltak_investering"]).sel(year=plan)
+    for y in plan:
+        out[f"tiltak_kostnad_{y}"] = tall(float(cost.sel(year=y).sum()) / 1000, 1) if choices else "0,0"
     return out
 
 
@@ -115,7 +119,7 @@ def test_start_year_moves_the_tiltak(app):
     app.start_years["samlokalisering"].value = 2029
     want = expected("3201", "baerum_basis", {"samlokalisering": (2029, None)})
     assert subset(app.key_numbers, want) == want
-    assert app.key_numbers["tiltak_kostnad_2027"] == "0"
+    assert app.key_numbers["tiltak_kostnad_2027"] == "0,0"
     # the investment profile (two years) limits the last start year to the horizon minus one
     assert [v for _, v in app.start_years["samlokalisering"].options][-1] == HORIZON - 1
     assert [v for _, v in app.start_years["hverdagsrehabilitering"].options] == list(range(2027, HORIZON + 1))
@@ -134,8 +138,9 @@ def test_cost_cells_of_every_tiltak_equal_the_model(app):
         for i, y in enumerate(PLAN):
             drift = float(ds["tiltak_drift"].sel(measure=mid, year=y))
             inv = float(ds["tiltak_investering"].sel(measure=mid, year=y))
-            assert re.search(r"<div>([^<]*)</div>", cells[i].value).group(1) == tall(drift + inv), (mid, y)
-            assert (f"inv. {tall(inv)}" in cells[i].value) == (inv > 0.5)
+            # mill. kr, one decimal for Bærum, like every amount in the app
+            assert re.search(r"<div>([^<]*)</div>", cells[i].value).group(1) == tall((drift + inv) / 1000, 1), (mid, y)
+            assert (f"inv. {tall(inv / 1000, 1)}" in cells[i].value) == (inv > 0.5)
     assert app.key_numbers["tiltak_antall"] == "1"
 
 
@@ -188,7 +193,8 @@ def test_tiltaksmatrise_lists_the_chosen_tiltak(app):
     ds = app.result
     total = float((ds["tiltak_drift"] + ds["tiltak_investering"]).sel(year=2028).sum())
     assert re.search(r'Sum \(hvert tiltak telt én gang\)</th>(?:<td class="num">[^<]*</td>){1}'
-                     rf'<td class="num">{re.escape(tall(total))}</td>', table)
+                     rf'<td class="num">{re.escape(tall(total / 1000, 1))}</td>', table)
+    assert "[kostnad per år i mill. kr, faste 2025-priser]" in table and "1000 kr" not in table
     without = delmal_uten_tiltak(goals, [library.measures[m].chosen(2027) for m in chosen])
     assert shown(app.delmal_view.value)["delmal_uten_tiltak"] == str(len(without))
     for did in without["Delmål-id"]:
@@ -198,14 +204,107 @@ def test_tiltaksmatrise_lists_the_chosen_tiltak(app):
 
 def test_other_kommune_shows_tiltak_without_baerums_goals(app):
     app.kommune.value = "0301"
-    assert "Oslo (0301) har ingen målstruktur i planmodel" in app.matrise_note.value
-    assert "Basisscenarioet er laget for Bærum; for Oslo (0301)" in app.message.value
+    note = html.unescape(app.matrise_note.value)
+    assert "Oslo (0301) har ingen målstruktur (hovedmål, hovedgrep og delmål) i planmodel ennå" in note
+    assert "«planmodel mal ny»" in note and "veiledningen om scenariofiler" in note
+    assert not re.search(r"\.ya?ml|docs/|data/|nøkkelen goals", note)
+    assert "Målstruktur" not in app.footer.value and "Bærum" not in app.footer.value
+    # a neutral basis: Bærum's scenario is never named for Oslo
+    assert app.scenario.label == "Basis for Oslo" and "Bærum" not in app.title.value
+    assert "Utgangspunkt: Basis for Oslo." in app.title.value and app.message.value == ""
     want = expected("0301", "baerum_basis", {})
     assert subset(app.key_numbers, want) == want
     app.measure_boxes["hverdagsrehabilitering"].value = True
     table = app.matrise_view.value
     assert ">Hverdagsrehabilitering<" in table and "Bærekraftige tjenester" not in table
     assert ">BO1.1, BO3.1<" in table  # the tiltak's delmål as written, no goal links
+
+
+def test_plan_period_can_be_chosen_and_the_numbers_follow(app):
+    """The økonomiplan of a later autumn: 2027–2030 ... 2030–2033 (all end before the horizon);
+    the key numbers, the title and the tiltak table's years follow, the model says the same."""
+    assert [v for _, v in app.plan_period.options] == [2027, 2028, 2029, 2030]
+    assert [lab for lab, _ in app.plan_period.options] == ["2027–2030", "2028–2031", "2029–2032", "2030–2033"]
+    assert app.plan_period.value == 2027
+    app.measure_boxes["hverdagsrehabilitering"].value = True
+    app.plan_period.value = 2029
+    later = [2029, 2030, 2031, 2032]
+    assert app.result.plan.years == later and app.current_scenario().plan_period == (2029, 2032)
+    want = expected("3201", "baerum_basis", {"hverdagsrehabilitering": (2027, None)}, plan=later)
+    assert subset(app.key_numbers, want) == want
+    assert subset(shown_everywhere(app), want) == want
+    assert "Økonomiplan 2029–2032 for Bærum (3201)" in app.title.value
+    assert [re.sub("<[^>]+>", "", h.value) for h in app._year_heads] == [str(y) for y in later]
+    # the ticked tiltak keeps its start before the plan; the others start in the first plan year
+    assert app.start_years["hverdagsrehabilitering"].value == 2027
+    assert [v for _, v in app.start_years["digitalt_tilsyn"].options][0] == 2029
+    assert app.start_years["digitalt_tilsyn"].value == 2029
+    # the brief is for the chosen period
+    app.report_button.click()
+    brief = base64.b64decode(re.search(r'base64,([^"]+)"', app.report_link.value).group(1)).decode("utf-8")
+    assert "<h1>Økonomiplan 2029–2032: Bærum – basisalternativ</h1>" in brief
+    # back to the first period: the same numbers as at the start
+    app.plan_period.value = 2027
+    want = expected("3201", "baerum_basis", {"hverdagsrehabilitering": (2027, None)})
+    assert subset(app.key_numbers, want) == want
+
+
+def test_other_kommune_gets_a_neutral_basis_and_never_the_file_kommunes_own(app):
+    """For Oslo the Bærum files' choices are used with Oslo's own figures; the housing
+    alternatives (Bærum's own boligbygging) are all Oslo's basis and offered once."""
+    app.kommune.value = "0301"
+    labels = [lab for lab, _ in app.scenario.options]
+    assert labels[0] == "Basis for Oslo" and labels.count("Basis for Oslo") == 1
+    assert "Krisepakke for personell og økonomi (valgene fra Bærum)" in labels
+    assert not any(lab.startswith("Bærum") for lab in labels)
+    app.scenario.value = "baerum_krisepakke"
+    msg = html.unescape(app.message.value)
+    assert "Valgene i «Krisepakke for personell og økonomi» (terskel, tilbud" in msg and "Oslos egen befolkning" in msg
+    sc = app.current_scenario()
+    assert sc.title == "Krisepakke for personell og økonomi for Oslo" and sc.kommune == "0301"
+    app.measure_boxes["hverdagsrehabilitering"].value = False
+    assert app.current_scenario().title == "Egne valg for Oslo"
+    app.kommune.value = "3201"
+    assert app.scenario.label == "Bærum – krisepakke for personell og økonomi"
+
+
+def test_kommune_own_parts_of_a_file_are_left_out_for_another_kommune(tmp_path):
+    """A Bærum file with Bærum's own figures, housing and målstruktur: for Oslo none of them is
+    used (Oslo's numbers are Oslo's basis), and the message says so in words."""
+    (tmp_path / "egen.yaml").write_text(
+        'id: egen\ntitle: Bærum – egne tall\nkommune: "3201"\n'
+        "demography: {dwellings: 900, reference_dwellings: 600}\n"
+        "accounts: {net_debt: 1000000}\nservices: {capacity_additions: {institusjon: {2028: 32}}}\n",
+        encoding="utf-8")
+    app = OkonomiplanApp(scenario="egen", scenario_dir=tmp_path)
+    assert app.scenario.label == "Bærum – egne tall"
+    app.kommune.value = "0301"
+    assert app.scenario.label == "Basis for Oslo"
+    sc = app.current_scenario()
+    assert not sc.demography_overrides and not sc.accounts and not sc.capacity_additions and sc.goals is None
+    msg = html.unescape(app.message.value)
+    assert ("Egne regnskapstall, egne befolkningsforutsetninger (boligbygging, fruktbarhet, levealder, flytting) og "
+            "planlagte nye plasser i scenarioet gjelder Bærum og er ikke brukt for Oslo.") in msg
+    want = expected("0301", "baerum_basis", {})
+    assert subset(app.key_numbers, want) == want
+
+
+def test_pure_helpers_name_scenarios_for_a_kommune():
+    basis = load_scenario(SCENARIO_DIR / "baerum_basis.yaml")
+    krise = load_scenario(SCENARIO_DIR / "baerum_krisepakke.yaml")
+    assert oa.is_basis(basis) and not oa.is_basis(krise)
+    assert oa.is_basis(load_scenario(SCENARIO_DIR / "baerum_bolig_hoy.yaml"))  # only Bærum's own housing
+    assert oa.neutral_title(krise) == "Krisepakke for personell og økonomi"
+    assert oa.scenario_label(basis, "3201") == "Bærum – basisalternativ"
+    assert oa.scenario_label(basis, "1151") == "Basis for Utsira"
+    assert oa.kommune_name("0301") == "Oslo"
+    assert oa.user_problem(InputError("/home/x/scenarios/a.yaml", "plan.start", "for tidlig")) == \
+        "for tidlig (nøkkelen plan.start)"
+    other = oa.scenario_with(basis, "0301", {})
+    assert (other.title, other.id, other.goals) == ("Basis for Oslo", "okonomiplan", None)
+    assert "Bærum" not in other.title and other.plan_period == (2027, 2030)
+    assert oa.scenario_with(basis, "3201", {}, 2027) == basis  # the default period keeps the file's scenario
+    assert oa.scenario_with(basis, "3201", {}, 2030).plan_period == (2030, 2033)
 
 
 def test_samordning_table_is_the_models(app):
@@ -292,7 +391,7 @@ def test_model_error_becomes_a_norwegian_message(app, monkeypatch):
     msg = app.message.value
     assert 'role="alert"' in msg
     assert ("Kan ikke beregne økonomiplanen for Bærum (3201) med «Bærum – basisalternativ»: 2041 er etter "
-            "horisonten 2040 (scenario: measures[0].start). Endre valgene og prøv igjen.") in msg
+            "horisonten 2040 (nøkkelen measures[0].start). Endre valgene og prøv igjen.") in msg
     assert app.result is None and app.key_numbers == {} and app.balance_view.value == ""
     monkeypatch.setattr(oa, "run", run)
     app.measure_boxes["hverdagsrehabilitering"].value = False
@@ -317,8 +416,9 @@ def test_broken_scenario_file_is_left_out_with_a_message(tmp_path):
     (tmp_path / "feil.yaml").write_text('id: feil\ntitle: Feil\nkommune: "3201"\nukjent: 1\n', encoding="utf-8")
     app = OkonomiplanApp(scenario_dir=tmp_path)
     assert [v for _, v in app.scenario.options] == ["baerum_basis"]
-    assert "Scenariofilen feil.yaml kunne ikke leses og er utelatt" in app.message.value
-    assert "ukjent" in app.message.value
+    msg = html.unescape(app.message.value)
+    assert "Scenarioet «feil» kunne ikke leses og er utelatt" in msg
+    assert "ukjent" in msg and str(tmp_path) not in msg and ".yaml" not in msg
     assert app.key_numbers["ndr_andel_2030"] == expected("3201", "baerum_basis", {})["ndr_andel_2030"]
 
 

@@ -75,6 +75,16 @@ def test_okonomiplan_app_in_browser(voila_app, app_page, artifacts_dir):
     page.locator(IDLE).wait_for(timeout=TIMEOUT_MS)
     assert "Helse og omsorg" in page.locator(".planmodel-samordning").inner_text()
 
+    # A later økonomiplan: the period menu, and the numbers follow
+    page.get_by_label("Økonomiplan", exact=True).select_option(label="2029–2032")
+    sc = replace(load_scenario(SCENARIO_DIR / "baerum_basis.yaml"), plan_start=2029,
+                 measures=(MeasureChoice("hverdagsrehabilitering", 2027),))
+    ds = run(sc)
+    wait_for_keys(page, {"ndr_andel_2032": prosent(float(ds["netto_driftsresultat_andel"].sel(year=2032)), 1),
+                         "inndekning_plan": mill_kr(float(ds["inndekningsbehov"].sel(year=[2029, 2030, 2031, 2032])
+                                                          .sum()) * 1000)})
+    assert "Økonomiplan 2029–2032 for Bærum (3201)" in page.locator(".planmodel-title").inner_text()
+
     text = page.locator("body").inner_text()
     for bad in ERROR_TEXTS:
         assert bad not in text, f"{bad!r} on the page"

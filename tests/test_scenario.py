@@ -95,6 +95,21 @@ def test_plan_period_and_base_year():
     assert s.plan_period == (2027, 2030)
     assert PlanScenario(plan_years=2).plan_period == (2027, 2028)
     assert PlanScenario(plan_years=10, horizon=2040).plan_period == (2027, 2036)
+    # a later økonomiplan (rullering): the plan starts in plan_start, the projection still in 2027
+    assert PlanScenario(plan_start=2029).plan_period == (2029, 2032)
+    assert PlanScenario(plan_start=2027).plan_period == PlanScenario().plan_period
+    later = PlanScenario(plan_start=2030, measures=(MeasureChoice("hverdagsrehabilitering", 2027),))
+    assert later.plan_period == (2030, 2033) and later.measures[0].start == 2027
+
+
+def test_plan_start_is_written_only_when_set():
+    """A scenario without plan.start keeps its file form (and so its fingerprint); one with it
+    round-trips through the file form."""
+    assert "start" not in to_yaml_dict(PlanScenario())["plan"]
+    s = PlanScenario(plan_start=2028)
+    assert to_yaml_dict(s)["plan"] == {"years": 4, "horizon": 2040, "start": 2028}
+    assert s.fingerprint != PlanScenario().fingerprint
+    assert parse_scenario(to_yaml_dict(s), "scenarios/test.yaml").plan_period == (2028, 2031)
 
 
 def test_fingerprint_is_stable_and_follows_decisive_fields_only():
@@ -219,6 +234,9 @@ def test_resolve_gives_catalogue_library_measures_and_economy():
     # the plan period and the horizon
     ({"plan": {"years": 4, "horizon": 2030}}, "plan.horizon: 2030 må være etter økonomiplanperioden 2027–2030"),
     ({"plan": {"years": 11}}, "plan.years: 11 er utenfor gyldig område; forventet et antall år mellom 1 og 10"),
+    ({"plan": {"start": 2026}}, "plan.start: 2026: økonomiplanen kan tidligst starte i 2027, året etter basisåret 2026"),
+    ({"plan": {"start": 2037}}, "plan.start: 2037: økonomiplanperioden 2037–2040 må slutte før horisonten 2040"),
+    ({"plan": {"start": "2029"}}, "plan.start: '2029'"),
     # services
     ({"services": {"threshold": {"eldre": 0.5}}}, "services.threshold.eldre: ukjent verdi 'eldre'; gyldige: omsorg, barnevern"),
     ({"services": {"capacity_additions": {"institusjon": {2026: 10}}}},

@@ -11,6 +11,8 @@ from __future__ import annotations
 import re
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from planmodel.present import report
 from planmodel.present import signals as sg
@@ -18,7 +20,8 @@ from planmodel.core.paths import SCENARIO_DIR
 from planmodel.core.formatting import prosent
 from planmodel.model.chain import run
 from planmodel.inputs.scenario import PlanScenario, load_scenario
-from planmodel.present.signals import Signal, crisis_signals, economy_signal, offer_signal, workforce_signal
+from planmodel.present.signals import (Signal, balance_verdict, crisis_signals, economy_signal, offer_signal,
+                                       workforce_signal)
 from planmodel.widgets.krisekompasset import Krisekompasset
 
 PLAN = [2027, 2028, 2029, 2030]
@@ -127,7 +130,7 @@ def test_economy_green_at_or_above_the_norm_every_year(base):
 
 def test_economy_amber_below_the_norm_only_after_the_plan_period(base):
     s = economy_signal(economy(base, below=[2035, 2040]))
-    assert (s.level, s.headline) == ("amber", "I balanse i planperioden, under normen fra 2035")
+    assert (s.level, s.headline) == ("amber", "Minst normen i planperioden, under normen fra 2035")
     ds = economy(base, below=[2035, 2040])
     assert f"I 2040 er netto driftsresultat {prosent(float(ds.netto_driftsresultat_andel.sel(year=2040)), 1)}" in s.text
 
@@ -144,7 +147,7 @@ def test_economy_red_below_the_norm_in_a_plan_year(base):
 
 def test_economy_red_on_a_deficit_before_the_horizon(base):
     s = economy_signal(economy(base, below=[2036, 2037], deficit=[2038, 2039, 2040]))
-    assert (s.level, s.headline) == ("red", "I balanse i planperioden, driftsunderskudd fra 2038")
+    assert (s.level, s.headline) == ("red", "Driftsunderskudd fra 2038, etter planperioden")
     assert "under normen fra 2036 og negativt (driftsunderskudd) fra 2038" in s.text
     # only the years up to the horizon count
     short = economy(base, below=[2036, 2037], deficit=[2038])
@@ -270,3 +273,95 @@ def test_a_kommune_with_a_deficit_is_red_and_baerum_is_green():
     without = run(PlanScenario(economy={"demographic_compensation": 0.0}))
     t = economy_signal(without).text
     assert "Tallene er regnet uten demografikompensasjon; med demografikompensasjon" in t
+
+
+# --------------------------------------------------------------------------------------------
+# One verdict on the balance: the brief's hovedbudskap and the økonomi signal
+# --------------------------------------------------------------------------------------------
+
+#: A text that says the kommune IS in balance ("i økonomisk balanse", "I balanse ..."), not
+#: preceded by "ikke".
+SAYS_BALANCE = re.compile(r"(?<!ikke )\bi (?:økonomisk )?balanse\b", re.IGNORECASE)
+
+
+def assert_agree(ds):
+    """The verdict, the økonomi signal and the brief's hovedbudskap say the same thing."""
+    v = balance_verdict(ds)
+    s = economy_signal(ds)
+    message = report.key_message(ds)
+    assert (s.level, s.headline) == (v.level, v.headline)
+    assert message[0] == v.sentence and (not v.horizon_sentence or message[1] == v.horizon_sentence)
+    assert v.in_balance == (v.level == "green")
+    for text in (v.headline, v.sentence, v.horizon_sentence, s.text):
+        assert bool(SAYS_BALANCE.search(text)) == (v.in_balance and text in (v.sentence,)), (v.level, text)
+    assert ("ikke i økonomisk balanse" in v.sentence) == (v.level == "red"), v.sentence
+    if v.level == "red":
+        assert not any(SAYS_BALANCE.search(t) for t in message), message
+    return v
+
+
+def test_balance_verdict_hand_checked_cases(base):
+    norm = "1,75\u00a0%"
+    v = assert_agree(economy(base))
+    assert (v.level, v.in_balance, v.in_balance_plan, v.in_balance_horizon) == ("green", True, True, True)
+    assert v.sentence.startswith("Kommunen er i økonomisk balanse i økonomiplanperioden 2027–2030 og hvert år til "
+                                 "og med 2040: netto driftsresultat ligger ")
+    assert v.sentence.endswith(f"av driftsinntektene i planperioden, over normen på {norm}.")
+    v = assert_agree(economy(base, below=[2035, 2040]))
+    assert (v.level, v.in_balance, v.in_balance_plan, v.in_balance_horizon) == ("amber", False, True, False)
+    assert v.below == (2035, 2040) and v.below_plan == () and v.deficit == ()
+    assert v.sentence.endswith("men under normen fra 2035: balansen holder ikke til 2040.")
+    assert v.horizon_sentence.startswith("I 2040 er netto driftsresultat ") and "1,0\u00a0mill.\u00a0kr dekkes inn" \
+        in v.horizon_sentence and v.horizon_sentence.endswith("Resultatet er under normen fra 2035.")
+    # the case found in Bærum: the plan period at the norm, a deficit later -> red, and no text says "i balanse"
+    v = assert_agree(economy(base, below=[2036, 2037], deficit=[2038, 2039]))
+    assert (v.level, v.in_balance, v.in_balance_plan, v.in_balance_horizon) == ("red", False, True, True)
+    assert v.headline == "Driftsunderskudd fra 2038, etter planperioden"
+    assert v.sentence.startswith(f"Kommunen er ikke i økonomisk balanse: netto driftsresultat er minst normen på "
+                                 f"{norm} i økonomiplanperioden 2027–2030")
+    assert v.sentence.endswith("men under normen fra 2036 og negativt (driftsunderskudd) fra 2038.")
+    assert v.horizon_sentence == (f"I 2040 er netto driftsresultat "
+                                  f"{prosent(float(economy(base).netto_driftsresultat_andel.sel(year=2040)), 1)}, "
+                                  "over normen.")
+    v = assert_agree(economy(base, below=[2027, 2030]))
+    assert (v.level, v.in_balance_plan, v.below_plan) == ("red", False, (2027, 2030))
+    assert v.headline == "Under normen i 2 av 4 planår"
+    assert "i 2 av 4 år i økonomiplanperioden 2027–2030 (2027 og 2030)" in v.sentence
+    assert v.sentence.endswith("inndekningsbehovet er til sammen 2,0\u00a0mill.\u00a0kr i perioden.")
+
+
+def test_balance_verdict_on_baerums_basis_agrees_with_the_signal():
+    """Bærum's basis, hand-checked: netto driftsresultat 6,1 % (2027) to 6,3 % (2030) and 6,0 % in
+    2040 (its 2025 accounts, with the demographic compensation): green, and the brief says "i
+    økonomisk balanse" beside "✓ I rute". Without the compensation it stays above the norm (2,2 %
+    in 2040)."""
+    ds = run(load_scenario(SCENARIO_DIR / "baerum_basis.yaml"))
+    v = assert_agree(ds)
+    assert (v.level, v.in_balance, v.in_balance_plan, v.in_balance_horizon) == ("green", True, True, True)
+    assert v.sentence == ("Kommunen er i økonomisk balanse i økonomiplanperioden 2027–2030 og hvert år til og med "
+                          "2040: netto driftsresultat ligger mellom 6,1\u00a0% (2027) og 6,3\u00a0% (2030) av "
+                          "driftsinntektene i planperioden, over normen på 1,75\u00a0%.")
+    assert v.horizon_sentence == "I 2040 er netto driftsresultat 6,0\u00a0%, over normen."
+    brief = report.report_html(load_scenario(SCENARIO_DIR / "baerum_basis.yaml"), ds=ds)
+    assert 'data-signal="okonomi" data-level="green"' in brief and v.sentence in brief
+    without = assert_agree(run(PlanScenario(economy={"demographic_compensation": 0.0})))
+    assert without.level == "green"
+
+
+@settings(max_examples=40, deadline=None)
+@given(below=st.sets(st.sampled_from(list(range(2026, 2041)))), deficit=st.sets(st.sampled_from(list(range(2027, 2041)))),
+       horizon=st.sampled_from([2035, 2038, 2040]))
+def test_the_headline_never_contradicts_the_signal(base, below, deficit, horizon):
+    """Any path of netto driftsresultat (below the norm or negative in any years, any horizon):
+    one level, and no text claims balance unless the verdict is green."""
+    ds = economy(base, below=sorted(below - deficit), deficit=sorted(deficit))
+    ds.attrs["horizon"] = horizon
+    assert_agree(ds)
+
+
+@pytest.mark.parametrize("kommune", ["3201", "0301", "1103", "1804", "4601", "5001", "1506", "3907"])
+@pytest.mark.parametrize("rule", [1.0, 0.0])
+def test_brief_headline_and_signal_agree_for_kommuner(kommune, rule):
+    """Real runs (kommuner in balance, below the norm, and with a deficit only after the plan
+    period without the demographic compensation, e.g. Stavanger 1103 and Bodø 1804)."""
+    assert_agree(run(PlanScenario(kommune=kommune, economy={"demographic_compensation": rule})))

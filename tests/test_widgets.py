@@ -264,7 +264,7 @@ def test_age_group_panels_one_panel_per_group():
         assert "0" in labels and "2026" in labels and "2050" in labels
     desc = root.find("desc").text
     assert f"80–89 år: {tall(values[0])} i 2026 og {tall(values[-1])} i 2050" in desc
-    assert age_group_label("90+") == f"90 år{NBSP}+" and age_group_label("1-5") == "1–5 år"
+    assert age_group_label("90+") == "90 år og over" and age_group_label("1-5") == "1–5 år"
 
 
 # --------------------------------------------------------------------------------------------

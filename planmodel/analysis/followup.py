@@ -36,7 +36,8 @@ STRESS_TESTS = {
 
 
 def _plan_mask(p: Prepared) -> np.ndarray:
-    return (p.years > p.years[0])[:, None].astype(float)
+    """1 from the first plan year on (the stress tests start there), else 0; shape (year, 1)."""
+    return (p.years >= p.scenario.plan_period[0])[:, None].astype(float)
 
 
 def stress_tests(scenario: PlanScenario | Prepared) -> xr.Dataset:

@@ -9,6 +9,8 @@ only, no logic beyond choosing a word. ``docs/glossary.md`` lists the terms.
 
 from __future__ import annotations
 
+from planmodel.core.ages import KOSTRA_GROUPS, MAX_AGE
+
 #: Status of a value (planmodel.core.values.STATUSES).
 STATUS = {"sourced": "kilde", "derived": "beregnet", "assumption": "anslag"}
 
@@ -54,23 +56,37 @@ def breadth_text(value: float) -> str:
     return "Noe bredere enn i dag" if v > 0 else "Noe smalere enn i dag"
 
 
+def age_range_label(lo: int, hi: int | None = None) -> str:
+    """Ages ``lo``–``hi`` [years, inclusive] as text: the one form of an age group in planmodel.
+
+    ``(80, 89)`` -> ``"80–89 år"``, ``(0, 0)`` -> ``"0 år"``; an open group (``hi`` None or
+    :data:`planmodel.core.ages.MAX_AGE` and above) -> ``"90 år og over"`` (never "90+" or "90 år +").
+    """
+    if hi is None or hi >= MAX_AGE:
+        return f"{lo} år og over"
+    return f"{lo} år" if hi == lo else f"{lo}–{hi} år"
+
+
 def age_group_label(group: str) -> str:
-    """A KOSTRA age group id as text: ``"1-5"`` -> ``"1–5 år"``, ``"90+"`` -> ``"90 år +"``
-    (with a no-break space before the plus, so it never starts a line)."""
+    """A KOSTRA age group id as text (:func:`age_range_label`): ``"1-5"`` -> ``"1–5 år"``,
+    ``"90+"`` -> ``"90 år og over"``."""
+    if group in KOSTRA_GROUPS:
+        return age_range_label(*KOSTRA_GROUPS[group])
     if group.endswith("+"):
-        return f"{group[:-1]} år\u00a0+"
-    return f"{group.replace('-', '–')} år"
+        return age_range_label(int(group[:-1]))
+    lo, _, hi = group.partition("-")
+    return age_range_label(int(lo), int(hi or lo))
 
 
 #: The user counts a kommune may give instead of KOSTRA's (a scenario's ``services.users``, the
 #: groups and age bands the calibration matches): "group.band" -> bokmål label [persons].
 USER_KEYS = {
-    "hjemmetjenester.0_66": "Brukere av hjemmetjenester, 0–66 år",
-    "hjemmetjenester.67_79": "Brukere av hjemmetjenester, 67–79 år",
-    "hjemmetjenester.80p": "Brukere av hjemmetjenester, 80 år og over",
+    "hjemmetjenester.0_66": f"Brukere av hjemmetjenester, {age_range_label(0, 66)}",
+    "hjemmetjenester.67_79": f"Brukere av hjemmetjenester, {age_range_label(67, 79)}",
+    "hjemmetjenester.80p": f"Brukere av hjemmetjenester, {age_range_label(80)}",
     "heldogn_bolig.total": "Beboere i heldøgns omsorgsbolig, alle aldre",
-    "institusjon_langtid.0_66": "Langtidsbeboere i sykehjem, 0–66 år",
-    "institusjon_langtid.67_79": "Langtidsbeboere i sykehjem, 67–79 år",
-    "institusjon_langtid.80p": "Langtidsbeboere i sykehjem, 80 år og over",
-    "institusjon_alle.80p": "Personer 80 år og over med opphold i sykehjem i løpet av året",
+    "institusjon_langtid.0_66": f"Langtidsbeboere i sykehjem, {age_range_label(0, 66)}",
+    "institusjon_langtid.67_79": f"Langtidsbeboere i sykehjem, {age_range_label(67, 79)}",
+    "institusjon_langtid.80p": f"Langtidsbeboere i sykehjem, {age_range_label(80)}",
+    "institusjon_alle.80p": f"Personer {age_range_label(80)} med opphold i sykehjem i løpet av året",
 }

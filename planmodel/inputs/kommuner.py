@@ -430,8 +430,8 @@ def _from_code(idx: _Index, code: str) -> Kommune:
         return idx.current[code]
     if code not in idx.edges:
         raise KommuneError(
-            f"ukjent kommunenummer {code!r}: finnes verken blant kommunene fra 2024 "
-            "(data/kommuner.csv) eller i endringene 1988–2024 (data/kommune_changes.csv)"
+            f"ukjent kommunenummer {code!r}: finnes verken blant kommunene fra 2024 eller i "
+            "kommuneendringene 1988–2024 i kommunelista i planmodel"
         )
     succ = idx.successors(code)
     if len(succ) > 1:
@@ -566,8 +566,8 @@ def successors(old_code: str | int) -> list[str]:
     code = _normalize_code(old_code)
     if code is None or (code not in idx.current and code not in idx.edges):
         raise KommuneError(
-            f"ukjent kommunenummer {old_code!r}: finnes verken blant kommunene fra 2024 "
-            "(data/kommuner.csv) eller i endringene 1988–2024 (data/kommune_changes.csv)"
+            f"ukjent kommunenummer {old_code!r}: finnes verken blant kommunene fra 2024 eller i "
+            "kommuneendringene 1988–2024 i kommunelista i planmodel"
         )
     return list(idx.successors(code))
 
@@ -640,7 +640,8 @@ def map_to_current(
     if unknown:
         raise KommuneError(
             f"{code_col}: ukjente kommunenummer {', '.join(sorted(unknown)[:10])}"
-            f"{' …' if len(unknown) > 10 else ''}: finnes verken i data/kommuner.csv eller data/kommune_changes.csv"
+            f"{' …' if len(unknown) > 10 else ''}: finnes verken blant kommunene fra 2024 eller i kommuneendringene "
+            "1988–2024 i kommunelista i planmodel"
         )
     split_codes = sorted(set(split_codes))
     if split_codes and split == "error":

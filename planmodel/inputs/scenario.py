@@ -78,7 +78,10 @@ class PlanScenario:
     kommune : kommune number or name; stored as the 2024 number (``"Bærum"`` -> ``"3201"``).
     demographic : demographic scenario id (planmodel.inputs.demographic.SCENARIOS).
     horizon : last year of the long view (LDIP), default 2040; after the plan period.
-    plan_years : years in the økonomiplan (4); the plan starts the year after the base year.
+    plan_years : years in the økonomiplan (4).
+    plan_start : first year of the økonomiplan (None: the year after the base year, the first
+        projected year). A later start is the økonomiplan of a later autumn (rullering): the
+        years before it are projected as usual, and the plan period must end before the horizon.
     threshold : -1 (lav terskel) .. 1 (høy terskel), one number or {threshold group: value}.
     breadth : -1 (smalt tilbud) .. 1 (bredt tilbud).
     overflow : "queue" or "step_down" when sykehjem/heldøgn places are full.
@@ -120,6 +123,7 @@ class PlanScenario:
     demographic: str = "main"
     horizon: int = 2040
     plan_years: int = 4
+    plan_start: int | None = None
     price_year: int = 2025
     threshold: float | Mapping[str, float] = 0.0
     breadth: float = 0.0
@@ -159,8 +163,10 @@ class PlanScenario:
 
     @property
     def plan_period(self) -> tuple[int, int]:
-        """First and last year of the økonomiplan (from the year after the base year)."""
-        return self.base_year + 1, self.base_year + self.plan_years
+        """First and last year of the økonomiplan: from ``plan_start``, by default the year
+        after the base year."""
+        first = self.base_year + 1 if self.plan_start is None else self.plan_start
+        return first, first + self.plan_years - 1
 
     def thresholds(self, groups) -> dict[str, float]:
         """The terskel per threshold group: one number for all, or the mapping (0 = today's
@@ -186,6 +192,14 @@ class PlanScenario:
             cached = hashlib.sha256(text.encode()).hexdigest()[:16]
             object.__setattr__(self, "_fingerprint", cached)
         return cached
+
+
+def plan_start_choices(s: PlanScenario, count: int = 4) -> list[int]:
+    """The first years an økonomiplan of ``s`` may start in, earliest first: the year after the
+    base year and the ``count - 1`` years after it, each whose plan period (``plan_years`` long)
+    ends before the horizon (the rule :func:`check_scenario` applies to ``plan_start``)."""
+    first = s.base_year + 1
+    return [y for y in range(first, first + count) if y + s.plan_years - 1 < s.horizon]
 
 
 def _canonical(obj):
@@ -218,6 +232,7 @@ class PlanSection(FileModel):
     """The økonomiplan period and the long view."""
 
     years: Integer("et antall år", 1, 10, "år i økonomiplanen (standard 4)") = 4
+    start: Integer("et årstall", 2000, 2100, "første år i økonomiplanen (standard året etter basisåret)") | None = None
     horizon: Integer("et årstall", 2030, 2060, "siste år i det lange perspektivet (standard 2040)") = 2040
 
 
@@ -392,8 +407,15 @@ def check_scenario(s: PlanScenario) -> None:
                 f"siste år i {Path(s.base_population).name} er {own_base}; forventet basisåret {BASE_YEAR} eller et "
                 f"senere år til og med {LAST_OWN_BASE_YEAR} (befolkningen 1. januar)")
     base = own_base if s.base_population is not None else BASE_YEAR  # s.base_year, read once
-    first, last = base + 1, base + s.plan_years
-    r.check(s.horizon > last, ("plan", "horizon"), f"{s.horizon} må være etter økonomiplanperioden {first}–{last}")
+    first = base + 1  # the first projected year: tiltak, own amounts and new places may start here
+    if s.plan_start is not None:
+        r.check(s.plan_start >= first, ("plan", "start"),
+                f"{s.plan_start}: økonomiplanen kan tidligst starte i {first}, året etter basisåret {base}")
+    plan_first = first if s.plan_start is None else s.plan_start
+    last = plan_first + s.plan_years - 1
+    r.check(s.horizon > last, ("plan", "start" if s.plan_start is not None else "horizon"),
+            f"{s.horizon} må være etter økonomiplanperioden {plan_first}–{last}" if s.plan_start is None else
+            f"{s.plan_start}: økonomiplanperioden {plan_first}–{last} må slutte før horisonten {s.horizon}")
     r.choice(s.demographic, SCENARIOS, ("demography", "scenario"))
     for key, v in s.demography_overrides.items():
         r.check(key in PATH_LIMITS or key in SCALAR_DEMOGRAPHY, ("demography", key),
@@ -427,7 +449,7 @@ def check_scenario(s: PlanScenario) -> None:
         r.choice(g, catalogue.capacity_groups, ("services", "capacity_additions", g))
         for y in flows:
             r.check(first <= y <= s.horizon, ("services", "capacity_additions", g, y),
-                    f"året {y} er utenfor {first}–{s.horizon} (fra første planår til horisonten)")
+                    f"året {y} er utenfor {first}–{s.horizon} (fra året etter basisåret til horisonten)")
     library = load_library(s.library, catalogue)
     _check_measures(r, s, catalogue, library, first)
     if s.goals is not None:
@@ -535,7 +557,7 @@ def _check_measures(r: Rules, s: PlanScenario, catalogue: Catalogue, library: Li
         r.check(ch.id not in seen, at + ("id",), f"tiltaket {ch.id!r} er valgt to ganger")
         seen.add(ch.id)
         r.check(first <= ch.start <= s.horizon, at + ("start",),
-                f"året {ch.start} er utenfor {first}–{s.horizon} (fra første planår til horisonten)")
+                f"året {ch.start} er utenfor {first}–{s.horizon} (fra året etter basisåret til horisonten)")
         if ch.end is not None:
             r.check(ch.start <= ch.end <= s.horizon, at + ("end",),
                     f"{ch.end!r}: forventet et årstall fra start ({ch.start}) til horisonten ({s.horizon})")
@@ -693,7 +715,7 @@ def parse_scenario(raw: dict, source: str = "scenario", chain: list[str] | None 
         return PlanScenario(
             id=f.id, title=f.title, description=f.description, kommune=f.kommune, demographic=demo.scenario,
             demography_overrides=overrides, base_population=own_pop, accounts=accounts, budget=budget,
-            horizon=f.plan.horizon, plan_years=f.plan.years, price_year=price_year,
+            horizon=f.plan.horizon, plan_years=f.plan.years, plan_start=f.plan.start, price_year=price_year,
             threshold=svc.threshold, breadth=float(svc.breadth), overflow=svc.overflow,
             capacity_additions={g: dict(v) for g, v in svc.capacity_additions.items()},
             behovsanalyse=svc.behovsanalyse,
@@ -719,6 +741,8 @@ def to_yaml_dict(s: PlanScenario) -> dict:
     out["kommune"] = s.kommune
     out["price_year"] = s.price_year
     out["plan"] = {"years": s.plan_years, "horizon": s.horizon}
+    if s.plan_start is not None:  # only when set: a scenario without it keeps its fingerprint
+        out["plan"]["start"] = s.plan_start
     out["demography"] = {"scenario": s.demographic, **{k: (dict(v) if isinstance(v, Mapping) else v)
                                                        for k, v in s.demography_overrides.items()}}
     if s.base_population is not None:

@@ -289,7 +289,7 @@ def _assemble(p: Prepared, inp: BudgetInputs, b: dict, rules: dict, eco: Economy
     scenario, catalogue, pop, years, sectors = p.scenario, p.catalogue, p.pop, p.years, p.sectors
     measures, ma, d, costs, fte_sector, wf, places = p.measures, p.ma, p.d, p.costs, p.fte_sector, p.workforce, p.places
     base_year = int(years[0])
-    first = plan_start if plan_start is not None else base_year + 1
+    first = plan_start if plan_start is not None else scenario.plan_period[0]
     nok = f"NOK 1000, {catalogue.price_year} prices"
     Y = ("year",)
     SY = ("sector", "year")

@@ -9,19 +9,22 @@ from __future__ import annotations
 import xarray as xr
 
 from planmodel.core.ages import age_slice_sum
+from planmodel.core.labels import age_range_label
 
 #: identifier -> (Norwegian label, unit). The glossary (docs/glossary.md) lists the same.
 INDICATORS: dict[str, tuple[str, str]] = {
     "total": ("Folkemengde", "personer"),
-    "aldersbaereevne": ("Aldersbæreevne (personer 20–66 år per person 67+)", "personer per person"),
-    "share_67plus": ("Andel 67 år og over", "andel"),
-    "share_80plus": ("Andel 80 år og over", "andel"),
-    "share_90plus": ("Andel 90 år og over", "andel"),
-    "persons_67plus": ("Personer 67 år og over", "personer"),
-    "persons_80plus": ("Personer 80 år og over", "personer"),
-    "persons_90plus": ("Personer 90 år og over", "personer"),
-    "growth_80plus": ("Vekst i 80+ fra basisåret", "andel"),
-    "family_care_ratio": ("Omsorgsressurs: kvinner 50–66 år per person 85+", "personer per person"),
+    "aldersbaereevne": (f"Aldersbæreevne (personer {age_range_label(20, 66)} per person {age_range_label(67)})",
+                        "personer per person"),
+    "share_67plus": (f"Andel {age_range_label(67)}", "andel"),
+    "share_80plus": (f"Andel {age_range_label(80)}", "andel"),
+    "share_90plus": (f"Andel {age_range_label(90)}", "andel"),
+    "persons_67plus": (f"Personer {age_range_label(67)}", "personer"),
+    "persons_80plus": (f"Personer {age_range_label(80)}", "personer"),
+    "persons_90plus": (f"Personer {age_range_label(90)}", "personer"),
+    "growth_80plus": (f"Vekst i personer {age_range_label(80)} fra basisåret", "andel"),
+    "family_care_ratio": (f"Omsorgsressurs: kvinner {age_range_label(50, 66)} per person {age_range_label(85)}",
+                          "personer per person"),
 }
 
 

@@ -5,6 +5,19 @@ Every chart is drawn by :mod:`planmodel.present.svg`, from a :func:`planmodel.mo
 a projected population (:func:`population_pyramid`, :func:`age_group_panels`). Each carries a
 ``<title>``, an ``aria-labelledby`` and a text description with the numbers, and gives the same
 text for the same data. Matplotlib is left to the notebooks.
+
+The value axis (the rule for every chart here):
+
+- **Levels start at 0**: persons, årsverk and kroner — bars (:func:`sector_chart`,
+  :func:`population_chart`, :func:`care_chart`, :func:`gap_chart`), lines
+  (:func:`workforce_chart`), the pyramid and the small multiples. A level drawn from its own
+  minimum (an årsverk axis from 3 250) makes a growth of a few per cent look like a doubling.
+- **Shares keep their own scale**: netto driftsresultat in % of driftsinntektene
+  (:func:`ndr_chart`) is read against the norm (the reference line), and the distance to it is
+  what matters; zero is drawn darker when it is inside the range.
+
+:func:`planmodel.present.svg.line_chart` starts at 0 unless told ``from_zero=False``; the bar and
+column charts always include 0.
 """
 
 from __future__ import annotations
@@ -13,13 +26,14 @@ import numpy as np
 import xarray as xr
 
 from planmodel.core.formatting import tall
-from planmodel.core.labels import age_group_label
+from planmodel.core.ages import MAX_AGE
+from planmodel.core.labels import age_group_label, age_range_label
 from planmodel.present import svg
 from planmodel.present.keynumbers import Lines, lines, norm_text
 
-#: Broad age groups of the population chart: label -> (first, last age).
-AGE_GROUPS = {"0–19 år": (0, 19), "20–66 år": (20, 66), "67–79 år": (67, 79), "80–89 år": (80, 89),
-              "90 år og over": (90, 200)}
+#: Broad age groups of the population chart: label (:func:`planmodel.core.labels.age_range_label`)
+#: -> (first, last age).
+AGE_GROUPS = {age_range_label(lo, hi): (lo, hi) for lo, hi in ((0, 19), (20, 66), (67, 79), (80, 89), (90, MAX_AGE))}
 
 
 def _f0(v: float) -> str:
@@ -44,7 +58,7 @@ def ndr_chart(ds: xr.Dataset, place: str, chart_id: str = "kk-ndr") -> str:
     return svg.line_chart(years, [("Netto driftsresultat", vals)], title="Netto driftsresultat mot normen",
                           y_label="% av driftsinntektene", chart_id=chart_id, fmt=_f1,
                           reference=[(100 * share, f"Norm {norm_text(share)}")],
-                          shade=(plan[0], plan[-1], "Økonomiplan"), desc=desc)
+                          shade=(plan[0], plan[-1], "Økonomiplan"), desc=desc, from_zero=False)
 
 
 def gap_chart(ds: xr.Dataset) -> str:

@@ -135,6 +135,28 @@ def money_text(nok1000: float) -> str:
     return mill_kr(float(nok1000) * 1000.0, 1)
 
 
+#: Driftsinntekter [NOK 1000] from which a kommune's tiltak tables show mill. kr with 1 and 2
+#: decimals (below: 3), see :func:`money_decimals`.
+DECIMAL_STEPS = ((1_000_000.0, 1), (100_000.0, 2))
+
+
+def money_decimals(ds: xr.Dataset) -> int:
+    """Decimals of the tables of tiltak costs in mill. kr for the run's kommune.
+
+    Every amount a politician reads is in mill. kr; a tiltak in a small kommune can cost
+    14 000 kr a year, which one decimal shows as 0,0. So the decimals follow the kommune's
+    size, one number for all its tables: 1 when driftsinntektene in the base year are at least
+    1 000 mill. kr, 2 from 100 mill. kr, else 3 (:data:`DECIMAL_STEPS`).
+    """
+    income = float(lines(ds).income[0])
+    return next((d for lo, d in DECIMAL_STEPS if income >= lo), 3)
+
+
+def mill_number(nok1000: float, decimals: int = 1) -> str:
+    """NOK 1000 -> the number in mill. kr without the unit (a table cell): ``2398`` -> ``"2,4"``."""
+    return tall(float(nok1000) / 1000.0, decimals)
+
+
 def key_numbers(ds: xr.Dataset) -> dict[str, str]:
     """Every key number of the apps and the brief, as the exact text shown.
 
@@ -163,7 +185,8 @@ def key_numbers(ds: xr.Dataset) -> dict[str, str]:
       ``ventende_horisont`` [persons];
     - tiltak: ``tiltak_antall``, ``tiltak_kostnad_plan``, ``tiltak_drift_plan``,
       ``tiltak_investering_plan`` [mill. kr over the plan period], ``tiltak_kostnad_y`` per plan
-      year and ``tiltak_kostnad_sum`` [NOK 1000, whole numbers];
+      year and ``tiltak_kostnad_sum`` [mill. kr, the number only, :func:`money_decimals` decimals:
+      the sum row of the app's tiltak table];
     - both income rules (``med_demografi``, ``uten_demografi``) for each shown year ``y``:
       ``ndr_andel_<rule>_y`` [%] and ``inndekning_<rule>_y`` [mill. kr];
     - ``ventekostnad_plan`` / ``ventekostnad_horisont``: what the people waiting for a place cost
@@ -233,9 +256,10 @@ def key_numbers(ds: xr.Dataset) -> dict[str, str]:
         k = int(np.argmax(inv[1:])) + 1 if inv.size > 1 else 0
         out["investeringer_andel_maks"] = prosent(float(inv[k]), 1)
         out["investeringer_andel_maks_ar"] = str(int(lv.years[k]))
+    d = money_decimals(ds)
     for y, i in zip(plan, pos):
-        out[f"tiltak_kostnad_{y}"] = tall(cost[i])
-    out["tiltak_kostnad_sum"] = tall(float(cost[pos].sum()))
+        out[f"tiltak_kostnad_{y}"] = mill_number(cost[i], d)
+    out["tiltak_kostnad_sum"] = mill_number(float(cost[pos].sum()), d)
     return out
 
 

@@ -43,15 +43,12 @@ from planmodel.inputs.demographic import SCENARIOS
 from planmodel.inputs.goals import tidspunkt
 from planmodel.inputs.library import load_library
 from planmodel.inputs.scenario import PlanScenario, load_scenario, resolve
-from planmodel.model import AMOUNT_TOLERANCE, assemble, prepare
+from planmodel.model import assemble, prepare
 from planmodel.present.charts import ndr_chart
-from planmodel.present.keynumbers import assumption_text, key_numbers
-from planmodel.present.signals import LEVEL_COLOURS, Signal, crisis_signals, legend
+from planmodel.present.keynumbers import assumption_text, key_numbers, money_decimals
+from planmodel.present.signals import LEVEL_COLOURS, Signal, balance_verdict, crisis_signals, legend
 from planmodel.present.tables import (formatted, measure_library_table, okonomiplan_table, sector_frame_table,
                                       status_table, stress_table)
-
-#: Below this (NOK 1000) an amount counts as zero in messages (the signals' tolerance).
-_EPS = AMOUNT_TOLERANCE
 
 LIMITATIONS = (
     "Tiltakenes virkninger er anslag med spenn (tiltaksbiblioteket); virkningen kan bli svakere eller sterkere.",
@@ -100,33 +97,17 @@ def _year_list(years: list[int]) -> str:
 def key_message(ds: xr.Dataset, numbers: dict[str, str] | None = None) -> list[str]:
     """The key message as a few Norwegian sentences (plain text, numbers formatted).
 
-    Netto driftsresultat against the norm over the plan period and in the horizon year, the
-    inndekningsbehov, and what the chosen tiltak cost.
+    The balance (netto driftsresultat against the norm over the plan period and in the horizon
+    year, the inndekningsbehov) is :func:`planmodel.present.signals.balance_verdict`'s sentences,
+    the same rule as the økonomi signal beside it; then the other income rule and what the chosen
+    tiltak cost.
     """
     k = numbers or key_numbers(ds)
     plan, hz = ds.plan.years, ds.plan.horizon
-    period = ds.plan.period_text
-    norm = k["resultatmal_andel"]
-    shares = ds["netto_driftsresultat_andel"].sel(year=plan).values
-    lo, hi = int(plan[int(np.argmin(shares))]), int(plan[int(np.argmax(shares))])
-    below = ds.plan.below_norm(plan)
-    out = []
-    if not below:
-        out.append(f"Kommunen er i økonomisk balanse i økonomiplanperioden {period}: netto driftsresultat "
-                   f"ligger mellom {k[f'ndr_andel_{lo}']} ({lo}) og {k[f'ndr_andel_{hi}']} ({hi}) av "
-                   f"driftsinntektene, over normen på {norm}.")
-    else:
-        out.append(f"Netto driftsresultat er under normen på {norm} i {len(below)} av {len(plan)} år i "
-                   f"økonomiplanperioden {period} ({_year_list(below)}); lavest er {k[f'ndr_andel_{lo}']} i "
-                   f"{lo}. Inndekningsbehovet er til sammen {k['inndekning_plan']} i perioden.")
-    if hz not in plan:
-        if float(ds["inndekningsbehov"].sel(year=hz)) > _EPS:
-            after = ds.plan.below_norm(ds.plan.later_years)
-            first = f" Resultatet er under normen fra {after[0]}." if after and after[0] < hz else ""
-            out.append(f"I {hz} er netto driftsresultat {k[f'ndr_andel_{hz}']}; for å nå normen må "
-                       f"{k[f'inndekning_{hz}']} dekkes inn det året.{first}")
-        else:
-            out.append(f"I {hz} er netto driftsresultat {k[f'ndr_andel_{hz}']}, over normen.")
+    verdict = balance_verdict(ds)
+    out = [verdict.sentence]
+    if verdict.horizon_sentence:
+        out.append(verdict.horizon_sentence)
     rule = str(ds.attrs.get("income_rule", ""))
     other = next((r for r in INCOME_RULE_SHORT if r != rule), None)
     if rule in INCOME_RULE_SHORT and f"ndr_andel_{other}_{hz}" in k:
@@ -280,7 +261,8 @@ def frame_parts_table(ds: xr.Dataset, year: int) -> pd.DataFrame:
 
 def chosen_measures_table(ds: xr.Dataset, scenario: PlanScenario) -> pd.DataFrame:
     """The chosen tiltak: ansvar, tidspunkt, status and cost per plan year
-    (drift + investering) [NOK 1000, whole numbers], with a Sum row."""
+    (drift + investering) [mill. kr, :func:`planmodel.present.keynumbers.money_decimals` decimals],
+    with a Sum row."""
     catalogue = load_catalogue(scenario.catalogue)
     library = load_library(scenario.library, catalogue)
     plan = ds.plan.years
@@ -295,8 +277,8 @@ def chosen_measures_table(ds: xr.Dataset, scenario: PlanScenario) -> pd.DataFram
                "Tidspunkt": tidspunkt(ch.start if ch else None, ch.end if ch else None),
                "Status": (ch.status if ch and ch.status else m.status)}
         for y, d, i in zip(plan, drift, inv):
-            row[str(y)] = float(d + i)
-        row["Herav investering"] = float(inv.sum())
+            row[str(y)] = float(d + i) / 1000.0
+        row["Herav investering"] = float(inv.sum()) / 1000.0
         rows.append(row)
     cols = ["Tiltak", "Ansvar", "Tidspunkt", "Status"] + [str(y) for y in plan] + ["Herav investering"]
     df = pd.DataFrame(rows, columns=cols).set_index("Tiltak")
@@ -305,10 +287,13 @@ def chosen_measures_table(ds: xr.Dataset, scenario: PlanScenario) -> pd.DataFram
         for c in [str(y) for y in plan] + ["Herav investering"]:
             total[c] = float(df[c].sum())
         df.loc["Sum"] = pd.Series(total)
+    decimals = money_decimals(ds)
+    if rows:
         for c in [str(y) for y in plan] + ["Herav investering"]:
-            df[c] = df[c].astype(float).round(0) + 0.0
+            df[c] = df[c].astype(float).round(decimals) + 0.0
     price = ds.attrs.get("price_year", "")
-    df.attrs = {"title": "Valgte tiltak og hva de koster", "units": f"1000 kr, faste {price}-priser", "decimals": 0,
+    df.attrs = {"title": "Valgte tiltak og hva de koster", "units": f"mill. kr, faste {price}-priser",
+                "decimals": decimals,
                 "note": f"Kostnad per år = drift + investering; «Herav investering» er summen for {plan[0]}–{plan[-1]}. "
                         "Gevinstene (lavere utgifter i tjenestene) ligger i sektorrammene og i tabellen under."}
     return df
@@ -411,12 +396,6 @@ def _as_scenario(scenario_or_path: PlanScenario | str | Path) -> PlanScenario:
                                             f"{type(scenario_or_path).__name__}")
 
 
-def _source_name(scenario: PlanScenario) -> str:
-    """The scenario file's name without folders (no machine paths in the brief)."""
-    src = str(scenario.source or "")
-    return Path(src).name if src and src != "scenario" else ""
-
-
 def report_html(scenario_or_path: PlanScenario | str | Path, ds: xr.Dataset | None = None) -> str:
     """The brief as one HTML document (see the module docstring).
 
@@ -450,12 +429,11 @@ def report_html(scenario_or_path: PlanScenario | str | Path, ds: xr.Dataset | No
       f"<title>{_esc(title)}</title>\n<style>{_CSS}</style>\n</head>\n<body>\n<main>\n")
 
     # header
-    src = _source_name(scenario)
     a('<header>\n<p class="kicker">Notat til folkevalgte · planmodel</p>\n'
       f"<h1>{_esc(title)}</h1>\n"
       f'<p class="meta"><strong>Kommune:</strong> <span data-key="kommune">{_esc(kommune)}</span> · '
       f'<strong>Scenario:</strong> <span data-key="scenario">{_esc(scenario.title)}</span> '
-      f"({_esc(scenario.id)}{', fil ' + _esc(src) if src else ''})</p>\n"
+      f"({_esc(scenario.id)})</p>\n"
       f'<p class="meta">Beløp i faste {price}-priser. Basisår {ds.attrs.get("base_year", "")}, '
       f"økonomiplanperiode {period}, langsiktsår {hz}.</p>\n")
     if scenario.description:

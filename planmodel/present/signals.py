@@ -29,6 +29,11 @@ unless the scenario sets another; "below the norm" = inndekningsbehov above
 - amber: at or above the norm in every plan year, no deficit, but below the norm later.
 - green: at or above the norm every year up to the horizon.
 
+The økonomi level, its headline and the sentences the brief's hovedbudskap opens with come from
+one function, :func:`balance_verdict` (the Krisekompasset uses it too): only a green verdict says
+that the kommune is "i økonomisk balanse"; amber and red say what holds in the plan period and what
+fails later, so a headline never contradicts the signal beside it.
+
 **Nok personell** (helse og omsorg, else all sectors; need minus the supply proxy, a shortage
 counting from :data:`SHORTAGE_SHARE` of the need because the supply is a proxy):
 
@@ -58,6 +63,7 @@ import xarray as xr
 
 from planmodel.core.formatting import endring, mill_kr, prosent, tall
 from planmodel.core.labels import AREAS, INCOME_RULE_SHORT, LEVEL_NB, LEVEL_SYMBOL, LEVEL_WORD
+from planmodel.model import AMOUNT_TOLERANCE
 
 #: Signal levels, best first (their words, colour names and symbols: :mod:`planmodel.core.labels`).
 LEVELS = ("green", "amber", "red")
@@ -145,8 +151,104 @@ def _sentence(parts: list[str]) -> str:
 # The three signals
 # ---------------------------------------------------------------------------------------------
 
+@dataclass(frozen=True)
+class BalanceVerdict:
+    """The one answer to "is the økonomi in balance?" for a run: the level of the økonomi signal,
+    its headline and the sentence the brief (and the apps) say, from one set of rules (the module
+    docstring), so that a headline can never say "i balanse" beside a red signal.
+
+    Attributes
+    ----------
+    level : ``"green"``, ``"amber"`` or ``"red"`` (the økonomi signal's level).
+    in_balance : netto driftsresultat at or above the norm every year from the first plan year to
+        the horizon (no driftsunderskudd then either); the only case in which a text may say that
+        the kommune is "i økonomisk balanse". True exactly when ``level`` is green.
+    in_balance_plan : at or above the norm in every year of the økonomiplan period.
+    in_balance_horizon : at or above the norm in the horizon year.
+    below_plan, below, deficit : the plan years below the norm, the judged years (first plan year
+        to the horizon) below the norm, and the judged years with a driftsunderskudd [years].
+    headline : one short line in bokmål (the signal card's headline).
+    sentence : one sentence in bokmål, the first line of the brief's hovedbudskap.
+    horizon_sentence : one sentence in bokmål on the horizon year (empty when the horizon is a
+        plan year).
+    """
+
+    level: str
+    in_balance: bool
+    in_balance_plan: bool
+    in_balance_horizon: bool
+    below_plan: tuple[int, ...]
+    below: tuple[int, ...]
+    deficit: tuple[int, ...]
+    headline: str
+    sentence: str
+    horizon_sentence: str
+
+
+def balance_verdict(ds: xr.Dataset) -> BalanceVerdict:
+    """Økonomi i balanse: level, headline and sentences (rules in the module docstring).
+
+    Parameters
+    ----------
+    ds : result of :func:`planmodel.model.run`; uses ``netto_driftsresultat`` [NOK 1000],
+        ``netto_driftsresultat_andel`` [share of driftsinntektene] and ``inndekningsbehov``
+        [NOK 1000] (dim ``year``), and the plan years, horizon and norm it records (``ds.plan``).
+
+    Returns
+    -------
+    :class:`BalanceVerdict`; used by :func:`economy_signal`, the brief's hovedbudskap
+    (:func:`planmodel.present.report.key_message`) and the Krisekompasset.
+    """
+    plan, hz = ds.plan.years, ds.plan.horizon
+    years = ds.plan.judged_years
+    period = ds.plan.period_text
+    norm = prosent(ds.plan.target_share, 2)
+    all_years = [int(y) for y in ds["year"].values]
+    share = dict(zip(all_years, ds["netto_driftsresultat_andel"].values))
+    gap = dict(zip(all_years, ds["inndekningsbehov"].values))
+    below_plan = ds.plan.below_norm(plan)
+    below = ds.plan.below_norm(years)
+    deficit = ds.plan.deficit_years(years)
+    lo = min(plan, key=lambda y: share[y])
+    hi = max(plan, key=lambda y: share[y])
+    span = (f"{prosent(share[lo], 1)} ({lo})" if lo == hi else
+            f"mellom {prosent(share[lo], 1)} ({lo}) og {prosent(share[hi], 1)} ({hi})")
+    if below_plan:
+        level, headline = "red", f"Under normen i {len(below_plan)} av {len(plan)} planår"
+        sentence = (f"Kommunen er ikke i økonomisk balanse: netto driftsresultat er under normen på {norm} av "
+                    f"driftsinntektene i {len(below_plan)} av {len(plan)} år i økonomiplanperioden {period} "
+                    f"({_year_list(below_plan)}), lavest {prosent(share[lo], 1)} i {lo}, og inndekningsbehovet er "
+                    f"til sammen {_mill(sum(gap[y] for y in plan))} i perioden.")
+    elif deficit:
+        level, headline = "red", f"Driftsunderskudd fra {deficit[0]}, etter planperioden"
+        sentence = (f"Kommunen er ikke i økonomisk balanse: netto driftsresultat er minst normen på {norm} i "
+                    f"økonomiplanperioden {period} ({span}), men under normen fra {below[0]} og negativt "
+                    f"(driftsunderskudd) fra {deficit[0]}.")
+    elif below:
+        level, headline = "amber", f"Minst normen i planperioden, under normen fra {below[0]}"
+        sentence = (f"Netto driftsresultat er minst normen på {norm} av driftsinntektene i økonomiplanperioden "
+                    f"{period} ({span}), men under normen fra {below[0]}: balansen holder ikke til {hz}.")
+    else:
+        level, headline = "green", f"Minst normen hvert år til og med {hz}"
+        sentence = (f"Kommunen er i økonomisk balanse i økonomiplanperioden {period} og hvert år til og med {hz}: "
+                    f"netto driftsresultat ligger {span} av driftsinntektene i planperioden, over normen på "
+                    f"{norm}.")
+    if hz in plan:
+        horizon_sentence = ""
+    elif gap[hz] > AMOUNT_TOLERANCE:
+        after = ds.plan.below_norm(ds.plan.later_years)
+        since = f" Resultatet er under normen fra {after[0]}." if after and after[0] < hz else ""
+        horizon_sentence = (f"I {hz} er netto driftsresultat {prosent(share[hz], 1)}; for å nå normen må "
+                            f"{_mill(gap[hz])} dekkes inn det året.{since}")
+    else:
+        horizon_sentence = f"I {hz} er netto driftsresultat {prosent(share[hz], 1)}, over normen."
+    return BalanceVerdict(level, level == "green", not below_plan, gap[hz] <= AMOUNT_TOLERANCE, tuple(below_plan),
+                          tuple(below), tuple(deficit), headline, sentence, horizon_sentence)
+
+
 def economy_signal(ds: xr.Dataset) -> Signal:
-    """Økonomi i balanse (rules in the module docstring).
+    """Økonomi i balanse (rules in the module docstring; level and headline from
+    :func:`balance_verdict`).
 
     Parameters
     ----------
@@ -154,39 +256,31 @@ def economy_signal(ds: xr.Dataset) -> Signal:
         ``netto_driftsresultat_andel`` [share of driftsinntektene], ``inndekningsbehov`` [NOK 1000]
         and ``resultatmal``, ``driftsinntekter`` [NOK 1000] (dim ``year``).
     """
+    v = balance_verdict(ds)
     plan, hz = ds.plan.years, ds.plan.horizon
     years = ds.plan.judged_years
     period = ds.plan.period_text
     norm = prosent(ds.plan.target_share, 2)
     share = dict(zip((int(y) for y in ds["year"].values), ds["netto_driftsresultat_andel"].values))
     gap = dict(zip((int(y) for y in ds["year"].values), ds["inndekningsbehov"].values))
-    below_plan = ds.plan.below_norm(plan)
-    below = ds.plan.below_norm(years)
-    deficit = ds.plan.deficit_years(years)
     at_hz = f"I {hz} er netto driftsresultat {prosent(share[hz], 1)} og inndekningsbehovet {_mill(gap[hz])}."
     other = _other_income_rule_text(ds, hz)
-    deficit_text = f" Driftsunderskudd (negativt netto driftsresultat) fra {deficit[0]}." if deficit else ""
-    if below_plan:
-        return Signal(
-            "okonomi", AREAS["okonomi"], "red", f"Under normen i {len(below_plan)} av {len(plan)} planår",
-            f"Netto driftsresultat er under normen på {norm} av driftsinntektene i {_year_list(below_plan)}; "
-            f"inndekningsbehovet i økonomiplanperioden {period} er {_mill(sum(gap[y] for y in plan))}."
-            f"{deficit_text} {at_hz}{other}")
-    if deficit:
-        return Signal(
-            "okonomi", AREAS["okonomi"], "red", f"I balanse i planperioden, driftsunderskudd fra {deficit[0]}",
-            f"Netto driftsresultat er minst {norm} i hele økonomiplanperioden {period}, men under normen fra "
-            f"{below[0]} og negativt (driftsunderskudd) fra {deficit[0]}. {at_hz}{other}")
-    if below:
-        return Signal(
-            "okonomi", AREAS["okonomi"], "amber", f"I balanse i planperioden, under normen fra {below[0]}",
-            f"Netto driftsresultat er minst {norm} i hele økonomiplanperioden {period}, men under normen fra "
-            f"{below[0]} (uten driftsunderskudd). {at_hz}{other}")
-    low = min(years, key=lambda y: share[y])
-    return Signal(
-        "okonomi", AREAS["okonomi"], "green", f"Minst normen hvert år til og med {hz}",
-        f"Netto driftsresultat er minst {norm} av driftsinntektene hvert år fra {plan[0]} til {hz} "
-        f"(lavest {prosent(share[low], 1)} i {low}).{other}")
+    if v.below_plan:
+        deficit_text = f" Driftsunderskudd (negativt netto driftsresultat) fra {v.deficit[0]}." if v.deficit else ""
+        text = (f"Netto driftsresultat er under normen på {norm} av driftsinntektene i {_year_list(list(v.below_plan))}; "
+                f"inndekningsbehovet i økonomiplanperioden {period} er {_mill(sum(gap[y] for y in plan))}."
+                f"{deficit_text} {at_hz}{other}")
+    elif v.deficit:
+        text = (f"Netto driftsresultat er minst {norm} i hele økonomiplanperioden {period}, men under normen fra "
+                f"{v.below[0]} og negativt (driftsunderskudd) fra {v.deficit[0]}. {at_hz}{other}")
+    elif v.below:
+        text = (f"Netto driftsresultat er minst {norm} i hele økonomiplanperioden {period}, men under normen fra "
+                f"{v.below[0]} (uten driftsunderskudd). {at_hz}{other}")
+    else:
+        low = min(years, key=lambda y: share[y])
+        text = (f"Netto driftsresultat er minst {norm} av driftsinntektene hvert år fra {plan[0]} til {hz} "
+                f"(lavest {prosent(share[low], 1)} i {low}).{other}")
+    return Signal("okonomi", AREAS["okonomi"], v.level, v.headline, text)
 
 
 def _other_income_rule_text(ds: xr.Dataset, year: int) -> str:
@@ -364,5 +458,5 @@ def legend() -> str:
             "tilbud enn i dag.")
 
 
-__all__ = ["AREAS", "LEVELS", "LEVEL_COLOURS", "LEVEL_NB", "LEVEL_SYMBOL", "LEVEL_WORD", "Signal", "crisis_signals",
-           "economy_signal", "legend", "rules_text", "offer_signal", "signal_dict", "workforce_signal"]
+__all__ = ["AREAS", "BalanceVerdict", "LEVELS", "LEVEL_COLOURS", "LEVEL_NB", "LEVEL_SYMBOL", "LEVEL_WORD", "Signal", "balance_verdict",
+           "crisis_signals", "economy_signal", "legend", "rules_text", "offer_signal", "signal_dict", "workforce_signal"]

@@ -24,6 +24,7 @@ import math
 from collections.abc import Callable, Sequence
 
 from planmodel.core.ages import SEX_LABELS_NB
+from planmodel.core.labels import age_range_label
 from planmodel.core.formatting import tall
 
 #: Okabe–Ito colours (colour-blind safe), in series order.
@@ -186,7 +187,7 @@ def line_chart(x: Sequence[int], series: Sequence[tuple[str, Sequence[Number]]],
                y_label: str, chart_id: str, x_label: str = "År", fmt: Formatter = tall,
                reference: Sequence[tuple[float, str]] = (), shade: tuple[int, int, str] | None = None,
                desc: str = "", width: int = 720, height: int = 400, zero_line: bool = True,
-               end_labels: bool = True) -> str:
+               end_labels: bool = True, from_zero: bool = True) -> str:
     """Lines over years.
 
     Parameters
@@ -201,6 +202,9 @@ def line_chart(x: Sequence[int], series: Sequence[tuple[str, Sequence[Number]]],
     desc : longer description for screen readers (what the chart shows, the key values).
     zero_line : draw y = 0 darker when 0 is inside the range.
     end_labels : write each line's last value at its end.
+    from_zero : the y axis includes 0 (default), so a level (persons, årsverk, kroner) is drawn
+        against nothing rather than against its own minimum; only a share or rate whose distance
+        from a reference matters (netto driftsresultat in % against the norm) sets False.
 
     Returns
     -------
@@ -208,6 +212,8 @@ def line_chart(x: Sequence[int], series: Sequence[tuple[str, Sequence[Number]]],
     """
     xs = [int(v) for v in x]
     all_y = [v for _, vals in series for v in finite(vals)] + [r[0] for r in reference]
+    if from_zero:
+        all_y.append(0.0)
     lo, hi = (min(all_y), max(all_y)) if all_y else (0.0, 1.0)
     ticks = labelled_ticks(lo, hi, fmt)
     y0, y1 = ticks[0], ticks[-1]
@@ -526,7 +532,7 @@ def pyramid_chart(ages: Sequence[int], men: Sequence[Number], women: Sequence[Nu
                 continue
             v = float(v)
             xa, xb = sorted((mid, px(v, side)))
-            age_text = f"{a} år og over" if open_last and i == n - 1 else f"{a} år"
+            age_text = age_range_label(a) if open_last and i == n - 1 else age_range_label(a, a)
             bars.append(f'<rect x="{xa:.1f}" y="{y_top(i)}" width="{xb - xa:.1f}" height="{bar_px}" '
                         f'data-sex="{sex}" data-age="{a}"><title>{name}, {age_text}: {esc(fmt(v))}</title></rect>')
         bars.append("</g>")

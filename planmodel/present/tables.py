@@ -34,7 +34,7 @@ from planmodel.core.ages import to_kostra_groups
 from planmodel.services.calibration import Calibration, coverage_basis
 from planmodel.core.errors import InputError
 from planmodel.core.formatting import tall
-from planmodel.core.labels import INCOME_RULE_SHORT, STATUS
+from planmodel.core.labels import INCOME_RULE_SHORT, STATUS, age_range_label
 from planmodel.inputs.catalogue import Catalogue, load_catalogue
 from planmodel.analysis.crisis import crisis_summary
 
@@ -1099,8 +1099,7 @@ def plan_change_table(before: xr.Dataset, after: xr.Dataset, years: Iterable[int
 def _ages_text(ages: tuple[int, int] | None) -> str:
     if not ages:
         return ""
-    lo, hi = ages
-    return f" ({lo} år og over)" if hi >= 105 else f" ({lo}–{hi} år)"
+    return f" ({age_range_label(*ages)})"
 
 
 def measure_library_table(library, catalogue: Catalogue | None = None) -> pd.DataFrame:

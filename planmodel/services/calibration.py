@@ -28,6 +28,7 @@ import xarray as xr
 
 from planmodel.core.paths import data_path
 from planmodel.core.ages import MAX_AGE
+from planmodel.core.labels import age_range_label
 from planmodel.core.cache import memo
 from planmodel.core.errors import InputError
 from planmodel.core.formatting import tall
@@ -39,7 +40,7 @@ from planmodel.inputs.catalogue import Catalogue
 BANDS = {"0_66": (0, 66), "67_79": (67, 79), "80p": (80, MAX_AGE)}
 GROUP_NB = {"hjemmetjenester": "Hjemmetjenester", "heldogn_bolig": "Heldøgns omsorgsbolig",
             "institusjon_langtid": "Sykehjem, langtid", "institusjon_alle": "Sykehjem, korttid"}
-BAND_NB = {"0_66": "0–66 år", "67_79": "67–79 år", "80p": "80 år og over", "total": "alle aldre"}
+BAND_NB = {**{band: age_range_label(*ages) for band, ages in BANDS.items()}, "total": "alle aldre"}
 
 
 #: A cost scale factor outside this range is shown to the user as a data warning.

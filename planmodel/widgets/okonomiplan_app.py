@@ -1,11 +1,18 @@
 """The Økonomiplan app: choose tiltak and see the balance, the tiltaksmatrise and who pays.
 
 For a politician or economist, in bokmål. Layout, top to bottom: title; controls (kommune, base
-scenario); a message line; key numbers and netto driftsresultat against the norm per year; the
-tiltak list (a checkbox and a start year per tiltak, with its cost per plan year); a chart of
-netto driftsresultat; the økonomiplan table; the tiltaksmatrise (Bærum's goal structure) and the
-delmål without tiltak; who pays and who gains (on demand); a download link for the brief
-(:mod:`planmodel.present.report`); "Om tallene" and the sources.
+scenario, the økonomiplan period); a message line; key numbers and netto driftsresultat against
+the norm per year; the tiltak list (a checkbox and a start year per tiltak, with its cost per plan
+year in mill. kr); a chart of netto driftsresultat; the økonomiplan table; the tiltaksmatrise (the
+kommune's own målstruktur, if planmodel has one) and the delmål without tiltak; who pays and who
+gains (on demand); a download link for the brief (:mod:`planmodel.present.report`); "Om tallene"
+and the sources.
+
+A scenario file belongs to one kommune. For another kommune the app keeps the file's choices
+(terskel, tilbud, befolkningsalternativ, economic assumptions, tiltak) and leaves out what is the
+file kommune's own (own figures, housing and population assumptions, planned places, målstruktur,
+:data:`KOMMUNE_OWN`); its name is neutral ("Basis for Oslo", "Egne valg for Oslo"), never the file
+kommune's. Every amount is in mill. kr, as in the brief.
 
 Every change runs the model once (:func:`planmodel.model.run`, a few milliseconds once the
 kommune's population is projected); samordning (who pays / who gains) is computed only when asked
@@ -31,9 +38,10 @@ import xarray as xr
 
 from planmodel.core.meta import SSB_CREDIT
 from planmodel.core.paths import SCENARIO_DIR
-from planmodel.core.errors import InputError, PlanmodelError
+from planmodel.core.errors import PlanmodelError
 from planmodel.core.formatting import NBSP, tall
 from planmodel.inputs.goals import (
+    GoalHierarchy,
     delmal_uten_tiltak,
     scenario_goals,
     tiltaksmatrise,
@@ -44,14 +52,15 @@ from planmodel.inputs.library import load_library
 from planmodel.analysis.measures import library_costs
 from planmodel.model import run
 from planmodel.present.charts import ndr_chart
-from planmodel.present.keynumbers import key_numbers, norm_text
+from planmodel.present.keynumbers import key_numbers, mill_number, money_decimals, norm_text
 from planmodel.present.report import TABLE_CSS, balance_table_html, report_html, table_html
 from planmodel.analysis.samordning import samordning, who_pays_who_gains
-from planmodel.inputs.scenario import MeasureChoice, PlanScenario, load_scenario
+from planmodel.inputs.scenario import MeasureChoice, PlanScenario, load_scenario, plan_start_choices
 from planmodel.inputs.catalogue import load_catalogue
 from planmodel.present.tables import measure_cost_frame, okonomiplan_table
 from planmodel.widgets.common import BUSY_CLASS as BUSY_CLASS  # re-exported: tests use it
-from planmodel.widgets.common import busy, heading
+from planmodel.widgets.common import (KOMMUNE_OWN, busy, heading, is_basis, kommune_name, kommune_own_parts,
+                                      neutral_title, scenario_label, user_problem, word_list)
 from planmodel.widgets.population_explorer import kommune_options, message_html
 
 log = logging.getLogger(__name__)
@@ -101,7 +110,7 @@ def load_base_scenarios(folder: str | Path = SCENARIO_DIR) -> tuple[dict[str, Pl
         try:
             scenarios[sid] = load_scenario(path)
         except PlanmodelError as exc:
-            problems.append(f"Scenariofilen {path.name} kunne ikke leses og er utelatt: {exc}")
+            problems.append(f"Scenarioet «{sid}» kunne ikke leses og er utelatt: {user_problem(exc)}")
     return scenarios, problems
 
 
@@ -113,27 +122,42 @@ def start_year_options(measure, first: int, horizon: int) -> list[int]:
     return list(range(first, max(first, last) + 1))
 
 
-def scenario_with(base: PlanScenario, kommune: str, choices: dict[str, tuple[int, str | None]]) -> PlanScenario:
+def scenario_with(base: PlanScenario, kommune: str, choices: dict[str, tuple[int, str | None]],
+                  plan_start: int | None = None) -> PlanScenario:
     """``base`` for ``kommune`` with exactly the tiltak in ``choices`` ({id: (start, status)}),
-    in library order of the dict. Everything else (terskel, tilbud, demography, economy) stays.
-    For another kommune than the scenario file's, the title and description say whose choices
-    they are (the file's text is about its own kommune)."""
+    in library order of the dict, and the økonomiplan from ``plan_start`` (None or the base's own
+    first plan year: as in ``base``). Terskel, tilbud, befolkningsalternativ and economy stay.
+
+    For another kommune than the scenario file's, what is the file kommune's own
+    (:data:`KOMMUNE_OWN`) is left out, and the title is neutral: ``"Basis for Oslo"`` (or the
+    file's title without its kommune) with the file's tiltak, ``"Egne valg for Oslo"`` with
+    other tiltak; the description says where the choices come from."""
     measures = tuple(MeasureChoice(mid, int(start), None, status) for mid, (start, status) in choices.items())
+    start = base.plan_start if plan_start is None or plan_start == base.plan_period[0] else int(plan_start)
     if kommune == base.kommune:
-        return replace(base, kommune=kommune, measures=measures)
-    place = OkonomiplanApp._kommune_name(kommune)
-    return replace(base, kommune=kommune, measures=measures, id="okonomiplan",
-                   title=f"Valgene fra «{base.title}» for {place}",
-                   description=f"Terskel, tilbud, befolkningsalternativ, økonomi og tiltak fra «{base.title}», "
-                               f"regnet med {place}s egen befolkning, kalibrering og regnskap.",
-                   source="okonomiplan", baseline=None, chain=())
+        return replace(base, kommune=kommune, measures=measures, plan_start=start)
+    name = kommune_name(kommune)
+    same = {(m.id, m.start, m.status) for m in measures} == {(m.id, m.start, m.status) for m in base.measures}
+    if same:
+        title = f"Basis for {name}" if is_basis(base) else f"{neutral_title(base)} for {name}"
+    else:
+        title = f"Egne valg for {name}"
+    own = {key: (None if key in ("base_population", "goals", "staff_profile") else {}) for key in KOMMUNE_OWN}
+    what = ("Dagens terskel og tilbud (basisalternativet)" if is_basis(base) else
+            f"Terskel, tilbud og økonomiske forutsetninger fra «{neutral_title(base)}» (et scenario for "
+            f"{kommune_name(base.kommune)})")
+    description = (f"{what}, {'de valgte tiltakene' if measures else 'ingen nye tiltak'}, regnet med {name}s egen "
+                   "befolkning, kalibrering og regnskap.")
+    return replace(base, kommune=kommune, measures=measures, plan_start=start, id="okonomiplan", title=title,
+                   description=description, source="okonomiplan", baseline=None, chain=(), **own)
 
 
-def cost_cell_html(drift: float, investering: float) -> str:
-    """A cost cell of the tiltak grid [NOK 1000]: the total (drift + investering), and the
+def cost_cell_html(drift: float, investering: float, decimals: int = 1) -> str:
+    """A cost cell of the tiltak grid: drift and investering [NOK 1000] shown in mill. kr with
+    ``decimals`` (:func:`planmodel.present.keynumbers.money_decimals`): the total, and the
     investment ("inv.") under it when there is one."""
-    inv = f'<div class="inv">inv. {tall(investering)}</div>' if investering > 0.5 else ""
-    return f'<div class="planmodel-cost"><div>{tall(drift + investering)}</div>{inv}</div>'
+    inv = f'<div class="inv">inv. {mill_number(investering, decimals)}</div>' if investering > 0.5 else ""
+    return f'<div class="planmodel-cost"><div>{mill_number(drift + investering, decimals)}</div>{inv}</div>'
 
 
 def key_cards_html(numbers: dict[str, str], ds: xr.Dataset) -> str:
@@ -157,10 +181,11 @@ def key_cards_html(numbers: dict[str, str], ds: xr.Dataset) -> str:
     return '<div aria-live="polite" style="display:flex;flex-wrap:wrap;gap:10px;margin:6px 0">' + "".join(out) + "</div>"
 
 
-def matrise_html(matrise: pd.DataFrame) -> str:
+def matrise_html(matrise: pd.DataFrame, decimals: int = 1) -> str:
     """The tiltaksmatrise as an HTML table: Hovedmål, Hovedgrep, Delmål, Tiltak, Ansvar,
-    Tidspunkt and the cost per year [NOK 1000]; repeated goal cells are left blank, and a last
-    row sums the cost with each tiltak counted once (:func:`planmodel.inputs.goals.tiltaksmatrise_totals`)."""
+    Tidspunkt and the cost per year (given in NOK 1000, shown in mill. kr with ``decimals``);
+    repeated goal cells are left blank, and a last row sums the cost with each tiltak counted once
+    (:func:`planmodel.inputs.goals.tiltaksmatrise_totals`)."""
     years = [c for c in matrise.columns if isinstance(c, int)]
     text_cols = ["Hovedmål", "Hovedgrep", "Delmål", "Tiltak", "Ansvar", "Tidspunkt"]
     head = "".join(f'<th scope="col" class="txt">{c}</th>' for c in text_cols)
@@ -175,14 +200,14 @@ def matrise_html(matrise: pd.DataFrame) -> str:
                 prev.get(p) == str(r[p]) for p in text_cols[:text_cols.index(c)])
             cells.append(f'<td class="txt">{"" if blank else html.escape(value)}</td>')
         prev = {c: str(r[c]) for c in text_cols}
-        cells += [f'<td class="num">{tall(r[y])}</td>' for y in years]
+        cells += [f'<td class="num">{mill_number(r[y], decimals)}</td>' for y in years]
         rows.append(f'<tr>{"".join(cells)}</tr>')
     if years and len(matrise):
         totals = tiltaksmatrise_totals(matrise).loc["Sum"]
-        cells = "".join(f'<td class="num">{tall(totals[y])}</td>' for y in years)
+        cells = "".join(f'<td class="num">{mill_number(totals[y], decimals)}</td>' for y in years)
         rows.append(f'<tr class="sum"><th scope="row" class="txt" colspan="{len(text_cols)}">'
                     f"Sum (hvert tiltak telt én gang)</th>{cells}</tr>")
-    units = html.escape(matrise.attrs.get("units", "NOK 1000")).replace("NOK 1000", "1000 kr")
+    units = html.escape(matrise.attrs.get("units", "NOK 1000")).replace("NOK 1000", "mill. kr")
     return (f'<table class="planmodel-table planmodel-matrise-table"><caption>Tiltaksmatrise '
             f'<span class="units">[kostnad per år i {units}]</span></caption>'
             f'<thead><tr>{head}</tr></thead><tbody>{"".join(rows)}</tbody></table>')
@@ -221,7 +246,10 @@ class OkonomiplanApp(widgets.VBox):
     Attributes
     ----------
     kommune : Dropdown of all kommuner (value = code).
-    scenario : Dropdown of the base scenarios (value = id).
+    scenario : Dropdown of the base scenarios (value = id; labels by :func:`scenario_label`, neutral
+        for another kommune than the file's).
+    plan_period : Dropdown of the økonomiplan period (value = its first year; labels "2027–2030";
+        :func:`planmodel.inputs.scenario.plan_start_choices`).
     measure_boxes : {tiltak id: Checkbox} (description = the tiltak's title).
     start_years : {tiltak id: Dropdown} of start years.
     result : the Dataset of :func:`planmodel.model.run` for the current choices (None after an error).
@@ -243,8 +271,7 @@ class OkonomiplanApp(widgets.VBox):
 
         self.message = widgets.HTML()
         if not self._scenarios:
-            problems.append(f"Fant ingen scenariofiler i mappen {Path(scenario_dir).name}; appen bruker "
-                            "basisalternativet uten tiltak.")
+            problems.append("Fant ingen scenarioer; appen bruker basisalternativet uten tiltak.")
             self._scenarios = {"basis": PlanScenario(source="basis")}
         sid = scenario if scenario in self._scenarios else next(iter(self._scenarios))
         if scenario not in self._scenarios:
@@ -253,10 +280,14 @@ class OkonomiplanApp(widgets.VBox):
 
         self.kommune = widgets.Dropdown(options=kommune_options(), value=kommune, description="Kommune",
                                         style=style, layout=widgets.Layout(width="22em"))
-        self.scenario = widgets.Dropdown(options=[(sc.title, k) for k, sc in self._scenarios.items()], value=sid,
-                                         description="Basisscenario", style=style,
+        self.scenario = widgets.Dropdown(options=self._scenario_options(kommune), value=sid,
+                                         description="Utgangspunkt", style=style,
                                          layout=widgets.Layout(width="36em"))
         base = self._scenarios[sid]
+        self.plan_period = widgets.Dropdown(options=self._plan_options(base), value=base.plan_period[0],
+                                            description="Økonomiplan", style=style,
+                                            tooltip="Den fireårige økonomiplanen: velg første år",
+                                            layout=widgets.Layout(width="16em"))
         self._catalogue = load_catalogue(base.catalogue)
         self._library = load_library(base.library, self._catalogue)
 
@@ -278,11 +309,7 @@ class OkonomiplanApp(widgets.VBox):
                                             tooltip="Et selvstendig HTML-notat med tallene for valgene over")
         self.report_link = widgets.HTML()
         self.about = widgets.HTML()
-        self.footer = widgets.HTML(
-            '<footer style="font-size:0.95em;color:#444;border-top:1px solid #ccc;padding-top:6px;margin-top:8px">'
-            f"{html.escape(SSB_CREDIT)} Dødelighet: Human Mortality Database (HMD), CC BY 4.0. Fruktbarhet: Human "
-            "Fertility Database (HFD). Tjenester og økonomi: KOSTRA 2025 (SSB). Målstruktur: Bærum kommunes "
-            "kommuneplan.</footer>")
+        self.footer = widgets.HTML(self._footer_html(None))
         css = widgets.HTML(_CSS, layout=widgets.Layout(display="none"))
 
         # the tiltak grid: one row per tiltak in the library
@@ -291,11 +318,11 @@ class OkonomiplanApp(widgets.VBox):
         self._cost_cells: dict[str, list[widgets.HTML]] = {}
         self._row_widgets: dict[str, list[widgets.Widget]] = {}
         self._status: dict[str, str | None] = {}
-        # the plan starts the year after the data's base year (the first year of the projection)
+        # the plan starts the year after the data's base year (the first year of the projection),
+        # or later when the user chooses a later økonomiplan (self.plan_period)
         first = base.plan_period[0]
         horizon = base.horizon
         self._plan = list(range(first, first + base.plan_years))
-        self._first = first
         n = len(self._plan)
         head = [widgets.HTML("Tiltak"), widgets.HTML("Startår"), widgets.HTML("Sektor")]
         self._year_heads = [widgets.HTML() for _ in range(n)]
@@ -332,7 +359,8 @@ class OkonomiplanApp(widgets.VBox):
             width="100%", overflow_x="auto"))
         self.measure_grid.add_class("planmodel-measure-grid")
 
-        for w, name in [(self.kommune, "kommune"), (self.scenario, "scenario"), (self.title, "title"),
+        for w, name in [(self.kommune, "kommune"), (self.scenario, "scenario"), (self.plan_period, "plan-period"),
+                        (self.title, "title"),
                         (self.message, "message"), (self.key_numbers_view, "key-numbers"),
                         (self.balance_view, "balance"), (self.chart_view, "chart"),
                         (self.okonomiplan_view, "okonomiplan-table"), (self.matrise_view, "matrise"),
@@ -342,14 +370,14 @@ class OkonomiplanApp(widgets.VBox):
                         (self.about, "about"), (self.footer, "footer")]:
             w.add_class(f"planmodel-{name}")
 
-        controls = widgets.HBox([self.kommune, self.scenario],
+        controls = widgets.HBox([self.kommune, self.scenario, self.plan_period],
                                 layout=widgets.Layout(flex_flow="row wrap", gap="8px 24px", align_items="center"))
         super().__init__(
             [css, self.title, controls, self.message, self.key_numbers_view, self.balance_view,
              heading("Tiltak: velg tiltak og startår"),
-             widgets.HTML('<div class="note">Kostnad per år i 1000 kr (drift + investering), faste 2025-priser. '
-                          "Gevinstene (lavere utgifter i tjenestene) kommer fram i økonomiplanen og under «Hvem "
-                          "betaler og hvem får gevinst».</div>"),
+             widgets.HTML(f'<div class="note">Kostnad per år i mill. kr (drift + investering), faste '
+                          f"{base.price_year}-priser. Gevinstene (lavere utgifter i tjenestene) kommer fram i "
+                          "økonomiplanen og under «Hvem betaler og hvem får gevinst».</div>"),
              self.measure_grid,
              heading("Netto driftsresultat per år"), self.chart_view,
              heading("Økonomiplanen"), self.okonomiplan_view,
@@ -363,6 +391,7 @@ class OkonomiplanApp(widgets.VBox):
         self._apply_base_measures(base)
         self.kommune.observe(self._on_kommune, "value")
         self.scenario.observe(self._on_scenario, "value")
+        self.plan_period.observe(self._on_plan_period, "value")
         for mid in self._library.measures:
             self.measure_boxes[mid].observe(self._on_box, "value")
             self.start_years[mid].observe(self._on_start, "value")
@@ -385,9 +414,14 @@ class OkonomiplanApp(widgets.VBox):
         return {mid: (int(self.start_years[mid].value), self._status.get(mid))
                 for mid, box in self.measure_boxes.items() if box.value}
 
+    @property
+    def plan_first(self) -> int:
+        """The first year of the chosen økonomiplan period."""
+        return int(self.plan_period.value)
+
     def current_scenario(self) -> PlanScenario:
-        """The base scenario for the chosen kommune with the ticked tiltak."""
-        return scenario_with(self.base_scenario, self.kommune.value, self.choices())
+        """The base scenario for the chosen kommune and økonomiplan period with the ticked tiltak."""
+        return scenario_with(self.base_scenario, self.kommune.value, self.choices(), self.plan_first)
 
     def recompute(self, costs: bool = False) -> None:
         """Run the model for the current choices and redraw (``costs``: also the tiltak costs,
@@ -415,8 +449,10 @@ class OkonomiplanApp(widgets.VBox):
             try:
                 if code is not None:
                     self.kommune.value = code
+                    self._relabel_scenarios()
                 if sid is not None:
-                    self.scenario.value = sid
+                    self.scenario.value = self._offered(sid, self.kommune.value)
+                    self._reset_plan_options()
                     self._apply_base_measures(self._scenarios[sid])
             finally:
                 self._quiet = False
@@ -442,11 +478,18 @@ class OkonomiplanApp(widgets.VBox):
     # --- callbacks ---------------------------------------------------------------------------------
     def _on_kommune(self, _change) -> None:
         if not self._quiet:
+            self._relabel_scenarios()
             self.recompute(costs=True)
 
     def _on_scenario(self, _change) -> None:
         if not self._quiet:
+            self._reset_plan_options()
             self._apply_base_measures(self.base_scenario)
+            self.recompute(costs=True)
+
+    def _on_plan_period(self, _change) -> None:
+        if not self._quiet:
+            self._update_start_options()
             self.recompute(costs=True)
 
     def _on_box(self, change) -> None:
@@ -479,6 +522,70 @@ class OkonomiplanApp(widgets.VBox):
         for w in self._row_widgets[mid][1:]:
             (w.remove_class if on else w.add_class)("planmodel-off")
 
+    def _scenario_options(self, kommune: str) -> list[tuple[str, str]]:
+        """The base scenarios' menu for ``kommune`` (labels by :func:`scenario_label`). For another
+        kommune than a file's, scenarios that differ only in the file kommune's own parts (three
+        housing alternatives of Bærum are all "Basis for Oslo") are offered once."""
+        out, seen = [], set()
+        for k, sc in self._scenarios.items():
+            label = scenario_label(sc, kommune)
+            if label not in seen:
+                seen.add(label)
+                out.append((label, k))
+        return out
+
+    def _offered(self, sid: str, kommune: str) -> str:
+        """``sid``, or the scenario offered in its place for ``kommune`` (the same label)."""
+        options = self._scenario_options(kommune)
+        label = scenario_label(self._scenarios[sid], kommune)
+        return next((k for lab, k in options if k == sid), next(k for lab, k in options if lab == label))
+
+    @staticmethod
+    def _plan_options(base: PlanScenario) -> list[tuple[str, int]]:
+        """The økonomiplan periods offered for ``base``: "2027–2030", "2028–2031", ..."""
+        return [(f"{y}–{y + base.plan_years - 1}", y) for y in plan_start_choices(base)]
+
+    def _relabel_scenarios(self) -> None:
+        """Name the base scenarios for the chosen kommune (the value stays)."""
+        options = self._scenario_options(self.kommune.value)
+        if list(self.scenario.options) != options:
+            quiet, self._quiet = self._quiet, True
+            try:
+                value = self._offered(self.scenario.value, self.kommune.value)
+                self.scenario.options = options
+                self.scenario.value = value
+            finally:
+                self._quiet = quiet
+
+    def _reset_plan_options(self) -> None:
+        """The økonomiplan periods of the chosen base scenario; the chosen period stays if offered."""
+        options = self._plan_options(self.base_scenario)
+        if list(self.plan_period.options) != options:
+            quiet, self._quiet = self._quiet, True
+            try:
+                value = self.plan_period.value
+                self.plan_period.options = options
+                values = [v for _, v in options]
+                self.plan_period.value = value if value in values else values[0]
+            finally:
+                self._quiet = quiet
+
+    def _update_start_options(self) -> None:
+        """Start years from the first plan year; a ticked tiltak that starts earlier keeps its
+        year (it runs already when the plan starts), an unticked one moves to the first plan year."""
+        quiet, self._quiet = self._quiet, True
+        try:
+            for mid, dd in self.start_years.items():
+                years = start_year_options(self._library.measures[mid], self.plan_first, self.base_scenario.horizon)
+                current = int(dd.value)
+                if current not in years and self.measure_boxes[mid].value:
+                    years = sorted(set(years) | {current})
+                if [v for _, v in dd.options] != years:
+                    dd.options = [(str(y), y) for y in years]
+                dd.value = current if current in years else years[0]
+        finally:
+            self._quiet = quiet
+
     def _apply_base_measures(self, base: PlanScenario) -> None:
         """Tick the base scenario's tiltak with their start years and statuses, untick the rest."""
         chosen = {m.id: m for m in base.measures}
@@ -487,7 +594,7 @@ class OkonomiplanApp(widgets.VBox):
         try:
             for mid, box in self.measure_boxes.items():
                 dd = self.start_years[mid]
-                years = start_year_options(self._library.measures[mid], self._first, base.horizon)
+                years = start_year_options(self._library.measures[mid], self.plan_first, base.horizon)
                 if mid in chosen and chosen[mid].start not in years:  # the scenario file was validated
                     years = sorted(set(years) | {chosen[mid].start})
                 if [v for _, v in dd.options] != years:
@@ -504,12 +611,11 @@ class OkonomiplanApp(widgets.VBox):
         try:
             action()
         except PlanmodelError as exc:
-            problem = exc.problem if isinstance(exc, InputError) else str(exc)
-            where = f" ({exc.source}: {exc.field})" if isinstance(exc, InputError) and exc.field else ""
             self._clear()
+            log.info("OkonomiplanApp: %s", exc)  # with the file path, for whoever maintains the files
             self.message.value = message_html(
-                f"Kan ikke beregne økonomiplanen for {self.place} med «{self.base_scenario.title}»: "
-                f"{problem}{where}. Endre valgene og prøv igjen.")
+                f"Kan ikke beregne økonomiplanen for {self.place} med «{self._label()}»: "
+                f"{user_problem(exc)}. Endre valgene og prøv igjen.")
         except Exception as exc:
             self._clear()
             self.message.value = message_html(
@@ -534,7 +640,7 @@ class OkonomiplanApp(widgets.VBox):
         name = ds.attrs.get("kommune_name", "")
         self.title.value = (f'<h2 style="margin:4px 0">Økonomiplan {plan[0]}–{plan[-1]} for '
                             f"{html.escape(name)} ({html.escape(sc.kommune)})</h2>"
-                            f'<div style="font-size:1.1em">Basisscenario: {html.escape(sc.title)}. Faste '
+                            f'<div style="font-size:1.1em">Utgangspunkt: {html.escape(self._label())}. Faste '
                             f'{ds.attrs.get("price_year", "")}-priser; langsiktsår {ds.plan.horizon}.</div>')
         self.key_numbers_view.value = key_cards_html(self.key_numbers, ds)
         self.balance_view.value = balance_table_html(ds, self.key_numbers)
@@ -556,18 +662,31 @@ class OkonomiplanApp(widgets.VBox):
         self.report_link.value = ""
         self.about.value = self._about_html(ds, sc)
         notices = list(self._problems)
-        if sc.kommune != self.base_scenario.kommune:
-            notices.append(f"Basisscenarioet er laget for {self._kommune_name(self.base_scenario.kommune)}; for "
-                           f"{self.place} brukes valgene i det (terskel, tilbud, befolkningsalternativ, økonomi og "
-                           "tiltak) med kommunens egen befolkning og kalibrering.")
+        base = self.base_scenario
+        name = kommune_name(sc.kommune)
+        if sc.kommune != base.kommune and not is_basis(base):
+            notices.append(f"Valgene i «{neutral_title(base)}» (terskel, tilbud, befolkningsalternativ, økonomiske "
+                           f"forutsetninger og tiltak) er hentet fra et scenario for {kommune_name(base.kommune)} og "
+                           f"regnet med {name}s egen befolkning, kalibrering og regnskap.")
+        left_out = kommune_own_parts(base) if sc.kommune != base.kommune else []
+        if left_out:
+            parts = word_list(left_out)
+            notices.append(f"{parts[:1].upper() + parts[1:]} i scenarioet gjelder {kommune_name(base.kommune)} og er "
+                           f"ikke brukt for {name}.")
         self.message.value = message_html(" ".join(notices), kind="info") if notices else ""
 
+    def _label(self) -> str:
+        """The base scenario as the menu names it for the chosen kommune."""
+        return scenario_label(self.base_scenario, self.kommune.value)
+
     @staticmethod
-    def _kommune_name(code: str) -> str:
-        try:
-            return resolve_kommune(code).name
-        except PlanmodelError:
-            return code
+    def _footer_html(goals: GoalHierarchy | None) -> str:
+        """Sources; the målstruktur's only when one is shown."""
+        source = f" Målstruktur: {goals.source.removeprefix('Kilde: ')}." if goals is not None else ""
+        return ('<footer style="font-size:0.95em;color:#444;border-top:1px solid #ccc;padding-top:6px;margin-top:8px">'
+                f"{html.escape(SSB_CREDIT)} Dødelighet: Human Mortality Database (HMD), CC BY 4.0. Fruktbarhet: "
+                f"Human Fertility Database (HFD). Tjenester og økonomi: KOSTRA 2025 (SSB).{html.escape(source)}"
+                "</footer>")
 
     def _render_costs(self) -> None:
         """Cost cells of every tiltak at its chosen start year (chosen or not)."""
@@ -575,13 +694,14 @@ class OkonomiplanApp(widgets.VBox):
         starts = {mid: int(dd.value) for mid, dd in self.start_years.items()}
         drift, inv = library_costs(sc, starts)
         plan = self._plan
+        d = money_decimals(self.result) if self.result is not None else 1
         for i, y in enumerate(plan):
             self._year_heads[i].value = f'<div class="planmodel-cost">{y}</div>'
         self._sum_head.value = f'<div style="text-align:right">Sum<br>{plan[0]}–{plan[-1]}</div>'
         for mid, cells in self._cost_cells.items():
             for i, y in enumerate(plan):
-                cells[i].value = cost_cell_html(float(drift.at[mid, y]), float(inv.at[mid, y]))
-            cells[-1].value = cost_cell_html(float(drift.loc[mid, plan].sum()), float(inv.loc[mid, plan].sum()))
+                cells[i].value = cost_cell_html(float(drift.at[mid, y]), float(inv.at[mid, y]), d)
+            cells[-1].value = cost_cell_html(float(drift.loc[mid, plan].sum()), float(inv.loc[mid, plan].sum()), d)
 
     def _render_sums(self) -> None:
         k = self.key_numbers
@@ -589,37 +709,38 @@ class OkonomiplanApp(widgets.VBox):
             self._sum_cells[i].value = f'<div class="planmodel-cost" data-key="tiltak_kostnad_{y}">{k[f"tiltak_kostnad_{y}"]}</div>'
         self._sum_cells[-1].value = f'<div class="planmodel-cost" data-key="tiltak_kostnad_sum">{k["tiltak_kostnad_sum"]}</div>'
 
-    def _scenario_goals(self, sc: PlanScenario):
-        """The målstruktur of a scenario (its goals key, else Bærum's for Bærum, else None), cached."""
+    def _scenario_goals(self, sc: PlanScenario) -> GoalHierarchy | None:
+        """The kommune's own målstruktur (the scenario's goals file, else Bærum's shipped one for
+        Bærum), cached; None when planmodel has none for the kommune (a målstruktur of another
+        kommune is never shown)."""
         key = (sc.goals, sc.kommune, sc.catalogue)
         if key not in self._goals_cache:
-            self._goals_cache[key] = scenario_goals(sc)
+            goals = scenario_goals(sc)
+            self._goals_cache[key] = goals if goals is not None and goals.kommune == sc.kommune else None
         return self._goals_cache[key]
 
     def _render_matrise(self, sc: PlanScenario, ds: xr.Dataset) -> None:
         goals = self._scenario_goals(sc)
+        self.footer.value = self._footer_html(goals)
+        d = money_decimals(ds)
         measures = [self._library.measures[m.id].chosen(m.start, m.end, m.status) for m in sc.measures]
         if goals is None:
             self.matrise_note.value = ('<div class="note">' + html.escape(
-                f"{self.place} har ingen målstruktur i planmodel (nøkkelen goals i scenarioet). Tiltakene vises "
-                "uten kobling til hovedmål og hovedgrep, med delmålet slik det står i tiltaket.") + "</div>")
-            self.matrise_view.value = (matrise_html(tiltaksmatrise(None, measures, cost=measure_cost_frame(ds)))
+                f"{self.place} har ingen målstruktur (hovedmål, hovedgrep og delmål) i planmodel ennå; kommunen kan "
+                "lage sin egen med kommandoen «planmodel mal ny» (se veiledningen om scenariofiler), og til da vises "
+                "tiltakene med delmålene slik de står i tiltaksbiblioteket.") + "</div>")
+            self.matrise_view.value = (matrise_html(tiltaksmatrise(None, measures, cost=measure_cost_frame(ds)), d)
                                        if measures else '<div class="note">Ingen tiltak er valgt; kryss av tiltak '
                                                         'i listen over.</div>')
             self.delmal_view.value = ""
             return
-        own = sc.kommune == goals.kommune
         plan = f"{goals.plan.name.lower()} {goals.plan.period}"
-        owner = self._kommune_name(goals.kommune)
-        note = (f"Målstrukturen (hovedmål, hovedgrep og delmål) er fra {owner} kommunes {plan}."
-                if own else
-                f"Målstrukturen er hentet fra {owner} kommunes {plan} og brukes her som eksempel: {self.place} har "
-                f"sin egen kommuneplan, og tiltakene er knyttet til {owner}s delmål.")
-        note = html.escape(note)
+        note = html.escape(f"Målstrukturen (hovedmål, hovedgrep og delmål) er fra {kommune_name(goals.kommune)} "
+                           f"kommunes {plan}.")
         self.matrise_note.value = f'<div class="note">{note}</div>'
         if measures:
             matrise = tiltaksmatrise(goals, measures, cost=measure_cost_frame(ds))
-            self.matrise_view.value = matrise_html(matrise)
+            self.matrise_view.value = matrise_html(matrise, d)
         else:
             self.matrise_view.value = '<div class="note">Ingen tiltak er valgt; kryss av tiltak i listen over.</div>'
         without = delmal_uten_tiltak(goals, measures)
@@ -630,7 +751,7 @@ class OkonomiplanApp(widgets.VBox):
                                   f"{len(goals.delmal)}</summary>{table}</details>")
 
     def _samordning_key(self, sc: PlanScenario) -> tuple:
-        return (sc.kommune, self.scenario.value, sc.measures)
+        return (sc.kommune, self.scenario.value, sc.measures, sc.plan_period)
 
     def _render_samordning(self) -> None:
         sc = self.current_scenario()
@@ -667,4 +788,5 @@ class OkonomiplanApp(widgets.VBox):
                 f"<p>Scenario: {html.escape(sc.title)}. {html.escape(sc.description)}</p></section>")
 
 
-__all__ = ["OkonomiplanApp", "load_base_scenarios", "scenario_with", "start_year_options"]
+__all__ = ["KOMMUNE_OWN", "OkonomiplanApp", "is_basis", "kommune_name", "load_base_scenarios", "neutral_title",
+           "scenario_label", "scenario_with", "start_year_options", "user_problem"]
