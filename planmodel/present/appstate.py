@@ -116,7 +116,10 @@ def choices_from_query(query_string: str, known_measures: Mapping[str, object] |
     problems). Kommune and scenario are taken as written; the app resolves and checks them.
     """
     d = defaults or Choices()
-    q = {k: v[-1].strip() for k, v in parse_qs(query_string or "", keep_blank_values=True).items()}
+    # whitespace and control characters collapse to one space and long values are cut, so that a
+    # problem is always one readable line (no value here is valid with them anyway)
+    q = {" ".join(k.split())[:40]: " ".join("".join(ch if ch.isprintable() else " " for ch in v[-1]).split())[:200]
+         for k, v in parse_qs(query_string or "", keep_blank_values=True).items()}
     problems: list[str] = []
     out: dict = {}
     unknown = sorted(k for k in q if k not in QUERY_KEYS)

@@ -54,7 +54,7 @@ from planmodel.analysis.measures import library_costs
 from planmodel.analysis.samordning import with_measure_gains
 from planmodel.core.errors import InputError, PlanmodelError
 from planmodel.core.formatting import NBSP, endring, prosent, tall
-from planmodel.core.labels import (BREADTH_CORNER, BREADTH_STEPS, INCOME_RULE_NB, INCOME_RULE_SHORT, LEVEL_SYMBOL,
+from planmodel.core.labels import (BREADTH_CORNER, age_range_label, BREADTH_STEPS, INCOME_RULE_NB, INCOME_RULE_SHORT, LEVEL_SYMBOL,
                                    LEVEL_WORD, STATUS, THRESHOLD_CORNER, THRESHOLD_STEPS)
 from planmodel.core.meta import SSB_CREDIT
 from planmodel.core.paths import SCENARIO_DIR
@@ -72,10 +72,10 @@ from planmodel.present.charts import (care_chart, gap_chart, ndr_chart, populati
                                       workforce_chart)
 from planmodel.present.keynumbers import (CARE_SECTOR, assumption_text, key_numbers, lines,
                                           MIDDLE_YEAR, money_text, ndr_text, norm_text, shown_years)
-from planmodel.present.signals import (LEVEL_COLOURS, LEVELS as SIGNAL_LEVELS, Signal, crisis_signals, legend,
+from planmodel.present.signals import (LEVEL_COLOURS, balance_verdict, LEVELS as SIGNAL_LEVELS, Signal, crisis_signals, legend,
                                        rules_text, signal_dict)
 from planmodel.widgets.common import BUSY_CLASS as BUSY_CLASS  # re-exported: tests use it
-from planmodel.widgets.common import busy
+from planmodel.widgets.common import busy, user_problem
 from planmodel.widgets.population_explorer import kommune_options, message_html, scenario_options
 from planmodel.present.appstate import (EFFECT_STEPS, GROWTH_STEPS, HORIZONS, PLAN_YEARS, Choices, base_compensation,
                                        base_growth, choices_from_query, scenario_from_choices, scenario_of)
@@ -243,7 +243,7 @@ def now_html(ds: xr.Dataset, numbers: Mapping[str, str]) -> str:
     b = ds.plan.base_year
     acc = ds.plan.accounts_year
     cards = [("folkemengde_i_dag", f"Folkemengde 1.1.{b}", "personer"),
-             ("personer_80_i_dag", f"80 år og over, {b}", "personer"),
+             ("personer_80_i_dag", f"{age_range_label(80)}, {b}", "personer"),
              ("ndr_andel_i_dag", f"Netto driftsresultat, regnskap {acc}", "% av driftsinntektene (kommunens regnskap, KOSTRA)"),
              ("arsverk_ho_i_dag", f"Årsverk i helse og omsorg {b}", "årsverk (beregnet)"),
              ("brukere_omsorgstrapp_i_dag", f"Brukere i omsorgstrappen {b}", "personer, alle fem nivåer")]
@@ -293,8 +293,8 @@ def future_html(ds: xr.Dataset, numbers: Mapping[str, str], place: str) -> str:
             ("investeringer_andel_maks", "Høyeste investeringsår",
              f"brutto investeringer i % av driftsinntektene ({numbers.get('investeringer_andel_maks_ar', '')})")]
     people = [("folkemengde_horisont", f"Folkemengde {h}", "personer"),
-              ("personer_80_horisont", f"80 år og over, {h}", "personer"),
-              ("vekst_80", "Vekst i 80 år og over", f"fra {b} til {h}"),
+              ("personer_80_horisont", f"{age_range_label(80)}, {h}", "personer"),
+              ("vekst_80", f"Vekst i {age_range_label(80)}", f"fra {b} til {h}"),
               ("kostnad_sektorer_plan", f"Sektorrammer i alt {last}", "netto, faste priser"),
               ("kostnad_sektorer_horisont", f"Sektorrammer i alt {h}", "netto, faste priser")]
     work = [("arsverk_ho_horisont", f"Årsverk i helse og omsorg {h}", "behov"),
@@ -590,8 +590,8 @@ def _signed_mill(nok1000: float) -> str:
 
 
 def verdict_html(ds: xr.Dataset, numbers: Mapping[str, str], sig: list[Signal], stale: str = "") -> str:
-    """The verdict at the top: one sentence and one colour for the økonomi (the same rule as the
-    signal and the brief), the gap and netto driftsresultat per year (plan years, 2035, horizon),
+    """The verdict at the top: one sentence and one colour for the økonomi
+    (:func:`planmodel.present.signals.balance_verdict`, the same rule as the signal and the brief), the gap and netto driftsresultat per year (plan years, 2035, horizon),
     and the personell and tilbud signals as one line each. ``stale``: why the current choice could
     not be computed (the figures are then the last valid choice's, and the panel says so)."""
     eco = next(s for s in sig if s.area == "okonomi")
@@ -608,14 +608,8 @@ def verdict_html(ds: xr.Dataset, numbers: Mapping[str, str], sig: list[Signal], 
             f'<div class="pm-verdict" data-verdict-level="{eco.level}" style="border-color:{edge};background:{bg}">'
             f'<span class="pm-verdict-symbol" aria-hidden="true" style="color:{edge}">{eco.symbol}</span>'
             f'<span data-key="verdict"><strong>{_esc(eco.word)} ({_esc(eco.level_nb)}):</strong> '
-            f"{_esc(verdict_sentence(eco))}</span></div>"
+            f"{_esc(balance_verdict(ds).sentence)}</span></div>"
             f'<div class="pm-chips">{chips}</div>' + okonomiplan_table_html(ds, numbers) + "</section>")
-
-
-def verdict_sentence(economy: Signal) -> str:
-    """The økonomi signal's verdict as one sentence (its headline)."""
-    text = economy.headline.rstrip(".")
-    return f"{text}."
 
 
 def effects_html(effects: xr.Dataset | None, year: int, stale: bool = False) -> str:
@@ -817,9 +811,9 @@ class Krisekompasset(widgets.VBox):
         # --- controls -----------------------------------------------------------------------
         wide = widgets.Layout(width="auto")
         self.scenario_picker = widgets.Dropdown(
-            options=[("Egne valg (ingen scenariofil)", "")] + [(sc.title, sid) for sid, (sc, _) in self._scenarios.items()],
+            options=[("Egne valg", "")] + [(sc.title, sid) for sid, (sc, _) in self._scenarios.items()],
             value="", description="Start fra scenario", style=_STYLE, layout=widgets.Layout(width="auto", max_width="30em"),
-            tooltip="Scenariofilene som følger med planmodel – setter alle valgene under")
+            tooltip="Ferdige scenarioer – setter alle valgene under (og kommunen de er laget for)")
         self.kommune = widgets.Dropdown(
             options=kommune_options(), value=kommune, description="Kommune", style=_STYLE,
             layout=wide, tooltip="Velg kommune (skriv forbokstaven for å hoppe i lista)")
@@ -1264,7 +1258,7 @@ class Krisekompasset(widgets.VBox):
                 w.value = make()
             except PlanmodelError as exc:
                 w.value = ""
-                self.message.value = message_html(f"Kunne ikke lage filen: {exc}")
+                self.message.value = message_html(f"Kunne ikke lage filen: {user_problem(exc)}")
             except Exception as exc:
                 w.value = ""
                 self.message.value = message_html(
