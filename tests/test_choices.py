@@ -106,7 +106,8 @@ def test_link_round_trip_and_keys():
 @settings(max_examples=60, deadline=None)
 @given(st.builds(Choices, kommune=st.sampled_from(["3201", "0301", "1151"]),
                  demographic=st.sampled_from(["main", "low", "high"]), horizon=st.sampled_from([2040, 2050]),
-                 plan_years=st.integers(1, 10), threshold=st.sampled_from([None, -1.0, -0.5, 0.0, 0.5, 1.0, 0.25]),
+                 plan_years=st.integers(1, 10), plan_start=st.one_of(st.none(), st.integers(2028, 2030)),
+                 threshold=st.sampled_from([None, -1.0, -0.5, 0.0, 0.5, 1.0, 0.25]),
                  breadth=st.sampled_from([-1.0, -0.5, 0.0, 0.5, 1.0]), overflow=st.sampled_from(["queue", "step_down"]),
                  build=st.booleans(), compensation=st.sampled_from([0.0, 0.5, 1.0]),
                  growth=st.sampled_from(list(GROWTH_STEPS)), effect_bound=st.sampled_from(["weak", "value", "strong"]),

@@ -110,7 +110,7 @@ def reset(app: Krisekompasset) -> None:
     app.income_rule.value = 1.0
     app.growth.value = 0.0
     app.effect_bound.value = "value"
-    app.plan_years.value = 4
+    app.plan_period.value = (2027, 4)
     for mid, box in app.measure_boxes.items():
         box.value = False
         app.measure_starts[mid].value = app.measure_starts[mid].min
@@ -532,7 +532,7 @@ def test_shown_cost_per_choice_equals_the_model(app):
 def test_verdict_is_the_economy_signal_and_the_gap_per_year(app):
     reset(app)
     app.income_rule.value = 0.0
-    app.plan_years.value = 4
+    app.plan_period.value = (2027, 4)
     ds = app.result
     eco = next(s for s in app.signal_list if s.area == "okonomi")
     v = app.verdict_view.value
@@ -547,7 +547,7 @@ def test_verdict_is_the_economy_signal_and_the_gap_per_year(app):
 
 def test_plan_period_growth_and_effects_are_choices(app):
     reset(app)
-    app.plan_years.value = 6
+    app.plan_period.value = (2027, 6)
     assert app.plan_scenario.plan_period == (2027, 2032) and app.result.plan.years[-1] == 2032
     assert [v for _, v in app.view_year.options] == [2030, 2032, 2035, 2040]
     app.growth.value = 0.009
@@ -586,7 +586,7 @@ def test_proposals_side_by_side_and_the_link_reopens_them():
     app.open_button.click()
     assert app.threshold.value == 1.0 and app.breadth.value == 0.0 and app.chosen_measures() == {"hverdagsrehabilitering": 2027}
     # the link carries every choice and reopens it in a fresh app
-    app.plan_years.value = 5
+    app.plan_period.value = (2027, 5)
     app.view_year.value = 2035
     link = re.search(r'class="planmodel-share-link" href="\?([^"]*)"', app.share_view.value).group(1)
     fresh = Krisekompasset()
@@ -604,3 +604,17 @@ def test_notat_from_the_app(app):
     import base64
     doc = base64.b64decode(href).decode("utf-8")
     assert doc.startswith("<!DOCTYPE html>") and "Notat til folkevalgte" in doc and "@media print" in doc
+
+
+def test_the_plan_period_can_start_later(app):
+    reset(app)
+    labels = [label for label, _ in app.plan_period.options]
+    assert labels[:4] == ["2027–2030 (4 år, lovens minimum)", "2028–2031 (4 år, rullering)",
+                          "2029–2032 (4 år, rullering)", "2030–2033 (4 år, rullering)"]
+    app.plan_period.value = (2029, 4)
+    assert app.plan_scenario.plan_period == (2029, 2032) and app.result.plan.years == [2029, 2030, 2031, 2032]
+    assert "Økonomiplan 2029–2032" in app.title.value and "planstart=2029" in app.choices().to_query()
+    assert [v for _, v in app.view_year.options][0] == 2030
+    assert_shows(app, PlanScenario(kommune="3201", plan_start=2029))
+    app.plan_period.value = (2027, 4)
+    assert "planstart" not in app.choices().to_query()

@@ -260,7 +260,7 @@ def test_proposals_side_by_side_and_the_full_state_link(voila_app, app_page, chr
     page.get_by_role("button", name="Lagre forslaget").click()
     page.get_by_label("Terskel", exact=True).select_option(label="Som i dag")
     page.get_by_label("Tilbud", exact=True).select_option(label="Bredt tilbud")
-    page.get_by_label("Økonomiplan", exact=True).select_option(value="1")  # the second option: 5 years
+    page.get_by_label("Økonomiplan", exact=True).select_option(label="2027–2031 (5 år)")
     b = PlanScenario(kommune="3201", breadth=1.0, plan_years=5,
                      measures=(MeasureChoice("hverdagsrehabilitering", 2027),))
     page.locator(IDLE).wait_for(timeout=TIMEOUT_MS)

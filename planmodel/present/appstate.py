@@ -28,9 +28,11 @@ from planmodel.inputs.scenario import MeasureChoice, PlanScenario
 
 #: Horizons offered (the last year of the long view).
 HORIZONS = (2040, 2050)
-#: Lengths of the økonomiplan offered [years]: kommuneloven § 14-4 asks for at least the four
-#: next budget years; some kommuner plan further.
+#: Lengths of the økonomiplan offered [years] from the first possible plan year: kommuneloven
+#: § 14-4 asks for at least the four next budget years; some kommuner plan further.
 PLAN_YEARS = (4, 5, 6, 8)
+#: Later starts offered for a four-year økonomiplan (the next rulleringer) [years after the first].
+LATER_STARTS = (1, 2, 3)
 #: Real growth of frie inntekter per inhabitant beyond demography offered [share per year]:
 #: 0 (planmodel's assumption), the 2026 budget's roughly 0,9 % beyond demography and pension
 #: (Rundskriv H-5/25, see data/okonomi/forutsetninger.yaml), and one step either side.
@@ -41,7 +43,7 @@ EFFECT_STEPS = {"weak": "Svake (svakeste ende av spennet)", "value": "Middels (m
                 "strong": "Sterke (sterkeste ende av spennet)"}
 #: The query-string key of each choice (bokmål, shown in the address) -> attribute of :class:`Choices`.
 QUERY_KEYS = {"kommune": "kommune", "scenario": "scenario", "befolkning": "demographic", "horisont": "horizon",
-              "planaar": "plan_years", "terskel": "threshold", "tilbud": "breadth", "fulle": "overflow",
+              "planaar": "plan_years", "planstart": "plan_start", "terskel": "threshold", "tilbud": "breadth", "fulle": "overflow",
               "bygg": "build", "demografikompensasjon": "compensation", "vekst": "growth", "virkning": "effect_bound",
               "tiltak": "measures", "aar": "year"}
 _OVERFLOW_WORDS = {"queue": "ko", "step_down": "trinn_ned"}
@@ -60,6 +62,7 @@ class Choices:
     demographic: str = "main"
     horizon: int = 2040
     plan_years: int = 4
+    plan_start: int | None = None
     threshold: float | None = 0.0
     breadth: float = 0.0
     overflow: str = "queue"
@@ -78,6 +81,8 @@ class Choices:
             q["scenario"] = self.scenario
         q.update({"befolkning": self.demographic, "horisont": str(int(self.horizon)),
                   "planaar": str(int(self.plan_years))})
+        if self.plan_start is not None:
+            q["planstart"] = str(int(self.plan_start))
         if self.threshold is not None:
             q["terskel"] = _num(self.threshold)
         q.update({"tilbud": _num(self.breadth), "fulle": _OVERFLOW_WORDS[self.overflow],
@@ -129,6 +134,7 @@ def choices_from_query(query_string: str, known_measures: Mapping[str, object] |
         if q.get(key):
             out[QUERY_KEYS[key]] = q[key]
     for key, attr, lo, hi in (("horisont", "horizon", 2031, 2050), ("planaar", "plan_years", 1, 10),
+                              ("planstart", "plan_start", 2027, 2045),
                               ("aar", "year", 2027, 2050)):
         if q.get(key):
             v = _number(q[key], key, problems, lo, hi)
@@ -188,15 +194,15 @@ def scenario_from_choices(base: PlanScenario, *, kommune: str, demographic: str,
                           breadth: float, overflow: str, measures: Mapping[str, int],
                           behovsanalyse: bool | None = None, compensation: float | None = None,
                           growth: float | None = None, effect_bound: str | None = None,
-                          plan_years: int | None = None) -> PlanScenario:
+                          plan_years: int | None = None, plan_start: int | None = None) -> PlanScenario:
     """The scenario of the app's choices on top of ``base`` (a scenario file or the defaults).
 
     ``measures`` maps the chosen tiltak ids to their start years. Tiltak that are in ``base``
     keep their end year and status (and order); new ones are appended. ``threshold=None``
     keeps the base's threshold (a mapping per tjenestegruppe). ``behovsanalyse`` (build or wait),
     ``compensation`` (the income rule: 1 with the state's demographic compensation, 0 without),
-    ``growth`` (real growth of frie inntekter), ``effect_bound`` and ``plan_years`` default to the
-    base's. Returns ``base`` itself when nothing differs, otherwise a scenario with id
+    ``growth`` (real growth of frie inntekter), ``effect_bound``, ``plan_years`` and ``plan_start``
+    (the first plan year; None or the base year + 1: the base's own) default to the base's. Returns ``base`` itself when nothing differs, otherwise a scenario with id
     ``krisekompasset``. Raises the scenario's InputError when the choices do not fit together.
     """
     if overflow not in OVERFLOW_MODES:
@@ -218,7 +224,9 @@ def scenario_from_choices(base: PlanScenario, *, kommune: str, demographic: str,
                  overflow=overflow, measures=tuple(chosen), economy=economy,
                  behovsanalyse=base.behovsanalyse if behovsanalyse is None else bool(behovsanalyse),
                  effect_bound=base.effect_bound if effect_bound is None else effect_bound,
-                 plan_years=base.plan_years if plan_years is None else int(plan_years))
+                 plan_years=base.plan_years if plan_years is None else int(plan_years),
+                 plan_start=(base.plan_start if plan_start is None or int(plan_start) == base.base_year + 1
+                             and base.plan_start is None else int(plan_start)))
     if sc == base:
         return base
     origin = f" (utgangspunkt: {base.title})" if base.baseline is not None or base.source != "scenario" else ""
@@ -232,10 +240,22 @@ def scenario_of(choices: Choices, base: PlanScenario) -> PlanScenario:
         base, kommune=choices.kommune, demographic=choices.demographic, horizon=choices.horizon,
         threshold=choices.threshold, breadth=choices.breadth, overflow=choices.overflow, measures=choices.measures,
         behovsanalyse=choices.build, compensation=choices.compensation, growth=choices.growth,
-        effect_bound=choices.effect_bound, plan_years=choices.plan_years)
+        effect_bound=choices.effect_bound, plan_years=choices.plan_years, plan_start=choices.plan_start)
 
 
 assert set(EFFECT_STEPS) == set(EFFECT_BOUNDS)
 
-__all__ = ["Choices", "EFFECT_STEPS", "GROWTH_STEPS", "HORIZONS", "PLAN_YEARS", "QUERY_KEYS", "base_compensation",
+def plan_periods(base_year: int, horizon: int) -> list[tuple[str, tuple[int, int]]]:
+    """The økonomiplan periods offered: ``(label, (first year, years))``: four years from the
+    year after ``base_year`` (the law's minimum), the same four years started one to three years
+    later (the next rulleringer), and longer plans from the first year; each must end before the
+    horizon (:func:`planmodel.inputs.scenario.check_scenario`)."""
+    first = base_year + 1
+    out = [(f"{first}–{first + 3} (4 år, lovens minimum)", (first, 4))]
+    out += [(f"{first + k}–{first + k + 3} (4 år, rullering)", (first + k, 4)) for k in LATER_STARTS]
+    out += [(f"{first}–{first + n - 1} ({n} år)", (first, n)) for n in PLAN_YEARS if n != 4]
+    return [(label, v) for label, v in out if v[0] + v[1] - 1 < horizon]
+
+
+__all__ = ["Choices", "EFFECT_STEPS", "GROWTH_STEPS", "HORIZONS", "PLAN_YEARS", "plan_periods", "QUERY_KEYS", "base_compensation",
            "base_growth", "choices_from_query", "scenario_from_choices", "scenario_of"]

@@ -77,8 +77,8 @@ from planmodel.present.signals import (LEVEL_COLOURS, balance_verdict, LEVELS as
 from planmodel.widgets.common import BUSY_CLASS as BUSY_CLASS  # re-exported: tests use it
 from planmodel.widgets.common import busy, user_problem
 from planmodel.widgets.population_explorer import kommune_options, message_html, scenario_options
-from planmodel.present.appstate import (EFFECT_STEPS, GROWTH_STEPS, HORIZONS, PLAN_YEARS, Choices, base_compensation,
-                                       base_growth, choices_from_query, scenario_from_choices, scenario_of)
+from planmodel.present.appstate import (EFFECT_STEPS, GROWTH_STEPS, HORIZONS, Choices, base_compensation, base_growth,
+                                       choices_from_query, plan_periods, scenario_from_choices, scenario_of)
 from planmodel.present.export import write_excel
 from planmodel.present.proposals import (MAX_PROPOSALS, Proposal, comparison_html, proposal_chart, proposal_table,
                                          proposal_table_html)
@@ -770,7 +770,8 @@ class Krisekompasset(widgets.VBox):
 
     Attributes
     ----------
-    kommune, demography, horizon, plan_years, view_year, overflow, scenario_picker : Dropdown.
+    kommune, demography, horizon, view_year, overflow, scenario_picker : Dropdown.
+    plan_period : Dropdown of (first plan year, years) (:func:`planmodel.present.appstate.plan_periods`).
     threshold, breadth : Dropdown over the five steps (value -1 .. 1); ``threshold_slider``
         and ``breadth_slider`` follow them (the terskel slider runs from høy to lav).
     income_rule, growth, effect_bound : the economy assumptions the signal depends on.
@@ -823,9 +824,11 @@ class Krisekompasset(widgets.VBox):
         self.horizon = widgets.Dropdown(
             options=[(str(h), h) for h in HORIZONS], value=HORIZONS[0], description="Horisont", style=_STYLE,
             layout=wide, tooltip="Siste år i det lange perspektivet")
-        self.plan_years = widgets.Dropdown(
-            options=self._plan_options(), value=4, description="Økonomiplan", style=_STYLE, layout=wide,
-            tooltip="Økonomiplanperioden: minst de fire neste budsjettårene (kommuneloven § 14-4)")
+        self.plan_period = widgets.Dropdown(
+            options=self._plan_options(HORIZONS[0]), value=(self._base.plan_period[0], 4), description="Økonomiplan",
+            style=_STYLE, layout=wide,
+            tooltip="Økonomiplanperioden: minst de fire neste budsjettårene (kommuneloven § 14-4); senere start "
+                    "viser neste rulleringer")
         self.view_year = widgets.Dropdown(
             options=view_years(self._base.plan_period, HORIZONS[0]), value=self._base.plan_period[1],
             description="Vis året", style=_STYLE, layout=wide,
@@ -914,7 +917,7 @@ class Krisekompasset(widgets.VBox):
         self.compare_view = _html(cls="planmodel-compare")
         self.compare_notat_link = _html(cls="planmodel-compare-notat")
         for w, name in [(self.scenario_picker, "scenario"), (self.kommune, "kommune"),
-                        (self.demography, "demography"), (self.horizon, "horizon"), (self.plan_years, "plan-years"),
+                        (self.demography, "demography"), (self.horizon, "horizon"), (self.plan_period, "plan-period"),
                         (self.view_year, "view-year"), (self.threshold, "threshold"),
                         (self.threshold_slider, "threshold-slider"), (self.breadth, "breadth"),
                         (self.breadth_slider, "breadth-slider"), (self.overflow, "overflow"),
@@ -927,7 +930,7 @@ class Krisekompasset(widgets.VBox):
 
         row = dict(flex_flow="row wrap", gap="4px 20px", align_items="center")
         top_controls = widgets.HBox([self.kommune, self.scenario_picker, self.demography, self.horizon,
-                                     self.plan_years, self.view_year], layout=widgets.Layout(**row))
+                                     self.plan_period, self.view_year], layout=widgets.Layout(**row))
         top_controls.add_class("planmodel-top-controls")
 
         def slider_row(left: str, slider: widgets.FloatSlider, right: str) -> widgets.HBox:
@@ -1003,7 +1006,7 @@ class Krisekompasset(widgets.VBox):
                   self.effect_bound]:
             w.observe(self._on_change, "value")
         self.horizon.observe(self._on_period, "value")
-        self.plan_years.observe(self._on_period, "value")
+        self.plan_period.observe(self._on_period, "value")
         self.view_year.observe(self._on_view_year, "value")
         self.threshold.observe(self._on_threshold, "value")
         self.threshold_slider.observe(self._on_threshold_slider, "value")
@@ -1041,7 +1044,7 @@ class Krisekompasset(widgets.VBox):
         """Every choice of the controls as a :class:`~planmodel.present.appstate.Choices` (what the link carries)."""
         return Choices(kommune=self.kommune.value, scenario=self.scenario_picker.value or "",
                        demographic=self.demography.value, horizon=int(self.horizon.value),
-                       plan_years=int(self.plan_years.value),
+                       plan_years=int(self.plan_period.value[1]), plan_start=self._start_choice(),
                        threshold=None if self.threshold.value == FROM_FILE else float(self.threshold.value),
                        breadth=float(self.breadth.value), overflow=self.overflow.value, build=bool(self.build.value),
                        compensation=float(self.income_rule.value), growth=float(self.growth.value),
@@ -1194,6 +1197,7 @@ class Krisekompasset(widgets.VBox):
             return
         with self._silent():
             self._set_start_bounds()
+            self._refresh_plan_periods()
             self._refresh_view_years()
         self.update()
 
@@ -1334,19 +1338,36 @@ class Krisekompasset(widgets.VBox):
         finally:
             self._quiet = was
 
-    def _plan_options(self) -> list[tuple[str, int]]:
-        first = self._base.plan_period[0]
-        return [(f"{first}–{first + n - 1} ({n} år{', lovens minimum' if n == 4 else ''})", n) for n in PLAN_YEARS]
+    def _plan_options(self, horizon: int) -> list[tuple[str, tuple[int, int]]]:
+        return plan_periods(self._base.base_year, int(horizon))
+
+    def _start_choice(self) -> int | None:
+        """The first plan year chosen; None when it is the year after the base year (the default)."""
+        start = int(self.plan_period.value[0])
+        return None if start == self._base.base_year + 1 else start
+
+    def _refresh_plan_periods(self, wanted: tuple[int, int] | None = None) -> None:
+        """The plan periods that fit the horizon; keeps the choice (or sets ``wanted``) when it fits."""
+        options = self._plan_options(int(self.horizon.value))
+        current = tuple(wanted or self.plan_period.value)
+        values = [v for _, v in options]
+        if current not in values and current[0] + current[1] - 1 < int(self.horizon.value):
+            options.append((f"{current[0]}–{current[0] + current[1] - 1} ({current[1]} år)", current))
+            values.append(current)
+        with self.plan_period.hold_sync():
+            if values != [v for _, v in self.plan_period.options]:
+                self.plan_period.options = options
+            self.plan_period.value = current if current in values else values[0]
 
     def _refresh_view_years(self) -> None:
-        first = self._base.plan_period[0]
-        options = view_years((first, first + int(self.plan_years.value) - 1), int(self.horizon.value))
+        first, n = (int(v) for v in self.plan_period.value)
+        options = view_years((first, first + n - 1), int(self.horizon.value))
         current = self.view_year.value
         with self.view_year.hold_sync():
             if [v for _, v in options] != [v for _, v in self.view_year.options]:
                 self.view_year.options = options
             values = [v for _, v in options]
-            self.view_year.value = current if current in values else first + int(self.plan_years.value) - 1
+            self.view_year.value = current if current in values else first + n - 1
 
     def _refresh_demography_menu(self) -> None:
         current = self.demography.value
@@ -1398,11 +1419,8 @@ class Krisekompasset(widgets.VBox):
         if c.horizon not in [v for _, v in self.horizon.options]:
             self.horizon.options = [(str(h), h) for h in sorted({v for _, v in self.horizon.options} | {c.horizon})]
         self.horizon.value = c.horizon
-        if c.plan_years not in [v for _, v in self.plan_years.options]:
-            first = self._base.plan_period[0]
-            self.plan_years.options = list(self.plan_years.options) + [
-                (f"{first}–{first + c.plan_years - 1} ({c.plan_years} år)", c.plan_years)]
-        self.plan_years.value = c.plan_years
+        start = self._base.base_year + 1 if c.plan_start is None else int(c.plan_start)
+        self._refresh_plan_periods((start, int(c.plan_years)))
         self._set_start_bounds()
         self._refresh_view_years()
         if c.threshold is None:
@@ -1441,10 +1459,9 @@ class Krisekompasset(widgets.VBox):
                 self.scenario_picker.value = scenario_id
             self.kommune.value = sc.kommune
             self._refresh_demography_menu()
-            self.plan_years.options = self._plan_options()
             self._set_controls(Choices(
                 kommune=sc.kommune, scenario=scenario_id, demographic=sc.demographic, horizon=sc.horizon,
-                plan_years=sc.plan_years, threshold=None if isinstance(sc.threshold, Mapping) else float(sc.threshold),
+                plan_years=sc.plan_years, plan_start=sc.plan_start, threshold=None if isinstance(sc.threshold, Mapping) else float(sc.threshold),
                 breadth=float(sc.breadth), overflow=sc.overflow, build=bool(sc.behovsanalyse),
                 compensation=base_compensation(sc), growth=base_growth(sc), effect_bound=sc.effect_bound,
                 measures={m.id: m.start for m in sc.measures}))
