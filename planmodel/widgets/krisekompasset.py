@@ -970,8 +970,8 @@ class Krisekompasset(widgets.VBox):
                                 _html("<h3>Fire hjørner: smalt eller bredt tilbud, høy eller lav terskel</h3>"),
                                 self.matrix_view])
         column = dict(flex="1 1 520px", min_width="400px")
-        self.verdict_view.layout = widgets.Layout(flex="1 1 560px", min_width="0")
-        self.effects_view.layout = widgets.Layout(flex="1 1 380px", min_width="0")
+        self.verdict_view.layout = widgets.Layout(flex="1 1 660px", min_width="0", overflow_x="auto")
+        self.effects_view.layout = widgets.Layout(flex="1 1 340px", min_width="0")
         verdict_row = widgets.HBox([self.verdict_view, self.effects_view],
                                    layout=widgets.Layout(flex_flow="row wrap", gap="4px 20px", align_items="flex-start"))
         verdict_row.add_class("planmodel-verdict-row")
