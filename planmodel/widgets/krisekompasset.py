@@ -807,6 +807,7 @@ class Krisekompasset(widgets.VBox):
         self._scenario_of: dict[str, PlanScenario] = {}
         self._compared: list[str] = []
         self._drift_cache: dict = {}
+        self._corner_cache: dict = {}
         self._static_key = None
 
         # --- controls -----------------------------------------------------------------------
@@ -1567,11 +1568,16 @@ class Krisekompasset(widgets.VBox):
         for mid, note in self.measure_notes.items():
             d = None if drift is None or mid in chosen or year not in drift.columns else float(drift.loc[mid, year])
             note.value = measure_note_html(self.effects, mid, year, mid in chosen, d, None, "", first)
-        self.corners = corner_summaries(crisis_matrix(sc), year)  # cached: terskel and tilbud are not in its key
+        cm = crisis_matrix(sc)  # cached: terskel and tilbud are not in its key
+        key = (id(cm), year, tuple(ds.plan.judged_years))
+        if self._corner_cache.get("key") != key:  # the corners' figures only change with the matrix or the year
+            self._corner_cache = {"key": key, "cm": cm, "corners": corner_summaries(cm, year),
+                                  "first_below": corner_first_below(cm, ds)}
+        self.corners = self._corner_cache["corners"]
         self.failing_view.value = failing_html(self.corners, year)
         omitted = [self.library.measures[m].title for m in removed_by(sc, -1.0)]
         self.matrix_view.value = matrix_html(self.corners, corner_summary(ds, year), sc.threshold, sc.breadth, year,
-                                             omitted, first_below=corner_first_below(crisis_matrix(sc), ds))
+                                             omitted, first_below=self._corner_cache["first_below"])
         self.share_view.value = share_html(self.choices().to_query())
 
 
