@@ -717,7 +717,8 @@ def crisis_exercise(threshold: float = 0.0, breadth: float = 0.0, build: bool = 
         "threshold": _slider("Terskel (−1 lav … +1 høy)", threshold, -1.0, 1.0, 0.25),
         "breadth": _slider("Tilbud (−1 smalt … +1 bredt)", breadth, -1.0, 1.0, 0.25),
         "build": widgets.ToggleButtons(options=[("Bygg nye plasser etter behov", True), ("Ingen nye plasser", False)],
-                                       value=build, description="Sykehjem og omsorgsboliger", style=_STYLE),
+                                       value=build, description="Sykehjem og omsorgsboliger",
+                                       style={**_STYLE, "button_width": "auto"}),
         "year": _year_slider("År", year, 2027, 2040),
     }
     return Exercise("Velg ditt hjørne: terskel og tilbud i Bærum", controls, crisis_result,
