@@ -9,6 +9,11 @@ pytest-notebook (``nb_test_files``) re-executes the notebooks and diffs their ou
 - exercises and solutions are kept apart: no teaching notebook contains a solution, every solution
   notebook ``notebooks/losningsforslag/NN_name_losning.ipynb`` belongs to a teaching notebook with
   exercises, every such notebook has one, and it answers every exercise (``## Oppgave N``);
+- every teaching notebook also has one exercise without code (``**Oppgave uten kode – …**``): its
+  text asks a question to discuss (``Diskuter:``), the next code cell builds a widget from
+  ``planmodel.widgets.teaching``, and the saved outputs show the widget and, as text, its starting
+  point (widgets show nothing in a static notebook); its solution notebook answers it
+  (``## Oppgave uten kode``);
 - a notebook that points to its solutions names a file that exists;
 - no notebook shows a temporary path (``tempfile`` folders differ from run to run and machine to
   machine, so they break the regression diff and leak local details);
@@ -42,6 +47,12 @@ ROLES = ("kommunedirektør", "økonomisjef", "helse- og omsorgssjef", "oppveksts
 EXERCISE = re.compile(r"\*\*Oppgave (\d+)\b")
 #: An answer heading in a solution notebook: "## Oppgave 2 – Tittel"
 ANSWER = re.compile(r"^#{2,3} Oppgave (\d+)\b", re.MULTILINE)
+#: The exercise without code (answered with widgets) and its answer heading.
+NO_CODE = "**Oppgave uten kode"
+NO_CODE_ANSWER = re.compile(r"^#{2,3} Oppgave uten kode\b", re.MULTILINE)
+#: Where the exercise widgets come from, and the MIME type of a widget in a saved output.
+TEACHING_WIDGETS = "planmodel.widgets.teaching"
+WIDGET_MIME = "application/vnd.jupyter.widget-view+json"
 #: Temporary folders as tempfile names them on Linux, macOS and Windows, and this machine's.
 TEMP_PATH = re.compile(
     r"(?:/tmp/|/var/folders/|/private/var/|\\AppData\\Local\\Temp\\|[\\/]tmp[a-z0-9_]{8}[\\/]|planmodel_05_\w+)",
@@ -109,6 +120,25 @@ def test_teaching_notebook_has_exercises(path):
 
 
 @pytest.mark.parametrize("path", TEACHING, ids=_rel)
+def test_teaching_notebook_has_an_exercise_without_code(path):
+    nb = _read(path)
+    where = [i for i, c in enumerate(nb.cells) if c.cell_type == "markdown" and NO_CODE in c.source]
+    assert len(where) == 1, (f"{_rel(path)}: {len(where)} markdown cells with '{NO_CODE} – ...**'; expected one "
+                             "exercise answered with widgets (planmodel.widgets.teaching)")
+    text = nb.cells[where[0]].source
+    assert "Diskuter:" in text, f"{_rel(path)}: the exercise without code has no question to discuss ('Diskuter: ...')"
+    code = next((c for c in nb.cells[where[0] + 1:] if c.cell_type == "code"), None)
+    assert code is not None and TEACHING_WIDGETS in code.source, (
+        f"{_rel(path)}: the code cell after '{NO_CODE}' should build its widget from {TEACHING_WIDGETS}")
+    shows_widget = any(WIDGET_MIME in o.get("data", {}) for o in code.outputs)
+    printed = "".join(o.text for o in code.outputs if o.output_type == "stream" and o.name == "stdout")
+    assert shows_widget, f"{_rel(path)}: the widget cell was saved without the widget output; execute the notebook"
+    assert len(printed.strip().splitlines()) >= 3, (
+        f"{_rel(path)}: the widget cell should print its starting point as text (print(oppgave.text)), so the "
+        "saved notebook shows the figures; widgets show nothing in a static notebook")
+
+
+@pytest.mark.parametrize("path", TEACHING, ids=_rel)
 def test_teaching_notebook_keeps_solutions_apart(path):
     text = _markdown(_read(path))
     assert not re.search(r"^#{1,3} (Løsning|Løsningsforslag)\b", text, re.MULTILINE), (
@@ -137,6 +167,9 @@ def test_solution_notebook_belongs_to_a_notebook_with_exercises(path):
         f"{_rel(path)}: the title should start with '# Løsningsforslag'")
     answered = sorted({int(n) for n in ANSWER.findall(_markdown(nb))})
     assert answered == asked, f"{_rel(path)}: answers exercises {answered}, {_rel(teaching)} asks {asked}"
+    if NO_CODE in _markdown(_read(teaching)):
+        assert NO_CODE_ANSWER.search(_markdown(nb)), (
+            f"{_rel(path)}: {_rel(teaching)} has an exercise without code; answer it under '## Oppgave uten kode'")
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=_rel)
