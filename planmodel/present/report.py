@@ -380,7 +380,10 @@ h3 { font-size: 1.1rem; margin: 1.2rem 0 0.4rem; }
 details summary { cursor: pointer; font-weight: 600; margin: 0.6rem 0; }
 footer { margin-top: 2.5rem; border-top: 1px solid #ccc; padding-top: 0.6rem; font-size: 0.9rem; color: #333; }
 .scroll { overflow-x: auto; }
-@media print { main { max-width: none; padding: 0; } h2 { break-after: avoid; } table { break-inside: avoid; } }
+@page { size: A4; margin: 15mm 14mm; }
+@media print { body { font-size: 10.5pt; } main { max-width: none; padding: 0; } h2 { break-after: avoid; }
+  table, figure, .signal, .message { break-inside: avoid; } .scroll { overflow: visible; }
+  svg { max-width: 100%; height: auto; } a { color: inherit; text-decoration: none; } }
 """
 
 
