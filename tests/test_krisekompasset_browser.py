@@ -295,3 +295,35 @@ def test_proposals_side_by_side_and_the_full_state_link(voila_app, app_page, chr
     finally:
         other.context.close()
     assert_no_errors(page, console)
+
+
+@pytest.mark.browser
+@pytest.mark.slow
+def test_the_notat_prints_to_pdf(chromium_browser, artifacts_dir):
+    """The notat (one proposal and a comparison) prints to A4 in Chromium: the print stylesheet
+    keeps every table inside the page width."""
+    from planmodel.present.proposals import comparison_html
+    from planmodel.present.report import report_html
+
+    a = PlanScenario(kommune="3201", threshold=1.0, measures=(MeasureChoice("hverdagsrehabilitering", 2027),))
+    b = PlanScenario(kommune="3201", breadth=1.0)
+    # the printable width of A4 with the stylesheet's margins (210 − 2 × 14 mm) at 96 px per inch
+    printable = round((210 - 28) / 25.4 * 96)
+    context = chromium_browser.new_context(locale="nb-NO", viewport={"width": printable, "height": 1000})
+    try:
+        page = context.new_page()
+        for name, doc in (("notat", report_html(a)),
+                          ("notat-forslag", comparison_html([("Kommunedirektøren", a), ("Opposisjonen", b)], 2030))):
+            page.set_content(doc)
+            page.emulate_media(media="print")
+            pdf = page.pdf(format="A4", print_background=True)
+            (artifacts_dir / f"{name}.pdf").write_bytes(pdf)
+            assert pdf.startswith(b"%PDF")
+            pages = pdf.count(b"/Type /Page") - pdf.count(b"/Type /Pages")
+            assert 1 <= pages <= 25, pages
+            wide = page.evaluate(f"""Array.from(document.querySelectorAll('table, svg, figure'))
+                .filter(e => e.getBoundingClientRect().right > {printable} + 1)
+                .map(e => (e.querySelector('caption')?.textContent || e.tagName).slice(0, 60))""")
+            assert wide == [], f"{name}: wider than the printed page: {wide}"
+    finally:
+        context.close()

@@ -381,8 +381,10 @@ details summary { cursor: pointer; font-weight: 600; margin: 0.6rem 0; }
 footer { margin-top: 2.5rem; border-top: 1px solid #ccc; padding-top: 0.6rem; font-size: 0.9rem; color: #333; }
 .scroll { overflow-x: auto; }
 @page { size: A4; margin: 15mm 14mm; }
-@media print { body { font-size: 10.5pt; } main { max-width: none; padding: 0; } h2 { break-after: avoid; }
+@media print { body { font-size: 10pt; } main { max-width: none; padding: 0; } h2 { break-after: avoid; }
   table, figure, .signal, .message { break-inside: avoid; } .scroll { overflow: visible; }
+  table { font-size: 7.5pt; max-width: 100%; } th, td { padding: 1px 3px !important; white-space: normal !important;
+  overflow-wrap: anywhere; } caption { font-size: 8.5pt; }
   svg { max-width: 100%; height: auto; } a { color: inherit; text-decoration: none; } }
 """
 
