@@ -121,11 +121,13 @@ def build_parser() -> argparse.ArgumentParser:
     app.add_argument("--no-browser", action="store_true", help="ikke åpne nettleseren")
     app.add_argument("--elever", type=int, default=None,
                      help="hvor mange som åpner appen omtrent samtidig, f.eks. en klasse (1–100; standard 1). "
-                          "Så mange økter (høyst 10) gjøres klare på forhånd, så sidene blir klare på sekunder. "
-                          "Hver økt bruker om lag 170 MB minne, også mens den venter, og hver åpen side bruker "
-                          "like mye: 30 elever trenger om lag 30 × 170 MB + 10 × 170 MB ≈ 7 GB")
+                          "Så mange økter (høyst 10) gjøres klare på forhånd, så de første slipper å vente på at "
+                          "appen regnes ut. Hver åpen side og hver økt i reserve bruker om lag 170 MB minne: "
+                          "30 elever trenger om lag (30 + 10) × 170 MB ≈ 7 GB")
     app.add_argument("--pool", type=int, default=None,
-                     help="antall økter som gjøres klare på forhånd (1–10; standard: som --elever, høyst 10)")
+                     help="antall økter som gjøres klare på forhånd (1–30; standard: som --elever, høyst 10). "
+                          "Elever utover dette venter til en ny økt har startet (på 2 kjerner opptil et minutt). "
+                          "Hver økt i reserve holder om lag 170 MB minne")
 
     sch = sub.add_parser("schema", help="JSON Schema for scenariofiler (for redigering med kontroll mens du skriver)")
     sch.add_argument("--out", type=Path, default=None, help="skriv skjemaet til en .json-fil i stedet for skjermen")
@@ -529,7 +531,7 @@ def cmd_app(args: argparse.Namespace) -> int:
     pool = pool_for(1 if args.elever is None else args.elever)
     if args.pool is not None:
         pool = args.pool
-    return launch(args.name, port=args.port, open_browser=not args.no_browser, pool=pool)
+    return launch(args.name, port=args.port, open_browser=not args.no_browser, pool=pool, elever=args.elever)
 
 
 def cmd_kommunedata(args: argparse.Namespace) -> int:

@@ -20,7 +20,8 @@ import pytest
 
 from planmodel import cli
 from planmodel.apps import (CULL_IDLE_TIMEOUT, CULL_INTERVAL, ELEVER_MAX, FILL_DELAY, FILL_DELAY_ONE, KERNEL_MB,
-                            POOL_MAX, TEMPLATES_DIR, free_port, pool_for, voila_argv)
+                            POOL_DEFAULT_MAX, POOL_MAX, SERVER_MB, TEMPLATES_DIR, free_port, memory_needed_mb, pool_for,
+                            voila_argv)
 from planmodel.apps import request as app_request
 from planmodel.apps import server
 from planmodel.core.errors import InputError
@@ -91,9 +92,11 @@ def test_serving_options_cull_idle_kernels_and_size_the_pool():
         assert arg in argv
     assert f"--VoilaKernelManager.fill_delay={FILL_DELAY_ONE}" in voila_argv("krisekompasset", pool=1)
     assert CULL_IDLE_TIMEOUT >= 5 * 60 and 0 < CULL_INTERVAL < CULL_IDLE_TIMEOUT
-    assert [pool_for(n) for n in (1, 2, 9, 10, 11, 30, ELEVER_MAX)] == [1, 2, 9, 10, 10, 10, POOL_MAX]
-    with pytest.raises(InputError, match="--pool: 0 må være et heltall fra 1 til 10"):
-        voila_argv("krisekompasset", pool=0)
+    assert [pool_for(n) for n in (1, 2, 9, 10, 11, 30, ELEVER_MAX)] == [1, 2, 9, 10, 10, 10, POOL_DEFAULT_MAX]
+    assert "--pool_size=30" in voila_argv("krisekompasset", pool=POOL_MAX)
+    for bad in (0, POOL_MAX + 1):
+        with pytest.raises(InputError, match=f"--pool: {bad} må være et heltall fra 1 til 30"):
+            voila_argv("krisekompasset", pool=bad)
 
 
 def test_the_culler_trait_names_exist_in_the_installed_kernel_manager():
@@ -121,7 +124,7 @@ def test_app_elever_out_of_range_is_one_line_of_bokmal(value, message, capsys):
 
 @pytest.mark.parametrize("args, message", [
     (["app", "--elever", "mange"], "argument --elever: ugyldig heltall: 'mange'"),
-    (["app", "--pool", "11"], "--pool: 11 må være et heltall fra 1 til 10"),
+    (["app", "--pool", "31"], "--pool: 31 må være et heltall fra 1 til 30"),
     (["bench", "--elever", "0"], "--elever: 0 må være minst 1"),
 ])
 def test_other_bad_serving_options_are_one_line(args, message, capsys):
@@ -139,13 +142,17 @@ def test_app_elever_builds_the_voila_command_line(monkeypatch, capsys):
     (argv,) = seen
     assert argv == voila_argv("krisekompasset", port=port, open_browser=False, pool=10)
     out = capsys.readouterr().out
-    assert f"10 økter gjøres klare på forhånd (om lag {tall(10 * KERNEL_MB / 1000, 1)} GB minne" in out
+    assert f"10 økter gjøres klare på forhånd (om lag {tall(10 * KERNEL_MB / 1000, 1)} GB minne); " \
+           f"med 30 sider åpne trengs om lag {tall(memory_needed_mb(30, 10) / 1000, 1)} GB" in out
+    assert memory_needed_mb(30, 10) == 40 * KERNEL_MB + SERVER_MB
     seen.clear()
     assert cli.main(["app", "befolkning", "--no-browser", "--port", str(port), "--elever", "30", "--pool", "3"]) == 0
     assert "--pool_size=3" in seen[0]
     seen.clear()
+    capsys.readouterr()
     assert cli.main(["app", "--no-browser", "--port", str(port)]) == 0
     assert "--pool_size=1" in seen[0]
+    assert "økter" not in capsys.readouterr().out  # one user: no memory figures
 
 
 def test_launch_and_serve_run_the_same_patched_server():

@@ -46,11 +46,18 @@ TORNADO_SETTINGS = {"allow_remote_access": False, "local_hostnames": list(LOCAL_
 #: About 50 MB of it are shared libraries that all kernels share, so each more kernel adds
 #: about 120–130 MB (PSS). Used for the memory figures that ``planmodel app`` prints.
 KERNEL_MB = 170
+#: Resident memory [MB] of the Voilà server process itself (measured: 100–105 MB).
+SERVER_MB = 100
 #: Most pupils (elever) ``planmodel app --elever`` accepts: one kernel each, plus the pool.
 ELEVER_MAX = 100
-#: Largest pool of preheated kernels. Every kernel in the pool holds :data:`KERNEL_MB` whether
-#: anyone uses it or not, and on 2 cores starting 10 kernels at once already takes a minute.
-POOL_MAX = 10
+#: Largest pool ``--elever`` gives (:func:`pool_for`). Every kernel in the pool holds
+#: :data:`KERNEL_MB` whether anyone uses it or not, and once a class has taken the pool it is
+#: filled again, so memory is (elever + pool) × :data:`KERNEL_MB`; on 2 cores filling 10 kernels
+#: takes about a minute. Pupils beyond the pool wait for a kernel to start (measured: about a
+#: minute when 20 start at once on 2 cores, docs/apper.md).
+POOL_DEFAULT_MAX = 10
+#: Largest pool ``--pool`` accepts, for a machine with the memory and time to fill it.
+POOL_MAX = 30
 #: Seconds a kernel may go without activity before it is shut down (culled), when no page is
 #: connected to it: a tab that vanished without saying goodbye (crash, sleep, lost network).
 #: A kernel with a page connected is never culled (``cull_connected=False``), however idle.
@@ -68,7 +75,7 @@ FILL_DELAY_ONE = 1
 
 def pool_for(elever: int) -> int:
     """Size of the pool of preheated kernels for ``elever`` pupils opening the app about at
-    once: one each, at most :data:`POOL_MAX`.
+    once: one each, at most :data:`POOL_DEFAULT_MAX`.
 
     Raises
     ------
@@ -82,7 +89,7 @@ def pool_for(elever: int) -> int:
     if elever > ELEVER_MAX:
         raise InputError("--elever", "", f"{elever} er for mange; høyst {ELEVER_MAX} (hver elev får sin egen "
                                          f"økt på om lag {KERNEL_MB} MB minne)")
-    return min(elever, POOL_MAX)
+    return min(elever, POOL_DEFAULT_MAX)
 
 
 def _check_pool(pool: int) -> int:
@@ -168,12 +175,30 @@ def port_is_free(port: int, host: str = HOST) -> bool:
     return True
 
 
-def launch(name: str = "befolkning", port: int = DEFAULT_PORT, open_browser: bool = True, pool: int = 1) -> int:
-    """Serve app ``name`` with Voilà on http://127.0.0.1:``port``/ until Ctrl+C, with ``pool``
-    preheated kernels.
+def memory_needed_mb(elever: int, pool: int) -> int:
+    """Memory [MB, RSS] the server needs when ``elever`` pages are open and the pool of ``pool``
+    kernels has been refilled: one kernel per open page plus the pool, plus the server."""
+    return (elever + pool) * KERNEL_MB + SERVER_MB
 
-    Prints the address and the memory the pool holds before it blocks. Returns 0 when the
-    server has stopped.
+
+def available_mb() -> float | None:
+    """Memory the machine has available [MB] (``MemAvailable`` in ``/proc/meminfo``), or None."""
+    try:
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemAvailable:"):
+                return int(line.split()[1]) / 1024
+    except (OSError, ValueError, IndexError):
+        return None
+    return None
+
+
+def launch(name: str = "befolkning", port: int = DEFAULT_PORT, open_browser: bool = True, pool: int = 1,
+           elever: int | None = None) -> int:
+    """Serve app ``name`` with Voilà on http://127.0.0.1:``port``/ until Ctrl+C, with ``pool``
+    preheated kernels, for ``elever`` users at most at once (default ``pool``).
+
+    Prints the address and, for a class, the memory it needs (a warning if the machine has
+    less available) before it blocks. Returns 0 when the server has stopped.
 
     Raises
     ------
@@ -188,9 +213,15 @@ def launch(name: str = "befolkning", port: int = DEFAULT_PORT, open_browser: boo
                          f"port {port} på {HOST} er i bruk; velg en annen, f.eks. --port {int(port) + 1}")
     os.environ.update(voila_env())  # Voilà reads JUPYTER_PATH when it collects templates
     print(f"planmodel: appen kjører på http://{HOST}:{int(port)}/ — Ctrl+C avslutter", flush=True)
-    if pool > 1:
-        print(f"planmodel: {pool} økter gjøres klare på forhånd (om lag {tall(pool * KERNEL_MB / 1000, 1)} GB minne, "
-              f"pluss {KERNEL_MB} MB per åpen side)", flush=True)
+    users = pool if elever is None else elever
+    if pool > 1 or users > 1:
+        need = memory_needed_mb(users, pool)
+        print(f"planmodel: {pool} økter gjøres klare på forhånd (om lag {tall(pool * KERNEL_MB / 1000, 1)} GB minne); "
+              f"med {users} sider åpne trengs om lag {tall(need / 1000, 1)} GB", flush=True)
+        free = available_mb()
+        if free is not None and need > free:
+            print(f"planmodel: advarsel: maskinen har bare {tall(free / 1000, 1)} GB ledig minne; "
+                  "velg færre elever eller en mindre --pool", flush=True)
     server.main(argv)
     print("planmodel: appen er stoppet.", flush=True)
     return 0
@@ -255,4 +286,4 @@ def stop(proc) -> None:
         proc.wait(timeout=10)
 
 
-__all__ = ["available_apps", "app_path", "free_port", "launch", "pool_for", "serve", "stop", "voila_argv", "voila_env"]
+__all__ = ["available_apps", "app_path", "free_port", "launch", "memory_needed_mb", "pool_for", "serve", "stop", "voila_argv", "voila_env"]
