@@ -166,6 +166,23 @@ def test_launch_and_serve_run_the_same_patched_server():
     assert "from planmodel.apps.server import main" in main_py
 
 
+def test_only_the_cell_that_waits_for_the_page_has_no_time_limit():
+    """A preheated kernel waits in the pool for a page; with Voilà's one timeout for all cells,
+    a kernel that waited longer showed "Cell execution timed out" and ignored ?kommune=."""
+    assert server.cell_timeout({"metadata": {"tags": [server.WAITS_TAG]}}) is None
+    assert server.cell_timeout({"metadata": {}}) == server.CELL_TIMEOUT == 120
+    assert not any(a.startswith("--VoilaExecutor.timeout") for a in voila_argv("krisekompasset"))
+    for path in sorted(APPS_DIR.glob("*.ipynb")):
+        for cell in json.loads(path.read_text(encoding="utf-8"))["cells"]:
+            waits = "wait_for_request()" in "".join(cell["source"])
+            tagged = server.WAITS_TAG in cell.get("metadata", {}).get("tags", [])
+            assert waits == tagged, (path.name, "".join(cell["source"])[:60])
+
+
+def test_kernels_use_unix_sockets_not_tcp_ports():
+    assert "--KernelManager.transport=ipc" in voila_argv("krisekompasset")
+
+
 def test_app_notebooks_do_not_load_voila_in_the_kernel():
     """``voila.utils`` pulls jupyter_server, nbconvert and jupyterlab_server into every kernel
     (39 MB each); the notebooks use planmodel.apps.request instead."""

@@ -142,8 +142,13 @@ def voila_argv(name: str = "befolkning", port: int = DEFAULT_PORT, open_browser:
         f"--MappingKernelManager.cull_idle_timeout={CULL_IDLE_TIMEOUT}",
         f"--MappingKernelManager.cull_interval={CULL_INTERVAL}",
         "--MappingKernelManager.cull_connected=False",
+        # Kernels talk to the server over Unix sockets, not TCP ports on 127.0.0.1: with TCP,
+        # kernels started together can find their port taken by then ("Address already in use";
+        # 6 of 30 kernels failed so in the load test) and their messages are unencrypted on the
+        # loopback interface, readable by any local user.
+        "--KernelManager.transport=ipc",
         "--VoilaExporter.language_code=nb",
-        "--VoilaExecutor.timeout=120",
+        # cell time limits: planmodel.apps.server.cell_timeout (none for the cell that waits)
         # nbdime's lab extension (installed with pytest-notebook) fails to load in Voilà and
         # only adds a console error; the app does not need it.
         "--VoilaConfiguration.extension_denylist=nbdime-jupyterlab",

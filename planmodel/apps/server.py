@@ -26,6 +26,15 @@ handler keeps jupyter_server's XSRF check, and the ``Host`` check
 - a request from another site is still refused: jupyter_server's origin check (the ``Origin``
   header must match ``Host``) runs in the replacement and again in ``APIHandler.prepare``, and the
   ``Host`` check refuses names other than localhost/loopback (DNS rebinding).
+
+Cell timeouts
+-------------
+A cell of an app notebook may run :data:`CELL_TIMEOUT` seconds; then Voilà stops and the page
+says so. The cell that waits for the page's request (tagged :data:`WAITS_TAG`) has no limit: in a
+preheated kernel it waits in the pool until a page takes the kernel, which may be minutes after
+the server started. With one limit for all cells (Voilà's ``--VoilaExecutor.timeout``) every
+kernel that waited more than that showed "Cell execution timed out" and ignored the address's
+``?kommune=…``. :func:`main` gives Voilà's executor :func:`cell_timeout` instead.
 """
 
 from __future__ import annotations
@@ -33,6 +42,18 @@ from __future__ import annotations
 import re
 import sys
 from pathlib import Path
+
+
+#: Seconds an app notebook cell may run before Voilà gives up and the page shows an error.
+CELL_TIMEOUT = 120
+#: Tag of the cell that waits for the page's request (``wait_for_request()``): no time limit.
+WAITS_TAG = "waits-for-request"
+
+
+def cell_timeout(cell) -> int | None:
+    """Time limit [s] for one notebook cell: None (no limit) for a cell tagged
+    :data:`WAITS_TAG`, else :data:`CELL_TIMEOUT`. Used as nbclient's ``timeout_func``."""
+    return None if WAITS_TAG in cell.get("metadata", {}).get("tags", []) else CELL_TIMEOUT
 
 
 def exempt_shutdown_from_xsrf() -> type:
@@ -54,14 +75,16 @@ def exempt_shutdown_from_xsrf() -> type:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Run Voilà with ``argv`` (default: the process arguments) and the shutdown fix until it
-    stops; 0 when it has stopped."""
+    """Run Voilà with ``argv`` (default: the process arguments), the shutdown fix and the cell
+    time limits of :func:`cell_timeout` until it stops; 0 when it has stopped."""
     from tornado.web import HTTPError
+    from traitlets.config import Config
     from voila.app import main as voila_main
 
     exempt_shutdown_from_xsrf()
+    config = Config({"VoilaExecutor": {"timeout_func": cell_timeout}})
     try:
-        voila_main(argv=list(sys.argv[1:] if argv is None else argv))
+        voila_main(argv=list(sys.argv[1:] if argv is None else argv), config=config)
     except HTTPError as exc:
         # Voilà 0.5.13 shuts down a preheated kernel that a page took but never connected to
         # twice when it stops, and raises "Kernel does not exist" after all kernels are gone.
