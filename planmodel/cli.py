@@ -119,6 +119,15 @@ def build_parser() -> argparse.ArgumentParser:
                      help="appens navn: krisekompasset (standard), okonomiplan eller befolkning")
     app.add_argument("--port", type=int, default=8866)
     app.add_argument("--no-browser", action="store_true", help="ikke åpne nettleseren")
+    app.add_argument("--elever", type=int, default=None,
+                     help="hvor mange som åpner appen omtrent samtidig, f.eks. en klasse (1–100; standard 1). "
+                          "Så mange økter (høyst 10) gjøres klare på forhånd, så de første slipper å vente på at "
+                          "appen regnes ut. Hver åpen side og hver økt i reserve bruker om lag 170 MB minne: "
+                          "30 elever trenger om lag (30 + 10) × 170 MB ≈ 7 GB")
+    app.add_argument("--pool", type=int, default=None,
+                     help="antall økter som gjøres klare på forhånd (1–30; standard: som --elever, høyst 10). "
+                          "Elever utover dette venter til en ny økt har startet (på 2 kjerner opptil et minutt). "
+                          "Hver økt i reserve holder om lag 170 MB minne")
 
     sch = sub.add_parser("schema", help="JSON Schema for scenariofiler (for redigering med kontroll mens du skriver)")
     sch.add_argument("--out", type=Path, default=None, help="skriv skjemaet til en .json-fil i stedet for skjermen")
@@ -152,7 +161,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     bench = sub.add_parser("bench", help="mål hastighet (benchmark)")
     bench.add_argument("--json", action="store_true", help="ett JSON-objekt per linje")
-    bench.add_argument("--quick", action="store_true", help="færre gjentakelser")
+    bench.add_argument("--quick", action="store_true", help="færre gjentakelser (lasttesten med 2 økter)")
+    bench.add_argument("--elever", type=int, default=None,
+                       help="bare lasttesten: så mange økter åpner Krisekompasset samtidig i en nettleser "
+                            "(standard i full kjøring: 10)")
     return p
 
 
@@ -514,9 +526,12 @@ def cmd_mal(args: argparse.Namespace) -> int:
 
 
 def cmd_app(args: argparse.Namespace) -> int:
-    from planmodel.apps import launch
+    from planmodel.apps import launch, pool_for
 
-    return launch(args.name, port=args.port, open_browser=not args.no_browser)
+    pool = pool_for(1 if args.elever is None else args.elever)
+    if args.pool is not None:
+        pool = args.pool
+    return launch(args.name, port=args.port, open_browser=not args.no_browser, pool=pool, elever=args.elever)
 
 
 def cmd_kommunedata(args: argparse.Namespace) -> int:
@@ -556,7 +571,11 @@ def cmd_kommunedata(args: argparse.Namespace) -> int:
 def cmd_bench(args: argparse.Namespace) -> int:
     from planmodel.bench import main as bench_main
 
-    return bench_main(json_lines=args.json, quick=args.quick)
+    if args.elever is not None:
+        from planmodel.apps import pool_for
+
+        pool_for(args.elever)  # the same limits as planmodel app --elever
+    return bench_main(json_lines=args.json, quick=args.quick, elever=args.elever)
 
 
 def main(argv: list[str] | None = None) -> int:

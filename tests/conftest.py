@@ -50,15 +50,16 @@ def _start_voila(name: str, artifacts_dir: Path):
 
 
 @pytest.fixture(scope="session")
-def voila_app(artifacts_dir):
-    """Factory: ``voila_app("krisekompasset")`` -> base URL of a Voilà server for that app,
-    started once per test session (servers are stopped at the end)."""
+def voila_server(artifacts_dir):
+    """Factory: ``voila_server("krisekompasset")`` -> ``(process, base URL)`` of a Voilà server
+    for that app (pool of one preheated kernel), started once per test session (servers are
+    stopped at the end). The process id lets a test watch its kernels through ``/proc``."""
     servers: dict[str, tuple] = {}
 
-    def get(name: str) -> str:
+    def get(name: str) -> tuple:
         if name not in servers:
             servers[name] = _start_voila(name, artifacts_dir)
-        return servers[name][1]
+        return servers[name]
 
     try:
         yield get
@@ -67,6 +68,12 @@ def voila_app(artifacts_dir):
 
         for proc, _ in servers.values():
             stop(proc)
+
+
+@pytest.fixture(scope="session")
+def voila_app(voila_server):
+    """Factory: ``voila_app("krisekompasset")`` -> base URL of that app's Voilà server."""
+    return lambda name: voila_server(name)[1]
 
 
 @pytest.fixture(scope="session")
@@ -100,4 +107,12 @@ def app_page(chromium_browser):
     try:
         yield page
     finally:
+        # Close the page as a user closes a tab (beforeunload runs, so Voilà's page asks the
+        # server to end its kernel): the servers keep no kernels of finished tests.
+        if not page.is_closed():
+            try:
+                with page.expect_event("close", timeout=5_000):
+                    page.close(run_before_unload=True)
+            except Exception:  # playwright TimeoutError: close the context anyway
+                pass
         context.close()

@@ -1,12 +1,20 @@
 """The Voilà apps shipped with planmodel and the launcher behind ``planmodel app``.
 
 Each app is a notebook ``planmodel/apps/<name>.ipynb`` of a few cells of wiring; the widgets are
-in :mod:`planmodel.widgets`. :func:`launch` serves one app on 127.0.0.1 with a preheated kernel
-and the ``planmodel`` Voilà template (Norwegian loading text, ``<html lang="nb">``), which lives in
-``planmodel/templates/voila/templates/planmodel`` and is found through ``JUPYTER_PATH``.
+in :mod:`planmodel.widgets`. :func:`launch` serves one app on 127.0.0.1 with a pool of preheated
+kernels and the ``planmodel`` Voilà template (Norwegian loading text, ``<html lang="nb">``), which
+lives in ``planmodel/templates/voila/templates/planmodel`` and is found through ``JUPYTER_PATH``.
 
-:func:`voila_argv` and :func:`voila_env` give the exact command line and environment, so that
-the browser tests serve the app the same way ``planmodel app`` does.
+This module is the one home of the serving options: :func:`voila_argv` and :func:`voila_env` give
+the exact command line and environment, and both :func:`launch` (``planmodel app``) and
+:func:`serve` (browser tests, benchmark) run them through :mod:`planmodel.apps.server`, which
+lets a closed page end its kernel. Serving a class:
+
+- **one kernel per open page**, about 170 MB each (:data:`KERNEL_MB`); it ends when the page is
+  closed or reloaded, or after :data:`CULL_IDLE_TIMEOUT` seconds without a connected page;
+- **a pool of preheated kernels** (:func:`pool_for`) has the app computed before anyone asks, so
+  a page that takes one is interactive in seconds; a page that finds the pool empty waits for a
+  kernel to start and run the app notebook.
 """
 
 from __future__ import annotations
@@ -15,7 +23,9 @@ import os
 import socket
 from pathlib import Path
 
+from planmodel.apps import server
 from planmodel.core.errors import InputError
+from planmodel.core.formatting import tall
 
 APPS_DIR = Path(__file__).resolve().parent
 #: Jupyter data directory holding ``voila/templates/planmodel`` (prepended to JUPYTER_PATH).
@@ -30,6 +40,62 @@ LOCAL_HOSTNAMES = ("localhost",)
 #: Tornado settings for Voilà. Voilà turns jupyter_server's host check off
 #: (``allow_remote_access=True``); its ``tornado_settings`` are applied after that and turn it on.
 TORNADO_SETTINGS = {"allow_remote_access": False, "local_hostnames": list(LOCAL_HOSTNAMES)}
+
+#: Resident memory [MB] of one Krisekompasset kernel after the app notebook has run: RSS from
+#: ``/proc``, 170 MB measured with ``planmodel bench`` (Voilà 0.5.13, Python 3.11; docs/apper.md).
+#: About 50 MB of it are shared libraries that all kernels share, so each more kernel adds
+#: about 120–130 MB (PSS). Used for the memory figures that ``planmodel app`` prints.
+KERNEL_MB = 170
+#: Resident memory [MB] of the Voilà server process itself (measured: 100–105 MB).
+SERVER_MB = 100
+#: Most pupils (elever) ``planmodel app --elever`` accepts: one kernel each, plus the pool.
+ELEVER_MAX = 100
+#: Largest pool ``--elever`` gives (:func:`pool_for`). Every kernel in the pool holds
+#: :data:`KERNEL_MB` whether anyone uses it or not, and once a class has taken the pool it is
+#: filled again, so memory is (elever + pool) × :data:`KERNEL_MB`; on 2 cores filling 10 kernels
+#: takes about a minute. Pupils beyond the pool wait for a kernel to start (measured: about a
+#: minute when 20 start at once on 2 cores, docs/apper.md).
+POOL_DEFAULT_MAX = 10
+#: Largest pool ``--pool`` accepts, for a machine with the memory and time to fill it.
+POOL_MAX = 30
+#: Seconds a kernel may go without activity before it is shut down (culled), when no page is
+#: connected to it: a tab that vanished without saying goodbye (crash, sleep, lost network).
+#: A kernel with a page connected is never culled (``cull_connected=False``), however idle.
+CULL_IDLE_TIMEOUT = 600
+#: Seconds between two looks for idle kernels.
+CULL_INTERVAL = 60
+#: Seconds Voilà waits before it starts a new kernel for the pool after a page took one, when
+#: the pool is for a class (more than one kernel). When a class opens the app at once, starting
+#: the refills at once (about 3.5 CPU seconds each) would compete for the cores with the pages
+#: being served. The price: a page that comes when the pool is used up waits this much longer.
+FILL_DELAY = 10
+#: The same for a pool of one (one user, no rush): Voilà's default, so a reload waits no longer.
+FILL_DELAY_ONE = 1
+
+
+def pool_for(elever: int) -> int:
+    """Size of the pool of preheated kernels for ``elever`` pupils opening the app about at
+    once: one each, at most :data:`POOL_DEFAULT_MAX`.
+
+    Raises
+    ------
+    InputError
+        ``elever`` is not a whole number from 1 to :data:`ELEVER_MAX`.
+    """
+    if isinstance(elever, bool) or not isinstance(elever, int):
+        raise InputError("--elever", "", f"{elever!r} er ikke et heltall")
+    if elever < 1:
+        raise InputError("--elever", "", f"{elever} må være minst 1")
+    if elever > ELEVER_MAX:
+        raise InputError("--elever", "", f"{elever} er for mange; høyst {ELEVER_MAX} (hver elev får sin egen "
+                                         f"økt på om lag {KERNEL_MB} MB minne)")
+    return min(elever, POOL_DEFAULT_MAX)
+
+
+def _check_pool(pool: int) -> int:
+    if isinstance(pool, bool) or not isinstance(pool, int) or not 1 <= pool <= POOL_MAX:
+        raise InputError("--pool", "", f"{pool!r} må være et heltall fra 1 til {POOL_MAX}")
+    return pool
 
 
 def available_apps() -> list[str]:
@@ -46,13 +112,18 @@ def app_path(name: str) -> Path:
     return APPS_DIR / f"{name}.ipynb"
 
 
-def voila_argv(name: str = "befolkning", port: int = DEFAULT_PORT, open_browser: bool = True) -> list[str]:
-    """Voilà command-line arguments (without the program) that serve app ``name`` on 127.0.0.1.
+def voila_argv(name: str = "befolkning", port: int = DEFAULT_PORT, open_browser: bool = True,
+               pool: int = 1) -> list[str]:
+    """Voilà command-line arguments (without the program) that serve app ``name`` on 127.0.0.1
+    with ``pool`` preheated kernels (1 to :data:`POOL_MAX`; :func:`pool_for` gives it for a class).
 
     Voilà 0.5 has no ``--ip`` alias and wants ``=True``/``=False`` for boolean aliases (see
     the Jupyter notes). ``port_retries=0`` makes Voilà fail rather than move to another port
     than the address printed. :data:`TORNADO_SETTINGS` make it answer only requests whose
-    ``Host`` is 127.0.0.1, localhost or another loopback address (403 otherwise).
+    ``Host`` is 127.0.0.1, localhost or another loopback address (403 otherwise). Kernels
+    without a page are culled after :data:`CULL_IDLE_TIMEOUT` s (checked every
+    :data:`CULL_INTERVAL` s); the pool is refilled :data:`FILL_DELAY` s after a page took a kernel
+    (:data:`FILL_DELAY_ONE` s for a pool of one).
     """
     argv = [
         str(app_path(name)),
@@ -65,9 +136,19 @@ def voila_argv(name: str = "befolkning", port: int = DEFAULT_PORT, open_browser:
         "--theme=light",
         "--show_tracebacks=False",
         "--preheat_kernel=True",
-        "--pool_size=1",
+        f"--pool_size={_check_pool(pool)}",
+        f"--VoilaKernelManager.fill_delay={FILL_DELAY if pool > 1 else FILL_DELAY_ONE}",
+        # jupyter_server's culler (Voilà's kernel manager never culls a kernel waiting in the pool)
+        f"--MappingKernelManager.cull_idle_timeout={CULL_IDLE_TIMEOUT}",
+        f"--MappingKernelManager.cull_interval={CULL_INTERVAL}",
+        "--MappingKernelManager.cull_connected=False",
+        # Kernels talk to the server over Unix sockets, not TCP ports on 127.0.0.1: with TCP,
+        # kernels started together can find their port taken by then ("Address already in use";
+        # 6 of 30 kernels failed so in the load test) and their messages are unencrypted on the
+        # loopback interface, readable by any local user.
+        "--KernelManager.transport=ipc",
         "--VoilaExporter.language_code=nb",
-        "--VoilaExecutor.timeout=120",
+        # cell time limits: planmodel.apps.server.cell_timeout (none for the cell that waits)
         # nbdime's lab extension (installed with pytest-notebook) fails to load in Voilà and
         # only adds a console error; the app does not need it.
         "--VoilaConfiguration.extension_denylist=nbdime-jupyterlab",
@@ -99,17 +180,37 @@ def port_is_free(port: int, host: str = HOST) -> bool:
     return True
 
 
-def launch(name: str = "befolkning", port: int = DEFAULT_PORT, open_browser: bool = True) -> int:
-    """Serve app ``name`` with Voilà on http://127.0.0.1:``port``/ until Ctrl+C.
+def memory_needed_mb(elever: int, pool: int) -> int:
+    """Memory [MB, RSS] the server needs when ``elever`` pages are open and the pool of ``pool``
+    kernels has been refilled: one kernel per open page plus the pool, plus the server."""
+    return (elever + pool) * KERNEL_MB + SERVER_MB
 
-    Prints the address before it blocks. Returns 0 when the server has stopped.
+
+def available_mb() -> float | None:
+    """Memory the machine has available [MB] (``MemAvailable`` in ``/proc/meminfo``), or None."""
+    try:
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemAvailable:"):
+                return int(line.split()[1]) / 1024
+    except (OSError, ValueError, IndexError):
+        return None
+    return None
+
+
+def launch(name: str = "befolkning", port: int = DEFAULT_PORT, open_browser: bool = True, pool: int = 1,
+           elever: int | None = None) -> int:
+    """Serve app ``name`` with Voilà on http://127.0.0.1:``port``/ until Ctrl+C, with ``pool``
+    preheated kernels, for ``elever`` users at most at once (default ``pool``).
+
+    Prints the address and, for a class, the memory it needs (a warning if the machine has
+    less available) before it blocks. Returns 0 when the server has stopped.
 
     Raises
     ------
     InputError
-        Unknown app (the message lists the apps) or port already in use.
+        Unknown app (the message lists the apps), pool out of range or port already in use.
     """
-    argv = voila_argv(name, port, open_browser)
+    argv = voila_argv(name, port, open_browser, pool=pool)
     if not 1 <= int(port) <= 65535:
         raise InputError("--port", "", f"{port} er ikke et portnummer (1–65535)")
     if not port_is_free(port):
@@ -117,16 +218,16 @@ def launch(name: str = "befolkning", port: int = DEFAULT_PORT, open_browser: boo
                          f"port {port} på {HOST} er i bruk; velg en annen, f.eks. --port {int(port) + 1}")
     os.environ.update(voila_env())  # Voilà reads JUPYTER_PATH when it collects templates
     print(f"planmodel: appen kjører på http://{HOST}:{int(port)}/ — Ctrl+C avslutter", flush=True)
-    from tornado.web import HTTPError
-    from voila.app import main as voila_main
-
-    try:
-        voila_main(argv=argv)
-    except HTTPError as exc:
-        # Voilà 0.5.13 shuts down a preheated kernel that a page took but never connected to
-        # twice when it stops, and raises "Kernel does not exist" after all kernels are gone.
-        if exc.status_code != 404 or "Kernel does not exist" not in str(exc.log_message):
-            raise
+    users = pool if elever is None else elever
+    if pool > 1 or users > 1:
+        need = memory_needed_mb(users, pool)
+        print(f"planmodel: {pool} økter gjøres klare på forhånd (om lag {tall(pool * KERNEL_MB / 1000, 1)} GB minne); "
+              f"med {users} sider åpne trengs om lag {tall(need / 1000, 1)} GB", flush=True)
+        free = available_mb()
+        if free is not None and need > free:
+            print(f"planmodel: advarsel: maskinen har bare {tall(free / 1000, 1)} GB ledig minne; "
+                  "velg færre elever eller en mindre --pool", flush=True)
+    server.main(argv)
     print("planmodel: appen er stoppet.", flush=True)
     return 0
 
@@ -138,9 +239,10 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def serve(name: str, log_path: Path, timeout: float = 90.0):
-    """Start app ``name`` in a Voilà subprocess exactly as :func:`launch` serves it, on a free
-    port, and wait until it answers. Returns ``(process, url)``; stop it with :func:`stop`.
+def serve(name: str, log_path: Path, timeout: float = 90.0, pool: int = 1):
+    """Start app ``name`` in a Voilà subprocess exactly as :func:`launch` serves it
+    (``python -m planmodel.apps`` with :func:`voila_argv` and :func:`voila_env`), on a
+    free port, and wait until it answers. Returns ``(process, url)``; stop it with :func:`stop`.
 
     Used by the browser tests and the benchmark. It polls a static file, because a GET of the
     page itself would use up the preheated kernel.
@@ -153,7 +255,7 @@ def serve(name: str, log_path: Path, timeout: float = 90.0):
 
     port = free_port()
     url = f"http://{HOST}:{port}/"
-    cmd = [sys.executable, "-m", "voila", *voila_argv(name, port=port, open_browser=False)]
+    cmd = [sys.executable, "-m", "planmodel.apps", *voila_argv(name, port=port, open_browser=False, pool=pool)]
     with open(log_path, "wb") as log:
         proc = subprocess.Popen(cmd, env=voila_env(), stdout=log, stderr=subprocess.STDOUT,
                                 stdin=subprocess.DEVNULL, start_new_session=True)
@@ -189,4 +291,4 @@ def stop(proc) -> None:
         proc.wait(timeout=10)
 
 
-__all__ = ["available_apps", "app_path", "free_port", "launch", "serve", "stop", "voila_argv", "voila_env"]
+__all__ = ["available_apps", "app_path", "free_port", "launch", "memory_needed_mb", "pool_for", "serve", "stop", "voila_argv", "voila_env"]

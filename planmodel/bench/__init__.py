@@ -177,11 +177,31 @@ def bench_app(quick: bool) -> list[dict]:
     return measure("krisekompasset", n=5 if quick else 10, loads=1 if quick else 3)
 
 
-BENCHMARKS: list[Callable[[bool], list[dict]]] = [bench_population, bench_model, bench_shell, bench_app]
+#: Sessions the load test opens at once: in a full run, and with --quick.
+LOAD_SESSIONS = 10
+LOAD_SESSIONS_QUICK = 2
 
 
-def main(json_lines: bool = False, quick: bool = False) -> int:
-    rows = [row for bench in BENCHMARKS for row in bench(quick)]
+def bench_load(quick: bool, sessions: int | None = None) -> list[dict]:
+    """A class opening Krisekompasset at once: ``sessions`` browser sessions (default 10, with
+    ``quick`` 2), each until interactive, then all closed; time to interactive, memory of the
+    server and its kernels, and kernels left after the pages closed (60 s; 15 s with ``quick``)."""
+    from planmodel.bench.apps import load_test
+
+    n = sessions or (LOAD_SESSIONS_QUICK if quick else LOAD_SESSIONS)
+    return load_test("krisekompasset", sessions=n, settle_s=15.0 if quick else 60.0)
+
+
+BENCHMARKS: list[Callable[[bool], list[dict]]] = [bench_population, bench_model, bench_shell, bench_app, bench_load]
+#: Row keys that every row has; anything else is printed below the row.
+_BASE_KEYS = ("name", "median_s", "min_s", "max_s", "n")
+
+
+def main(json_lines: bool = False, quick: bool = False, elever: int | None = None) -> int:
+    """Run the benchmarks and print a table (or JSON lines). With ``elever``, run only the load
+    test, with that many sessions."""
+    benches = [lambda q: bench_load(q, sessions=elever)] if elever is not None else BENCHMARKS
+    rows = [row for bench in benches for row in bench(quick)]
     if json_lines:
         for row in rows:
             print(json.dumps(row, ensure_ascii=False))
@@ -190,9 +210,14 @@ def main(json_lines: bool = False, quick: bool = False) -> int:
     for row in rows:
         print(f"{row['name']:<58} {row['median_s'] * 1e3:>8.2f}ms {row['min_s'] * 1e3:>8.2f}ms "
               f"{row['max_s'] * 1e3:>8.2f}ms {row['n']:>5}")
+        other = []
         for key, value in row.items():
             if key.startswith("ratio"):
                 print(f"    {key}: {value:.4f}")
             elif key.endswith("_added_s"):
                 print(f"    {key}: {value * 1e3:.0f} ms")
+            elif key not in _BASE_KEYS:
+                other.append(f"{key}={value}")
+        if other:
+            print("    " + ", ".join(other))
     return 0
