@@ -126,7 +126,7 @@ def build_parser() -> argparse.ArgumentParser:
                           "30 elever trenger om lag (30 + 10) × 170 MB ≈ 7 GB")
     app.add_argument("--pool", type=int, default=None,
                      help="antall økter som gjøres klare på forhånd (1–30; standard: som --elever, høyst 10). "
-                          "Elever utover dette venter til en ny økt har startet (på 2 kjerner opptil et minutt). "
+                          "Elever utover dette venter til en ny økt har startet (målt på 2 kjerner: 30–40 s). "
                           "Hver økt i reserve holder om lag 170 MB minne")
 
     sch = sub.add_parser("schema", help="JSON Schema for scenariofiler (for redigering med kontroll mens du skriver)")

@@ -52,9 +52,9 @@ SERVER_MB = 100
 ELEVER_MAX = 100
 #: Largest pool ``--elever`` gives (:func:`pool_for`). Every kernel in the pool holds
 #: :data:`KERNEL_MB` whether anyone uses it or not, and once a class has taken the pool it is
-#: filled again, so memory is (elever + pool) × :data:`KERNEL_MB`; on 2 cores filling 10 kernels
-#: takes about a minute. Pupils beyond the pool wait for a kernel to start (measured: about a
-#: minute when 20 start at once on 2 cores, docs/apper.md).
+#: filled again, so memory is (elever + pool) × :data:`KERNEL_MB`. On 2 cores filling 10 kernels
+#: took 19 s, 30 took 52 s. Pupils beyond the pool wait for a kernel to start: 30 pages at once
+#: with a pool of 10 had their page from the server after 31 s (median), 40 s at most (docs/apper.md).
 POOL_DEFAULT_MAX = 10
 #: Largest pool ``--pool`` accepts, for a machine with the memory and time to fill it.
 POOL_MAX = 30
@@ -66,7 +66,7 @@ CULL_IDLE_TIMEOUT = 600
 CULL_INTERVAL = 60
 #: Seconds Voilà waits before it starts a new kernel for the pool after a page took one, when
 #: the pool is for a class (more than one kernel). When a class opens the app at once, starting
-#: the refills at once (about 3.5 CPU seconds each) would compete for the cores with the pages
+#: the refills at once (about 3 CPU seconds each) would compete for the cores with the pages
 #: being served. The price: a page that comes when the pool is used up waits this much longer.
 FILL_DELAY = 10
 #: The same for a pool of one (one user, no rush): Voilà's default, so a reload waits no longer.

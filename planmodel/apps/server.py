@@ -1,5 +1,5 @@
-"""The Voilà server behind ``planmodel app``: Voilà 0.5 with one fix, so that a closed page ends
-its kernel.
+"""The Voilà server behind ``planmodel app``: Voilà 0.5 with two fixes, so that a closed page ends
+its kernel and a preheated kernel may wait in the pool as long as it takes.
 
 Run it as ``python -m planmodel.apps <voila arguments>`` (``planmodel/apps/__main__.py``);
 :func:`planmodel.apps.launch` calls :func:`main` in its own process and
@@ -12,7 +12,7 @@ When a tab is closed, Voilà's page sends ``navigator.sendBeacon`` POST
 ``/voila/api/shutdown/<kernel_id>`` with an ``_xsrf`` form field copied from the ``_xsrf`` cookie.
 Voilà's page never sets that cookie, so the field is empty and jupyter_server answers
 ``403 '_xsrf' argument missing from POST`` (voila-dashboards/voila#1458, open). The kernel then
-lives on (about 200 MB each) until the server stops.
+lives on (about 170 MB each) until the server stops.
 
 :func:`exempt_shutdown_from_xsrf` replaces the XSRF check of that one handler class,
 :class:`voila.shutdown_kernel_handler.VoilaShutdownKernelHandler`, by an origin check. Every other
