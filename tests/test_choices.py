@@ -7,6 +7,7 @@ import re
 from dataclasses import replace
 
 import numpy as np
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -187,3 +188,23 @@ def test_comparison_notat_is_one_printable_document():
     assert "Terskel: høy terskel" in doc and "tilbud: bredt tilbud" in doc
     assert "Kilde: Statistisk sentralbyrå" in doc or "Statistisk sentralbyrå" in doc
     assert not re.search(r"\bnan\b", doc)
+
+
+@pytest.mark.parametrize("kommune", ["1151", "0301", "3201", "4016", "3224"])  # Utsira, Oslo, Bærum, Drangedal, Rælingen
+def test_the_verdict_and_the_cost_per_choice_hold_for_small_and_large_kommuner(kommune):
+    from planmodel.present.keynumbers import key_numbers
+    from planmodel.present.signals import balance_verdict, crisis_signals
+    from planmodel.widgets.krisekompasset import effects_html, verdict_html
+
+    sc = PlanScenario(kommune=kommune, threshold=0.5, breadth=-0.5,
+                      measures=(MeasureChoice("hverdagsrehabilitering", 2027), MeasureChoice("heltidskultur", 2028)))
+    ds = run(sc)
+    eff = choice_effects(sc, ds)
+    for v in eff.data_vars:
+        assert np.isfinite(eff[v].values).all(), v
+        np.testing.assert_allclose(eff[v].drop_sel(choice="i_alt").sum("choice").values,
+                                   eff[v].sel(choice="i_alt").values, atol=1e-6)
+    sig = crisis_signals(ds)
+    html = verdict_html(ds, key_numbers(ds), sig) + effects_html(eff, 2030)
+    assert not re.search(r"\bnan\b|\binf\b|–\u00a0%", html)
+    assert f'data-verdict-level="{balance_verdict(ds).level}"' in html and sig[0].level == balance_verdict(ds).level
