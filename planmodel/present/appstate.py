@@ -57,19 +57,20 @@ class Choices:
     tjenestegruppe; ``measures`` maps tiltak id -> start year (in the order chosen); ``year`` is
     the year the page shows in the 2×2 and the cost per choice (None: the last plan year)."""
 
-    kommune: str = "3201"
+    # the defaults are the scenario defaults (one home: PlanScenario)
+    kommune: str = PlanScenario.kommune
     scenario: str = ""
-    demographic: str = "main"
-    horizon: int = 2040
-    plan_years: int = 4
+    demographic: str = PlanScenario.demographic
+    horizon: int = PlanScenario.horizon
+    plan_years: int = PlanScenario.plan_years
     plan_start: int | None = None
-    threshold: float | None = 0.0
-    breadth: float = 0.0
-    overflow: str = "queue"
-    build: bool = True
+    threshold: float | None = PlanScenario.threshold
+    breadth: float = PlanScenario.breadth
+    overflow: str = PlanScenario.overflow
+    build: bool = PlanScenario.behovsanalyse
     compensation: float = 1.0
     growth: float = 0.0
-    effect_bound: str = "value"
+    effect_bound: str = PlanScenario.effect_bound
     measures: Mapping[str, int] = field(default_factory=dict)
     year: int | None = None
 

@@ -135,6 +135,11 @@ def money_text(nok1000: float) -> str:
     return mill_kr(float(nok1000) * 1000.0, 1)
 
 
+def money_change_text(nok1000: float) -> str:
+    """A change in NOK 1000 -> ``"+12,3 mill. kr"`` / ``"−4,0 mill. kr"`` / ``"0,0 mill. kr"`` (minus U+2212)."""
+    return f"{endring(float(nok1000) / 1000.0, 1)}{NBSP}mill.{NBSP}kr"
+
+
 #: Driftsinntekter [NOK 1000] from which a kommune's tiltak tables show mill. kr with 1 and 2
 #: decimals (below: 3), see :func:`money_decimals`.
 DECIMAL_STEPS = ((1_000_000.0, 1), (100_000.0, 2))

@@ -28,7 +28,7 @@ from planmodel.inputs.scenario import PlanScenario
 from planmodel.model import run
 from planmodel.present import svg
 from planmodel.present.appstate import Choices
-from planmodel.present.keynumbers import key_numbers, lines, money_text, ndr_text, norm_text
+from planmodel.present.keynumbers import key_numbers, lines, money_change_text, money_text, ndr_text, norm_text
 from planmodel.present.report import _CSS as REPORT_CSS, LIMITATIONS, SOURCES, key_message, signals_html
 from planmodel.present.signals import crisis_signals, economy_signal, legend, offer_signal, workforce_signal
 
@@ -96,7 +96,7 @@ def proposal_table(results: Mapping[str, xr.Dataset], effects: Mapping[str, xr.D
         def ndr_change(n, kind=kind):
             e = effects[n]
             part = e["ndr"].sel(year=year).where(e["choice_kind"] == kind, 0.0).sum()
-            return _signed_mill(float(part))
+            return money_change_text(float(part))
         row(f"Hva valgene endrer i {year}: {label} (netto driftsresultat, mill. kr)", ndr_change)
     for kind, label in (("i_alt", "Alle valg"),):
         def fte_change(n, kind=kind):
@@ -105,11 +105,6 @@ def proposal_table(results: Mapping[str, xr.Dataset], effects: Mapping[str, xr.D
         row(f"Hva valgene endrer i {year}: {label} (årsverk)", fte_change)
     row("Tiltak (antall)", lambda n: tall(cols[n].n_measures))
     return rows
-
-
-def _signed_mill(nok1000: float) -> str:
-    """NOK 1000 -> ``"+12,3 mill. kr"`` / ``"−4,0 mill. kr"`` / ``"0,0 mill. kr"``."""
-    return f"{endring(nok1000 / 1000.0, 1)}\u00a0mill.\u00a0kr"
 
 
 def proposal_table_html(rows: list[tuple[str, list[str]]], names: list[str], caption: str) -> str:

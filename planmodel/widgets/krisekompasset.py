@@ -71,7 +71,7 @@ from planmodel.model.result import AMOUNT_TOLERANCE
 from planmodel.present.charts import (care_chart, gap_chart, ndr_chart, population_chart, sector_chart,
                                       workforce_chart)
 from planmodel.present.keynumbers import (CARE_SECTOR, assumption_text, key_numbers, lines,
-                                          MIDDLE_YEAR, money_text, ndr_text, norm_text, shown_years)
+                                          MIDDLE_YEAR, money_change_text, money_text, ndr_text, norm_text, shown_years)
 from planmodel.present.signals import (LEVEL_COLOURS, balance_verdict, LEVELS as SIGNAL_LEVELS, Signal, crisis_signals, legend,
                                        rules_text, signal_dict)
 from planmodel.widgets.common import BUSY_CLASS as BUSY_CLASS  # re-exported: tests use it
@@ -562,11 +562,8 @@ def footer_html() -> str:
 
 
 def excel_link_html(content: bytes, name: str = EXCEL_NAME) -> str:
-    """A download link holding the workbook as a data URL (works offline, no server route)."""
-    b64 = base64.b64encode(content).decode("ascii")
-    size = tall(len(content) / 1000)
-    return (f'<a class="planmodel-excel-link" download="{name}" href="data:{EXCEL_MIME};base64,{b64}" '
-            f'style="font-size:1.15em;font-weight:600">Last ned {name} ({size}{NBSP}kB)</a>')
+    """A download link holding the workbook as a data URL (:func:`data_link_html`)."""
+    return data_link_html(content, name, EXCEL_MIME, f"Last ned {name}", "planmodel-excel-link")
 
 
 def build_excel(ds: xr.Dataset, scenario: PlanScenario, scenario_text: str | None = None,
@@ -583,11 +580,6 @@ def build_excel(ds: xr.Dataset, scenario: PlanScenario, scenario_text: str | Non
 # =============================================================================================
 # The verdict first: balance, the gap per year, the other signals, what the choices change
 # =============================================================================================
-
-def _signed_mill(nok1000: float) -> str:
-    """NOK 1000 -> ``"+12,3 mill. kr"`` (a change; minus is U+2212)."""
-    return f"{endring(float(nok1000) / 1000.0, 1)}{NBSP}mill.{NBSP}kr"
-
 
 def verdict_html(ds: xr.Dataset, numbers: Mapping[str, str], sig: list[Signal], stale: str = "") -> str:
     """The verdict at the top: one sentence and one colour for the økonomi
@@ -626,7 +618,7 @@ def effects_html(effects: xr.Dataset | None, year: int, stale: bool = False) -> 
     def row(i: int, label: str, cls: str = "") -> str:
         cid = str(effects["choice"].values[i])
         return (f'<tr data-choice="{_esc(cid)}"{cls}><th scope="row">{_esc(label)}</th>'
-                f'<td data-effect="ndr">{_esc(_signed_mill(float(e["ndr"][i])))}</td>'
+                f'<td data-effect="ndr">{_esc(money_change_text(float(e["ndr"][i])))}</td>'
                 f'<td data-effect="fte">{_esc(endring(float(e["fte"][i])))}</td>'
                 f'<td data-effect="unmet">{_esc(endring(float(e["unmet"][i])))}</td></tr>')
 
@@ -642,7 +634,7 @@ def effects_html(effects: xr.Dataset | None, year: int, stale: bool = False) -> 
         unmet = float(e["unmet"][idx].sum())
         rows.insert(len([k for k in kinds if k in ("terskel", "tilbud", "plasser")]),
                     f'<tr data-choice="tiltak"><th scope="row">{n_measures} tiltak (hvert for seg, summert; '
-                    f"se ved hvert tiltak)</th><td data-effect=\"ndr\">{_esc(_signed_mill(ndr))}</td>"
+                    f"se ved hvert tiltak)</th><td data-effect=\"ndr\">{_esc(money_change_text(ndr))}</td>"
                     f'<td data-effect="fte">{_esc(endring(fte))}</td><td data-effect="unmet">{_esc(endring(unmet))}</td></tr>')
     if len(kinds) == 1:
         body = ('<p class="pm-none">Ingen valg som skiller seg fra dagens praksis: terskel og tilbud som i dag, '
@@ -669,7 +661,7 @@ def measure_note_html(effects: xr.Dataset | None, mid: str, year: int, chosen: b
     if chosen and effects is not None and f"tiltak:{mid}" in effects["choice"].values:
         e = effects.sel(choice=f"tiltak:{mid}", year=year)
         return (f'<div class="pm-measure-cost" data-measure-cost="{_esc(mid)}">I {year}, alene mot dagens praksis: '
-                f'netto driftsresultat <strong data-effect="ndr">{_esc(_signed_mill(float(e["ndr"])))}</strong>, '
+                f'netto driftsresultat <strong data-effect="ndr">{_esc(money_change_text(float(e["ndr"])))}</strong>, '
                 f'årsverk <strong data-effect="fte">{_esc(endring(float(e["fte"])))}</strong></div>')
     if drift is not None:
         return (f'<div class="pm-measure-cost pm-not-chosen">Driftskostnad i {year} hvis valgt fra {first}: '
@@ -1555,7 +1547,6 @@ class Krisekompasset(widgets.VBox):
             self.method_view.value = method_html(ds, sc)
             self.assumptions_view.value = assumptions_html(ds, sc)
             self._static_key = static
-        self.share_view.value = share_html(self.choices().to_query())
         self.message.value = ""
 
     def _render_year(self) -> None:

@@ -90,6 +90,12 @@ class Row:
     values: tuple[str, ...]
 
 
+def compared_rows(spec, a: dict[str, float], b: dict[str, float]) -> tuple[Row, ...]:
+    """Rows of two sets of figures side by side and their change: ``spec`` is
+    ``(key, label, format of a value, format of a change)`` per row."""
+    return tuple(Row(k, label, (show(a[k]), show(b[k]), change(b[k] - a[k]))) for k, label, show, change in spec)
+
+
 @dataclass(frozen=True)
 class Result:
     """The figures of one choice, as the exact texts shown.
@@ -328,7 +334,7 @@ def services_result(threshold: float = 0.0, effect_bound: str = "value", year: i
         ("arsverksgap", "Årsverksgap i helse og omsorg (årsverk; + er mangel)", endring, endring),
         ("kostnad", "Helse og omsorg med ventekostnaden (mill. kr)", _mill, _mill_change),
     ]
-    rows = tuple(Row(k, label, (show(a[k]), show(b[k]), change(b[k] - a[k]))) for k, label, show, change in spec)
+    rows = compared_rows(spec, a, b)
     heading = (f"{kommune_label(kommune)} {year}, ingen nye plasser etter {int(now.year[0])}, "
                f"virkninger: {EFFECT_BOUND[effect_bound]}")
     note = ("Udekket behov er personer som ville fått en lett tjeneste med lav terskel, men ikke får det med "
@@ -466,7 +472,7 @@ def crisis_result(threshold: float = 0.0, breadth: float = 0.0, build: bool = Tr
         ("arsverksgap", "Årsverksgap i helse og omsorg (årsverk; + er mangel)", endring, endring),
         ("rammer", "Sektorrammene i alt (mill. kr)", _mill, _mill_change),
     ]
-    rows = tuple(Row(k, label, (show(a[k]), show(b[k]), change(b[k] - a[k]))) for k, label, show, change in spec)
+    rows = compared_rows(spec, a, b)
     places = "bygger nye plasser etter behov" if build else "ingen nye sykehjemsplasser eller heldøgns omsorgsboliger"
     heading = f"Bærum {year}: {corner_name(threshold, breadth)}; {places}"
     note = ("Basisalternativet er terskel og tilbud som i dag, med nye plasser etter behov "
