@@ -215,6 +215,7 @@ class BudgetInputs:
     debt_at: tuple[int, float] | None = None  # rullering: actual debt at the end of a year
     fund_at: tuple[int, float] | None = None  # rullering: actual fund at the end of a year
     own: OwnAmounts | None = None  # the kommune's own amounts by year (a scenario's budget:)
+    growth_extra: np.ndarray | None = None  # Monte Carlo: added real growth of the frie inntekter (1, N) [share per year]
 
 
 def income_equalisation(tax_per_capita: float | np.ndarray, eco: Economy) -> float | np.ndarray:
@@ -238,19 +239,20 @@ def age_index(pop_age: np.ndarray, nat_age: np.ndarray, groups, weights) -> np.n
 
     Parameters
     ----------
-    pop_age, nat_age : (Y, A) persons by single age (0..105) of the kommune and of Norway.
+    pop_age, nat_age : (..., Y, A) persons by single age (0..105) of the kommune and of Norway
+        (leading dimensions such as draws broadcast; the result is then (..., Y)).
     groups : ((first age, last age), ...) of the kostnadsnøkkel's age groups.
     weights : their weights in the samlet key (the rest are the other criteria).
     """
     pop_age = np.asarray(pop_age, dtype=float)
     nat_age = np.asarray(nat_age, dtype=float)
-    G = np.zeros((pop_age.shape[1], len(groups)))
+    G = np.zeros((pop_age.shape[-1], len(groups)))
     for j, (lo, hi) in enumerate(groups):  # a 106 x 10 grouping matrix, built once per call
         G[lo:hi + 1, j] = 1.0
-    share = (pop_age @ G) / pop_age.sum(axis=1, keepdims=True)  # (Y, J)
-    nat = (nat_age @ G) / nat_age.sum(axis=1, keepdims=True)
+    share = (pop_age @ G) / pop_age.sum(axis=-1, keepdims=True)  # (..., Y, J)
+    nat = np.broadcast_to((nat_age @ G) / nat_age.sum(axis=-1, keepdims=True), share.shape)
     w = np.asarray(weights, dtype=float)
-    return (w * np.divide(share, nat, out=np.zeros_like(share), where=nat > 0)).sum(axis=1)
+    return (w * np.divide(share, nat, out=np.zeros_like(share), where=nat > 0)).sum(axis=-1)
 
 
 def _stock(start: np.ndarray, decay: float, flows: np.ndarray) -> np.ndarray:
@@ -296,7 +298,8 @@ def income_lines(inp: BudgetInputs, eco: Economy) -> dict[str, np.ndarray]:
         parts = {k: v * factor for k, v in parts.items()}
     t = (inp.years - inp.years[0])[:, None]
     w = eco.demographic_compensation.value
-    growth = (1.0 + eco.free_income_growth.value) ** t
+    g = eco.free_income_growth.value if inp.growth_extra is None else eco.free_income_growth.value + inp.growth_extra
+    growth = (1.0 + g) ** t
     lam = growth * (1.0 + w * (base.national_need_index - 1.0))
     v0 = {k: np.where(t == 0, base.parts[k], v) for k, v in parts.items()}
     out = {k: v / N0 * P * lam for k, v in v0.items()}

@@ -15,6 +15,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 import xarray as xr
 
+from planmodel.population import demography
 from planmodel.population.demography import overrides_key, population_for
 from typing import Mapping
 
@@ -35,6 +36,7 @@ from planmodel.core.labels import INCOME_RULE_NB
 from planmodel.services.calibration import calibration_for, national_service_cost_per_capita
 from planmodel.services.effects import measure_arrays
 from planmodel.inputs.scenario import PlanScenario, resolve
+from planmodel.inputs.uncertainty import Draws, load_ranges
 from planmodel.inputs.catalogue import Catalogue
 from planmodel.services.workforce import staff_share_60_66, workforce_arrays
 
@@ -83,6 +85,7 @@ class Prepared:
     calibration: object
     accounts: object = None
     waiting: np.ndarray | None = None
+    draws: Draws | None = None  # Monte Carlo: the lead axis is ``draw`` (see prepare)
 
 
 def run(scenario: PlanScenario) -> xr.Dataset:
@@ -141,20 +144,23 @@ def income_base(accounts, pop: xr.DataArray, nat: xr.DataArray, eco: Economy, ca
     key = eco.cost_key
     years = pop["year"].values
     nat = nat.sel(year=years)
-    kommune_idx = age_index(pop.sum("sex").transpose("year", "age").values, nat.sum("sex").transpose("year", "age").values,
+    draw = ("draw",) if "draw" in pop.dims else ()  # Monte Carlo: one column per draw, else one
+    kommune_idx = age_index(pop.sum("sex").transpose(*draw, "year", "age").values,
+                            nat.sum("sex").transpose("year", "age").values,
                             [(g[1], g[2]) for g in key.groups], [g[3] for g in key.groups])
+    kommune_idx = kommune_idx.T if draw else kommune_idx[:, None]  # (Y, N)
     cost = national_service_cost_per_capita(catalogue, nat)
     n_kommuner = len(all_kommuner())
-    nat_total = nat.sum(("age", "sex")).transpose("year").values
-    own_total = pop.sum(("age", "sex")).transpose("year").values
+    nat_total = nat.sum(("age", "sex")).transpose("year").values[:, None]
+    own_total = pop.sum(("age", "sex")).transpose("year", *draw).values.reshape(years.size, -1)
     basis = key.basis_weight * eco.expenditure_need_per_capita.value * (nat_total / n_kommuner - own_total) / 1000.0
     national_idx = 1.0 + (cost - cost[0]) / national_free_income_per_capita()
-    return IncomeBase(population0=float(pop.values[0].sum()), parts=parts,
+    return IncomeBase(population0=float(pop.isel(year=0, **{d: 0 for d in draw}).values.sum()), parts=parts,
                       other_income=accounts.gross_operating_income - accounts.free_income,
                       net_operating_result=accounts.net_operating_result, net_debt=accounts.net_debt,
                       tax_per_capita=tax_per_capita,
-                      age_index_change=(kommune_idx - kommune_idx[0])[:, None], national_need_index=national_idx[:, None],
-                      basis_amount=basis[:, None], fund=own.get("fund"))
+                      age_index_change=kommune_idx - kommune_idx[:1], national_need_index=national_idx[:, None],
+                      basis_amount=basis, fund=own.get("fund"))
 
 
 @memo(maxsize=64, key=lambda scenario, accounts, pop, eco, catalogue: (
@@ -169,8 +175,18 @@ def _income_base_for(scenario: PlanScenario, accounts, pop: xr.DataArray, eco: E
     return income_base(accounts, pop, national_population(scenario), eco, catalogue, scenario.accounts)
 
 
-def prepare(scenario: PlanScenario) -> Prepared:
-    """Population, calibration, service model and budget inputs of a scenario (see :func:`run`)."""
+def prepare(scenario: PlanScenario, draws: Draws | None = None) -> Prepared:
+    """Population, calibration, service model and budget inputs of a scenario (see :func:`run`).
+
+    With ``draws`` (:class:`~planmodel.inputs.uncertainty.Draws`, Monte Carlo) the lead axis is
+    ``draw`` instead of ``variant``: one column per draw, each the scenario's own variant (options
+    with tiltak) under that draw's assumptions — fertility, life expectancy and migration move the
+    population (:func:`~planmodel.population.demography.population_draws`), ``coverage_change``
+    the coverage of the services in its sectors (linearly from 0 in the base year to the change at
+    the horizon), ``unit_cost_growth`` the unit costs ((1 + g)^t; the base year is the accounts),
+    ``measure_effects`` each tiltak's effects between weak and strong, ``free_income_growth`` and
+    ``interest_rate`` are added to the economy's. The option and tiltak split of the sector frames
+    and the handlingsrom are then not computed (every column is the scenario's own variant)."""
     catalogue, library, measures, eco = resolve(scenario)
     pop = population_for(scenario.kommune, scenario.demographic, scenario.horizon, scenario.demography_overrides,
                          scenario.base_population)
@@ -179,11 +195,26 @@ def prepare(scenario: PlanScenario) -> Prepared:
     code = pop.attrs["kommune"]
     accounts = with_own_accounts(kommune_accounts(code), scenario.accounts, scenario.source)
     cal = calibration_for(catalogue, pop, code, base_year, accounts, scenario.users)
-    lead = Lead(("variant",), {"variant": np.array(VARIANTS)}, (len(VARIANTS),))
     base_pop = float(pop.values[0].sum())
-    active = np.tile(np.array([[0.0, 1.0, 0.0]]), (len(measures), 1))
-    ma = measure_arrays(measures, catalogue, years, base_pop, active=active, bound=scenario.effect_bound, lead=lead)
-    options = _variant_options(scenario)
+    coverage_factors = None
+    if draws is None:
+        lead = Lead(("variant",), {"variant": np.array(VARIANTS)}, (len(VARIANTS),))
+        active = np.tile(np.array([[0.0, 1.0, 0.0]]), (len(measures), 1))
+        # the lead columns of each variant (valg, valg_tiltak, minimum)
+        col = {v: slice(i, i + 1) for i, v in enumerate(VARIANTS)}
+        options = _variant_options(scenario)
+    else:
+        lead = Lead(("draw",), {"draw": np.arange(draws.n)}, (draws.n,))
+        active = np.ones((len(measures), draws.n))
+        col = {v: slice(None) for v in VARIANTS}  # every column is the scenario's own variant
+        options = replace(_variant_options(scenario), threshold=scenario.threshold, breadth=float(scenario.breadth))
+        pop = demography.population_draws(scenario.kommune, scenario.demographic, scenario.horizon, scenario.demography_overrides,
+                               scenario.base_population, tfr_factor=draws.values["tfr_factor"],
+                               e0_shift=draws.values["e0_shift"], migration_factor=draws.values["migration_factor"])
+        coverage_factors = _coverage_draws(catalogue, years, draws)
+        options = replace(options, coverage_factors=coverage_factors, saturate=True)
+    ma = measure_arrays(measures, catalogue, years, base_pop, active=active, bound=scenario.effect_bound, lead=lead,
+                        positions=None if draws is None else draws.measures)
     pre = demand_arrays(pop, catalogue, cal.coverage, options, measures=ma, capacity=False)
     idx = CatalogueIndex.of(catalogue)
     pressure = code in catalogue.pressure_kommuner
@@ -218,10 +249,14 @@ def prepare(scenario: PlanScenario) -> Prepared:
     c0 = lead.flat(cal.coverage, ("service", "age"))
     costs = cost_arrays(d, catalogue, coverage0=c0, measures=ma, unit_cost=cal.unit_cost_values)
     sectors, M = sector_matrix(catalogue)
-    wait = waiting_costs(d, catalogue, cal.unit_cost_values)  # (G, Y, 3) NOK 1000
+    wait = waiting_costs(d, catalogue, cal.unit_cost_values)  # (G, Y, N) NOK 1000
+    if draws is not None:  # real growth of unit costs beyond prices; the base year is the accounts
+        grow = (1.0 + draws.values["unit_cost_growth"][None, None, :]) ** (years - base_year)[None, :, None]
+        costs = {**costs, "cost": costs["cost"] * grow, "demographic_cost": costs["demographic_cost"] * grow}
+        wait = wait * grow
     cost_sector = np.einsum("ks,syn->kyn", M, costs["cost"]) + \
         np.einsum("kg,gyn->kyn", waiting_sector_matrix(catalogue, sectors), wait)  # (K, Y, 3)
-    demo_sector = np.einsum("ks,syn->kyn", M, costs["demographic_cost"])[:, :, :1]
+    demo_sector = np.einsum("ks,syn->kyn", M, costs["demographic_cost"])[:, :, col["valg"]]
     sector_pos = {s: i for i, s in enumerate(sectors)}
     K, Y = len(sectors), years.size
     meas_sector = np.zeros((K, Y, 1))
@@ -231,10 +266,11 @@ def prepare(scenario: PlanScenario) -> Prepared:
         if meas.status == "vedtatt":
             committed[:, 0] += ma.operating[m]
     mandatory = idx.mandatory.astype(float)
-    minimum = np.einsum("s,sy->y", mandatory, costs["cost"][:, :, 2])[:, None]
+    minimum = np.einsum("s,syn->yn", mandatory, costs["cost"][:, :, col["minimum"]])
     # the scenario's own variant (options with tiltak) pays for its places; places added by hand too
-    invest_capacity = sum(pl["investment"][:, 1:2] for pl in places.values()) if places else np.zeros((Y, 1))
-    external = sum(pl["external"][:, 1:2] for pl in places.values()) if places else np.zeros((Y, 1))
+    own_variant = col["valg_tiltak"]
+    invest_capacity = sum(pl["investment"][:, own_variant] for pl in places.values()) if places else np.zeros((Y, 1))
+    external = sum(pl["external"][:, own_variant] for pl in places.values()) if places else np.zeros((Y, 1))
     by_group = {pt.capacity_group: pt for pt in catalogue.place_types.values() if pt.capacity_group}
     for g, flows in scenario.capacity_additions.items():
         if g not in by_group:
@@ -245,25 +281,41 @@ def prepare(scenario: PlanScenario) -> Prepared:
         inv = investment_path(opening, by_group[g].cost(pressure).value)
         invest_capacity = invest_capacity + inv
         external = external + inv * by_group[g].external_share.value
-    P_total = d.P.sum(axis=0)[:, :1]  # (Y, 1)
+    P_total = d.P.sum(axis=0)[:, col["valg"]]  # (Y, 1), or (Y, D) with draws
     inp = BudgetInputs(
         years=years, sectors=sectors, population=P_total,
-        income=_income_base_for(scenario, accounts, pop, eco, catalogue),
+        income=_income_base_for(scenario, accounts, pop, eco, catalogue) if draws is None else
+        income_base(accounts, pop, national_population(scenario), eco, catalogue, scenario.accounts),
         base_frame=demo_sector[:, :1],  # today's practice in the base year; options (incl. a base-year queue) below
         demographic=demo_sector - demo_sector[:, :1],
-        options=cost_sector[:, :, :1] - demo_sector,
-        measures_effect=cost_sector[:, :, 1:2] - cost_sector[:, :, :1],
+        options=cost_sector[:, :, col["valg"]] - demo_sector,
+        measures_effect=cost_sector[:, :, col["valg_tiltak"]] - cost_sector[:, :, col["valg"]],
         measures_operating=meas_sector,
         measures_investment=ma.investment.sum(axis=0)[:, None],
         capacity_investment=invest_capacity, capacity_external=external,
         mandatory_minimum=minimum, committed_operating=committed,
         own=own_amounts(scenario.budget, years, ACCOUNTS_YEAR, catalogue.price_year, eco.deflator.value),
+        growth_extra=None if draws is None else draws.values["free_income_growth"][None, :],
+        # the base year is the accounts: a draw's interest applies from the next year
+        extra_interest=None if draws is None else (years > base_year)[:, None] * draws.values["interest_rate"][None, :],
     )
-    fte_sector = np.einsum("ks,syn->kyn", M, costs["fte"][:, :, 1:2])
-    wf = workforce_arrays(fte_sector, d.P[:, :, :1], staff_share_60_66(catalogue, sectors, scenario.staff_profile),
+    fte_sector = np.einsum("ks,syn->kyn", M, costs["fte"][:, :, col["valg_tiltak"]])
+    wf = workforce_arrays(fte_sector, d.P[:, :, col["valg"]], staff_share_60_66(catalogue, sectors, scenario.staff_profile),
                           catalogue.staff.retirement_rate_60_66)
     return Prepared(scenario, catalogue, pop, years, sectors, measures, ma, d, costs, inp, eco, fte_sector, wf,
-                    places, cal, accounts, wait)
+                    places, cal, accounts, wait, draws)
+
+
+def _coverage_draws(catalogue: Catalogue, years: np.ndarray, draws: Draws) -> xr.DataArray:
+    """Coverage factors (service, year, draw) of the ``coverage_change`` draws: 1 in the base year,
+    1 + change at the horizon, linear between, for the services of the range's sectors (all
+    services when it names none)."""
+    rng = load_ranges()["coverage_change"]
+    on = np.array([not rng.sectors or catalogue.services[s].sector in rng.sectors for s in catalogue.ids], dtype=float)
+    ramp = (years - years[0]) / max(int(years[-1] - years[0]), 1)
+    values = 1.0 + on[:, None, None] * ramp[None, :, None] * draws.values["coverage_change"][None, None, :]
+    return xr.DataArray(values, dims=("service", "year", "draw"),
+                        coords={"service": list(catalogue.ids), "year": years, "draw": np.arange(draws.n)})
 
 
 #: The two economy alternatives shown side by side: the inntektssystem's demographic
@@ -481,3 +533,65 @@ def population_warnings(pop: xr.DataArray, horizon: int) -> list[str]:
         return out + [f"Befolkningen endres med {endring(change * 100)}{NBSP}% fra {int(years[0])} til {year}; "
                 "sjekk boligtall og flytteforutsetninger (mer enn ±50 % er uvanlig)."]
     return out
+
+
+def run_draws(scenario: PlanScenario, draws: Draws) -> xr.Dataset:
+    """The scenario under every draw of its uncertain assumptions (Monte Carlo), in one pass with
+    a ``draw`` lead axis (see :func:`prepare`).
+
+    Returns a Dataset over (year, draw) with the økonomiplan's result lines [NOK 1000, fixed
+    prices] — ``netto_driftsresultat``, ``netto_driftsresultat_andel`` [share of driftsinntekter],
+    ``resultatmal``, ``inndekningsbehov``, ``driftsinntekter``, ``frie_inntekter``,
+    ``netto_driftsutgifter_sektorer`` and ``sektor_ramme`` (sector, year, draw) — with ``arsverk``
+    [årsverk, all sectors], ``befolkning`` and ``befolkning_80`` [persons], ``ventende`` [persons
+    waiting for a place], ``metning`` (draw) [persons whose coverage a draw pushed above 100 %,
+    held there], and the draws' assumptions themselves: one variable per assumption (draw) and
+    ``tiltak_posisjon`` (measure, draw). The coordinate ``plan_year`` marks the økonomiplan period.
+    """
+    p = prepare(scenario, draws)
+    b = compute_budget(p.inputs, p.economy)
+    years, catalogue = p.years, p.catalogue
+    first = scenario.plan_period[0]
+    nok = f"NOK 1000, {catalogue.price_year} prices"
+    YD = ("year", "draw")
+    pop = p.pop.transpose("year", "draw", "age", "sex")
+    data = {
+        "netto_driftsresultat": (YD, b["netto_driftsresultat"], nok, "Netto driftsresultat"),
+        "netto_driftsresultat_andel": (YD, b["ndr_share"], "share of driftsinntekter",
+                                       "Netto driftsresultat i % av driftsinntektene"),
+        "resultatmal": (YD, b["target"], nok, "Mål for netto driftsresultat"),
+        "inndekningsbehov": (YD, b["gap"], nok, "Inndekningsbehov (avstand til målet)"),
+        "driftsinntekter": (YD, b["driftsinntekter"], nok, "Brutto driftsinntekter"),
+        "frie_inntekter": (YD, b["frie_inntekter"], nok, "Frie inntekter (skatt og rammetilskudd)"),
+        "netto_driftsutgifter_sektorer": (YD, b["netto_driftsutgifter_sektorer"], nok, "Netto driftsutgifter, sektorene"),
+        "sektor_ramme": (("sector", *YD), b["sector_cost"], nok, "Sektorramme (netto)"),
+        "arsverk": (YD, p.fte_sector.sum(axis=0), "årsverk", "Årsverk (behov, alle sektorer)"),
+        "befolkning": (YD, pop.sum(("age", "sex")).values, "persons", "Befolkning 1. januar"),
+        "befolkning_80": (YD, pop.sel(age=slice(80, None)).sum(("age", "sex")).values, "persons",
+                          "Befolkning 80 år og eldre"),
+        "ventende": (YD, p.d.queue.sum(axis=0), "persons", "Ventende på plass (alle plasstyper)"),
+        "metning": (("draw",), np.zeros(draws.n) if p.d.saturated is None else p.d.saturated, "persons",
+                    "Personer der trekket ga dekningsgrad over 100 % (holdt på 100 %)"),
+    }
+    ranges = load_ranges()
+    for name, values in draws.values.items():
+        data[name] = (("draw",), np.asarray(values, dtype=float), ranges[name].unit, ranges[name].label)
+    ids = [m.id for m in p.measures]
+    data["tiltak_posisjon"] = (("measure", "draw"),
+                               np.array([draws.measures.get(m, np.zeros(draws.n)) for m in ids]).reshape(len(ids), draws.n),
+                               "position (-1 svak, 0 valgt, 1 sterk)", ranges["measure_effects"].label)
+    ds = xr.Dataset({k: (dims, np.asarray(v, dtype=float), {"units": u, "long_name": ln})
+                     for k, (dims, v, u, ln) in data.items()},
+                    coords={"year": years, "draw": np.arange(draws.n), "sector": list(p.sectors), "measure": ids,
+                            "plan_year": ("year", (years >= first) & (years < first + scenario.plan_years))})
+    if draws.labels is not None:
+        ds = ds.assign_coords(draw_label=("draw", list(draws.labels)))
+    ds.attrs = {
+        "kommune": p.pop.attrs.get("kommune"), "kommune_name": p.pop.attrs.get("kommune_name"),
+        "scenario": scenario.id, "scenario_title": scenario.title, "scenario_fingerprint": scenario.fingerprint,
+        "base_year": int(years[0]), "plan_start": first, "plan_years": scenario.plan_years,
+        "horizon": scenario.horizon, "price_year": catalogue.price_year, "money_units": nok,
+        "target_share": float(p.economy.result_target_share.value),
+        "seed": -1 if draws.seed is None else int(draws.seed), "ranges": ranges.source,
+    }
+    return ds

@@ -187,8 +187,9 @@ def line_chart(x: Sequence[int], series: Sequence[tuple[str, Sequence[Number]]],
                y_label: str, chart_id: str, x_label: str = "År", fmt: Formatter = tall,
                reference: Sequence[tuple[float, str]] = (), shade: tuple[int, int, str] | None = None,
                desc: str = "", width: int = 720, height: int = 400, zero_line: bool = True,
-               end_labels: bool = True, from_zero: bool = True) -> str:
-    """Lines over years.
+               end_labels: bool = True, from_zero: bool = True,
+               bands: Sequence[tuple[str, Sequence[Number], Sequence[Number]]] = ()) -> str:
+    """Lines over years, optionally over shaded bands (a fan chart).
 
     Parameters
     ----------
@@ -211,13 +212,17 @@ def line_chart(x: Sequence[int], series: Sequence[tuple[str, Sequence[Number]]],
     str, an ``<svg>`` element.
     """
     xs = [int(v) for v in x]
-    all_y = [v for _, vals in series for v in finite(vals)] + [r[0] for r in reference]
+    all_y = [v for _, vals in series for v in finite(vals)] + [r[0] for r in reference] + \
+        [v for _, lower, upper in bands for v in finite(lower) + finite(upper)]
     if from_zero:
         all_y.append(0.0)
     lo, hi = (min(all_y), max(all_y)) if all_y else (0.0, 1.0)
     ticks = labelled_ticks(lo, hi, fmt)
     y0, y1 = ticks[0], ticks[-1]
-    legend_items = [(_line_swatch(i), lab) for i, (lab, _) in enumerate(series)] if len(series) > 1 else []
+    band_opacity = [0.18 + 0.17 * k for k in range(len(bands))]
+    legend_items = [(_line_swatch(i), lab) for i, (lab, _) in enumerate(series)] if len(series) > 1 or bands else []
+    legend_items += [(f'<rect width="22" height="12" y="-9" fill="{COLORS[0]}" fill-opacity="{band_opacity[k]:.2f}"/>', lab)
+                     for k, (lab, _, _) in enumerate(bands)]
     left = 20 + max(len(fmt(t)) for t in ticks) * FONT * 0.6 + 30
     right = 30 + (max((len(fmt(finite(v)[-1])) for _, v in series if finite(v)), default=0) * FONT * 0.6
                   if end_labels else 0)
@@ -256,6 +261,14 @@ def line_chart(x: Sequence[int], series: Sequence[tuple[str, Sequence[Number]]],
     for v in shown:  # x tick labels
         out.append(_text(px(v), top + ph + FONT + 8, str(v), size=FONT - 1, anchor="middle"))
     out.append(f'<line x1="{left:.1f}" y1="{top + ph:.1f}" x2="{left + pw:.1f}" y2="{top + ph:.1f}" stroke="{AXIS_COLOR}"/>')
+    for k, (label, lower, upper) in enumerate(bands):  # behind the lines
+        pts = [(px(xv), py(float(a)), py(float(b))) for xv, a, b in zip(xs, lower, upper)
+               if math.isfinite(float(a)) and math.isfinite(float(b))]
+        if len(pts) > 1:
+            path = " ".join(f"{x:.1f},{a:.1f}" for x, a, _ in pts) + " " + \
+                " ".join(f"{x:.1f},{b:.1f}" for x, _, b in reversed(pts))
+            out.append(f'<polygon points="{path}" fill="{COLORS[0]}" fill-opacity="{band_opacity[k]:.2f}" '
+                       f'stroke="none"><title>{esc(label)}</title></polygon>')
     for value, label in reference:
         yy = py(value)
         out.append(f'<line x1="{left:.1f}" y1="{yy:.1f}" x2="{left + pw:.1f}" y2="{yy:.1f}" stroke="#b00020" '

@@ -71,6 +71,9 @@ class ServiceOptions:
         its range nearest zero) or "strong" (farthest from zero).
     coverage_factors : DataArray (service, year, ...) [factor], extra multiplicative changes of
         coverage (from measures / tiltak); 1 = no change.
+    saturate : a coverage above 1 (more users than inhabitants of an age) is an error (False), or
+        is held at 1 and counted in ``DemandArrays.saturated`` (True: Monte Carlo draws, where
+        a high coverage draw meets strong tiltak effects in the oldest ages).
     """
 
     threshold: Number | Mapping[str, Number] = 0.0
@@ -83,6 +86,7 @@ class ServiceOptions:
     coverage_factors: xr.DataArray | None = None
     source: str = "tjenestevalg"
     refuse_overclosing: bool = False
+    saturate: bool = False
 
 
 def _short(values) -> str:
@@ -207,6 +211,7 @@ class DemandArrays:
     P: np.ndarray
     years: np.ndarray
     lead: Lead
+    saturated: np.ndarray | None = None  # (N,) persons whose coverage was held at 1 (options.saturate)
 
 
 def _threshold_values(catalogue: Catalogue, threshold, lead: Lead) -> dict[str, np.ndarray]:
@@ -304,13 +309,24 @@ def demand_arrays(pop: xr.DataArray, catalogue: Catalogue, coverage0: xr.DataArr
             moved = cov[f] * share[None]
             cov[f] -= moved
             cov[t] += moved
-    if (cov < 0).any() or (cov[idx.users_basis] > 1.0 + 1e-12).any():
+    saturated = None
+    basis_rows = np.flatnonzero(idx.users_basis)
+    too_high = cov[basis_rows].max(axis=1) > 1.0 + 1e-12  # (S', Y, N): one pass over the ages
+    if options.saturate:
+        saturated = np.zeros(N)
+        if too_high.any():
+            over = np.maximum(cov[basis_rows] - 1.0, 0.0)
+            saturated = (over * P[None]).sum(axis=(0, 1, 2))  # (N,) persons
+            cov = np.array(np.broadcast_to(cov, (S, cov.shape[1], Y, N)))
+            cov[basis_rows] = np.minimum(cov[basis_rows], 1.0)
+            too_high = np.zeros(1, dtype=bool)
+    if too_high.any() or cov.min() < 0:
         bad = np.flatnonzero(((cov < 0) | ((cov > 1.0 + 1e-12) & idx.users_basis[:, None, None, None])).any(axis=(1, 2, 3)))
         raise InputError("tjenestevalg", f"services.{idx.ids[bad[0]]}",
                          "valgene gir en dekningsgrad utenfor [0, 1]; juster terskel, bredde eller tiltak")
     by_age = cov * P[None, :, :, :]
     demand = by_age.sum(axis=1)
-    pre = DemandArrays(by_age, demand, None, None, None, unmet, P, years, lead)
+    pre = DemandArrays(by_age, demand, None, None, None, unmet, P, years, lead, saturated)
     return apply_capacity(pre, catalogue, options) if capacity else pre
 
 
@@ -364,7 +380,7 @@ def apply_capacity(pre: DemandArrays, catalogue: Catalogue, options: ServiceOpti
             moved[k] = excess
         else:
             queue[k] = excess
-    return DemandArrays(by_age, pre.demand, capacity, queue, moved, pre.unmet, pre.P, years, pre.lead)
+    return DemandArrays(by_age, pre.demand, capacity, queue, moved, pre.unmet, pre.P, years, pre.lead, pre.saturated)
 
 
 def compute_demand(pop: xr.DataArray, catalogue: Catalogue, coverage0: xr.DataArray,

@@ -65,14 +65,27 @@ class MeasureArrays:
     lead: object = None  # a planmodel.lead.Lead when ``active`` spans several measure sets
 
 
+def effect_size(change, bound: str, position: np.ndarray | None = None):
+    """The size of an effect at ``bound``, or, with ``position`` (N,), between its weak end (−1),
+    the ``bound`` (0) and its strong end (+1), linearly on each side (Monte Carlo draws)."""
+    c = pick(change, bound)
+    if position is None:
+        return c
+    weak, strong = pick(change, "weak"), pick(change, "strong")
+    return c + np.where(position > 0, position * (strong - c), position * (c - weak))
+
+
 def measure_arrays(measures: list[Measure], catalogue: Catalogue, years: np.ndarray, base_population: float,
-                   active: np.ndarray | None = None, bound: str = "value", lead=None) -> MeasureArrays:
+                   active: np.ndarray | None = None, bound: str = "value", lead=None,
+                   positions: Mapping[str, np.ndarray] | None = None) -> MeasureArrays:
     """Arrays for the chosen measures (each with ``start`` set).
 
     Parameters
     ----------
     measures : chosen measures; base_population : persons in the base year (for ``per_100k``).
     active : (M, N) 0/1 weights, default all on with N = 1; ``lead`` names the N axis.
+    positions : {tiltak id: (N,)} where each tiltak's effects lie between its weak (−1) and
+        strong (+1) end, 0 = ``bound`` (:func:`effect_size`; Monte Carlo draws).
     """
     idx = CatalogueIndex.of(catalogue)
     S, A, Y = len(idx.ids), 106, years.size
@@ -95,7 +108,7 @@ def measure_arrays(measures: list[Measure], catalogue: Catalogue, years: np.ndar
         on = active[m][None, :]  # (1, N)
         for eff in meas.effects:
             r = effect_ramp(eff, meas.start, years, meas.end)[:, None] * on  # (Y, N)
-            size = pick(eff.change, bound)
+            size = effect_size(eff.change, bound, None if positions is None else positions.get(meas.id))
             s = idx.pos[eff.service]
             if eff.kind == "coverage":
                 lo, hi = eff.ages or (0, 105)

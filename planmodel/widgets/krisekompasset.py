@@ -52,6 +52,7 @@ from planmodel.analysis.choices import choice_effects
 from planmodel.analysis.crisis import CORNERS, crisis_matrix, measure_conflicts, removed_by
 from planmodel.analysis.measures import library_costs
 from planmodel.analysis.samordning import with_measure_gains
+from planmodel.analysis.uncertainty import sensitivity, simulate, summary as uncertainty_summary
 from planmodel.core.errors import InputError, PlanmodelError
 from planmodel.core.formatting import NBSP, endring, prosent, tall
 from planmodel.core.labels import (BREADTH_CORNER, age_range_label, BREADTH_STEPS, INCOME_RULE_NB, INCOME_RULE_SHORT, LEVEL_SYMBOL,
@@ -83,10 +84,14 @@ from planmodel.present.export import write_excel
 from planmodel.present.proposals import (MAX_PROPOSALS, Proposal, comparison_html, proposal_chart, proposal_table,
                                          proposal_table_html)
 from planmodel.present.report import report_html
+from planmodel.present.uncertainty import fan_chart, summary_html, tornado_chart
 
 log = logging.getLogger(__name__)
 
 DEFAULT_KOMMUNE = "3201"  # Bærum
+#: Monte Carlo draws behind the "Hvor sikkert er dette?" panel (the band's P5/P95 move by about
+#: ±0,2 percentage points between seeds at this count; a notebook can run 10 000).
+UNCERTAINTY_DRAWS = 400
 OVERFLOW_LABELS = {"queue": "De venter (kø)", "step_down": "De får tilbud ett trinn ned i omsorgstrappen"}
 #: The build-or-wait choice (the scenario key ``services.behovsanalyse``).
 BUILD_LABELS = {True: "Bygg nye plasser når behovet krever det",
@@ -909,6 +914,12 @@ class Krisekompasset(widgets.VBox):
         self.delete_button = widgets.Button(description="Slett valgte forslag", layout=widgets.Layout(width="auto"))
         self.compare_view = _html(cls="planmodel-compare")
         self.compare_notat_link = _html(cls="planmodel-compare-notat")
+        self.uncertainty_button = widgets.Button(description="Hvor sikkert er dette?", layout=widgets.Layout(width="auto"),
+                                                 tooltip=f"Beregner økonomiplanen med {UNCERTAINTY_DRAWS} trekk av "
+                                                         "usikre forutsetninger (tar noen sekunder)")
+        self.uncertainty_button.add_class("planmodel-uncertainty-button")
+        self.uncertainty_view = _html(cls="planmodel-uncertainty")
+        self.uncertainty_for: str | None = None  # the fingerprint of the scenario the panel shows
         for w, name in [(self.scenario_picker, "scenario"), (self.kommune, "kommune"),
                         (self.demography, "demography"), (self.horizon, "horizon"), (self.plan_period, "plan-period"),
                         (self.view_year, "view-year"), (self.threshold, "threshold"),
@@ -983,6 +994,12 @@ class Krisekompasset(widgets.VBox):
             widgets.HBox([widgets.VBox([_html("<h2>Hvordan kommer vi dit?</h2>"), how], layout=widgets.Layout(**column)),
                           widgets.VBox([_html("<h2>Lykkes vi?</h2>"), success], layout=widgets.Layout(**column))],
                          layout=widgets.Layout(flex_flow="row wrap", gap="12px 32px", align_items="flex-start")),
+            widgets.VBox([_html("<h2>Hvor sikkert er dette?</h2><p class='pm-explain'>Befolkning, dekningsgrader, "
+                                "enhetskostnader, tiltakenes virkning, inntektsvekst og rente kan bli andre enn i "
+                                "beregningen. Knappen regner økonomiplanen med mange trekk av dem og viser hvor "
+                                "resultatet kan havne, hvor sannsynlig det er å havne under normen og hvilke "
+                                "forutsetninger som betyr mest.</p>"),
+                          self.uncertainty_button, self.uncertainty_view]),
             proposals_box,
             _html("<h2>Hvor er vi?</h2>"), self.now_view,
             _html("<h2>Hvor skal vi?</h2>"), self.future_view,
@@ -1016,6 +1033,7 @@ class Krisekompasset(widgets.VBox):
         self.open_button.on_click(self._on_open)
         self.delete_button.on_click(self._on_delete)
         self.proposal_pick.observe(self._on_pick, "value")
+        self.uncertainty_button.on_click(self._on_uncertainty)
 
         self._set_start_bounds()
         if scenario:
@@ -1548,6 +1566,22 @@ class Krisekompasset(widgets.VBox):
             self.assumptions_view.value = assumptions_html(ds, sc)
             self._static_key = static
         self.message.value = ""
+        if self.uncertainty_for is not None and self.uncertainty_for != sc.fingerprint:
+            self.uncertainty_view.value = ("<p class='pm-explain'><b>Valgene er endret.</b> Trykk «Hvor sikkert er "
+                                           "dette?» for å beregne usikkerheten for de nye valgene.</p>")
+            self.uncertainty_for = None
+
+    def show_uncertainty(self) -> None:
+        """Fill the "Hvor sikkert er dette?" panel for the current choices (Monte Carlo, seeded)."""
+        sc = self.plan_scenario
+        sm = uncertainty_summary(sc, draws=UNCERTAINTY_DRAWS)
+        ds = simulate(sc, UNCERTAINTY_DRAWS)  # cached with the summary's own run
+        self.uncertainty_view.value = (summary_html(sm, self.place) + fan_chart(ds, self.place, "kk-usikkerhet-vifte")
+                                       + tornado_chart(sensitivity(sc), "kk-usikkerhet-tornado"))
+        self.uncertainty_for = sc.fingerprint
+
+    def _on_uncertainty(self, _button) -> None:
+        self._guarded(self.show_uncertainty)
 
     def _render_year(self) -> None:
         """The parts that show one chosen year: what the choices change, beside each tiltak, the 2×2."""
