@@ -245,7 +245,7 @@ def prepare(scenario: PlanScenario, draws: Draws | None = None) -> Prepared:
     opened = {pt.capacity_group: places[pid]["openings"] for pid, pt in catalogue.place_types.items() if pt.capacity_group}
     options = replace(options, base_capacity={pt.capacity_group: float(places[pid]["existing"][0])
                                               for pid, pt in catalogue.place_types.items() if pt.capacity_group})
-    d = apply_capacity(pre, catalogue, options, opened)
+    d = apply_capacity(pre, catalogue, options, opened, inplace=True)  # pre.by_age is not used again
     c0 = lead.flat(cal.coverage, ("service", "age"))
     costs = cost_arrays(d, catalogue, coverage0=c0, measures=ma, unit_cost=cal.unit_cost_values)
     sectors, M = sector_matrix(catalogue)

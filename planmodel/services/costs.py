@@ -59,9 +59,11 @@ def cost_arrays(d: DemandArrays, catalogue: Catalogue, coverage0: np.ndarray | N
     out = {"cost": cost, "fte": fte}
     if coverage0 is not None:
         # coverage0 (S, A, N0); P (A, Y, N)
-        out["demographic_cost"] = np.einsum("san,ayn,sa->syn", coverage0, d.P, k) / 1000.0 \
-            if coverage0.shape[-1] == d.P.shape[-1] else \
-            np.einsum("sa,ayn,sa->syn", coverage0[..., 0], d.P, k) / 1000.0
+        if coverage0.shape[-1] == 1 or coverage0.strides[-1] == 0:  # one coverage for every column: a matrix product
+            A, Y, N = d.P.shape
+            out["demographic_cost"] = ((coverage0[..., 0] * k) @ d.P.reshape(A, Y * N)).reshape(-1, Y, N) / 1000.0
+        else:
+            out["demographic_cost"] = np.einsum("san,ayn,sa->syn", coverage0, d.P, k) / 1000.0
     return out
 
 

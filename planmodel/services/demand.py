@@ -260,7 +260,7 @@ def demand_arrays(pop: xr.DataArray, catalogue: Catalogue, coverage0: xr.DataArr
     # threshold (S, Y, N) at the chosen setting and with light services at theta = -1
     tvals = _threshold_values(catalogue, options.threshold, lead)
     S, Y, N = len(idx.ids), years.size, max(lead.n, 1)
-    cfm = measures.coverage_factor if measures is not None else None
+    cf_rows = measures.coverage_rows if measures is not None else {}
     tf = np.ones((S, Y, N))
     tf_low = np.ones((S, Y, N))
     for gid, g in catalogue.threshold_groups.items():
@@ -282,9 +282,9 @@ def demand_arrays(pop: xr.DataArray, catalogue: Catalogue, coverage0: xr.DataArr
             continue
         src = idx.pos[sid]
         volume = np.broadcast_to(fb[src][None, :], (Y, N))
-        if cfm is not None:
+        if src in cf_rows:
             band = C0[src, :, 0] > 0
-            volume = volume * cfm[src, band].mean(axis=0)
+            volume = volume * cf_rows[src][band].mean(axis=0)
         for eff in s.effects:  # a handful, each vectorised over years and options
             ef[idx.pos[eff.target]] += (_pick(eff.change, bound) * (volume - 1.0)
                                         * _ramp(years, base, eff.lag_years)[:, None])
@@ -292,9 +292,9 @@ def demand_arrays(pop: xr.DataArray, catalogue: Catalogue, coverage0: xr.DataArr
     if options.coverage_factors is not None:
         common = common * lead.flat(options.coverage_factors, ("service", "year"))
     factor = common * tf  # (S, Y, N)
-    cov = C0[:, :, None, :] * factor[:, None, :, :]  # (S, A, Y, N)
-    if cfm is not None:
-        cov = cov * cfm
+    cov = C0[:, :, None, :] * factor[:, None, :, :]  # (S, A, Y, N), a new array
+    for row, f in cf_rows.items():  # the few services whose coverage a tiltak changes
+        cov[row] *= f
 
     # unmet need: light services at theta = -1 minus at the chosen threshold (before shifts)
     unmet = np.zeros((len(catalogue.threshold_groups), Y, N))
@@ -304,34 +304,35 @@ def demand_arrays(pop: xr.DataArray, catalogue: Catalogue, coverage0: xr.DataArr
         unmet[h] = (cov[rows] * ratio[:, None] * P[None]).sum(axis=(0, 1))
 
     if measures is not None and measures.shifts:
-        cov = np.array(np.broadcast_to(cov, (S, cov.shape[1], Y, N)))
         for f, t, share in measures.shifts:  # care-level shifts of tiltak (LEON)
             moved = cov[f] * share[None]
             cov[f] -= moved
             cov[t] += moved
     saturated = None
     basis_rows = np.flatnonzero(idx.users_basis)
-    too_high = cov[basis_rows].max(axis=1) > 1.0 + 1e-12  # (S', Y, N): one pass over the ages
+    too_high = cov.max(axis=1)[basis_rows] > 1.0 + 1e-12  # (S', Y, N): one pass over the ages
     if options.saturate:
         saturated = np.zeros(N)
         if too_high.any():
             over = np.maximum(cov[basis_rows] - 1.0, 0.0)
             saturated = (over * P[None]).sum(axis=(0, 1, 2))  # (N,) persons
-            cov = np.array(np.broadcast_to(cov, (S, cov.shape[1], Y, N)))
             cov[basis_rows] = np.minimum(cov[basis_rows], 1.0)
             too_high = np.zeros(1, dtype=bool)
-    if too_high.any() or cov.min() < 0:
+    # coverage can only turn negative through a negative factor or a shift share outside [0, 1]
+    maybe_negative = (C0.min() < 0 or factor.min() < 0 or any(f.min() < 0 for f in cf_rows.values())
+                      or any(sh.min() < 0 or sh.max() > 1 for _, _, sh in (measures.shifts if measures else ())))
+    if too_high.any() or (maybe_negative and cov.min() < 0):
         bad = np.flatnonzero(((cov < 0) | ((cov > 1.0 + 1e-12) & idx.users_basis[:, None, None, None])).any(axis=(1, 2, 3)))
         raise InputError("tjenestevalg", f"services.{idx.ids[bad[0]]}",
                          "valgene gir en dekningsgrad utenfor [0, 1]; juster terskel, bredde eller tiltak")
-    by_age = cov * P[None, :, :, :]
+    by_age = np.multiply(cov, P[None, :, :, :], out=cov)  # cov is not used after this
     demand = by_age.sum(axis=1)
     pre = DemandArrays(by_age, demand, None, None, None, unmet, P, years, lead, saturated)
-    return apply_capacity(pre, catalogue, options) if capacity else pre
+    return apply_capacity(pre, catalogue, options, inplace=True) if capacity else pre
 
 
 def apply_capacity(pre: DemandArrays, catalogue: Catalogue, options: ServiceOptions,
-                   opened: dict[str, np.ndarray] | None = None) -> DemandArrays:
+                   opened: dict[str, np.ndarray] | None = None, inplace: bool = False) -> DemandArrays:
     """The capacity stage: serve up to capacity, queue or step down the rest.
 
     ``pre`` holds users before capacity (from :func:`demand_arrays` with ``capacity=False``);
@@ -340,7 +341,8 @@ def apply_capacity(pre: DemandArrays, catalogue: Catalogue, options: ServiceOpti
     opening each year} adds places per lead column (each variant its own behovsanalyse).
 
     In the base year everybody is served (its users are KOSTRA's, paid for in the accounts), even
-    when the stated places are fewer; they bind from the next year."""
+    when the stated places are fewer; they bind from the next year. ``inplace`` reuses
+    ``pre.by_age`` (the caller does not need it afterwards) instead of copying it."""
     idx = CatalogueIndex.of(catalogue)
     by_age, years = pre.by_age, pre.years
     S, Y, N = len(idx.ids), years.size, by_age.shape[-1]
@@ -348,7 +350,8 @@ def apply_capacity(pre: DemandArrays, catalogue: Catalogue, options: ServiceOpti
     capacity = np.zeros((G, Y, N))
     queue = np.zeros((G, Y, N))
     moved = np.zeros((G, Y, N))
-    by_age = np.broadcast_to(by_age, (S, by_age.shape[1], Y, N)).copy()
+    full = (S, by_age.shape[1], Y, N)
+    by_age = by_age if inplace and by_age.shape == full and by_age.flags.writeable else np.broadcast_to(by_age, full).copy()
     for k, (gid, g) in enumerate(catalogue.capacity_groups.items()):
         rows = idx.rows(g.services)
         group = by_age[rows]  # (M, A, Y, N)

@@ -57,12 +57,21 @@ class MeasureArrays:
     measures: list[Measure]
     operating: np.ndarray  # (M, Y) NOK 1000 per year
     investment: np.ndarray  # (M, Y) NOK 1000
-    coverage_factor: np.ndarray  # (S, A, Y, N)
+    coverage_rows: dict  # {service row: (A, Y, N) coverage factor}, only the rows a tiltak changes
     unit_cost_factor: np.ndarray  # (S, Y, N)
     fte_factor: np.ndarray  # (S, Y, N)
     shifts: list[tuple[int, int, np.ndarray]] = field(default_factory=list)  # (from, to, share (Y, N))
     volunteer_fte: np.ndarray | None = None  # (S, Y, N) årsverk replaced by volunteers
     lead: object = None  # a planmodel.lead.Lead when ``active`` spans several measure sets
+
+    @property
+    def coverage_factor(self) -> np.ndarray:
+        """The coverage factors of every service (S, A, Y, N): 1 where no tiltak changes coverage."""
+        S, Y, N = self.unit_cost_factor.shape
+        out = np.ones((S, 106, Y, N))
+        for row, f in self.coverage_rows.items():
+            out[row] = f
+        return out
 
 
 def effect_size(change, bound: str, position: np.ndarray | None = None):
@@ -94,7 +103,7 @@ def measure_arrays(measures: list[Measure], catalogue: Catalogue, years: np.ndar
     N = active.shape[1]
     operating = np.zeros((M, Y))
     investment = np.zeros((M, Y))
-    cov_f = np.ones((S, A, Y, N))
+    cov_f: dict[int, np.ndarray] = {}  # only the rows a tiltak changes: most services have none
     cost_f = np.ones((S, Y, N))
     fte_f = np.ones((S, Y, N))
     vol = np.zeros((S, Y, N))
@@ -112,7 +121,7 @@ def measure_arrays(measures: list[Measure], catalogue: Catalogue, years: np.ndar
             s = idx.pos[eff.service]
             if eff.kind == "coverage":
                 lo, hi = eff.ages or (0, 105)
-                cov_f[s, lo:hi + 1] *= (1.0 + size * r)[None]
+                cov_f.setdefault(s, np.ones((A, Y, N)))[lo:hi + 1] *= (1.0 + size * r)[None]
             elif eff.kind == "unit_cost":
                 cost_f[s] *= 1.0 + size * r
             elif eff.kind == "fte":
