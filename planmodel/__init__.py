@@ -62,6 +62,9 @@ _EXPORTS = {
     "plan_vs_actual": "planmodel.analysis.followup", "Actuals": "planmodel.analysis.followup",
     "samordning": "planmodel.analysis.samordning", "who_pays_who_gains": "planmodel.analysis.samordning",
     "library_costs": "planmodel.analysis.measures",
+    "simulate": "planmodel.analysis.uncertainty", "sensitivity": "planmodel.analysis.uncertainty",
+    "fan": "planmodel.analysis.uncertainty", "probability_below_target": "planmodel.analysis.uncertainty",
+    "uncertainty_summary": "planmodel.analysis.uncertainty", "load_ranges": "planmodel.inputs.uncertainty",
     # presentation
     "key_numbers": "planmodel.present.keynumbers", "crisis_signals": "planmodel.present.signals",
     "write_report": "planmodel.present.report", "write_excel": "planmodel.present.export",

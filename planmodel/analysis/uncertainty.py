@@ -25,6 +25,8 @@ ranges reproduce it exactly (up to rounding), and the same seed gives the same n
 
 from __future__ import annotations
 
+import os
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
@@ -51,27 +53,47 @@ def _measure_ids(scenario: PlanScenario) -> list[str]:
 
 
 def simulate(scenario: PlanScenario, draws: int = 1000, seed: int = 0, ranges: Ranges | None = None,
-             chunk: int = CHUNK, progress: bool = False) -> xr.Dataset:
+             chunk: int = CHUNK, progress: bool = False, workers: int | None = None) -> xr.Dataset:
     """``draws`` Monte Carlo draws of the scenario (see :func:`planmodel.model.chain.run_draws`
     for the variables), seeded and reproducible; ``ranges`` default the shipped ones.
 
-    The draws run in chunks of ``chunk`` (each one vectorised pass); ``progress`` shows a
-    progress bar (tqdm, notebook-aware) over the chunks."""
+    The draws run in chunks of ``chunk`` (each one vectorised pass), on ``workers`` threads
+    (default: one per core; numpy releases the interpreter lock in the large array operations);
+    the numbers do not depend on either. ``progress`` shows a progress bar (tqdm, notebook-aware)
+    over the chunks."""
     ranges = load_ranges() if ranges is None else ranges
-    if isinstance(chunk, bool) or not isinstance(chunk, (int, np.integer)) or chunk < 1:
-        raise InputError("Monte Carlo", "chunk", f"{chunk!r}: forventet et helt tall >= 1")
-    return _simulate(scenario, draws, seed, ranges, int(chunk), bool(progress))
+    for name, v in (("chunk", chunk), ("workers", 1 if workers is None else workers)):
+        if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < 1:
+            raise InputError("Monte Carlo", name, f"{v!r}: forventet et helt tall >= 1")
+    workers = (os.cpu_count() or 1) if workers is None else int(workers)
+    return _simulate(scenario, draws, seed, ranges, int(chunk), bool(progress), workers)
 
 
-@memo(maxsize=16, key=lambda scenario, draws, seed, ranges, chunk, progress:
+@memo(maxsize=16, key=lambda scenario, draws, seed, ranges, chunk, progress, workers:
       (scenario.fingerprint, draws, seed, ranges.fingerprint, chunk))
-def _simulate(scenario: PlanScenario, draws: int, seed: int, ranges: Ranges, chunk: int, progress: bool) -> xr.Dataset:
+def _simulate(scenario: PlanScenario, draws: int, seed: int, ranges: Ranges, chunk: int, progress: bool,
+              workers: int) -> xr.Dataset:
     d = sample(ranges, draws, seed, _measure_ids(scenario))
-    starts = range(0, d.n, int(chunk))
+    starts = list(range(0, d.n, chunk))
+    bar = None
     if progress:
         from tqdm.auto import tqdm
-        starts = tqdm(starts, desc="Monte Carlo", unit="bolk", total=len(starts))
-    parts = [run_draws(scenario, d.part(s, s + int(chunk))) for s in starts]
+        bar = tqdm(desc="Monte Carlo", unit="trekk", total=d.n)
+
+    def one(start: int) -> xr.Dataset:
+        out = run_draws(scenario, d.part(start, start + chunk))
+        if bar is not None:
+            bar.update(out.sizes["draw"])
+        return out
+
+    parts = [one(starts[0])]  # the first chunk fills the shared caches (population, calibration ...)
+    if workers > 1 and len(starts) > 1:
+        with ThreadPoolExecutor(min(workers, len(starts) - 1)) as pool:
+            parts += list(pool.map(one, starts[1:]))
+    else:
+        parts += [one(s) for s in starts[1:]]
+    if bar is not None:
+        bar.close()
     ds = parts[0] if len(parts) == 1 else xr.concat(parts, dim="draw", data_vars="minimal", coords="minimal",
                                                     compat="override", join="override")
     ds = ds.assign_coords(draw=np.arange(d.n))
@@ -183,3 +205,7 @@ def summary(scenario: PlanScenario, draws: int = 400, seed: int = 0, year: int |
     det = float(_swings(scenario, load_ranges())["netto_driftsresultat_andel"].sel(year=year).values[0])
     return Summary(year, (float(q[0]), float(q[1]), float(q[2])), det, miss_plan, float(below.sel(year=year).mean()),
                    top, int(ds.attrs["draws"]), int(seed))
+
+
+#: The name :func:`summary` has in ``planmodel``'s top level.
+uncertainty_summary = summary

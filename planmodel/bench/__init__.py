@@ -149,6 +149,35 @@ def bench_model(quick: bool) -> list[dict]:
     return rows
 
 
+def bench_uncertainty(quick: bool) -> list[dict]:
+    """Monte Carlo: 10 000 draws of Bærum's krisepakke to 2040 through the whole model (goal ≤ 2 s
+    on 2 cores), the same on one thread, and the tornado's 17 draws."""
+    from planmodel.analysis import uncertainty as u
+    from planmodel.core.paths import SCENARIO_DIR
+    from planmodel.inputs.scenario import load_scenario
+
+    package = load_scenario(SCENARIO_DIR / "baerum_krisepakke.yaml")
+    draws = 2_000 if quick else 10_000
+    n = 1 if quick else 3
+
+    def mc(workers: int):
+        u._simulate.cache_clear()
+        u.simulate(package, draws=draws, seed=1, workers=workers)
+
+    both = timeit(lambda: mc(2), n)
+    one = timeit(lambda: mc(1), n)
+    rows = [{"name": f"Monte Carlo: {draws} trekk, Bærum til 2040, 2 tråder (mål ≤ 2 s for 10 000)", **both,
+             "ms_per_draw": round(both["median_s"] * 1e3 / draws, 3)},
+            {"name": "   det samme på én tråd", **one, "ratio_two_threads_over_one": one["median_s"] / both["median_s"]}]
+
+    def swings():
+        u._swings.cache_clear()
+        u.sensitivity(package)
+
+    rows.append({"name": "følsomhet (tornado): 17 trekk i én kjøring", **timeit(swings, 3 if quick else 10)})
+    return rows
+
+
 def bench_shell(quick: bool) -> list[dict]:
     """``planmodel run`` end to end from the shell, beside the time Python needs to import xarray
     and pandas (the floor any planmodel command stands on)."""
@@ -192,7 +221,8 @@ def bench_load(quick: bool, sessions: int | None = None) -> list[dict]:
     return load_test("krisekompasset", sessions=n, settle_s=15.0 if quick else 60.0)
 
 
-BENCHMARKS: list[Callable[[bool], list[dict]]] = [bench_population, bench_model, bench_shell, bench_app, bench_load]
+BENCHMARKS: list[Callable[[bool], list[dict]]] = [bench_population, bench_model, bench_uncertainty, bench_shell,
+                                                  bench_app, bench_load]
 #: Row keys that every row has; anything else is printed below the row.
 _BASE_KEYS = ("name", "median_s", "min_s", "max_s", "n")
 
