@@ -43,15 +43,15 @@ from xarray.core.indexes import PandasIndex
 
 from planmodel.core.ages import AGES, MAX_AGE, SEXES
 from planmodel.core.errors import InputError
-from planmodel.population.migration import survive
 
 CORE_DIMS = ("year", "age", "sex")
 _SEX_ORDER = list(SEXES)
 
 
 def _coord(da: xr.DataArray, dim: str) -> np.ndarray:
-    """The values of a coordinate of ``da`` (numpy; cheaper than ``da[dim].values``)."""
-    return da.coords[dim].values
+    """The labels of dimension ``dim`` of ``da`` (numpy; strings as objects), for comparing;
+    20 times cheaper than ``da[dim].values``."""
+    return da.get_index(dim).values
 
 
 def _lead_dims(*arrays: xr.DataArray) -> dict[str, np.ndarray]:
@@ -59,7 +59,7 @@ def _lead_dims(*arrays: xr.DataArray) -> dict[str, np.ndarray]:
     for da in arrays:
         for d in da.dims:
             if d not in CORE_DIMS and d not in coords:
-                coords[d] = _coord(da, d) if d in da.coords else np.arange(da.sizes[d])
+                coords[d] = da.coords[d].values if d in da.coords else np.arange(da.sizes[d])
     return coords
 
 
@@ -288,9 +288,15 @@ def run(inp: EngineInputs, components: bool = True) -> dict[str, np.ndarray]:
     T = inp.flow_years.size
     lead_shape = inp.base.shape[:-2]
     F = SEXES.index("female")
+    A1 = MAX_AGE - 1
     pop = np.empty((T + 1,) + inp.base.shape)
     pop[0] = inp.base
     out = {"population": pop}
+    # what does not depend on the population is done for all years at once where the inputs
+    # are arrays (the same operations as inside the loop, so the same numbers)
+    plain = all(isinstance(x, np.ndarray) for x in (S_in, Sb_in, msb_in))
+    f_half = f_in * 0.5 if isinstance(f_in, np.ndarray) else None
+    shares = np.stack([msb_in, 1.0 - msb_in], axis=-1) if isinstance(msb_in, np.ndarray) else None
     if components:
         # flows get one extra (NaN) year so that they share the population's year axis
         births = np.full((T + 1,) + lead_shape, np.nan)
@@ -301,33 +307,47 @@ def run(inp: EngineInputs, components: bool = True) -> dict[str, np.ndarray]:
         shortfall = np.full(pop.shape, np.nan)
         out.update(births=births, deaths=deaths, infant_deaths=infant_deaths, survivors=survivors,
                    net_migration=realised, migration_shortfall=shortfall)
+    else:  # buffers reused every year
+        surv_buf, real_buf, lost_buf = (np.empty(inp.base.shape) for _ in range(3))
+    neg = np.empty(inp.base.shape)
     short_total = 0.0
 
     for t in range(T):  # sequential by nature; every operation inside is vectorised
         P, S, Sb, mig = pop[t], S_in[t], Sb_in[t], mig_in[t]
         rate = None if rate_in is None else rate_in[t]
-        msb = msb_in[t]
-        surv = survive(P, S)
+        surv = survivors[t] if components else surv_buf
+        # survivors at their new age (as planmodel.population.migration.survive)
+        surv[..., 0, :] = 0.0
+        np.multiply(P[..., :A1, :], S[..., :A1, :], out=surv[..., 1:MAX_AGE, :])
+        surv[..., MAX_AGE, :] = P[..., A1, :] * S[..., A1, :] + P[..., MAX_AGE, :] * S[..., MAX_AGE, :]
         # births need next year's women: survivors and migrants at ages >= 1 come first
         M = mig if rate is None else mig + rate * surv  # age 0 completed below
         women_next = np.maximum(surv[..., F] + M[..., F], 0.0)
-        B = np.sum(f_in[t] * 0.5 * (P[..., F] + women_next), axis=-1)
-        share = np.stack([msb, 1.0 - msb], axis=-1)
+        fh = f_half[t] if f_half is not None else f_in[t] * 0.5
+        X = P[..., F] + women_next
+        # the product in the memory layout of the fertility rates (numpy's summation order
+        # follows the layout; so the births equal those of earlier versions to the last bit)
+        y = np.empty_like(fh) if fh.shape == X.shape else np.empty(np.broadcast_shapes(fh.shape, X.shape))
+        B = np.sum(np.multiply(fh, X, out=y), axis=-1)
+        share = shares[t] if shares is not None else np.stack([msb_in[t], 1.0 - msb_in[t]], axis=-1)
         surv[..., 0, :] = B[..., None] * share * Sb
         if rate is not None:  # the rate at age 0 acts on the surviving births
             M[..., 0, :] = mig[..., 0, :] + rate[..., 0, :] * surv[..., 0, :]
-        M_real = np.maximum(M, -surv)
+        M_real = realised[t] if components else real_buf
+        np.maximum(M, np.negative(surv, out=neg), out=M_real)
         np.add(surv, M_real, out=pop[t + 1])
-        lost = M_real - M
+        lost = shortfall[t] if components else lost_buf
+        np.subtract(M_real, M, out=lost)
         if not components:
             short_total += float(np.sum(lost))
         else:
             births[t] = B
-            infant_deaths[t] = B[..., None] * share * (1.0 - Sb)
-            deaths[t] = P * (1.0 - S)
-            survivors[t] = surv
-            realised[t] = M_real
-            shortfall[t] = lost
+            if not plain:
+                infant_deaths[t] = B[..., None] * share * (1.0 - Sb)
+                deaths[t] = P * (1.0 - S)
+    if components and plain:
+        infant_deaths[:-1] = births[:-1, ..., None] * shares * (1.0 - Sb_in)
+        deaths[:-1] = pop[:-1] * (1.0 - S_in)
     out["shortfall_total"] = np.asarray(np.nansum(shortfall) if components else short_total)
     return out
 
