@@ -28,6 +28,7 @@ from planmodel.inputs.demographic import (DWELLINGS_NOTE, NATIONAL_ASSUMPTIONS, 
 from planmodel.inputs.kommuner import all_kommuner, resolve_kommune
 from planmodel.inputs.readers import read_population
 from planmodel.population import lifetable
+from planmodel.population import engine
 from planmodel.population.engine import project
 from planmodel.population.migration import (MigrationPattern, positive_profile, residual_flows, smooth_over_age,
                                             survive)
@@ -482,8 +483,13 @@ def _shape_years(data_until: int | None) -> tuple[int, int]:
     return FERTILITY_SHAPE_YEARS if data_until is None else (data_until - 4, data_until)
 
 
-@memo(maxsize=32, key=lambda national, trend_until, e0m_key, e0f_key, scenario, first, last:
-      (national, trend_until, e0m_key, e0f_key, first, last))
+def _national_key(national, trend_until, e0m_key, e0f_key, scenario, first, last) -> tuple:
+    """Cache key of the national inputs: the national part of a scenario and the flow years
+    (the scenario object itself is left out: kommune-level fields do not change them)."""
+    return national, trend_until, e0m_key, e0f_key, first, last
+
+
+@memo(maxsize=32, key=_national_key)
 def _survival_paths(national, trend_until, e0m_key, e0f_key, scenario: Scenario, first: int, last: int):
     """Survival ratios (year, sex, age) for a scenario's e0 paths; the same for every kommune,
     so computed once per process and key (the e0 targeting is the costly part)."""
@@ -506,8 +512,7 @@ def _national_inputs(scenario: Scenario, flow: np.ndarray) -> dict:
                                    repr(scenario.e0_female), scenario, int(flow[0]), int(flow[-1]))
 
 
-@memo(maxsize=32, key=lambda national, trend_until, e0m_key, e0f_key, scenario, first, last:
-      (national, trend_until, e0m_key, e0f_key, first, last))
+@memo(maxsize=32, key=_national_key)
 def _national_inputs_cached(national, trend_until, e0m_key, e0f_key, scenario: Scenario, first: int, last: int):
     flow = np.arange(first, last + 1)
     nat = national_paths(scenario, flow)
@@ -515,6 +520,25 @@ def _national_inputs_cached(national, trend_until, e0m_key, e0f_key, scenario: S
                             repr(scenario.e0_female), scenario, int(flow[0]), int(flow[-1]))
     return {**nat, "survival": S.transpose("year", "age", "sex"), "birth_survival": Sb,
             "shape": fertility_shape(_shape_years(scenario.trend_until))}
+
+
+def _national_arrays(scenario: Scenario, flow: np.ndarray) -> dict[str, np.ndarray]:
+    """:func:`_national_inputs` as numpy, ready for the engine (cached the same way, read-only):
+    ``tfr`` (year), ``e0`` (year, sex), ``net_migration`` (year), ``survival`` (year, age,
+    sex), ``birth_survival`` (year, sex), ``shape`` (age 0..105, 0 outside the fertile ages)."""
+    return _national_arrays_cached(scenario.national, scenario.trend_until, repr(scenario.e0_male),
+                                   repr(scenario.e0_female), scenario, int(flow[0]), int(flow[-1]))
+
+
+@memo(maxsize=32, key=_national_key)
+def _national_arrays_cached(national, trend_until, e0m_key, e0f_key, scenario: Scenario, first: int, last: int):
+    nat = _national_inputs(scenario, np.arange(first, last + 1))
+    sexes = list(SEXES)
+    return {"tfr": nat["tfr"].values, "e0": nat["e0"].sel(sex=sexes).transpose("year", "sex").values,
+            "net_migration": nat["net_migration"].values,
+            "survival": nat["survival"].sel(sex=sexes).transpose("year", "age", "sex").values,
+            "birth_survival": nat["birth_survival"].sel(sex=sexes).transpose("year", "sex").values,
+            "shape": nat["shape"].reindex(age=AGES, fill_value=0.0).values}
 
 
 def recent_growth(totals: np.ndarray, years: np.ndarray, window: int = RECENT_GROWTH_YEARS,
@@ -564,7 +588,7 @@ def _kommune_migration_inputs(est: dict, scenario: Scenario, nat: dict, flow: np
     (level × profile + redistribution) moved to that level (all as persons); and for housing
     scenarios the extra net in-migrants of :func:`housing_extra` (``growth``: each kommune's
     :func:`recent_growth`) spread by the positive part of the first year's pattern."""
-    N = nat["net_migration"].values * ages_one_plus_share()
+    N = np.asarray(nat["net_migration"]) * ages_one_plus_share()
     persons, rate = migration_paths(est, N, flow, base, config)
     extra = housing_extra(scenario, flow, np.zeros(base.shape[0]) if growth is None else np.asarray(growth))
     if scenario.migration_level is None and extra is None:
@@ -602,33 +626,71 @@ def projection_inputs(base: KommuneBase, scenario: Scenario, end_year: int = END
 
     Returns a dict of the engine's arguments plus ``_tfr`` (year) and ``_e0`` (year, sex).
     """
-    flow = _years(base.base_year, end_year)
-    nat = _national_inputs(scenario, flow)
-    tfr = nat["tfr"] * base.fertility_factor if scenario.tfr is None else path_values(scenario.tfr, flow, "tfr")
+    arrays = _projection_arrays(base, scenario, end_year, config)
+    flow = arrays["_flow"]
+    coords = {"year": flow, "age": AGES, "sex": list(SEXES)}
     out = {
         "base": base.base.assign_attrs(year=base.base_year),
+        "survival": xr.DataArray(arrays["survival"], coords=coords, dims=("year", "age", "sex"),
+                                 attrs={"units": "probability"}),
+        "birth_survival": xr.DataArray(arrays["birth_survival"], coords={"year": flow, "sex": list(SEXES)},
+                                       dims=("year", "sex"), attrs={"units": "probability"}),
+        "fertility": xr.DataArray(arrays["fertility"], coords={"year": flow, "age": AGES}, dims=("year", "age"),
+                                  attrs={"units": "births per woman-year"}),
+        "male_share_at_birth": arrays["male_share_at_birth"],
+        "_tfr": xr.DataArray(arrays["_tfr"], coords={"year": flow}, dims="year"),
+        "_e0": xr.DataArray(arrays["_e0"].T, coords={"sex": list(SEXES), "year": flow}, dims=("sex", "year")),
+        "net_migration": xr.DataArray(arrays["net_migration"], coords=coords, dims=("year", "age", "sex"),
+                                      attrs={"units": "persons per year"}),
+    }
+    if arrays["net_migration_rate"] is not None:
+        out["net_migration_rate"] = xr.DataArray(arrays["net_migration_rate"], coords=coords,
+                                                 dims=("year", "age", "sex"),
+                                                 attrs={"units": "net migrants per survivor per year"})
+    return out
+
+
+def _projection_arrays(base: KommuneBase, scenario: Scenario, end_year: int = END_YEAR,
+                       config: MigrationConfig = DEFAULT) -> dict:
+    """:func:`projection_inputs` as numpy arrays (year, age, sex) etc., the engine's argument
+    names plus ``_tfr`` (year), ``_e0`` (year, sex) and ``_flow`` (the flow years); no xarray
+    on the way (one kommune's projection in well under a millisecond)."""
+    flow = _years(base.base_year, end_year)
+    nat = _national_arrays(scenario, flow)
+    tfr = nat["tfr"] * base.fertility_factor if scenario.tfr is None else \
+        path_values(scenario.tfr, flow, "tfr").values
+    out = {
+        "base": _values(base.base, ("age", "sex")),
         "survival": nat["survival"],
         "birth_survival": nat["birth_survival"],
-        "fertility": (tfr * nat["shape"]).transpose("year", "age"),
+        "fertility": tfr[:, None] * nat["shape"][None, :],
         "male_share_at_birth": male_share_at_birth(),
         "_tfr": tfr,
         "_e0": nat["e0"],
+        "_flow": flow,
     }
-    coords = {"year": flow, "age": AGES, "sex": list(SEXES)}
     if base.code == "0000":
-        level = nat["net_migration"] if scenario.migration_level is None else \
+        level = _national_inputs(scenario, flow)["net_migration"] if scenario.migration_level is None else \
             path_values(scenario.migration_level, flow, "migration_level")
-        out["net_migration"] = base.migration.at_level(level).transpose("year", "age", "sex")
+        out["net_migration"] = _values(base.migration.at_level(level), ("year", "age", "sex"))
+        out["net_migration_rate"] = None
         return out
-    b = base.base.transpose("age", "sex").values[None]
-    hist = base.history.sel(year=slice(None, base.base_year)).sum(("age", "sex"))
-    growth = recent_growth(hist.values[None], hist["year"].values)
-    persons, rate = _kommune_migration_inputs(base.migration.estimate, scenario, nat, flow, b, config, growth)
-    out["net_migration"] = xr.DataArray(persons[:, 0], coords=coords, dims=("year", "age", "sex"),
-                                        attrs={"units": "persons per year"})
-    out["net_migration_rate"] = xr.DataArray(rate[:, 0], coords=coords, dims=("year", "age", "sex"),
-                                             attrs={"units": "net migrants per survivor per year"})
+    years = base.history.get_index("year").values
+    upto = years <= base.base_year
+    totals = _values(base.history, ("year", "age", "sex"))[upto].sum(axis=(1, 2))
+    growth = recent_growth(totals[None], years[upto])
+    persons, rate = _kommune_migration_inputs(base.migration.estimate, scenario, nat, flow, out["base"][None],
+                                              config, growth)
+    out["net_migration"] = persons[:, 0]
+    out["net_migration_rate"] = rate[:, 0]
     return out
+
+
+def _values(da: xr.DataArray, dims: tuple[str, ...]) -> np.ndarray:
+    """``da.values`` with dims ``dims`` in that order (and sexes in the order of SEXES)."""
+    if "sex" in dims and tuple(da.get_index("sex")) != SEXES:
+        da = da.sel(sex=list(SEXES))
+    return (da if da.dims == dims else da.transpose(*dims)).values
 
 
 def project_kommune(kommune: str, scenario: str | Scenario = "main", end_year: int = END_YEAR,
@@ -668,12 +730,10 @@ def project_kommune(kommune: str, scenario: str | Scenario = "main", end_year: i
                        "på ettårig alder etter basisårets fordeling innen gruppen"]
         sources = [data.SRC_14746]
     else:
-        inp = projection_inputs(base, sc, end_year)
-        ds = project(**{k: v for k, v in inp.items() if not k.startswith("_")})
-        ds["tfr"] = inp["_tfr"].assign_attrs(units="children per woman")
-        ds["e0"] = inp["_e0"].assign_attrs(units="years")
-        ds["migration_level"] = ds["net_migration"].sel(year=flow).sum(["age", "sex"]).assign_attrs(
-            units="persons per year", long_name="Nettoinnflytting i alt (realisert)")
+        arrays = _projection_arrays(base, sc, end_year)
+        inp = engine.from_arrays(**_engine_arguments(arrays), base_year=base.base_year, flow_years=flow)
+        flows = engine.run(inp)
+        ds = None  # built below, with the population's attributes, in one step
         assumptions = [
             f"Fruktbarhet: {'trend' if sc.trend_until else 'SSB-bane ' + sc.national} × kommunefaktor "
             f"{tall(base.fertility_factor, 3)}",
@@ -682,7 +742,6 @@ def project_kommune(kommune: str, scenario: str | Scenario = "main", end_year: i
             *sc.assumptions,
         ]
         sources = list(base.sources)
-    pop = ds["population"]
     attrs = {
         "units": "persons",
         "kommune": base.code,
@@ -694,12 +753,40 @@ def project_kommune(kommune: str, scenario: str | Scenario = "main", end_year: i
         "assumptions": " | ".join(assumptions),
         "long_name": "Befolkning 1. januar",
         # net out-migration larger than the population at some age and sex (cut in the engine)
-        "migration_shortfall_total": float(ds.attrs.get("migration_shortfall_total", 0.0)),
+        "migration_shortfall_total": float(flows["shortfall_total"]) if ds is None else 0.0,
     }
-    pop.attrs = attrs
-    ds["population"] = pop
-    ds.attrs.update(attrs)
-    return ds if components else pop
+    if ds is not None:  # SSB's projection
+        ds["population"].attrs = attrs
+        ds.attrs.update(attrs)
+        return ds if components else ds["population"]
+    if not components:
+        years = np.concatenate([[base.base_year], flow + 1])
+        return engine.dataset({"population": (("year", "age", "sex"), flows["population"], attrs)},
+                              {"year": years, "age": AGES, "sex": np.array(SEXES)})["population"]
+    return _kommune_dataset(flows, inp, arrays, attrs)
+
+
+def _engine_arguments(arrays: dict) -> dict:
+    """The engine's arguments of :func:`_projection_arrays`' output (without the ``_`` keys)."""
+    return {k: v for k, v in arrays.items() if not k.startswith("_")}
+
+
+def _kommune_dataset(flows: dict, inp: engine.EngineInputs, arrays: dict, attrs: dict) -> xr.Dataset:
+    """:func:`project_kommune`'s Dataset in one step: the engine's variables plus ``tfr``
+    (year) [children per woman], ``e0`` (sex, year) [years] and ``migration_level`` (year)
+    [persons per year] (flows: NaN in the last year); the population with ``attrs``."""
+    def on_years(values: np.ndarray) -> np.ndarray:  # flow years -> population years (NaN last)
+        return np.concatenate([values, np.full(values[:1].shape, np.nan)])
+
+    extra = {
+        "tfr": (("year",), on_years(arrays["_tfr"]), {"units": "children per woman"}),
+        "e0": (("sex", "year"), on_years(arrays["_e0"]).T, {"units": "years"}),
+        "migration_level": (("year",), on_years(flows["net_migration"][:-1].sum(axis=(1, 2))),
+                            {"units": "persons per year", "long_name": "Nettoinnflytting i alt (realisert)"}),
+    }
+    ds = engine.to_dataset(flows, inp, extra, attrs)
+    ds.variables["population"].attrs = dict(attrs)
+    return ds
 
 
 def project_kommuner(scenario: str | Scenario = "main", end_year: int = END_YEAR, base_year: int | None = None,

@@ -67,8 +67,6 @@ def _check(da: xr.DataArray, name: str, dims: tuple[str, ...]) -> None:
     missing = [d for d in dims if d not in da.dims]
     if missing:
         raise InputError(f"argument {name}", "dims", f"trenger dimensjonene {dims}, mangler {missing}")
-    if np.isnan(da.values).any():
-        raise InputError(f"argument {name}", "values", "har manglende verdier (NaN)")
 
 
 def project(
@@ -181,25 +179,13 @@ def prepare(args: Mapping[str, object]) -> EngineInputs:
     rated = []
     if net_migration_rate is not None:
         _check(net_migration_rate, "net_migration_rate", CORE_DIMS)
-        if (net_migration_rate.values < -1).any():
-            raise InputError("argument net_migration_rate", "values", "flytterater kan ikke være under -1")
         rated = [("net_migration_rate", net_migration_rate)]
     for name, da in [("birth_survival", birth_survival), ("fertility", fertility),
                      ("net_migration", net_migration), *rated]:
         if not np.array_equal(_coord(da, "year"), flow_years):
             raise InputError(f"argument {name}", "year",
                              f"må ha de samme årene som survival ({flow_years[0]}–{flow_years[-1]})")
-    if (base.values < 0).any():
-        raise InputError("argument base", "values", "befolkningen kan ikke være negativ")
-    s, sb = survival.values, birth_survival.values
-    if ((s < 0) | (s > 1)).any() or ((sb < 0) | (sb > 1)).any():
-        raise InputError("argument survival", "values", "overlevelsesrater må ligge mellom 0 og 1")
-    if (fertility.values < 0).any():
-        raise InputError("argument fertility", "values", "fruktbarhetsrater kan ikke være negative")
     msb = male_share_at_birth if isinstance(male_share_at_birth, xr.DataArray) else None
-    msb_v = np.asarray(male_share_at_birth if msb is None else msb.values, dtype=float)
-    if ((msb_v < 0) | (msb_v > 1)).any():
-        raise InputError("argument male_share_at_birth", "values", "må være en andel mellom 0 og 1")
 
     if "year" in base.attrs:
         base_year = int(base.attrs["year"])
@@ -253,12 +239,12 @@ def prepare(args: Mapping[str, object]) -> EngineInputs:
     base_a = np.broadcast_to(arr(base, ("age", "sex")), lead_shape + (AGES.size, len(SEXES)))
     fert_a = arr(fertility, ("year", "age"), fill_ages=True)
     if msb is None:
-        msb_a = np.full((flow_years.size,) + (1,) * len(lead_names), float(msb_v))
+        msb_a = float(male_share_at_birth)
     else:
         msb_a = arr(msb, ("year",))
         if "year" not in msb.dims:
             msb_a = np.broadcast_to(msb_a[None], (flow_years.size,) + msb_a.shape)
-    return EngineInputs(
+    return from_arrays(
         base=base_a,
         survival=arr(survival, CORE_DIMS),
         birth_survival=arr(birth_survival, ("year", "sex")),
@@ -267,6 +253,51 @@ def prepare(args: Mapping[str, object]) -> EngineInputs:
         net_migration_rate=arr(net_migration_rate, CORE_DIMS) if net_migration_rate is not None else None,
         male_share_at_birth=msb_a,
         base_year=base_year,
+        flow_years=np.asarray(flow_years),
+        lead=lead,
+    )
+
+
+def from_arrays(base: np.ndarray, survival: np.ndarray, birth_survival: np.ndarray, fertility: np.ndarray,
+                net_migration: np.ndarray, male_share_at_birth: float | np.ndarray,
+                net_migration_rate: np.ndarray | None, base_year: int, flow_years: np.ndarray,
+                lead: dict | None = None) -> EngineInputs:
+    """:class:`EngineInputs` from numpy arrays already ordered (year, *lead, age 0..105, sex)
+    (``fertility`` (year, *lead, age 0..105), ``birth_survival`` (year, *lead, sex),
+    ``male_share_at_birth`` a float or (year, *lead)), after the value checks of
+    :func:`project` (no NaN, survival in [0, 1], no negative population or fertility, rates
+    >= -1); ``lead`` the coordinates of the lead axes. For callers that have the arrays (one
+    kommune's projection without xarray on the way). Raises :class:`InputError`."""
+    lead = dict(lead or {})
+    T = len(flow_years)
+    for name, a in [("base", base), ("survival", survival), ("birth_survival", birth_survival),
+                    ("fertility", fertility), ("net_migration", net_migration),
+                    ("net_migration_rate", net_migration_rate), ("male_share_at_birth", male_share_at_birth)]:
+        if a is not None and np.isnan(a).any():
+            raise InputError(f"argument {name}", "values", "har manglende verdier (NaN)")
+    if (base < 0).any():
+        raise InputError("argument base", "values", "befolkningen kan ikke være negativ")
+    if ((survival < 0) | (survival > 1)).any() or ((birth_survival < 0) | (birth_survival > 1)).any():
+        raise InputError("argument survival", "values", "overlevelsesrater må ligge mellom 0 og 1")
+    if (fertility < 0).any():
+        raise InputError("argument fertility", "values", "fruktbarhetsrater kan ikke være negative")
+    if net_migration_rate is not None and (net_migration_rate < -1).any():
+        raise InputError("argument net_migration_rate", "values", "flytterater kan ikke være under -1")
+    msb = np.asarray(male_share_at_birth, dtype=float)
+    if ((msb < 0) | (msb > 1)).any():
+        raise InputError("argument male_share_at_birth", "values", "må være en andel mellom 0 og 1")
+    if msb.ndim == 0:
+        msb = np.full((T,) + (1,) * len(lead), float(msb))
+    lead_shape = tuple(len(v) for v in lead.values())
+    return EngineInputs(
+        base=np.broadcast_to(base, lead_shape + (AGES.size, len(SEXES))),
+        survival=survival,
+        birth_survival=birth_survival,
+        fertility=fertility,
+        net_migration=net_migration,
+        net_migration_rate=net_migration_rate,
+        male_share_at_birth=msb,
+        base_year=int(base_year),
         flow_years=np.asarray(flow_years),
         lead=lead,
     )
@@ -387,8 +418,11 @@ def dataset(data_vars: dict[str, tuple], coords: dict[str, np.ndarray], attrs: d
     return xr.Dataset._construct_direct(variables, set(coords), dims, dict(attrs or {}), indexes)
 
 
-def to_dataset(flows: dict[str, np.ndarray], inp: EngineInputs) -> xr.Dataset:
-    """The Dataset of :func:`project` from :func:`run`'s arrays (``components=True``)."""
+def to_dataset(flows: dict[str, np.ndarray], inp: EngineInputs, extra: dict[str, tuple] | None = None,
+               attrs: dict | None = None) -> xr.Dataset:
+    """The Dataset of :func:`project` from :func:`run`'s arrays (``components=True``), plus
+    ``extra`` variables ``{name: (dims, values, attrs)}`` on the same coordinates (a name of
+    the engine's replaces it) and ``attrs`` added to the Dataset's attributes."""
     lead_names = list(inp.lead)
     pop_years = np.concatenate([[inp.base_year], inp.flow_years + 1])
     dims_p = ("year", *lead_names, "age", "sex")
@@ -401,8 +435,7 @@ def to_dataset(flows: dict[str, np.ndarray], inp: EngineInputs) -> xr.Dataset:
         values = np.moveaxis(flows[name], [dims.index(d) for d in target], range(len(target)))
         return (tuple(target), values, {"units": units, "long_name": long_name})
 
-    return dataset(
-        {
+    data_vars = {
             "population": out("population", dims_p, "persons", "Befolkning 1. januar"),
             "births": out("births", ("year", *lead_names), "persons per year", "Levendefødte"),
             "survivors": out("survivors", dims_p, "persons",
@@ -413,10 +446,11 @@ def to_dataset(flows: dict[str, np.ndarray], inp: EngineInputs) -> xr.Dataset:
             "net_migration": out("net_migration", dims_p, "persons per year", "Nettoinnflytting (realisert)"),
             "migration_shortfall": out("migration_shortfall", dims_p, "persons per year",
                                        "Netto utflytting som ikke kunne gjennomføres"),
-        },
-        coords_p,
-        {"base_year": inp.base_year, "migration_shortfall_total": float(flows["shortfall_total"])},
-    )
+    }
+    data_vars.update(extra or {})
+    return dataset(data_vars, coords_p, {"base_year": inp.base_year,
+                                         "migration_shortfall_total": float(flows["shortfall_total"]),
+                                         **(attrs or {})})
 
 
 def accounting_residual(ds: xr.Dataset) -> xr.DataArray:
