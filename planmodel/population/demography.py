@@ -494,12 +494,18 @@ def _survival_paths(national, trend_until, e0m_key, e0f_key, scenario: Scenario,
     """Survival ratios (year, sex, age) for a scenario's e0 paths; the same for every kommune,
     so computed once per process and key (the e0 targeting is the costly part)."""
     flow = np.arange(first, last + 1)
-    e0 = national_paths(scenario, flow)["e0"]
+    return _survival_for_e0(national_paths(scenario, flow)["e0"], trend_until)
+
+
+def _survival_for_e0(e0: xr.DataArray, trend_until: int | None) -> tuple[xr.DataArray, xr.DataArray]:
+    """Survival ratios (..., age, sex -> dims of ``e0`` then age) and birth survival for life
+    expectancy targets ``e0`` (sex, year, ...) [years]: the base death rates moved to each
+    target along the age pattern of mortality decline (Lee–Carter b_x)."""
     mort_years = MORTALITY_BASE_YEARS if trend_until is None else (trend_until - 4, trend_until)
     pattern_years = (2000, 2019) if trend_until is None else (trend_until - 19, trend_until)
     mx = lifetable.scale_to_life_expectancy(base_mortality(mort_years), e0,
                                             age_pattern=improvement_pattern(pattern_years))
-    return survival_for(mx.transpose("year", "sex", "age"))
+    return survival_for(mx.transpose(..., "year", "sex", "age"))
 
 
 def _national_inputs(scenario: Scenario, flow: np.ndarray) -> dict:
@@ -882,6 +888,15 @@ def population_for(kommune: str, demographic: str = "main", horizon: int = 2040,
 
 @memo(maxsize=64)
 def _population_for(code: str, demographic: str, horizon: int, overrides: tuple, base_file=None) -> xr.DataArray:
+    demo, own = _demography_of(code, demographic, overrides, base_file)
+    return project_kommune(code, demo, end_year=horizon, base_population=own)
+
+
+def _demography_of(code: str, demographic: str, overrides: tuple,
+                   base_file: tuple | None) -> tuple[Scenario, xr.DataArray | None]:
+    """The scenario with the overrides applied and the user's own population (or None) of
+    :func:`population_for`'s arguments (``overrides`` as :func:`overrides_key`, ``base_file``
+    as :func:`~planmodel.core.cache.file_key`)."""
     demo = get_scenario(demographic)
     own = None
     if base_file is not None:
@@ -895,4 +910,194 @@ def _population_for(code: str, demographic: str, horizon: int, overrides: tuple,
         if "dwellings" in values:  # explicit dwellings replace a relative housing alternative, and say so
             values.update(growth_factor=None, assumptions=(DWELLINGS_NOTE,))
         demo = replace(demo, id=f"{demo.id}+egne", label=f"{demo.label} med egne forutsetninger", **values)
-    return project_kommune(code, demo, end_year=horizon, base_population=own)
+    return demo, own
+
+
+# ---------------------------------------------------------------------------------------------
+# Monte Carlo: many draws of fertility, life expectancy and migration in one engine call
+# ---------------------------------------------------------------------------------------------
+
+#: Spacing of the grid of life expectancy shifts [years] on which survival is computed exactly
+#: (the scenario's own e0 targeting); draws in between are interpolated linearly. With 0.5
+#: years the e0 of an interpolated draw is within 0.003 years of its target (tested).
+E0_SHIFT_STEP = 0.5
+#: Allowed ranges of the draw arguments of :func:`population_draws`.
+DRAW_LIMITS = {"tfr_factor": (0.0, 5.0), "e0_shift": (-10.0, 10.0), "migration_factor": (0.0, 10.0)}
+_DRAW_UNITS = {"tfr_factor": "faktor", "e0_shift": "år", "migration_factor": "faktor"}
+
+
+def _draw_arrays(tfr_factor, e0_shift, migration_factor) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The three draw arguments as float arrays of one length D >= 1, checked (InputError in
+    bokmål naming the argument and the first bad draw)."""
+    where = "population_draws"
+    out = {}
+    for name, values in [("tfr_factor", tfr_factor), ("e0_shift", e0_shift), ("migration_factor", migration_factor)]:
+        try:
+            a = np.asarray(values, dtype=float)
+        except (TypeError, ValueError):
+            raise InputError(where, name, "må være en liste eller numpy-vektor med tall, ett per trekk") from None
+        if a.ndim != 1 or a.size == 0:
+            raise InputError(where, name, f"må være en endimensjonal vektor med minst ett trekk (fikk form {a.shape})")
+        bad = np.flatnonzero(~np.isfinite(a))
+        if bad.size:
+            raise InputError(where, name, f"trekk {bad[0]} er {a[bad[0]]}, ikke et endelig tall; alle verdier "
+                             "må være endelige tall")
+        lo, hi = DRAW_LIMITS[name]
+        bad = np.flatnonzero((a < lo) | (a > hi))
+        if bad.size:
+            value = f"{a[bad[0]]:g}".replace(".", ",").replace("-", "\u2212")
+            raise InputError(where, name, f"trekk {bad[0]} er {value}; må ligge mellom "
+                             f"{tall(lo, 1)} og {tall(hi, 1)} ({_DRAW_UNITS[name]})")
+        out[name] = a
+    sizes = {k: v.size for k, v in out.items()}
+    if len(set(sizes.values())) != 1:
+        raise InputError(where, "draws", "tfr_factor, e0_shift og migration_factor må ha like mange trekk "
+                         f"(fikk {', '.join(f'{k}: {v}' for k, v in sizes.items())})")
+    return out["tfr_factor"], out["e0_shift"], out["migration_factor"]
+
+
+@memo(maxsize=8, key=lambda scenario, first, last, ks: (_national_key(
+    scenario.national, scenario.trend_until, repr(scenario.e0_male), repr(scenario.e0_female), scenario, first,
+    last), ks))
+def _survival_grid(scenario: Scenario, first: int, last: int, ks: tuple[int, ...]) -> tuple[np.ndarray, np.ndarray]:
+    """Survival (shift, year, age, sex) and birth survival (shift, year, sex) [probability]
+    for the scenario's e0 paths moved by ``k * E0_SHIFT_STEP`` years for each k in ``ks``
+    (consecutive), by the same e0 targeting as the scenario itself (vectorised over shifts).
+    Shift 0 is the scenario's own survival, so a draw without a shift is exact."""
+    flow = np.arange(first, last + 1)
+    nat = _national_arrays(scenario, flow)
+    shifts = xr.DataArray(np.asarray(ks, dtype=float) * E0_SHIFT_STEP, dims="shift")
+    e0 = national_paths(scenario, flow)["e0"]
+    S, Sb = _survival_for_e0(e0 + shifts, scenario.trend_until)
+    S = S.sel(sex=list(SEXES)).transpose("shift", "year", "age", "sex").values.copy()
+    Sb = Sb.sel(sex=list(SEXES)).transpose("shift", "year", "sex").values.copy()
+    if 0 in ks:
+        S[ks.index(0)], Sb[ks.index(0)] = nat["survival"], nat["birth_survival"]
+    return S, Sb
+
+
+class _InterpolatedByDraw:
+    """Per-year values for each draw, linear between grid rows: item t is
+    ``grid[lo, t] + w * (grid[lo + 1, t] - grid[lo, t])`` with shape (draw, ...), computed once
+    per distinct (lo, w) when there are few (a tornado run). Draws on a grid point (w = 0) get
+    the grid row exactly; when all draws are alike the row is returned once (broadcast)."""
+
+    def __init__(self, grid: np.ndarray, lo: np.ndarray, w: np.ndarray):
+        uniq, inverse = np.unique(np.stack([lo, w]), axis=1, return_inverse=True)
+        self.inverse = None
+        if uniq.shape[1] <= lo.size // 2:  # few distinct draws: compute those, then pick
+            lo, w, self.inverse = uniq[0].astype(int), uniq[1], inverse.ravel()
+        self.grid, self.lo = grid, lo
+        self.w = w.reshape((-1,) + (1,) * (grid.ndim - 2))
+        self.slope = None if (w == 0).all() else grid[1:] - grid[:-1]
+
+    def __getitem__(self, t: int) -> np.ndarray:
+        rows = self.grid[self.lo, t]
+        if self.slope is not None:
+            step = self.slope[self.lo, t]
+            step *= self.w
+            rows += step
+        if rows.shape[0] == 1 or self.inverse is None:
+            return rows
+        return rows[self.inverse]
+
+
+def draw_survival(scenario: Scenario, flow: np.ndarray, e0_shift: np.ndarray) -> tuple[object, object]:
+    """Survival and birth survival per draw for life expectancy shifted by ``e0_shift``
+    (draw) [years]: objects whose item t is (draw, age, sex) and (draw, sex) [probability].
+
+    Survival is computed exactly (the scenario's e0 targeting) on a grid of shifts
+    ``E0_SHIFT_STEP`` apart that covers the draws, and interpolated linearly per draw between
+    the two nearest grid shifts. A draw with shift 0 gets the scenario's own survival exactly.
+    """
+    e0_shift = np.asarray(e0_shift, dtype=float)
+    pos = e0_shift / E0_SHIFT_STEP
+    k0, k1 = int(np.floor(pos.min())), int(np.ceil(pos.max()))
+    ks = tuple(range(k0, k1 + 1))
+    S, Sb = _survival_grid(scenario, int(flow[0]), int(flow[-1]), ks)
+    lo = np.clip(np.floor(pos).astype(int) - k0, 0, max(len(ks) - 2, 0))
+    w = pos - k0 - lo
+    return _InterpolatedByDraw(S, lo, w), _InterpolatedByDraw(Sb, lo, w)
+
+
+def population_draws(kommune: str, demographic: str = "main", horizon: int = 2040,
+                     overrides: Mapping[str, object] | None = None, base_file: str | None = None, *,
+                     tfr_factor, e0_shift, migration_factor) -> xr.DataArray:
+    r"""A kommune's projected population for many draws of fertility, life expectancy and
+    migration at once (Monte Carlo), in one engine call.
+
+    Draw :math:`d` is the projection of :func:`population_for` (same kommune, scenario,
+    overrides and own population file) with
+
+    - fertility (TFR path) times ``tfr_factor[d]``;
+    - life expectancy at birth of both sexes moved by ``e0_shift[d]`` years in every projection
+      year: survival as the scenario's own (death rates moved to the target e0 along the age
+      pattern of mortality decline), computed exactly on a grid of shifts
+      :data:`E0_SHIFT_STEP` apart and interpolated linearly in between
+      (:func:`draw_survival`; the draw's e0 is within 0.003 years of its target);
+    - net migration times ``migration_factor[d]``: a level factor on both parts of the
+      kommune's net migration, the persons and the rates on survivors
+      (:math:`M_d = f_d\,(M^{\text{persons}} + m\,Z)`), so net in- and out-migration are both
+      scaled; net out-migration beyond the survivors is cut by the engine as always (nobody
+      leaves twice) and counted in ``migration_shortfall_total``.
+
+    With ``tfr_factor = 1``, ``e0_shift = 0`` and ``migration_factor = 1`` a draw equals
+    :func:`population_for` exactly (the same arithmetic). The base year is the same in every
+    draw. Cached on the arguments and the arrays' bytes (a tornado or fan run that asks again
+    with the same arrays reuses the result; read-only, ``attrs`` are the caller's own).
+
+    Parameters
+    ----------
+    kommune, demographic, horizon, overrides, base_file : as :func:`population_for`. The
+        ``ssb_*`` scenarios (SSB's projection used as it is) have no fertility, life
+        expectancy or migration paths to vary and are refused with an InputError.
+    tfr_factor : array (draw) [factor], 0–5.
+    e0_shift : array (draw) [years], −10 to +10.
+    migration_factor : array (draw) [factor], 0–10.
+
+    Returns
+    -------
+    DataArray (year, age, sex, draw) [persons], ``draw`` = 0..D-1, with the attrs of
+    :func:`population_for` (``migration_shortfall_total`` is the mean over draws).
+
+    Raises
+    ------
+    InputError
+        arrays of different lengths, not one-dimensional, NaN or infinite values, or values
+        outside the ranges above; an ``ssb_*`` scenario.
+    """
+    tf, es, mf = _draw_arrays(tfr_factor, e0_shift, migration_factor)
+    code = "0000" if str(kommune) in {"0", "0000", "Norge", "norge"} else resolve_kommune(kommune).code
+    key = None if base_file is None else file_key(base_file)
+    pop = _population_draws(code, demographic, int(horizon), overrides_key(overrides), key,
+                            tf.tobytes(), es.tobytes(), mf.tobytes())
+    out = pop.copy(deep=False)
+    out.attrs = dict(pop.attrs)
+    return out
+
+
+@memo(maxsize=4)
+def _population_draws(code: str, demographic: str, horizon: int, overrides: tuple, base_file,
+                      tfr_bytes: bytes, e0_bytes: bytes, mig_bytes: bytes) -> xr.DataArray:
+    tf, es, mf = (np.frombuffer(b) for b in (tfr_bytes, e0_bytes, mig_bytes))
+    demo, own = _demography_of(code, demographic, overrides, base_file)
+    if demo.ssb_alternative is not None:
+        raise InputError("population_draws", "demographic",
+                         f"{demographic}: SSBs framskriving brukes som den er og har ingen fruktbarhet, levealder "
+                         "eller flytting å variere; velg et av modellens alternativer (for eksempel «main»)")
+    attrs = dict(_population_for(code, demographic, horizon, overrides, base_file).attrs)
+    base = kommune_base(code, None, None, own)
+    flow = _years(base.base_year, horizon)
+    arrays = _projection_arrays(base, demo, horizon)
+    single = engine.from_arrays(**_engine_arguments(arrays), base_year=base.base_year, flow_years=flow)
+    S, Sb = draw_survival(demo, flow, es)
+    D = tf.size
+    inp = replace(single, base=np.broadcast_to(single.base, (D,) + single.base.shape), survival=S,
+                  birth_survival=Sb, birth_factor=None if (tf == 1.0).all() else tf,
+                  migration_factor=None if (mf == 1.0).all() else mf, lead={"draw": np.arange(D)})
+    flows = engine.run(inp, components=False)
+    attrs["migration_shortfall_total"] = float(flows["shortfall_total"]) / D
+    years = np.concatenate([[base.base_year], flow + 1])
+    return engine.dataset({"population": (("year", "age", "sex", "draw"), np.moveaxis(flows["population"], 1, -1),
+                                          attrs)},
+                          {"year": years, "age": AGES, "sex": np.array(SEXES), "draw": np.arange(D)})["population"]

@@ -148,6 +148,12 @@ class EngineInputs:
     base_year: int
     flow_years: np.ndarray
     lead: dict  # {dim: coordinate values}, in the order of the lead axes
+    #: optional level factors per lead item, broadcastable to (*lead) [factor]: births are
+    #: multiplied by ``birth_factor`` (= fertility times it), net migration (persons and rate
+    #: parts alike) by ``migration_factor``; a many-draw run scales one set of inputs instead of
+    #: holding a copy per draw. None = 1.
+    birth_factor: np.ndarray | None = None
+    migration_factor: np.ndarray | None = None
 
 
 def prepare(args: Mapping[str, object]) -> EngineInputs:
@@ -338,9 +344,11 @@ def run(inp: EngineInputs, components: bool = True) -> dict[str, np.ndarray]:
         shortfall = np.full(pop.shape, np.nan)
         out.update(births=births, deaths=deaths, infant_deaths=infant_deaths, survivors=survivors,
                    net_migration=realised, migration_shortfall=shortfall)
-    else:  # buffers reused every year
-        surv_buf, real_buf, lost_buf = (np.empty(inp.base.shape) for _ in range(3))
-    neg = np.empty(inp.base.shape)
+    else:  # a buffer reused every year
+        surv_buf = np.empty(inp.base.shape)
+    neg, M_buf = np.empty(inp.base.shape), np.empty(inp.base.shape)
+    bf = inp.birth_factor
+    mf = None if inp.migration_factor is None else np.asarray(inp.migration_factor)[..., None, None]
     short_total = 0.0
 
     for t in range(T):  # sequential by nature; every operation inside is vectorised
@@ -352,7 +360,13 @@ def run(inp: EngineInputs, components: bool = True) -> dict[str, np.ndarray]:
         np.multiply(P[..., :A1, :], S[..., :A1, :], out=surv[..., 1:MAX_AGE, :])
         surv[..., MAX_AGE, :] = P[..., A1, :] * S[..., A1, :] + P[..., MAX_AGE, :] * S[..., MAX_AGE, :]
         # births need next year's women: survivors and migrants at ages >= 1 come first
-        M = mig if rate is None else mig + rate * surv  # age 0 completed below
+        if rate is None:
+            M = mig if mf is None else np.multiply(mig, mf, out=M_buf)
+        else:  # mig + rate * surv; age 0 completed below
+            M = np.multiply(rate, surv, out=M_buf)
+            M += mig
+            if mf is not None:
+                M *= mf
         women_next = np.maximum(surv[..., F] + M[..., F], 0.0)
         fh = f_half[t] if f_half is not None else f_in[t] * 0.5
         X = P[..., F] + women_next
@@ -360,18 +374,26 @@ def run(inp: EngineInputs, components: bool = True) -> dict[str, np.ndarray]:
         # follows the layout; so the births equal those of earlier versions to the last bit)
         y = np.empty_like(fh) if fh.shape == X.shape else np.empty(np.broadcast_shapes(fh.shape, X.shape))
         B = np.sum(np.multiply(fh, X, out=y), axis=-1)
+        if bf is not None:
+            B = B * bf
         share = shares[t] if shares is not None else np.stack([msb_in[t], 1.0 - msb_in[t]], axis=-1)
         surv[..., 0, :] = B[..., None] * share * Sb
         if rate is not None:  # the rate at age 0 acts on the surviving births
             M[..., 0, :] = mig[..., 0, :] + rate[..., 0, :] * surv[..., 0, :]
-        M_real = realised[t] if components else real_buf
-        np.maximum(M, np.negative(surv, out=neg), out=M_real)
-        np.add(surv, M_real, out=pop[t + 1])
-        lost = shortfall[t] if components else lost_buf
-        np.subtract(M_real, M, out=lost)
+            if mf is not None:
+                M[..., 0, :] *= mf[..., 0, :]
         if not components:
-            short_total += float(np.sum(lost))
+            # surv + max(M, -surv) == max(surv + M, 0) to the last bit (a rounded sum is
+            # negative exactly when the exact one is), and the cut part is -min(surv + M, 0):
+            # two passes fewer over a many-draw array
+            Z = np.add(surv, M, out=pop[t + 1])
+            short_total -= float(np.sum(np.minimum(Z, 0.0, out=neg)))
+            np.maximum(Z, 0.0, out=Z)
         else:
+            M_real = realised[t]
+            np.maximum(M, np.negative(surv, out=neg), out=M_real)
+            np.add(surv, M_real, out=pop[t + 1])
+            np.subtract(M_real, M, out=shortfall[t])
             births[t] = B
             if not plain:
                 infant_deaths[t] = B[..., None] * share * (1.0 - Sb)
