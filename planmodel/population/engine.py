@@ -417,7 +417,7 @@ def _index(dim: str, values: np.ndarray) -> tuple[PandasIndex, dict]:
     if hit is None:
         if len(_INDEXES) > 256:
             _INDEXES.clear()
-        idx = PandasIndex(values, dim)
+        idx = PandasIndex(values, dim, coord_dtype=values.dtype)
         hit = _INDEXES[key] = (idx, idx.create_variables())
     return hit
 
