@@ -169,3 +169,22 @@ def test_bad_draws_are_refused_in_bokmaal(change, key, message):
 def test_ssb_scenarios_are_refused():
     with pytest.raises(InputError, match="SSBs framskriving brukes som den er"):
         d.population_draws("4003", "ssb_mmmm", 2040, **ones(2))
+
+
+def test_many_draws_in_blocks_equal_the_draws_alone():
+    """Runs of more than 2 × engine.BLOCK draws go in blocks (for the CPU cache); each draw's
+    numbers are those it gets in a small run."""
+    from planmodel.population import engine
+
+    D = 2 * engine.BLOCK + 5
+    rng = np.random.default_rng(3)
+    tf, es, mf = rng.uniform(0.7, 1.3, D), rng.uniform(-4, 4, D), rng.uniform(0.3, 1.7, D)
+    es[::7], tf[::5], mf[::3] = 0.0, 1.0, 1.0
+    pop = d.population_draws("4648", "main", 2035, tfr_factor=tf, e0_shift=es, migration_factor=mf)
+    ref = d.population_for("4648", "main", 2035).values
+    exact = (es == 0) & (tf == 1) & (mf == 1)
+    assert exact.sum() > 10
+    np.testing.assert_array_equal(pop.values[..., exact], np.repeat(ref[..., None], exact.sum(), axis=-1))
+    for k in [0, 1, engine.BLOCK - 1, engine.BLOCK, D - 1]:
+        one = d.population_draws("4648", "main", 2035, tfr_factor=tf[[k]], e0_shift=es[[k]], migration_factor=mf[[k]])
+        np.testing.assert_allclose(pop.values[..., k], one.values[..., 0], rtol=1e-12)

@@ -991,6 +991,16 @@ class _InterpolatedByDraw:
         self.w = w.reshape((-1,) + (1,) * (grid.ndim - 2))
         self.slope = None if (w == 0).all() else grid[1:] - grid[:-1]
 
+    def block(self, part: slice) -> "_InterpolatedByDraw":
+        """The same for the draws ``part`` (see :func:`planmodel.population.engine.run`)."""
+        out = object.__new__(_InterpolatedByDraw)
+        out.grid, out.slope = self.grid, self.slope
+        if self.inverse is None:
+            out.lo, out.w, out.inverse = self.lo[part], self.w[part], None
+        else:
+            out.lo, out.w, out.inverse = self.lo, self.w, self.inverse[part]
+        return out
+
     def __getitem__(self, t: int) -> np.ndarray:
         rows = self.grid[self.lo, t]
         if self.slope is not None:

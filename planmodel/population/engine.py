@@ -34,7 +34,7 @@ and all leading dimensions.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Mapping
 
 import numpy as np
@@ -309,6 +309,12 @@ def from_arrays(base: np.ndarray, survival: np.ndarray, birth_survival: np.ndarr
     )
 
 
+#: Lead items per block in a run without components over one long lead dim (many draws):
+#: a block's arrays (about 1.7 MB each) stay in the CPU cache through a year's dozen
+#: operations, instead of streaming hundreds of MB from memory for each.
+BLOCK = 1024
+
+
 def run(inp: EngineInputs, components: bool = True) -> dict[str, np.ndarray]:
     """The year recursion of :func:`project` on numpy (every operation inside a year is
     vectorised over ages, sexes and all lead dims).
@@ -318,15 +324,56 @@ def run(inp: EngineInputs, components: bool = True) -> dict[str, np.ndarray]:
     array) [persons]; with ``components`` also ``births``, ``deaths``, ``infant_deaths``,
     ``survivors``, ``net_migration`` (realised) and ``migration_shortfall`` as in
     :func:`project`. Without components only the population is kept (what a many-draw run
-    needs: a tenth of the memory).
+    needs: a tenth of the memory), and one long lead dim is done in blocks of :data:`BLOCK`
+    items (every item's numbers are the same as without blocks; per-year inputs that are not
+    arrays must then offer ``block(slice)``).
     """
+    lead_shape = inp.base.shape[:-2]
+    per_year = (inp.survival, inp.birth_survival, inp.fertility, inp.net_migration, inp.net_migration_rate)
+    if components or len(lead_shape) != 1 or lead_shape[0] <= 2 * BLOCK or not all(
+            x is None or isinstance(x, np.ndarray) or hasattr(x, "block") for x in per_year):
+        return _run(inp, components)
+    n = lead_shape[0]
+    pop = np.empty((inp.flow_years.size + 1,) + inp.base.shape)
+    total = 0.0
+    for start in range(0, n, BLOCK):  # blocks of lead items for the CPU cache
+        part = slice(start, min(start + BLOCK, n))
+        total += float(_run(_block(inp, part), False, pop[:, part])["shortfall_total"])
+    return {"population": pop, "shortfall_total": np.asarray(total)}
+
+
+def _block(inp: EngineInputs, part: slice) -> EngineInputs:
+    """The inputs of the lead items ``part`` of a run with one lead dim."""
+    n = inp.base.shape[0]
+
+    def cut(x, core_ndim: int):
+        if x is None:
+            return None
+        if not isinstance(x, np.ndarray):
+            return x.block(part)
+        has_lead = x.ndim == core_ndim + 1 and x.shape[1] == n  # (year, lead, ...) or (year, ...)
+        return x[:, part] if has_lead else x
+
+    def factor(x):
+        return None if x is None else np.asarray(x)[part]
+
+    (name,) = inp.lead
+    return replace(inp, base=inp.base[part], survival=cut(inp.survival, 3), birth_survival=cut(inp.birth_survival, 2),
+                   fertility=cut(inp.fertility, 2), net_migration=cut(inp.net_migration, 3),
+                   net_migration_rate=cut(inp.net_migration_rate, 3),
+                   male_share_at_birth=cut(inp.male_share_at_birth, 1), lead={name: inp.lead[name][part]},
+                   birth_factor=factor(inp.birth_factor), migration_factor=factor(inp.migration_factor))
+
+
+def _run(inp: EngineInputs, components: bool, pop: np.ndarray | None = None) -> dict[str, np.ndarray]:
+    """:func:`run` without blocks; the population is written into ``pop`` if given."""
     S_in, Sb_in, f_in = inp.survival, inp.birth_survival, inp.fertility
     mig_in, rate_in, msb_in = inp.net_migration, inp.net_migration_rate, inp.male_share_at_birth
     T = inp.flow_years.size
     lead_shape = inp.base.shape[:-2]
     F = SEXES.index("female")
     A1 = MAX_AGE - 1
-    pop = np.empty((T + 1,) + inp.base.shape)
+    pop = np.empty((T + 1,) + inp.base.shape) if pop is None else pop
     pop[0] = inp.base
     out = {"population": pop}
     # what does not depend on the population is done for all years at once where the inputs
