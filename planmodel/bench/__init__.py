@@ -42,6 +42,18 @@ def bench_population(quick: bool) -> list[dict]:
     one = timeit(lambda: project(**kw), n)
     rows.append({"name": f"population.project, Bærum, {years} år", **one})
     rows.append({"name": "project_kommune('3201', 'main') med scenario og input", **timeit(lambda: d.project_kommune("3201", "main"), n)})
+    rng = np.random.default_rng(15)
+    for count in (1000, 10000):
+        kw_draws = dict(tfr_factor=rng.uniform(0.8, 1.2, count), e0_shift=rng.normal(0.0, 1.5, count),
+                        migration_factor=rng.uniform(0.5, 1.5, count))
+
+        def draws_uncached(kw_draws=kw_draws):
+            d._population_draws.cache_clear()  # the result is memoised; measure the computation
+            d.population_draws("3201", "main", 2040, **kw_draws)
+
+        label = f"{count:,}".replace(",", " ")
+        rows.append({"name": f"population_draws, {label} trekk (Bærum til 2040, ett motorkall)",
+                     **timeit(draws_uncached, max(3, n // (5 if count == 1000 else 10)))})
 
     draws = 1000
     factor = xr.DataArray(np.linspace(0.5, 1.5, draws), dims="draw", coords={"draw": np.arange(draws)})

@@ -28,6 +28,7 @@ from planmodel.inputs.demographic import (DWELLINGS_NOTE, NATIONAL_ASSUMPTIONS, 
 from planmodel.inputs.kommuner import all_kommuner, resolve_kommune
 from planmodel.inputs.readers import read_population
 from planmodel.population import lifetable
+from planmodel.population import engine
 from planmodel.population.engine import project
 from planmodel.population.migration import (MigrationPattern, positive_profile, residual_flows, smooth_over_age,
                                             survive)
@@ -482,18 +483,29 @@ def _shape_years(data_until: int | None) -> tuple[int, int]:
     return FERTILITY_SHAPE_YEARS if data_until is None else (data_until - 4, data_until)
 
 
-@memo(maxsize=32, key=lambda national, trend_until, e0m_key, e0f_key, scenario, first, last:
-      (national, trend_until, e0m_key, e0f_key, first, last))
+def _national_key(national, trend_until, e0m_key, e0f_key, scenario, first, last) -> tuple:
+    """Cache key of the national inputs: the national part of a scenario and the flow years
+    (the scenario object itself is left out: kommune-level fields do not change them)."""
+    return national, trend_until, e0m_key, e0f_key, first, last
+
+
+@memo(maxsize=32, key=_national_key)
 def _survival_paths(national, trend_until, e0m_key, e0f_key, scenario: Scenario, first: int, last: int):
     """Survival ratios (year, sex, age) for a scenario's e0 paths; the same for every kommune,
     so computed once per process and key (the e0 targeting is the costly part)."""
     flow = np.arange(first, last + 1)
-    e0 = national_paths(scenario, flow)["e0"]
+    return _survival_for_e0(national_paths(scenario, flow)["e0"], trend_until)
+
+
+def _survival_for_e0(e0: xr.DataArray, trend_until: int | None) -> tuple[xr.DataArray, xr.DataArray]:
+    """Survival ratios (..., age, sex -> dims of ``e0`` then age) and birth survival for life
+    expectancy targets ``e0`` (sex, year, ...) [years]: the base death rates moved to each
+    target along the age pattern of mortality decline (Lee–Carter b_x)."""
     mort_years = MORTALITY_BASE_YEARS if trend_until is None else (trend_until - 4, trend_until)
     pattern_years = (2000, 2019) if trend_until is None else (trend_until - 19, trend_until)
     mx = lifetable.scale_to_life_expectancy(base_mortality(mort_years), e0,
                                             age_pattern=improvement_pattern(pattern_years))
-    return survival_for(mx.transpose("year", "sex", "age"))
+    return survival_for(mx.transpose(..., "year", "sex", "age"))
 
 
 def _national_inputs(scenario: Scenario, flow: np.ndarray) -> dict:
@@ -506,8 +518,7 @@ def _national_inputs(scenario: Scenario, flow: np.ndarray) -> dict:
                                    repr(scenario.e0_female), scenario, int(flow[0]), int(flow[-1]))
 
 
-@memo(maxsize=32, key=lambda national, trend_until, e0m_key, e0f_key, scenario, first, last:
-      (national, trend_until, e0m_key, e0f_key, first, last))
+@memo(maxsize=32, key=_national_key)
 def _national_inputs_cached(national, trend_until, e0m_key, e0f_key, scenario: Scenario, first: int, last: int):
     flow = np.arange(first, last + 1)
     nat = national_paths(scenario, flow)
@@ -515,6 +526,25 @@ def _national_inputs_cached(national, trend_until, e0m_key, e0f_key, scenario: S
                             repr(scenario.e0_female), scenario, int(flow[0]), int(flow[-1]))
     return {**nat, "survival": S.transpose("year", "age", "sex"), "birth_survival": Sb,
             "shape": fertility_shape(_shape_years(scenario.trend_until))}
+
+
+def _national_arrays(scenario: Scenario, flow: np.ndarray) -> dict[str, np.ndarray]:
+    """:func:`_national_inputs` as numpy, ready for the engine (cached the same way, read-only):
+    ``tfr`` (year), ``e0`` (year, sex), ``net_migration`` (year), ``survival`` (year, age,
+    sex), ``birth_survival`` (year, sex), ``shape`` (age 0..105, 0 outside the fertile ages)."""
+    return _national_arrays_cached(scenario.national, scenario.trend_until, repr(scenario.e0_male),
+                                   repr(scenario.e0_female), scenario, int(flow[0]), int(flow[-1]))
+
+
+@memo(maxsize=32, key=_national_key)
+def _national_arrays_cached(national, trend_until, e0m_key, e0f_key, scenario: Scenario, first: int, last: int):
+    nat = _national_inputs(scenario, np.arange(first, last + 1))
+    sexes = list(SEXES)
+    return {"tfr": nat["tfr"].values, "e0": nat["e0"].sel(sex=sexes).transpose("year", "sex").values,
+            "net_migration": nat["net_migration"].values,
+            "survival": nat["survival"].sel(sex=sexes).transpose("year", "age", "sex").values,
+            "birth_survival": nat["birth_survival"].sel(sex=sexes).transpose("year", "sex").values,
+            "shape": nat["shape"].reindex(age=AGES, fill_value=0.0).values}
 
 
 def recent_growth(totals: np.ndarray, years: np.ndarray, window: int = RECENT_GROWTH_YEARS,
@@ -564,7 +594,7 @@ def _kommune_migration_inputs(est: dict, scenario: Scenario, nat: dict, flow: np
     (level × profile + redistribution) moved to that level (all as persons); and for housing
     scenarios the extra net in-migrants of :func:`housing_extra` (``growth``: each kommune's
     :func:`recent_growth`) spread by the positive part of the first year's pattern."""
-    N = nat["net_migration"].values * ages_one_plus_share()
+    N = np.asarray(nat["net_migration"]) * ages_one_plus_share()
     persons, rate = migration_paths(est, N, flow, base, config)
     extra = housing_extra(scenario, flow, np.zeros(base.shape[0]) if growth is None else np.asarray(growth))
     if scenario.migration_level is None and extra is None:
@@ -602,33 +632,71 @@ def projection_inputs(base: KommuneBase, scenario: Scenario, end_year: int = END
 
     Returns a dict of the engine's arguments plus ``_tfr`` (year) and ``_e0`` (year, sex).
     """
-    flow = _years(base.base_year, end_year)
-    nat = _national_inputs(scenario, flow)
-    tfr = nat["tfr"] * base.fertility_factor if scenario.tfr is None else path_values(scenario.tfr, flow, "tfr")
+    arrays = _projection_arrays(base, scenario, end_year, config)
+    flow = arrays["_flow"]
+    coords = {"year": flow, "age": AGES, "sex": list(SEXES)}
     out = {
         "base": base.base.assign_attrs(year=base.base_year),
+        "survival": xr.DataArray(arrays["survival"], coords=coords, dims=("year", "age", "sex"),
+                                 attrs={"units": "probability"}),
+        "birth_survival": xr.DataArray(arrays["birth_survival"], coords={"year": flow, "sex": list(SEXES)},
+                                       dims=("year", "sex"), attrs={"units": "probability"}),
+        "fertility": xr.DataArray(arrays["fertility"], coords={"year": flow, "age": AGES}, dims=("year", "age"),
+                                  attrs={"units": "births per woman-year"}),
+        "male_share_at_birth": arrays["male_share_at_birth"],
+        "_tfr": xr.DataArray(arrays["_tfr"], coords={"year": flow}, dims="year"),
+        "_e0": xr.DataArray(arrays["_e0"].T, coords={"sex": list(SEXES), "year": flow}, dims=("sex", "year")),
+        "net_migration": xr.DataArray(arrays["net_migration"], coords=coords, dims=("year", "age", "sex"),
+                                      attrs={"units": "persons per year"}),
+    }
+    if arrays["net_migration_rate"] is not None:
+        out["net_migration_rate"] = xr.DataArray(arrays["net_migration_rate"], coords=coords,
+                                                 dims=("year", "age", "sex"),
+                                                 attrs={"units": "net migrants per survivor per year"})
+    return out
+
+
+def _projection_arrays(base: KommuneBase, scenario: Scenario, end_year: int = END_YEAR,
+                       config: MigrationConfig = DEFAULT) -> dict:
+    """:func:`projection_inputs` as numpy arrays (year, age, sex) etc., the engine's argument
+    names plus ``_tfr`` (year), ``_e0`` (year, sex) and ``_flow`` (the flow years); no xarray
+    on the way (one kommune's projection in well under a millisecond)."""
+    flow = _years(base.base_year, end_year)
+    nat = _national_arrays(scenario, flow)
+    tfr = nat["tfr"] * base.fertility_factor if scenario.tfr is None else \
+        path_values(scenario.tfr, flow, "tfr").values
+    out = {
+        "base": _values(base.base, ("age", "sex")),
         "survival": nat["survival"],
         "birth_survival": nat["birth_survival"],
-        "fertility": (tfr * nat["shape"]).transpose("year", "age"),
+        "fertility": tfr[:, None] * nat["shape"][None, :],
         "male_share_at_birth": male_share_at_birth(),
         "_tfr": tfr,
         "_e0": nat["e0"],
+        "_flow": flow,
     }
-    coords = {"year": flow, "age": AGES, "sex": list(SEXES)}
     if base.code == "0000":
-        level = nat["net_migration"] if scenario.migration_level is None else \
+        level = _national_inputs(scenario, flow)["net_migration"] if scenario.migration_level is None else \
             path_values(scenario.migration_level, flow, "migration_level")
-        out["net_migration"] = base.migration.at_level(level).transpose("year", "age", "sex")
+        out["net_migration"] = _values(base.migration.at_level(level), ("year", "age", "sex"))
+        out["net_migration_rate"] = None
         return out
-    b = base.base.transpose("age", "sex").values[None]
-    hist = base.history.sel(year=slice(None, base.base_year)).sum(("age", "sex"))
-    growth = recent_growth(hist.values[None], hist["year"].values)
-    persons, rate = _kommune_migration_inputs(base.migration.estimate, scenario, nat, flow, b, config, growth)
-    out["net_migration"] = xr.DataArray(persons[:, 0], coords=coords, dims=("year", "age", "sex"),
-                                        attrs={"units": "persons per year"})
-    out["net_migration_rate"] = xr.DataArray(rate[:, 0], coords=coords, dims=("year", "age", "sex"),
-                                             attrs={"units": "net migrants per survivor per year"})
+    years = base.history.get_index("year").values
+    upto = years <= base.base_year
+    totals = _values(base.history, ("year", "age", "sex"))[upto].sum(axis=(1, 2))
+    growth = recent_growth(totals[None], years[upto])
+    persons, rate = _kommune_migration_inputs(base.migration.estimate, scenario, nat, flow, out["base"][None],
+                                              config, growth)
+    out["net_migration"] = persons[:, 0]
+    out["net_migration_rate"] = rate[:, 0]
     return out
+
+
+def _values(da: xr.DataArray, dims: tuple[str, ...]) -> np.ndarray:
+    """``da.values`` with dims ``dims`` in that order (and sexes in the order of SEXES)."""
+    if "sex" in dims and tuple(da.get_index("sex")) != SEXES:
+        da = da.sel(sex=list(SEXES))
+    return (da if da.dims == dims else da.transpose(*dims)).values
 
 
 def project_kommune(kommune: str, scenario: str | Scenario = "main", end_year: int = END_YEAR,
@@ -668,12 +736,10 @@ def project_kommune(kommune: str, scenario: str | Scenario = "main", end_year: i
                        "på ettårig alder etter basisårets fordeling innen gruppen"]
         sources = [data.SRC_14746]
     else:
-        inp = projection_inputs(base, sc, end_year)
-        ds = project(**{k: v for k, v in inp.items() if not k.startswith("_")})
-        ds["tfr"] = inp["_tfr"].assign_attrs(units="children per woman")
-        ds["e0"] = inp["_e0"].assign_attrs(units="years")
-        ds["migration_level"] = ds["net_migration"].sel(year=flow).sum(["age", "sex"]).assign_attrs(
-            units="persons per year", long_name="Nettoinnflytting i alt (realisert)")
+        arrays = _projection_arrays(base, sc, end_year)
+        inp = engine.from_arrays(**_engine_arguments(arrays), base_year=base.base_year, flow_years=flow)
+        flows = engine.run(inp)
+        ds = None  # built below, with the population's attributes, in one step
         assumptions = [
             f"Fruktbarhet: {'trend' if sc.trend_until else 'SSB-bane ' + sc.national} × kommunefaktor "
             f"{tall(base.fertility_factor, 3)}",
@@ -682,7 +748,6 @@ def project_kommune(kommune: str, scenario: str | Scenario = "main", end_year: i
             *sc.assumptions,
         ]
         sources = list(base.sources)
-    pop = ds["population"]
     attrs = {
         "units": "persons",
         "kommune": base.code,
@@ -694,12 +759,40 @@ def project_kommune(kommune: str, scenario: str | Scenario = "main", end_year: i
         "assumptions": " | ".join(assumptions),
         "long_name": "Befolkning 1. januar",
         # net out-migration larger than the population at some age and sex (cut in the engine)
-        "migration_shortfall_total": float(ds.attrs.get("migration_shortfall_total", 0.0)),
+        "migration_shortfall_total": float(flows["shortfall_total"]) if ds is None else 0.0,
     }
-    pop.attrs = attrs
-    ds["population"] = pop
-    ds.attrs.update(attrs)
-    return ds if components else pop
+    if ds is not None:  # SSB's projection
+        ds["population"].attrs = attrs
+        ds.attrs.update(attrs)
+        return ds if components else ds["population"]
+    if not components:
+        years = np.concatenate([[base.base_year], flow + 1])
+        return engine.dataset({"population": (("year", "age", "sex"), flows["population"], attrs)},
+                              {"year": years, "age": AGES, "sex": np.array(SEXES)})["population"]
+    return _kommune_dataset(flows, inp, arrays, attrs)
+
+
+def _engine_arguments(arrays: dict) -> dict:
+    """The engine's arguments of :func:`_projection_arrays`' output (without the ``_`` keys)."""
+    return {k: v for k, v in arrays.items() if not k.startswith("_")}
+
+
+def _kommune_dataset(flows: dict, inp: engine.EngineInputs, arrays: dict, attrs: dict) -> xr.Dataset:
+    """:func:`project_kommune`'s Dataset in one step: the engine's variables plus ``tfr``
+    (year) [children per woman], ``e0`` (sex, year) [years] and ``migration_level`` (year)
+    [persons per year] (flows: NaN in the last year); the population with ``attrs``."""
+    def on_years(values: np.ndarray) -> np.ndarray:  # flow years -> population years (NaN last)
+        return np.concatenate([values, np.full(values[:1].shape, np.nan)])
+
+    extra = {
+        "tfr": (("year",), on_years(arrays["_tfr"]), {"units": "children per woman"}),
+        "e0": (("sex", "year"), on_years(arrays["_e0"]).T, {"units": "years"}),
+        "migration_level": (("year",), on_years(flows["net_migration"][:-1].sum(axis=(1, 2))),
+                            {"units": "persons per year", "long_name": "Nettoinnflytting i alt (realisert)"}),
+    }
+    ds = engine.to_dataset(flows, inp, extra, attrs)
+    ds.variables["population"].attrs = dict(attrs)
+    return ds
 
 
 def project_kommuner(scenario: str | Scenario = "main", end_year: int = END_YEAR, base_year: int | None = None,
@@ -795,6 +888,15 @@ def population_for(kommune: str, demographic: str = "main", horizon: int = 2040,
 
 @memo(maxsize=64)
 def _population_for(code: str, demographic: str, horizon: int, overrides: tuple, base_file=None) -> xr.DataArray:
+    demo, own = _demography_of(code, demographic, overrides, base_file)
+    return project_kommune(code, demo, end_year=horizon, base_population=own)
+
+
+def _demography_of(code: str, demographic: str, overrides: tuple,
+                   base_file: tuple | None) -> tuple[Scenario, xr.DataArray | None]:
+    """The scenario with the overrides applied and the user's own population (or None) of
+    :func:`population_for`'s arguments (``overrides`` as :func:`overrides_key`, ``base_file``
+    as :func:`~planmodel.core.cache.file_key`)."""
     demo = get_scenario(demographic)
     own = None
     if base_file is not None:
@@ -808,4 +910,204 @@ def _population_for(code: str, demographic: str, horizon: int, overrides: tuple,
         if "dwellings" in values:  # explicit dwellings replace a relative housing alternative, and say so
             values.update(growth_factor=None, assumptions=(DWELLINGS_NOTE,))
         demo = replace(demo, id=f"{demo.id}+egne", label=f"{demo.label} med egne forutsetninger", **values)
-    return project_kommune(code, demo, end_year=horizon, base_population=own)
+    return demo, own
+
+
+# ---------------------------------------------------------------------------------------------
+# Monte Carlo: many draws of fertility, life expectancy and migration in one engine call
+# ---------------------------------------------------------------------------------------------
+
+#: Spacing of the grid of life expectancy shifts [years] on which survival is computed exactly
+#: (the scenario's own e0 targeting); draws in between are interpolated linearly. With 0.5
+#: years the e0 of an interpolated draw is within 0.003 years of its target (tested).
+E0_SHIFT_STEP = 0.5
+#: Allowed ranges of the draw arguments of :func:`population_draws`.
+DRAW_LIMITS = {"tfr_factor": (0.0, 5.0), "e0_shift": (-10.0, 10.0), "migration_factor": (0.0, 10.0)}
+_DRAW_UNITS = {"tfr_factor": "faktor", "e0_shift": "år", "migration_factor": "faktor"}
+
+
+def _draw_arrays(tfr_factor, e0_shift, migration_factor) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The three draw arguments as float arrays of one length D >= 1, checked (InputError in
+    bokmål naming the argument and the first bad draw)."""
+    where = "population_draws"
+    out = {}
+    for name, values in [("tfr_factor", tfr_factor), ("e0_shift", e0_shift), ("migration_factor", migration_factor)]:
+        try:
+            a = np.asarray(values, dtype=float)
+        except (TypeError, ValueError):
+            raise InputError(where, name, "må være en liste eller numpy-vektor med tall, ett per trekk") from None
+        if a.ndim != 1 or a.size == 0:
+            raise InputError(where, name, f"må være en endimensjonal vektor med minst ett trekk (fikk form {a.shape})")
+        bad = np.flatnonzero(~np.isfinite(a))
+        if bad.size:
+            raise InputError(where, name, f"trekk {bad[0]} er {a[bad[0]]}, ikke et endelig tall; alle verdier "
+                             "må være endelige tall")
+        lo, hi = DRAW_LIMITS[name]
+        bad = np.flatnonzero((a < lo) | (a > hi))
+        if bad.size:
+            value = f"{a[bad[0]]:g}".replace(".", ",").replace("-", "\u2212")
+            raise InputError(where, name, f"trekk {bad[0]} er {value}; må ligge mellom "
+                             f"{tall(lo, 1)} og {tall(hi, 1)} ({_DRAW_UNITS[name]})")
+        out[name] = a
+    sizes = {k: v.size for k, v in out.items()}
+    if len(set(sizes.values())) != 1:
+        raise InputError(where, "draws", "tfr_factor, e0_shift og migration_factor må ha like mange trekk "
+                         f"(fikk {', '.join(f'{k}: {v}' for k, v in sizes.items())})")
+    return out["tfr_factor"], out["e0_shift"], out["migration_factor"]
+
+
+@memo(maxsize=8, key=lambda scenario, first, last, ks: (_national_key(
+    scenario.national, scenario.trend_until, repr(scenario.e0_male), repr(scenario.e0_female), scenario, first,
+    last), ks))
+def _survival_grid(scenario: Scenario, first: int, last: int, ks: tuple[int, ...]) -> tuple[np.ndarray, np.ndarray]:
+    """Survival (shift, year, age, sex) and birth survival (shift, year, sex) [probability]
+    for the scenario's e0 paths moved by ``k * E0_SHIFT_STEP`` years for each k in ``ks``
+    (consecutive), by the same e0 targeting as the scenario itself (vectorised over shifts).
+    Shift 0 is the scenario's own survival, so a draw without a shift is exact."""
+    flow = np.arange(first, last + 1)
+    nat = _national_arrays(scenario, flow)
+    shifts = xr.DataArray(np.asarray(ks, dtype=float) * E0_SHIFT_STEP, dims="shift")
+    e0 = national_paths(scenario, flow)["e0"]
+    S, Sb = _survival_for_e0(e0 + shifts, scenario.trend_until)
+    S = S.sel(sex=list(SEXES)).transpose("shift", "year", "age", "sex").values.copy()
+    Sb = Sb.sel(sex=list(SEXES)).transpose("shift", "year", "sex").values.copy()
+    if 0 in ks:
+        S[ks.index(0)], Sb[ks.index(0)] = nat["survival"], nat["birth_survival"]
+    return S, Sb
+
+
+class _InterpolatedByDraw:
+    """Per-year values for each draw, linear between grid rows: item t is
+    ``grid[lo, t] + w * (grid[lo + 1, t] - grid[lo, t])`` with shape (draw, ...), computed once
+    per distinct (lo, w) when there are few (a tornado run). Draws on a grid point (w = 0) get
+    the grid row exactly; when all draws are alike the row is returned once (broadcast)."""
+
+    def __init__(self, grid: np.ndarray, lo: np.ndarray, w: np.ndarray):
+        uniq, inverse = np.unique(np.stack([lo, w]), axis=1, return_inverse=True)
+        self.inverse = None
+        if uniq.shape[1] <= lo.size // 2:  # few distinct draws: compute those, then pick
+            lo, w, self.inverse = uniq[0].astype(int), uniq[1], inverse.ravel()
+        self.grid, self.lo = grid, lo
+        self.w = w.reshape((-1,) + (1,) * (grid.ndim - 2))
+        self.slope = None if (w == 0).all() else grid[1:] - grid[:-1]
+
+    def block(self, part: slice) -> "_InterpolatedByDraw":
+        """The same for the draws ``part`` (see :func:`planmodel.population.engine.run`)."""
+        out = object.__new__(_InterpolatedByDraw)
+        out.grid, out.slope = self.grid, self.slope
+        if self.inverse is None:
+            out.lo, out.w, out.inverse = self.lo[part], self.w[part], None
+        else:
+            out.lo, out.w, out.inverse = self.lo, self.w, self.inverse[part]
+        return out
+
+    def __getitem__(self, t: int) -> np.ndarray:
+        rows = self.grid[self.lo, t]
+        if self.slope is not None:
+            step = self.slope[self.lo, t]
+            step *= self.w
+            rows += step
+        if rows.shape[0] == 1 or self.inverse is None:
+            return rows
+        return rows[self.inverse]
+
+
+def draw_survival(scenario: Scenario, flow: np.ndarray, e0_shift: np.ndarray) -> tuple[object, object]:
+    """Survival and birth survival per draw for life expectancy shifted by ``e0_shift``
+    (draw) [years]: objects whose item t is (draw, age, sex) and (draw, sex) [probability].
+
+    Survival is computed exactly (the scenario's e0 targeting) on a grid of shifts
+    ``E0_SHIFT_STEP`` apart that covers the draws, and interpolated linearly per draw between
+    the two nearest grid shifts. A draw with shift 0 gets the scenario's own survival exactly.
+    """
+    e0_shift = np.asarray(e0_shift, dtype=float)
+    pos = e0_shift / E0_SHIFT_STEP
+    k0, k1 = int(np.floor(pos.min())), int(np.ceil(pos.max()))
+    ks = tuple(range(k0, k1 + 1))
+    S, Sb = _survival_grid(scenario, int(flow[0]), int(flow[-1]), ks)
+    lo = np.clip(np.floor(pos).astype(int) - k0, 0, max(len(ks) - 2, 0))
+    w = pos - k0 - lo
+    return _InterpolatedByDraw(S, lo, w), _InterpolatedByDraw(Sb, lo, w)
+
+
+def population_draws(kommune: str, demographic: str = "main", horizon: int = 2040,
+                     overrides: Mapping[str, object] | None = None, base_file: str | None = None, *,
+                     tfr_factor, e0_shift, migration_factor) -> xr.DataArray:
+    r"""A kommune's projected population for many draws of fertility, life expectancy and
+    migration at once (Monte Carlo), in one engine call.
+
+    Draw :math:`d` is the projection of :func:`population_for` (same kommune, scenario,
+    overrides and own population file) with
+
+    - fertility (TFR path) times ``tfr_factor[d]``;
+    - life expectancy at birth of both sexes moved by ``e0_shift[d]`` years in every projection
+      year: survival as the scenario's own (death rates moved to the target e0 along the age
+      pattern of mortality decline), computed exactly on a grid of shifts
+      :data:`E0_SHIFT_STEP` apart and interpolated linearly in between
+      (:func:`draw_survival`; the draw's e0 is within 0.003 years of its target);
+    - net migration times ``migration_factor[d]``: a level factor on both parts of the
+      kommune's net migration, the persons and the rates on survivors
+      (:math:`M_d = f_d\,(M^{\text{persons}} + m\,Z)`), so net in- and out-migration are both
+      scaled; net out-migration beyond the survivors is cut by the engine as always (nobody
+      leaves twice) and counted in ``migration_shortfall_total``.
+
+    With ``tfr_factor = 1``, ``e0_shift = 0`` and ``migration_factor = 1`` a draw equals
+    :func:`population_for` exactly (the same arithmetic). The base year is the same in every
+    draw. Cached on the arguments and the arrays' bytes (a tornado or fan run that asks again
+    with the same arrays reuses the result; read-only, ``attrs`` are the caller's own).
+
+    Parameters
+    ----------
+    kommune, demographic, horizon, overrides, base_file : as :func:`population_for`. The
+        ``ssb_*`` scenarios (SSB's projection used as it is) have no fertility, life
+        expectancy or migration paths to vary and are refused with an InputError.
+    tfr_factor : array (draw) [factor], 0–5.
+    e0_shift : array (draw) [years], −10 to +10.
+    migration_factor : array (draw) [factor], 0–10.
+
+    Returns
+    -------
+    DataArray (year, age, sex, draw) [persons], ``draw`` = 0..D-1, with the attrs of
+    :func:`population_for` (``migration_shortfall_total`` is the mean over draws).
+
+    Raises
+    ------
+    InputError
+        arrays of different lengths, not one-dimensional, NaN or infinite values, or values
+        outside the ranges above; an ``ssb_*`` scenario.
+    """
+    tf, es, mf = _draw_arrays(tfr_factor, e0_shift, migration_factor)
+    code = "0000" if str(kommune) in {"0", "0000", "Norge", "norge"} else resolve_kommune(kommune).code
+    key = None if base_file is None else file_key(base_file)
+    pop = _population_draws(code, demographic, int(horizon), overrides_key(overrides), key,
+                            tf.tobytes(), es.tobytes(), mf.tobytes())
+    out = pop.copy(deep=False)
+    out.attrs = dict(pop.attrs)
+    return out
+
+
+@memo(maxsize=4)
+def _population_draws(code: str, demographic: str, horizon: int, overrides: tuple, base_file,
+                      tfr_bytes: bytes, e0_bytes: bytes, mig_bytes: bytes) -> xr.DataArray:
+    tf, es, mf = (np.frombuffer(b) for b in (tfr_bytes, e0_bytes, mig_bytes))
+    demo, own = _demography_of(code, demographic, overrides, base_file)
+    if demo.ssb_alternative is not None:
+        raise InputError("population_draws", "demographic",
+                         f"{demographic}: SSBs framskriving brukes som den er og har ingen fruktbarhet, levealder "
+                         "eller flytting å variere; velg et av modellens alternativer (for eksempel «main»)")
+    attrs = dict(_population_for(code, demographic, horizon, overrides, base_file).attrs)
+    base = kommune_base(code, None, None, own)
+    flow = _years(base.base_year, horizon)
+    arrays = _projection_arrays(base, demo, horizon)
+    single = engine.from_arrays(**_engine_arguments(arrays), base_year=base.base_year, flow_years=flow)
+    S, Sb = draw_survival(demo, flow, es)
+    D = tf.size
+    inp = replace(single, base=np.broadcast_to(single.base, (D,) + single.base.shape), survival=S,
+                  birth_survival=Sb, birth_factor=None if (tf == 1.0).all() else tf,
+                  migration_factor=None if (mf == 1.0).all() else mf, lead={"draw": np.arange(D)})
+    flows = engine.run(inp, components=False)
+    attrs["migration_shortfall_total"] = float(flows["shortfall_total"]) / D
+    years = np.concatenate([[base.base_year], flow + 1])
+    return engine.dataset({"population": (("year", "age", "sex", "draw"), np.moveaxis(flows["population"], 1, -1),
+                                          attrs)},
+                          {"year": years, "age": AGES, "sex": np.array(SEXES), "draw": np.arange(D)})["population"]

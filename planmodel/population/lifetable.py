@@ -183,3 +183,27 @@ def kannisto_old_age(mx: xr.DataArray, fit_ages: tuple[int, int] = (80, 94), fro
     out = xr.where(ages >= from_age, fitted, mx).transpose(*mx.dims)
     out.attrs = {**mx.attrs, "old_age": f"Kannisto fitted on ages {fit_ages[0]}-{fit_ages[1]}, used from {from_age}"}
     return out
+
+
+def life_expectancy_from_survival(S: np.ndarray, Sb: np.ndarray) -> np.ndarray:
+    r"""Life expectancy at birth e0 [years] recovered from projection survival ratios.
+
+    The inverse of :func:`survival_arrays` (radix :math:`l_0 = 1`): :math:`L_0 = S_b`,
+    :math:`L_{x+1} = S_x L_x` up to age 104, and from :math:`S_{104} = T_{105}/T_{104}` with
+    :math:`T_{104} = L_{104} + T_{105}` the open tail :math:`T_{105} = S_{104} L_{104} / (1 - S_{104})`;
+    :math:`e_0 = \sum_{x \le 104} L_x + T_{105}`. Used to check that survival built for a target
+    e0 (for example interpolated per draw) has that e0.
+
+    Parameters
+    ----------
+    S : ndarray (..., age 0..105) [probability]; Sb : ndarray (...) [probability].
+
+    Returns
+    -------
+    ndarray (...) [years].
+    """
+    S = np.asarray(S, dtype=float)
+    L = np.asarray(Sb, dtype=float)[..., None] * np.concatenate(
+        [np.ones_like(S[..., :1]), np.cumprod(S[..., : MAX_AGE - 1], axis=-1)], axis=-1)  # L_0..L_104
+    s104 = S[..., MAX_AGE - 1]
+    return L.sum(axis=-1) + s104 * L[..., -1] / (1.0 - s104)
