@@ -89,8 +89,9 @@ from planmodel.present.uncertainty import fan_chart, summary_html, tornado_chart
 log = logging.getLogger(__name__)
 
 DEFAULT_KOMMUNE = "3201"  # Bærum
-#: Monte Carlo draws behind the "Hvor sikkert er dette?" panel (the band's P5/P95 move by about
-#: ±0,2 percentage points between seeds at this count; a notebook can run 10 000).
+#: Monte Carlo draws behind the "Hvor sikkert er dette?" panel: at this count the band's P5 and P95
+#: of netto driftsresultat vary with the seed by a standard deviation of about 0,2 percentage
+#: points (Bærum's krisepakke, 8 seeds); a notebook can run 10 000.
 UNCERTAINTY_DRAWS = 400
 OVERFLOW_LABELS = {"queue": "De venter (kø)", "step_down": "De får tilbud ett trinn ned i omsorgstrappen"}
 #: The build-or-wait choice (the scenario key ``services.behovsanalyse``).
