@@ -234,3 +234,19 @@ def test_the_package_replaces_the_scenarios_own_tiltak(utsira):
 def test_unknown_candidate_is_a_bokmal_error(utsira):
     with pytest.raises(InputError, match="ukjente tiltak"):
         prioritize(utsira, candidates=["finnes_ikke"])
+
+
+def test_cli_prioriter_prints_the_ranked_table_and_writes_csv(tmp_path, capsys):
+    from planmodel.cli import main
+
+    sc = tmp_path / "utsira.yaml"
+    sc.write_text('id: utsira\ntitle: Utsira\nkommune: "1515"\n', encoding="utf-8")
+    out = tmp_path / "pakke.csv"
+    assert main(["prioriter", str(sc), "--aarsverk", "0", "--ikke-darligere", "--ut", str(out)]) == 0
+    text = capsys.readouterr().out
+    assert "dekker inndekningsbehovet" in text and "Rang" in text and "Binder" in text
+    assert "Kostnad 2027–2030 (1000 kr)" in out.read_text(encoding="utf-8")
+    assert main(["prioriter", str(sc), "--budsjett", "mye"]) == 2
+    assert "ikke et tall" in capsys.readouterr().err
+    assert main(["prioriter", str(sc), "--ut", str(tmp_path / "x.xlsx")]) == 2
+    assert "ukjent filtype" in capsys.readouterr().err

@@ -547,7 +547,8 @@ class Prioritering:
         if not s.feasible:
             return "Ingen pakke holder alle grensene (også uten tiltak brytes en grense)."
         if self.gap_before.max(initial=0.0) <= 0.5 and s.objective == "min_cost":
-            return f"Det er ikke noe inndekningsbehov i {period}; ingen tiltak trengs for å nå målet."
+            extra = (f" Pakken tar bare med {pakke} som ikke koster noe og bedrer resultatet." if n else "")
+            return f"Det er ikke noe inndekningsbehov i {period}; ingen tiltak trengs for å nå målet.{extra}"
         model = "" if len(self.model_gap) == 0 else (
             " Modellen bekrefter det." if self.model_closes else
             f" Modellen, med samspill, gir likevel {_mill(self.model_gap.sum())} igjen i {period}.")
