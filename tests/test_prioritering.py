@@ -147,6 +147,24 @@ def test_chance_constraint_on_synthetic_draws():
     assert "draws" in sol.binding
 
 
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(seed=st.integers(0, 10_000), n=st.integers(1, 6), t=st.integers(1, 3), d=st.integers(1, 30),
+       p=st.sampled_from([0.5, 0.8, 0.9, 1.0]), spread=st.floats(0.0, 1.0))
+def test_chance_constraint_equals_brute_force(seed, n, t, d, p, spread):
+    c = small(seed, n, t, need_scale=0.3)
+    rng = np.random.default_rng(seed + 1)
+    draws = c.need[None, :] * rng.lognormal(0, spread, (d, t)) - rng.uniform(0, 20, (d, t))
+    limits = Limits(gap_draws=draws, probability=p)
+    sol = solve(c, "min_cost", limits)
+    x_bf, best = brute_force(c, "min_cost", limits)
+    if x_bf is None:
+        assert not sol.closes
+        return
+    assert sol.closes and closed_share(c, sol.chosen, draws) >= p - 1e-9
+    assert c.cost @ sol.chosen == pytest.approx(best, abs=1e-6)
+    assert kept(c, limits, sol.chosen)
+
+
 def test_chance_constraint_draws_must_fit_the_years():
     c = small(0)
     with pytest.raises(InputError, match="trekk, år"):

@@ -30,9 +30,11 @@ the surplus but not open a new gap; its positive part is the inndekningsbehov). 
 [NOK 1000].
 
 **Chance constraint** (``gap_draws`` (draw, year), ``probability`` p): one binary ``z_d`` per
-draw, ``Σ_i effect_it x_i ≥ need_dt − M_dt (1 − z_d)`` with ``M_dt = need_dt − Σ_i min(0,
-effect_it)`` (with z_d = 0 the row always holds) and ``Σ_d z_d ≥ ⌈p·D⌉``: the cheapest package that
-closes the gap in every year in at least p of the draws. The tiltak effects are the same in every
+draw, ``Σ_i effect_it x_i ≥ need_dt − M_dt (1 − z_d)`` and ``Σ_d z_d ≥ ⌈p·D⌉``: the cheapest
+package that closes the gap in every year in at least p of the draws. Closing ⌈p·D⌉ draws needs,
+in each year, at least the ⌈p·D⌉-th smallest need ``q_t`` (added as a cut), so the big M can be
+``M_dt = max(0, need_dt − q_t)`` (with z_d = 0 the row falls back to the cut), which keeps the
+relaxation tight; draws below the cut in every year are closed anyway (z_d fixed at 1). The tiltak effects are the same in every
 draw (their own uncertainty is the effect bound of the scenario).
 
 **When the gap cannot be closed** the result is not an error: :func:`solve` then returns the
@@ -40,7 +42,9 @@ package that does most under the other constraints (``closes=False``, the remain
 and names the constraints without which the gap could have been closed.
 
 **Which constraint binds**: a constraint group binds when the solver finds a better package
-without it (one extra solve per group; the problems are small). The slack of each group (its
+without it, better by more than 0,01 % (:data:`BINDING`; one extra solve per group, skipped when
+the linear relaxation without it is no better). In a choice of whole tiltak a limit can bind with
+slack left: the next tiltak does not fit. The slack of each group (its
 tightest row) is reported beside it.
 
 **Linear approximation**: the effects are each tiltak alone; together they act on the same users
@@ -81,6 +85,8 @@ CONSTRAINTS = {
 }
 #: Amounts [NOK 1000] and persons/årsverk within this of a limit count as at the limit.
 TOLERANCE = 1e-6
+#: A limit binds when the best package without it is better by more than this share of the objective.
+BINDING = 1e-4
 
 
 # --------------------------------------------------------------------------- the pure problem
@@ -176,7 +182,7 @@ class Bound:
     limit: float  #: the limit of that row
     slack: float  #: how far from the limit (≥ 0 when kept)
     year: int | None  #: the year of the tightest row (None: not per year)
-    binds: bool  #: a better package exists without this group
+    binds: bool | None  #: a better package exists without this group (None: not checked)
 
 
 @dataclass(frozen=True)
@@ -254,8 +260,12 @@ def _needed_draws(draws: np.ndarray, limits: Limits) -> int:
     return int(math.ceil(p * len(draws) - 1e-9))
 
 
-def _milp(c: Coefficients, limits: Limits, objective: str, groups: list[str], with_gap: bool):
-    """Solve once; returns the chosen x (bool, n) or None when infeasible."""
+def _milp(c: Coefficients, limits: Limits, objective: str, groups: list[str], with_gap: bool, relax: bool = False,
+          below: float | None = None):
+    """Solve once; returns the chosen x (bool, n) or None when infeasible. With ``relax`` the
+    linear relaxation (0 ≤ x ≤ 1; a bound on what any package can do), x as floats. ``below``:
+    only packages whose objective value (:func:`_value`) is below it (a cut-off that lets the
+    solver prune at once when asking "is there a better package?")."""
     n, T = c.effect.shape
     draws = _draws(limits, c) if with_gap else None
     nz = 0 if draws is None else len(draws)
@@ -282,19 +292,44 @@ def _milp(c: Coefficients, limits: Limits, objective: str, groups: list[str], wi
     if with_gap and draws is None:
         cons.append(LinearConstraint(c.effect.T, c.need, np.inf))
     elif with_gap:
+        # closing k draws needs, in each year, at least the k-th smallest need (a valid cut); so
+        # with z_d = 0 a row need only fall back to that, which keeps the big M small: M = need − kth
+        k = _needed_draws(draws, limits)
         floor = np.minimum(c.effect, 0.0).sum(axis=0)  # (T,) the worst any package can do
-        big = np.maximum(draws - floor[None, :], 0.0)  # (D, T)
+        top = np.maximum(c.effect, 0.0).sum(axis=0)  # (T,) the best
+        kth = np.sort(draws, axis=0)[k - 1] if k > 0 else floor
+        big = np.maximum(draws - kth[None, :], 0.0)  # (D, T)
         a_x = np.tile(c.effect.T, (nz, 1))  # row d*T + t
         a_z = np.zeros((nz * T, nz))
         for d in range(nz):
             a_z[d * T:(d + 1) * T, d] = -big[d]
         cons.append(LinearConstraint(np.hstack([a_x, a_z]), (draws - big).ravel(), np.inf))
-        cons.append(LinearConstraint(np.concatenate([np.zeros(n), np.ones(nz)])[None, :],
-                                     _needed_draws(draws, limits), np.inf))
-    res = milp(obj, constraints=cons, integrality=np.ones(n + nz), bounds=Bounds(0, 1))
+        cons.append(LinearConstraint(np.concatenate([np.zeros(n), np.ones(nz)])[None, :], k, np.inf))
+        cons.append(LinearConstraint(np.hstack([c.effect.T, np.zeros((T, nz))]), kth, np.inf))
+        # a draw below the cut in every year is closed anyway; one no package can reach never is
+        z_lo = np.all(draws <= kth[None, :], axis=1).astype(float)
+        z_hi = np.where(np.any(draws > top[None, :] + TOLERANCE, axis=1), 0.0, 1.0)
+        lo = np.concatenate([np.zeros(n), np.minimum(z_lo, z_hi)])
+        hi = np.concatenate([np.ones(n), z_hi])
+    if not (with_gap and draws is not None):
+        lo, hi = np.zeros(n + nz), np.ones(n + nz)
+    if below is not None:
+        primary = cost if objective == "min_cost" else -total_effect
+        cons.append(LinearConstraint(np.concatenate([primary, np.zeros(nz)])[None, :], -np.inf, below))
+    res = milp(obj, constraints=cons, integrality=np.zeros(n + nz) if relax else np.ones(n + nz), bounds=Bounds(lo, hi))
     if res.status != 0 or res.x is None:
         return None
-    return res.x[:n] > 0.5
+    return res.x[:n] if relax else res.x[:n] > 0.5
+
+
+def _better_without(c: Coefficients, limits: Limits, objective: str, groups: list[str], best: float) -> bool:
+    """A package better than ``best`` by more than :data:`BINDING` exists under ``groups`` only.
+    The linear relaxation is tried first: when not even it is better, no package is (cheap)."""
+    margin = best - BINDING * max(1.0, abs(best))
+    lp = _milp(c, limits, objective, groups, objective == "min_cost", relax=True)
+    if lp is None or _value(c, lp, objective) >= margin:
+        return False
+    return _milp(c, limits, objective, groups, objective == "min_cost", below=margin) is not None
 
 
 def _value(c: Coefficients, x: np.ndarray, objective: str) -> float:
@@ -319,7 +354,7 @@ def _bound(c: Coefficients, limits: Limits, group: str, x: np.ndarray, with_gap:
     return float(used[k]), float(ub[k] if np.isfinite(ub[k]) else lb[k]), float(slack[k]), years[k]
 
 
-def solve(c: Coefficients, objective: str = "min_cost", limits: Limits | None = None) -> Solution:
+def solve(c: Coefficients, objective: str = "min_cost", limits: Limits | None = None, explain: bool = True) -> Solution:
     """Choose the package (see the module docstring for the programme).
 
     Parameters
@@ -328,6 +363,8 @@ def solve(c: Coefficients, objective: str = "min_cost", limits: Limits | None = 
     objective : ``"min_cost"`` (the cheapest package that closes the gap in every year) or
         ``"max_effect"`` (the package that improves netto driftsresultat most over the years).
     limits : the other constraints (:class:`Limits`).
+    explain : find which limits bind and, when the gap cannot be closed, which limits stop it
+        (one extra solve per limit); False leaves ``Bound.binds`` None and ``blocking`` empty.
 
     Returns
     -------
@@ -344,7 +381,7 @@ def solve(c: Coefficients, objective: str = "min_cost", limits: Limits | None = 
     x = _milp(c, limits, objective, side, with_gap) if with_gap else None
     blocking: tuple[str, ...] = ()
     if x is None:  # max_effect, or the gap cannot be closed: do most under the other limits
-        if with_gap:
+        if with_gap and explain:
             blocking = tuple(g for g in side if _milp(c, limits, "min_cost", [s for s in side if s != g], True) is not None)
         used = "max_effect"
         x = _milp(c, limits, "max_effect", side, False)
@@ -369,9 +406,10 @@ def solve(c: Coefficients, objective: str = "min_cost", limits: Limits | None = 
             row = _bound(c, limits, g, x, g == "gap")
         if g in ("gap", "draws"):
             binds = True  # without the gap to close the cheapest package is none
+        elif not explain:
+            binds = None
         else:
-            other = _milp(c, limits, used, [s for s in side if s != g], used == "min_cost")
-            binds = other is not None and _value(c, other, used) < best - TOLERANCE * max(1.0, abs(best))
+            binds = _better_without(c, limits, used, [s for s in side if s != g], best)
         bounds.append(Bound(g, CONSTRAINTS[g], *row, binds=binds))
     return Solution(chosen=x, objective=used, requested=objective, closes=bool(closes), feasible=feasible, cost=float(c.cost @ x),
                     effect=effect, remaining=remaining, draws_closed=share, bounds=tuple(bounds), blocking=blocking)
@@ -523,7 +561,7 @@ class Prioritering:
     def constraints_table(self) -> pd.DataFrame:
         """One row per constraint group: limit, the package's value, slack, year and whether it binds."""
         return pd.DataFrame([{"Begrensning": b.label, "Grense": b.limit, "Pakken": b.used, "Slakk": b.slack,
-                              "År": "" if b.year is None else str(b.year), "Binder": "ja" if b.binds else "nei"}
+                              "År": "" if b.year is None else str(b.year), "Binder": {True: "ja", False: "nei", None: "ikke sjekket"}[b.binds]}
                              for b in self.solution.bounds])
 
     def years_table(self) -> pd.DataFrame:
