@@ -594,7 +594,8 @@ class Prioritering:
             return (f"{pakke.capitalize()} dekker inndekningsbehovet i {prosent_text(s.draws_closed)} av trekkene "
                     f"og {cost}{binds}.")
         if s.closes and s.objective == "min_cost":
-            return f"{pakke.capitalize()} dekker inndekningsbehovet hvert år i {period} og {cost}{binds}.{model}"
+            return (f"{pakke.capitalize()} dekker inndekningsbehovet hvert år i {period} og koster "
+                    f"{_mill(s.cost)} til sammen{binds}.{model}")
         left = f"lar {_mill(s.remaining.sum())} av {_mill(self.gap_before.sum())} stå igjen i {period}"
         if s.requested == "max_effect":
             what = "dekker inndekningsbehovet" if s.closes else left
