@@ -268,3 +268,16 @@ def test_cli_prioriter_prints_the_ranked_table_and_writes_csv(tmp_path, capsys):
     assert "ikke et tall" in capsys.readouterr().err
     assert main(["prioriter", str(sc), "--ut", str(tmp_path / "x.xlsx")]) == 2
     assert "ukjent filtype" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("value,expected", [("[finnes_ikke]", "ukjent verdi"),
+                                            ("[trygghetspakke]", "kan ikke utelukke seg selv")])
+def test_library_excludes_must_name_another_tiltak(tmp_path, value, expected):
+    from planmodel.core.paths import data_path
+
+    src = data_path("tiltak", "tiltaksbibliotek.yaml").read_text(encoding="utf-8")
+    lib = tmp_path / "lib.yaml"
+    lib.write_text(src.replace("excludes: [digitalt_tilsyn]", f"excludes: {value}"), encoding="utf-8")
+    with pytest.raises(InputError) as err:
+        load_library(lib)
+    assert expected in str(err.value) and "measures.trygghetspakke.excludes" in str(err.value)
