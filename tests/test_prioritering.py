@@ -281,3 +281,19 @@ def test_library_excludes_must_name_another_tiltak(tmp_path, value, expected):
     with pytest.raises(InputError) as err:
         load_library(lib)
     assert expected in str(err.value) and "measures.trygghetspakke.excludes" in str(err.value)
+
+
+def test_no_candidates_and_an_impossible_limit_are_answers(utsira):
+    p = prioritize(utsira, candidates=[])
+    assert p.package == [] and not p.solution.closes and "Heller ikke alle tiltakene" in p.explanation()
+    assert list(p.constraints_table().columns)[-1] == "Binder"
+    p = prioritize(utsira, fte_cap=-1e6)  # no package removes a million årsverk
+    assert not p.solution.feasible and "Ingen pakke holder alle grensene" in p.explanation()
+
+
+def test_an_investment_limit_that_stops_closing_the_gap_is_named(utsira):
+    p = prioritize(utsira, years="horizon", investment_budget=0.0, fte_cap=0.0)
+    s = p.solution
+    assert kept(p.coefficients, p.limits, s.chosen)
+    if not s.closes:
+        assert "investment" in s.blocking and "investeringsramme" in p.explanation()

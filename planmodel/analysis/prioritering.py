@@ -316,6 +316,9 @@ def _milp(c: Coefficients, limits: Limits, objective: str, groups: list[str], wi
     if below is not None:
         primary = cost if objective == "min_cost" else -total_effect
         cons.append(LinearConstraint(np.concatenate([primary, np.zeros(nz)])[None, :], -np.inf, below))
+    if n + nz == 0:  # no candidates: the empty package, if it keeps the limits (every row is 0)
+        ok = all(np.all(np.asarray(k.lb) <= TOLERANCE) and np.all(np.asarray(k.ub) >= -TOLERANCE) for k in cons)
+        return np.zeros(0, dtype=bool) if ok else None
     res = milp(obj, constraints=cons, integrality=np.zeros(n + nz) if relax else np.ones(n + nz), bounds=Bounds(lo, hi))
     if res.status != 0 or res.x is None:
         return None
@@ -562,7 +565,8 @@ class Prioritering:
         """One row per constraint group: limit, the package's value, slack, year and whether it binds."""
         return pd.DataFrame([{"Begrensning": b.label, "Grense": b.limit, "Pakken": b.used, "Slakk": b.slack,
                               "År": "" if b.year is None else str(b.year), "Binder": {True: "ja", False: "nei", None: "ikke sjekket"}[b.binds]}
-                             for b in self.solution.bounds])
+                             for b in self.solution.bounds],
+                            columns=["Begrensning", "Grense", "Pakken", "Slakk", "År", "Binder"])
 
     def years_table(self) -> pd.DataFrame:
         """Per chosen year: the inndekningsbehov without tiltak, the solver's estimate with the
