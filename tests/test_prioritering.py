@@ -8,7 +8,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from planmodel.analysis.prioritering import (Coefficients, Limits, brute_force, closed_share, coefficients,
+from dataclasses import replace
+
+from planmodel.analysis.prioritering import (BINDING, Coefficients, Limits, brute_force, closed_share, coefficients,
                                              prioritize, solve)
 from planmodel.core.errors import InputError
 from planmodel.inputs.library import load_library
@@ -86,6 +88,14 @@ def test_every_limit_is_kept_and_the_optimum_is_brute_forces(seed, n, t, budget,
         assert sol.closes == (brute_force(c, "min_cost", limits)[0] is not None)
     for b in sol.bounds:
         assert b.slack >= -1e-6, b
+        if b.id in ("gap", "draws"):
+            continue
+        # "binds" means: brute force without this limit finds a better package
+        free = {"budget": "budget", "fte": "fte_cap", "investment": "investment_budget", "offer": "no_worse_offer"}
+        c2 = replace(c, excludes=()) if b.id == "excludes" else c
+        l2 = limits if b.id == "excludes" else replace(limits, **{free[b.id]: False if b.id == "offer" else None})
+        _x, v_free = brute_force(c2, sol.objective, l2)
+        assert b.binds == (v_free < value - BINDING * max(1.0, abs(value))), b
 
 
 def test_an_unclosable_gap_is_a_result_not_an_error():
@@ -241,8 +251,6 @@ def test_tiltak_in_conflict_with_the_tilbud_are_no_candidates():
 
 
 def test_the_package_replaces_the_scenarios_own_tiltak(utsira):
-    from dataclasses import replace
-
     sc = replace(utsira, measures=(MeasureChoice("tidlig_innsats_barn", 2028),))
     p = prioritize(sc, candidates=["trygghetspakke", "heltidskultur", "tidlig_innsats_barn"])
     assert "tidlig_innsats_barn" not in p.package  # it costs more than it saves here

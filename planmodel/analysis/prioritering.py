@@ -325,9 +325,14 @@ def _milp(c: Coefficients, limits: Limits, objective: str, groups: list[str], wi
     return res.x[:n] if relax else res.x[:n] > 0.5
 
 
-def _better_without(c: Coefficients, limits: Limits, objective: str, groups: list[str], best: float) -> bool:
+def _better_without(c: Coefficients, limits: Limits, objective: str, groups: list[str], best: float,
+                    dropped: str | None = None) -> bool:
     """A package better than ``best`` by more than :data:`BINDING` exists under ``groups`` only.
-    The linear relaxation is tried first: when not even it is better, no package is (cheap)."""
+    Cheap answers first: a ``dropped`` group no package can break never binds, and when not even
+    the linear relaxation is better, no package is."""
+    r = _rows(c, limits, dropped, False) if dropped else None
+    if r is not None and np.all(np.maximum(r[0], 0.0).sum(axis=1) <= r[2] + TOLERANCE):
+        return False
     margin = best - BINDING * max(1.0, abs(best))
     lp = _milp(c, limits, objective, groups, objective == "min_cost", relax=True)
     if lp is None or _value(c, lp, objective) >= margin:
@@ -412,7 +417,7 @@ def solve(c: Coefficients, objective: str = "min_cost", limits: Limits | None = 
         elif not explain:
             binds = None
         else:
-            binds = _better_without(c, limits, used, [s for s in side if s != g], best)
+            binds = _better_without(c, limits, used, [s for s in side if s != g], best, dropped=g)
         bounds.append(Bound(g, CONSTRAINTS[g], *row, binds=binds))
     return Solution(chosen=x, objective=used, requested=objective, closes=bool(closes), feasible=feasible, cost=float(c.cost @ x),
                     effect=effect, remaining=remaining, draws_closed=share, bounds=tuple(bounds), blocking=blocking)

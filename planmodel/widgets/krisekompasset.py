@@ -778,6 +778,8 @@ class Krisekompasset(widgets.VBox):
     signals : dict area -> (level, text) (:func:`signals`), derived from ``signal_list``.
     corners : dict (breadth, threshold) -> :func:`corner_summary` of the 2×2 in ``view_year``.
     proposals : dict name -> :class:`planmodel.present.proposals.Proposal` saved in this session.
+    suggest_button, suggest_note : "Foreslå pakke" and its one-line explanation (:meth:`suggest_package`);
+        ``suggestion`` : the last :class:`~planmodel.analysis.prioritering.Prioritering`.
     message : HTML with the current notice ("" when all is well).
     """
 
