@@ -313,9 +313,10 @@ def _milp(c: Coefficients, limits: Limits, objective: str, groups: list[str], wi
         hi = np.concatenate([np.ones(n), z_hi])
     if not (with_gap and draws is not None):
         lo, hi = np.zeros(n + nz), np.ones(n + nz)
-    if below is not None:
+    if below is not None:  # a feasibility question: any package below the cut-off will do, the first found
         primary = cost if objective == "min_cost" else -total_effect
         cons.append(LinearConstraint(np.concatenate([primary, np.zeros(nz)])[None, :], -np.inf, below))
+        obj = np.zeros(n + nz)
     if n + nz == 0:  # no candidates: the empty package, if it keeps the limits (every row is 0)
         ok = all(np.all(np.asarray(k.lb) <= TOLERANCE) and np.all(np.asarray(k.ub) >= -TOLERANCE) for k in cons)
         return np.zeros(0, dtype=bool) if ok else None
@@ -390,7 +391,8 @@ def solve(c: Coefficients, objective: str = "min_cost", limits: Limits | None = 
     blocking: tuple[str, ...] = ()
     if x is None:  # max_effect, or the gap cannot be closed: do most under the other limits
         if with_gap and explain:
-            blocking = tuple(g for g in side if _milp(c, limits, "min_cost", [s for s in side if s != g], True) is not None)
+            blocking = tuple(g for g in side  # only whether a package exists: the first found will do
+                             if _milp(c, limits, "min_cost", [s for s in side if s != g], True, below=np.inf) is not None)
         used = "max_effect"
         x = _milp(c, limits, "max_effect", side, False)
     else:
