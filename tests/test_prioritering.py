@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from dataclasses import replace
 
 from planmodel.analysis.prioritering import (BINDING, Coefficients, Limits, brute_force, closed_share, coefficients,
-                                             prioritize, solve)
+                                             objective_value, prioritize, solve)
 from planmodel.core.errors import InputError
 from planmodel.inputs.library import load_library
 from planmodel.inputs.scenario import MeasureChoice, PlanScenario
@@ -55,12 +55,12 @@ def test_solver_equals_brute_force(seed, objective):
     limits = Limits(budget=120.0, investment_budget=250.0)
     sol = solve(c, objective, limits)
     x_bf, v_bf = brute_force(c, objective, limits)
-    if objective == "min_cost" and x_bf is None:
-        assert not sol.closes and sol.objective == "max_effect"
-        x_bf, v_bf = brute_force(c, "max_effect", limits)
-        assert -(c.effect.sum(axis=1) @ sol.chosen) == pytest.approx(v_bf, abs=1e-6)
+    if objective == "min_cost" and x_bf is None:  # as close as the limits allow
+        assert not sol.closes and sol.objective == "min_shortfall"
+        x_bf, v_bf = brute_force(c, "min_shortfall", limits)
+        assert objective_value(c, sol.chosen, "min_shortfall") == pytest.approx(v_bf, abs=1e-6)
         return
-    value = c.cost @ sol.chosen if objective == "min_cost" else -(c.effect.sum(axis=1) @ sol.chosen)
+    value = objective_value(c, sol.chosen, objective)
     assert value == pytest.approx(v_bf, abs=1e-6)
     assert kept(c, limits, sol.chosen)
     if objective == "min_cost":
@@ -76,12 +76,12 @@ def test_every_limit_is_kept_and_the_optimum_is_brute_forces(seed, n, t, budget,
     c = small(seed, n, t)
     limits = Limits(budget=budget, fte_cap=fte_cap, investment_budget=investment, no_worse_offer=offer)
     sol = solve(c, objective, limits)
-    x_bf, v_bf = brute_force(c, "max_effect" if sol.objective == "max_effect" else objective, limits)
+    x_bf, v_bf = brute_force(c, sol.objective, limits)
     if x_bf is None:  # not even the empty package keeps the limits (a negative årsverk cap)
         assert not sol.feasible and not sol.chosen.any()
         return
     assert sol.feasible and kept(c, limits, sol.chosen)
-    value = c.cost @ sol.chosen if sol.objective == "min_cost" else -(c.effect.sum(axis=1) @ sol.chosen)
+    value = objective_value(c, sol.chosen, sol.objective)
     assert value == pytest.approx(v_bf, abs=1e-5 * max(1.0, abs(v_bf)))
     if objective == "min_cost":
         # falling back to "do most" only when no package closes the gap within the limits
@@ -102,7 +102,7 @@ def test_an_unclosable_gap_is_a_result_not_an_error():
     c = Coefficients(ids=("a", "b", "c"), years=YEARS, effect=np.full((3, 3), 10.0), need=np.full(3, 100.0),
                      operating=np.ones((3, 3)))
     sol = solve(c, "min_cost")
-    assert not sol.closes and sol.feasible
+    assert not sol.closes and sol.feasible and sol.objective == "min_shortfall"
     assert sol.chosen.all()  # the best it can do: every tiltak
     assert sol.remaining == pytest.approx([70.0] * 3)
     assert sol.blocking == ()  # not even every tiltak closes it
@@ -125,6 +125,14 @@ def test_exclusive_pair_is_respected_and_binds():
     assert "excludes" in sol.binding and "gap" in sol.binding
     free = solve(Coefficients(**{**c.__dict__, "excludes": ()}), "min_cost")
     assert list(free.chosen) == [True, True, False]
+
+
+def test_when_the_gap_cannot_be_closed_the_package_gets_closest_in_the_gap_years():
+    # a has the larger effect, but in 2028, where there is no gap; b closes most of the 2027 gap
+    c = Coefficients(ids=("a", "b"), years=(2027, 2028), effect=[[10.0, 500.0], [80.0, 0.0]], need=[100.0, -1000.0],
+                     operating=[[1.0, 1.0], [1.0, 1.0]], excludes=((0, 1),))
+    sol = solve(c, "min_cost")
+    assert not sol.closes and list(sol.chosen) == [False, True] and sol.remaining == pytest.approx([20.0, 0.0])
 
 
 def test_gap_in_every_year_not_the_sum():
@@ -204,7 +212,7 @@ def test_real_coefficients_brute_force_utsira(utsira):
     for objective, limits in (("min_cost", Limits()), ("max_effect", Limits(budget=300.0, fte_cap=0.0))):
         sol = solve(sub, objective, limits)
         _x, best = brute_force(sub, sol.objective, limits)
-        value = sub.cost @ sol.chosen if sol.objective == "min_cost" else -(sub.effect.sum(axis=1) @ sol.chosen)
+        value = objective_value(sub, sol.chosen, sol.objective)
         assert value == pytest.approx(best, abs=1e-6)
 
 

@@ -38,7 +38,8 @@ relaxation tight; draws below the cut in every year are closed anyway (z_d fixed
 draw (their own uncertainty is the effect bound of the scenario).
 
 **When the gap cannot be closed** the result is not an error: :func:`solve` then returns the
-package that does most under the other constraints (``closes=False``, the remaining gap per year)
+package that leaves the least inndekningsbehov (summed over the years) under the other
+constraints (``closes=False``, the remaining gap per year; with draws, the package that does most)
 and names the constraints without which the gap could have been closed.
 
 **Which constraint binds**: a constraint group binds when the solver finds a better package
@@ -189,8 +190,8 @@ class Bound:
 class Solution:
     """What :func:`solve` chose.
 
-    chosen : (n,) bool; objective : the objective used (``max_effect`` when the gap cannot be
-    closed); requested : the objective asked for; closes : the package closes the gap (in
+    chosen : (n,) bool; objective : the objective used (``min_shortfall`` – the least gap left –
+    when the gap cannot be closed; ``max_effect`` with draws); requested : the objective asked for; closes : the package closes the gap (in
     every chosen year; with draws, in at least ``probability`` of them) — always False for an
     unconstrained ``max_effect`` that does not reach it; feasible : some package keeps every
     limit (False only when even the empty package breaks one, e.g. a negative årsverk cap);
@@ -262,13 +263,20 @@ def _needed_draws(draws: np.ndarray, limits: Limits) -> int:
 
 def _milp(c: Coefficients, limits: Limits, objective: str, groups: list[str], with_gap: bool, relax: bool = False,
           below: float | None = None):
-    """Solve once; returns the chosen x (bool, n) or None when infeasible. With ``relax`` the
-    linear relaxation (0 ≤ x ≤ 1; a bound on what any package can do), x as floats. ``below``:
-    only packages whose objective value (:func:`_value`) is below it (a cut-off that lets the
-    solver prune at once when asking "is there a better package?")."""
+    """Solve once; returns the chosen x (bool, n) or None when infeasible.
+
+    ``objective``: ``min_cost``, ``max_effect`` or ``min_shortfall`` (the least inndekningsbehov
+    left, summed over the years: one continuous shortfall ``s_t ≥ need_t − Σ_i effect_it x_i``,
+    ``s_t ≥ 0`` per year). With ``relax`` the linear relaxation (0 ≤ x ≤ 1; a bound on what any
+    package can do), x as floats. ``below``: only packages whose objective value
+    (:func:`objective_value`) is below it, and the first one found (a feasibility question that
+    lets the solver stop early when asking "is there a better package?")."""
     n, T = c.effect.shape
     draws = _draws(limits, c) if with_gap else None
+    # extra variables after x: z_d per draw (binary), or s_t per year (continuous) for min_shortfall
     nz = 0 if draws is None else len(draws)
+    ns = T if objective == "min_shortfall" else 0
+    m = nz + ns
     total_effect = c.effect.sum(axis=1)
     cost = c.cost
     # tie-breaks far below any amount that matters: among equally cheap packages the one that does
@@ -277,10 +285,15 @@ def _milp(c: Coefficients, limits: Limits, objective: str, groups: list[str], wi
     e_scale = max(1.0, float(np.abs(total_effect).max(initial=0.0)))
     c_scale = max(1.0, float(np.abs(cost).max(initial=0.0)))
     if objective == "min_cost":
-        obj = cost - 1e-7 * c_scale * (total_effect / e_scale) + 1e-9 * c_scale
+        obj = np.concatenate([cost - 1e-7 * c_scale * (total_effect / e_scale) + 1e-9 * c_scale, np.zeros(m)])
+    elif objective == "max_effect":
+        obj = np.concatenate([-total_effect + 1e-7 * e_scale * (cost / c_scale) + 1e-9 * e_scale, np.zeros(m)])
     else:
-        obj = -total_effect + 1e-7 * e_scale * (cost / c_scale) + 1e-9 * e_scale
-    obj = np.concatenate([obj, np.zeros(nz)])
+        obj = np.concatenate([1e-7 * e_scale * (cost / c_scale) + 1e-9 * e_scale, np.ones(ns)])
+
+    def rows(a):  # constraint rows over x only, padded to every variable
+        return np.hstack([a, np.zeros((len(a), m))])
+
     cons = []
     for g in groups:
         if g in ("gap", "draws"):
@@ -288,9 +301,13 @@ def _milp(c: Coefficients, limits: Limits, objective: str, groups: list[str], wi
         r = _rows(c, limits, g, with_gap)
         if r is not None:
             a, lb, ub, _ = r
-            cons.append(LinearConstraint(np.hstack([a, np.zeros((len(a), nz))]), lb, ub))
+            cons.append(LinearConstraint(rows(a), lb, ub))
+    lo, hi = np.zeros(n + m), np.ones(n + m)
+    if ns:
+        cons.append(LinearConstraint(np.hstack([c.effect.T, np.eye(T)]), c.need, np.inf))
+        hi[n:] = np.inf
     if with_gap and draws is None:
-        cons.append(LinearConstraint(c.effect.T, c.need, np.inf))
+        cons.append(LinearConstraint(rows(c.effect.T), c.need, np.inf))
     elif with_gap:
         # closing k draws needs, in each year, at least the k-th smallest need (a valid cut); so
         # with z_d = 0 a row need only fall back to that, which keeps the big M small: M = need − kth
@@ -305,22 +322,21 @@ def _milp(c: Coefficients, limits: Limits, objective: str, groups: list[str], wi
             a_z[d * T:(d + 1) * T, d] = -big[d]
         cons.append(LinearConstraint(np.hstack([a_x, a_z]), (draws - big).ravel(), np.inf))
         cons.append(LinearConstraint(np.concatenate([np.zeros(n), np.ones(nz)])[None, :], k, np.inf))
-        cons.append(LinearConstraint(np.hstack([c.effect.T, np.zeros((T, nz))]), kth, np.inf))
+        cons.append(LinearConstraint(rows(c.effect.T), kth, np.inf))
         # a draw below the cut in every year is closed anyway; one no package can reach never is
         z_lo = np.all(draws <= kth[None, :], axis=1).astype(float)
         z_hi = np.where(np.any(draws > top[None, :] + TOLERANCE, axis=1), 0.0, 1.0)
-        lo = np.concatenate([np.zeros(n), np.minimum(z_lo, z_hi)])
-        hi = np.concatenate([np.ones(n), z_hi])
-    if not (with_gap and draws is not None):
-        lo, hi = np.zeros(n + nz), np.ones(n + nz)
+        lo[n:], hi[n:] = np.minimum(z_lo, z_hi), z_hi
     if below is not None:  # a feasibility question: any package below the cut-off will do, the first found
-        primary = cost if objective == "min_cost" else -total_effect
-        cons.append(LinearConstraint(np.concatenate([primary, np.zeros(nz)])[None, :], -np.inf, below))
-        obj = np.zeros(n + nz)
-    if n + nz == 0:  # no candidates: the empty package, if it keeps the limits (every row is 0)
+        primary = obj.copy()
+        primary[:n] = cost if objective == "min_cost" else -total_effect if objective == "max_effect" else 0.0
+        cons.append(LinearConstraint(primary[None, :], -np.inf, below))
+        obj = np.zeros(n + m)
+    if n + m == 0:  # no candidates: the empty package, if it keeps the limits (every row is 0)
         ok = all(np.all(np.asarray(k.lb) <= TOLERANCE) and np.all(np.asarray(k.ub) >= -TOLERANCE) for k in cons)
         return np.zeros(0, dtype=bool) if ok else None
-    res = milp(obj, constraints=cons, integrality=np.zeros(n + nz) if relax else np.ones(n + nz), bounds=Bounds(lo, hi))
+    integrality = np.zeros(n + m) if relax else np.concatenate([np.ones(n + nz), np.zeros(ns)])
+    res = milp(obj, constraints=cons, integrality=integrality, bounds=Bounds(lo, hi))
     if res.status != 0 or res.x is None:
         return None
     return res.x[:n] if relax else res.x[:n] > 0.5
@@ -336,13 +352,21 @@ def _better_without(c: Coefficients, limits: Limits, objective: str, groups: lis
         return False
     margin = best - BINDING * max(1.0, abs(best))
     lp = _milp(c, limits, objective, groups, objective == "min_cost", relax=True)
-    if lp is None or _value(c, lp, objective) >= margin:
+    if lp is None or objective_value(c, lp, objective) >= margin:
         return False
     return _milp(c, limits, objective, groups, objective == "min_cost", below=margin) is not None
 
 
-def _value(c: Coefficients, x: np.ndarray, objective: str) -> float:
-    return float(c.cost @ x) if objective == "min_cost" else -float(c.effect.sum(axis=1) @ x)
+def objective_value(c: Coefficients, x: np.ndarray, objective: str) -> float:
+    """The value :func:`solve` minimises for the package ``x``: its cost (``min_cost``) [NOK 1000],
+    minus its effect over the years (``max_effect``) [NOK 1000], or the inndekningsbehov it leaves,
+    summed over the years (``min_shortfall``) [NOK 1000]."""
+    x = np.asarray(x, dtype=float)
+    if objective == "min_cost":
+        return float(c.cost @ x)
+    if objective == "max_effect":
+        return -float(c.effect.sum(axis=1) @ x)
+    return float(np.maximum(c.need - c.effect.T @ x, 0.0).sum())
 
 
 def closed_share(c: Coefficients, x: np.ndarray, draws: np.ndarray) -> float:
@@ -377,8 +401,8 @@ def solve(c: Coefficients, objective: str = "min_cost", limits: Limits | None = 
 
     Returns
     -------
-    :class:`Solution`. With ``min_cost`` and a gap no package can close, the package that does
-    most under the other limits, with ``closes=False`` and ``blocking`` set.
+    :class:`Solution`. With ``min_cost`` and a gap no package can close, the package that leaves
+    the least gap under the other limits, with ``closes=False`` and ``blocking`` set.
     """
     if objective not in OBJECTIVES:
         raise InputError("prioritering", "objective", f"{objective!r}: velg {' eller '.join(OBJECTIVES)}")
@@ -389,12 +413,12 @@ def solve(c: Coefficients, objective: str = "min_cost", limits: Limits | None = 
     with_gap = objective == "min_cost"
     x = _milp(c, limits, objective, side, with_gap) if with_gap else None
     blocking: tuple[str, ...] = ()
-    if x is None:  # max_effect, or the gap cannot be closed: do most under the other limits
+    if x is None:  # max_effect, or the gap cannot be closed: get as close as the other limits allow
         if with_gap and explain:
             blocking = tuple(g for g in side  # only whether a package exists: the first found will do
                              if _milp(c, limits, "min_cost", [s for s in side if s != g], True, below=np.inf) is not None)
-        used = "max_effect"
-        x = _milp(c, limits, "max_effect", side, False)
+        used = "max_effect" if not with_gap or draws is not None else "min_shortfall"
+        x = _milp(c, limits, used, side, False)
     else:
         used = objective
     feasible = x is not None
@@ -406,7 +430,7 @@ def solve(c: Coefficients, objective: str = "min_cost", limits: Limits | None = 
     closes = (share >= _needed_draws(draws, limits) / len(draws) - 1e-12 if draws is not None
               else bool(np.all(effect >= c.need - TOLERANCE)))
     bounds = []
-    best = _value(c, x, used)
+    best = objective_value(c, x, used)
     groups = ([gap_group] if used == "min_cost" else []) + side
     for g in groups:
         if g == "draws":
@@ -446,7 +470,7 @@ def brute_force(c: Coefficients, objective: str = "min_cost", limits: Limits | N
                         continue
                 elif not np.all(c.effect.T @ x >= c.need - TOLERANCE):
                     continue
-            v = _value(c, x, objective)
+            v = objective_value(c, x, objective)
             if v < best - 1e-9:
                 best, best_x = v, x
     return best_x, best
@@ -665,4 +689,4 @@ def prioritize(scenario: PlanScenario, *, objective: str = "min_cost", years="pl
 
 
 __all__ = ["CONSTRAINTS", "OBJECTIVES", "YEAR_CHOICES", "Bound", "Coefficients", "Limits", "Prioritering", "Solution",
-           "brute_force", "candidates_of", "closed_share", "coefficients", "prioritize", "solve"]
+           "brute_force", "candidates_of", "closed_share", "coefficients", "objective_value", "prioritize", "solve"]
