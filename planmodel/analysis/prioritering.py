@@ -66,6 +66,7 @@ from scipy.optimize import Bounds, LinearConstraint, milp
 from planmodel.analysis.choices import measure_effects
 from planmodel.analysis.crisis import measure_conflicts
 from planmodel.core.errors import InputError
+from planmodel.core.formatting import mill_kr, prosent
 from planmodel.inputs.catalogue import load_catalogue
 from planmodel.inputs.library import load_library
 from planmodel.inputs.scenario import MeasureChoice, PlanScenario
@@ -626,7 +627,7 @@ class Prioritering:
             " Modellen bekrefter det." if self.model_closes else
             f" Modellen, med samspill, gir likevel {_mill(self.model_gap.sum())} igjen i {period}.")
         if s.closes and s.draws_closed is not None:
-            return (f"{pakke.capitalize()} dekker inndekningsbehovet i {prosent_text(s.draws_closed)} av trekkene "
+            return (f"{pakke.capitalize()} dekker inndekningsbehovet i {prosent(s.draws_closed, 0)} av trekkene "
                     f"og {cost}{binds}.")
         if s.closes and s.objective == "min_cost":
             return (f"{pakke.capitalize()} dekker inndekningsbehovet hvert år i {period} og koster "
@@ -636,16 +637,14 @@ class Prioritering:
             what = "dekker inndekningsbehovet" if s.closes else left
             return f"{pakke.capitalize()} gir mest virkning innen grensene, {cost} og {what}{binds}.{model if s.closes else ''}"
         why = (f" Det kunne vært dekket uten grensen «{', '.join(CONSTRAINTS[b].lower() for b in s.blocking)}»."
-               if s.blocking else " Heller ikke alle tiltakene sammen dekker det.")
+               if s.blocking else " Ingen av grensene alene hindrer det." if any(b.id != "excludes" for b in s.bounds
+                                                                                  if b.id not in ("gap", "draws"))
+               else " Heller ikke alle tiltakene sammen dekker det.")
         return f"Inndekningsbehovet kan ikke dekkes med tiltak alene: den beste pakken ({pakke}) {cost} og {left}.{why}"
 
 
 def _mill(nok1000: float) -> str:
-    return f"{nok1000 / 1000:.1f}".replace(".", ",").replace("-", "−") + " mill. kr"
-
-
-def prosent_text(share: float) -> str:
-    return f"{share * 100:.0f} %"
+    return mill_kr(1000.0 * nok1000, 1)
 
 
 def prioritize(scenario: PlanScenario, *, objective: str = "min_cost", years="plan", budget: float | None = None,
