@@ -1,5 +1,5 @@
 """Command line: ``planmodel population | backtest | sjekk | run | compare | validate | report | schema | tiltak |
-mal | kommunedata | app | bench``.
+mal | kommunedata | app | bench | prioriter``.
 
 Errors a user can fix are printed as one line (what was wrong and what is valid) with exit
 code 2 and no traceback.
@@ -165,7 +165,35 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--elever", type=int, default=None,
                        help="bare lasttesten: så mange økter åpner Krisekompasset samtidig i en nettleser "
                             "(standard i full kjøring: 10)")
+
+    pri = sub.add_parser("prioriter", help="foreslå tiltakspakken som dekker inndekningsbehovet billigst "
+                                           "(eller gir mest for et budsjett)")
+    pri.add_argument("scenario", type=Path, help="scenariofil (YAML); tiltakene i den byttes ut med pakken")
+    pri.add_argument("--maal", choices=("kostnad", "effekt"), default="kostnad",
+                     help="kostnad: billigste pakke som dekker inndekningsbehovet hvert år (standard); "
+                          "effekt: mest virkning på netto driftsresultat innen grensene")
+    pri.add_argument("--aar", choices=("plan", "horisont"), default="plan",
+                     help="årene som skal dekkes: økonomiplanen (standard) eller fram til horisonten")
+    pri.add_argument("--budsjett", type=_amount, default=None, help="tak på tiltakenes driftskostnad per år (1000 kr)")
+    pri.add_argument("--aarsverk", type=_amount, default=None,
+                     help="tak på endringen i årsverk per år (årsverk; 0 = ingen flere årsverk)")
+    pri.add_argument("--investering", type=_amount, default=None, help="investeringsramme for perioden (1000 kr)")
+    pri.add_argument("--ikke-darligere", action="store_true",
+                     help="pakken må ikke gi flere med udekket behov eller flere som venter på plass noe år")
+    pri.add_argument("--ut", type=Path, default=None, help="skriv tabellen til en .csv-fil")
     return p
+
+
+def _amount(text: str) -> float:
+    import math
+
+    try:
+        v = float(text.replace(",", ".").replace("\u2212", "-"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} er ikke et tall") from None
+    if not math.isfinite(v):
+        raise argparse.ArgumentTypeError(f"{text!r} er ikke et endelig tall")
+    return v
 
 
 def cmd_population(args: argparse.Namespace) -> int:
@@ -578,6 +606,41 @@ def cmd_bench(args: argparse.Namespace) -> int:
     return bench_main(json_lines=args.json, quick=args.quick, elever=args.elever)
 
 
+def cmd_prioriter(args: argparse.Namespace) -> int:
+    from planmodel.analysis.prioritering import prioritize
+    from planmodel.core.formatting import tall
+    from planmodel.core.io import write_text_atomic
+    from planmodel.inputs.scenario import load_scenario
+
+    _check_in(args.scenario)
+    _check_out(args.ut, allowed=(".csv",), inputs=(args.scenario,))
+    scenario = load_scenario(args.scenario)
+    p = prioritize(scenario, objective={"kostnad": "min_cost", "effekt": "max_effect"}[args.maal],
+                   years={"plan": "plan", "horisont": "horizon"}[args.aar], budget=args.budsjett,
+                   fte_cap=args.aarsverk, investment_budget=args.investering, no_worse_offer=args.ikke_darligere)
+    table = p.table()
+    if args.ut is not None:
+        write_text_atomic(args.ut, table.to_csv(lineterminator="\n"))
+        print(f"planmodel prioriter: skrev {args.ut}")
+    print(p.explanation())
+    print()
+
+    def cell(v) -> str:
+        if isinstance(v, str):
+            return v
+        if v != v:  # NaN: no cost and no gain
+            return "–"
+        return "gratis" if v == float("inf") else tall(v, 1 if abs(v) < 100 else 0)
+
+    shown = table.drop(columns=["Tiltak"]).map(cell)
+    print(shown.set_axis(table["Tiltak"].str.slice(0, 48), axis=0).rename_axis("Tiltak").to_string())
+    print()
+    print(p.constraints_table().map(cell).to_string(index=False))
+    print()
+    print(p.years_table().map(cell).to_string())
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     try:
@@ -587,7 +650,7 @@ def main(argv: list[str] | None = None) -> int:
     handler = {"population": cmd_population, "backtest": cmd_backtest, "sjekk": cmd_sjekk, "run": cmd_run, "compare": cmd_compare, "validate": cmd_validate,
                "report": cmd_report, "schema": cmd_schema, "tiltak": cmd_tiltak, "mal": cmd_mal, "app": cmd_app,
                "kommunedata": cmd_kommunedata,
-               "bench": cmd_bench}[args.command]
+               "bench": cmd_bench, "prioriter": cmd_prioriter}[args.command]
     try:
         return handler(args)
     except PlanmodelError as exc:

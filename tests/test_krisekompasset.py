@@ -618,3 +618,21 @@ def test_the_plan_period_can_start_later(app):
     assert_shows(app, PlanScenario(kommune="3201", plan_start=2029))
     app.plan_period.value = (2027, 4)
     assert "planstart" not in app.choices().to_query()
+
+
+def test_suggest_package_ticks_the_solvers_tiltak_and_explains_in_one_line():
+    from planmodel.analysis.prioritering import prioritize
+
+    k = Krisekompasset("1515")  # Utsira has an inndekningsbehov in the plan period
+    k.measure_boxes["tidlig_innsats_barn"].value = True  # replaced by the package
+    k.suggest_button.click()
+    want = prioritize(PlanScenario(kommune="1515"))
+    assert set(k.chosen_measures()) == set(want.package) and want.package
+    assert all(start == 2027 for start in k.chosen_measures().values())
+    text = html_unescape(re.sub("<[^>]+>", "", k.suggest_note.value))
+    assert text == want.explanation() and "dekker inndekningsbehovet" in text and "mill.\xa0kr" in text
+    assert "\n" not in text and "def " not in text and "Traceback" not in text
+    # the page shows the package: the model's numbers for the ticked tiltak
+    assert_shows(k, PlanScenario(kommune="1515", measures=tuple(MeasureChoice(m, 2027) for m in k.chosen_measures())))
+    k.threshold.value = 0.5  # another choice: the suggestion no longer describes the page
+    assert k.suggest_note.value == ""

@@ -327,3 +327,31 @@ def test_the_notat_prints_to_pdf(chromium_browser, artifacts_dir):
             assert wide == [], f"{name}: wider than the printed page: {wide}"
     finally:
         context.close()
+
+
+@pytest.mark.browser
+@pytest.mark.slow
+def test_suggest_package_button_ticks_the_tiltak(voila_app, app_page, artifacts_dir):
+    from planmodel.analysis.prioritering import prioritize
+    from planmodel.inputs.library import load_library
+
+    page = app_page
+    console = watch_console(page)
+    page.goto(f"{voila_app('krisekompasset')}?kommune=1515", wait_until="commit")
+    page.locator(key("ndr_andel_2030")).wait_for(timeout=LOAD_MS)
+    wait_for_numbers(page, PlanScenario(kommune="1515"))
+    want = prioritize(PlanScenario(kommune="1515"))
+    assert want.package
+    page.get_by_role("button", name="Foreslå pakke").click()
+    note = page.locator(".planmodel-suggest-note [data-suggestion]")
+    note.wait_for(timeout=LOAD_MS)
+    wait_for_numbers(page, PlanScenario(kommune="1515", measures=tuple(MeasureChoice(m, 2027) for m in
+                                                                       load_library().measures if m in want.package)))
+    titles = {mid: m.title for mid, m in load_library().measures.items()}
+    for mid, title in titles.items():
+        assert page.get_by_label(title, exact=True).is_checked() == (mid in want.package), mid
+    text = note.inner_text().replace("\xa0", " ")
+    assert "dekker inndekningsbehovet" in text and "mill. kr" in text
+    assert_no_errors(page, console)
+    page.locator(".planmodel-suggest-button").scroll_into_view_if_needed()
+    page.screenshot(path=str(artifacts_dir / "krisekompasset-foresla-pakke.png"))

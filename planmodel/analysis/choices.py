@@ -113,6 +113,30 @@ def _figures(s: PlanScenario) -> tuple[np.ndarray, np.ndarray]:
     return ds["year"].values.astype(int), _figures_of(ds)
 
 
+def measure_effects(reference: PlanScenario, measures) -> xr.Dataset:
+    """Each tiltak of ``measures`` (:class:`~planmodel.inputs.scenario.MeasureChoice`) alone on
+    ``reference``: run(reference with only that tiltak) − run(reference without tiltak), per year.
+    Unlike the tiltak rows of :func:`choice_effects`, ``reference`` keeps its own terskel, tilbud
+    and places (the choices a tiltak is added to); its own tiltak are left out.
+
+    Returns
+    -------
+    Dataset with dims (measure, year): the :data:`FIGURES` (``ndr``, ``gap`` [NOK 1000], ``fte``
+    [årsverk], ``unmet``, ``queue`` [persons]), differences against ``reference`` without tiltak,
+    and that run's own figures as ``reference_<figure>`` (dim year).
+    """
+    bare = replace(reference, measures=())
+    years, base = _figures(bare)
+    rows = [_figures(replace(bare, measures=(m,)))[1] - base for m in measures]
+    data = np.stack(rows) if rows else np.zeros((0, len(FIGURES), len(years)))
+    out = xr.Dataset({name: (("measure", "year"), data[:, i, :] + 0.0, {"units": units})
+                      for i, (name, (_v, units, _label)) in enumerate(FIGURES.items())},
+                     coords={"measure": [m.id for m in measures], "year": years})
+    for i, (name, (_v, units, _label)) in enumerate(FIGURES.items()):
+        out[f"reference_{name}"] = ("year", base[i] + 0.0, {"units": units})
+    return out
+
+
 def choice_effects(scenario: PlanScenario, result: xr.Dataset | None = None) -> xr.Dataset:
     """What each choice of ``scenario`` changes against its basis (see :func:`_choice_effects`);
     kept for the last scenarios (the basis and the single choices do not depend on the
@@ -165,4 +189,4 @@ def _choice_effects(scenario: PlanScenario, result: xr.Dataset | None = None) ->
     return out
 
 
-__all__ = ["FIGURES", "INTERACTION", "TOTAL", "basis_of", "choice_effects", "single_choices"]
+__all__ = ["FIGURES", "INTERACTION", "TOTAL", "basis_of", "choice_effects", "measure_effects", "single_choices"]

@@ -190,6 +190,35 @@ def bench_uncertainty(quick: bool) -> list[dict]:
     return rows
 
 
+def bench_prioritering(quick: bool) -> list[dict]:
+    """The prioritering solver (scipy.optimize.milp) on 25 tiltak × 4 plan years, with every
+    limit and the check of which limit binds (one extra solve per limit); synthetic coefficients
+    (the model's runs that make real ones are timed by the run() rows). Goal: ≤ 1 s."""
+    from planmodel.analysis.prioritering import Coefficients, Limits, solve
+
+    rng = np.random.default_rng(15)
+    n, t = 25, 4
+    effect = rng.normal(100, 80, (n, t))
+    c = Coefficients(ids=tuple(f"t{i}" for i in range(n)), years=tuple(range(2027, 2027 + t)), effect=effect,
+                     need=0.3 * effect.clip(0).sum(axis=0), operating=rng.uniform(0, 60, (n, t)),
+                     investment=rng.uniform(0, 200, n), fte=rng.normal(0, 2, (n, t)), unmet=rng.normal(0, 3, (n, t)),
+                     queue=rng.normal(0, 1, (n, t)), excludes=((0, 1), (2, 3), (4, 5)))
+    limits = Limits(budget=400.0, fte_cap=5.0, investment_budget=1500.0, no_worse_offer=True)
+    # a Monte Carlo of the gap moves together across years (one draw is dear in every year): a
+    # common factor and a little noise per year
+    draws = c.need[None, :] * np.exp(0.3 * rng.normal(size=(200, 1)) + 0.1 * rng.normal(size=(200, t)))
+    reps = 5 if quick else 20
+    return [
+        {"name": "prioritering: milp, 25 tiltak, alle grenser, bare pakken (syntetisk)",
+         **timeit(lambda: solve(c, "min_cost", limits, explain=False), reps), "goal_s": 1.0},
+        {"name": "prioritering: det samme + hva som binder (ett løp til per grense)",
+         **timeit(lambda: solve(c, "min_cost", limits), reps), "goal_s": 1.0},
+        {"name": "prioritering: 25 tiltak, dekket i 90 % av 200 trekk (sjansebetingelse)",
+         **timeit(lambda: solve(c, "min_cost", Limits(gap_draws=draws, probability=0.9)), max(3, reps // 4)),
+         "goal_s": 1.0},
+    ]
+
+
 def bench_shell(quick: bool) -> list[dict]:
     """``planmodel run`` end to end from the shell, beside the time Python needs to import xarray
     and pandas (the floor any planmodel command stands on)."""
@@ -233,8 +262,8 @@ def bench_load(quick: bool, sessions: int | None = None) -> list[dict]:
     return load_test("krisekompasset", sessions=n, settle_s=15.0 if quick else 60.0)
 
 
-BENCHMARKS: list[Callable[[bool], list[dict]]] = [bench_population, bench_model, bench_uncertainty, bench_shell,
-                                                  bench_app, bench_load]
+BENCHMARKS: list[Callable[[bool], list[dict]]] = [bench_population, bench_model, bench_uncertainty, bench_prioritering,
+                                                  bench_shell, bench_app, bench_load]
 #: Row keys that every row has; anything else is printed below the row.
 _BASE_KEYS = ("name", "median_s", "min_s", "max_s", "n")
 

@@ -21,6 +21,12 @@ Amounts are NOK 1000 at the catalogue's price year. Effects on the service model
 - ``volunteer_hours``: volunteer hours per year (per 100 000 inhabitants) replacing paid work in a
   service at a stated substitution share (1 årsverk = 1 695 hours).
 
+Tiltak that are **alternatives** (two ways to the same gain, so that choosing both counts it
+twice) say so with ``excludes: [other_id, ...]``; the relation goes both ways (written on one
+side is enough; :meth:`Library.exclusive_pairs`). Prioritering
+(:mod:`planmodel.analysis.prioritering`) never picks both; a scenario may still choose both (the
+model then runs both effects, which overstates the gain).
+
 Each effect starts ``lag_years`` after the measure starts and reaches its full size over
 ``phase_in_years``; uncertain sizes carry a low/high range (``effect_bound`` "weak"/"strong"
 picks the end nearest/farthest from zero).
@@ -79,6 +85,7 @@ class Measure:
     end: int | None = None
     status: str = "forslag"
     lifetime_years: int = 40
+    excludes: tuple[str, ...] = ()
 
     def chosen(self, start: int, end: int | None = None, status: str | None = None) -> "Measure":
         return replace(self, start=start, end=end, status=status or self.status)
@@ -88,6 +95,14 @@ class Measure:
 class Library:
     source: str
     measures: Mapping[str, Measure]
+
+    def exclusive_pairs(self) -> list[tuple[str, str]]:
+        """The pairs of tiltak that exclude each other (``excludes`` on either side), each once,
+        in library order: ``[(first id, second id), ...]``."""
+        order = {mid: i for i, mid in enumerate(self.measures)}
+        pairs = {tuple(sorted((mid, other), key=order.__getitem__))
+                 for mid, m in self.measures.items() for other in m.excludes}
+        return sorted(pairs, key=lambda p: (order[p[0]], order[p[1]]))
 
 
 # --------------------------------------------------------------------------- the file schema
@@ -139,6 +154,7 @@ class MeasureEntry(FileModel):
     description: Text() = ""
     status: Choice(MEASURE_STATUSES) = "forslag"
     lifetime_years: Integer("et antall år", 1, 100) = 40
+    excludes: list[Text("id-ene til tiltak som er alternativer til dette (velg bare ett av dem)")] = []
 
 
 class LibraryFile(FileModel):
@@ -160,6 +176,10 @@ def parse_library(raw, source: str, catalogue: Catalogue) -> Library:
     r = Rules(source, raw)
     r.check(f.price_year == catalogue.price_year, ("price_year",),
             f"{f.price_year!r}: må være lik tjenestekatalogens prisår {catalogue.price_year}")
+    for mid, m in f.measures.items():
+        for i, other in enumerate(m.excludes):
+            r.choice(other, f.measures, ("measures", mid, "excludes", i))
+            r.check(other != mid, ("measures", mid, "excludes", i), f"{other!r}: et tiltak kan ikke utelukke seg selv")
     return Library(source, MappingProxyType({mid: _measure(r, mid, m, catalogue) for mid, m in f.measures.items()}))
 
 
@@ -192,7 +212,8 @@ def _measure(r: Rules, mid: str, m: MeasureEntry, catalogue: Catalogue) -> Measu
         id=mid, title=m.title, sector=m.sector, delmal=tuple(m.delmal), ansvar=m.ansvar, scale=m.scale,
         investment=MappingProxyType({k: _value(v) for k, v in m.investment.items()}),
         operating=MappingProxyType({k: _value(v) for k, v in m.operating.items()}),
-        effects=tuple(effects), description=m.description, status=m.status, lifetime_years=m.lifetime_years)
+        effects=tuple(effects), description=m.description, status=m.status, lifetime_years=m.lifetime_years,
+        excludes=tuple(dict.fromkeys(m.excludes)))
 
 
 SHIPPED = ("tiltak", "tiltaksbibliotek.yaml")

@@ -51,6 +51,7 @@ import xarray as xr
 from planmodel.analysis.choices import choice_effects
 from planmodel.analysis.crisis import CORNERS, crisis_matrix, measure_conflicts, removed_by
 from planmodel.analysis.measures import library_costs
+from planmodel.analysis.prioritering import Prioritering, prioritize
 from planmodel.analysis.samordning import with_measure_gains
 from planmodel.analysis.uncertainty import sensitivity, simulate, summary as uncertainty_summary
 from planmodel.core.errors import InputError, PlanmodelError
@@ -783,6 +784,8 @@ class Krisekompasset(widgets.VBox):
     signals : dict area -> (level, text) (:func:`signals`), derived from ``signal_list``.
     corners : dict (breadth, threshold) -> :func:`corner_summary` of the 2×2 in ``view_year``.
     proposals : dict name -> :class:`planmodel.present.proposals.Proposal` saved in this session.
+    suggest_button, suggest_note : "Foreslå pakke" and its one-line explanation (:meth:`suggest_package`);
+        ``suggestion`` : the last :class:`~planmodel.analysis.prioritering.Prioritering`.
     message : HTML with the current notice ("" when all is well).
     """
 
@@ -880,6 +883,13 @@ class Krisekompasset(widgets.VBox):
             note = _html(cls="planmodel-measure-note")
             note.add_class(f"planmodel-measure-note-{mid}")
             self.measure_boxes[mid], self.measure_starts[mid], self.measure_notes[mid] = box, start, note
+        # "Foreslå pakke": the solver's tiltak for the other choices (planmodel.analysis.prioritering)
+        self.suggest_button = widgets.Button(description="Foreslå pakke", layout=widgets.Layout(width="auto"),
+                                             tooltip="Krysser av de tiltakene som dekker inndekningsbehovet i "
+                                                     "økonomiplanen billigst, med valgene over")
+        self.suggest_button.add_class("planmodel-suggest-button")
+        self.suggest_note = _html(cls="planmodel-suggest-note")
+        self.suggestion: Prioritering | None = None
 
         # --- outputs ------------------------------------------------------------------------
         self.title = _html(cls="planmodel-title")
@@ -964,7 +974,9 @@ class Krisekompasset(widgets.VBox):
                               self.measure_notes[mid],
                               _html(f'<div class="pm-measure-desc">{_esc(m.description)}</div>')]))
         measure_groups = [_html("<h3>Tiltak</h3><p class='pm-explain'>Kryss av tiltakene som skal med; startåret er "
-                                "første år med virkning og kostnad. Ved hvert valgt tiltak står hva det endrer.</p>")]
+                                "første år med virkning og kostnad. Ved hvert valgt tiltak står hva det endrer.</p>"),
+                          widgets.HBox([self.suggest_button, self.suggest_note],
+                                       layout=widgets.Layout(align_items="center", gap="4px 12px", flex_flow="row wrap"))]
         for sector in self.catalogue.sectors:
             if sector in sectors:
                 measure_groups.append(_html(f'<h4 style="margin:10px 0 2px 0;font-size:1.1em">'
@@ -1029,6 +1041,7 @@ class Krisekompasset(widgets.VBox):
             self.measure_boxes[mid].observe(self._on_change, "value")
             self.measure_starts[mid].observe(self._on_start, "value")
         self.excel_button.on_click(self._on_excel)
+        self.suggest_button.on_click(lambda _b: self.suggest_package())
         self.notat_button.on_click(self._on_notat)
         self.save_button.on_click(self._on_save)
         self.open_button.on_click(self._on_open)
@@ -1077,9 +1090,27 @@ class Krisekompasset(widgets.VBox):
         """Recompute the current choice and redraw (one ``run()``; the 2×2 and the single choices
         only when needed, from caches)."""
         with self._busy():
-            self.excel_link.value = ""
-            self.notat_link.value = ""
+            self.excel_link.value = self.notat_link.value = self.suggest_note.value = ""
             self._guarded(self._compute_and_render)
+
+    def suggest_package(self) -> None:
+        """"Foreslå pakke": tick the tiltak of :func:`~planmodel.analysis.prioritering.prioritize`
+        for the current choices without tiltak (cheapest package that closes the inndekningsbehov
+        in every plan year; each from the first plan year), recompute, and say in one line what it
+        closes and costs (``suggestion`` keeps the result)."""
+        def suggest():
+            sc = scenario_of(replace(self.choices(), measures={}), self._base)
+            self.suggestion = p = prioritize(sc)
+            with self._silent():
+                for mid, box in self.measure_boxes.items():
+                    box.value = mid in p.package
+                    w = self.measure_starts[mid]
+                    w.value = max(w.min, min(w.max, sc.plan_period[0])) if box.value else w.value
+            self._compute_and_render()
+            self.suggest_note.value = f'<span class="pm-explain" data-suggestion="1">{_esc(p.explanation())}</span>'
+        with self._busy():
+            self.excel_link.value = self.notat_link.value = self.suggest_note.value = ""
+            self._guarded(suggest)
 
     def apply_scenario(self, scenario_id: str) -> None:
         """Set every control from the shipped scenario file ``scenario_id`` and recompute."""
