@@ -180,6 +180,10 @@ def build_parser() -> argparse.ArgumentParser:
     pri.add_argument("--investering", type=_amount, default=None, help="investeringsramme for perioden (1000 kr)")
     pri.add_argument("--ikke-darligere", action="store_true",
                      help="pakken må ikke gi flere med udekket behov eller flere som venter på plass noe år")
+    pri.add_argument("--sannsynlighet", type=_share, default=None,
+                     help="dekk gapet i minst denne andelen av Monte Carlo-trekkene (for eksempel 0.9)")
+    pri.add_argument("--trekk", type=_draw_count, default=400, help="antall Monte Carlo-trekk med --sannsynlighet "
+                                                                    "(standard 400)")
     pri.add_argument("--ut", type=Path, default=None, help="skriv tabellen til en .csv-fil")
     return p
 
@@ -193,6 +197,23 @@ def _amount(text: str) -> float:
         raise argparse.ArgumentTypeError(f"{text!r} er ikke et tall") from None
     if not math.isfinite(v):
         raise argparse.ArgumentTypeError(f"{text!r} er ikke et endelig tall")
+    return v
+
+
+def _share(text: str) -> float:
+    v = _amount(text)
+    if not 0.0 < v <= 1.0:
+        raise argparse.ArgumentTypeError(f"{text!r}: forventet en andel over 0 og høyst 1 (for eksempel 0.9)")
+    return v
+
+
+def _draw_count(text: str) -> int:
+    try:
+        v = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} er ikke et helt tall") from None
+    if v < 1:
+        raise argparse.ArgumentTypeError(f"{text!r}: forventet minst 1 trekk")
     return v
 
 
@@ -617,7 +638,8 @@ def cmd_prioriter(args: argparse.Namespace) -> int:
     scenario = load_scenario(args.scenario)
     p = prioritize(scenario, objective={"kostnad": "min_cost", "effekt": "max_effect"}[args.maal],
                    years={"plan": "plan", "horisont": "horizon"}[args.aar], budget=args.budsjett,
-                   fte_cap=args.aarsverk, investment_budget=args.investering, no_worse_offer=args.ikke_darligere)
+                   fte_cap=args.aarsverk, investment_budget=args.investering, no_worse_offer=args.ikke_darligere,
+                   probability=args.sannsynlighet, draws=args.trekk)
     table = p.table()
     if args.ut is not None:
         write_text_atomic(args.ut, table.to_csv(lineterminator="\n"))

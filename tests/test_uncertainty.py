@@ -220,3 +220,25 @@ def test_summary_for_a_small_and_a_large_kommune(scenario):
         assert lo <= mid <= hi and np.isfinite([lo, mid, hi]).all()
         assert 0.0 <= sm.miss_year <= 1.0 and 0.0 <= sm.miss_plan <= 1.0
         assert len(sm.top) == 3 and sm.top[0][2] >= sm.top[1][2] >= sm.top[2][2]
+
+
+def test_close_the_gap_with_90_percent_probability_uses_the_monte_carlo_draws(scenario):
+    from planmodel.analysis.prioritering import prioritize
+
+    sc = replace(scenario, kommune="1515", measures=())
+    p = prioritize(sc, probability=0.9, draws=100, seed=3)
+    assert p.limits.gap_draws.shape == (100, len(p.coefficients.years))
+    assert p.solution.draws_closed is not None
+    if p.solution.closes:
+        assert p.solution.draws_closed >= 0.9
+    assert "trekkene" in p.explanation()
+    # the draws are the scenario without tiltak: the same seed gives the same need per draw
+    again = prioritize(sc, probability=0.9, draws=100, seed=3)
+    np.testing.assert_array_equal(again.limits.gap_draws, p.limits.gap_draws)
+
+
+def test_cli_probability_must_be_a_share(capsys):
+    from planmodel.cli import main
+
+    assert main(["prioriter", SCENARIO, "--sannsynlighet", "1.5"]) == 2
+    assert "andel" in capsys.readouterr().err

@@ -65,6 +65,7 @@ from scipy.optimize import Bounds, LinearConstraint, milp
 
 from planmodel.analysis.choices import measure_effects
 from planmodel.analysis.crisis import measure_conflicts
+from planmodel.analysis.uncertainty import simulate
 from planmodel.core.errors import InputError
 from planmodel.core.formatting import mill_kr, prosent
 from planmodel.inputs.catalogue import load_catalogue
@@ -620,7 +621,11 @@ class Prioritering:
         binds = f"; det som begrenser valget: {', '.join(side)}" if side else ""
         if not s.feasible:
             return "Ingen pakke holder alle grensene (også uten tiltak brytes en grense)."
-        if self.gap_before.max(initial=0.0) <= 0.5 and s.objective == "min_cost":
+        if s.draws_closed is not None and not s.closes:  # the chance constraint could not be met
+            want = self.limits.probability if self.limits.probability is not None else 0.9
+            return (f"Inndekningsbehovet kan ikke dekkes i {prosent(want, 0)} av trekkene med tiltak alene: den "
+                    f"beste pakken ({pakke}) {cost} og dekker det i {prosent(s.draws_closed, 0)} av trekkene{binds}.")
+        if self.gap_before.max(initial=0.0) <= 0.5 and s.objective == "min_cost" and s.draws_closed is None:
             extra = (f" Pakken tar bare med {pakke} som ikke koster noe og bedrer resultatet." if n else "")
             return f"Det er ikke noe inndekningsbehov i {period}; ingen tiltak trengs for å nå målet.{extra}"
         model = "" if len(self.model_gap) == 0 else (
@@ -649,7 +654,8 @@ def _mill(nok1000: float) -> str:
 
 def prioritize(scenario: PlanScenario, *, objective: str = "min_cost", years="plan", budget: float | None = None,
                fte_cap: float | None = None, investment_budget: float | None = None, no_worse_offer: bool = False,
-               candidates=None, gap_draws=None, probability: float | None = None) -> Prioritering:
+               candidates=None, gap_draws=None, probability: float | None = None, draws: int = 400,
+               seed: int = 0) -> Prioritering:
     """The tiltak package for ``scenario`` (its kommune, terskel, tilbud, places …; its own
     tiltak are replaced by the package).
 
@@ -664,14 +670,19 @@ def prioritize(scenario: PlanScenario, *, objective: str = "min_cost", years="pl
     no_worse_offer : no more persons with udekket behov or waiting in any year than without tiltak.
     candidates : tiltak ids to choose among (default the whole library; those in conflict with the
         tilbud are left out).
-    gap_draws : (draw, year) the inndekningsbehov per Monte Carlo draw in the chosen years [NOK
-        1000]; with ``probability`` (default 0,9) the package closes it in that share of draws.
+    gap_draws : (draw, year) the need (τ·DI − NDR, as ``need``) per Monte Carlo draw in the chosen
+        years [NOK 1000]; with ``probability`` (default 0,9) the package closes it in that share of
+        draws. With ``probability`` and no ``gap_draws``, ``draws`` Monte Carlo draws of the
+        scenario without tiltak are run (:func:`planmodel.analysis.uncertainty.simulate`, ``seed``).
 
     Returns
     -------
     :class:`Prioritering` (the package run through the full model beside the linear estimate).
     """
     c, reference = coefficients(scenario, years, candidates)
+    if probability is not None and gap_draws is None:
+        mc = simulate(reference, draws=draws, seed=seed).sel(year=list(c.years))
+        gap_draws = (mc["resultatmal"] - mc["netto_driftsresultat"]).transpose("draw", "year").values
     limits = Limits(budget=budget, fte_cap=fte_cap, investment_budget=investment_budget,
                     no_worse_offer=no_worse_offer,
                     gap_draws=None if gap_draws is None else np.asarray(gap_draws, dtype=float),
