@@ -145,14 +145,13 @@ def income_base(accounts, pop: xr.DataArray, nat: xr.DataArray, eco: Economy, ca
     years = pop["year"].values
     nat = nat.sel(year=years)
     draw = ("draw",) if "draw" in pop.dims else ()  # Monte Carlo: one column per draw, else one
-    kommune_idx = age_index(pop.sum("sex").transpose(*draw, "year", "age").values,
-                            nat.sum("sex").transpose("year", "age").values,
-                            [(g[1], g[2]) for g in key.groups], [g[3] for g in key.groups])
-    kommune_idx = kommune_idx.T if draw else kommune_idx[:, None]  # (Y, N)
+    by_age = pop.transpose("year", "age", "sex", *draw).values.sum(axis=2).reshape(years.size, 106, -1)  # (Y, A, N)
+    kommune_idx = age_index(by_age.transpose(2, 0, 1), nat.sum("sex").transpose("year", "age").values,
+                            [(g[1], g[2]) for g in key.groups], [g[3] for g in key.groups]).T  # (Y, N)
     cost = national_service_cost_per_capita(catalogue, nat)
     n_kommuner = len(all_kommuner())
     nat_total = nat.sum(("age", "sex")).transpose("year").values[:, None]
-    own_total = pop.sum(("age", "sex")).transpose("year", *draw).values.reshape(years.size, -1)
+    own_total = by_age.sum(axis=1)  # (Y, N)
     basis = key.basis_weight * eco.expenditure_need_per_capita.value * (nat_total / n_kommuner - own_total) / 1000.0
     national_idx = 1.0 + (cost - cost[0]) / national_free_income_per_capita()
     return IncomeBase(population0=float(pop.isel(year=0, **{d: 0 for d in draw}).values.sum()), parts=parts,
