@@ -342,7 +342,7 @@ def _on_cluster(lazy: xr.Dataset, scheduler, progress: bool) -> xr.Dataset:
             raise InputError("--scheduler", scheduler, "ukjent planlegger; bruk processes, threads, serial eller "
                                                        "adressen til en dask-klynge, for eksempel tcp://vert:8786")
         try:
-            client = Client(scheduler, timeout="20s", set_as_default=False)
+            client = Client(scheduler, timeout="10s", set_as_default=False)
         except (OSError, TimeoutError) as exc:
             raise InputError("--scheduler", scheduler, f"fikk ikke kontakt med dask-klyngen ({exc})") from None
         own = True
