@@ -355,7 +355,7 @@ def _on_cluster(lazy: xr.Dataset, scheduler, progress: bool) -> xr.Dataset:
             from tqdm import tqdm
 
             with tqdm(total=len(futures), unit="oppgave", desc="oppgaver", disable=None) as bar:
-                for _ in as_completed(futures):
+                for _ in as_completed(futures, loop=client.loop):
                     bar.update(1)
         done = client.compute(persisted).result()
         done.attrs["scheduler"] = client.scheduler.address if own else "distributed"
