@@ -17,6 +17,7 @@ that were computed; ``antall_kommuner`` and ``antall_feil`` say how many.
 
 from __future__ import annotations
 
+import importlib
 import math
 import os
 from collections.abc import Callable, Sequence
@@ -143,12 +144,14 @@ def _check_scenario(scenario: PlanScenario) -> None:
 
 
 def _monte_carlo() -> Callable:
+    """``planmodel.analysis.uncertainty.simulate``, looked up when draws are asked for: that module
+    is built alongside this one (issue 15) and may be missing from a branch. Once both are
+    merged this can become a plain import at the top."""
     try:
-        from planmodel.analysis.uncertainty import simulate
-    except ImportError:
+        return importlib.import_module("planmodel.analysis.uncertainty").simulate
+    except (ImportError, AttributeError):
         raise InputError("--draws", "", "Monte Carlo er ikke tilgjengelig i denne versjonen av planmodel "
                                         "(planmodel.analysis.uncertainty mangler); kjør uten --draws") from None
-    return simulate
 
 
 def _one(scenario: PlanScenario, code: str, draws: int | None, seed: int) -> xr.Dataset:
