@@ -137,6 +137,11 @@ def test_scenario_with_own_data_is_refused(scenario):
         run_many(replace(scenario, accounts={"net_debt": 1.0}), ["1515"], scheduler="serial")
 
 
+def test_a_kommune_named_twice_is_refused(scenario):
+    with pytest.raises(InputError, match="mer enn én gang"):
+        run_many(scenario, ["1151", "3201", "1151"], scheduler="serial")
+
+
 def test_bad_scheduler_and_missing_monte_carlo(scenario):
     with pytest.raises(InputError, match="ukjent planlegger"):
         run_many(scenario, ["1515"], scheduler="gpu")
@@ -323,3 +328,12 @@ def test_cli_on_a_fylke(tmp_path, capsys):
     ds = xr.open_dataset(out)
     assert ds.sizes["kommune"] == 18 and set(ds["fylke"].values) == {"56"}
     ds.close()
+
+
+def test_select_kommuner():
+    assert len(select_kommuner("all")) == len(select_kommuner("alle")) == 357
+    assert select_kommuner("56") == select_kommuner("finnmark") and len(select_kommuner("Finnmark")) == 18
+    assert select_kommuner("3") == select_kommuner("Oslo") == ["0301"]
+    assert select_kommuner("1151, Bærum,0301,1151") == ["1151", "3201", "0301"]
+    with pytest.raises(InputError, match="ukjent fylkesnummer"):
+        select_kommuner("57")

@@ -204,6 +204,9 @@ def lazy_many(scenario: PlanScenario, kommuner: Sequence[str], *, draws: int | N
     codes = [str(c) for c in kommuner]
     if not codes:
         raise InputError("--kommuner", "", "ingen kommuner å beregne")
+    if len(set(codes)) != len(codes):
+        twice = sorted({c for c in codes if codes.count(c) > 1})
+        raise InputError("--kommuner", ", ".join(twice), "kommunen er oppgitt mer enn én gang")
     if chunk < 1:
         raise InputError("run_many", "chunk", f"{chunk}: må være minst 1 kommune per oppgave")
     table = all_kommuner().set_index("kommune")
@@ -371,7 +374,11 @@ def _on_cluster(lazy: xr.Dataset, scheduler, progress: bool) -> xr.Dataset:
             with tqdm(total=len(futures), unit="oppgave", desc="oppgaver", disable=None) as bar:
                 for _ in as_completed(futures, loop=client.loop):
                     bar.update(1)
-        done = client.compute(persisted).result()
+        try:
+            done = client.compute(persisted).result()
+        except ImportError as exc:  # the workers cannot unpickle the tasks
+            raise InputError("--scheduler", client.scheduler.address, f"arbeiderne i klyngen mangler en modul ({exc}); "
+                             "installer samme versjon av planmodel på alle maskinene (docs/batch.md)") from None
         done.attrs["scheduler"] = client.scheduler.address if own else "distributed"
         return done
     finally:
