@@ -18,7 +18,6 @@ that were computed; ``antall_kommuner`` and ``antall_feil`` say how many.
 from __future__ import annotations
 
 import importlib
-import math
 import os
 import sys
 from collections.abc import Callable, Sequence
@@ -301,11 +300,10 @@ def run_many(scenario: PlanScenario, kommuner: Sequence[str], *, draws: int | No
         source, seed, draws, scheduler.
     """
     lazy = lazy_many(scenario, kommuner, draws=draws, seed=seed, chunk=chunk)
-    n_tasks = math.ceil(len(lazy["kommune"]) / chunk)
     if scheduler is None or (isinstance(scheduler, str) and scheduler in LOCAL_SCHEDULERS):
         name = LOCAL_SCHEDULERS[scheduler or "processes"]
         kwargs = {} if name == "synchronous" else {"num_workers": workers or os.cpu_count() or 1}
-        with _local_progress(progress, len(lazy["kommune"]), n_tasks), dask.config.set(_process_context()):
+        with _local_progress(progress, len(lazy["kommune"])), dask.config.set(_process_context()):
             done = lazy.compute(scheduler=name, **kwargs)
         done.attrs["scheduler"] = scheduler or "processes"
     else:
@@ -324,7 +322,7 @@ def _process_context() -> dict:
     return {}
 
 
-def _local_progress(show: bool, n: int, n_tasks: int):
+def _local_progress(show: bool, n: int):
     """A dask callback that moves a tqdm bar by the kommuner of each finished task."""
     from contextlib import nullcontext
 
