@@ -1,5 +1,5 @@
 """Command line: ``planmodel population | backtest | sjekk | run | compare | validate | report | schema | tiltak |
-mal | kommunedata | app | bench | prioriter``.
+mal | kommunedata | app | batch | bench | prioriter``.
 
 Errors a user can fix are printed as one line (what was wrong and what is valid) with exit
 code 2 and no traceback.
@@ -158,6 +158,23 @@ def build_parser() -> argparse.ArgumentParser:
     ny = mals.add_parser("ny", help="skriv en tom målstruktur med ett eksempel på hvert nivå")
     ny.add_argument("--out", type=Path, required=True, help="YAML-filen som skrives, for eksempel mal.yaml")
     ny.add_argument("--kommune", default=None, help="kommunenummer eller navn som skrives i filen")
+
+    bat = sub.add_parser("batch", help="kjør et scenario for mange kommuner (alle, et fylke eller en liste) med dask",
+                         description="Kjører scenarioet for hver kommune (bare kommunen byttes), med fylkes- og "
+                                     "landstotaler og en rangering av inndekningsbehovet. Se docs/batch.md.")
+    bat.add_argument("scenario", type=Path, help="scenariofil (YAML) uten kommunens egne tall, for eksempel "
+                                                 "scenarios/baerum_basis.yaml")
+    bat.add_argument("--kommuner", required=True,
+                     help="all (alle 357), et fylke (nummer eller navn, f.eks. 46 eller Vestland) eller en liste "
+                          "med kommunenummer eller -navn skilt med komma (f.eks. 1515,3201,Oslo)")
+    bat.add_argument("--draws", type=_count, default=None, help="antall Monte Carlo-trekk per kommune")
+    bat.add_argument("--seed", type=int, default=0, help="frø for trekkene (standard 0)")
+    bat.add_argument("--scheduler", default="processes",
+                     help="processes (standard: én prosess per kjerne), threads, serial, eller adressen til en "
+                          "dask-klynge, f.eks. tcp://vert:8786")
+    bat.add_argument("--out", type=Path, required=True, help="resultatfilen: .nc (netCDF) eller .zarr (mappe)")
+    bat.add_argument("--aar", type=_year, default=None,
+                     help="året tabellene på skjermen viser (standard: 2030, siste år i økonomiplanen)")
 
     bench = sub.add_parser("bench", help="mål hastighet (benchmark)")
     bench.add_argument("--json", action="store_true", help="ett JSON-objekt per linje")
@@ -617,6 +634,48 @@ def cmd_kommunedata(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_batch(args: argparse.Namespace) -> int:
+    import time
+
+    from planmodel.analysis.batch import run_many
+    from planmodel.core.errors import InputError
+    from planmodel.inputs.kommuner import select_kommuner
+    from planmodel.inputs.scenario import load_scenario
+    from planmodel.present.batch import BATCH_FORMATS, format_table, ranking_table, totals_table, write_batch
+
+    _check_in(args.scenario)
+    if args.out.suffix.lower() not in BATCH_FORMATS:
+        raise InputError("--out", str(args.out), f"ukjent filtype {args.out.suffix or '(ingen)'}; bruk "
+                                                 f"{', '.join(BATCH_FORMATS)}")
+    if args.out.suffix.lower() == ".nc":
+        _check_out(args.out, (".nc",), inputs=(args.scenario,))
+    elif not args.out.parent.is_dir():
+        raise InputError("--out", str(args.out), f"mappen {args.out.parent} finnes ikke")
+    codes = select_kommuner(args.kommuner)
+    scenario = load_scenario(args.scenario)
+    t0 = time.perf_counter()
+    ds = run_many(scenario, codes, draws=args.draws, seed=args.seed, scheduler=args.scheduler, progress=True)
+    seconds = time.perf_counter() - t0
+    write_batch(ds, args.out)
+    failed = ds["feil"].values != ""
+    print(f"planmodel batch: {scenario.title}: {len(codes)} kommuner"
+          + (f" × {args.draws} trekk" if args.draws else "") + f" på {seconds:.1f} s ({ds.attrs['scheduler']}); "
+          f"skrev {args.out}")
+    totals = totals_table(ds, args.aar)
+    year = totals.attrs["year"]
+    print(f"\nFylkene og landet {year} (faste {scenario.price_year}-kroner; andeler regnet av summene):")
+    print(format_table(totals.set_index("Fylke")))
+    ranking = ranking_table(ds, year)
+    print(f"\nDe 10 største inndekningsbehovene per innbygger {year}:")
+    print(format_table(ranking.head(10)))
+    for code, message in list(zip(ds["kommune"].values[failed], ds["feil"].values[failed]))[:MAX_LISTED]:
+        print(f"Kunne ikke beregne {code}: {message}")
+    if failed.sum() > MAX_LISTED:
+        print(f"… og {int(failed.sum()) - MAX_LISTED} til (variabelen feil i {args.out})")
+    print("Kilde: Statistisk sentralbyrå (CC BY 4.0); KOSTRA 2025 og inntektssystemet 2025; beregning: planmodel.")
+    return 0
+
+
 def cmd_bench(args: argparse.Namespace) -> int:
     from planmodel.bench import main as bench_main
 
@@ -671,7 +730,7 @@ def main(argv: list[str] | None = None) -> int:
         return int(exc.code or 0)
     handler = {"population": cmd_population, "backtest": cmd_backtest, "sjekk": cmd_sjekk, "run": cmd_run, "compare": cmd_compare, "validate": cmd_validate,
                "report": cmd_report, "schema": cmd_schema, "tiltak": cmd_tiltak, "mal": cmd_mal, "app": cmd_app,
-               "kommunedata": cmd_kommunedata,
+               "kommunedata": cmd_kommunedata, "batch": cmd_batch,
                "bench": cmd_bench, "prioriter": cmd_prioriter}[args.command]
     try:
         return handler(args)

@@ -262,8 +262,72 @@ def bench_load(quick: bool, sessions: int | None = None) -> list[dict]:
     return load_test("krisekompasset", sessions=n, settle_s=15.0 if quick else 60.0)
 
 
+_BATCH_SCRIPT = """
+import json, os, resource, sys, time
+from planmodel.analysis.batch import run_many
+from planmodel.inputs.kommuner import select_kommuner
+from planmodel.inputs.scenario import load_scenario
+if __name__ == "__main__":
+    scenario, scheduler = load_scenario(sys.argv[1]), sys.argv[2]
+    c0, t0 = os.times(), time.perf_counter()
+    ds = run_many(scenario, select_kommuner("all"), scheduler=scheduler, workers=2)
+    seconds = time.perf_counter() - t0
+    mb = lambda who: resource.getrusage(who).ru_maxrss / 1024
+    t = os.times()
+    print(json.dumps({"s": seconds, "failed": int((ds["feil"] != "").sum()),
+                      "cpu_s": t.user + t.system - c0.user - c0.system,
+                      "worker_cpu_s": t.children_user + t.children_system - c0.children_user - c0.children_system,
+                      "rss_mb": mb(resource.RUSAGE_SELF), "worker_rss_mb": mb(resource.RUSAGE_CHILDREN)}))
+"""
+
+
+def bench_batch(quick: bool) -> list[dict]:
+    """All 357 kommuner (``planmodel batch --kommuner all``): the serial loop against dask's local
+    process scheduler with 2 workers, each in a fresh Python (cold caches, as a user starts it),
+    timed inside it. Skipped with ``quick`` (it takes a minute or two).
+
+    CPU seconds are reported beside the wall time: on a machine busy with other work the wall
+    time says little, while ``cpu_s`` (serial) against ``worker_cpu_s`` (dask) shows the
+    overhead of the workers (their imports and data loads)."""
+    import os
+    import subprocess
+    import sys
+    import tempfile
+
+    from planmodel.core.paths import PROJECT_ROOT
+
+    if quick:
+        return []
+    scenario = PROJECT_ROOT / "scenarios" / "baerum_basis.yaml"
+    with tempfile.NamedTemporaryFile("w", suffix=".py", delete=False) as f:
+        f.write(_BATCH_SCRIPT)
+    try:
+        load = os.getloadavg()[0]
+        got = {}
+        for scheduler in ("serial", "processes"):
+            out = subprocess.run([sys.executable, f.name, str(scenario), scheduler], check=True, capture_output=True,
+                                 text=True, cwd=PROJECT_ROOT)
+            got[scheduler] = json.loads(out.stdout.strip().splitlines()[-1])
+    finally:
+        os.unlink(f.name)
+    one = lambda s: {"median_s": s, "min_s": s, "max_s": s, "n": 1}  # noqa: E731
+    serial, dask_run = got["serial"], got["processes"]
+    return [
+        {"name": "batch: alle 357 kommuner, seriell løkke", **one(serial["s"]), "peak_rss_mb": round(serial["rss_mb"]),
+         "cpu_s": round(serial["cpu_s"], 1), "failed": serial["failed"]},
+        {"name": "batch: alle 357 kommuner, dask processes (2 arbeidere)", **one(dask_run["s"]),
+         "ratio_speedup_over_serial": serial["s"] / dask_run["s"], "goal_speedup": 1.7,
+         # what two free cores would give: the serial CPU time against the workers' CPU time shared by
+         # two, plus the main process's (all CPU times counted from the start of the run, after imports)
+         "ratio_speedup_if_cores_free": serial["cpu_s"] / (dask_run["worker_cpu_s"] / 2 + dask_run["cpu_s"]),
+         "peak_rss_mb": round(dask_run["rss_mb"]), "peak_worker_rss_mb": round(dask_run["worker_rss_mb"]),
+         "cpu_s": round(dask_run["cpu_s"], 1), "worker_cpu_s": round(dask_run["worker_cpu_s"], 1),
+         "load_average_before": round(load, 2)},
+    ]
+
+
 BENCHMARKS: list[Callable[[bool], list[dict]]] = [bench_population, bench_model, bench_uncertainty, bench_prioritering,
-                                                  bench_shell, bench_app, bench_load]
+                                                  bench_shell, bench_app, bench_load, bench_batch]
 #: Row keys that every row has; anything else is printed below the row.
 _BASE_KEYS = ("name", "median_s", "min_s", "max_s", "n")
 

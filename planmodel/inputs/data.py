@@ -7,6 +7,7 @@ history, a read-only array, so no caller can change another caller's data.
 
 from __future__ import annotations
 
+import threading
 from functools import lru_cache
 
 import netCDF4
@@ -114,9 +115,14 @@ def repair_splits(persons: np.ndarray, kommuner: np.ndarray, years: np.ndarray,
     return persons
 
 
+#: netCDF-C/HDF5 is not thread-safe: two threads opening the file at once crash the process
+#: (seen with ``planmodel batch --scheduler threads``), so reads are serialised.
+_NETCDF_LOCK = threading.Lock()
+
+
 @lru_cache(maxsize=1)
 def _population_history() -> xr.DataArray:
-    with netCDF4.Dataset(data_path(*HISTORY_FILE)) as nc:
+    with _NETCDF_LOCK, netCDF4.Dataset(data_path(*HISTORY_FILE)) as nc:
         nc.set_auto_mask(False)
         raw = nc["persons"][:]
         kommuner = np.asarray(nc["kommune"][:], dtype=str)

@@ -38,6 +38,8 @@ from planmodel.core.errors import InputError, KommuneError
 
 __all__ = [
     "Kommune",
+    "fylker",
+    "select_kommuner",
     "all_kommuner",
     "kommune_changes",
     "map_to_current",
@@ -688,3 +690,59 @@ def _sum_by_keys(df: pd.DataFrame, code_col: str, values: str | list[str] | None
     keys = [c for c in df.columns if c not in values]
     summed = df.groupby(keys, sort=False, dropna=False, observed=True)[values].sum(min_count=1)
     return summed.reset_index()[list(df.columns)]
+
+
+# --------------------------------------------------------------------------------------
+# Fylker and lists of kommuner
+# --------------------------------------------------------------------------------------
+#: Words that mean every kommune in :func:`select_kommuner`.
+ALL_WORDS = ("all", "alle")
+
+
+def fylker() -> pd.DataFrame:
+    """The 15 fylker of 2024: columns ``fylke`` (two-digit number, str) and ``fylke_name``."""
+    return all_kommuner()[["fylke", "fylke_name"]].drop_duplicates().sort_values("fylke").reset_index(drop=True)
+
+
+def select_kommuner(spec: str) -> list[str]:
+    """The kommuner a batch run names: ``all`` (or ``alle``), one fylke by number or name
+    (``"46"``, ``"Vestland"``), or a comma-separated list of kommune numbers and names
+    (``"1515, Bærum, 0301"``).
+
+    Returns
+    -------
+    list of str
+        Kommunenummer of 2024, in the order given (a fylke's and all in number order),
+        without repeats.
+
+    Raises
+    ------
+    InputError
+        Unknown fylke or kommune, or an empty list (the message names the valid fylker).
+    """
+    text = str(spec).strip()
+    table = all_kommuner()
+    if _fold(text) in ALL_WORDS:
+        return list(table["kommune"])
+    fy = fylker()
+    by_key = {_fold(c): c for c in fy["fylke"]} | {_fold(str(int(c))): c for c in fy["fylke"]} \
+        | {_fold(n): c for n, c in zip(fy["fylke_name"], fy["fylke"])}
+    if "," not in text and _fold(text) in by_key and not (len(text) == 4 and text.isdigit()):
+        return list(table.loc[table["fylke"] == by_key[_fold(text)], "kommune"])
+    parts = [p.strip() for p in text.split(",")]
+    if not any(parts):
+        raise InputError("--kommuner", text, "ingen kommuner oppgitt; bruk all, et fylke (nummer eller navn) "
+                                             "eller en liste med kommunenummer eller -navn skilt med komma")
+    codes = []
+    for part in parts:
+        if not part:
+            continue
+        if len(parts) == 1 and part.isdigit() and len(part) <= 2:
+            raise InputError("--kommuner", part, "ukjent fylkesnummer; fylkene er "
+                             + ", ".join(f"{c} {n}" for c, n in zip(fy["fylke"], fy["fylke_name"])))
+        try:
+            codes.append(resolve_kommune(part).code)
+        except KommuneError as exc:
+            hint = "" if len(parts) > 1 else "; heller ikke et fylke (" + ", ".join(fy["fylke_name"]) + ")"
+            raise InputError("--kommuner", part, f"{exc}{hint}") from None
+    return list(dict.fromkeys(codes))
