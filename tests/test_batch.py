@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 import xarray as xr
 
-from planmodel.analysis.batch import RATIOS, aggregate, kommune_seed, run_many, variables
+from planmodel.analysis.batch import RATIOS, aggregate, run_many, variables
 from planmodel.cli import main
 from planmodel.core.errors import InputError
 from planmodel.inputs.kommuner import select_kommuner
@@ -142,41 +142,28 @@ def test_a_kommune_named_twice_is_refused(scenario):
         run_many(scenario, ["1151", "3201", "1151"], scheduler="serial")
 
 
-def test_bad_scheduler_and_missing_monte_carlo(scenario):
+def test_bad_scheduler_is_refused(scenario):
     with pytest.raises(InputError, match="ukjent planlegger"):
         run_many(scenario, ["1515"], scheduler="gpu")
-    try:
-        import planmodel.analysis.uncertainty  # noqa: F401
-    except ImportError:
-        with pytest.raises(InputError, match="Monte Carlo er ikke tilgjengelig"):
-            run_many(scenario, ["1515"], draws=5)
 
 
-def test_kommune_seed_is_reproducible_and_differs_per_kommune():
-    assert kommune_seed(7, "1515") == kommune_seed(7, "1515")
-    assert len({kommune_seed(7, c) for c in CODES}) == len(CODES)
-    assert kommune_seed(7, "1515") != kommune_seed(8, "1515")
+def test_draws_are_the_monte_carlo_of_each_kommune_with_one_seed_for_all(scenario):
+    """Draw d is one world: the same seed for every kommune, each kommune's draws its own Monte Carlo."""
+    from planmodel.analysis.uncertainty import simulate
 
-
-def test_draws_go_through_monte_carlo_per_kommune(scenario, monkeypatch):
-    """The draw path with a stand-in for planmodel.analysis.uncertainty.simulate."""
-    import planmodel.analysis.batch as batch
-
-    seeds = {}
-
-    def simulate(sc, draws, seed):
-        seeds[sc.kommune] = seed
-        ds = run(sc)
-        factor = xr.DataArray(np.linspace(0.9, 1.1, draws), dims="draw")
-        return ds[["netto_driftsresultat", "driftsinntekter", "population"]] * factor
-
-    monkeypatch.setattr(batch, "_monte_carlo", lambda: simulate)
-    ds = run_many(scenario, ["1515", "1516"], draws=3, seed=11, scheduler="serial")
-    assert ds["netto_driftsresultat"].dims == ("kommune", "year", "draw") and ds.sizes["draw"] == 3
-    assert seeds == {c: kommune_seed(11, c) for c in ("1515", "1516")}
-    assert np.isnan(ds["lanegjeld"]).all()  # not simulated: NaN, not invented
+    ds = run_many(scenario, ["1151", "1515"], draws=20, seed=11, scheduler="serial")
+    assert ds["netto_driftsresultat"].dims == ("kommune", "year", "draw") and ds.sizes["draw"] == 20
+    assert (ds["feil"] == "").all()
+    for code in ("1151", "1515"):
+        mc = simulate(replace(scenario, kommune=code), draws=20, seed=11)
+        for name, var in (("netto_driftsresultat", "netto_driftsresultat"), ("lanegjeld", "lanegjeld"),
+                          ("innbyggere", "befolkning"), ("tjenestekostnad", "tjenestekostnad")):
+            np.testing.assert_allclose(ds[name].sel(kommune=code).values, mc[var].values, rtol=1e-12)
     land = aggregate(ds, "land")
     assert land["driftsinntekter"].dims == ("year", "draw")
+    np.testing.assert_allclose(land["netto_driftsresultat"].values, ds["netto_driftsresultat"].sum("kommune").values)
+    share = land["netto_driftsresultat"] / land["driftsinntekter"]
+    np.testing.assert_allclose(land["netto_driftsresultat_andel"].values, share.values)
 
 
 # ----------------------------------------------------------------------------- totals

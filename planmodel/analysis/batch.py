@@ -17,10 +17,9 @@ that were computed; ``antall_kommuner`` and ``antall_feil`` say how many.
 
 from __future__ import annotations
 
-import importlib
 import os
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import replace
 
 import dask
@@ -31,6 +30,7 @@ import xarray as xr
 from planmodel.core.errors import InputError, PlanmodelError
 from planmodel.inputs.kommuner import all_kommuner, norwegian_name
 from planmodel.inputs.scenario import PlanScenario
+from planmodel.analysis.uncertainty import simulate
 from planmodel.model import run
 
 #: Lines taken straight from the run [NOK 1000 at the scenario's price year].
@@ -44,6 +44,9 @@ SUMMED_LINES = {
     "innbyggere": ("population", ("age", "sex"), "persons", "Innbyggere 1. januar"),
     "innbyggere_80": ("population", ("age", "sex"), "persons", "Innbyggere 80 år og over 1. januar"),
 }
+#: The same lines in a Monte Carlo result (:func:`planmodel.model.chain.run_draws`), summed there.
+DRAW_LINES = {"tjenestekostnad": "tjenestekostnad", "arsverk": "arsverk", "innbyggere": "befolkning",
+              "innbyggere_80": "befolkning_80"}
 #: Ratios, recomputed from their parts in every total: name -> (numerator, denominator, factor,
 #: units, long name).
 RATIOS = {
@@ -71,12 +74,6 @@ OWN_DATA_FIELDS = ("accounts", "users", "base_population", "budget", "existing_p
 def variables() -> list[str]:
     """Names of the data variables :func:`run_many` returns (without ``feil``)."""
     return [*MONEY_LINES, *SUMMED_LINES, *RATIOS]
-
-
-def kommune_seed(seed: int, code: str) -> int:
-    """The seed of one kommune's draws: from ``seed`` and the kommunenummer, the same on every
-    machine and in every order of work."""
-    return int(np.random.SeedSequence([int(seed), int(code)]).generate_state(1)[0])
 
 
 def key_lines(ds: xr.Dataset, years: Sequence[int]) -> dict[str, np.ndarray]:
@@ -114,6 +111,9 @@ def key_lines(ds: xr.Dataset, years: Sequence[int]) -> dict[str, np.ndarray]:
     for name in MONEY_LINES:
         out[name] = on_years(ds[name]) if name in ds else np.full(shape, np.nan)
     for name, (var, dims, _, _) in SUMMED_LINES.items():
+        if "draw" in ds.dims:  # Monte Carlo results carry these lines already summed
+            out[name] = on_years(ds[DRAW_LINES[name]]) if DRAW_LINES[name] in ds else np.full(shape, np.nan)
+            continue
         if var not in ds:
             out[name] = np.full(shape, np.nan)
             continue
@@ -143,21 +143,12 @@ def _check_scenario(scenario: PlanScenario) -> None:
                          "samlet kjøring; fjern dem (eller bruk et scenario uten egne tall)")
 
 
-def _monte_carlo() -> Callable:
-    """``planmodel.analysis.uncertainty.simulate``, looked up when draws are asked for: that module
-    is built alongside this one (issue 15) and may be missing from a branch. Once both are
-    merged this can become a plain import at the top."""
-    try:
-        return importlib.import_module("planmodel.analysis.uncertainty").simulate
-    except (ImportError, AttributeError):
-        raise InputError("--draws", "", "Monte Carlo er ikke tilgjengelig i denne versjonen av planmodel "
-                                        "(planmodel.analysis.uncertainty mangler); kjør uten --draws") from None
-
-
 def _one(scenario: PlanScenario, code: str, draws: int | None, seed: int) -> xr.Dataset:
-    """One kommune's run (its Monte Carlo draws when ``draws``)."""
+    """One kommune's run (its Monte Carlo draws when ``draws``: the same seed for every kommune, so
+    that draw *d* is one coherent world — the same fertility, interest, tiltak effects … everywhere
+    — and fylke and national totals per draw add up kommuner of the same world)."""
     sc = replace(scenario, kommune=code)
-    return run(sc) if draws is None else _monte_carlo()(sc, draws=draws, seed=kommune_seed(seed, code))
+    return run(sc) if draws is None else simulate(sc, draws=draws, seed=seed, workers=1)
 
 
 def run_block(scenario: PlanScenario, codes: Sequence[str], years: Sequence[int], draws: int | None = None,
@@ -178,10 +169,6 @@ def run_block(scenario: PlanScenario, codes: Sequence[str], years: Sequence[int]
             lines = key_lines(_one(scenario, code, draws, seed), years)
             for name in out:
                 out[name][i] = lines[name]
-        except InputError as exc:  # e.g. Monte Carlo missing: the whole batch has the same problem
-            if exc.field == "--draws":
-                raise
-            errors[i] = str(exc)
         except PlanmodelError as exc:
             errors[i] = str(exc)
         except Exception as exc:  # noqa: BLE001 - one kommune's failure is recorded, not fatal
@@ -196,7 +183,6 @@ def lazy_many(scenario: PlanScenario, kommuner: Sequence[str], *, draws: int | N
     by kommune (``chunk`` kommuner per task), sharing one task per chunk."""
     _check_scenario(scenario)
     if draws is not None:
-        _monte_carlo()  # a clear error now rather than from every task
         if int(draws) < 1:
             raise InputError("--draws", str(draws), "antall trekk må være minst 1")
         draws = int(draws)
@@ -277,7 +263,8 @@ def run_many(scenario: PlanScenario, kommuner: Sequence[str], *, draws: int | No
         Kommunenummer of 2024 (see :func:`planmodel.inputs.kommuner.select_kommuner`).
     draws : int, optional
         Monte Carlo draws per kommune (``planmodel.analysis.uncertainty.simulate``); the seed of
-        each kommune is :func:`kommune_seed` (``seed``, kommunenummer).
+        the same ``seed`` for every kommune: draw *d* is one world, the same assumptions everywhere
+        (see :func:`_one`), so that totals per draw add up.
     seed : int
         Seed of the draws.
     scheduler : None, "processes", "threads", "serial", an address or a ``distributed.Client``

@@ -541,7 +541,8 @@ def run_draws(scenario: PlanScenario, draws: Draws) -> xr.Dataset:
     Returns a Dataset over (year, draw) with the økonomiplan's result lines [NOK 1000, fixed
     prices] — ``netto_driftsresultat``, ``netto_driftsresultat_andel`` [share of driftsinntekter],
     ``resultatmal``, ``inndekningsbehov``, ``driftsinntekter``, ``frie_inntekter``,
-    ``netto_driftsutgifter_sektorer`` and ``sektor_ramme`` (sector, year, draw) — with ``arsverk``
+    ``netto_driftsutgifter_sektorer``, ``sektor_ramme`` (sector, year, draw), ``tjenestekostnad``
+    (all services), ``investeringer``, ``lanegjeld`` and ``disposisjonsfond`` — with ``arsverk``
     [årsverk, all sectors], ``befolkning`` and ``befolkning_80`` [persons], ``ventende`` [persons
     waiting for a place], ``metning`` (draw) [persons whose coverage a draw pushed above 100 %,
     held there], and the draws' assumptions themselves: one variable per assumption (draw) and
@@ -564,6 +565,10 @@ def run_draws(scenario: PlanScenario, draws: Draws) -> xr.Dataset:
         "frie_inntekter": (YD, b["frie_inntekter"], nok, "Frie inntekter (skatt og rammetilskudd)"),
         "netto_driftsutgifter_sektorer": (YD, b["netto_driftsutgifter_sektorer"], nok, "Netto driftsutgifter, sektorene"),
         "sektor_ramme": (("sector", *YD), b["sector_cost"], nok, "Sektorramme (netto)"),
+        "tjenestekostnad": (YD, p.costs["cost"].sum(axis=0), nok, "Kostnad, alle tjenestene"),
+        "investeringer": (YD, b["investment"], nok, "Brutto investeringer"),
+        "lanegjeld": (YD, b["debt"], nok, "Netto lånegjeld ved utgangen av året"),
+        "disposisjonsfond": (YD, b["fund"], nok, "Disposisjonsfond ved utgangen av året"),
         "arsverk": (YD, p.fte_sector.sum(axis=0), "årsverk", "Årsverk (behov, alle sektorer)"),
         "befolkning": (YD, pop.sum(("age", "sex")).values, "persons", "Befolkning 1. januar"),
         "befolkning_80": (YD, pop.sel(age=slice(80, None)).sum(("age", "sex")).values, "persons",
