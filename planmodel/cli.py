@@ -199,7 +199,7 @@ def build_parser() -> argparse.ArgumentParser:
                      help="pakken må ikke gi flere med udekket behov eller flere som venter på plass noe år")
     pri.add_argument("--sannsynlighet", type=_share, default=None,
                      help="dekk gapet i minst denne andelen av Monte Carlo-trekkene (for eksempel 0.9)")
-    pri.add_argument("--trekk", type=_draw_count, default=400, help="antall Monte Carlo-trekk med --sannsynlighet "
+    pri.add_argument("--trekk", type=_count, default=400, help="antall Monte Carlo-trekk med --sannsynlighet "
                                                                     "(standard 400)")
     pri.add_argument("--ut", type=Path, default=None, help="skriv tabellen til en .csv-fil")
     return p
@@ -221,16 +221,6 @@ def _share(text: str) -> float:
     v = _amount(text)
     if not 0.0 < v <= 1.0:
         raise argparse.ArgumentTypeError(f"{text!r}: forventet en andel over 0 og høyst 1 (for eksempel 0.9)")
-    return v
-
-
-def _draw_count(text: str) -> int:
-    try:
-        v = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} er ikke et helt tall") from None
-    if v < 1:
-        raise argparse.ArgumentTypeError(f"{text!r}: forventet minst 1 trekk")
     return v
 
 
@@ -663,10 +653,11 @@ def cmd_batch(args: argparse.Namespace) -> int:
           f"skrev {args.out}")
     totals = totals_table(ds, args.aar)
     year = totals.attrs["year"]
-    print(f"\nFylkene og landet {year} (faste {scenario.price_year}-kroner; andeler regnet av summene):")
+    median = " – medianen over trekkene" if args.draws else ""
+    print(f"\nFylkene og landet {year} (faste {scenario.price_year}-kroner; andeler regnet av summene{median}):")
     print(format_table(totals.set_index("Fylke")))
     ranking = ranking_table(ds, year)
-    print(f"\nDe 10 største inndekningsbehovene per innbygger {year}:")
+    print(f"\nDe 10 største inndekningsbehovene per innbygger {year}{median}:")
     print(format_table(ranking.head(10)))
     for code, message in list(zip(ds["kommune"].values[failed], ds["feil"].values[failed]))[:MAX_LISTED]:
         print(f"Kunne ikke beregne {code}: {message}")
