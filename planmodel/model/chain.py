@@ -143,23 +143,31 @@ def income_base(accounts, pop: xr.DataArray, nat: xr.DataArray, eco: Economy, ca
             parts = {k: v * accounts.free_income / total for k, v in parts.items()} if total else parts
     key = eco.cost_key
     years = pop["year"].values
-    nat = nat.sel(year=years)
     draw = ("draw",) if "draw" in pop.dims else ()  # Monte Carlo: one column per draw, else one
     by_age = pop.transpose("year", "age", "sex", *draw).values.sum(axis=2).reshape(years.size, 106, -1)  # (Y, A, N)
-    kommune_idx = age_index(by_age.transpose(2, 0, 1), nat.sum("sex").transpose("year", "age").values,
+    nat_age, nat_total, national_idx = _national_parts(nat, catalogue, tuple(int(y) for y in years))
+    kommune_idx = age_index(by_age.transpose(2, 0, 1), nat_age,
                             [(g[1], g[2]) for g in key.groups], [g[3] for g in key.groups]).T  # (Y, N)
-    cost = national_service_cost_per_capita(catalogue, nat)
     n_kommuner = len(all_kommuner())
-    nat_total = nat.sum(("age", "sex")).transpose("year").values[:, None]
     own_total = by_age.sum(axis=1)  # (Y, N)
     basis = key.basis_weight * eco.expenditure_need_per_capita.value * (nat_total / n_kommuner - own_total) / 1000.0
-    national_idx = 1.0 + (cost - cost[0]) / national_free_income_per_capita()
     return IncomeBase(population0=float(pop.isel(year=0, **{d: 0 for d in draw}).values.sum()), parts=parts,
                       other_income=accounts.gross_operating_income - accounts.free_income,
                       net_operating_result=accounts.net_operating_result, net_debt=accounts.net_debt,
                       tax_per_capita=tax_per_capita,
                       age_index_change=kommune_idx - kommune_idx[:1], national_need_index=national_idx[:, None],
                       basis_amount=basis, fund=own.get("fund"))
+
+
+@memo(maxsize=16, key=lambda nat, catalogue, years: (
+    nat.attrs.get("kommune"), nat.attrs.get("scenario"), years, float(nat.values.sum()), catalogue.fingerprint))
+def _national_parts(nat: xr.DataArray, catalogue, years: tuple) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """What the income base needs of Norway's population, once per national path and years: persons
+    by year and age (Y, A), in total (Y, 1), and the nation's demographic need index (Y,)."""
+    nat = nat.sel(year=list(years))
+    cost = national_service_cost_per_capita(catalogue, nat)
+    return (nat.sum("sex").transpose("year", "age").values, nat.sum(("age", "sex")).transpose("year").values[:, None],
+            1.0 + (cost - cost[0]) / national_free_income_per_capita())
 
 
 @memo(maxsize=64, key=lambda scenario, accounts, pop, eco, catalogue: (

@@ -121,7 +121,9 @@ def measure_arrays(measures: list[Measure], catalogue: Catalogue, years: np.ndar
             s = idx.pos[eff.service]
             if eff.kind == "coverage":
                 lo, hi = eff.ages or (0, 105)
-                cov_f.setdefault(s, np.ones((A, Y, N)))[lo:hi + 1] *= (1.0 + size * r)[None]
+                if s not in cov_f:
+                    cov_f[s] = np.ones((A, Y, N))
+                cov_f[s][lo:hi + 1] *= (1.0 + size * r)[None]
             elif eff.kind == "unit_cost":
                 cost_f[s] *= 1.0 + size * r
             elif eff.kind == "fte":
