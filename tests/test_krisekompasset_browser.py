@@ -355,3 +355,30 @@ def test_suggest_package_button_ticks_the_tiltak(voila_app, app_page, artifacts_
     assert_no_errors(page, console)
     page.locator(".planmodel-suggest-button").scroll_into_view_if_needed()
     page.screenshot(path=str(artifacts_dir / "krisekompasset-foresla-pakke.png"))
+
+
+def test_uncertainty_panel_shows_the_band_and_says_when_the_choices_changed(voila_app, app_page, artifacts_dir):
+    from planmodel.analysis.uncertainty import summary
+    from planmodel.present.keynumbers import ndr_text
+    from planmodel.widgets.krisekompasset import UNCERTAINTY_DRAWS
+
+    page = app_page
+    console = watch_console(page)
+    page.goto(f"{voila_app('krisekompasset')}?kommune=1151", wait_until="commit")
+    page.locator(key("ndr_andel_2030")).wait_for(timeout=LOAD_MS)
+    wait_for_numbers(page, PlanScenario(kommune="1151"))
+    page.get_by_role("button", name="Hvor sikkert er dette?").click()
+    panel = page.locator(".planmodel-uncertainty .pm-usikkerhet")
+    panel.wait_for(timeout=LOAD_MS)
+    want = summary(PlanScenario(kommune="1151"), draws=UNCERTAINTY_DRAWS)
+    text = panel.inner_text()
+    assert f"mellom {ndr_text(want.band[0])} og {ndr_text(want.band[2])}" in text
+    assert "Sannsynlighet for å havne under normen" in text and "Forutsetningene som betyr mest" in text
+    assert page.locator("[data-chart='kk-usikkerhet-vifte']").count() == 1
+    assert page.locator("[data-chart='kk-usikkerhet-tornado']").count() == 1
+    page.locator(".planmodel-uncertainty").scroll_into_view_if_needed()
+    page.screenshot(path=str(artifacts_dir / "krisekompasset-usikkerhet.png"))
+    page.get_by_label("Tilbud", exact=True).select_option(label="Smalt tilbud")
+    page.get_by_text("Valgene er endret").wait_for(timeout=LOAD_MS)
+    assert panel.count() == 0
+    assert_no_errors(page, console)
