@@ -78,10 +78,11 @@ def tornado_chart(s: Sensitivity, chart_id: str = "usikkerhet-tornado") -> str:
     high = list((t["mot_mal_høy"] - s.central) / 1000)
     desc = (f"{s.what}: endring fra sentral beregning når én forutsetning er lav (5-persentil) eller høy "
             f"(95-persentil). Størst utslag: {t['navn'].iloc[0]} ({tall(t['utslag'].iloc[0] / 1000, 1)} mill. kr).")
+    decimals = 0 if max(map(abs, low + high), default=0.0) >= 100 else 1  # a small kommune's millions need one
     return svg.bar_chart(list(t["navn"]), [("Lav ende (p5)", low), ("Høy ende (p95)", high)],
                          title="Hvilke forutsetninger betyr mest?",
                          value_label="endring i netto driftsresultat mot målet, mill. kr", chart_id=chart_id,
-                         fmt=lambda v: tall(v, 0), desc=desc, label_width=30)
+                         fmt=lambda v: tall(v, decimals), desc=desc, label_width=30)
 
 
 def summary_html(sm: Summary, place: str = "") -> str:
