@@ -331,6 +331,7 @@ BUILDERS = {
     "measures": (tw.measures_exercise, "measures", ("hverdagsrehabilitering",)),
     "crisis": (tw.crisis_exercise, "breadth", 0.5),
     "own_kommune": (tw.own_kommune_exercise, "income_rule", "uten_demografi"),
+    "uncertainty": (tw.uncertainty_exercise, "width", 0.5),
 }
 
 
@@ -352,3 +353,21 @@ def test_every_exercise_prints_its_starting_point_and_changes_fast(name):
     assert ex.text != before and ex.message == ""
     # budget 0,2 s per change (measured 0,01–0,12 s); five times that so a slow machine does not fail
     assert elapsed < 1.0, f"{name}: a change took {elapsed:.2f} s"
+
+
+
+def test_uncertainty_exercise_zero_width_is_the_central_run_and_the_band_widens():
+    zero = tw.uncertainty_result("1151", width=0.0)
+    assert zero.value("p5", "verdi") == zero.value("median", "verdi") == zero.value("p95", "verdi") \
+        == zero.value("ndr", "verdi")
+    assert zero.value("under_plan", "verdi") in ("0", "100")
+    one, two = tw.uncertainty_result("1151", width=1.0), tw.uncertainty_result("1151", width=2.0)
+
+    def number(text: str) -> float:
+        return float(text.replace("\xa0%", "").replace(",", ".").replace("\u2212", "-"))
+
+    def width(r):
+        return number(r.value("p95", "verdi")) - number(r.value("p5", "verdi"))
+    assert 0.0 < width(one) < width(two)
+    with pytest.raises(ValueError):
+        tw.uncertainty_result("1151", year=2099)

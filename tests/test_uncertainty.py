@@ -50,9 +50,12 @@ def test_split_normal_has_its_percentiles_and_median():
     assert np.quantile(x, 0.05) == pytest.approx(r.p5, abs=0.01)
     assert np.quantile(x, 0.95) == pytest.approx(r.p95, abs=0.01)
     assert np.median(x) == pytest.approx(r.value, abs=0.01)
-    # truncated at 3,5 standard deviations on each side, never clipped onto the bound
-    assert x.min() >= r.value - 3.5 * (r.value - r.p5) / Z95 - 1e-12
-    assert x.max() <= r.value + 3.5 * (r.p95 - r.value) / Z95 + 1e-12
+    # a factor: split normal on the log scale, truncated at 3,5 standard deviations, never clipped
+    assert x.min() >= r.value * (r.p5 / r.value) ** (3.5 / Z95) * (1 - 1e-12)
+    assert x.max() <= r.value * (r.p95 / r.value) ** (3.5 / Z95) * (1 + 1e-12)
+    assert x.min() > 0
+    wide = sample(load_ranges().scaled(3.0), 20_000, seed=3).values["migration_factor"]
+    assert wide.min() > 0 and np.quantile(wide, 0.05) == pytest.approx(r.value * (r.p5 / r.value) ** 3, rel=0.03)
 
 
 def test_pert_stays_between_its_ends_with_mode_in_the_middle():
@@ -94,7 +97,7 @@ def test_one_at_a_time_moves_one_assumption_per_column():
 
 @pytest.mark.parametrize("change, key", [
     (lambda e: e["tfr_factor"].update(p5=1.2), "parameters.tfr_factor"),
-    (lambda e: e["tfr_factor"].update(p5=0.1), "parameters.tfr_factor.p5"),
+    (lambda e: e["tfr_factor"].update(p5=0.0), "parameters.tfr_factor.p5"),
     (lambda e: e["measure_effects"].update(p5=-1.0), "parameters.measure_effects"),
     (lambda e: e["interest_rate"].update(p95=float("nan")), "parameters.interest_rate.p95"),
     (lambda e: e.pop("e0_shift"), "parameters"),

@@ -5,17 +5,26 @@ assumption, with its central value, its 5th and 95th percentile, unit, bokmål l
 source). A range is always *around the scenario's own setting*: a factor 1 or a change 0 is what
 the scenario assumes, so the median draw is the deterministic run.
 
-Sampling (:func:`sample`): every assumption is drawn independently from a **split normal**
-distribution with its median at the central value and exactly the given percentiles
-(:math:`x = c + z\\,(p_{95} - c)/1.645` for :math:`z > 0`, :math:`x = c + z\\,(c - p_5)/1.645`
-for :math:`z < 0`), with :math:`z` standard normal truncated at ±3,5 (drawn by inversion, so no
-value is clipped). Each assumption and each tiltak has its own random stream, seeded from the
-seed and the assumption's name (or the tiltak's id), so the same seed gives the same numbers and
-adding a tiltak does not change the draws of the others. Zero-width ranges reproduce the central
-value exactly.
+Sampling (:func:`sample`): every assumption is drawn independently, by inversion of a uniform
+draw (so no value is ever clipped), from
 
-:data:`PARAMETERS` lists the assumptions the model knows how to vary (their meaning is in the
-module :mod:`planmodel.model.chain`, function ``prepare_draws``).
+- a **split normal** distribution (``distribution: split_normal``, the default) with its median at
+  the central value and exactly the given 5th and 95th percentiles
+  (:math:`x = c + z\\,(p_{95} - c)/1.645` for :math:`z > 0`, :math:`x = c + z\\,(c - p_5)/1.645`
+  for :math:`z < 0`), :math:`z` standard normal truncated at ±3,5 — for the factors
+  (:data:`FACTORS`) on the log scale (:math:`\\ln x` split normal around the logs), so that a
+  factor stays positive however wide its range; or
+- a **PERT** distribution (``distribution: pert``) between ``low`` and ``high`` with its mode at
+  the central value (a Beta distribution with :math:`\\alpha = 1 + 4(c - l)/(h - l)`,
+  :math:`\\beta = 1 + 4(h - c)/(h - l)`): for the tiltak effects, whose weak and strong ends in
+  the library are bounds, not percentiles.
+
+Each assumption and each tiltak has its own random stream, seeded from the seed and the
+assumption's name (or the tiltak's id), so the same seed gives the same numbers and adding a tiltak
+does not change the draws of the others. Zero-width ranges reproduce the central value exactly.
+
+:data:`PARAMETERS` lists the assumptions the model knows how to vary (their meaning is in
+:func:`planmodel.model.chain.prepare`, with ``draws``).
 """
 
 from __future__ import annotations
@@ -42,7 +51,7 @@ SHIPPED = ("usikkerhet", "usikkerhet.yaml")
 #: The uncertain assumptions the model varies, in the order of the tornado chart's rows.
 PARAMETERS = ("tfr_factor", "e0_shift", "migration_factor", "coverage_change", "unit_cost_growth",
               "free_income_growth", "interest_rate", "measure_effects")
-#: Assumptions that multiply (must stay positive in every draw).
+#: Assumptions that multiply: drawn on the log scale, so they stay positive in every draw.
 FACTORS = ("tfr_factor", "migration_factor")
 #: z of the 95th percentile of the standard normal.
 Z95 = 1.6448536269514722
@@ -82,6 +91,9 @@ class Range:
                 return np.full(u.shape, self.value)
             return self.low + (self.high - self.low) * betaincinv(*self._pert(), u)
         z = ndtri(u)
+        if self.name in FACTORS:  # a factor is split normal on the log scale: positive however wide
+            c, lo, hi = np.log(self.value), np.log(self.low), np.log(self.high)
+            return np.exp(c + np.where(z > 0, z * (hi - c), z * (c - lo)) / Z95)
         return self.value + np.where(z > 0, z * (self.high - self.value), z * (self.value - self.low)) / Z95
 
     @property
@@ -123,8 +135,12 @@ class Ranges:
         """Every range widened (factor > 1) or narrowed around its central value; 0 = no uncertainty."""
         if not (math.isfinite(factor) and factor >= 0):
             raise InputError(self.source, "scale", f"{factor!r}: forventet et endelig tall >= 0")
-        return Ranges({k: replace(r, low=r.value - factor * (r.value - r.low), high=r.value + factor * (r.high - r.value))
-                       for k, r in self._entries.items()}, self.source)
+        def widened(r: Range) -> Range:
+            if r.name in FACTORS and r.distribution != "pert":  # on the log scale, where the factor is drawn
+                return replace(r, low=r.value * (r.low / r.value) ** factor, high=r.value * (r.high / r.value) ** factor)
+            return replace(r, low=r.value - factor * (r.value - r.low), high=r.value + factor * (r.high - r.value))
+
+        return Ranges({k: widened(r) for k, r in self._entries.items()}, self.source)
 
     def with_range(self, name: str, low: float, high: float) -> "Ranges":
         """A copy with one range changed (``low``/``high`` as in the file; checked like the file)."""
@@ -143,12 +159,8 @@ def _check_range(r: Range, source: str) -> None:
     if not r.low <= r.value <= r.high:
         raise InputError(source, f"parameters.{r.name}", f"forventet {lo} <= value <= {hi}, fant {r.low:g}, {r.value:g}, "
                          f"{r.high:g}")
-    if r.name in FACTORS and (r.distribution == "pert" and r.low <= 0
-                              or r.distribution != "pert" and r.value - TRUNCATE * (r.value - r.low) / Z95 <= 0):
-        raise InputError(source, f"parameters.{r.name}.{lo}", f"{r.low:g} er for lavt: en faktor må være positiv i "
-                         "hele fordelingen" + ("" if r.distribution == "pert" else
-                                               f" (også {TRUNCATE:g} standardavvik under midten: "
-                                               f"p5 > {r.value * (1 - Z95 / TRUNCATE):.3f})"))
+    if r.name in FACTORS and r.low <= 0:
+        raise InputError(source, f"parameters.{r.name}.{lo}", f"{r.low:g} er for lavt: en faktor må være over 0")
 
 
 class RangeEntry(FileModel):

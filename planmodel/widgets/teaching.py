@@ -21,6 +21,7 @@ student answers by choosing, not by programming. An exercise has two halves:
 | 03 | :func:`measures_exercise` | kommune, tiltak (boxes), start year, income rule | netto driftsresultat and inndekningsbehov with and without the tiltak |
 | 04 | :func:`crisis_exercise` | terskel, tilbud, build or wait, year | the 2×2 figures against the basisalternativ |
 | 05 | :func:`own_kommune_exercise` | any kommune, income rule | the accounts 2025 against the model's base year, 2030 and 2040 |
+| 06 | :func:`uncertainty_exercise` | kommune, width of the uncertainty ranges, income rule, year | band of netto driftsresultat and the probability of missing the norm |
 
 Every control label and every row label names its unit (personer, årsverk, mill. kr, % av
 driftsinntektene); numbers are formatted by :mod:`planmodel.core.formatting` (space-grouped, decimal
@@ -41,6 +42,7 @@ import ipywidgets as widgets
 import traitlets
 import xarray as xr
 
+from planmodel.analysis.uncertainty import simulate
 from planmodel.core.errors import PlanmodelError
 from planmodel.core.formatting import NBSP, endring, prosent, tall
 from planmodel.core.labels import EFFECT_BOUND, INCOME_RULE_NB, INCOME_RULE_SHORT, breadth_text, threshold_text
@@ -48,6 +50,7 @@ from planmodel.core.paths import SCENARIO_DIR
 from planmodel.inputs.accounts import kommune_accounts, national_free_income_per_capita
 from planmodel.inputs.demographic import SCENARIOS
 from planmodel.inputs.library import load_library
+from planmodel.inputs.uncertainty import load_ranges
 from planmodel.inputs.scenario import MeasureChoice, PlanScenario, load_scenario
 from planmodel.model import run
 from planmodel.population.demography import project_kommune
@@ -531,6 +534,49 @@ def own_kommune_result(kommune: str = "4601", income_rule: str = "med_demografi"
 
 
 # ---------------------------------------------------------------------------------------------
+# 06 – Usikkerhet: how wide is the band, and how likely is a miss?
+# ---------------------------------------------------------------------------------------------
+
+#: Draws behind the exercise: enough for a band to read, few enough for a slider (about 0,3 s).
+EXERCISE_DRAWS = 200
+
+
+def uncertainty_result(kommune: str = "4204", width: float = 1.0, income_rule: str = "med_demografi",
+                       year: int = 2030) -> Result:
+    """The basisalternativ under Monte Carlo draws whose ranges are ``width`` × the shipped ones
+    (:func:`planmodel.analysis.uncertainty.simulate`, :data:`EXERCISE_DRAWS` draws, seed 0).
+
+    Rows: netto driftsresultat in ``year`` [% av driftsinntektene] in the central run and at the 5th,
+    50th and 95th percentile of the draws; the probability [%] of a result below the norm in
+    ``year`` and in at least one year of the økonomiplan period. One column.
+    """
+    w = float(income_rule == "med_demografi")
+    sc = replace(basis_scenario(str(kommune)), economy={"demographic_compensation": w})
+    ds = simulate(sc, EXERCISE_DRAWS, 0, ranges=load_ranges().scaled(float(width)), workers=1)
+    central = run(sc)
+    if year not in ds["year"].values:
+        raise ValueError(f"{year} er ikke i beregningens år ({int(ds.year[0])}–{int(ds.year[-1])})")
+    share = ds["netto_driftsresultat_andel"].sel(year=year)
+    q = share.quantile([0.05, 0.5, 0.95], dim="draw").values
+    below = ds["netto_driftsresultat"] < ds["resultatmal"]
+    plan = f"{ds.attrs['plan_start']}–{ds.attrs['plan_start'] + ds.attrs['plan_years'] - 1}"
+    rows = (
+        Row("ndr", f"Netto driftsresultat {year}, beregningen (%)", (_pct(_at(central.netto_driftsresultat_andel, year)),)),
+        Row("p5", f"Netto driftsresultat {year}, 5-persentil (%)", (_pct(q[0]),)),
+        Row("median", f"Netto driftsresultat {year}, median (%)", (_pct(q[1]),)),
+        Row("p95", f"Netto driftsresultat {year}, 95-persentil (%)", (_pct(q[2]),)),
+        Row("under_aar", f"Sannsynlighet under normen i {year} (%)", (tall(100 * float(below.sel(year=year).mean()), 0),)),
+        Row("under_plan", f"Sannsynlighet under normen minst ett år {plan} (%)",
+            (tall(100 * float(below.where(ds["plan_year"], False).any("year").mean()), 0),)),
+    )
+    heading = (f"{kommune_label(str(kommune))}, basisalternativet, {INCOME_RULE_SHORT[income_rule]}, "
+               f"usikkerhet × {tall(float(width), 2)}")
+    note = (f"{EXERCISE_DRAWS} trekk (frø 0) av befolkning, dekningsgrad, enhetskostnader, tiltak, inntektsvekst og "
+            f"rente; områdene i data/usikkerhet/usikkerhet.yaml ganget med {tall(float(width), 2)}.")
+    return Result(heading, ("Verdi",), ("verdi",), rows, note)
+
+
+# ---------------------------------------------------------------------------------------------
 # The widgets
 # ---------------------------------------------------------------------------------------------
 
@@ -738,3 +784,16 @@ def own_kommune_exercise(kommune: str = "4601", income_rule: str = "med_demograf
         "income_rule": _income_rule(income_rule),
     }
     return Exercise("Din kommune: regnskapet og modellen", controls, own_kommune_result)
+
+
+def uncertainty_exercise(kommune: str = "4204", width: float = 1.0, income_rule: str = "med_demografi",
+                         year: int = 2030) -> Exercise:
+    """Notebook 06: how wide the band is, and how likely a miss (:func:`uncertainty_result`)."""
+    controls = {
+        "kommune": _dropdown("Kommune", kommune_options(), kommune),
+        "width": _slider("Usikkerhet (× områdene)", width, 0.0, 2.0, 0.25),
+        "income_rule": _income_rule(income_rule),
+        "year": _year_slider("År", year, 2027, 2040),
+    }
+    return Exercise("Hvor bredt er båndet?", controls, uncertainty_result,
+                    readouts={"width": lambda v: f"{tall(float(v), 2)} × områdene"})
