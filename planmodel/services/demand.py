@@ -193,25 +193,148 @@ def _index(catalogue: Catalogue) -> CatalogueIndex:
     )
 
 
-@dataclass(frozen=True)
+class AgeUsers:
+    """Users by service and age, :math:`U_{s,a,t} = c_{s,a,t} P_{a,t}`, without the (S, A, Y, N) array.
+
+    Everything the model does after the base coverage is an age-independent scaling of a row
+    (breadth, threshold, effects, drawn coverage, capacity), so most rows are held as the base
+    coverage ``C0`` (S, A, N0) times ``scale`` (S, Y, N); the few rows whose coverage changes by age
+    (a tiltak with an age band, a care-level shift, saturation, people stepped down from another
+    service) are held whole as coverage (A, Y, N) in ``rows``. Every result downstream is an age
+    sum with weights (users 1, unit cost, årsverk per user): :meth:`sums`, a matrix product
+    (S, A) @ (A, Y·N) for the scaled rows. ``dense`` (S, A, Y, N) holds users given by hand
+    (tests); then it is the whole truth.
+    """
+
+    def __init__(self, C0=None, scale=None, P=None, rows=None, dense=None):
+        self.C0, self.scale, self.P = C0, scale, P
+        self.rows: dict[int, np.ndarray] = dict(rows or {})
+        self.dense = dense
+
+    @property
+    def shape(self) -> tuple[int, int, int, int]:
+        """(S, A, Y, N)."""
+        if self.dense is not None:
+            return self.dense.shape
+        S, Y, N = self.scale.shape
+        N = max([N, self.P.shape[-1]] + [r.shape[-1] for r in self.rows.values()])
+        return S, self.C0.shape[1], Y, N
+
+    def copy(self) -> "AgeUsers":
+        if self.dense is not None:
+            return AgeUsers(dense=self.dense.copy())
+        return AgeUsers(self.C0, self.scale.copy(), self.P, self.rows)
+
+    def coverage(self, s: int) -> np.ndarray:
+        """Coverage (A, Y, N) of service row ``s`` (a new array when the row is a scaled one)."""
+        if s in self.rows:
+            return self.rows[s]
+        return self.C0[s][:, None, :] * self.scale[s][None]
+
+    def users(self, s: int) -> np.ndarray:
+        """Users by age (A, Y, N) of service row ``s``."""
+        if self.dense is not None:
+            return self.dense[s]
+        return self.coverage(s) * self.P
+
+    def scale_rows(self, rows: list[int], share: np.ndarray) -> None:
+        """Multiply the users of ``rows`` by ``share`` (Y, N), the same at every age."""
+        if self.dense is not None:
+            self.dense[rows] = self.dense[rows] * share[None, None]
+            return
+        self.scale = np.broadcast_to(self.scale, np.broadcast_shapes(self.scale.shape, share.shape)).copy()
+        for r in rows:
+            self.scale[r] *= share
+            if r in self.rows:
+                self.rows[r] = self.rows[r] * share[None]
+
+    def add_users(self, s: int, extra: np.ndarray) -> None:
+        """Add ``extra`` coverage (A, Y, N) (users of another service, per inhabitant) to row ``s``."""
+        if self.dense is not None:
+            self.dense[s] += extra * self.P
+            return
+        self.rows[s] = self.coverage(s) + extra
+
+    def high(self, rows) -> np.ndarray:
+        """Highest coverage over the ages (R, Y, N) of ``rows``."""
+        return self._extreme(list(rows), highest=True)
+
+    def low(self) -> np.ndarray:
+        """Lowest coverage over the ages (S, Y, N)."""
+        return self._extreme(list(range(self.shape[0])), highest=False)
+
+    def _extreme(self, rows: list[int], highest: bool) -> np.ndarray:
+        S, A, Y, N = self.shape
+        C0, scale = self.C0[rows], np.broadcast_to(self.scale, (S, Y, N))[rows]
+        top, bottom = C0.max(axis=1)[:, None, :], C0.min(axis=1)[:, None, :]  # (R, 1, N0)
+        if not highest:
+            top, bottom = bottom, top
+        # a product is monotone in each factor: the extreme of c0 * scale is at c0's top or bottom
+        out = np.broadcast_to(np.where(scale >= 0, scale * top, scale * bottom), (len(rows), Y, N)).copy()
+        for i, r in enumerate(rows):
+            if r in self.rows:
+                out[i] = self.rows[r].max(axis=0) if highest else self.rows[r].min(axis=0)
+        return out
+
+    def sums(self, *weights: np.ndarray, rows=None) -> list[np.ndarray]:
+        """Age sums :math:`\\sum_a U_{s,a,t} w_{s,a}` (S, Y, N) for each weight (S, A); with
+        ``rows``, only those service rows (R, Y, N)."""
+        rows = list(range(self.shape[0])) if rows is None else list(rows)
+        if self.dense is not None:
+            return [np.einsum("sayn,sa->syn", self.dense[rows], w[rows]) for w in weights]
+        S, A, Y, N = self.shape
+        P, C0 = self.P, self.C0[rows]
+        if C0.shape[-1] == 1 or C0.strides[-1] == 0:  # one base coverage for every column: a matrix product
+            W = np.stack([C0[:, :, 0] * w[rows] for w in weights])  # (W, R, A)
+            base = (W @ P.reshape(A, -1)).reshape(len(weights), len(rows), Y, P.shape[-1])
+        else:
+            Pn = np.broadcast_to(P, (A, Y, N))
+            base = np.stack([np.einsum("san,ayn->syn", np.broadcast_to(C0 * w[rows][..., None], (len(rows), A, N)), Pn)
+                             for w in weights])
+        out = np.broadcast_to(base * np.broadcast_to(self.scale, (S, Y, N))[rows][None],
+                              (len(weights), len(rows), Y, N)).copy()
+        W = np.stack(weights)  # (W, S, A)
+        for i, r in enumerate(rows):
+            if r in self.rows:  # the few rows held whole
+                users = np.broadcast_to(self.rows[r] * P, (A, Y, N)).reshape(A, -1)
+                out[:, i] = (W[:, r] @ users).reshape(len(weights), Y, N)
+        return list(out)
+
+    def full(self) -> np.ndarray:
+        """Users by age (S, A, Y, N) as one array (slow; for results by age and for checks)."""
+        if self.dense is not None:
+            return self.dense
+        S, A, Y, N = self.shape
+        cov = np.broadcast_to(self.C0[:, :, None, :] * self.scale[:, None, :, :], (S, A, Y, N)).copy()
+        for r, c in self.rows.items():
+            cov[r] = c
+        return cov * self.P[None]
+
+
 class DemandArrays:
     """Results of :func:`demand_arrays` as numpy arrays; N is the flattened lead axis.
 
-    by_age (S, A, Y, N) served users; demand (S, Y, N) before capacity; capacity, queue,
-    stepped_down (G, Y, N) per capacity group; unmet (H, Y, N) per threshold group; P (A, Y, N)
-    population (both sexes).
+    ``ages`` (:class:`AgeUsers`) served users by service and age; ``by_age`` (S, A, Y, N) them as
+    one array (built on request); ``users`` (S, Y, N) summed over age; demand (S, Y, N) before
+    capacity; capacity, queue, stepped_down (G, Y, N) per capacity group; unmet (H, Y, N) per
+    threshold group; P (A, Y, N) population (both sexes); saturated (N,) persons whose coverage
+    was held at 1 (``options.saturate``). ``by_age`` may be given instead of ``ages`` (users by hand).
     """
 
-    by_age: np.ndarray
-    demand: np.ndarray
-    capacity: np.ndarray
-    queue: np.ndarray
-    stepped_down: np.ndarray
-    unmet: np.ndarray
-    P: np.ndarray
-    years: np.ndarray
-    lead: Lead
-    saturated: np.ndarray | None = None  # (N,) persons whose coverage was held at 1 (options.saturate)
+    def __init__(self, by_age=None, demand=None, capacity=None, queue=None, stepped_down=None, unmet=None,
+                 P=None, years=None, lead=None, saturated=None, ages: AgeUsers | None = None):
+        self.ages = ages if ages is not None else AgeUsers(dense=by_age)
+        self.demand, self.capacity, self.queue, self.stepped_down = demand, capacity, queue, stepped_down
+        self.unmet, self.P, self.years, self.lead, self.saturated = unmet, P, years, lead, saturated
+
+    @property
+    def by_age(self) -> np.ndarray:
+        return self.ages.full()
+
+    @property
+    def users(self) -> np.ndarray:
+        """Served users (S, Y, N) summed over age."""
+        return self.ages.sums(np.ones(self.ages.shape[:2]))[0]
 
 
 def _threshold_values(catalogue: Catalogue, threshold, lead: Lead) -> dict[str, np.ndarray]:
@@ -295,42 +418,48 @@ def demand_arrays(pop: xr.DataArray, catalogue: Catalogue, coverage0: xr.DataArr
     if options.coverage_factors is not None:
         common = common * lead.flat(options.coverage_factors, ("service", "year"))
     factor = common * tf  # (S, Y, N)
-    cov = C0[:, :, None, :] * factor[:, None, :, :]  # (S, A, Y, N), a new array
-    for row, f in cf_rows.items():  # the few services whose coverage a tiltak changes
-        cov[row] *= f
+    # coverage C0 * factor, and for the few rows a tiltak changes by age, times its factor (A, Y, N)
+    users = AgeUsers(C0, factor, P, {row: C0[row][:, None, :] * factor[row][None] * f for row, f in cf_rows.items()})
 
     # unmet need: light services at theta = -1 minus at the chosen threshold (before shifts)
     unmet = np.zeros((len(catalogue.threshold_groups), Y, N))
+    before = users.sums(np.ones(C0.shape[:2]))[0]  # users (S, Y, N) before shifts
     for h, g in enumerate(catalogue.threshold_groups.values()):
         rows = idx.rows(g.light)
         ratio = tf_low[rows] / tf[rows] - 1.0  # (L, Y, N)
-        unmet[h] = (cov[rows] * ratio[:, None] * P[None]).sum(axis=(0, 1))
+        unmet[h] = (before[rows] * ratio).sum(axis=0)
 
     if measures is not None and measures.shifts:
         for f, t, share in measures.shifts:  # care-level shifts of tiltak (LEON)
-            moved = cov[f] * share[None]
-            cov[f] -= moved
-            cov[t] += moved
+            moved = users.coverage(f) * share[None]
+            users.rows[f] = users.coverage(f) - moved
+            users.rows[t] = users.coverage(t) + moved
     saturated = None
     basis_rows = np.flatnonzero(idx.users_basis)
-    too_high = cov.max(axis=1)[basis_rows] > 1.0 + 1e-12  # (S', Y, N): one pass over the ages
+    high = users.high(basis_rows)  # (S', Y, N) over the ages
+    too_high = high > 1.0 + 1e-12
+    changed = {r for sh in (measures.shifts if measures is not None else ()) for r in sh[:2]}
     if options.saturate:
         saturated = np.zeros(N)
         if too_high.any():
-            over = np.maximum(cov[basis_rows] - 1.0, 0.0)
-            saturated = (over * P[None]).sum(axis=(0, 1, 2))  # (N,) persons
-            cov[basis_rows] = np.minimum(cov[basis_rows], 1.0)
+            for r in basis_rows[(high > 1.0).any(axis=(1, 2))]:  # the rows above 1 somewhere
+                cov = users.coverage(r)
+                saturated = saturated + (np.maximum(cov - 1.0, 0.0) * P).sum(axis=(0, 1))  # (N,) persons
+                users.rows[r] = np.minimum(cov, 1.0)
+                changed.add(int(r))
             too_high = np.zeros(1, dtype=bool)
     # coverage can only turn negative through a negative factor or a shift share outside [0, 1]
     maybe_negative = (C0.min() < 0 or factor.min() < 0 or any(f.min() < 0 for f in cf_rows.values())
                       or any(sh.min() < 0 or sh.max() > 1 for _, _, sh in (measures.shifts if measures else ())))
-    if too_high.any() or (maybe_negative and cov.min() < 0):
-        bad = np.flatnonzero(((cov < 0) | ((cov > 1.0 + 1e-12) & idx.users_basis[:, None, None, None])).any(axis=(1, 2, 3)))
+    if too_high.any() or (maybe_negative and users.low().min() < 0):
+        high = users.high(range(S))
+        bad = np.flatnonzero(((users.low() < 0) | ((high > 1.0 + 1e-12) & idx.users_basis[:, None, None])).any(axis=(1, 2)))
         raise InputError("tjenestevalg", f"services.{idx.ids[bad[0]]}",
                          "valgene gir en dekningsgrad utenfor [0, 1]; juster terskel, bredde eller tiltak")
-    by_age = np.multiply(cov, P[None, :, :, :], out=cov)  # cov is not used after this
-    demand = by_age.sum(axis=1)
-    pre = DemandArrays(by_age, demand, None, None, None, unmet, P, years, lead, saturated)
+    demand = before.copy()  # only the rows shifted or saturated have changed
+    if changed:
+        demand[sorted(changed)] = users.sums(np.ones(C0.shape[:2]), rows=sorted(changed))[0]
+    pre = DemandArrays(None, demand, None, None, None, unmet, P, years, lead, saturated, ages=users)
     return apply_capacity(pre, catalogue, options, inplace=True) if capacity else pre
 
 
@@ -345,20 +474,20 @@ def apply_capacity(pre: DemandArrays, catalogue: Catalogue, options: ServiceOpti
 
     In the base year everybody is served (its users are KOSTRA's, paid for in the accounts), even
     when the stated places are fewer; they bind from the next year. ``inplace`` reuses
-    ``pre.by_age`` (the caller does not need it afterwards) instead of copying it."""
+    ``pre``'s users (the caller does not need them afterwards) instead of copying them."""
     idx = CatalogueIndex.of(catalogue)
-    by_age, years = pre.by_age, pre.years
-    S, Y, N = len(idx.ids), years.size, by_age.shape[-1]
+    years = pre.years
+    users = pre.ages if inplace else pre.ages.copy()
+    S, A, Y, N = users.shape
     G = len(catalogue.capacity_groups)
     capacity = np.zeros((G, Y, N))
     queue = np.zeros((G, Y, N))
     moved = np.zeros((G, Y, N))
-    full = (S, by_age.shape[1], Y, N)
-    by_age = by_age if inplace and by_age.shape == full and by_age.flags.writeable else np.broadcast_to(by_age, full).copy()
+    ones = np.ones((S, A))
+    current = np.broadcast_to(pre.demand, (S, Y, N)).copy()  # users (S, Y, N) as capacity is applied
     for k, (gid, g) in enumerate(catalogue.capacity_groups.items()):
         rows = idx.rows(g.services)
-        group = by_age[rows]  # (M, A, Y, N)
-        D = group.sum(axis=(0, 1))  # (Y, N)
+        D = current[rows].sum(axis=0)  # (Y, N)
         # existing places: given, or the base year's users rounded up to whole places
         base_cap = options.base_capacity.get(gid, float(existing_places(D[0].max())))
         adds = options.capacity_additions.get(gid, {})
@@ -379,14 +508,20 @@ def apply_capacity(pre: DemandArrays, catalogue: Catalogue, options: ServiceOpti
         served = np.minimum(D, limit)
         share = np.divide(served, D, out=np.ones_like(D), where=D > 0)
         excess = D - served
-        by_age[rows] = group * share[None, None]
         capacity[k] = cap
-        if options.overflow == "step_down":
-            by_age[idx.pos[g.step_down_to]] += (group * (1.0 - share)[None, None]).sum(axis=0)
+        if options.overflow == "step_down":  # the unserved, by age, to the level below
+            below = sum(users.coverage(r) * (1.0 - share)[None] for r in rows)
+            users.scale_rows(rows, share)
+            t = idx.pos[g.step_down_to]
+            users.add_users(t, below)
+            current[t] = users.sums(ones, rows=[t])[0][0]
             moved[k] = excess
         else:
+            users.scale_rows(rows, share)
             queue[k] = excess
-    return DemandArrays(by_age, pre.demand, capacity, queue, moved, pre.unmet, pre.P, years, pre.lead, pre.saturated)
+        current[rows] *= share
+    return DemandArrays(None, pre.demand, capacity, queue, moved, pre.unmet, pre.P, years, pre.lead, pre.saturated,
+                        ages=users)
 
 
 def compute_demand(pop: xr.DataArray, catalogue: Catalogue, coverage0: xr.DataArray,
@@ -414,7 +549,7 @@ def demand_dataset(d: DemandArrays, catalogue: Catalogue) -> xr.Dataset:
     lead = d.lead
     cc = {"service": list(catalogue.ids), "year": d.years, "capacity_group": list(catalogue.capacity_groups),
           "threshold_group": list(catalogue.threshold_groups)}
-    users = d.by_age.sum(axis=1)
+    users = d.users
     levels = catalogue.by_care_level()
     idx = CatalogueIndex.of(catalogue)
     by_level = np.stack([users[idx.rows(ids)].sum(axis=0) for ids in levels.values()])
