@@ -194,66 +194,121 @@ def _index(catalogue: Catalogue) -> CatalogueIndex:
 
 
 class AgeUsers:
-    """Users by service and age, :math:`U_{s,a,t} = c_{s,a,t} P_{a,t}`, without the (S, A, Y, N) array.
+    r"""Users by service and age, :math:`U_{s,a,t} = c_{s,a,t} P_{a,t}`, without the (S, A, Y, N) array.
 
-    Everything the model does after the base coverage is an age-independent scaling of a row
-    (breadth, threshold, effects, drawn coverage, capacity), so most rows are held as the base
-    coverage ``C0`` (S, A, N0) times ``scale`` (S, Y, N); the few rows whose coverage changes by age
-    (a tiltak with an age band, a care-level shift, saturation, people stepped down from another
-    service) are held whole as coverage (A, Y, N) in ``rows``. Every result downstream is an age
-    sum with weights (users 1, unit cost, årsverk per user): :meth:`sums`, a matrix product
-    (S, A) @ (A, Y·N) for the scaled rows. ``dense`` (S, A, Y, N) holds users given by hand
-    (tests); then it is the whole truth.
+    Everything the model does after the base coverage scales a row by a factor that is the same at
+    every age (breadth, threshold, effects, drawn coverage, capacity), a tiltak's coverage factor
+    is the same within each of its age bands, and care-level shifts and step-down move a share
+    (the same at every age) of one row's users to another. So the coverage of a row is a sum of
+    **terms** :math:`b_{j,a}\,g_{j,t}`: a base coverage ``base`` (T, A, N0) (the calibrated
+    coverage, within one age segment of the row's tiltak) times a scale ``scale`` (T, Y, N); term
+    :math:`j` belongs to row ``row_of[j]``. Every result downstream is an age sum with weights
+    (users 1, unit cost, årsverk per user, :meth:`sums`): a matrix product (T, A) @ (A, Y·N).
+    Rows whose coverage is held at 1 (saturation) are held whole as coverage (A, Y, N) in
+    ``rows``. ``dense`` (S, A, Y, N) holds users given by hand (tests); then it is the whole truth.
     """
 
-    def __init__(self, C0=None, scale=None, P=None, rows=None, dense=None):
-        self.C0, self.scale, self.P = C0, scale, P
+    def __init__(self, base=None, scale=None, row_of=None, P=None, S: int = 0, rows=None, dense=None):
+        self.base, self.scale, self.P, self.S = base, scale, P, S
+        self.row_of = np.asarray(row_of if row_of is not None else [], dtype=int)
         self.rows: dict[int, np.ndarray] = dict(rows or {})
         self.dense = dense
+        self.mixed: set[int] = set()  # rows with terms from other rows (their terms overlap in age)
+
+    @classmethod
+    def of(cls, C0: np.ndarray, factor: np.ndarray, P: np.ndarray, segments=None) -> "AgeUsers":
+        """Coverage ``C0`` (S, A, N0) times ``factor`` (S, Y, N), and for the rows in ``segments``
+        ({row: (edges (K+1,), factors (K, Y, N))}, a tiltak's coverage factor constant on each age
+        segment) times that factor."""
+        if C0.shape[-1] > 1 and C0.strides[-1] == 0:
+            C0 = C0[..., :1]  # one base coverage for every column
+        S, A = C0.shape[:2]
+        segments = segments or {}
+        base, scale, row_of = [], [], []
+        for s in range(S):  # a loop over services (and the age segments of their tiltak)
+            if s in segments:
+                edges, f = segments[s]
+                ages = np.arange(A)
+                for k in range(edges.size - 1):
+                    inside = (ages >= edges[k]) & (ages < edges[k + 1])
+                    base.append(C0[s] * inside[:, None])
+                    scale.append(factor[s] * f[k])
+                    row_of.append(s)
+            else:
+                base.append(C0[s])
+                scale.append(np.broadcast_to(factor[s], factor.shape[1:]))
+                row_of.append(s)
+        Y, N = np.broadcast_shapes(*(g.shape for g in scale))
+        return cls(np.stack(base), np.stack([np.broadcast_to(g, (Y, N)) for g in scale]), row_of, P, S)
 
     @property
     def shape(self) -> tuple[int, int, int, int]:
         """(S, A, Y, N)."""
         if self.dense is not None:
             return self.dense.shape
-        S, Y, N = self.scale.shape
+        T, Y, N = self.scale.shape
         N = max([N, self.P.shape[-1]] + [r.shape[-1] for r in self.rows.values()])
-        return S, self.C0.shape[1], Y, N
+        return self.S, self.base.shape[1], Y, N
 
     def copy(self) -> "AgeUsers":
         if self.dense is not None:
             return AgeUsers(dense=self.dense.copy())
-        return AgeUsers(self.C0, self.scale.copy(), self.P, self.rows)
+        out = AgeUsers(self.base, self.scale.copy(), self.row_of, self.P, self.S, self.rows)
+        out.mixed = set(self.mixed)
+        return out
+
+    def _terms(self, rows) -> np.ndarray:
+        return np.flatnonzero(np.isin(self.row_of, list(rows)))
 
     def coverage(self, s: int) -> np.ndarray:
-        """Coverage (A, Y, N) of service row ``s`` (a new array when the row is a scaled one)."""
+        """Coverage (A, Y, N) of service row ``s`` (a new array unless the row is held whole)."""
         if s in self.rows:
             return self.rows[s]
-        return self.C0[s][:, None, :] * self.scale[s][None]
+        terms = self._terms([s])
+        out = self.base[terms[0]][:, None, :] * self.scale[terms[0]][None]
+        for j in terms[1:]:  # the age segments of a tiltak, and users moved from other rows
+            out = out + self.base[j][:, None, :] * self.scale[j][None]
+        return out
 
-    def users(self, s: int) -> np.ndarray:
-        """Users by age (A, Y, N) of service row ``s``."""
-        if self.dense is not None:
-            return self.dense[s]
-        return self.coverage(s) * self.P
+    def hold(self, s: int, coverage: np.ndarray) -> None:
+        """Hold row ``s`` whole as ``coverage`` (A, Y, N) from now on."""
+        keep = self.row_of != s
+        self.base, self.scale, self.row_of = self.base[keep], self.scale[keep], self.row_of[keep]
+        self.rows[s] = coverage
+        self.mixed.discard(s)
 
     def scale_rows(self, rows: list[int], share: np.ndarray) -> None:
         """Multiply the users of ``rows`` by ``share`` (Y, N), the same at every age."""
         if self.dense is not None:
             self.dense[rows] = self.dense[rows] * share[None, None]
             return
+        terms = self._terms(rows)
         self.scale = np.broadcast_to(self.scale, np.broadcast_shapes(self.scale.shape, share.shape)).copy()
+        self.scale[terms] *= share
         for r in rows:
-            self.scale[r] *= share
             if r in self.rows:
                 self.rows[r] = self.rows[r] * share[None]
 
-    def add_users(self, s: int, extra: np.ndarray) -> None:
-        """Add ``extra`` coverage (A, Y, N) (users of another service, per inhabitant) to row ``s``."""
+    def move(self, rows: list[int], to: int, kept: np.ndarray, moved: np.ndarray) -> None:
+        """Keep the share ``kept`` (Y, N) of the users of ``rows`` there and add the share
+        ``moved`` of them to row ``to`` (a care-level shift; step-down of those without a place)."""
         if self.dense is not None:
-            self.dense[s] += extra * self.P
+            extra = (self.dense[rows] * moved[None, None]).sum(axis=0)
+            self.scale_rows(rows, kept)
+            self.dense[to] += extra
             return
-        self.rows[s] = self.coverage(s) + extra
+        if to in self.rows or any(r in self.rows for r in rows):
+            extra = sum(self.coverage(r) * moved[None] for r in rows)
+            self.scale_rows(rows, kept)
+            self.hold(to, self.coverage(to) + extra)
+            return
+        terms = self._terms(rows)
+        new_scale = self.scale[terms] * moved
+        self.scale_rows(rows, kept)
+        self.base = np.concatenate([self.base, self.base[terms]])
+        self.scale = np.concatenate([self.scale, new_scale])
+        self.row_of = np.concatenate([self.row_of, np.full(terms.size, to)])
+        self.mixed.add(to)
 
     def high(self, rows) -> np.ndarray:
         """Highest coverage over the ages (R, Y, N) of ``rows``."""
@@ -261,43 +316,56 @@ class AgeUsers:
 
     def low(self) -> np.ndarray:
         """Lowest coverage over the ages (S, Y, N)."""
-        return self._extreme(list(range(self.shape[0])), highest=False)
+        return self._extreme(list(range(self.S)), highest=False)
 
     def _extreme(self, rows: list[int], highest: bool) -> np.ndarray:
         S, A, Y, N = self.shape
-        C0, scale = self.C0[rows], np.broadcast_to(self.scale, (S, Y, N))[rows]
-        top, bottom = C0.max(axis=1)[:, None, :], C0.min(axis=1)[:, None, :]  # (R, 1, N0)
+        pos = np.full(S, -1)
+        pos[rows] = np.arange(len(rows))
+        terms = np.flatnonzero(pos[self.row_of] >= 0)
+        top, bottom = self.base[terms].max(axis=1)[:, None, :], self.base[terms].min(axis=1)[:, None, :]  # (T', 1, N0)
         if not highest:
             top, bottom = bottom, top
-        # a product is monotone in each factor: the extreme of c0 * scale is at c0's top or bottom
-        out = np.broadcast_to(np.where(scale >= 0, scale * top, scale * bottom), (len(rows), Y, N)).copy()
+        scale = self.scale[terms]
+        # a product is monotone in each factor: the extreme of base * scale is at base's top or bottom;
+        # a row's terms (its tiltak's age segments) cover disjoint ages, so its extreme is theirs
+        ext = np.broadcast_to(np.where(scale >= 0, scale * top, scale * bottom), (terms.size, Y, N))
+        out = np.full((len(rows), Y, N), -np.inf if highest else np.inf)
+        (np.maximum if highest else np.minimum).at(out, pos[self.row_of[terms]], ext)
         for i, r in enumerate(rows):
-            if r in self.rows:
-                out[i] = self.rows[r].max(axis=0) if highest else self.rows[r].min(axis=0)
+            if r in self.rows or r in self.mixed:  # held whole, or terms that overlap in age
+                cov = self.coverage(r)
+                out[i] = cov.max(axis=0) if highest else cov.min(axis=0)
         return out
 
     def sums(self, *weights: np.ndarray, rows=None) -> list[np.ndarray]:
-        """Age sums :math:`\\sum_a U_{s,a,t} w_{s,a}` (S, Y, N) for each weight (S, A); with
+        r"""Age sums :math:`\sum_a U_{s,a,t} w_{s,a}` (S, Y, N) for each weight (S, A); with
         ``rows``, only those service rows (R, Y, N)."""
         rows = list(range(self.shape[0])) if rows is None else list(rows)
         if self.dense is not None:
             return [np.einsum("sayn,sa->syn", self.dense[rows], w[rows]) for w in weights]
         S, A, Y, N = self.shape
-        P, C0 = self.P, self.C0[rows]
-        if C0.shape[-1] == 1 or C0.strides[-1] == 0:  # one base coverage for every column: a matrix product
-            W = np.stack([C0[:, :, 0] * w[rows] for w in weights])  # (W, R, A)
-            base = (W @ P.reshape(A, -1)).reshape(len(weights), len(rows), Y, P.shape[-1])
+        P = self.P
+        pos = np.full(S, -1)
+        pos[rows] = np.arange(len(rows))
+        terms = np.flatnonzero(pos[self.row_of] >= 0)
+        base, at = self.base[terms], self.row_of[terms]
+        if base.shape[-1] == 1:  # one base coverage for every column: a matrix product
+            W = np.stack([base[:, :, 0] * w[at] for w in weights])  # (W, T', A)
+            per_term = (W @ P.reshape(A, -1)).reshape(len(weights), terms.size, Y, P.shape[-1])
         else:
             Pn = np.broadcast_to(P, (A, Y, N))
-            base = np.stack([np.einsum("san,ayn->syn", np.broadcast_to(C0 * w[rows][..., None], (len(rows), A, N)), Pn)
-                             for w in weights])
-        out = np.broadcast_to(base * np.broadcast_to(self.scale, (S, Y, N))[rows][None],
-                              (len(weights), len(rows), Y, N)).copy()
-        W = np.stack(weights)  # (W, S, A)
+            per_term = np.stack([np.einsum("tan,ayn->tyn", np.broadcast_to(base * w[at][..., None], (terms.size, A, N)), Pn)
+                                 for w in weights])
+        per_term = np.broadcast_to(per_term * self.scale[terms][None], (len(weights), terms.size, Y, N))
+        M = (pos[at][None, :] == np.arange(len(rows))[:, None]).astype(float)  # (R, T') rows of the terms
+        out = (M @ per_term.transpose(1, 0, 2, 3).reshape(terms.size, -1)).reshape(len(rows), len(weights), Y, N)
+        out = np.ascontiguousarray(out.transpose(1, 0, 2, 3))
+        Wall = np.stack(weights)  # (W, S, A)
         for i, r in enumerate(rows):
             if r in self.rows:  # the few rows held whole
                 users = np.broadcast_to(self.rows[r] * P, (A, Y, N)).reshape(A, -1)
-                out[:, i] = (W[:, r] @ users).reshape(len(weights), Y, N)
+                out[:, i] = (Wall[:, r] @ users).reshape(len(weights), Y, N)
         return list(out)
 
     def full(self) -> np.ndarray:
@@ -305,10 +373,7 @@ class AgeUsers:
         if self.dense is not None:
             return self.dense
         S, A, Y, N = self.shape
-        cov = np.broadcast_to(self.C0[:, :, None, :] * self.scale[:, None, :, :], (S, A, Y, N)).copy()
-        for r, c in self.rows.items():
-            cov[r] = c
-        return cov * self.P[None]
+        return np.stack([np.broadcast_to(self.coverage(s), (A, Y, N)) for s in range(S)]) * self.P[None]
 
 
 class DemandArrays:
@@ -386,7 +451,7 @@ def demand_arrays(pop: xr.DataArray, catalogue: Catalogue, coverage0: xr.DataArr
     # threshold (S, Y, N) at the chosen setting and with light services at theta = -1
     tvals = _threshold_values(catalogue, options.threshold, lead)
     S, Y, N = len(idx.ids), years.size, max(lead.n, 1)
-    cf_rows = measures.coverage_rows if measures is not None else {}
+    segments = measures.coverage_segments if measures is not None else {}
     tf = np.ones((S, Y, N))
     tf_low = np.ones((S, Y, N))
     for gid, g in catalogue.threshold_groups.items():
@@ -408,9 +473,10 @@ def demand_arrays(pop: xr.DataArray, catalogue: Catalogue, coverage0: xr.DataArr
             continue
         src = idx.pos[sid]
         volume = np.broadcast_to(fb[src][None, :], (Y, N))
-        if src in cf_rows:
-            band = C0[src, :, 0] > 0
-            volume = volume * cf_rows[src][band].mean(axis=0)
+        if src in segments:  # the tiltak's coverage factor, averaged over the ages the service serves
+            edges, f = segments[src]
+            band = np.add.reduceat((C0[src, :, 0] > 0).astype(float), edges[:-1])  # (K,) ages per segment
+            volume = volume * np.einsum("k,kyn->yn", band, f) / band.sum()
         for eff in s.effects:  # a handful, each vectorised over years and options
             ef[idx.pos[eff.target]] += (_pick(eff.change, bound) * (volume - 1.0)
                                         * _ramp(years, base, eff.lag_years)[:, None])
@@ -419,7 +485,7 @@ def demand_arrays(pop: xr.DataArray, catalogue: Catalogue, coverage0: xr.DataArr
         common = common * lead.flat(options.coverage_factors, ("service", "year"))
     factor = common * tf  # (S, Y, N)
     # coverage C0 * factor, and for the few rows a tiltak changes by age, times its factor (A, Y, N)
-    users = AgeUsers(C0, factor, P, {row: C0[row][:, None, :] * factor[row][None] * f for row, f in cf_rows.items()})
+    users = AgeUsers.of(C0, factor, P, segments)
 
     # unmet need: light services at theta = -1 minus at the chosen threshold (before shifts)
     unmet = np.zeros((len(catalogue.threshold_groups), Y, N))
@@ -431,9 +497,7 @@ def demand_arrays(pop: xr.DataArray, catalogue: Catalogue, coverage0: xr.DataArr
 
     if measures is not None and measures.shifts:
         for f, t, share in measures.shifts:  # care-level shifts of tiltak (LEON)
-            moved = users.coverage(f) * share[None]
-            users.rows[f] = users.coverage(f) - moved
-            users.rows[t] = users.coverage(t) + moved
+            users.move([f], t, 1.0 - share, share)
     saturated = None
     basis_rows = np.flatnonzero(idx.users_basis)
     high = users.high(basis_rows)  # (S', Y, N) over the ages
@@ -445,11 +509,11 @@ def demand_arrays(pop: xr.DataArray, catalogue: Catalogue, coverage0: xr.DataArr
             for r in basis_rows[(high > 1.0).any(axis=(1, 2))]:  # the rows above 1 somewhere
                 cov = users.coverage(r)
                 saturated = saturated + (np.maximum(cov - 1.0, 0.0) * P).sum(axis=(0, 1))  # (N,) persons
-                users.rows[r] = np.minimum(cov, 1.0)
+                users.hold(r, np.minimum(cov, 1.0))
                 changed.add(int(r))
             too_high = np.zeros(1, dtype=bool)
     # coverage can only turn negative through a negative factor or a shift share outside [0, 1]
-    maybe_negative = (C0.min() < 0 or factor.min() < 0 or any(f.min() < 0 for f in cf_rows.values())
+    maybe_negative = (C0.min() < 0 or factor.min() < 0 or any(f.min() < 0 for _, f in segments.values())
                       or any(sh.min() < 0 or sh.max() > 1 for _, _, sh in (measures.shifts if measures else ())))
     if too_high.any() or (maybe_negative and users.low().min() < 0):
         high = users.high(range(S))
@@ -510,10 +574,8 @@ def apply_capacity(pre: DemandArrays, catalogue: Catalogue, options: ServiceOpti
         excess = D - served
         capacity[k] = cap
         if options.overflow == "step_down":  # the unserved, by age, to the level below
-            below = sum(users.coverage(r) * (1.0 - share)[None] for r in rows)
-            users.scale_rows(rows, share)
             t = idx.pos[g.step_down_to]
-            users.add_users(t, below)
+            users.move(rows, t, share, 1.0 - share)
             current[t] = users.sums(ones, rows=[t])[0][0]
             moved[k] = excess
         else:
