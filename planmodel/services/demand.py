@@ -359,8 +359,10 @@ class AgeUsers:
                                  for w in weights])
         per_term = np.broadcast_to(per_term * self.scale[terms][None], (len(weights), terms.size, Y, N))
         M = (pos[at][None, :] == np.arange(len(rows))[:, None]).astype(float)  # (R, T') rows of the terms
-        out = (M @ per_term.transpose(1, 0, 2, 3).reshape(terms.size, -1)).reshape(len(rows), len(weights), Y, N)
-        out = np.ascontiguousarray(out.transpose(1, 0, 2, 3))
+        out = np.zeros((len(weights), len(rows), Y, N))
+        if terms.size:
+            out[:] = (M @ per_term.transpose(1, 0, 2, 3).reshape(terms.size, -1)).reshape(
+                len(rows), len(weights), Y, N).transpose(1, 0, 2, 3)
         Wall = np.stack(weights)  # (W, S, A)
         for i, r in enumerate(rows):
             if r in self.rows:  # the few rows held whole
@@ -411,12 +413,14 @@ def _threshold_values(catalogue: Catalogue, threshold, lead: Lead) -> dict[str, 
 
 
 def demand_arrays(pop: xr.DataArray, catalogue: Catalogue, coverage0: xr.DataArray,
-                  options: ServiceOptions, measures=None, capacity: bool = True) -> DemandArrays:
+                  options: ServiceOptions, measures=None, capacity: bool = True, by_age: bool = False) -> DemandArrays:
     """The numpy core of the service model (see the module docstring for the equations).
 
     ``measures`` (:class:`planmodel.services.effects.MeasureArrays`) adds the coverage effects and
     care-level shifts of chosen tiltak. If it carries its own lead axis (several measure sets,
-    for samordning), the other inputs must have none.
+    for samordning), the other inputs must have none. ``by_age`` holds every service's coverage
+    by age whole (S, A, Y, N) instead of as age-independent terms (:class:`AgeUsers`): the same
+    equations, slower; a check of the age sums.
     """
     validate_options(catalogue, options)
     idx = CatalogueIndex.of(catalogue)
@@ -486,6 +490,9 @@ def demand_arrays(pop: xr.DataArray, catalogue: Catalogue, coverage0: xr.DataArr
     factor = common * tf  # (S, Y, N)
     # coverage C0 * factor, and for the few rows a tiltak changes by age, times its factor (A, Y, N)
     users = AgeUsers.of(C0, factor, P, segments)
+    if by_age:
+        for s in range(S):
+            users.hold(s, np.broadcast_to(users.coverage(s), (C0.shape[1], Y, N)).copy())
 
     # unmet need: light services at theta = -1 minus at the chosen threshold (before shifts)
     unmet = np.zeros((len(catalogue.threshold_groups), Y, N))
