@@ -247,7 +247,7 @@ class AgeUsers:
         if self.dense is not None:
             return self.dense.shape
         T, Y, N = self.scale.shape
-        N = max([N, self.P.shape[-1]] + [r.shape[-1] for r in self.rows.values()])
+        N = max([N, self.P.shape[-1], self.base.shape[-1]] + [r.shape[-1] for r in self.rows.values()])
         return self.S, self.base.shape[1], Y, N
 
     def copy(self) -> "AgeUsers":
