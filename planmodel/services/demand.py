@@ -434,8 +434,10 @@ def demand_arrays(pop: xr.DataArray, catalogue: Catalogue, coverage0: xr.DataArr
     if pop.dims == ("year", "age", "sex"):  # the common case: plain numpy, no xarray overhead
         P = pop.values.sum(axis=2).T[:, :, None]  # (A, Y, 1)
     elif pop.dims == ("year", "age", "sex", *lead.dims) and lead.n > 1:  # Monte Carlo draws: numpy too
-        P = np.ascontiguousarray(pop.values.sum(axis=2).reshape(pop.sizes["year"], pop.sizes["age"], -1)
-                                 .transpose(1, 0, 2))  # (A, Y, N)
+        v = pop.values.reshape(pop.sizes["year"], pop.sizes["age"], pop.sizes["sex"], -1)
+        # a sum over the sexes one by one (the same numbers as .sum(axis=2)): the draws' memory
+        # order is (year, draw, age, sex), where a reduction over sex is slow
+        P = sum((v[:, :, i] for i in range(1, v.shape[2])), v[:, :, 0]).transpose(1, 0, 2).copy()  # (A, Y, N)
     else:
         P = lead.flat(pop.sum("sex") if "sex" in pop.dims else pop, ("age", "year"))  # (A, Y, N)
     years = pop["year"].values.astype(int)
