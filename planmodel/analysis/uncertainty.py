@@ -38,8 +38,9 @@ from planmodel.inputs.scenario import PlanScenario
 from planmodel.inputs.uncertainty import PARAMETERS, Ranges, load_ranges, one_at_a_time, sample
 from planmodel.model.chain import prepare, run_draws
 
-#: Draws per vectorised pass: the service model holds (service, age, year, draw) arrays, about
-#: 40 000 numbers per draw for a 15-year horizon, so 250 draws keep each array near 80 MB.
+#: Draws per vectorised pass: the largest arrays are (age, year, draw) — the population, and in the
+#: service model the rows a care-level shift or saturation changes by age (most are age sums) —
+#: about 1 600 numbers per draw for a 15-year horizon, so 250 draws keep each near 3 MB.
 CHUNK = 250
 #: The quantiles of a fan chart: 90 % band, 50 % band and the median.
 QUANTILES = (0.05, 0.25, 0.5, 0.75, 0.95)

@@ -252,7 +252,7 @@ def prepare(scenario: PlanScenario, draws: Draws | None = None) -> Prepared:
     opened = {pt.capacity_group: places[pid]["openings"] for pid, pt in catalogue.place_types.items() if pt.capacity_group}
     options = replace(options, base_capacity={pt.capacity_group: float(places[pid]["existing"][0])
                                               for pid, pt in catalogue.place_types.items() if pt.capacity_group})
-    d = apply_capacity(pre, catalogue, options, opened, inplace=True)  # pre.by_age is not used again
+    d = apply_capacity(pre, catalogue, options, opened, inplace=True)  # pre's users are not used again
     c0 = lead.flat(cal.coverage, ("service", "age"))
     costs = cost_arrays(d, catalogue, coverage0=c0, measures=ma, unit_cost=cal.unit_cost_values)
     sectors, M = sector_matrix(catalogue)
@@ -354,7 +354,7 @@ def _assemble(p: Prepared, inp: BudgetInputs, b: dict, rules: dict, eco: Economy
     SY = ("sector", "year")
     RY = ("income_rule", "year")
     v = 1  # the scenario's own variant: options with tiltak
-    users = d.by_age.sum(axis=1)
+    users = d.users
     levels = catalogue.by_care_level()
     idx = CatalogueIndex.of(catalogue)
     by_level = np.stack([users[idx.rows(ids), :, v].sum(axis=0) for ids in levels.values()])

@@ -44,9 +44,8 @@ def cost_arrays(d: DemandArrays, catalogue: Catalogue, coverage0: np.ndarray | N
     arr = catalogue.arrays()
     k = arr["unit_cost"].values if unit_cost is None else np.asarray(unit_cost)  # (S, A)
     f = arr["fte"].values
-    users_by_age = d.by_age  # (S, A, Y, N)
-    cost = np.einsum("sayn,sa->syn", users_by_age, k) / 1000.0
-    fte = np.einsum("sayn,sa->syn", users_by_age, f)
+    cost, fte = d.ages.sums(k, f)  # sums over age of users (S, A, Y, N) times k and f: (S, Y, N)
+    cost = cost / 1000.0
     if measures is not None:
         cost = cost * measures.unit_cost_factor
         fte = fte * measures.fte_factor

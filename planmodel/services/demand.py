@@ -193,25 +193,215 @@ def _index(catalogue: Catalogue) -> CatalogueIndex:
     )
 
 
-@dataclass(frozen=True)
+class AgeUsers:
+    r"""Users by service and age, :math:`U_{s,a,t} = c_{s,a,t} P_{a,t}`, without the (S, A, Y, N) array.
+
+    Everything the model does after the base coverage scales a row by a factor that is the same at
+    every age (breadth, threshold, effects, drawn coverage, capacity), a tiltak's coverage factor
+    is the same within each of its age bands, and care-level shifts and step-down move a share
+    (the same at every age) of one row's users to another. So the coverage of a row is a sum of
+    **terms** :math:`b_{j,a}\,g_{j,t}`: a base coverage ``base`` (T, A, N0) (the calibrated
+    coverage, within one age segment of the row's tiltak) times a scale ``scale`` (T, Y, N); term
+    :math:`j` belongs to row ``row_of[j]``. Every result downstream is an age sum with weights
+    (users 1, unit cost, årsverk per user, :meth:`sums`): a matrix product (T, A) @ (A, Y·N).
+    Rows whose coverage is held at 1 (saturation) are held whole as coverage (A, Y, N) in
+    ``rows``. ``dense`` (S, A, Y, N) holds users given by hand (tests); then it is the whole truth.
+    """
+
+    def __init__(self, base=None, scale=None, row_of=None, P=None, S: int = 0, rows=None, dense=None):
+        self.base, self.scale, self.P, self.S = base, scale, P, S
+        self.row_of = np.asarray(row_of if row_of is not None else [], dtype=int)
+        self.rows: dict[int, np.ndarray] = dict(rows or {})
+        self.dense = dense
+        self.mixed: set[int] = set()  # rows with terms from other rows (their terms overlap in age)
+
+    @classmethod
+    def of(cls, C0: np.ndarray, factor: np.ndarray, P: np.ndarray, segments=None) -> "AgeUsers":
+        """Coverage ``C0`` (S, A, N0) times ``factor`` (S, Y, N), and for the rows in ``segments``
+        ({row: (edges (K+1,), factors (K, Y, N))}, a tiltak's coverage factor constant on each age
+        segment) times that factor."""
+        if C0.shape[-1] > 1 and C0.strides[-1] == 0:
+            C0 = C0[..., :1]  # one base coverage for every column
+        S, A = C0.shape[:2]
+        segments = segments or {}
+        base, scale, row_of = [], [], []
+        for s in range(S):  # a loop over services (and the age segments of their tiltak)
+            if s in segments:
+                edges, f = segments[s]
+                ages = np.arange(A)
+                for k in range(edges.size - 1):
+                    inside = (ages >= edges[k]) & (ages < edges[k + 1])
+                    base.append(C0[s] * inside[:, None])
+                    scale.append(factor[s] * f[k])
+                    row_of.append(s)
+            else:
+                base.append(C0[s])
+                scale.append(np.broadcast_to(factor[s], factor.shape[1:]))
+                row_of.append(s)
+        Y, N = np.broadcast_shapes(*(g.shape for g in scale))
+        return cls(np.stack(base), np.stack([np.broadcast_to(g, (Y, N)) for g in scale]), row_of, P, S)
+
+    @property
+    def shape(self) -> tuple[int, int, int, int]:
+        """(S, A, Y, N)."""
+        if self.dense is not None:
+            return self.dense.shape
+        T, Y, N = self.scale.shape
+        N = max([N, self.P.shape[-1], self.base.shape[-1]] + [r.shape[-1] for r in self.rows.values()])
+        return self.S, self.base.shape[1], Y, N
+
+    def copy(self) -> "AgeUsers":
+        if self.dense is not None:
+            return AgeUsers(dense=self.dense.copy())
+        out = AgeUsers(self.base, self.scale.copy(), self.row_of, self.P, self.S, self.rows)
+        out.mixed = set(self.mixed)
+        return out
+
+    def _terms(self, rows) -> np.ndarray:
+        return np.flatnonzero(np.isin(self.row_of, list(rows)))
+
+    def coverage(self, s: int) -> np.ndarray:
+        """Coverage (A, Y, N) of service row ``s`` (a new array unless the row is held whole)."""
+        if s in self.rows:
+            return self.rows[s]
+        terms = self._terms([s])
+        out = self.base[terms[0]][:, None, :] * self.scale[terms[0]][None]
+        for j in terms[1:]:  # the age segments of a tiltak, and users moved from other rows
+            out = out + self.base[j][:, None, :] * self.scale[j][None]
+        return out
+
+    def hold(self, s: int, coverage: np.ndarray) -> None:
+        """Hold row ``s`` whole as ``coverage`` (A, Y, N) from now on."""
+        keep = self.row_of != s
+        self.base, self.scale, self.row_of = self.base[keep], self.scale[keep], self.row_of[keep]
+        self.rows[s] = coverage
+        self.mixed.discard(s)
+
+    def scale_rows(self, rows: list[int], share: np.ndarray) -> None:
+        """Multiply the users of ``rows`` by ``share`` (Y, N), the same at every age."""
+        if self.dense is not None:
+            self.dense[rows] = self.dense[rows] * share[None, None]
+            return
+        terms = self._terms(rows)
+        self.scale = np.broadcast_to(self.scale, np.broadcast_shapes(self.scale.shape, share.shape)).copy()
+        self.scale[terms] *= share
+        for r in rows:
+            if r in self.rows:
+                self.rows[r] = self.rows[r] * share[None]
+
+    def move(self, rows: list[int], to: int, kept: np.ndarray, moved: np.ndarray) -> None:
+        """Keep the share ``kept`` (Y, N) of the users of ``rows`` there and add the share
+        ``moved`` of them to row ``to`` (a care-level shift; step-down of those without a place)."""
+        if self.dense is not None:
+            extra = (self.dense[rows] * moved[None, None]).sum(axis=0)
+            self.scale_rows(rows, kept)
+            self.dense[to] += extra
+            return
+        if to in self.rows or any(r in self.rows for r in rows):
+            extra = sum(self.coverage(r) * moved[None] for r in rows)
+            self.scale_rows(rows, kept)
+            self.hold(to, self.coverage(to) + extra)
+            return
+        terms = self._terms(rows)
+        new_scale = self.scale[terms] * moved
+        self.scale_rows(rows, kept)
+        self.base = np.concatenate([self.base, self.base[terms]])
+        self.scale = np.concatenate([self.scale, new_scale])
+        self.row_of = np.concatenate([self.row_of, np.full(terms.size, to)])
+        self.mixed.add(to)
+
+    def high(self, rows) -> np.ndarray:
+        """Highest coverage over the ages (R, Y, N) of ``rows``."""
+        return self._extreme(list(rows), highest=True)
+
+    def low(self) -> np.ndarray:
+        """Lowest coverage over the ages (S, Y, N)."""
+        return self._extreme(list(range(self.S)), highest=False)
+
+    def _extreme(self, rows: list[int], highest: bool) -> np.ndarray:
+        S, A, Y, N = self.shape
+        pos = np.full(S, -1)
+        pos[rows] = np.arange(len(rows))
+        terms = np.flatnonzero(pos[self.row_of] >= 0)
+        top, bottom = self.base[terms].max(axis=1)[:, None, :], self.base[terms].min(axis=1)[:, None, :]  # (T', 1, N0)
+        if not highest:
+            top, bottom = bottom, top
+        scale = self.scale[terms]
+        # a product is monotone in each factor: the extreme of base * scale is at base's top or bottom;
+        # a row's terms (its tiltak's age segments) cover disjoint ages, so its extreme is theirs
+        ext = np.broadcast_to(np.where(scale >= 0, scale * top, scale * bottom), (terms.size, Y, N))
+        out = np.full((len(rows), Y, N), -np.inf if highest else np.inf)
+        (np.maximum if highest else np.minimum).at(out, pos[self.row_of[terms]], ext)
+        for i, r in enumerate(rows):
+            if r in self.rows or r in self.mixed:  # held whole, or terms that overlap in age
+                cov = self.coverage(r)
+                out[i] = cov.max(axis=0) if highest else cov.min(axis=0)
+        return out
+
+    def sums(self, *weights: np.ndarray, rows=None) -> list[np.ndarray]:
+        r"""Age sums :math:`\sum_a U_{s,a,t} w_{s,a}` (S, Y, N) for each weight (S, A); with
+        ``rows``, only those service rows (R, Y, N)."""
+        rows = list(range(self.shape[0])) if rows is None else list(rows)
+        if self.dense is not None:
+            return [np.einsum("sayn,sa->syn", self.dense[rows], w[rows]) for w in weights]
+        S, A, Y, N = self.shape
+        P = self.P
+        pos = np.full(S, -1)
+        pos[rows] = np.arange(len(rows))
+        terms = np.flatnonzero(pos[self.row_of] >= 0)
+        base, at = self.base[terms], self.row_of[terms]
+        if base.shape[-1] == 1:  # one base coverage for every column: a matrix product
+            W = np.stack([base[:, :, 0] * w[at] for w in weights])  # (W, T', A)
+            per_term = (W @ P.reshape(A, -1)).reshape(len(weights), terms.size, Y, P.shape[-1])
+        else:
+            Pn = np.broadcast_to(P, (A, Y, N))
+            per_term = np.stack([np.einsum("tan,ayn->tyn", np.broadcast_to(base * w[at][..., None], (terms.size, A, N)), Pn)
+                                 for w in weights])
+        per_term = np.broadcast_to(per_term * self.scale[terms][None], (len(weights), terms.size, Y, N))
+        M = (pos[at][None, :] == np.arange(len(rows))[:, None]).astype(float)  # (R, T') rows of the terms
+        out = np.zeros((len(weights), len(rows), Y, N))
+        if terms.size:
+            out[:] = (M @ per_term.transpose(1, 0, 2, 3).reshape(terms.size, -1)).reshape(
+                len(rows), len(weights), Y, N).transpose(1, 0, 2, 3)
+        Wall = np.stack(weights)  # (W, S, A)
+        for i, r in enumerate(rows):
+            if r in self.rows:  # the few rows held whole
+                users = np.broadcast_to(self.rows[r] * P, (A, Y, N)).reshape(A, -1)
+                out[:, i] = (Wall[:, r] @ users).reshape(len(weights), Y, N)
+        return list(out)
+
+    def full(self) -> np.ndarray:
+        """Users by age (S, A, Y, N) as one array (slow; for results by age and for checks)."""
+        if self.dense is not None:
+            return self.dense
+        S, A, Y, N = self.shape
+        return np.stack([np.broadcast_to(self.coverage(s), (A, Y, N)) for s in range(S)]) * self.P[None]
+
+
 class DemandArrays:
     """Results of :func:`demand_arrays` as numpy arrays; N is the flattened lead axis.
 
-    by_age (S, A, Y, N) served users; demand (S, Y, N) before capacity; capacity, queue,
-    stepped_down (G, Y, N) per capacity group; unmet (H, Y, N) per threshold group; P (A, Y, N)
-    population (both sexes).
+    ``ages`` (:class:`AgeUsers`) served users by service and age; ``by_age`` (S, A, Y, N) them as
+    one array (built on request); ``users`` (S, Y, N) summed over age; demand (S, Y, N) before
+    capacity; capacity, queue, stepped_down (G, Y, N) per capacity group; unmet (H, Y, N) per
+    threshold group; P (A, Y, N) population (both sexes); saturated (N,) persons whose coverage
+    was held at 1 (``options.saturate``). ``by_age`` may be given instead of ``ages`` (users by hand).
     """
 
-    by_age: np.ndarray
-    demand: np.ndarray
-    capacity: np.ndarray
-    queue: np.ndarray
-    stepped_down: np.ndarray
-    unmet: np.ndarray
-    P: np.ndarray
-    years: np.ndarray
-    lead: Lead
-    saturated: np.ndarray | None = None  # (N,) persons whose coverage was held at 1 (options.saturate)
+    def __init__(self, by_age=None, demand=None, capacity=None, queue=None, stepped_down=None, unmet=None,
+                 P=None, years=None, lead=None, saturated=None, ages: AgeUsers | None = None):
+        self.ages = ages if ages is not None else AgeUsers(dense=by_age)
+        self.demand, self.capacity, self.queue, self.stepped_down = demand, capacity, queue, stepped_down
+        self.unmet, self.P, self.years, self.lead, self.saturated = unmet, P, years, lead, saturated
+
+    @property
+    def by_age(self) -> np.ndarray:
+        return self.ages.full()
+
+    @property
+    def users(self) -> np.ndarray:
+        """Served users (S, Y, N) summed over age."""
+        return self.ages.sums(np.ones(self.ages.shape[:2]))[0]
 
 
 def _threshold_values(catalogue: Catalogue, threshold, lead: Lead) -> dict[str, np.ndarray]:
@@ -223,12 +413,14 @@ def _threshold_values(catalogue: Catalogue, threshold, lead: Lead) -> dict[str, 
 
 
 def demand_arrays(pop: xr.DataArray, catalogue: Catalogue, coverage0: xr.DataArray,
-                  options: ServiceOptions, measures=None, capacity: bool = True) -> DemandArrays:
+                  options: ServiceOptions, measures=None, capacity: bool = True, by_age: bool = False) -> DemandArrays:
     """The numpy core of the service model (see the module docstring for the equations).
 
     ``measures`` (:class:`planmodel.services.effects.MeasureArrays`) adds the coverage effects and
     care-level shifts of chosen tiltak. If it carries its own lead axis (several measure sets,
-    for samordning), the other inputs must have none.
+    for samordning), the other inputs must have none. ``by_age`` holds every service's coverage
+    by age whole (S, A, Y, N) instead of as age-independent terms (:class:`AgeUsers`): the same
+    equations, slower; a check of the age sums.
     """
     validate_options(catalogue, options)
     idx = CatalogueIndex.of(catalogue)
@@ -242,8 +434,10 @@ def demand_arrays(pop: xr.DataArray, catalogue: Catalogue, coverage0: xr.DataArr
     if pop.dims == ("year", "age", "sex"):  # the common case: plain numpy, no xarray overhead
         P = pop.values.sum(axis=2).T[:, :, None]  # (A, Y, 1)
     elif pop.dims == ("year", "age", "sex", *lead.dims) and lead.n > 1:  # Monte Carlo draws: numpy too
-        P = np.ascontiguousarray(pop.values.sum(axis=2).reshape(pop.sizes["year"], pop.sizes["age"], -1)
-                                 .transpose(1, 0, 2))  # (A, Y, N)
+        v = pop.values.reshape(pop.sizes["year"], pop.sizes["age"], pop.sizes["sex"], -1)
+        # a sum over the sexes one by one (the same numbers as .sum(axis=2)): the draws' memory
+        # order is (year, draw, age, sex), where a reduction over sex is slow
+        P = sum((v[:, :, i] for i in range(1, v.shape[2])), v[:, :, 0]).transpose(1, 0, 2).copy()  # (A, Y, N)
     else:
         P = lead.flat(pop.sum("sex") if "sex" in pop.dims else pop, ("age", "year"))  # (A, Y, N)
     years = pop["year"].values.astype(int)
@@ -263,7 +457,7 @@ def demand_arrays(pop: xr.DataArray, catalogue: Catalogue, coverage0: xr.DataArr
     # threshold (S, Y, N) at the chosen setting and with light services at theta = -1
     tvals = _threshold_values(catalogue, options.threshold, lead)
     S, Y, N = len(idx.ids), years.size, max(lead.n, 1)
-    cf_rows = measures.coverage_rows if measures is not None else {}
+    segments = measures.coverage_segments if measures is not None else {}
     tf = np.ones((S, Y, N))
     tf_low = np.ones((S, Y, N))
     for gid, g in catalogue.threshold_groups.items():
@@ -285,9 +479,10 @@ def demand_arrays(pop: xr.DataArray, catalogue: Catalogue, coverage0: xr.DataArr
             continue
         src = idx.pos[sid]
         volume = np.broadcast_to(fb[src][None, :], (Y, N))
-        if src in cf_rows:
-            band = C0[src, :, 0] > 0
-            volume = volume * cf_rows[src][band].mean(axis=0)
+        if src in segments:  # the tiltak's coverage factor, averaged over the ages the service serves
+            edges, f = segments[src]
+            band = np.add.reduceat((C0[src, :, 0] > 0).astype(float), edges[:-1])  # (K,) ages per segment
+            volume = volume * np.einsum("k,kyn->yn", band, f) / band.sum()
         for eff in s.effects:  # a handful, each vectorised over years and options
             ef[idx.pos[eff.target]] += (_pick(eff.change, bound) * (volume - 1.0)
                                         * _ramp(years, base, eff.lag_years)[:, None])
@@ -295,42 +490,49 @@ def demand_arrays(pop: xr.DataArray, catalogue: Catalogue, coverage0: xr.DataArr
     if options.coverage_factors is not None:
         common = common * lead.flat(options.coverage_factors, ("service", "year"))
     factor = common * tf  # (S, Y, N)
-    cov = C0[:, :, None, :] * factor[:, None, :, :]  # (S, A, Y, N), a new array
-    for row, f in cf_rows.items():  # the few services whose coverage a tiltak changes
-        cov[row] *= f
+    # coverage C0 * factor, and for the few rows a tiltak changes by age, times its factor (A, Y, N)
+    users = AgeUsers.of(C0, factor, P, segments)
+    if by_age:
+        for s in range(S):
+            users.hold(s, np.broadcast_to(users.coverage(s), (C0.shape[1], Y, N)).copy())
 
     # unmet need: light services at theta = -1 minus at the chosen threshold (before shifts)
     unmet = np.zeros((len(catalogue.threshold_groups), Y, N))
+    before = users.sums(np.ones(C0.shape[:2]))[0]  # users (S, Y, N) before shifts
     for h, g in enumerate(catalogue.threshold_groups.values()):
         rows = idx.rows(g.light)
         ratio = tf_low[rows] / tf[rows] - 1.0  # (L, Y, N)
-        unmet[h] = (cov[rows] * ratio[:, None] * P[None]).sum(axis=(0, 1))
+        unmet[h] = (before[rows] * ratio).sum(axis=0)
 
     if measures is not None and measures.shifts:
         for f, t, share in measures.shifts:  # care-level shifts of tiltak (LEON)
-            moved = cov[f] * share[None]
-            cov[f] -= moved
-            cov[t] += moved
+            users.move([f], t, 1.0 - share, share)
     saturated = None
     basis_rows = np.flatnonzero(idx.users_basis)
-    too_high = cov.max(axis=1)[basis_rows] > 1.0 + 1e-12  # (S', Y, N): one pass over the ages
+    high = users.high(basis_rows)  # (S', Y, N) over the ages
+    too_high = high > 1.0 + 1e-12
+    changed = {r for sh in (measures.shifts if measures is not None else ()) for r in sh[:2]}
     if options.saturate:
         saturated = np.zeros(N)
         if too_high.any():
-            over = np.maximum(cov[basis_rows] - 1.0, 0.0)
-            saturated = (over * P[None]).sum(axis=(0, 1, 2))  # (N,) persons
-            cov[basis_rows] = np.minimum(cov[basis_rows], 1.0)
+            for r in basis_rows[(high > 1.0).any(axis=(1, 2))]:  # the rows above 1 somewhere
+                cov = users.coverage(r)
+                saturated = saturated + (np.maximum(cov - 1.0, 0.0) * P).sum(axis=(0, 1))  # (N,) persons
+                users.hold(r, np.minimum(cov, 1.0))
+                changed.add(int(r))
             too_high = np.zeros(1, dtype=bool)
     # coverage can only turn negative through a negative factor or a shift share outside [0, 1]
-    maybe_negative = (C0.min() < 0 or factor.min() < 0 or any(f.min() < 0 for f in cf_rows.values())
+    maybe_negative = (C0.min() < 0 or factor.min() < 0 or any(f.min() < 0 for _, f in segments.values())
                       or any(sh.min() < 0 or sh.max() > 1 for _, _, sh in (measures.shifts if measures else ())))
-    if too_high.any() or (maybe_negative and cov.min() < 0):
-        bad = np.flatnonzero(((cov < 0) | ((cov > 1.0 + 1e-12) & idx.users_basis[:, None, None, None])).any(axis=(1, 2, 3)))
+    if too_high.any() or (maybe_negative and users.low().min() < 0):
+        high = users.high(range(S))
+        bad = np.flatnonzero(((users.low() < 0) | ((high > 1.0 + 1e-12) & idx.users_basis[:, None, None])).any(axis=(1, 2)))
         raise InputError("tjenestevalg", f"services.{idx.ids[bad[0]]}",
                          "valgene gir en dekningsgrad utenfor [0, 1]; juster terskel, bredde eller tiltak")
-    by_age = np.multiply(cov, P[None, :, :, :], out=cov)  # cov is not used after this
-    demand = by_age.sum(axis=1)
-    pre = DemandArrays(by_age, demand, None, None, None, unmet, P, years, lead, saturated)
+    demand = before.copy()  # only the rows shifted or saturated have changed
+    if changed:
+        demand[sorted(changed)] = users.sums(np.ones(C0.shape[:2]), rows=sorted(changed))[0]
+    pre = DemandArrays(None, demand, None, None, None, unmet, P, years, lead, saturated, ages=users)
     return apply_capacity(pre, catalogue, options, inplace=True) if capacity else pre
 
 
@@ -345,20 +547,20 @@ def apply_capacity(pre: DemandArrays, catalogue: Catalogue, options: ServiceOpti
 
     In the base year everybody is served (its users are KOSTRA's, paid for in the accounts), even
     when the stated places are fewer; they bind from the next year. ``inplace`` reuses
-    ``pre.by_age`` (the caller does not need it afterwards) instead of copying it."""
+    ``pre``'s users (the caller does not need them afterwards) instead of copying them."""
     idx = CatalogueIndex.of(catalogue)
-    by_age, years = pre.by_age, pre.years
-    S, Y, N = len(idx.ids), years.size, by_age.shape[-1]
+    years = pre.years
+    users = pre.ages if inplace else pre.ages.copy()
+    S, A, Y, N = users.shape
     G = len(catalogue.capacity_groups)
     capacity = np.zeros((G, Y, N))
     queue = np.zeros((G, Y, N))
     moved = np.zeros((G, Y, N))
-    full = (S, by_age.shape[1], Y, N)
-    by_age = by_age if inplace and by_age.shape == full and by_age.flags.writeable else np.broadcast_to(by_age, full).copy()
+    ones = np.ones((S, A))
+    current = np.broadcast_to(pre.demand, (S, Y, N)).copy()  # users (S, Y, N) as capacity is applied
     for k, (gid, g) in enumerate(catalogue.capacity_groups.items()):
         rows = idx.rows(g.services)
-        group = by_age[rows]  # (M, A, Y, N)
-        D = group.sum(axis=(0, 1))  # (Y, N)
+        D = current[rows].sum(axis=0)  # (Y, N)
         # existing places: given, or the base year's users rounded up to whole places
         base_cap = options.base_capacity.get(gid, float(existing_places(D[0].max())))
         adds = options.capacity_additions.get(gid, {})
@@ -379,14 +581,18 @@ def apply_capacity(pre: DemandArrays, catalogue: Catalogue, options: ServiceOpti
         served = np.minimum(D, limit)
         share = np.divide(served, D, out=np.ones_like(D), where=D > 0)
         excess = D - served
-        by_age[rows] = group * share[None, None]
         capacity[k] = cap
-        if options.overflow == "step_down":
-            by_age[idx.pos[g.step_down_to]] += (group * (1.0 - share)[None, None]).sum(axis=0)
+        if options.overflow == "step_down":  # the unserved, by age, to the level below
+            t = idx.pos[g.step_down_to]
+            users.move(rows, t, share, 1.0 - share)
+            current[t] = users.sums(ones, rows=[t])[0][0]
             moved[k] = excess
         else:
+            users.scale_rows(rows, share)
             queue[k] = excess
-    return DemandArrays(by_age, pre.demand, capacity, queue, moved, pre.unmet, pre.P, years, pre.lead, pre.saturated)
+        current[rows] *= share
+    return DemandArrays(None, pre.demand, capacity, queue, moved, pre.unmet, pre.P, years, pre.lead, pre.saturated,
+                        ages=users)
 
 
 def compute_demand(pop: xr.DataArray, catalogue: Catalogue, coverage0: xr.DataArray,
@@ -414,7 +620,7 @@ def demand_dataset(d: DemandArrays, catalogue: Catalogue) -> xr.Dataset:
     lead = d.lead
     cc = {"service": list(catalogue.ids), "year": d.years, "capacity_group": list(catalogue.capacity_groups),
           "threshold_group": list(catalogue.threshold_groups)}
-    users = d.by_age.sum(axis=1)
+    users = d.users
     levels = catalogue.by_care_level()
     idx = CatalogueIndex.of(catalogue)
     by_level = np.stack([users[idx.rows(ids)].sum(axis=0) for ids in levels.values()])

@@ -57,12 +57,18 @@ class MeasureArrays:
     measures: list[Measure]
     operating: np.ndarray  # (M, Y) NOK 1000 per year
     investment: np.ndarray  # (M, Y) NOK 1000
-    coverage_rows: dict  # {service row: (A, Y, N) coverage factor}, only the rows a tiltak changes
+    coverage_segments: dict  # {service row: (edges (K+1,), factors (K, Y, N))}, only the rows a tiltak changes:
+    # the coverage factor is factors[k] at the ages edges[k] <= a < edges[k + 1]
     unit_cost_factor: np.ndarray  # (S, Y, N)
     fte_factor: np.ndarray  # (S, Y, N)
     shifts: list[tuple[int, int, np.ndarray]] = field(default_factory=list)  # (from, to, share (Y, N))
     volunteer_fte: np.ndarray | None = None  # (S, Y, N) årsverk replaced by volunteers
     lead: object = None  # a planmodel.lead.Lead when ``active`` spans several measure sets
+
+    @property
+    def coverage_rows(self) -> dict:
+        """{service row: (A, Y, N) coverage factor}, only the rows a tiltak changes."""
+        return {row: np.repeat(f, np.diff(edges), axis=0) for row, (edges, f) in self.coverage_segments.items()}
 
     @property
     def coverage_factor(self) -> np.ndarray:
@@ -103,7 +109,7 @@ def measure_arrays(measures: list[Measure], catalogue: Catalogue, years: np.ndar
     N = active.shape[1]
     operating = np.zeros((M, Y))
     investment = np.zeros((M, Y))
-    cov_f: dict[int, np.ndarray] = {}  # only the rows a tiltak changes: most services have none
+    bands: dict[int, list] = {}  # {row: [(first age, last age + 1, factor (Y, N))]}: most services have none
     cost_f = np.ones((S, Y, N))
     fte_f = np.ones((S, Y, N))
     vol = np.zeros((S, Y, N))
@@ -121,9 +127,7 @@ def measure_arrays(measures: list[Measure], catalogue: Catalogue, years: np.ndar
             s = idx.pos[eff.service]
             if eff.kind == "coverage":
                 lo, hi = eff.ages or (0, 105)
-                if s not in cov_f:
-                    cov_f[s] = np.ones((A, Y, N))
-                cov_f[s][lo:hi + 1] *= (1.0 + size * r)[None]
+                bands.setdefault(s, []).append((lo, hi + 1, 1.0 + size * r))
             elif eff.kind == "unit_cost":
                 cost_f[s] *= 1.0 + size * r
             elif eff.kind == "fte":
@@ -132,5 +136,16 @@ def measure_arrays(measures: list[Measure], catalogue: Catalogue, years: np.ndar
                 shifts.append((s, idx.pos[eff.to_service], size * r))
             elif eff.kind == "volunteer_hours":
                 vol[s] += size * scale * eff.substitution / HOURS_PER_FTE * r
-    return MeasureArrays([m.id for m in measures], list(measures), operating, investment, cov_f, cost_f, fte_f,
+    segments = {s: _segments(b, A, Y, N) for s, b in bands.items()}
+    return MeasureArrays([m.id for m in measures], list(measures), operating, investment, segments, cost_f, fte_f,
                          shifts, vol, lead)
+
+
+def _segments(bands: list, A: int, Y: int, N: int) -> tuple[np.ndarray, np.ndarray]:
+    """The age segments (edges (K+1,)) on which a row's coverage factor is constant, and the factor
+    (K, Y, N) on each: the product of the bands (first age, last age + 1, factor (Y, N)) covering it."""
+    edges = np.unique(np.clip([0, A] + [e for lo, hi, _ in bands for e in (lo, hi)], 0, A))
+    f = np.ones((edges.size - 1, Y, N))
+    for lo, hi, g in bands:  # in the order of the effects, as they multiply
+        f[(edges[:-1] >= lo) & (edges[:-1] < hi)] *= g
+    return edges, f
