@@ -162,8 +162,8 @@ def bench_model(quick: bool) -> list[dict]:
 
 
 def bench_uncertainty(quick: bool) -> list[dict]:
-    """Monte Carlo: 10 000 draws of Bærum's krisepakke to 2040 through the whole model (goal ≤ 2 s
-    on 2 cores), the same on one thread, and the tornado's 17 draws."""
+    """Monte Carlo: 10 000 draws of Bærum's krisepakke to 2040 through the whole model on one
+    thread (goal ≤ 2 s), the same on two threads, and the tornado's 17 draws."""
     from planmodel.analysis import uncertainty as u
     from planmodel.core.paths import SCENARIO_DIR
     from planmodel.inputs.scenario import load_scenario
@@ -176,11 +176,11 @@ def bench_uncertainty(quick: bool) -> list[dict]:
         u._simulate.cache_clear()
         u.simulate(package, draws=draws, seed=1, workers=workers)
 
-    both = timeit(lambda: mc(2), n)
     one = timeit(lambda: mc(1), n)
-    rows = [{"name": f"Monte Carlo: {draws} trekk, Bærum til 2040, 2 tråder (mål ≤ 2 s for 10 000)", **both,
-             "ms_per_draw": round(both["median_s"] * 1e3 / draws, 3)},
-            {"name": "   det samme på én tråd", **one, "ratio_two_threads_over_one": one["median_s"] / both["median_s"]}]
+    two = timeit(lambda: mc(2), n)
+    rows = [{"name": f"Monte Carlo: {draws} trekk, Bærum til 2040, én tråd (mål ≤ 2 s for 10 000)", **one,
+             "ms_per_draw": round(one["median_s"] * 1e3 / draws, 3), "goal_s": 2.0},
+            {"name": "   det samme på to tråder", **two, "ratio_two_threads_over_one": one["median_s"] / two["median_s"]}]
 
     def swings():
         u._swings.cache_clear()
