@@ -15,7 +15,7 @@ from planmodel.core.errors import InputError
 from planmodel.inputs.scenario import load_scenario
 from planmodel.inputs.uncertainty import (PARAMETERS, Z95, load_ranges, one_at_a_time, parse_ranges,
                                           sample)
-from planmodel.model.chain import run, run_draws
+from planmodel.model.chain import prepare, run, run_draws
 
 SCENARIO = "scenarios/baerum_krisepakke.yaml"
 
@@ -155,10 +155,10 @@ def test_zero_width_draws_reproduce_the_deterministic_run(scenario, kommune):
 def test_a_draw_equals_the_deterministic_run_with_that_assumption(scenario):
     """The free-income growth of a draw is the economy's assumption plus the draw's change."""
     r = load_ranges()
-    d = one_at_a_time(r, [m.id for m in U.prepare(scenario).measures])
+    d = one_at_a_time(r, [m.id for m in prepare(scenario).measures])
     ds = run_draws(scenario, d)
     col = d.labels.index("free_income_growth:p95")
-    g = U.prepare(scenario).economy.free_income_growth.value + r["free_income_growth"].p95
+    g = prepare(scenario).economy.free_income_growth.value + r["free_income_growth"].p95
     det = run(replace(scenario, economy={**dict(scenario.economy), "free_income_growth": g}))
     np.testing.assert_allclose(ds["netto_driftsresultat"].values[:, col], det["netto_driftsresultat"].values, rtol=1e-10)
 

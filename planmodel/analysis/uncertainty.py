@@ -33,9 +33,9 @@ import xarray as xr
 
 from planmodel.core.cache import memo
 from planmodel.core.errors import InputError
-from planmodel.inputs.scenario import PlanScenario
+from planmodel.inputs.scenario import PlanScenario, resolve
 from planmodel.inputs.uncertainty import PARAMETERS, Ranges, load_ranges, one_at_a_time, sample
-from planmodel.model.chain import prepare, run_draws
+from planmodel.model.chain import run_draws
 
 #: Draws per vectorised pass: the largest arrays are (age, year, draw) — the population, and in the
 #: service model the rows a care-level shift or saturation changes by age (most are age sums) —
@@ -50,7 +50,8 @@ MONEY = ("netto_driftsresultat", "inndekningsbehov", "resultatmal", "driftsinnte
 
 
 def _measure_ids(scenario: PlanScenario) -> list[str]:
-    return [m.id for m in prepare(scenario).measures]
+    """The scenario's tiltak ids (each gets its own stream of draws)."""
+    return [m.id for m in resolve(scenario)[2]]
 
 
 def simulate(scenario: PlanScenario, draws: int = 1000, seed: int = 0, ranges: Ranges | None = None,

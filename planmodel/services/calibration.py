@@ -168,34 +168,41 @@ def calibrate(catalogue: Catalogue, pop_base: xr.DataArray, kommune: str, kostra
             groups.setdefault(s.calibrate[0], []).append(sid)
     # institution: long-term residents and short stays (KOSTRA's share of 80+ counts all stays)
     groups["institusjon_alle"] = [sid for sid, s in catalogue.services.items() if s.capacity_group == "institusjon"]
-    ages = cov["age"]
+    # in numpy: the calibration runs once per kommune, and xarray's alignment of every product cost
+    # most of its time in a batch of all kommuner
+    ages = cov["age"].values
+    ids = [str(x) for x in cov["service"].values]
+    pos = {sid: i for i, sid in enumerate(ids)}
+    C = np.array(cov.transpose("service", "age").values, dtype=float)  # (S, A)
+    P = pop_base.sel(age=ages).values.astype(float)  # (A,)
     rows = []
     for (group, band), (observed, source) in obs.items():
         members = groups.get(group, [])
         if not members:
             continue
         lo, hi = (0, MAX_AGE) if band == "total" else BANDS[band]
-        in_band = (ages >= lo) & (ages <= hi)
+        in_band = np.flatnonzero((ages >= lo) & (ages <= hi))
         if group == "institusjon_alle" and ("institusjon_langtid", band) in obs:
             # long-term residents are already matched: the rest of the stays are short stays
             members = [m for m in members if catalogue.services[m].calibrate is None]
             observed = observed - obs[("institusjon_langtid", band)][0]
             source = source + ", minus langtidsbeboerne"
-        model = float((cov.sel(service=members) * pop_base).where(in_band, 0.0).sum())
+        block = np.ix_([pos[m] for m in members], in_band)
+        model = float((C[block] * P[in_band]).sum())
         if model <= 0 or observed < 0:
             raise InputError(source, f"{group} {BAND_NB[band]}",
                              f"kan ikke kalibrere: modellen har {model:g} og observert er {observed:g} brukere")
         factor = observed / model
-        scale = xr.where(in_band & cov["service"].isin(members), factor, 1.0)
-        cov = cov * scale
+        C[block] *= factor
         rows.append({"gruppe": GROUP_NB[group], "alder": BAND_NB[band], "observert": observed,
                      "modell_før": model, "faktor": factor, "kilde": source})
-    users_cov = cov.where(cov["service"].isin([s for s, v in catalogue.services.items() if v.basis == "users"]), 0.0)
-    if float(users_cov.max()) > 1.0:
-        bad = users_cov.max("age")
-        sid = str(bad["service"].values[int(np.argmax(bad.values))])
-        raise InputError(f"kalibrering {kommune}", f"services.{sid}.coverage",
-                         f"kalibrert dekningsgrad {float(bad.max()):.3f} er over 1")
+    users = np.array([catalogue.services[sid].basis == "users" for sid in ids])
+    users_max = np.where(users[:, None], C, 0.0).max(axis=1)  # (S,)
+    if float(users_max.max(initial=0.0)) > 1.0:
+        i = int(np.argmax(users_max))
+        raise InputError(f"kalibrering {kommune}", f"services.{ids[i]}.coverage",
+                         f"kalibrert dekningsgrad {users_max[i]:.3f} er over 1")
+    cov = cov.transpose("service", "age").copy(data=C)  # the catalogue's coordinates, the calibrated values
     cov.attrs = {"units": "share of inhabitants", "calibrated_to": kommune, "kostra_year": kostra_year}
     table = pd.DataFrame(rows, columns=["gruppe", "alder", "observert", "modell_før", "faktor", "kilde"])
     unit_cost, cost_table, warnings = (None, None, ())
