@@ -417,3 +417,12 @@ def test_aliases_elsewhere_are_bounded():
     layers = ["l0: &l0 [" + ", ".join(["x"] * 10) + "]"]
     layers += [f"l{i}: &l{i} [" + ", ".join([f"*l{i - 1}"] * 10) + "]" for i in range(1, 9)]
     assert "gir mer enn" in error(lambda: load_strict("x.yaml", "\n".join(layers) + "\n"))
+
+
+def test_an_unknown_key_with_a_line_break_is_named_on_one_line(tmp_path):
+    """Found by the fuzz test below: a key "\\n" made the error message two lines."""
+    path = tmp_path / "s.yaml"
+    path.write_text('id: s\ntitle: S\nkommune: "3201"\nplan:\n  "a\\nb": 1\n', encoding="utf-8")
+    with pytest.raises(InputError) as err:
+        load_scenario(path)
+    assert "\n" not in str(err.value) and "'a\\nb'" in str(err.value)

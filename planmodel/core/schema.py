@@ -262,7 +262,8 @@ def locate(loc: Sequence[Any], data: Any) -> tuple[str, str | None]:
         if isinstance(node, list) and isinstance(part, int):
             out += f"[{part}]"
         else:
-            out += f".{part}" if out else str(part)
+            text = str(part) if str(part).isprintable() else repr(str(part))  # a key with a line break stays on one line
+            out += f".{text}" if out else text
         lines = getattr(node, "lines", None)
         if lines is not None and part in lines:
             line = lines[part]

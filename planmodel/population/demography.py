@@ -738,7 +738,7 @@ def project_kommune(kommune: str, scenario: str | Scenario = "main", end_year: i
     else:
         arrays = _projection_arrays(base, sc, end_year)
         inp = engine.from_arrays(**_engine_arguments(arrays), base_year=base.base_year, flow_years=flow)
-        flows = engine.run(inp)
+        flows = engine.run(inp, components=components)  # the population alone needs no flow arrays
         ds = None  # built below, with the population's attributes, in one step
         assumptions = [
             f"Fruktbarhet: {'trend' if sc.trend_until else 'SSB-bane ' + sc.national} × kommunefaktor "
