@@ -302,8 +302,8 @@ def _milp(c: Coefficients, limits: Limits, objective: str, groups: list[str], wi
             continue
         r = _rows(c, limits, g, with_gap)
         if r is not None:
-            a, lb, ub, _ = r
-            cons.append(LinearConstraint(rows(a), lb, ub))
+            a, lb, ub, _ = r  # the limits with the same tolerance as every check of them (brute force too)
+            cons.append(LinearConstraint(rows(a), lb - TOLERANCE, ub + TOLERANCE))
     lo, hi = np.zeros(n + m), np.ones(n + m)
     if ns:
         cons.append(LinearConstraint(np.hstack([c.effect.T, np.eye(T)]), c.need, np.inf))
