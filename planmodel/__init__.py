@@ -64,6 +64,7 @@ _EXPORTS = {
     "library_costs": "planmodel.analysis.measures",
     "simulate": "planmodel.analysis.uncertainty", "sensitivity": "planmodel.analysis.uncertainty",
     "fan": "planmodel.analysis.uncertainty", "probability_below_target": "planmodel.analysis.uncertainty",
+    "probability_below_target_in_plan": "planmodel.analysis.uncertainty",
     "uncertainty_summary": "planmodel.analysis.uncertainty", "load_ranges": "planmodel.inputs.uncertainty",
     # presentation
     "key_numbers": "planmodel.present.keynumbers", "crisis_signals": "planmodel.present.signals",

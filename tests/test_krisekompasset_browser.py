@@ -62,6 +62,16 @@ def wait_for_numbers(page, scenario: PlanScenario) -> None:
         assert page.locator(sel).text_content() == text, sel
 
 
+def open_app(page, url: str, scenario: PlanScenario):
+    """Open Krisekompasset at ``url`` and wait until it shows the numbers of ``scenario``; returns
+    the console watcher (the app's first load after a preheated kernel can take long)."""
+    console = watch_console(page)
+    page.goto(url, wait_until="commit")
+    page.locator(key("ndr_andel_2030")).wait_for(timeout=LOAD_MS)
+    wait_for_numbers(page, scenario)
+    return console
+
+
 def assert_no_errors(page, console: list[tuple[str, str]]) -> None:
     text = page.locator("body").inner_text()
     for bad in ERROR_TEXTS:
@@ -223,11 +233,8 @@ def test_the_verdict_and_the_gap_are_on_the_first_screen(voila_app, chromium_bro
 @pytest.mark.slow
 def test_a_conflicting_choice_is_explained_beside_it_and_the_numbers_stay(voila_app, app_page, artifacts_dir):
     page = app_page
-    console = watch_console(page)
-    page.goto(f"{voila_app('krisekompasset')}?kommune=3201&tiltak=frivillighet:2027", wait_until="commit")
-    page.locator(key("ndr_andel_2030")).wait_for(timeout=LOAD_MS)
     valid = PlanScenario(kommune="3201", measures=(MeasureChoice("frivillighet", 2027),))
-    wait_for_numbers(page, valid)
+    console = open_app(page, f"{voila_app('krisekompasset')}?kommune=3201&tiltak=frivillighet:2027", valid)
     page.get_by_label("Tilbud", exact=True).select_option(label="Smalt tilbud")
     note = page.locator(".planmodel-breadth-note .pm-conflict")
     note.wait_for(timeout=TIMEOUT_MS)
@@ -248,10 +255,7 @@ def test_a_conflicting_choice_is_explained_beside_it_and_the_numbers_stay(voila_
 @pytest.mark.slow
 def test_proposals_side_by_side_and_the_full_state_link(voila_app, app_page, chromium_browser, artifacts_dir):
     page = app_page
-    console = watch_console(page)
-    page.goto(voila_app("krisekompasset"), wait_until="commit")
-    page.locator(key("ndr_andel_2030")).wait_for(timeout=LOAD_MS)
-    wait_for_numbers(page, PlanScenario(kommune="3201"))
+    console = open_app(page, voila_app("krisekompasset"), PlanScenario(kommune="3201"))
     page.get_by_label("Terskel", exact=True).select_option(label="Høy terskel")
     page.get_by_label("Hverdagsrehabilitering", exact=True).check()
     a = PlanScenario(kommune="3201", threshold=1.0, measures=(MeasureChoice("hverdagsrehabilitering", 2027),))
@@ -336,10 +340,7 @@ def test_suggest_package_button_ticks_the_tiltak(voila_app, app_page, artifacts_
     from planmodel.inputs.library import load_library
 
     page = app_page
-    console = watch_console(page)
-    page.goto(f"{voila_app('krisekompasset')}?kommune=1515", wait_until="commit")
-    page.locator(key("ndr_andel_2030")).wait_for(timeout=LOAD_MS)
-    wait_for_numbers(page, PlanScenario(kommune="1515"))
+    console = open_app(page, f"{voila_app('krisekompasset')}?kommune=1515", PlanScenario(kommune="1515"))
     want = prioritize(PlanScenario(kommune="1515"))
     assert want.package
     page.get_by_role("button", name="Foreslå pakke").click()
@@ -363,10 +364,7 @@ def test_uncertainty_panel_shows_the_band_and_says_when_the_choices_changed(voil
     from planmodel.widgets.krisekompasset import UNCERTAINTY_DRAWS
 
     page = app_page
-    console = watch_console(page)
-    page.goto(f"{voila_app('krisekompasset')}?kommune=1151", wait_until="commit")
-    page.locator(key("ndr_andel_2030")).wait_for(timeout=LOAD_MS)
-    wait_for_numbers(page, PlanScenario(kommune="1151"))
+    console = open_app(page, f"{voila_app('krisekompasset')}?kommune=1151", PlanScenario(kommune="1151"))
     page.get_by_role("button", name="Hvor sikkert er dette?").click()
     panel = page.locator(".planmodel-uncertainty .pm-usikkerhet")
     panel.wait_for(timeout=LOAD_MS)

@@ -121,6 +121,19 @@ def probability_below_target(ds: xr.Dataset) -> xr.DataArray:
     return out
 
 
+def probability_below_target_in_plan(ds: xr.Dataset) -> float:
+    """The share of draws whose netto driftsresultat is below the target in at least one year of
+    the økonomiplan period [share 0–1]."""
+    below = ds["netto_driftsresultat"] < ds["resultatmal"]
+    return float(below.where(ds["plan_year"], False).any("year").mean())
+
+
+def band(ds: xr.Dataset, year: int, variable: str = "netto_driftsresultat_andel") -> tuple[float, float, float]:
+    """5th percentile, median and 95th percentile of ``variable`` over the draws in ``year``."""
+    q = fan(ds, variable, (0.05, 0.5, 0.95)).sel(year=year).values
+    return float(q[0]), float(q[1]), float(q[2])
+
+
 @dataclass(frozen=True)
 class Sensitivity:
     """One-at-a-time swings of the gap (see :func:`sensitivity`).
@@ -199,15 +212,11 @@ def summary(scenario: PlanScenario, draws: int = 400, seed: int = 0, year: int |
     whose swing moves the plan period's result against the target most."""
     ds = simulate(scenario, draws, seed)
     year = int(ds["year"].values[ds["plan_year"].values][-1]) if year is None else int(year)
-    share = ds["netto_driftsresultat_andel"].sel(year=year)
-    q = share.quantile([0.05, 0.5, 0.95], dim="draw").values
-    below = ds["netto_driftsresultat"] < ds["resultatmal"]
-    miss_plan = float(below.where(ds["plan_year"], False).any("year").mean())
     sens = sensitivity(scenario)
     top = tuple((r.forutsetning, r.navn, r.utslag) for r in sens.table.head(3).itertuples())
     det = float(_swings(scenario, load_ranges())["netto_driftsresultat_andel"].sel(year=year).values[0])
-    return Summary(year, (float(q[0]), float(q[1]), float(q[2])), det, miss_plan, float(below.sel(year=year).mean()),
-                   top, int(ds.attrs["draws"]), int(seed))
+    return Summary(year, band(ds, year), det, probability_below_target_in_plan(ds),
+                   float(probability_below_target(ds).sel(year=year)), top, int(ds.attrs["draws"]), int(seed))
 
 
 #: The name :func:`summary` has in ``planmodel``'s top level.

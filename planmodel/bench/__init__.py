@@ -282,14 +282,9 @@ if __name__ == "__main__":
 """
 
 
-def bench_batch(quick: bool) -> list[dict]:
-    """All 357 kommuner (``planmodel batch --kommuner all``): the serial loop against dask's local
-    process scheduler with 2 workers, each in a fresh Python (cold caches, as a user starts it),
-    timed inside it. Skipped with ``quick`` (it takes a minute or two).
-
-    CPU seconds are reported beside the wall time: on a machine busy with other work the wall
-    time says little, while ``cpu_s`` (serial) against ``worker_cpu_s`` (dask) shows the
-    overhead of the workers (their imports and data loads)."""
+def _batch_runs(*runs: tuple[str, int | None]) -> tuple[list[dict], float]:
+    """Each ``(scheduler, draws)`` as ``planmodel batch --kommuner all`` of the basis scenario in a
+    fresh Python (cold caches, as a user starts it), timed inside it; with the load average before."""
     import os
     import subprocess
     import sys
@@ -297,26 +292,41 @@ def bench_batch(quick: bool) -> list[dict]:
 
     from planmodel.core.paths import PROJECT_ROOT
 
-    if quick:
-        return []
     scenario = PROJECT_ROOT / "scenarios" / "baerum_basis.yaml"
     with tempfile.NamedTemporaryFile("w", suffix=".py", delete=False) as f:
         f.write(_BATCH_SCRIPT)
     try:
         load = os.getloadavg()[0]
-        got = {}
-        for scheduler in ("serial", "processes"):
-            out = subprocess.run([sys.executable, f.name, str(scenario), scheduler], check=True, capture_output=True,
-                                 text=True, cwd=PROJECT_ROOT)
-            got[scheduler] = json.loads(out.stdout.strip().splitlines()[-1])
+        got = []
+        for scheduler, draws in runs:
+            out = subprocess.run([sys.executable, f.name, str(scenario), scheduler, *([str(draws)] if draws else [])],
+                                 check=True, capture_output=True, text=True, cwd=PROJECT_ROOT)
+            got.append(json.loads(out.stdout.strip().splitlines()[-1]))
     finally:
         os.unlink(f.name)
-    one = lambda s: {"median_s": s, "min_s": s, "max_s": s, "n": 1}  # noqa: E731
-    serial, dask_run = got["serial"], got["processes"]
+    return got, load
+
+
+def _once(seconds: float) -> dict:
+    """A row's timing keys for a measurement made once."""
+    return {"median_s": seconds, "min_s": seconds, "max_s": seconds, "n": 1}
+
+
+def bench_batch(quick: bool) -> list[dict]:
+    """All 357 kommuner (``planmodel batch --kommuner all``): the serial loop against dask's local
+    process scheduler with 2 workers (:func:`_batch_runs`). Skipped with ``quick`` (it takes a
+    minute or two).
+
+    CPU seconds are reported beside the wall time: on a machine busy with other work the wall
+    time says little, while ``cpu_s`` (serial) against ``worker_cpu_s`` (dask) shows the
+    overhead of the workers (their imports and data loads)."""
+    if quick:
+        return []
+    (serial, dask_run), load = _batch_runs(("serial", None), ("processes", None))
     return [
-        {"name": "batch: alle 357 kommuner, seriell løkke", **one(serial["s"]), "peak_rss_mb": round(serial["rss_mb"]),
+        {"name": "batch: alle 357 kommuner, seriell løkke", **_once(serial["s"]), "peak_rss_mb": round(serial["rss_mb"]),
          "cpu_s": round(serial["cpu_s"], 1), "failed": serial["failed"]},
-        {"name": "batch: alle 357 kommuner, dask processes (2 arbeidere)", **one(dask_run["s"]),
+        {"name": "batch: alle 357 kommuner, dask processes (2 arbeidere)", **_once(dask_run["s"]),
          "ratio_speedup_over_serial": serial["s"] / dask_run["s"], "goal_speedup": 1.7,
          # what two free cores would give: the serial CPU time against the workers' CPU time shared by
          # two, plus the main process's (all CPU times counted from the start of the run, after imports)
@@ -330,29 +340,12 @@ def bench_batch(quick: bool) -> list[dict]:
 def bench_batch_draws(quick: bool) -> list[dict]:
     """All 357 kommuner × 1 000 Monte Carlo draws on dask's local processes (2 workers), in a fresh
     Python (goal ≤ 60 s on 2 cores). Skipped with ``quick``."""
-    import os
-    import subprocess
-    import sys
-    import tempfile
-
-    from planmodel.core.paths import PROJECT_ROOT
-
     if quick:
         return []
-    scenario = PROJECT_ROOT / "scenarios" / "baerum_basis.yaml"
-    with tempfile.NamedTemporaryFile("w", suffix=".py", delete=False) as f:
-        f.write(_BATCH_SCRIPT)
-    try:
-        load = os.getloadavg()[0]
-        out = subprocess.run([sys.executable, f.name, str(scenario), "processes", "1000"], check=True,
-                             capture_output=True, text=True, cwd=PROJECT_ROOT)
-        got = json.loads(out.stdout.strip().splitlines()[-1])
-    finally:
-        os.unlink(f.name)
-    s = got["s"]
+    (got,), load = _batch_runs(("processes", 1000))
     return [{"name": "batch: 357 kommuner × 1 000 trekk, dask processes (2 arbeidere; mål ≤ 60 s)",
-             "median_s": s, "min_s": s, "max_s": s, "n": 1, "goal_s": 60.0, "failed": got["failed"],
-             "ms_per_kommune_draw": round(s * 1e3 / (357 * 1000), 3), "worker_cpu_s": round(got["worker_cpu_s"], 1),
+             **_once(got["s"]), "goal_s": 60.0, "failed": got["failed"],
+             "ms_per_kommune_draw": round(got["s"] * 1e3 / (357 * 1000), 3), "worker_cpu_s": round(got["worker_cpu_s"], 1),
              "peak_worker_rss_mb": round(got["worker_rss_mb"]), "load_average_before": round(load, 2)}]
 
 

@@ -233,26 +233,22 @@ class Draws:
     ``values`` {parameter: (D,)} for the assumptions of :data:`PARAMETERS` except
     ``measure_effects``; ``measures`` {tiltak id: (D,)} the position of each tiltak's effects
     between its weak (−1) and strong (+1) end (0 = the scenario's own choice); ``labels`` (D,)
-    optional names of the draws (the tornado's "tfr_factor:lav" ...)."""
+    optional names of the draws (the tornado's "tfr_factor:lav" ...); ``ranges`` the
+    :class:`Ranges` they were drawn from (their units, labels and the sectors of
+    ``coverage_change`` are read from there)."""
 
     values: Mapping[str, np.ndarray]
     measures: Mapping[str, np.ndarray]
     n: int
+    ranges: Ranges
     seed: int | None = None
     labels: tuple[str, ...] | None = None
 
     def part(self, start: int, stop: int) -> "Draws":
         """Draws ``start``..``stop - 1`` (a chunk of a long run)."""
         return Draws({k: v[start:stop] for k, v in self.values.items()},
-                     {k: v[start:stop] for k, v in self.measures.items()}, min(stop, self.n) - start, self.seed,
-                     None if self.labels is None else self.labels[start:stop])
-
-    @property
-    def key(self) -> bytes:
-        """A hashable fingerprint of the values (for caches)."""
-        parts = [np.ascontiguousarray(self.values[k]).tobytes() for k in sorted(self.values)]
-        parts += [k.encode() + np.ascontiguousarray(self.measures[k]).tobytes() for k in sorted(self.measures)]
-        return b"|".join(parts)
+                     {k: v[start:stop] for k, v in self.measures.items()}, min(stop, self.n) - start, self.ranges,
+                     self.seed, None if self.labels is None else self.labels[start:stop])
 
 
 def _stream(seed: int, name: str) -> np.random.Generator:
@@ -278,13 +274,13 @@ def sample(ranges: Ranges, n: int, seed: int = 0, measures=()) -> Draws:
     n = int(n)
     values = {p: _draw(ranges[p], _stream(seed, p), n) for p in PARAMETERS if p != "measure_effects"}
     per = {m: _draw(ranges["measure_effects"], _stream(seed, "tiltak:" + m), n) for m in measures}
-    return Draws(values, per, n, int(seed))
+    return Draws(values, per, n, ranges, int(seed))
 
 
 def central(ranges: Ranges, measures=(), n: int = 1) -> Draws:
     """``n`` draws all at the central values (the deterministic run)."""
     return Draws({p: np.full(n, ranges[p].value) for p in PARAMETERS if p != "measure_effects"},
-                 {m: np.full(n, ranges["measure_effects"].value) for m in measures}, n)
+                 {m: np.full(n, ranges["measure_effects"].value) for m in measures}, n, ranges)
 
 
 def one_at_a_time(ranges: Ranges, measures=()) -> Draws:
@@ -306,4 +302,4 @@ def one_at_a_time(ranges: Ranges, measures=()) -> Draws:
             else:
                 values[p][col] = at
             labels.append(f"{p}:{end}")
-    return Draws(values, per, 1 + 2 * K, None, tuple(labels))
+    return Draws(values, per, 1 + 2 * K, ranges, None, tuple(labels))

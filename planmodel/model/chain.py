@@ -15,8 +15,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 import xarray as xr
 
-from planmodel.population import demography
-from planmodel.population.demography import overrides_key, population_for
+from planmodel.population.demography import overrides_key, population_draws, population_for
 from typing import Mapping
 
 from planmodel.budget import (INCOME_PARTS, BudgetInputs, IncomeBase, age_index, compute_budget, income_equalisation,
@@ -36,7 +35,7 @@ from planmodel.core.labels import INCOME_RULE_NB
 from planmodel.services.calibration import calibration_for, national_service_cost_per_capita
 from planmodel.services.effects import measure_arrays
 from planmodel.inputs.scenario import PlanScenario, resolve
-from planmodel.inputs.uncertainty import Draws, load_ranges
+from planmodel.inputs.uncertainty import Draws
 from planmodel.inputs.catalogue import Catalogue
 from planmodel.services.workforce import staff_share_60_66, workforce_arrays
 
@@ -213,7 +212,6 @@ def prepare(scenario: PlanScenario, draws: Draws | None = None) -> Prepared:
     accounts = with_own_accounts(kommune_accounts(code), scenario.accounts, scenario.source)
     cal = calibration_for(catalogue, pop, code, base_year, accounts, scenario.users)
     base_pop = float(pop.values[0].sum())
-    coverage_factors = None
     if draws is None:
         lead = Lead(("variant",), {"variant": np.array(VARIANTS)}, (len(VARIANTS),))
         active = np.tile(np.array([[0.0, 1.0, 0.0]]), (len(measures), 1))
@@ -225,11 +223,10 @@ def prepare(scenario: PlanScenario, draws: Draws | None = None) -> Prepared:
         active = np.ones((len(measures), draws.n))
         col = {v: slice(None) for v in VARIANTS}  # every column is the scenario's own variant
         options = replace(_variant_options(scenario), threshold=scenario.threshold, breadth=float(scenario.breadth))
-        pop = demography.population_draws(scenario.kommune, scenario.demographic, scenario.horizon, scenario.demography_overrides,
+        pop = population_draws(scenario.kommune, scenario.demographic, scenario.horizon, scenario.demography_overrides,
                                scenario.base_population, tfr_factor=draws.values["tfr_factor"],
                                e0_shift=draws.values["e0_shift"], migration_factor=draws.values["migration_factor"])
-        coverage_factors = _coverage_draws(catalogue, years, draws)
-        options = replace(options, coverage_factors=coverage_factors, saturate=True)
+        options = replace(options, coverage_factors=_coverage_draws(catalogue, years, draws), saturate=True)
     ma = measure_arrays(measures, catalogue, years, base_pop, active=active, bound=scenario.effect_bound, lead=lead,
                         positions=None if draws is None else draws.measures)
     pre = demand_arrays(pop, catalogue, cal.coverage, options, measures=ma, capacity=False)
@@ -323,11 +320,17 @@ def prepare(scenario: PlanScenario, draws: Draws | None = None) -> Prepared:
                     places, cal, accounts, wait, draws)
 
 
+def plan_year_mask(years: np.ndarray, first: int, plan_years: int) -> np.ndarray:
+    """True for the years of the økonomiplan period (``first`` and the ``plan_years`` - 1 after it)."""
+    years = np.asarray(years)
+    return (years >= first) & (years < first + plan_years)
+
+
 def _coverage_draws(catalogue: Catalogue, years: np.ndarray, draws: Draws) -> xr.DataArray:
     """Coverage factors (service, year, draw) of the ``coverage_change`` draws: 1 in the base year,
     1 + change at the horizon, linear between, for the services of the range's sectors (all
     services when it names none)."""
-    rng = load_ranges()["coverage_change"]
+    rng = draws.ranges["coverage_change"]
     on = np.array([not rng.sectors or catalogue.services[s].sector in rng.sectors for s in catalogue.ids], dtype=float)
     ramp = (years - years[0]) / max(int(years[-1] - years[0]), 1)
     values = 1.0 + on[:, None, None] * ramp[None, :, None] * draws.values["coverage_change"][None, None, :]
@@ -472,7 +475,7 @@ def _coords(catalogue, years, sectors, measures, levels, first, plan_years, plac
         "year": years, "sector": list(sectors), "service": list(catalogue.ids), "measure": [m[0] for m in measures],
         "care_level": list(levels), "capacity_group": list(catalogue.capacity_groups),
         "threshold_group": list(catalogue.threshold_groups), "age": np.arange(106), "sex": ["male", "female"],
-        "plan_year": ("year", (years >= first) & (years < first + plan_years)),
+        "plan_year": ("year", plan_year_mask(years, first, plan_years)),
         "sector_name": ("sector", [catalogue.sectors[s] for s in sectors]),
         "service_name": ("service", [catalogue.services[s].name for s in catalogue.ids]),
         "service_sector": ("service", [catalogue.services[s].sector for s in catalogue.ids]),
@@ -595,7 +598,7 @@ def run_draws(scenario: PlanScenario, draws: Draws) -> xr.Dataset:
         "metning": (("draw",), np.zeros(draws.n) if p.d.saturated is None else p.d.saturated, "persons",
                     "Personer der trekket ga dekningsgrad over 100 % (holdt på 100 %)"),
     }
-    ranges = load_ranges()
+    ranges = draws.ranges
     for name, values in draws.values.items():
         data[name] = (("draw",), np.asarray(values, dtype=float), ranges[name].unit, ranges[name].label)
     ids = [m.id for m in p.measures]
@@ -605,7 +608,7 @@ def run_draws(scenario: PlanScenario, draws: Draws) -> xr.Dataset:
     ds = xr.Dataset({k: (dims, np.asarray(v, dtype=float), {"units": u, "long_name": ln})
                      for k, (dims, v, u, ln) in data.items()},
                     coords={"year": years, "draw": np.arange(draws.n), "sector": list(p.sectors), "measure": ids,
-                            "plan_year": ("year", (years >= first) & (years < first + scenario.plan_years))})
+                            "plan_year": ("year", plan_year_mask(years, first, scenario.plan_years))})
     if draws.labels is not None:
         ds = ds.assign_coords(draw_label=("draw", list(draws.labels)))
     ds.attrs = {

@@ -55,10 +55,18 @@ def ndr_chart(ds: xr.Dataset, place: str, chart_id: str = "kk-ndr") -> str:
     desc = (f"Netto driftsresultat i prosent av driftsinntektene {b}–{h}, {place}: {_f1(vals[0])} % i {b}, "
             f"{_f1(vals[years.index(plan[-1])])} % i {plan[-1]} og {_f1(vals[-1])} % i {h}. "
             f"Normen er {norm_text(share)}.")
-    return svg.line_chart(years, [("Netto driftsresultat", vals)], title="Netto driftsresultat mot normen",
-                          y_label="% av driftsinntektene", chart_id=chart_id, fmt=_f1,
+    return ndr_line_chart(years, [("Netto driftsresultat", vals)], share, plan, title="Netto driftsresultat mot normen",
+                          chart_id=chart_id, desc=desc)
+
+
+def ndr_line_chart(years: list[int], series, share: float, plan: list[int], *, title: str, chart_id: str,
+                   desc: str, bands=()) -> str:
+    """Netto driftsresultat [% of driftsinntektene] as lines (and bands, for Monte Carlo) against
+    the norm ``share``, the plan years shaded: one look for every chart of the result."""
+    return svg.line_chart(years, series, title=title, y_label="% av driftsinntektene", chart_id=chart_id, fmt=_f1,
                           reference=[(100 * share, f"Norm {norm_text(share)}")],
-                          shade=(plan[0], plan[-1], "Økonomiplan"), desc=desc, from_zero=False)
+                          shade=(plan[0], plan[-1], "Økonomiplan") if plan else None, desc=desc, from_zero=False,
+                          bands=bands)
 
 
 def gap_chart(ds: xr.Dataset) -> str:

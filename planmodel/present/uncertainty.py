@@ -14,13 +14,10 @@ import xarray as xr
 from planmodel.analysis.uncertainty import Sensitivity, Summary, fan, probability_below_target
 from planmodel.core.formatting import NBSP, prosent, tall
 from planmodel.present import svg
+from planmodel.present.charts import ndr_line_chart
 from planmodel.present.keynumbers import money_change_text, ndr_text, norm_text
 
 SOURCE = "Kilde: Statistisk sentralbyrå (CC BY 4.0), KOSTRA og inntektssystemet 2025; usikkerhetsområder i data/usikkerhet"
-
-
-def _pct(v: float) -> str:
-    return tall(v, 1)
 
 
 def fan_chart(ds: xr.Dataset, place: str = "", chart_id: str = "usikkerhet-vifte") -> str:
@@ -33,12 +30,10 @@ def fan_chart(ds: xr.Dataset, place: str = "", chart_id: str = "usikkerhet-vifte
     med = list(q.sel(quantile=0.5).values)
     lo90, hi90 = q.sel(quantile=0.05).values, q.sel(quantile=0.95).values
     desc = (f"Netto driftsresultat i prosent av driftsinntektene {years[0]}–{years[-1]}{', ' + place if place else ''}, "
-            f"{ds.sizes['draw']} trekk: i {years[-1]} median {_pct(med[-1])} %, 90 % av trekkene mellom "
-            f"{_pct(lo90[-1])} og {_pct(hi90[-1])} %. Normen er {norm_text(share)}.")
-    return svg.line_chart(years, [("Median", med)], title="Netto driftsresultat med usikkerhet",
-                          y_label="% av driftsinntektene", chart_id=chart_id, fmt=_pct,
-                          reference=[(100 * share, f"Norm {norm_text(share)}")],
-                          shade=(plan[0], plan[-1], "Økonomiplan") if plan else None, desc=desc, from_zero=False,
+            f"{ds.sizes['draw']} trekk: i {years[-1]} median {tall(med[-1], 1)} %, 90 % av trekkene mellom "
+            f"{tall(lo90[-1], 1)} og {tall(hi90[-1], 1)} %. Normen er {norm_text(share)}.")
+    return ndr_line_chart(years, [("Median", med)], share, plan, title="Netto driftsresultat med usikkerhet",
+                          chart_id=chart_id, desc=desc,
                           bands=[("90 % av trekkene", list(lo90), list(hi90)),
                                  ("50 % av trekkene", list(q.sel(quantile=0.25).values),
                                   list(q.sel(quantile=0.75).values))])

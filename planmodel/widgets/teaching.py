@@ -42,7 +42,7 @@ import ipywidgets as widgets
 import traitlets
 import xarray as xr
 
-from planmodel.analysis.uncertainty import simulate
+from planmodel.analysis.uncertainty import band, probability_below_target, probability_below_target_in_plan, simulate
 from planmodel.core.errors import PlanmodelError
 from planmodel.core.formatting import NBSP, endring, prosent, tall
 from planmodel.core.labels import EFFECT_BOUND, INCOME_RULE_NB, INCOME_RULE_SHORT, breadth_text, threshold_text
@@ -556,18 +556,17 @@ def uncertainty_result(kommune: str = "4204", width: float = 1.0, income_rule: s
     central = run(sc)
     if year not in ds["year"].values:
         raise ValueError(f"{year} er ikke i beregningens år ({int(ds.year[0])}–{int(ds.year[-1])})")
-    share = ds["netto_driftsresultat_andel"].sel(year=year)
-    q = share.quantile([0.05, 0.5, 0.95], dim="draw").values
-    below = ds["netto_driftsresultat"] < ds["resultatmal"]
+    q = band(ds, year)
     plan = f"{ds.attrs['plan_start']}–{ds.attrs['plan_start'] + ds.attrs['plan_years'] - 1}"
     rows = (
         Row("ndr", f"Netto driftsresultat {year}, beregningen (%)", (_pct(_at(central.netto_driftsresultat_andel, year)),)),
         Row("p5", f"Netto driftsresultat {year}, 5-persentil (%)", (_pct(q[0]),)),
         Row("median", f"Netto driftsresultat {year}, median (%)", (_pct(q[1]),)),
         Row("p95", f"Netto driftsresultat {year}, 95-persentil (%)", (_pct(q[2]),)),
-        Row("under_aar", f"Sannsynlighet under normen i {year} (%)", (tall(100 * float(below.sel(year=year).mean()), 0),)),
+        Row("under_aar", f"Sannsynlighet under normen i {year} (%)",
+            (tall(100 * float(probability_below_target(ds).sel(year=year)), 0),)),
         Row("under_plan", f"Sannsynlighet under normen minst ett år {plan} (%)",
-            (tall(100 * float(below.where(ds["plan_year"], False).any("year").mean()), 0),)),
+            (tall(100 * probability_below_target_in_plan(ds), 0),)),
     )
     heading = (f"{kommune_label(str(kommune))}, basisalternativet, {INCOME_RULE_SHORT[income_rule]}, "
                f"usikkerhet × {tall(float(width), 2)}")
