@@ -74,7 +74,7 @@ def tornado_chart(s: Sensitivity, chart_id: str = "usikkerhet-tornado") -> str:
     desc = (f"{s.what}: endring fra sentral beregning når én forutsetning er lav (5-persentil) eller høy "
             f"(95-persentil). Størst utslag: {t['navn'].iloc[0]} ({tall(t['utslag'].iloc[0] / 1000, 1)} mill. kr).")
     decimals = 0 if max(map(abs, low + high), default=0.0) >= 100 else 1  # a small kommune's millions need one
-    return svg.bar_chart(list(t["navn"]), [("Lav ende (p5)", low), ("Høy ende (p95)", high)],
+    return svg.bar_chart(list(t["navn"]), [("Lav ende (5-persentil)", low), ("Høy ende (95-persentil)", high)],
                          title="Hvilke forutsetninger betyr mest?",
                          value_label="endring i netto driftsresultat mot målet, mill. kr", chart_id=chart_id,
                          fmt=lambda v: tall(v, decimals), desc=desc, label_width=30)
@@ -84,8 +84,8 @@ def summary_html(sm: Summary, place: str = "") -> str:
     """The app's "Hvor sikkert er dette?" panel: the band on the result, the probability of
     missing the norm, and the three assumptions that matter most."""
     lo, mid, hi = sm.band
-    rows = "".join(f"<li>{html.escape(label)} (utslag {money_change_text(swing).lstrip('+')} i perioden)</li>"
-                   for _, label, swing in sm.top)
+    rows = "".join(f"<li>{html.escape(label)}: fra lav til høy ende flytter den resultatet "
+                   f"{money_change_text(swing).lstrip('+')} i perioden</li>" for _, label, swing in sm.top)
     return (
         '<div class="pm-usikkerhet">'
         f"<p><b>Netto driftsresultat i {sm.year}</b>: {ndr_text(sm.deterministic)} i beregningen; i 90{NBSP}% av "
@@ -94,7 +94,8 @@ def summary_html(sm: Summary, place: str = "") -> str:
         f"<b>{prosent(sm.miss_plan, 0)}</b> (i {sm.year}: {prosent(sm.miss_year, 0)}).</p>"
         f"<p><b>Forutsetningene som betyr mest</b> for resultatet i perioden:</p><ol>{rows}</ol>"
         f'<p class="pm-kilde">Trekk av befolkning, dekningsgrader, enhetskostnader, tiltakenes virkning, '
-        f"inntektsvekst og rente (frø {sm.seed}); områdene og kildene står i data/usikkerhet/usikkerhet.yaml. "
+        f"inntektsvekst og rente; de samme trekkene hver gang (frø {sm.seed}). Områdene og kildene står i "
+        "data/usikkerhet/usikkerhet.yaml. "
         f"{html.escape(SOURCE.split(';')[0])}.</p>"
         "</div>"
     )
