@@ -156,23 +156,23 @@ def tree_pss_mb(server_pid: int) -> float | None:
     return own + sum(pss_mb(pid) or 0.0 for pid in kernel_pids(server_pid))
 
 
-def rss_mb(pid: int) -> float | None:
-    """Resident memory (RSS) of process ``pid`` [MB = 2**20 bytes], or None if it is gone."""
+def _proc_kb(path: str, field: str) -> float | None:
+    """The ``field:`` line of a /proc file [kB] in MB (2**20 bytes), or None if the process is gone."""
     try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
+        for line in Path(path).read_text().splitlines():
+            if line.startswith(field):
                 return int(line.split()[1]) / 1024
     except (OSError, ValueError, IndexError):
         return None
     return None
 
 
+def rss_mb(pid: int) -> float | None:
+    """Resident memory (RSS) of process ``pid`` [MB = 2**20 bytes], or None if it is gone."""
+    return _proc_kb(f"/proc/{pid}/status", "VmRSS:")
+
+
 def pss_mb(pid: int) -> float | None:
     """Proportional set size (PSS) of process ``pid`` [MB], or None if it is gone (Linux 4.14+)."""
-    try:
-        for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
-            if line.startswith("Pss:"):
-                return int(line.split()[1]) / 1024
-    except (OSError, ValueError, IndexError):
-        return None
+    return _proc_kb(f"/proc/{pid}/smaps_rollup", "Pss:")
     return None
